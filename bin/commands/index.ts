@@ -1,0 +1,23 @@
+import type { Command } from '../context.js';
+import { exportCommand, importCommand } from './backup.js';
+import { daemonCommand } from './daemon.js';
+import { allCommand, deleteCommand, getCommand, putCommand, queryCommand } from './records.js';
+import { pingCommand, statusCommand } from './status.js';
+import { createTableCommand, dropTableCommand, tablesCommand } from './tables.js';
+
+/** Every subcommand, in the order `cortex help` lists them. */
+export const commands: readonly Command[] = [
+  daemonCommand,
+  statusCommand,
+  pingCommand,
+  tablesCommand,
+  createTableCommand,
+  dropTableCommand,
+  putCommand,
+  getCommand,
+  deleteCommand,
+  queryCommand,
+  allCommand,
+  exportCommand,
+  importCommand,
+];

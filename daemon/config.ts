@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { CortexError } from '../src/protocol/errors.js';
+import { NODE_NAME } from '../src/protocol/store-types.js';
+import { integer, literal, object, optional, string } from '../src/protocol/validate.js';
+import type { LogLevel } from './logger.js';
+import type { Synchronous } from './store/open-database.js';
+
+/** The daemon's settings, from `config.json` in the config directory; every field is optional. */
+export interface DaemonConfig {
+  nodeName: string;
+  maxMessageBytes: number;
+  maxOutputBytes: number;
+  highWaterBytes: number;
+  stallTimeoutMs: number;
+  synchronous: Synchronous;
+  logLevel: LogLevel;
+}
+
+const MiB = 1024 * 1024;
+
+const parseFile = object({
+  node_name: optional(string({ pattern: NODE_NAME, what: 'a node name (letters, digits, _ . -)' })),
+  max_message_bytes: optional(integer({ min: 1024, max: 1024 * MiB })),
+  max_output_bytes: optional(integer({ min: 64 * 1024, max: 4096 * MiB })),
+  high_water_bytes: optional(integer({ min: 1024, max: 1024 * MiB })),
+  stall_timeout_ms: optional(integer({ min: 10, max: 86_400_000 })),
+  synchronous: optional(literal('normal', 'full')),
+  log_level: optional(literal('debug', 'info', 'warn', 'error')),
+});
+
+export function configPath(configDir: string): string {
+  return join(configDir, 'config.json');
+}
+
+export function loadConfig(configDir: string, overrides: { nodeName?: string | undefined } = {}): DaemonConfig {
+  const file = configPath(configDir);
+  let raw: unknown = {};
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new CortexError('EINVAL', `${file} is not valid JSON: ${(error as Error).message}.`);
+    }
+  }
+  const parsed = parseFile(raw, file);
+  return {
+    nodeName: overrides.nodeName ?? parsed.node_name ?? defaultNodeName(),
+    maxMessageBytes: parsed.max_message_bytes ?? 16 * MiB,
+    maxOutputBytes: parsed.max_output_bytes ?? 64 * MiB,
+    highWaterBytes: parsed.high_water_bytes ?? 4 * MiB,
+    stallTimeoutMs: parsed.stall_timeout_ms ?? 30_000,
+    synchronous: parsed.synchronous ?? 'normal',
+    logLevel: parsed.log_level ?? 'info',
+  };
+}
+
+function defaultNodeName(): string {
+  const name = hostname().split('.')[0] ?? '';
+  return NODE_NAME.test(name) ? name : 'node';
+}

@@ -1,0 +1,121 @@
+import { mkdirSync, unlinkSync } from 'node:fs';
+import type { Server, Socket } from 'node:net';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import type { CortexPaths } from '../src/paths.js';
+import { VERSION } from '../src/version.js';
+import { type DaemonConfig, loadConfig } from './config.js';
+import { createHandlers } from './handlers/index.js';
+import type { DaemonServices } from './handlers/types.js';
+import { createLogger, type Logger } from './logger.js';
+import { PidLock } from './pid-lock.js';
+import { Connection } from './server/connection.js';
+import { Dispatcher } from './server/dispatcher.js';
+import { listenUnix } from './server/unix-listener.js';
+import { openDatabase } from './store/open-database.js';
+import { Store } from './store/store.js';
+
+export interface DaemonOptions {
+  paths: CortexPaths;
+  nodeName?: string | undefined;
+  /** Also log to stderr (the foreground daemon does; one started in the background logs to its file only). */
+  logToStderr?: boolean;
+}
+
+/**
+ * cortexd: owns the database, the listeners and every connection. Started once
+ * per data directory; stop() closes everything it opened, in reverse order.
+ */
+export class Daemon {
+  private readonly connections = new Set<Connection>();
+  private readonly startedAt = Date.now();
+  private server: Server | undefined;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly paths: CortexPaths,
+    readonly config: DaemonConfig,
+    readonly log: Logger,
+    private readonly lock: PidLock,
+    private readonly db: Database,
+    readonly store: Store,
+  ) {}
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const { paths } = options;
+    mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+    const config = loadConfig(paths.configDir, { nodeName: options.nodeName });
+    const log = createLogger({
+      level: config.logLevel,
+      file: join(paths.dataDir, 'cortexd.log'),
+      stderr: options.logToStderr ?? true,
+    });
+    const lock = PidLock.acquire(join(paths.dataDir, 'daemon.lock'));
+    let db: Database | undefined;
+    try {
+      db = openDatabase(paths.dataDir, config.synchronous);
+      const daemon = new Daemon(paths, config, log, lock, db, new Store(db, config.nodeName));
+      await daemon.listen();
+      log.info(`cortexd ${VERSION} (pid ${process.pid}, node ${config.nodeName}) listening on ${paths.socket}`);
+      return daemon;
+    } catch (error) {
+      db?.close();
+      lock.release();
+      throw error;
+    }
+  }
+
+  /** Closes listeners and connections, commits pending writes, closes the database. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const server = this.server;
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    for (const connection of this.connections) connection.close();
+    await closed;
+    try {
+      this.store.flush();
+    } catch (error) {
+      this.log.error(`final commit failed: ${(error as Error).message}`);
+    }
+    this.db.close();
+    try {
+      unlinkSync(this.paths.socket);
+    } catch {
+      // Already removed by server.close().
+    }
+    this.lock.release();
+    this.log.info('cortexd stopped');
+  }
+
+  private async listen(): Promise<void> {
+    const services: DaemonServices = {
+      store: this.store,
+      status: () => ({
+        version: VERSION,
+        node: this.config.nodeName,
+        pid: process.pid,
+        uptime_ms: Date.now() - this.startedAt,
+        data_dir: this.paths.dataDir,
+        socket: this.paths.socket,
+        tables: this.store.catalog.size,
+        connections: this.connections.size,
+      }),
+    };
+    const dispatcher = new Dispatcher(createHandlers(services), this.log, (connection) =>
+      this.connections.delete(connection),
+    );
+    const owner = userInfo().username;
+    this.server = await listenUnix(this.paths.socket, (socket: Socket) => {
+      if (this.stopping) {
+        socket.destroy();
+        return;
+      }
+      this.connections.add(new Connection(socket, owner, dispatcher, this.config, this.log));
+    });
+  }
+}

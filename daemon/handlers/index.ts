@@ -1,0 +1,13 @@
+import { coreHandlers } from './core.js';
+import { recordHandlers } from './records.js';
+import { tableHandlers } from './tables.js';
+import type { DaemonServices, HandlerTable } from './types.js';
+
+/** Every method's handler, one family per file, keyed by method name. */
+export function createHandlers(daemon: DaemonServices): HandlerTable {
+  return {
+    ...coreHandlers(daemon),
+    ...tableHandlers(daemon),
+    ...recordHandlers(daemon),
+  };
+}

@@ -1,0 +1,32 @@
+import type { StatusResult, MethodName, ParamsOf, ResultOf } from '../../src/protocol/methods.js';
+import type { RawMsgpack } from '../../src/protocol/msgpack-types.js';
+import type { Store } from '../store/store.js';
+
+/** Who is calling, on which connection. */
+export interface CallContext {
+  identity: string;
+  connectionId: number;
+}
+
+/** What handlers may use of the daemon. */
+export interface DaemonServices {
+  store: Store;
+  /** The parts of `status` that do not depend on the caller. */
+  status(): Omit<StatusResult, 'identity'>;
+}
+
+/** Methods whose handlers send stored records as raw MessagePack instead of decoded maps. */
+interface RawResults {
+  get: { record: RawMsgpack | null };
+  match: { records: RawMsgpack[]; truncated: boolean };
+  all: { records: RawMsgpack[]; cursor: string | null };
+}
+
+export type HandlerResult<M extends MethodName> = M extends keyof RawResults ? RawResults[M] : ResultOf<M>;
+
+export type Handler<M extends MethodName> = (
+  params: ParamsOf<M>,
+  call: CallContext,
+) => HandlerResult<M> | Promise<HandlerResult<M>>;
+
+export type HandlerTable = { [M in MethodName]: Handler<M> };

@@ -1,0 +1,58 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Numbered schema migrations. Each runs once, in order, inside a transaction,
+ * and `PRAGMA user_version` records the last one applied. Never edit one that
+ * has shipped: add the next.
+ */
+export type Migration = (db: Database) => void;
+
+export const migrations: readonly Migration[] = [
+  function m1CatalogAndChangeLog(db) {
+    db.exec(`
+      CREATE TABLE _meta (
+        name TEXT PRIMARY KEY,
+        value ANY
+      ) STRICT;
+
+      -- One row per user table: its definition. The records live in "t_<name>".
+      CREATE TABLE _tables (
+        name TEXT PRIMARY KEY,
+        attributes TEXT NOT NULL,  -- JSON array; the first is the key
+        indexes TEXT NOT NULL,     -- JSON array
+        replicate TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        hlc INTEGER NOT NULL,
+        node TEXT NOT NULL
+      ) STRICT;
+
+      -- Every write appends here, in commit order; the mesh replicates from it.
+      CREATE TABLE _changes (
+        seq INTEGER PRIMARY KEY,
+        tbl TEXT NOT NULL,
+        k ANY NOT NULL,
+        hlc INTEGER NOT NULL,
+        node TEXT NOT NULL,
+        op INTEGER NOT NULL        -- 0 put, 1 delete, 2 create table, 3 drop table
+      ) STRICT;
+    `);
+  },
+];
+
+export const SCHEMA_VERSION = migrations.length;
+
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(
+      `The database is at schema version ${current}, newer than this cortex (${migrations.length}); upgrade cortex.`,
+    );
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      migrations[version]!(db);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

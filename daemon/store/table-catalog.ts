@@ -1,0 +1,116 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { CortexError } from '../../src/protocol/errors.js';
+import type { ReplicationPolicy, TableInfo } from '../../src/protocol/store-types.js';
+import { createTableStatements, indexColumn, tableSqlName } from './table-sql.js';
+
+/** The prepared statements of one table, made once when the table is loaded or created. */
+export interface TableHandle {
+  info: TableInfo;
+  get: Statement<[unknown], Buffer>;
+  put: Statement<unknown[]>;
+  tombstone: Statement<[number, string, unknown]>;
+  page: Statement<[number], { k: unknown; v: Buffer }>;
+  pageAfter: Statement<[unknown, number], { k: unknown; v: Buffer }>;
+}
+
+interface TableRow {
+  name: string;
+  attributes: string;
+  indexes: string;
+  replicate: string;
+  owner: string;
+  created: number;
+}
+
+/** The user tables: their definitions in `_tables` and their SQLite tables. */
+export class TableCatalog {
+  private readonly tables = new Map<string, TableHandle>();
+
+  constructor(private readonly db: Database) {
+    const rows = db
+      .prepare('SELECT name, attributes, indexes, replicate, owner, created FROM _tables')
+      .all() as TableRow[];
+    for (const row of rows) this.load(infoFromRow(row));
+  }
+
+  get size(): number {
+    return this.tables.size;
+  }
+
+  list(): TableInfo[] {
+    return [...this.tables.values()].map((handle) => handle.info).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /** The table, or ENOTFOUND. */
+  handle(name: string): TableHandle {
+    const handle = this.tables.get(name);
+    if (handle === undefined) throw new CortexError('ENOTFOUND', `There is no table named ${JSON.stringify(name)}.`);
+    return handle;
+  }
+
+  has(name: string): boolean {
+    return this.tables.has(name);
+  }
+
+  /** Creates the SQLite table and its indexes and records the definition; the caller holds a transaction. */
+  create(info: TableInfo, hlc: number, node: string): void {
+    if (this.tables.has(info.name)) {
+      throw new CortexError('EEXIST', `A table named ${JSON.stringify(info.name)} already exists.`);
+    }
+    for (const statement of createTableStatements(info)) this.db.exec(statement);
+    this.db
+      .prepare(
+        'INSERT INTO _tables (name, attributes, indexes, replicate, owner, created, hlc, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        info.name,
+        JSON.stringify(info.attributes),
+        JSON.stringify(info.indexes),
+        info.replicate,
+        info.owner,
+        info.created,
+        hlc,
+        node,
+      );
+    this.load(info);
+  }
+
+  /** Drops the SQLite table and forgets the definition; the caller holds a transaction. */
+  drop(name: string): void {
+    this.handle(name);
+    this.db.exec(`DROP TABLE ${tableSqlName(name)}`);
+    this.db.prepare('DELETE FROM _tables WHERE name = ?').run(name);
+    this.tables.delete(name);
+  }
+
+  private load(info: TableInfo): void {
+    const table = tableSqlName(info.name);
+    const columns = ['k', 'v', 'hlc', 'node', 'del', ...info.indexes.map(indexColumn)];
+    const placeholders = columns.map((column) => (column === 'del' ? '0' : '?'));
+    this.tables.set(info.name, {
+      info,
+      get: this.db.prepare<[unknown], Buffer>(`SELECT v FROM ${table} WHERE k = ? AND del = 0`).pluck(),
+      put: this.db.prepare(
+        `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})`,
+      ),
+      tombstone: this.db.prepare(
+        `UPDATE ${table} SET v = NULL, del = 1, hlc = ?, node = ?${info.indexes
+          .map((attribute) => `, ${indexColumn(attribute)} = NULL`)
+          .join('')} WHERE k = ? AND del = 0`,
+      ),
+      page: this.db.prepare(`SELECT k, v FROM ${table} WHERE del = 0 ORDER BY k LIMIT ?`),
+      pageAfter: this.db.prepare(`SELECT k, v FROM ${table} WHERE k > ? AND del = 0 ORDER BY k LIMIT ?`),
+    });
+  }
+}
+
+function infoFromRow(row: TableRow): TableInfo {
+  return {
+    name: row.name,
+    attributes: JSON.parse(row.attributes) as string[],
+    indexes: JSON.parse(row.indexes) as string[],
+    replicate: row.replicate as ReplicationPolicy,
+    owner: row.owner,
+    created: row.created,
+  };
+}

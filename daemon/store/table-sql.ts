@@ -1,0 +1,65 @@
+import type { MsgValue } from '../../src/protocol/msgpack-types.js';
+import type { TableInfo } from '../../src/protocol/store-types.js';
+
+/**
+ * How a user table is laid out in SQLite. Names reaching this file were checked
+ * against TABLE_NAME and ATTRIBUTE_NAME, so quoting them is enough.
+ *
+ * "t_<name>" (STRICT, WITHOUT ROWID, clustered on the key):
+ *   k    the key attribute's value (TEXT or INTEGER)
+ *   v    the whole record, MessagePack, sent back to clients untouched; NULL for a tombstone
+ *   hlc  the hybrid logical clock of the last write, node its writer
+ *   del  1 for a tombstone (a delete the mesh still has to carry)
+ *   "i_<attr>" one column per indexed attribute, holding its value when it is a
+ *        scalar, with a real SQLite index on it
+ */
+export function tableSqlName(table: string): string {
+  return `"t_${table}"`;
+}
+
+export function indexColumn(attribute: string): string {
+  return `"i_${attribute}"`;
+}
+
+export function createTableStatements(table: TableInfo): string[] {
+  const columns = table.indexes.map((attribute) => `${indexColumn(attribute)} ANY`);
+  const statements = [
+    `CREATE TABLE ${tableSqlName(table.name)} (
+      k ANY PRIMARY KEY NOT NULL,
+      v BLOB,
+      hlc INTEGER NOT NULL,
+      node TEXT NOT NULL,
+      del INTEGER NOT NULL DEFAULT 0${columns.map((column) => `,\n      ${column}`).join('')}
+    ) STRICT, WITHOUT ROWID`,
+  ];
+  for (const attribute of table.indexes) {
+    statements.push(
+      `CREATE INDEX "x_${table.name}_${attribute}" ON ${tableSqlName(table.name)} (${indexColumn(attribute)})`,
+    );
+  }
+  return statements;
+}
+
+/** The column that answers conditions on `attribute`, if any does. */
+export function columnFor(table: TableInfo, attribute: string): string | undefined {
+  if (attribute === table.attributes[0]) return 'k';
+  return table.indexes.includes(attribute) ? indexColumn(attribute) : undefined;
+}
+
+/**
+ * What an indexed attribute's value looks like in its column: scalars as
+ * themselves (booleans as 0/1), binary as a blob, and null for anything that an
+ * index cannot order (arrays, maps, timestamps), which matches then re-check.
+ */
+export function indexValue(value: MsgValue | undefined): string | number | bigint | Uint8Array | null {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'bigint':
+      return value;
+    case 'boolean':
+      return value ? 1 : 0;
+    default:
+      return value instanceof Uint8Array ? value : null;
+  }
+}

@@ -1,0 +1,42 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Folders may only import what DESIGN.md's layout allows; the linter keeps it so. */
+const boundary = (message, ...groups) => ({
+  'no-restricted-imports': ['error', { patterns: groups.map((group) => ({ group: [group], message })) }],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'build/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: boundary(
+      'src/ is the shared core: it never imports daemon/, tui/ or bin/.',
+      '**/daemon/**',
+      '**/tui/**',
+      '**/bin/**',
+    ),
+  },
+  { files: ['daemon/**/*.ts'], rules: boundary('daemon/ never imports tui/ or bin/.', '**/tui/**', '**/bin/**') },
+  {
+    files: ['tui/**/*.ts', 'tui/**/*.tsx'],
+    rules: boundary('tui/ talks to the daemon through src/ only.', '**/daemon/**', '**/bin/**'),
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+);

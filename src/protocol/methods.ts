@@ -1,0 +1,114 @@
+import { CortexError } from './errors.js';
+import { arrayOf, type Check, integer, map, object, optional, string } from './validate.js';
+import {
+  ATTRIBUTE_NAME,
+  isRecordKey,
+  parseReplicationPolicy,
+  type RecordKey,
+  type ReplicationPolicy,
+  type StoredRecord,
+  TABLE_NAME,
+  type TableInfo,
+} from './store-types.js';
+
+/**
+ * Every RPC method, declared once: its name, a parser for its params (run at the
+ * daemon's edge) and its result type. The daemon's handlers, the client and the
+ * CLI are all typed from this table.
+ */
+export interface MethodSpec<P, R> {
+  params: Check<P>;
+  /** Phantom: carries the result type only. */
+  result?: R;
+}
+
+function method<R>() {
+  return <P>(params: Check<P>): MethodSpec<P, R> => ({ params });
+}
+
+const tableName: Check<string> = string({
+  pattern: TABLE_NAME,
+  what: 'a table name (a letter, then letters, digits, _ . -)',
+});
+const anyTableName: Check<string> = string({ min: 1, max: 64, what: 'a table name' });
+const attributeName: Check<string> = string({
+  pattern: ATTRIBUTE_NAME,
+  what: 'an attribute name (letters, digits, _)',
+});
+
+const replicate: Check<ReplicationPolicy> = (value, path) => {
+  const policy = typeof value === 'string' ? parseReplicationPolicy(value) : undefined;
+  if (policy === undefined) {
+    throw new CortexError('EINVAL', `${path} must be local, mesh or peers:NODE,NODE.`);
+  }
+  return policy;
+};
+
+export const recordKey: Check<RecordKey> = (value, path) => {
+  if (isRecordKey(value)) return value;
+  throw new CortexError('EINVAL', `${path} must be a string or an integer, the table's key.`);
+};
+
+const record = map() as Check<StoredRecord>;
+
+/** An opaque cursor from a previous `all`. */
+const cursor = string({ max: 8192, what: 'a cursor returned by an earlier call' });
+
+export const MAX_PAGE = 10_000;
+export const DEFAULT_PAGE = 1000;
+
+export interface StatusResult {
+  version: string;
+  node: string;
+  pid: number;
+  uptime_ms: number;
+  data_dir: string;
+  socket: string;
+  tables: number;
+  connections: number;
+  identity: string;
+}
+
+export const methods = {
+  ping: method<{ pong: true }>()(object({})),
+  status: method<StatusResult>()(object({})),
+  create_table: method<{ ok: true; table: TableInfo }>()(
+    object({
+      name: tableName,
+      attributes: arrayOf(attributeName, { min: 1, max: 256 }),
+      indexes: optional(arrayOf(attributeName, { max: 64 })),
+      replicate: optional(replicate),
+    }),
+  ),
+  drop_table: method<{ ok: true }>()(object({ name: anyTableName })),
+  tables: method<{ tables: TableInfo[] }>()(object({})),
+  put: method<{ ok: true }>()(object({ table: anyTableName, record })),
+  put_many: method<{ ok: true; count: number }>()(
+    object({ table: anyTableName, records: arrayOf(record, { max: 100_000 }) }),
+  ),
+  get: method<{ record: StoredRecord | null }>()(object({ table: anyTableName, key: recordKey })),
+  delete: method<{ ok: true; deleted: boolean }>()(object({ table: anyTableName, key: recordKey })),
+  match: method<{ records: StoredRecord[]; truncated: boolean }>()(
+    object({
+      table: anyTableName,
+      pattern: map(),
+      limit: optional(integer({ min: 1, max: MAX_PAGE })),
+    }),
+  ),
+  all: method<{ records: StoredRecord[]; cursor: string | null }>()(
+    object({
+      table: anyTableName,
+      limit: optional(integer({ min: 1, max: MAX_PAGE })),
+      cursor: optional(cursor),
+    }),
+  ),
+} satisfies Record<string, MethodSpec<unknown, unknown>>;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type ParamsOf<M extends MethodName> = Methods[M] extends MethodSpec<infer P, unknown> ? P : never;
+export type ResultOf<M extends MethodName> = Methods[M] extends MethodSpec<unknown, infer R> ? R : never;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(methods, name);
+}

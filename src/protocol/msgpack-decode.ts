@@ -1,0 +1,236 @@
+import { CortexError } from './errors.js';
+import { MAX_DEPTH, type MsgMap, type MsgValue } from './msgpack-types.js';
+
+const TWO_32 = 2 ** 32;
+
+function invalid(message: string): CortexError {
+  return new CortexError('EPROTO', message);
+}
+
+/**
+ * A MessagePack decoder for one complete value. Maps become plain objects whose
+ * keys are own data properties, so a key such as `__proto__` is kept as data and
+ * never reaches an object's prototype (msgpackr, by contrast, renames it).
+ */
+export class Decoder {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private end = 0;
+
+  decode(bytes: Uint8Array, start = 0, end = bytes.length): MsgValue {
+    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = start;
+    this.end = end;
+    const value = this.read(0);
+    if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
+    return value;
+  }
+
+  private need(count: number): void {
+    if (this.pos + count > this.end) throw invalid('The MessagePack data ends in the middle of a value.');
+  }
+
+  private read(depth: number): MsgValue {
+    this.need(1);
+    const buf = this.buf;
+    const byte = buf[this.pos++]!;
+    if (byte < 0x80) return byte;
+    if (byte >= 0xe0) return byte - 0x100;
+    if (byte >= 0xa0 && byte < 0xc0) return this.readString(byte & 0x1f);
+    if (byte >= 0x90 && byte < 0xa0) return this.readArray(byte & 0x0f, depth);
+    if (byte >= 0x80 && byte < 0x90) return this.readMap(byte & 0x0f, depth);
+    switch (byte) {
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xc4:
+        return this.readBinary(this.readUint(1));
+      case 0xc5:
+        return this.readBinary(this.readUint(2));
+      case 0xc6:
+        return this.readBinary(this.readUint(4));
+      case 0xc7:
+        return this.readExt(this.readUint(1));
+      case 0xc8:
+        return this.readExt(this.readUint(2));
+      case 0xc9:
+        return this.readExt(this.readUint(4));
+      case 0xca: {
+        this.need(4);
+        const value = buf.readFloatBE(this.pos);
+        this.pos += 4;
+        return value;
+      }
+      case 0xcb: {
+        this.need(8);
+        const value = buf.readDoubleBE(this.pos);
+        this.pos += 8;
+        return value;
+      }
+      case 0xcc:
+        return this.readUint(1);
+      case 0xcd:
+        return this.readUint(2);
+      case 0xce:
+        return this.readUint(4);
+      case 0xcf:
+        return this.readUint64();
+      case 0xd0: {
+        this.need(1);
+        return buf.readInt8(this.pos++);
+      }
+      case 0xd1: {
+        this.need(2);
+        const value = buf.readInt16BE(this.pos);
+        this.pos += 2;
+        return value;
+      }
+      case 0xd2: {
+        this.need(4);
+        const value = buf.readInt32BE(this.pos);
+        this.pos += 4;
+        return value;
+      }
+      case 0xd3:
+        return this.readInt64();
+      case 0xd4:
+        return this.readExt(1);
+      case 0xd5:
+        return this.readExt(2);
+      case 0xd6:
+        return this.readExt(4);
+      case 0xd7:
+        return this.readExt(8);
+      case 0xd8:
+        return this.readExt(16);
+      case 0xd9:
+        return this.readString(this.readUint(1));
+      case 0xda:
+        return this.readString(this.readUint(2));
+      case 0xdb:
+        return this.readString(this.readUint(4));
+      case 0xdc:
+        return this.readArray(this.readUint(2), depth);
+      case 0xdd:
+        return this.readArray(this.readUint(4), depth);
+      case 0xde:
+        return this.readMap(this.readUint(2), depth);
+      case 0xdf:
+        return this.readMap(this.readUint(4), depth);
+      default:
+        throw invalid(`0x${byte.toString(16)} is not a MessagePack type byte.`);
+    }
+  }
+
+  private readUint(size: 1 | 2 | 4): number {
+    this.need(size);
+    const buf = this.buf;
+    let value: number;
+    if (size === 1) value = buf[this.pos]!;
+    else if (size === 2) value = buf.readUInt16BE(this.pos);
+    else value = buf.readUInt32BE(this.pos);
+    this.pos += size;
+    return value;
+  }
+
+  private readUint64(): number | bigint {
+    this.need(8);
+    const high = this.buf.readUInt32BE(this.pos);
+    const low = this.buf.readUInt32BE(this.pos + 4);
+    this.pos += 8;
+    if (high < 0x200000) return high * TWO_32 + low;
+    return (BigInt(high) << 32n) | BigInt(low);
+  }
+
+  private readInt64(): number | bigint {
+    this.need(8);
+    const value = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  }
+
+  private readString(size: number): string {
+    this.need(size);
+    const buf = this.buf;
+    const start = this.pos;
+    this.pos += size;
+    if (size < 16) {
+      let out = '';
+      for (let i = start; i < start + size; i++) {
+        const code = buf[i]!;
+        if (code > 0x7f) return buf.toString('utf8', start, start + size);
+        out += String.fromCharCode(code);
+      }
+      return out;
+    }
+    return buf.toString('utf8', start, start + size);
+  }
+
+  private readBinary(size: number): Uint8Array {
+    this.need(size);
+    const out = Buffer.allocUnsafe(size);
+    this.buf.copy(out, 0, this.pos, this.pos + size);
+    this.pos += size;
+    return out;
+  }
+
+  private readArray(size: number, depth: number): MsgValue[] {
+    if (depth >= MAX_DEPTH) throw invalid(`A value nests deeper than ${MAX_DEPTH} levels.`);
+    if (size > this.end - this.pos) throw invalid('An array claims more items than the message holds.');
+    const out = new Array<MsgValue>(size);
+    for (let i = 0; i < size; i++) out[i] = this.read(depth + 1);
+    return out;
+  }
+
+  private readMap(size: number, depth: number): MsgMap {
+    if (depth >= MAX_DEPTH) throw invalid(`A value nests deeper than ${MAX_DEPTH} levels.`);
+    if (size * 2 > this.end - this.pos) throw invalid('A map claims more entries than the message holds.');
+    const out: MsgMap = {};
+    for (let i = 0; i < size; i++) {
+      const key = this.read(depth + 1);
+      const value = this.read(depth + 1);
+      let name: string;
+      if (typeof key === 'string') name = key;
+      else if (typeof key === 'number' || typeof key === 'bigint') name = String(key);
+      else throw invalid('Map keys must be strings or numbers.');
+      if (name === '__proto__') {
+        Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+      } else {
+        out[name] = value;
+      }
+    }
+    return out;
+  }
+
+  private readExt(size: number): Date {
+    this.need(size + 1);
+    const type = this.buf.readInt8(this.pos++);
+    const at = this.pos;
+    this.pos += size;
+    if (type !== -1) throw invalid(`MessagePack extension type ${type} is not supported.`);
+    if (size === 4) return new Date(this.buf.readUInt32BE(at) * 1000);
+    if (size === 8) {
+      const high = this.buf.readUInt32BE(at);
+      const low = this.buf.readUInt32BE(at + 4);
+      const nanos = high >>> 2;
+      const seconds = (high & 0x3) * TWO_32 + low;
+      return new Date(seconds * 1000 + nanos / 1e6);
+    }
+    if (size === 12) {
+      const nanos = this.buf.readUInt32BE(at);
+      const seconds = Number(this.buf.readBigInt64BE(at + 4));
+      return new Date(seconds * 1000 + nanos / 1e6);
+    }
+    throw invalid(`A timestamp extension of ${size} bytes is not valid.`);
+  }
+}
+
+const shared = new Decoder();
+
+/** Decodes one complete value. */
+export function decode(bytes: Uint8Array): MsgValue {
+  return shared.decode(bytes);
+}

@@ -1,0 +1,285 @@
+import { CortexError } from './errors.js';
+import { MAX_DEPTH, RawMsgpack } from './msgpack-types.js';
+
+const TWO_32 = 2 ** 32;
+
+/**
+ * A MessagePack encoder writing plain, interoperable MessagePack (no extensions
+ * except the standard timestamp) into one growing buffer, so a burst of
+ * responses becomes a single socket write.
+ */
+export class Encoder {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(initialSize = 8192) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Returns a copy of everything written so far and starts again empty. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    this.pos = 0;
+    if (this.buf.length > 1 << 20) this.buf = Buffer.allocUnsafe(8192);
+    return out;
+  }
+
+  /** Encodes one value; if it cannot be encoded, nothing of it stays written. */
+  encode(value: unknown): void {
+    const start = this.pos;
+    try {
+      this.write(value, 0);
+    } catch (error) {
+      this.pos = start;
+      throw error;
+    }
+  }
+
+  /** Forgets everything written since `position` (a value of `length` taken earlier). */
+  truncate(position: number): void {
+    this.pos = Math.min(position, this.pos);
+  }
+
+  /** Writes an array header; the caller then encodes `size` values. */
+  arrayHeader(size: number): void {
+    this.ensure(5);
+    if (size < 16) this.buf[this.pos++] = 0x90 | size;
+    else if (size < 0x10000) {
+      this.buf[this.pos++] = 0xdc;
+      this.buf.writeUInt16BE(size, this.pos);
+      this.pos += 2;
+    } else {
+      this.buf[this.pos++] = 0xdd;
+      this.buf.writeUInt32BE(size, this.pos);
+      this.pos += 4;
+    }
+  }
+
+  private ensure(extra: number): void {
+    const need = this.pos + extra;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  private write(value: unknown, depth: number): void {
+    switch (typeof value) {
+      case 'string':
+        return this.writeString(value);
+      case 'number':
+        return this.writeNumber(value);
+      case 'boolean':
+        this.ensure(1);
+        this.buf[this.pos++] = value ? 0xc3 : 0xc2;
+        return;
+      case 'bigint':
+        return this.writeBigInt(value);
+      case 'undefined':
+        this.ensure(1);
+        this.buf[this.pos++] = 0xc0;
+        return;
+      case 'object':
+        if (value === null) {
+          this.ensure(1);
+          this.buf[this.pos++] = 0xc0;
+          return;
+        }
+        if (depth >= MAX_DEPTH) {
+          throw new CortexError('EINVAL', `A value nests deeper than ${MAX_DEPTH} levels.`);
+        }
+        return this.writeObject(value, depth + 1);
+      default:
+        throw new CortexError('EINVAL', `A value of type ${typeof value} cannot be sent as MessagePack.`);
+    }
+  }
+
+  private writeObject(value: object, depth: number): void {
+    if (Array.isArray(value)) {
+      this.arrayHeader(value.length);
+      for (const item of value) this.write(item, depth);
+      return;
+    }
+    if (value instanceof Uint8Array) return this.writeBinary(value);
+    if (value instanceof RawMsgpack) {
+      this.ensure(value.bytes.length);
+      this.buf.set(value.bytes, this.pos);
+      this.pos += value.bytes.length;
+      return;
+    }
+    if (value instanceof Date) return this.writeTimestamp(value);
+    if (value instanceof Map) {
+      this.mapHeader(value.size);
+      for (const [k, v] of value as Map<unknown, unknown>) {
+        this.write(k, depth);
+        this.write(v, depth);
+      }
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    let size = 0;
+    for (const key of keys) if (record[key] !== undefined) size++;
+    this.mapHeader(size);
+    for (const key of keys) {
+      const item = record[key];
+      if (item === undefined) continue;
+      this.writeString(key);
+      this.write(item, depth);
+    }
+  }
+
+  private mapHeader(size: number): void {
+    this.ensure(5);
+    if (size < 16) this.buf[this.pos++] = 0x80 | size;
+    else if (size < 0x10000) {
+      this.buf[this.pos++] = 0xde;
+      this.buf.writeUInt16BE(size, this.pos);
+      this.pos += 2;
+    } else {
+      this.buf[this.pos++] = 0xdf;
+      this.buf.writeUInt32BE(size, this.pos);
+      this.pos += 4;
+    }
+  }
+
+  private writeString(value: string): void {
+    const size = value.length < 64 && isAscii(value) ? value.length : Buffer.byteLength(value, 'utf8');
+    this.ensure(size + 5);
+    const buf = this.buf;
+    if (size < 32) buf[this.pos++] = 0xa0 | size;
+    else if (size < 0x100) {
+      buf[this.pos++] = 0xd9;
+      buf[this.pos++] = size;
+    } else if (size < 0x10000) {
+      buf[this.pos++] = 0xda;
+      buf.writeUInt16BE(size, this.pos);
+      this.pos += 2;
+    } else {
+      buf[this.pos++] = 0xdb;
+      buf.writeUInt32BE(size, this.pos);
+      this.pos += 4;
+    }
+    if (size === value.length && size < 64) {
+      for (let i = 0; i < size; i++) buf[this.pos + i] = value.charCodeAt(i);
+    } else {
+      buf.write(value, this.pos, size, 'utf8');
+    }
+    this.pos += size;
+  }
+
+  private writeNumber(value: number): void {
+    this.ensure(9);
+    const buf = this.buf;
+    if (Number.isSafeInteger(value) && !Object.is(value, -0)) {
+      if (value >= 0) {
+        if (value < 0x80) buf[this.pos++] = value;
+        else if (value < 0x100) {
+          buf[this.pos++] = 0xcc;
+          buf[this.pos++] = value;
+        } else if (value < 0x10000) {
+          buf[this.pos++] = 0xcd;
+          buf.writeUInt16BE(value, this.pos);
+          this.pos += 2;
+        } else if (value < TWO_32) {
+          buf[this.pos++] = 0xce;
+          buf.writeUInt32BE(value, this.pos);
+          this.pos += 4;
+        } else {
+          buf[this.pos++] = 0xcf;
+          buf.writeUInt32BE(Math.floor(value / TWO_32), this.pos);
+          buf.writeUInt32BE(value % TWO_32, this.pos + 4);
+          this.pos += 8;
+        }
+      } else if (value >= -32) buf[this.pos++] = value & 0xff;
+      else if (value >= -0x80) {
+        buf[this.pos++] = 0xd0;
+        buf.writeInt8(value, this.pos++);
+      } else if (value >= -0x8000) {
+        buf[this.pos++] = 0xd1;
+        buf.writeInt16BE(value, this.pos);
+        this.pos += 2;
+      } else if (value >= -0x80000000) {
+        buf[this.pos++] = 0xd2;
+        buf.writeInt32BE(value, this.pos);
+        this.pos += 4;
+      } else {
+        buf[this.pos++] = 0xd3;
+        buf.writeBigInt64BE(BigInt(value), this.pos);
+        this.pos += 8;
+      }
+      return;
+    }
+    buf[this.pos++] = 0xcb;
+    buf.writeDoubleBE(value, this.pos);
+    this.pos += 8;
+  }
+
+  private writeBigInt(value: bigint): void {
+    this.ensure(9);
+    if (value >= 0n && value < 1n << 64n) {
+      this.buf[this.pos++] = 0xcf;
+      this.buf.writeBigUInt64BE(value, this.pos);
+    } else if (value < 0n && value >= -(1n << 63n)) {
+      this.buf[this.pos++] = 0xd3;
+      this.buf.writeBigInt64BE(value, this.pos);
+    } else {
+      throw new CortexError('EINVAL', `The integer ${value} does not fit in 64 bits.`);
+    }
+    this.pos += 8;
+  }
+
+  private writeBinary(value: Uint8Array): void {
+    const size = value.length;
+    this.ensure(size + 5);
+    if (size < 0x100) {
+      this.buf[this.pos++] = 0xc4;
+      this.buf[this.pos++] = size;
+    } else if (size < 0x10000) {
+      this.buf[this.pos++] = 0xc5;
+      this.buf.writeUInt16BE(size, this.pos);
+      this.pos += 2;
+    } else {
+      this.buf[this.pos++] = 0xc6;
+      this.buf.writeUInt32BE(size, this.pos);
+      this.pos += 4;
+    }
+    this.buf.set(value, this.pos);
+    this.pos += size;
+  }
+
+  /** The standard timestamp extension (type -1), in its 96-bit form. */
+  private writeTimestamp(value: Date): void {
+    const ms = value.getTime();
+    if (!Number.isFinite(ms)) throw new CortexError('EINVAL', 'An invalid Date cannot be sent.');
+    const seconds = Math.floor(ms / 1000);
+    const nanos = (ms - seconds * 1000) * 1e6;
+    this.ensure(15);
+    this.buf[this.pos++] = 0xc7;
+    this.buf[this.pos++] = 12;
+    this.buf[this.pos++] = 0xff;
+    this.buf.writeUInt32BE(nanos, this.pos);
+    this.buf.writeBigInt64BE(BigInt(seconds), this.pos + 4);
+    this.pos += 12;
+  }
+}
+
+function isAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+const shared = new Encoder();
+
+/** Encodes one value into a fresh buffer. */
+export function encode(value: unknown): Buffer {
+  shared.encode(value);
+  return shared.take();
+}

@@ -1,0 +1,17 @@
+/** The values that cross the wire: exactly what plain MessagePack can carry. */
+export type MsgValue = null | boolean | number | bigint | string | Uint8Array | Date | RawMsgpack | MsgValue[] | MsgMap;
+
+export interface MsgMap {
+  [key: string]: MsgValue | undefined;
+}
+
+/**
+ * Bytes that already are one encoded MessagePack value. The encoder copies them
+ * through untouched, so a stored record is sent without a decode and re-encode.
+ */
+export class RawMsgpack {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/** How deep values may nest; deeper messages are refused before they are decoded. */
+export const MAX_DEPTH = 512;

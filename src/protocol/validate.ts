@@ -1,0 +1,120 @@
+import { CortexError } from './errors.js';
+import type { MsgValue } from './msgpack-types.js';
+
+/**
+ * Small, fast parsers for values that came off the wire. Each returns the value
+ * typed, or throws EINVAL naming where the problem is (`params.limit`), so every
+ * method checks its params at the daemon's edge with one line.
+ */
+export type Check<T> = (value: unknown, path: string) => T;
+export type Out<C> = C extends Check<infer T> ? T : never;
+
+export function fail(path: string, expected: string, value: unknown): never {
+  throw new CortexError('EINVAL', `${path} must be ${expected}, not ${describe(value)}.`);
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'missing';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Uint8Array) return 'binary data';
+  if (typeof value === 'string') return value.length > 40 ? 'a long string' : JSON.stringify(value);
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${typeof value} ${value}`;
+  }
+  return typeof value;
+}
+
+export const string =
+  (options: { min?: number; max?: number; pattern?: RegExp; what?: string } = {}): Check<string> =>
+  (value, path) => {
+    const what = options.what ?? 'a string';
+    if (typeof value !== 'string') return fail(path, what, value);
+    if (options.min !== undefined && value.length < options.min) return fail(path, what, value);
+    if (options.max !== undefined && value.length > options.max) return fail(path, what, value);
+    if (options.pattern && !options.pattern.test(value)) return fail(path, what, value);
+    return value;
+  };
+
+export const integer =
+  (options: { min?: number; max?: number } = {}): Check<number> =>
+  (value, path) => {
+    const min = options.min ?? Number.MIN_SAFE_INTEGER;
+    const max = options.max ?? Number.MAX_SAFE_INTEGER;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      return fail(path, `an integer from ${min} to ${max}`, value);
+    }
+    return value;
+  };
+
+export const boolean = (): Check<boolean> => (value, path) =>
+  typeof value === 'boolean' ? value : fail(path, 'true or false', value);
+
+export const literal =
+  <const T extends string>(...choices: T[]): Check<T> =>
+  (value, path) =>
+    typeof value === 'string' && (choices as string[]).includes(value)
+      ? (value as T)
+      : fail(path, `one of ${choices.join(', ')}`, value);
+
+export const any = (): Check<MsgValue> => (value) => value as MsgValue;
+
+export const optional =
+  <T>(check: Check<T>): Check<T | undefined> =>
+  (value, path) =>
+    value === undefined || value === null ? undefined : check(value, path);
+
+export const arrayOf =
+  <T>(check: Check<T>, options: { min?: number; max?: number } = {}): Check<T[]> =>
+  (value, path) => {
+    if (!Array.isArray(value)) return fail(path, 'an array', value);
+    if (options.min !== undefined && value.length < options.min) {
+      return fail(path, `an array of at least ${options.min} items`, value);
+    }
+    if (options.max !== undefined && value.length > options.max) {
+      return fail(path, `an array of at most ${options.max} items`, value);
+    }
+    return value.map((item, index) => check(item, `${path}[${index}]`));
+  };
+
+export function isPlainMap(value: unknown): value is Record<string, MsgValue> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array) &&
+    !(value instanceof Date) &&
+    !(value instanceof Map)
+  );
+}
+
+export const map = (): Check<Record<string, MsgValue>> => (value, path) =>
+  isPlainMap(value) ? value : fail(path, 'a map', value);
+
+type Shape = Record<string, Check<unknown>>;
+type OptionalKeys<S extends Shape> = {
+  [K in keyof S]: undefined extends Out<S[K]> ? K : never;
+}[keyof S];
+export type ObjectOf<S extends Shape> = { [K in Exclude<keyof S, OptionalKeys<S>>]: Out<S[K]> } & {
+  [K in OptionalKeys<S>]?: Out<S[K]>;
+};
+
+/** A map with exactly these fields; unknown fields are refused so typos do not pass silently. */
+export function object<S extends Shape>(shape: S): Check<ObjectOf<S>> {
+  const keys = Object.keys(shape);
+  return (value, path) => {
+    if (!isPlainMap(value)) return fail(path, 'a map', value);
+    for (const key of Object.keys(value)) {
+      if (!Object.hasOwn(shape, key)) {
+        throw new CortexError('EINVAL', `${path} has an unknown field ${JSON.stringify(key)}.`);
+      }
+    }
+    const out: Record<string, unknown> = {};
+    for (const key of keys) {
+      const parsed = shape[key]!(value[key], `${path}.${key}`);
+      if (parsed !== undefined) out[key] = parsed;
+    }
+    return out as ObjectOf<S>;
+  };
+}

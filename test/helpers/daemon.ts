@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Client, connectUnix } from '../../src/client/client.js';
+import { homePaths } from '../../src/paths.js';
+
+export const CORTEX_BIN = fileURLToPath(new URL('../../bin/cortex.js', import.meta.url));
+
+export interface DaemonHandle {
+  home: string;
+  socket: string;
+  dataDir: string;
+  process: ChildProcess;
+  /** Everything the daemon wrote to stderr so far. */
+  stderr(): string;
+  connect(): Promise<Client>;
+  /** SIGTERM, then waits for the exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, then waits for the exit. */
+  kill(): Promise<void>;
+  /** Resolves when the process has exited (by any means). */
+  exited: Promise<number | null>;
+}
+
+export interface StartOptions {
+  /** An existing home to reuse (after a restart); a fresh temporary one otherwise. */
+  home?: string;
+  /** Written to config/config.json before the start. */
+  config?: Record<string, unknown>;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+/** A temporary directory removed by the returned function. */
+export function tempDir(prefix = 'cortex-test-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * Starts a real daemon process on a temporary home and resolves once it logs
+ * that it listens (an event, not a sleep). The caller stops it; `cleanup`
+ * also removes the home.
+ */
+export async function startDaemon(options: StartOptions = {}): Promise<DaemonHandle> {
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'cortex-home-'));
+  const paths = homePaths(home);
+  if (options.config) {
+    mkdirSync(paths.configDir, { recursive: true });
+    writeFileSync(join(paths.configDir, 'config.json'), JSON.stringify(options.config));
+  }
+  const child = spawn(process.execPath, [CORTEX_BIN, 'daemon', '--home', home, ...(options.args ?? [])], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, CORTEX_HOME: '', CORTEX_SOCKET: '', ...options.env },
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+      if (stderr.includes('listening on')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`the daemon exited with ${code} before listening: ${stderr}`)));
+  });
+  return {
+    home,
+    socket: paths.socket,
+    dataDir: paths.dataDir,
+    process: child,
+    stderr: () => stderr,
+    connect: () => connectUnix(paths.socket),
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Stops the daemon (if still running) and removes its home. */
+export async function cleanup(daemon: DaemonHandle | undefined): Promise<void> {
+  if (!daemon) return;
+  await daemon.kill();
+  rmSync(daemon.home, { recursive: true, force: true });
+}
