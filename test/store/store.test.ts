@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { type CortexError } from '../../src/protocol/errors.js';
+import { decode } from '../../src/protocol/msgpack-decode.js';
+import type { MsgValue, RawMsgpack } from '../../src/protocol/msgpack-types.js';
+import type { StoredRecord } from '../../src/protocol/store-types.js';
+import { buildMatchQuery, parsePattern } from '../../daemon/store/match-query.js';
+import { openDatabase } from '../../daemon/store/open-database.js';
+import { Store } from '../../daemon/store/store.js';
+import { tempDir } from '../helpers/daemon.js';
+
+const records = (raw: RawMsgpack[]) => raw.map((item) => decode(item.bytes) as StoredRecord);
+
+describe('the table store on a real SQLite file', () => {
+  const dir = tempDir();
+  let db: Database;
+  let store: Store;
+
+  before(async () => {
+    db = openDatabase(dir.path, 'normal');
+    store = new Store(db, 'node-a');
+    store.createTable({
+      name: 'users',
+      attributes: ['id', 'name', 'age', 'tags'],
+      indexes: ['name', 'age'],
+      owner: 'alice',
+    });
+    await store.putMany(
+      'users',
+      Array.from({ length: 50 }, (_, i) => ({
+        id: `u${String(i).padStart(2, '0')}`,
+        name: i % 2 ? 'odd' : 'even',
+        age: i,
+        tags: [i % 3],
+      })),
+    );
+  });
+
+  after(() => {
+    db.close();
+    dir.remove();
+  });
+
+  it('puts and gets a record, returning its exact bytes', async () => {
+    await store.put('users', { id: 'x1', name: 'xavier', age: 41, extra: { nested: [1, 'two'] } });
+    const raw = store.get('users', 'x1');
+    assert.ok(raw);
+    assert.deepEqual(decode(raw.bytes), { id: 'x1', name: 'xavier', age: 41, extra: { nested: [1, 'two'] } });
+    assert.equal(store.get('users', 'missing'), null);
+  });
+
+  it('keeps string and integer keys apart', async () => {
+    store.createTable({ name: 'nums', attributes: ['n', 'v'], owner: 'alice' });
+    await store.put('nums', { n: 1, v: 'int' });
+    await store.put('nums', { n: '1', v: 'string' });
+    assert.deepEqual(decode(store.get('nums', 1)!.bytes), { n: 1, v: 'int' });
+    assert.deepEqual(decode(store.get('nums', '1')!.bytes), { n: '1', v: 'string' });
+  });
+
+  it('refuses a record without a usable key, naming the attribute', () => {
+    assert.throws(
+      () => store.put('users', { name: 'nokey' }),
+      (error: CortexError) => {
+        assert.equal(error.code, 'EINVAL');
+        assert.match(error.message, /record\.id, the key of users/);
+        return true;
+      },
+    );
+    assert.throws(() => store.put('users', { id: 1.5 }), { code: 'EINVAL' });
+    assert.throws(() => store.put('users', { id: { a: 1 } }), { code: 'EINVAL' });
+  });
+
+  it('answers ENOTFOUND for a table that does not exist and EEXIST for one that does', () => {
+    assert.throws(() => store.get('nope', 'k'), { code: 'ENOTFOUND' });
+    assert.throws(() => store.createTable({ name: 'users', attributes: ['id'], owner: 'bob' }), { code: 'EEXIST' });
+    assert.throws(() => store.createTable({ name: 'bad', attributes: ['id', 'a'], indexes: ['zzz'], owner: 'bob' }), {
+      code: 'EINVAL',
+    });
+  });
+
+  it('matches on indexed attributes through an index, never a scan', () => {
+    const patterns: Record<string, MsgValue>[] = [
+      { name: 'odd' },
+      { age: { $gte: 10, $lt: 20 } },
+      { name: { $prefix: 'ev' } },
+      { name: { $in: ['odd', 'even'] } },
+      { id: 'u07' },
+    ];
+    for (const pattern of patterns) {
+      const query = buildMatchQuery(store.catalog.handle('users').info, parsePattern(pattern));
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...query.params) as { detail: string }[])
+        .map((row) => row.detail)
+        .join('; ');
+      assert.match(plan, /SEARCH .* USING (INDEX|PRIMARY KEY)/, `${JSON.stringify(pattern)}: ${plan}`);
+      assert.doesNotMatch(plan, /\bSCAN\b/, `${JSON.stringify(pattern)}: ${plan}`);
+    }
+  });
+
+  it('answers equality, range, prefix, $in and $ne patterns exactly', () => {
+    const odd = records(store.match('users', { name: 'odd' }, 1000).records);
+    assert.equal(odd.length, 25);
+    assert.ok(odd.every((record) => record['name'] === 'odd'));
+
+    const range = records(store.match('users', { age: { $gte: 10, $lt: 13 } }, 1000).records);
+    assert.deepEqual(range.map((record) => record['age']).sort(), [10, 11, 12]);
+
+    const both = records(store.match('users', { name: 'even', age: { $lte: 4 } }, 1000).records);
+    assert.deepEqual(both.map((record) => record['id']).sort(), ['u00', 'u02', 'u04']);
+
+    const prefix = records(store.match('users', { id: { $prefix: 'u4' } }, 1000).records);
+    assert.equal(prefix.length, 10);
+
+    const unindexed = records(store.match('users', { tags: [0], age: { $lt: 7 } }, 1000).records);
+    assert.deepEqual(unindexed.map((record) => record['age']).sort(), [0, 3, 6]);
+
+    const notEven = records(store.match('users', { name: { $ne: 'even' }, age: { $in: [1, 2, 3] } }, 1000).records);
+    assert.deepEqual(notEven.map((record) => record['age']).sort(), [1, 3]);
+  });
+
+  it('does not let a range cross types: a string bound never matches numbers', () => {
+    assert.equal(store.match('users', { age: { $gt: '' } }, 1000).records.length, 0);
+  });
+
+  it('limits a match and says it was truncated', () => {
+    const result = store.match('users', { name: 'odd' }, 5);
+    assert.equal(result.records.length, 5);
+    assert.equal(result.truncated, true);
+    assert.equal(store.match('users', { name: 'odd' }, 25).truncated, false);
+  });
+
+  it('refuses unknown operators and operands of the wrong type', () => {
+    assert.throws(() => store.match('users', { age: { $regex: 'x' } }, 10), { code: 'EINVAL' });
+    assert.throws(() => store.match('users', { age: { $gt: [1] } }, 10), { code: 'EINVAL' });
+    assert.throws(() => store.match('users', { age: { $prefix: 1 } }, 10), { code: 'EINVAL' });
+  });
+
+  it('pages through all records in key order with a cursor', () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = store.page('users', 7, cursor);
+      seen.push(...records(page.records).map((record) => record['id'] as string));
+      cursor = page.cursor ?? undefined;
+      pages++;
+    } while (cursor !== undefined);
+    const expected = records(store.page('users', 10_000).records).map((record) => record['id'] as string);
+    assert.deepEqual(seen, expected);
+    assert.deepEqual([...expected].sort(), expected);
+    assert.equal(pages, Math.ceil(expected.length / 7));
+    assert.throws(() => store.page('users', 5, 'not-a-cursor!'), { code: 'EINVAL' });
+  });
+
+  it('deletes by leaving a tombstone that reads as absent', async () => {
+    assert.equal(await store.delete('users', 'u01'), true);
+    assert.equal(await store.delete('users', 'u01'), false);
+    assert.equal(store.get('users', 'u01'), null);
+    assert.equal(records(store.match('users', { id: 'u01' }, 10).records).length, 0);
+    const row = db.prepare('SELECT del, v FROM "t_users" WHERE k = ?').get('u01') as { del: number; v: Buffer | null };
+    assert.deepEqual(row, { del: 1, v: null });
+  });
+
+  it('stamps every write with a growing hybrid clock and the node, in the change log', async () => {
+    const before = db.prepare('SELECT max(seq) FROM _changes').pluck().get() as number;
+    await store.put('users', { id: 'c1', name: 'c' });
+    await store.put('users', { id: 'c2', name: 'c' });
+    await store.delete('users', 'c1');
+    const changes = db.prepare('SELECT tbl, k, hlc, node, op FROM _changes WHERE seq > ? ORDER BY seq').all(before) as {
+      tbl: string;
+      k: string;
+      hlc: number;
+      node: string;
+      op: number;
+    }[];
+    assert.deepEqual(
+      changes.map(({ tbl, k, node, op }) => [tbl, k, node, op]),
+      [
+        ['users', 'c1', 'node-a', 0],
+        ['users', 'c2', 'node-a', 0],
+        ['users', 'c1', 'node-a', 1],
+      ],
+    );
+    assert.ok(changes[0]!.hlc < changes[1]!.hlc && changes[1]!.hlc < changes[2]!.hlc);
+    const rowHlc = db.prepare('SELECT hlc FROM "t_users" WHERE k = ?').pluck().get('c2');
+    assert.equal(rowHlc, changes[1]!.hlc);
+  });
+
+  it('commits writes that arrive together as one group, acknowledging them only after the commit', async () => {
+    const reader = new BetterSqlite3(join(dir.path, 'cortex.db'), { readonly: true });
+    try {
+      const count = reader.prepare('SELECT count(*) FROM "t_users" WHERE k LIKE \'g%\'').pluck();
+      const writes = Array.from({ length: 20 }, (_, i) => store.put('users', { id: `g${i}`, name: 'group' }));
+      // Not yet committed: another connection to the file sees none of them.
+      assert.equal(count.get(), 0);
+      await Promise.all(writes);
+      assert.equal(count.get(), 20);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('drops a table with its records', async () => {
+    store.createTable({ name: 'temp', attributes: ['k'], owner: 'alice' });
+    await store.put('temp', { k: 'a' });
+    store.dropTable('temp');
+    assert.throws(() => store.get('temp', 'a'), { code: 'ENOTFOUND' });
+    const left = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 't_temp'").pluck().get();
+    assert.equal(left, 0);
+  });
+
+  it('keeps its tables and records across a reopen', () => {
+    db.close();
+    db = openDatabase(dir.path, 'normal');
+    store = new Store(db, 'node-a');
+    assert.deepEqual(
+      store.catalog.list().map((table) => table.name),
+      ['nums', 'users'],
+    );
+    assert.equal((decode(store.get('users', 'x1')!.bytes) as StoredRecord)['name'], 'xavier');
+    assert.deepEqual(store.catalog.handle('users').info.indexes, ['name', 'age']);
+  });
+});
