@@ -1,6 +1,5 @@
 import { mkdirSync, unlinkSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { CortexPaths } from '../src/paths.js';
@@ -9,6 +8,10 @@ import { type DaemonConfig, loadConfig } from './config.js';
 import { createHandlers } from './handlers/index.js';
 import type { DaemonServices } from './handlers/types.js';
 import { createLogger, type Logger } from './logger.js';
+import { AccessControl } from './access/access-control.js';
+import { TokenStore } from './access/token-store.js';
+import { LocalIdentities } from './identity/local-identity.js';
+import { loadNativeAddon } from './identity/native.js';
 import { PidLock } from './pid-lock.js';
 import { Connection } from './server/connection.js';
 import { Dispatcher } from './server/dispatcher.js';
@@ -93,8 +96,14 @@ export class Daemon {
   }
 
   private async listen(): Promise<void> {
+    const access = new AccessControl(this.db, this.store.catalog);
+    const tokens = new TokenStore(this.db);
+    tokens.onRevoked((name) => this.closeConnectionsOf(name));
     const services: DaemonServices = {
       store: this.store,
+      access,
+      tokens,
+      log: this.log,
       status: () => ({
         version: VERSION,
         node: this.config.nodeName,
@@ -109,13 +118,25 @@ export class Daemon {
     const dispatcher = new Dispatcher(createHandlers(services), this.log, (connection) =>
       this.connections.delete(connection),
     );
-    const owner = userInfo().username;
+    const identities = new LocalIdentities(loadNativeAddon(), this.log);
     this.server = await listenUnix(this.paths.socket, (socket: Socket) => {
       if (this.stopping) {
         socket.destroy();
         return;
       }
-      this.connections.add(new Connection(socket, owner, dispatcher, this.config, this.log));
+      const identity = identities.identify(socket);
+      const peer = identity.pid === undefined ? 'local' : `pid ${identity.pid}`;
+      this.connections.add(new Connection(socket, identity, dispatcher, this.config, this.log, 'unix', peer));
     });
+  }
+
+  /** A revoked token takes effect at once: connections authenticated with it are closed. */
+  private closeConnectionsOf(tokenName: string): void {
+    for (const connection of this.connections) {
+      if (connection.identity.via === 'token' && connection.identity.name === tokenName) {
+        this.log.info(`connection ${connection.id}: closed, its token ${tokenName} was revoked`);
+        connection.close();
+      }
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { accessHandlers } from './access.js';
 import { coreHandlers } from './core.js';
 import { recordHandlers } from './records.js';
 import { tableHandlers } from './tables.js';
@@ -9,5 +10,6 @@ export function createHandlers(daemon: DaemonServices): HandlerTable {
     ...coreHandlers(daemon),
     ...tableHandlers(daemon),
     ...recordHandlers(daemon),
+    ...accessHandlers(daemon),
   };
 }

@@ -3,19 +3,34 @@ import type { DaemonServices, HandlerTable } from './types.js';
 
 export function recordHandlers({
   store,
+  access,
 }: DaemonServices): Pick<HandlerTable, 'put' | 'put_many' | 'get' | 'delete' | 'match' | 'all'> {
   return {
-    put: async ({ table, record }) => {
+    put: async ({ table, record }, call) => {
+      access.require(call.identity, table, 'write');
       await store.put(table, record);
       return { ok: true };
     },
-    put_many: async ({ table, records }) => {
+    put_many: async ({ table, records }, call) => {
+      access.require(call.identity, table, 'write');
       await store.putMany(table, records);
       return { ok: true, count: records.length };
     },
-    get: ({ table, key }) => ({ record: store.get(table, key) }),
-    delete: async ({ table, key }) => ({ ok: true, deleted: await store.delete(table, key) }),
-    match: ({ table, pattern, limit }) => store.match(table, pattern, limit ?? DEFAULT_PAGE),
-    all: ({ table, limit, cursor }) => store.page(table, limit ?? DEFAULT_PAGE, cursor),
+    get: ({ table, key }, call) => {
+      access.require(call.identity, table, 'read');
+      return { record: store.get(table, key) };
+    },
+    delete: async ({ table, key }, call) => {
+      access.require(call.identity, table, 'write');
+      return { ok: true, deleted: await store.delete(table, key) };
+    },
+    match: ({ table, pattern, limit }, call) => {
+      access.require(call.identity, table, 'read');
+      return store.match(table, pattern, limit ?? DEFAULT_PAGE);
+    },
+    all: ({ table, limit, cursor }, call) => {
+      access.require(call.identity, table, 'read');
+      return store.page(table, limit ?? DEFAULT_PAGE, cursor);
+    },
   };
 }

@@ -1,12 +1,19 @@
 import type { DaemonServices, HandlerTable } from './types.js';
 
-export function tableHandlers({ store }: DaemonServices): Pick<HandlerTable, 'create_table' | 'drop_table' | 'tables'> {
+export function tableHandlers({
+  store,
+  access,
+}: DaemonServices): Pick<HandlerTable, 'create_table' | 'drop_table' | 'tables'> {
   return {
-    create_table: (params, call) => ({ ok: true, table: store.createTable({ ...params, owner: call.identity }) }),
-    drop_table: ({ name }) => {
+    create_table: (params, call) => ({ ok: true, table: store.createTable({ ...params, owner: call.identity.name }) }),
+    drop_table: ({ name }, call) => {
+      access.requireOwner(call.identity, name, 'drop');
       store.dropTable(name);
+      access.forgetTable(name);
       return { ok: true };
     },
-    tables: () => ({ tables: store.catalog.list() }),
+    tables: (_params, call) => ({
+      tables: store.catalog.list().filter((table) => access.allows(call.identity, table.name, 'read')),
+    }),
   };
 }

@@ -1,16 +1,32 @@
 import type { StatusResult, MethodName, ParamsOf, ResultOf } from '../../src/protocol/methods.js';
 import type { RawMsgpack } from '../../src/protocol/msgpack-types.js';
+import type { AccessControl } from '../access/access-control.js';
+import type { TokenStore } from '../access/token-store.js';
+import type { Identity } from '../identity/identity.js';
+import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
+
+/** The connection a call came on: its identity changes when it authenticates. */
+export interface Caller {
+  readonly id: number;
+  readonly transport: 'unix' | 'tls';
+  identity: Identity;
+  /** Where it comes from, for logs: a pid or an address. */
+  readonly peer: string;
+}
 
 /** Who is calling, on which connection. */
 export interface CallContext {
-  identity: string;
-  connectionId: number;
+  identity: Identity;
+  caller: Caller;
 }
 
 /** What handlers may use of the daemon. */
 export interface DaemonServices {
   store: Store;
+  access: AccessControl;
+  tokens: TokenStore;
+  log: Logger;
   /** The parts of `status` that do not depend on the caller. */
   status(): Omit<StatusResult, 'identity'>;
 }

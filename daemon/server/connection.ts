@@ -5,6 +5,8 @@ import { writeNotification, writeResponse } from '../../src/protocol/messages.js
 import { Decoder } from '../../src/protocol/msgpack-decode.js';
 import { Encoder } from '../../src/protocol/msgpack-encode.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
+import type { Caller } from '../handlers/types.js';
+import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 
 export interface ConnectionLimits {
@@ -34,7 +36,7 @@ let nextConnectionId = 1;
  * closes only this connection, and a client that stops reading is paused and
  * then dropped instead of growing the daemon's memory.
  */
-export class Connection {
+export class Connection implements Caller {
   readonly id = nextConnectionId++;
   private readonly scanner = new FrameScanner();
   private readonly decoder = new Decoder();
@@ -50,10 +52,13 @@ export class Connection {
 
   constructor(
     private readonly socket: Socket,
-    readonly identity: string,
+    /** Changes when the client authenticates. */
+    public identity: Identity,
     private readonly sink: MessageSink,
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
+    readonly transport: 'unix' | 'tls' = 'unix',
+    readonly peer: string = 'local',
   ) {
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));

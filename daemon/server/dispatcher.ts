@@ -6,6 +6,9 @@ import type { Handler, HandlerTable } from '../handlers/types.js';
 import type { Logger } from '../logger.js';
 import type { Connection, MessageSink } from './connection.js';
 
+/** What a TCP client may call before it has authenticated. */
+const OPEN_BEFORE_AUTH: ReadonlySet<string> = new Set(['ping', 'auth']);
+
 /**
  * Turns each message into a call: checks its shape, finds the method in the
  * table, validates the params with the method's own parser, runs the handler
@@ -35,6 +38,10 @@ export class Dispatcher implements MessageSink {
       );
       return;
     }
+    if (connection.identity.via === 'none' && !OPEN_BEFORE_AUTH.has(method)) {
+      connection.respond(id, { code: 'EACCES', message: `Authenticate first: call auth {token} before ${method}.` }, null);
+      return;
+    }
     let result: unknown;
     try {
       result = this.call(method, request.params, connection);
@@ -59,7 +66,7 @@ export class Dispatcher implements MessageSink {
   private call<M extends MethodName>(method: M, rawParams: Record<string, MsgValue>, connection: Connection): unknown {
     const params = methods[method].params(rawParams, 'params');
     const handler = this.handlers[method] as Handler<M>;
-    return handler(params as Parameters<Handler<M>>[0], { identity: connection.identity, connectionId: connection.id });
+    return handler(params as Parameters<Handler<M>>[0], { identity: connection.identity, caller: connection });
   }
 
   private toWire(error: unknown): WireError {

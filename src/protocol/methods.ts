@@ -1,5 +1,6 @@
 import { CortexError } from './errors.js';
-import { arrayOf, type Check, integer, map, object, optional, string } from './validate.js';
+import { type Grant, IDENTITY_NAME, type Permission } from './access-types.js';
+import { arrayOf, type Check, integer, literal, map, object, optional, string } from './validate.js';
 import {
   ATTRIBUTE_NAME,
   isRecordKey,
@@ -54,6 +55,19 @@ const record = map() as Check<StoredRecord>;
 /** An opaque cursor from a previous `all`. */
 const cursor = string({ max: 8192, what: 'a cursor returned by an earlier call' });
 
+const identityName: Check<string> = string({
+  pattern: IDENTITY_NAME,
+  what: 'an identity (a user name, user:UID, a token name or a certificate CN)',
+});
+const permission: Check<Permission> = literal('read', 'write');
+
+export interface TokenInfo {
+  name: string;
+  creator: string;
+  created: number;
+  last_used: number | null;
+}
+
 export const MAX_PAGE = 10_000;
 export const DEFAULT_PAGE = 1000;
 
@@ -102,6 +116,17 @@ export const methods = {
       cursor: optional(cursor),
     }),
   ),
+  acl_grant: method<{ grant: Grant }>()(
+    object({ identity: identityName, table: tableName, permissions: arrayOf(permission, { min: 1, max: 2 }) }),
+  ),
+  acl_revoke: method<{ grant: Grant }>()(
+    object({ identity: identityName, table: tableName, permissions: optional(arrayOf(permission, { min: 1, max: 2 })) }),
+  ),
+  acl_list: method<{ grants: Grant[] }>()(object({ identity: optional(identityName) })),
+  auth: method<{ identity: string }>()(object({ token: string({ min: 1, max: 512, what: 'a token' }) })),
+  token_create: method<{ name: string; token: string }>()(object({ name: identityName })),
+  token_list: method<{ tokens: TokenInfo[] }>()(object({})),
+  token_revoke: method<{ ok: true }>()(object({ name: identityName })),
 } satisfies Record<string, MethodSpec<unknown, unknown>>;
 
 export type Methods = typeof methods;

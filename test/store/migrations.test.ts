@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { migrate, SCHEMA_VERSION } from '../../daemon/store/migrations/index.js';
+import { migrate, migrations, SCHEMA_VERSION } from '../../daemon/store/migrations/index.js';
 import { openDatabase } from '../../daemon/store/open-database.js';
 import { tempDir } from '../helpers/daemon.js';
 
@@ -11,16 +11,37 @@ describe('schema migrations', () => {
     const dir = tempDir();
     const db = new BetterSqlite3(join(dir.path, 'm.db'));
     try {
-      migrate(db);
-      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      migrations[0]!(db);
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       assert.deepEqual(tables, ['_changes', '_meta', '_tables']);
+      db.pragma('user_version = 1');
+      migrate(db);
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       // STRICT tables refuse a value of the wrong type.
       assert.throws(() =>
         db.prepare("INSERT INTO _tables VALUES ('t', '[]', '[]', 'local', 'o', 'not a number', 1, 'n')").run(),
       );
       migrate(db);
       assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    } finally {
+      db.close();
+      dir.remove();
+    }
+  });
+
+  it('migration 2 adds the ACL and token tables, keyed so a grant or a token hash is unique', () => {
+    const dir = tempDir();
+    const db = new BetterSqlite3(join(dir.path, 'm.db'));
+    try {
+      migrate(db);
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+      assert.deepEqual(tables, ['_acl', '_changes', '_meta', '_tables', '_tokens']);
+      const grant = db.prepare('INSERT INTO _acl VALUES (?, ?, ?, ?, ?)');
+      grant.run('bob', 't', 1, 'root', 0);
+      assert.throws(() => grant.run('bob', 't', 3, 'root', 0), /UNIQUE/);
+      const token = db.prepare('INSERT INTO _tokens (name, hash, creator, created) VALUES (?, ?, ?, ?)');
+      token.run('a', Buffer.from('h'), 'root', 0);
+      assert.throws(() => token.run('b', Buffer.from('h'), 'root', 0), /UNIQUE/);
     } finally {
       db.close();
       dir.remove();

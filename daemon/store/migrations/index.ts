@@ -38,6 +38,29 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `);
   },
+
+  function m2AccessControl(db) {
+    db.exec(`
+      -- Grants on user tables; owners and administrators need none. Local to this node.
+      CREATE TABLE _acl (
+        identity TEXT NOT NULL,
+        tbl TEXT NOT NULL,
+        perms INTEGER NOT NULL,    -- bit 1 read, bit 2 write
+        granted_by TEXT NOT NULL,
+        granted INTEGER NOT NULL,
+        PRIMARY KEY (identity, tbl)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Bearer tokens for TCP clients: only a hash of the secret is kept.
+      CREATE TABLE _tokens (
+        name TEXT PRIMARY KEY,
+        hash BLOB NOT NULL UNIQUE,
+        creator TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        last_used INTEGER
+      ) STRICT;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

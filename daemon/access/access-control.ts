@@ -1,0 +1,125 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { CortexError } from '../../src/protocol/errors.js';
+import type { Grant, Permission } from '../../src/protocol/access-types.js';
+import type { Identity } from '../identity/identity.js';
+import type { TableCatalog } from '../store/table-catalog.js';
+
+const BITS: Record<Permission, number> = { read: 1, write: 2 };
+
+function toPermissions(mask: number): Permission[] {
+  return (['read', 'write'] as const).filter((permission) => mask & BITS[permission]);
+}
+
+function toMask(permissions: readonly Permission[]): number {
+  return permissions.reduce((mask, permission) => mask | BITS[permission], 0);
+}
+
+interface GrantRow {
+  identity: string;
+  tbl: string;
+  perms: number;
+  granted_by: string;
+  granted: number;
+}
+
+/**
+ * Per-table ACLs. The creator of a table has full access to it, administrators
+ * (the daemon's owner and root) to everything, anyone else only what was
+ * granted. Grants live in `_acl` and in memory, so a check costs a map lookup.
+ */
+export class AccessControl {
+  private readonly grants = new Map<string, GrantRow>();
+  private readonly upsert: Statement<[string, string, number, string, number]>;
+  private readonly remove: Statement<[string, string]>;
+  private readonly removeTable: Statement<[string]>;
+
+  constructor(
+    db: Database,
+    private readonly catalog: TableCatalog,
+  ) {
+    for (const row of db.prepare('SELECT identity, tbl, perms, granted_by, granted FROM _acl').all() as GrantRow[]) {
+      this.grants.set(grantKey(row.identity, row.tbl), row);
+    }
+    this.upsert = db.prepare('INSERT OR REPLACE INTO _acl (identity, tbl, perms, granted_by, granted) VALUES (?, ?, ?, ?, ?)');
+    this.remove = db.prepare('DELETE FROM _acl WHERE identity = ? AND tbl = ?');
+    this.removeTable = db.prepare('DELETE FROM _acl WHERE tbl = ?');
+  }
+
+  /** Throws EACCES unless `identity` holds `permission` on `table` (ENOTFOUND first, for a missing table). */
+  require(identity: Identity, table: string, permission: Permission): void {
+    if (identity.admin) return;
+    if (table.startsWith('_')) {
+      throw new CortexError('EACCES', `${identity.name} may not ${permission} ${table}: system tables are for administrators.`);
+    }
+    if (this.allows(identity, table, permission)) return;
+    throw new CortexError('EACCES', `${identity.name} may not ${permission} ${table} (no ${permission} permission).`);
+  }
+
+  allows(identity: Identity, table: string, permission: Permission): boolean {
+    if (identity.admin) return true;
+    const info = this.catalog.handle(table).info;
+    if (info.owner === identity.name) return true;
+    const grant = this.grants.get(grantKey(identity.name, table));
+    return grant !== undefined && (grant.perms & BITS[permission]) !== 0;
+  }
+
+  /** Grants and revokes need the table's ownership or an administrator. */
+  requireOwner(identity: Identity, table: string, action: string): void {
+    const info = this.catalog.handle(table).info;
+    if (identity.admin || info.owner === identity.name) return;
+    throw new CortexError('EACCES', `${identity.name} may not ${action} ${table}: only its owner (${info.owner}) or an administrator may.`);
+  }
+
+  grant(by: Identity, who: string, table: string, permissions: readonly Permission[]): Grant {
+    this.requireOwner(by, table, 'grant access to');
+    const key = grantKey(who, table);
+    const mask = (this.grants.get(key)?.perms ?? 0) | toMask(permissions);
+    const row = { identity: who, tbl: table, perms: mask, granted_by: by.name, granted: Date.now() };
+    this.upsert.run(row.identity, row.tbl, row.perms, row.granted_by, row.granted);
+    this.grants.set(key, row);
+    return toGrant(row);
+  }
+
+  /** Removes the given permissions (all when none are given); returns what is left. */
+  revoke(by: Identity, who: string, table: string, permissions?: readonly Permission[]): Grant {
+    this.requireOwner(by, table, 'revoke access to');
+    const key = grantKey(who, table);
+    const current = this.grants.get(key);
+    const mask = current ? current.perms & ~toMask(permissions ?? ['read', 'write']) : 0;
+    if (current && mask === 0) {
+      this.remove.run(who, table);
+      this.grants.delete(key);
+    } else if (current) {
+      const row = { ...current, perms: mask };
+      this.upsert.run(row.identity, row.tbl, row.perms, row.granted_by, row.granted);
+      this.grants.set(key, row);
+    }
+    return { identity: who, table, permissions: toPermissions(mask), granted_by: by.name, granted: Date.now() };
+  }
+
+  /** The grants a caller may see: all for administrators, else those on its own tables and those naming it. */
+  list(by: Identity, who?: string): Grant[] {
+    return [...this.grants.values()]
+      .filter((row) => who === undefined || row.identity === who)
+      .filter(
+        (row) =>
+          by.admin || row.identity === by.name || (this.catalog.has(row.tbl) && this.catalog.handle(row.tbl).info.owner === by.name),
+      )
+      .map(toGrant)
+      .sort((a, b) => (a.table === b.table ? (a.identity < b.identity ? -1 : 1) : a.table < b.table ? -1 : 1));
+  }
+
+  /** Drops every grant on a table that no longer exists. */
+  forgetTable(table: string): void {
+    this.removeTable.run(table);
+    for (const [key, row] of this.grants) if (row.tbl === table) this.grants.delete(key);
+  }
+}
+
+function grantKey(identity: string, table: string): string {
+  return `${identity}\u0000${table}`;
+}
+
+function toGrant(row: GrantRow): Grant {
+  return { identity: row.identity, table: row.tbl, permissions: toPermissions(row.perms), granted_by: row.granted_by, granted: row.granted };
+}
