@@ -103,9 +103,13 @@ function makeContext(io: CliIo, global: GlobalOptions): CliContext {
   };
 }
 
-/** How to start a daemon for this socket; none for the system socket, which systemd owns. */
+/**
+ * How to start a daemon for this socket: user mode for a user, system mode for
+ * root (as `cortex daemon` itself chooses). Nobody else can start the system
+ * daemon, which systemd normally owns.
+ */
 function daemonCommandFor(socket: string, global: GlobalOptions, env: Env): string[] | undefined {
-  if (socket === SYSTEM_PATHS.socket) return undefined;
+  if (socket === SYSTEM_PATHS.socket && process.getuid?.() !== 0) return undefined;
   const entry = fileURLToPath(new URL('./cortex.js', import.meta.url));
   const args = [process.execPath, entry, 'daemon'];
   const home = global.home ?? env['CORTEX_HOME'];

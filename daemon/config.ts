@@ -16,6 +16,8 @@ export interface DaemonConfig {
   stallTimeoutMs: number;
   synchronous: Synchronous;
   logLevel: LogLevel;
+  /** Members of this group may use the socket too (system mode: `cortex`). */
+  socketGroup: string | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -28,13 +30,17 @@ const parseFile = object({
   stall_timeout_ms: optional(integer({ min: 10, max: 86_400_000 })),
   synchronous: optional(literal('normal', 'full')),
   log_level: optional(literal('debug', 'info', 'warn', 'error')),
+  socket_group: optional(string({ pattern: /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, what: 'a group name' })),
 });
 
 export function configPath(configDir: string): string {
   return join(configDir, 'config.json');
 }
 
-export function loadConfig(configDir: string, overrides: { nodeName?: string | undefined } = {}): DaemonConfig {
+export function loadConfig(
+  configDir: string,
+  overrides: { nodeName?: string | undefined; socketGroup?: string | undefined } = {},
+): DaemonConfig {
   const file = configPath(configDir);
   let raw: unknown = {};
   try {
@@ -53,6 +59,7 @@ export function loadConfig(configDir: string, overrides: { nodeName?: string | u
     stallTimeoutMs: parsed.stall_timeout_ms ?? 30_000,
     synchronous: parsed.synchronous ?? 'normal',
     logLevel: parsed.log_level ?? 'info',
+    socketGroup: overrides.socketGroup ?? parsed.socket_group,
   };
 }
 

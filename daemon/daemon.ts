@@ -3,6 +3,7 @@ import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { CortexPaths } from '../src/paths.js';
+import { CortexError } from '../src/protocol/errors.js';
 import { VERSION } from '../src/version.js';
 import { type DaemonConfig, loadConfig } from './config.js';
 import { createHandlers } from './handlers/index.js';
@@ -11,7 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { AccessControl } from './access/access-control.js';
 import { TokenStore } from './access/token-store.js';
 import { LocalIdentities } from './identity/local-identity.js';
-import { loadNativeAddon } from './identity/native.js';
+import { loadNativeAddon, type NativeAddon } from './identity/native.js';
 import { PidLock } from './pid-lock.js';
 import { Connection } from './server/connection.js';
 import { Dispatcher } from './server/dispatcher.js';
@@ -22,6 +23,8 @@ import { Store } from './store/store.js';
 export interface DaemonOptions {
   paths: CortexPaths;
   nodeName?: string | undefined;
+  /** Let this group's members use the socket too; system mode uses `cortex`. */
+  socketGroup?: string | undefined;
   /** Also log to stderr (the foreground daemon does; one started in the background logs to its file only). */
   logToStderr?: boolean;
 }
@@ -48,7 +51,10 @@ export class Daemon {
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { paths } = options;
     mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
-    const config = loadConfig(paths.configDir, { nodeName: options.nodeName });
+    const config = loadConfig(paths.configDir, {
+      nodeName: options.nodeName,
+      socketGroup: options.socketGroup ?? (paths.mode === 'system' ? 'cortex' : undefined),
+    });
     const log = createLogger({
       level: config.logLevel,
       file: join(paths.dataDir, 'cortexd.log'),
@@ -118,16 +124,22 @@ export class Daemon {
     const dispatcher = new Dispatcher(createHandlers(services), this.log, (connection) =>
       this.connections.delete(connection),
     );
-    const identities = new LocalIdentities(loadNativeAddon(), this.log);
-    this.server = await listenUnix(this.paths.socket, (socket: Socket) => {
-      if (this.stopping) {
-        socket.destroy();
-        return;
-      }
-      const identity = identities.identify(socket);
-      const peer = identity.pid === undefined ? 'local' : `pid ${identity.pid}`;
-      this.connections.add(new Connection(socket, identity, dispatcher, this.config, this.log, 'unix', peer));
-    });
+    const addon = loadNativeAddon();
+    const identities = new LocalIdentities(addon, this.log);
+    const gid = this.config.socketGroup === undefined ? undefined : groupIdOf(addon, this.config.socketGroup);
+    this.server = await listenUnix(
+      this.paths.socket,
+      (socket: Socket) => {
+        if (this.stopping) {
+          socket.destroy();
+          return;
+        }
+        const identity = identities.identify(socket);
+        const peer = identity.pid === undefined ? 'local' : `pid ${identity.pid}`;
+        this.connections.add(new Connection(socket, identity, dispatcher, this.config, this.log, 'unix', peer));
+      },
+      gid,
+    );
   }
 
   /** A revoked token takes effect at once: connections authenticated with it are closed. */
@@ -139,4 +151,21 @@ export class Daemon {
       }
     }
   }
+}
+
+function groupIdOf(addon: NativeAddon | { missing: string }, group: string): number {
+  if ('missing' in addon) {
+    throw new CortexError(
+      'EINVAL',
+      `A socket group (${group}) needs the native addon, which is not built: ${addon.missing}`,
+    );
+  }
+  const gid = addon.groupId(group);
+  if (gid === null) {
+    throw new CortexError(
+      'EINVAL',
+      `The group ${group} does not exist: create it (groupadd ${group}) and add the users who may use the daemon.`,
+    );
+  }
+  return gid;
 }

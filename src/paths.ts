@@ -37,10 +37,14 @@ export const SYSTEM_PATHS: CortexPaths = {
   configDir: '/etc/cortex',
 };
 
-/** The daemon's paths: `--home`, then `CORTEX_HOME`, then user mode; `--socket` overrides the socket. */
-export function daemonPaths(options: { home?: string; socket?: string }, env: Env): CortexPaths {
+/**
+ * The daemon's paths: `--home`, then `CORTEX_HOME`, then system mode (asked for,
+ * or root with no home), then user mode; `--socket` overrides the socket.
+ */
+export function daemonPaths(options: { home?: string; socket?: string; system?: boolean }, env: Env): CortexPaths {
   const home = options.home ?? env['CORTEX_HOME'];
-  const paths = home ? homePaths(home) : userPaths();
+  const system = options.system === true || (!home && process.getuid?.() === 0);
+  const paths = home ? homePaths(home) : system ? SYSTEM_PATHS : userPaths();
   return options.socket ? { ...paths, socket: options.socket } : paths;
 }
 
@@ -55,6 +59,7 @@ export function clientSocket(options: { home?: string; socket?: string }, env: E
   if (fromEnv) return fromEnv;
   const home = options.home ?? env['CORTEX_HOME'];
   if (home) return homePaths(home).socket;
+  if (process.getuid?.() === 0) return SYSTEM_PATHS.socket;
   const user = userPaths().socket;
   if (!existsSync(user) && existsSync(SYSTEM_PATHS.socket)) return SYSTEM_PATHS.socket;
   return user;

@@ -1,4 +1,5 @@
 import type { Command } from '../context.js';
+import { aclCommand, tokenCommand } from './access.js';
 import { exportCommand, importCommand } from './backup.js';
 import { daemonCommand } from './daemon.js';
 import { allCommand, deleteCommand, getCommand, putCommand, queryCommand } from './records.js';
@@ -20,4 +21,6 @@ export const commands: readonly Command[] = [
   allCommand,
   exportCommand,
   importCommand,
+  aclCommand,
+  tokenCommand,
 ];

@@ -40,7 +40,9 @@ export class AccessControl {
     for (const row of db.prepare('SELECT identity, tbl, perms, granted_by, granted FROM _acl').all() as GrantRow[]) {
       this.grants.set(grantKey(row.identity, row.tbl), row);
     }
-    this.upsert = db.prepare('INSERT OR REPLACE INTO _acl (identity, tbl, perms, granted_by, granted) VALUES (?, ?, ?, ?, ?)');
+    this.upsert = db.prepare(
+      'INSERT OR REPLACE INTO _acl (identity, tbl, perms, granted_by, granted) VALUES (?, ?, ?, ?, ?)',
+    );
     this.remove = db.prepare('DELETE FROM _acl WHERE identity = ? AND tbl = ?');
     this.removeTable = db.prepare('DELETE FROM _acl WHERE tbl = ?');
   }
@@ -49,7 +51,10 @@ export class AccessControl {
   require(identity: Identity, table: string, permission: Permission): void {
     if (identity.admin) return;
     if (table.startsWith('_')) {
-      throw new CortexError('EACCES', `${identity.name} may not ${permission} ${table}: system tables are for administrators.`);
+      throw new CortexError(
+        'EACCES',
+        `${identity.name} may not ${permission} ${table}: system tables are for administrators.`,
+      );
     }
     if (this.allows(identity, table, permission)) return;
     throw new CortexError('EACCES', `${identity.name} may not ${permission} ${table} (no ${permission} permission).`);
@@ -67,7 +72,10 @@ export class AccessControl {
   requireOwner(identity: Identity, table: string, action: string): void {
     const info = this.catalog.handle(table).info;
     if (identity.admin || info.owner === identity.name) return;
-    throw new CortexError('EACCES', `${identity.name} may not ${action} ${table}: only its owner (${info.owner}) or an administrator may.`);
+    throw new CortexError(
+      'EACCES',
+      `${identity.name} may not ${action} ${table}: only its owner (${info.owner}) or an administrator may.`,
+    );
   }
 
   grant(by: Identity, who: string, table: string, permissions: readonly Permission[]): Grant {
@@ -103,7 +111,9 @@ export class AccessControl {
       .filter((row) => who === undefined || row.identity === who)
       .filter(
         (row) =>
-          by.admin || row.identity === by.name || (this.catalog.has(row.tbl) && this.catalog.handle(row.tbl).info.owner === by.name),
+          by.admin ||
+          row.identity === by.name ||
+          (this.catalog.has(row.tbl) && this.catalog.handle(row.tbl).info.owner === by.name),
       )
       .map(toGrant)
       .sort((a, b) => (a.table === b.table ? (a.identity < b.identity ? -1 : 1) : a.table < b.table ? -1 : 1));
@@ -121,5 +131,11 @@ function grantKey(identity: string, table: string): string {
 }
 
 function toGrant(row: GrantRow): Grant {
-  return { identity: row.identity, table: row.tbl, permissions: toPermissions(row.perms), granted_by: row.granted_by, granted: row.granted };
+  return {
+    identity: row.identity,
+    table: row.tbl,
+    permissions: toPermissions(row.perms),
+    granted_by: row.granted_by,
+    granted: row.granted,
+  };
 }

@@ -8,7 +8,10 @@ export const FAILED_AUTH_DELAY_MS = 1000;
 
 function requireAdmin(identity: Identity, action: string): void {
   if (!identity.admin) {
-    throw new CortexError('EACCES', `${identity.name} may not ${action}: only administrators (the daemon's owner and root) may.`);
+    throw new CortexError(
+      'EACCES',
+      `${identity.name} may not ${action}: only administrators (the daemon's owner and root) may.`,
+    );
   }
 }
 
@@ -16,7 +19,10 @@ export function accessHandlers({
   access,
   tokens,
   log,
-}: DaemonServices): Pick<HandlerTable, 'acl_grant' | 'acl_revoke' | 'acl_list' | 'auth' | 'token_create' | 'token_list' | 'token_revoke'> {
+}: DaemonServices): Pick<
+  HandlerTable,
+  'acl_grant' | 'acl_revoke' | 'acl_list' | 'auth' | 'token_create' | 'token_list' | 'token_revoke'
+> {
   return {
     acl_grant: ({ identity, table, permissions }, call) => ({
       grant: access.grant(call.identity, identity, table, permissions),

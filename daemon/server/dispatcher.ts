@@ -39,7 +39,11 @@ export class Dispatcher implements MessageSink {
       return;
     }
     if (connection.identity.via === 'none' && !OPEN_BEFORE_AUTH.has(method)) {
-      connection.respond(id, { code: 'EACCES', message: `Authenticate first: call auth {token} before ${method}.` }, null);
+      connection.respond(
+        id,
+        { code: 'EACCES', message: `Authenticate first: call auth {token} before ${method}.` },
+        null,
+      );
       return;
     }
     let result: unknown;

@@ -1,15 +1,22 @@
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
 
 /**
  * Listens on a Unix socket that only its owner may use (mode 0600 in a 0700
- * directory). A socket file left behind by a killed daemon is removed; one that
- * still answers belongs to a running daemon and is left alone.
+ * directory), or, given a group, its owner and that group's members (0660 in a
+ * 0750 directory, both of that group: system mode's `cortex` group). A socket
+ * file left behind by a killed daemon is removed; one that still answers belongs
+ * to a running daemon and is left alone.
  */
-export async function listenUnix(path: string, onSocket: (socket: Socket) => void): Promise<Server> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+export async function listenUnix(path: string, onSocket: (socket: Socket) => void, gid?: number): Promise<Server> {
+  const directory = dirname(path);
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  if (gid !== undefined) {
+    chownSync(directory, -1, gid);
+    chmodSync(directory, 0o750);
+  }
   if (await answers(path)) {
     throw new CortexError('EBUSY', `Another daemon already answers on ${path}.`);
   }
@@ -30,6 +37,10 @@ export async function listenUnix(path: string, onSocket: (socket: Socket) => voi
     });
   } finally {
     process.umask(previous);
+  }
+  if (gid !== undefined) {
+    chownSync(path, -1, gid);
+    chmodSync(path, 0o660);
   }
   return server;
 }

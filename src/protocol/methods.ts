@@ -120,7 +120,11 @@ export const methods = {
     object({ identity: identityName, table: tableName, permissions: arrayOf(permission, { min: 1, max: 2 }) }),
   ),
   acl_revoke: method<{ grant: Grant }>()(
-    object({ identity: identityName, table: tableName, permissions: optional(arrayOf(permission, { min: 1, max: 2 })) }),
+    object({
+      identity: identityName,
+      table: tableName,
+      permissions: optional(arrayOf(permission, { min: 1, max: 2 })),
+    }),
   ),
   acl_list: method<{ grants: Grant[] }>()(object({ identity: optional(identityName) })),
   auth: method<{ identity: string }>()(object({ token: string({ min: 1, max: 512, what: 'a token' }) })),
