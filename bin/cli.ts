@@ -1,9 +1,11 @@
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { connectOrStart } from '../src/client/autostart.js';
 import { CortexError, errorMessage } from '../src/protocol/errors.js';
-import { clientSocket, type Env, SYSTEM_PATHS } from '../src/paths.js';
+import { clientSocket, type Env, homePaths, userPaths } from '../src/paths.js';
+import { connectSsh, connectTls } from '../src/client/remote.js';
+import { join } from 'node:path';
+import { daemonCommandFor } from './daemon-command.js';
 import { VERSION } from '../src/version.js';
 import { commands } from './commands/index.js';
 import { type CliContext, type Command, type GlobalOptions, line } from './context.js';
@@ -12,11 +14,17 @@ import { exitCodeFor } from './exit-codes.js';
 const GLOBAL_OPTIONS = {
   socket: { type: 'string' },
   home: { type: 'string' },
+  host: { type: 'string' },
+  token: { type: 'string' },
+  ca: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  ssh: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const GLOBAL_WITH_VALUE = new Set(['--socket', '--home']);
+const GLOBAL_WITH_VALUE = new Set(['--socket', '--home', '--host', '--token', '--ca', '--cert', '--key', '--ssh']);
 
 export interface CliIo {
   stdout: Writable;
@@ -55,6 +63,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const global: GlobalOptions = {
       socket: values.socket,
       home: values.home,
+      host: values.host,
+      token: values.token,
+      ca: values.ca,
+      cert: values.cert,
+      key: values.key,
+      ssh: values.ssh,
       json: values.json === true,
     };
     const context = makeContext(io, global);
@@ -92,30 +106,39 @@ function splitCommand(argv: string[]): { name: string | undefined; rest: string[
   return { name: argv.includes('--version') ? '--version' : undefined, rest: argv };
 }
 
+/**
+ * How a command reaches the daemon: over ssh (`--ssh`), over TLS (`--host`,
+ * with `--token` or `--cert/--key`, verified by `--ca`), or on the local socket,
+ * starting a daemon there when none answers. Each option has a CORTEX_* twin.
+ */
 function makeContext(io: CliIo, global: GlobalOptions): CliContext {
+  const env = io.env;
   return {
     ...io,
     global,
     connect: () => {
-      const socket = clientSocket(global, io.env);
-      return connectOrStart({ socket, daemonCommand: daemonCommandFor(socket, global, io.env) });
+      const ssh = global.ssh ?? env['CORTEX_SSH_HOST'];
+      if (ssh) return connectSsh(ssh, (env['CORTEX_SSH'] ?? 'ssh').split(' ').filter(Boolean));
+      const host = global.host ?? env['CORTEX_HOST'];
+      if (host) {
+        const ca = global.ca ?? env['CORTEX_CA'] ?? defaultCa(env);
+        return connectTls({
+          address: host,
+          ca,
+          token: global.token ?? env['CORTEX_TOKEN'],
+          cert: global.cert ?? env['CORTEX_CERT'],
+          key: global.key ?? env['CORTEX_KEY'],
+        });
+      }
+      const socket = clientSocket(global, env);
+      return connectOrStart({ socket, daemonCommand: daemonCommandFor(socket, global, env) });
     },
   };
 }
 
-/**
- * How to start a daemon for this socket: user mode for a user, system mode for
- * root (as `cortex daemon` itself chooses). Nobody else can start the system
- * daemon, which systemd normally owns.
- */
-function daemonCommandFor(socket: string, global: GlobalOptions, env: Env): string[] | undefined {
-  if (socket === SYSTEM_PATHS.socket && process.getuid?.() !== 0) return undefined;
-  const entry = fileURLToPath(new URL('./cortex.js', import.meta.url));
-  const args = [process.execPath, entry, 'daemon'];
-  const home = global.home ?? env['CORTEX_HOME'];
-  if (home) args.push('--home', home);
-  if (global.socket ?? env['CORTEX_SOCKET']) args.push('--socket', socket);
-  return args;
+function defaultCa(env: Env): string {
+  const home = env['CORTEX_HOME'];
+  return join(home ? homePaths(home).configDir : userPaths().configDir, 'ca.crt');
 }
 
 function helpText(): string {
@@ -124,7 +147,7 @@ function helpText(): string {
   return [
     `cortex ${VERSION}: an agent workbench for the terminal`,
     '',
-    'usage: cortex [--socket PATH | --home DIR] [--json] COMMAND ...',
+    'usage: cortex [--socket PATH | --home DIR | --host HOST:PORT (--token T | --cert F --key F) [--ca F] | --ssh [USER@]HOST] [--json] COMMAND ...',
     '',
     ...rows,
     '',

@@ -5,6 +5,12 @@ import type { Env } from '../src/paths.js';
 export interface GlobalOptions {
   socket?: string | undefined;
   home?: string | undefined;
+  host?: string | undefined;
+  token?: string | undefined;
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+  ssh?: string | undefined;
   json: boolean;
 }
 

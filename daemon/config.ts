@@ -18,6 +18,8 @@ export interface DaemonConfig {
   logLevel: LogLevel;
   /** Members of this group may use the socket too (system mode: `cortex`). */
   socketGroup: string | undefined;
+  /** HOST:PORT of the TLS listener, if any. */
+  listen: string | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -30,6 +32,7 @@ const parseFile = object({
   stall_timeout_ms: optional(integer({ min: 10, max: 86_400_000 })),
   synchronous: optional(literal('normal', 'full')),
   log_level: optional(literal('debug', 'info', 'warn', 'error')),
+  listen: optional(string({ pattern: /^(\[[^\]]+\]|[^:]+):\d{1,5}$/, what: 'HOST:PORT' })),
   socket_group: optional(string({ pattern: /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, what: 'a group name' })),
 });
 
@@ -39,7 +42,7 @@ export function configPath(configDir: string): string {
 
 export function loadConfig(
   configDir: string,
-  overrides: { nodeName?: string | undefined; socketGroup?: string | undefined } = {},
+  overrides: { nodeName?: string | undefined; socketGroup?: string | undefined; listen?: string | undefined } = {},
 ): DaemonConfig {
   const file = configPath(configDir);
   let raw: unknown = {};
@@ -60,6 +63,7 @@ export function loadConfig(
     synchronous: parsed.synchronous ?? 'normal',
     logLevel: parsed.log_level ?? 'info',
     socketGroup: overrides.socketGroup ?? parsed.socket_group,
+    listen: overrides.listen ?? parsed.listen,
   };
 }
 

@@ -1,5 +1,8 @@
 import { mkdirSync, unlinkSync } from 'node:fs';
-import type { Server, Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { CortexPaths } from '../src/paths.js';
@@ -16,7 +19,10 @@ import { loadNativeAddon, type NativeAddon } from './identity/native.js';
 import { PidLock } from './pid-lock.js';
 import { Connection } from './server/connection.js';
 import { Dispatcher } from './server/dispatcher.js';
+import { listenTls, peerOf, type TlsFiles } from './server/tls-listener.js';
 import { listenUnix } from './server/unix-listener.js';
+import { issueToFiles, tlsPaths } from './tls/certificate-authority.js';
+import { parseAddress } from '../src/address.js';
 import { openDatabase } from './store/open-database.js';
 import { Store } from './store/store.js';
 
@@ -25,6 +31,8 @@ export interface DaemonOptions {
   nodeName?: string | undefined;
   /** Let this group's members use the socket too; system mode uses `cortex`. */
   socketGroup?: string | undefined;
+  /** HOST:PORT for the TLS listener. */
+  listen?: string | undefined;
   /** Also log to stderr (the foreground daemon does; one started in the background logs to its file only). */
   logToStderr?: boolean;
 }
@@ -37,6 +45,8 @@ export class Daemon {
   private readonly connections = new Set<Connection>();
   private readonly startedAt = Date.now();
   private server: Server | undefined;
+  private tlsServer: TlsServer | undefined;
+  private tlsAddress: string | null = null;
   private stopping: Promise<void> | undefined;
 
   private constructor(
@@ -54,6 +64,7 @@ export class Daemon {
     const config = loadConfig(paths.configDir, {
       nodeName: options.nodeName,
       socketGroup: options.socketGroup ?? (paths.mode === 'system' ? 'cortex' : undefined),
+      listen: options.listen,
     });
     const log = createLogger({
       level: config.logLevel,
@@ -82,10 +93,11 @@ export class Daemon {
   }
 
   private async shutdown(): Promise<void> {
-    const server = this.server;
-    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const closed = [this.server, this.tlsServer].map((server) =>
+      server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve(),
+    );
     for (const connection of this.connections) connection.close();
-    await closed;
+    await Promise.all(closed);
     try {
       this.store.flush();
     } catch (error) {
@@ -117,6 +129,7 @@ export class Daemon {
         uptime_ms: Date.now() - this.startedAt,
         data_dir: this.paths.dataDir,
         socket: this.paths.socket,
+        listen: this.tlsAddress,
         tables: this.store.catalog.size,
         connections: this.connections.size,
       }),
@@ -140,6 +153,23 @@ export class Daemon {
       },
       gid,
     );
+    if (this.config.listen !== undefined) await this.listenRemote(this.config.listen, dispatcher);
+  }
+
+  private async listenRemote(listen: string, dispatcher: Dispatcher): Promise<void> {
+    const address = parseAddress(listen);
+    const files = await nodeTlsFiles(this.paths.configDir, this.config.nodeName, address.host);
+    this.tlsServer = await listenTls(address, files, this.log, (socket, identity) => {
+      if (this.stopping) {
+        socket.destroy();
+        return;
+      }
+      const connection = new Connection(socket, identity, dispatcher, this.config, this.log, 'tls', peerOf(socket));
+      this.connections.add(connection);
+    });
+    const bound = this.tlsServer.address() as AddressInfo;
+    this.tlsAddress = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+    this.log.info(`tls listening on ${this.tlsAddress}`);
   }
 
   /** A revoked token takes effect at once: connections authenticated with it are closed. */
@@ -168,4 +198,19 @@ function groupIdOf(addon: NativeAddon | { missing: string }, group: string): num
     );
   }
   return gid;
+}
+
+/** The node's certificate for the TLS listener, issued from its CA the first time. */
+async function nodeTlsFiles(configDir: string, nodeName: string, listenHost: string): Promise<TlsFiles> {
+  const paths = tlsPaths(configDir);
+  if (!existsSync(paths.caCert) || (!existsSync(paths.nodeCert) && !existsSync(paths.caKey))) {
+    throw new CortexError(
+      'ENOTFOUND',
+      `--listen needs this node's CA in ${configDir}: run cortex ca init (or copy ca.crt and ca.key there).`,
+    );
+  }
+  if (!existsSync(paths.nodeCert)) {
+    await issueToFiles(configDir, { commonName: nodeName, kind: 'node', hosts: [hostname(), listenHost] });
+  }
+  return { cert: paths.nodeCert, key: paths.nodeKey, ca: paths.caCert };
 }

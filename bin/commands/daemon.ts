@@ -3,9 +3,14 @@ import { type Command, line } from '../context.js';
 
 export const daemonCommand: Command = {
   name: 'daemon',
-  usage: 'daemon [--home DIR | --system] [--socket PATH] [--node-name NAME] [--group NAME]',
+  usage: 'daemon [--home DIR | --system] [--socket PATH] [--node-name NAME] [--group NAME] [--listen HOST:PORT]',
   summary: 'Run the daemon in the foreground (for systemd and headless machines); SIGTERM or Ctrl-C stops it cleanly.',
-  options: { 'node-name': { type: 'string' }, system: { type: 'boolean' }, group: { type: 'string' } },
+  options: {
+    'node-name': { type: 'string' },
+    system: { type: 'boolean' },
+    group: { type: 'string' },
+    listen: { type: 'string' },
+  },
   async run(context, _args, options) {
     // Loaded here so that other commands never load the daemon's code.
     const { Daemon } = await import('../../daemon/daemon.js');
@@ -14,6 +19,7 @@ export const daemonCommand: Command = {
       paths,
       nodeName: options['node-name'] as string | undefined,
       socketGroup: options['group'] as string | undefined,
+      listen: options['listen'] as string | undefined,
       logToStderr: context.env['CORTEX_DAEMON_BACKGROUND'] !== '1',
     });
     await new Promise<void>((resolve) => {

@@ -1,6 +1,8 @@
 import type { Command } from '../context.js';
 import { aclCommand, tokenCommand } from './access.js';
 import { exportCommand, importCommand } from './backup.js';
+import { bridgeCommand } from './bridge.js';
+import { caCommand } from './ca.js';
 import { daemonCommand } from './daemon.js';
 import { allCommand, deleteCommand, getCommand, putCommand, queryCommand } from './records.js';
 import { pingCommand, statusCommand } from './status.js';
@@ -23,4 +25,6 @@ export const commands: readonly Command[] = [
   importCommand,
   aclCommand,
   tokenCommand,
+  caCommand,
+  bridgeCommand,
 ];

@@ -32,6 +32,7 @@ export const statusCommand: Command = {
       ['uptime', formatDuration(status.uptime_ms)],
       ['data', status.data_dir],
       ['socket', status.socket],
+      ['listen', status.listen ?? '-'],
       ['tables', status.tables],
       ['connections', status.connections],
       ['identity', status.identity],

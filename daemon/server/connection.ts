@@ -4,7 +4,7 @@ import { FrameScanner, peekRequestId } from '../../src/protocol/frame-scanner.js
 import { writeNotification, writeResponse } from '../../src/protocol/messages.js';
 import { Decoder } from '../../src/protocol/msgpack-decode.js';
 import { Encoder } from '../../src/protocol/msgpack-encode.js';
-import type { MsgValue } from '../../src/protocol/msgpack-types.js';
+import { MAX_REQUEST_DEPTH, type MsgValue } from '../../src/protocol/msgpack-types.js';
 import type { Caller } from '../handlers/types.js';
 import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
@@ -38,14 +38,17 @@ let nextConnectionId = 1;
  */
 export class Connection implements Caller {
   readonly id = nextConnectionId++;
-  private readonly scanner = new FrameScanner();
-  private readonly decoder = new Decoder();
+  // Requests may nest less deeply than answers, so that an answer carrying a stored record stays decodable.
+  private readonly scanner = new FrameScanner(MAX_REQUEST_DEPTH);
+  private readonly decoder = new Decoder(MAX_REQUEST_DEPTH);
   private readonly out = new Encoder();
   /** Bytes of a message that spans reads. */
   private partial = Buffer.alloc(0);
   private partialLength = 0;
   /** Skipping the rest of an oversized message. */
   private discarding = false;
+  /** Where the message being scanned starts in the current chunk (when no partial holds its start). */
+  private messageStart = 0;
   private flushQueued = false;
   private stallTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -109,8 +112,14 @@ export class Connection implements Caller {
     } catch (error) {
       // Only the scanner throws here: the stream is not MessagePack and cannot be resynchronised.
       const wire = error instanceof CortexError ? error.toWire() : { code: 'EPROTO' as const, message: String(error) };
-      const start = this.partialLength > 0 ? this.partial.subarray(0, this.partialLength) : chunk;
-      this.refuse(peekRequestId(start), wire);
+      // The msgid is read from the start of the message that failed, not of the chunk: earlier
+      // messages in the chunk were already answered. A message being discarded got its ETOOBIG.
+      const start = this.discarding
+        ? undefined
+        : this.partialLength > 0
+          ? this.partial.subarray(0, this.partialLength)
+          : chunk.subarray(this.messageStart);
+      this.refuse(start && peekRequestId(start), wire);
       this.log.info(`connection ${this.id}: closed after a protocol error: ${wire.message}`);
       this.close();
       return;
@@ -121,6 +130,7 @@ export class Connection implements Caller {
   private cutMessages(chunk: Buffer): void {
     let offset = 0;
     while (offset < chunk.length && !this.closed) {
+      this.messageStart = offset;
       const end = this.scanner.scan(chunk, offset);
       if (end === -1) {
         this.keepPartial(chunk, offset);
@@ -145,6 +155,11 @@ export class Connection implements Caller {
         this.handle(chunk.subarray(offset, end));
       }
       offset = end;
+      // One read can hold thousands of small requests whose answers are large (gets of a big
+      // record). Hand the answers to the socket as they pile up, so that the output limits
+      // (pause, then drop past maxOutputBytes) apply within the read instead of after it has
+      // buffered every answer in memory.
+      if (this.out.length > this.limits.highWaterBytes) this.flush();
     }
   }
 

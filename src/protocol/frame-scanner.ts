@@ -19,6 +19,9 @@ export class FrameScanner {
   private headerHave = 0;
   private headerSize = 0;
 
+  /** `maxDepth`: how many containers may be open at once (the daemon passes MAX_REQUEST_DEPTH). */
+  constructor(private readonly maxDepth = MAX_DEPTH) {}
+
   /** True when the scanner is between messages. */
   get idle(): boolean {
     return this.open.length === 0 && this.skip === 0 && this.headerSize === 0;
@@ -27,7 +30,7 @@ export class FrameScanner {
   /**
    * Scans `chunk` from `offset`. Returns the offset just past the end of the
    * message that completes in this chunk, or -1 when the chunk ran out first.
-   * Throws EPROTO on a byte that is not MessagePack or on nesting past MAX_DEPTH;
+   * Throws EPROTO on a byte that is not MessagePack or on nesting past maxDepth;
    * after that the stream cannot be resynchronised.
    */
   scan(chunk: Uint8Array, offset: number): number {
@@ -144,8 +147,8 @@ export class FrameScanner {
 
   private openContainer(items: number): boolean {
     if (items === 0) return true;
-    if (this.open.length >= MAX_DEPTH) {
-      throw new CortexError('EPROTO', `A message nests deeper than ${MAX_DEPTH} levels.`);
+    if (this.open.length >= this.maxDepth) {
+      throw new CortexError('EPROTO', `A message nests deeper than ${this.maxDepth} levels.`);
     }
     this.open.push(items);
     return false;

@@ -78,6 +78,8 @@ export interface StatusResult {
   uptime_ms: number;
   data_dir: string;
   socket: string;
+  /** The TLS listener's HOST:PORT, or null when there is none. */
+  listen: string | null;
   tables: number;
   connections: number;
   identity: string;

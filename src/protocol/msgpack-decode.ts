@@ -17,6 +17,9 @@ export class Decoder {
   private pos = 0;
   private end = 0;
 
+  /** `maxDepth`: how deep values may nest (the daemon passes MAX_REQUEST_DEPTH). */
+  constructor(private readonly maxDepth = MAX_DEPTH) {}
+
   decode(bytes: Uint8Array, start = 0, end = bytes.length): MsgValue {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
@@ -178,7 +181,7 @@ export class Decoder {
   }
 
   private readArray(size: number, depth: number): MsgValue[] {
-    if (depth >= MAX_DEPTH) throw invalid(`A value nests deeper than ${MAX_DEPTH} levels.`);
+    if (depth >= this.maxDepth) throw invalid(`A value nests deeper than ${this.maxDepth} levels.`);
     if (size > this.end - this.pos) throw invalid('An array claims more items than the message holds.');
     const out = new Array<MsgValue>(size);
     for (let i = 0; i < size; i++) out[i] = this.read(depth + 1);
@@ -186,7 +189,7 @@ export class Decoder {
   }
 
   private readMap(size: number, depth: number): MsgMap {
-    if (depth >= MAX_DEPTH) throw invalid(`A value nests deeper than ${MAX_DEPTH} levels.`);
+    if (depth >= this.maxDepth) throw invalid(`A value nests deeper than ${this.maxDepth} levels.`);
     if (size * 2 > this.end - this.pos) throw invalid('A map claims more entries than the message holds.');
     const out: MsgMap = {};
     for (let i = 0; i < size; i++) {

@@ -15,3 +15,12 @@ export class RawMsgpack {
 
 /** How deep values may nest; deeper messages are refused before they are decoded. */
 export const MAX_DEPTH = 512;
+
+/**
+ * How deep a request may nest at the daemon. Answers wrap what a request stored
+ * in more levels than the request did (`match` sends a record inside
+ * `[1, id, null, {records: [record]}]`, one level deeper than the `put` that
+ * stored it), so requests stop short of MAX_DEPTH to keep every answer within
+ * what clients' decoders accept.
+ */
+export const MAX_REQUEST_DEPTH = MAX_DEPTH - 8;
