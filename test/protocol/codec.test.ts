@@ -1,0 +1,550 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decode as referenceDecode, encode as referenceEncode } from '@msgpack/msgpack';
+import { CortexError, type ErrorCode } from '../../src/protocol/errors.js';
+import { Decoder, decode } from '../../src/protocol/msgpack-decode.js';
+import { Encoder, encode } from '../../src/protocol/msgpack-encode.js';
+import {
+  MAX_DEPTH,
+  MAX_REQUEST_DEPTH,
+  RawMsgpack,
+  type MsgMap,
+  type MsgValue,
+} from '../../src/protocol/msgpack-types.js';
+import { nestedArrays, randomValue, Rng } from './random.js';
+
+/** Turns every Buffer into a plain Uint8Array (recursively) so deepStrictEqual compares content only. */
+function plain(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Uint8Array.from(value);
+  if (Array.isArray(value)) return value.map(plain);
+  if (value instanceof Date || value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  // Object.fromEntries defines own properties, so a '__proto__' key stays data.
+  return Object.fromEntries(Object.keys(record).map((key) => [key, plain(record[key])]));
+}
+
+function assertSame(actual: unknown, expected: unknown, message?: string): void {
+  assert.deepStrictEqual(plain(actual), plain(expected), message);
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+function assertCortexError(run: () => unknown, code: ErrorCode, pattern?: RegExp): void {
+  assert.throws(run, (error: unknown) => {
+    assert.ok(error instanceof CortexError, `expected a CortexError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    if (pattern) assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+/** Encodes with ours, checks the header, decodes with ours and with the reference, and checks the bytes match the reference's. */
+function checkCanonical(value: MsgValue, head: number[], bytesLength?: number): void {
+  const bytes = encode(value);
+  assert.deepEqual([...bytes.subarray(0, head.length)], head, `header of ${describeValue(value)}`);
+  if (bytesLength !== undefined) assert.equal(bytes.length, bytesLength, `length of ${describeValue(value)}`);
+  assertSame(decode(bytes), value);
+  assertSame(referenceDecode(bytes), value);
+  assert.equal(
+    hex(bytes),
+    hex(referenceEncode(value)),
+    `bytes of ${describeValue(value)} differ from @msgpack/msgpack`,
+  );
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} chars`;
+  if (value instanceof Uint8Array) return `${value.length} bytes of binary`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value !== null && typeof value === 'object') return `a map of ${Object.keys(value).length}`;
+  return String(value);
+}
+
+describe('msgpack codec', () => {
+  describe('integers: every size class and its boundaries', () => {
+    const cases: [number, number, number][] = [
+      [0, 0x00, 1],
+      [1, 0x01, 1],
+      [127, 0x7f, 1],
+      [128, 0xcc, 2],
+      [255, 0xcc, 2],
+      [256, 0xcd, 3],
+      [65535, 0xcd, 3],
+      [65536, 0xce, 5],
+      [2 ** 32 - 1, 0xce, 5],
+      [2 ** 32, 0xcf, 9],
+      [Number.MAX_SAFE_INTEGER, 0xcf, 9],
+      [-1, 0xff, 1],
+      [-32, 0xe0, 1],
+      [-33, 0xd0, 2],
+      [-128, 0xd0, 2],
+      [-129, 0xd1, 3],
+      [-32768, 0xd1, 3],
+      [-32769, 0xd2, 5],
+      [-(2 ** 31), 0xd2, 5],
+      [-(2 ** 31) - 1, 0xd3, 9],
+      [Number.MIN_SAFE_INTEGER, 0xd3, 9],
+    ];
+    for (const [value, head, length] of cases) {
+      it(`${value} is 0x${head.toString(16)} in ${length} bytes`, () => {
+        checkCanonical(value, [head], length);
+        assert.equal(decode(encode(value)), value);
+      });
+    }
+
+    it('decodes non-minimal integer encodings that other encoders may write', () => {
+      assert.equal(decode(Buffer.from([0xcd, 0x00, 0x01])), 1);
+      assert.equal(decode(Buffer.from([0xce, 0x00, 0x00, 0x00, 0x05])), 5);
+      assert.equal(decode(Buffer.from([0xcf, 0, 0, 0, 0, 0, 0, 0, 0x05])), 5);
+      assert.equal(decode(Buffer.from([0xd0, 0x05])), 5);
+      assert.equal(decode(Buffer.from([0xd1, 0xff, 0xff])), -1);
+      assert.equal(decode(Buffer.from([0xd2, 0xff, 0xff, 0xff, 0xfe])), -2);
+      assert.equal(decode(Buffer.from([0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])), -1);
+      // The largest 64-bit values that are still safe JavaScript numbers stay numbers.
+      assert.equal(decode(Buffer.from([0xcf, 0x00, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])), 2 ** 53 - 1);
+      assert.equal(decode(Buffer.from([0xd3, 0xff, 0xe0, 0, 0, 0, 0, 0, 0x01])), -(2 ** 53) + 1);
+    });
+  });
+
+  describe('bigints (64-bit)', () => {
+    const big = [2n ** 53n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n, -(2n ** 53n) - 1n, -(2n ** 63n)];
+    for (const value of big) {
+      it(`${value} round-trips as a bigint and matches @msgpack/msgpack (useBigInt64)`, () => {
+        const bytes = encode(value);
+        assert.equal(bytes.length, 9);
+        assert.equal(bytes[0], value >= 0n ? 0xcf : 0xd3);
+        const back = decode(bytes);
+        assert.equal(typeof back, 'bigint');
+        assert.equal(back, value);
+        assert.equal(hex(bytes), hex(referenceEncode(value, { useBigInt64: true })));
+        assert.equal(referenceDecode(bytes, { useBigInt64: true }), value);
+        assert.equal(decode(referenceEncode(value, { useBigInt64: true })), value);
+      });
+    }
+
+    it('a bigint that fits in 53 bits comes back as a number', () => {
+      assert.equal(decode(encode(42n)), 42);
+      assert.equal(decode(encode(-42n)), -42);
+      assert.equal(decode(encode(0n)), 0);
+    });
+
+    it('refuses bigints outside 64 bits with EINVAL', () => {
+      assertCortexError(() => encode(2n ** 64n), 'EINVAL', /64 bits/);
+      assertCortexError(() => encode(-(2n ** 63n) - 1n), 'EINVAL', /64 bits/);
+    });
+  });
+
+  describe('floats', () => {
+    const floats = [0.5, -1.25, Math.PI, 1e300, -1e-300, Number.MIN_VALUE, Number.MAX_VALUE, Infinity, -Infinity];
+    for (const value of floats) {
+      it(`${value} is a float64 identical to @msgpack/msgpack's`, () => checkCanonical(value, [0xcb], 9));
+    }
+
+    it('NaN round-trips', () => {
+      const bytes = encode(NaN);
+      assert.equal(bytes[0], 0xcb);
+      assert.ok(Number.isNaN(decode(bytes)));
+      assert.ok(Number.isNaN(referenceDecode(bytes)));
+    });
+
+    it('-0 keeps its sign (float64), both ways', () => {
+      const bytes = encode(-0);
+      assert.equal(hex(bytes), 'cb8000000000000000');
+      assert.ok(Object.is(decode(bytes), -0));
+      assert.ok(Object.is(referenceDecode(bytes), -0));
+      assert.ok(Object.is(decode(encode(0)), 0));
+      assert.equal(hex(encode(0)), '00');
+    });
+
+    it('integers beyond 2^53 that are numbers go out as float64', () => {
+      assert.equal(encode(2 ** 53)[0], 0xcb);
+      assert.equal(decode(encode(2 ** 53)), 2 ** 53);
+      assert.equal(decode(encode(-(2 ** 60))), -(2 ** 60));
+      assert.equal(decode(encode(2 ** 64)), 2 ** 64);
+    });
+
+    it('decodes float32', () => {
+      assert.equal(decode(Buffer.from([0xca, 0x3f, 0xc0, 0x00, 0x00])), 1.5);
+      assert.equal(decode(referenceEncode(-2.5, { forceFloat32: true })), -2.5);
+      assertSame(decode(referenceEncode([0.25, 100.5], { forceFloat32: true })), [0.25, 100.5]);
+    });
+  });
+
+  describe('strings', () => {
+    const cases: [number, number[]][] = [
+      [0, [0xa0]],
+      [1, [0xa1]],
+      [15, [0xaf]],
+      [16, [0xb0]],
+      [31, [0xbf]],
+      [32, [0xd9, 32]],
+      [255, [0xd9, 255]],
+      [256, [0xda, 0x01, 0x00]],
+      [65535, [0xda, 0xff, 0xff]],
+      [65536, [0xdb, 0x00, 0x01, 0x00, 0x00]],
+      [100_000, [0xdb, 0x00, 0x01, 0x86, 0xa0]],
+    ];
+    for (const [length, head] of cases) {
+      it(`an ASCII string of ${length} bytes`, () => {
+        const value = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(Math.ceil(length / 36) + 1).slice(0, length);
+        checkCanonical(value, head, head.length + length);
+      });
+    }
+
+    it('sizes multi-byte UTF-8 by bytes, not characters', () => {
+      checkCanonical('é'.repeat(15), [0xbe]); // 30 bytes: fixstr
+      checkCanonical('é'.repeat(16), [0xd9, 32]); // 32 bytes in 16 characters: str8
+      checkCanonical('😀'.repeat(7) + 'abc', [0xbf]); // 31 bytes
+      checkCanonical('😀'.repeat(8), [0xd9, 32]);
+      checkCanonical('€'.repeat(85), [0xd9, 255]);
+      checkCanonical('€'.repeat(86), [0xda, 0x01, 0x02]);
+      checkCanonical('ü'.repeat(32768), [0xdb, 0x00, 0x01, 0x00, 0x00]);
+      checkCanonical('a\u0000b\n"\\', [0xa6]);
+    });
+  });
+
+  describe('binary', () => {
+    const rng = new Rng(7);
+    const cases: [number, number[]][] = [
+      [0, [0xc4, 0]],
+      [1, [0xc4, 1]],
+      [255, [0xc4, 255]],
+      [256, [0xc5, 0x01, 0x00]],
+      [65535, [0xc5, 0xff, 0xff]],
+      [65536, [0xc6, 0x00, 0x01, 0x00, 0x00]],
+    ];
+    for (const [length, head] of cases) {
+      it(`${length} bytes of binary`, () => {
+        const value = rng.bytes(length);
+        checkCanonical(value, head, head.length + length);
+        const back = decode(encode(value));
+        assert.ok(back instanceof Uint8Array);
+      });
+    }
+
+    it('a decoded binary is a copy, not a view of the input buffer', () => {
+      const bytes = encode(Uint8Array.from([1, 2, 3]));
+      const back = decode(bytes) as Uint8Array;
+      bytes.fill(0);
+      assert.deepEqual([...back], [1, 2, 3]);
+    });
+  });
+
+  describe('arrays and maps: every size class', () => {
+    const arrayCases: [number, number[]][] = [
+      [0, [0x90]],
+      [15, [0x9f]],
+      [16, [0xdc, 0x00, 0x10]],
+      [65535, [0xdc, 0xff, 0xff]],
+      [65536, [0xdd, 0x00, 0x01, 0x00, 0x00]],
+    ];
+    for (const [length, head] of arrayCases) {
+      it(`an array of ${length}`, () => {
+        const value = Array.from({ length }, (_, index) => index % 300);
+        checkCanonical(value, head);
+      });
+    }
+
+    const mapCases: [number, number[]][] = [
+      [0, [0x80]],
+      [15, [0x8f]],
+      [16, [0xde, 0x00, 0x10]],
+      [65535, [0xde, 0xff, 0xff]],
+      [65536, [0xdf, 0x00, 0x01, 0x00, 0x00]],
+    ];
+    for (const [size, head] of mapCases) {
+      it(`a map of ${size}`, () => {
+        const value = Object.fromEntries(Array.from({ length: size }, (_, index) => [`k${index}`, index])) as MsgMap;
+        checkCanonical(value, head);
+      });
+    }
+
+    it('nil, booleans and nested mixtures', () => {
+      checkCanonical(null, [0xc0], 1);
+      checkCanonical(true, [0xc3], 1);
+      checkCanonical(false, [0xc2], 1);
+      checkCanonical({ a: [1, { b: null, c: [true, false, 'x'] }], d: {} }, [0x82]);
+    });
+
+    it('undefined becomes nil, and map entries holding undefined are left out', () => {
+      assert.equal(hex(encode(undefined)), 'c0');
+      assert.deepEqual(decode(encode({ a: undefined, b: 1 })), { b: 1 });
+      assert.deepEqual(decode(encode([undefined, 1])), [null, 1]);
+    });
+
+    it('a JavaScript Map is encoded as a map', () => {
+      const map = new Map<string, number>([
+        ['x', 1],
+        ['y', 2],
+      ]);
+      assert.deepEqual(decode(encode(map)), { x: 1, y: 2 });
+    });
+
+    it('integer map keys become string keys; other key types are refused', () => {
+      assert.deepEqual(decode(Buffer.from([0x81, 0x01, 0xa1, 0x61])), { '1': 'a' });
+      assert.deepEqual(decode(Buffer.from([0x81, 0xff, 0xa1, 0x61])), { '-1': 'a' });
+      for (const key of [[0xc0], [0xc3], [0x90], [0x80], [0xc4, 0x00]]) {
+        assertCortexError(() => decode(Buffer.from([0x81, ...key, 0x01])), 'EPROTO', /keys/);
+      }
+    });
+
+    it('RawMsgpack bytes are copied through untouched', () => {
+      const inner = encode({ a: 1, b: 'two' });
+      assert.equal(hex(encode([1, new RawMsgpack(inner)])), hex(encode([1, { a: 1, b: 'two' }])));
+    });
+  });
+
+  describe('timestamps (extension type -1)', () => {
+    const dates = [
+      0,
+      1,
+      999,
+      1000,
+      1500,
+      -1,
+      -1500,
+      1_700_000_000_123,
+      2 ** 32 * 1000, // needs more than 32 bits of seconds
+      2 ** 34 * 1000 + 7, // needs the 96-bit form
+      -62_135_596_800_000, // year 1
+      8.64e15, // the largest Date
+      -8.64e15,
+    ];
+    for (const ms of dates) {
+      it(`new Date(${ms}) round-trips and crosses with @msgpack/msgpack both ways`, () => {
+        const value = new Date(ms);
+        const bytes = encode(value);
+        assert.deepEqual([...bytes.subarray(0, 3)], [0xc7, 12, 0xff]);
+        const back = decode(bytes);
+        assert.ok(back instanceof Date);
+        assert.equal(back.getTime(), ms);
+        const theirs = referenceDecode(bytes);
+        assert.ok(theirs instanceof Date);
+        assert.equal(theirs.getTime(), ms);
+        const fromReference = decode(referenceEncode(value));
+        assert.ok(fromReference instanceof Date);
+        assert.equal(fromReference.getTime(), ms);
+      });
+    }
+
+    it('reads the 32-bit and 64-bit forms that other encoders write', () => {
+      const ts32 = referenceEncode(new Date(1000));
+      assert.equal(ts32[0], 0xd6);
+      assert.equal((decode(ts32) as Date).getTime(), 1000);
+      const ts64 = referenceEncode(new Date(1500));
+      assert.equal(ts64[0], 0xd7);
+      assert.equal((decode(ts64) as Date).getTime(), 1500);
+      // 64-bit form by hand: 500,000,000 ns and 2^33 seconds.
+      const nanos = 500_000_000;
+      const high = ((nanos << 2) | 0b10) >>> 0;
+      const bytes = Buffer.alloc(10);
+      bytes[0] = 0xd7;
+      bytes[1] = 0xff;
+      bytes.writeUInt32BE(high, 2);
+      bytes.writeUInt32BE(0, 6);
+      assert.equal((decode(bytes) as Date).getTime(), 2 ** 33 * 1000 + 500);
+    });
+
+    it('refuses an invalid Date, other extension types and a timestamp of the wrong size', () => {
+      assertCortexError(() => encode(new Date(NaN)), 'EINVAL');
+      assertCortexError(() => decode(Buffer.from([0xd4, 0x05, 0x00])), 'EPROTO', /extension type 5/);
+      assertCortexError(() => decode(Buffer.from([0xc7, 0x00, 0x07])), 'EPROTO', /extension type 7/);
+      assertCortexError(() => decode(Buffer.from([0xd4, 0xff, 0x00])), 'EPROTO', /timestamp/);
+      assertCortexError(() => decode(Buffer.from([0xd8, 0xff, ...new Array<number>(16).fill(0)])), 'EPROTO');
+    });
+  });
+
+  describe('keys __proto__, constructor and prototype', () => {
+    const key = (name: string) => [0xa0 | name.length, ...Buffer.from(name)];
+
+    it('decodes __proto__ as an own data key without touching any prototype', () => {
+      // {"__proto__": {"polluted": "yes"}}
+      const bytes = Buffer.from([0x81, ...key('__proto__'), 0x81, ...key('polluted'), ...key('yes')]);
+      const value = decode(bytes) as Record<string, MsgValue>;
+      assert.equal(Object.getPrototypeOf(value), Object.prototype);
+      assert.ok(Object.hasOwn(value, '__proto__'));
+      assert.deepEqual(Object.keys(value), ['__proto__']);
+      assert.deepEqual({ ...(value['__proto__'] as object) }, { polluted: 'yes' });
+      assert.equal((value as { polluted?: unknown }).polluted, undefined);
+      assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+      assert.ok(!Object.hasOwn(Object.prototype, 'polluted'));
+      // And it goes back out byte for byte.
+      assert.equal(hex(encode(value)), hex(bytes));
+    });
+
+    it('keeps constructor and prototype as plain data', () => {
+      const source = JSON.parse(
+        '{"constructor": {"prototype": {"polluted": 1}}, "prototype": 2, "__proto__": null, "x": {"__proto__": [1, 2]}}',
+      ) as MsgMap;
+      const bytes = encode(source);
+      // Both encoders send own keys only, in the same order.
+      assert.equal(hex(bytes), hex(referenceEncode(source)));
+      const value = decode(bytes) as Record<string, MsgValue>;
+      assert.deepEqual(Object.keys(value), ['constructor', 'prototype', '__proto__', 'x']);
+      assert.equal(Object.getPrototypeOf(value), Object.prototype);
+      assert.deepEqual(plain(value['constructor']), { prototype: { polluted: 1 } });
+      assert.equal(value['prototype'], 2);
+      assert.equal(value['__proto__'], null);
+      const nested = value['x'] as Record<string, MsgValue>;
+      assert.equal(Object.getPrototypeOf(nested), Object.prototype);
+      assert.deepEqual(nested['__proto__'], [1, 2]);
+      assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+      assert.equal({}.constructor, Object);
+      assertSame(value, source);
+    });
+
+    it('decodes what @msgpack/msgpack encodes from such keys, and a repeated __proto__ keeps the last value', () => {
+      const source = Object.fromEntries([
+        ['__proto__', { a: 1 }],
+        ['constructor', 'c'],
+      ]) as MsgMap;
+      const value = decode(referenceEncode(source)) as Record<string, MsgValue>;
+      assertSame(value, source);
+      assert.ok(Object.hasOwn(value, '__proto__'));
+      const twice = Buffer.from([0x82, ...key('__proto__'), 0x01, ...key('__proto__'), 0x02]);
+      const last = decode(twice) as Record<string, MsgValue>;
+      assert.deepEqual(Object.keys(last), ['__proto__']);
+      assert.equal(last['__proto__'], 2);
+      assert.equal(Object.getPrototypeOf(last), Object.prototype);
+    });
+  });
+
+  describe('nesting depth', () => {
+    it(`encodes and decodes ${MAX_DEPTH} nested levels, and refuses one more`, () => {
+      const deepest = nestedArrays(MAX_DEPTH);
+      const bytes = encode(deepest);
+      assertSame(decode(bytes), deepest);
+      assert.equal(hex(bytes), hex(referenceEncode(deepest, { maxDepth: 10_000 })));
+      assertCortexError(() => encode(nestedArrays(MAX_DEPTH + 1)), 'EINVAL', /nests deeper/);
+      const tooDeep = referenceEncode(nestedArrays(MAX_DEPTH + 1), { maxDepth: 10_000 });
+      assertCortexError(() => decode(tooDeep), 'EPROTO', /nests deeper/);
+    });
+
+    it(`a decoder built with a lower limit (the daemon's, ${MAX_REQUEST_DEPTH}) enforces it`, () => {
+      assert.ok(MAX_REQUEST_DEPTH < MAX_DEPTH);
+      const decoder = new Decoder(MAX_REQUEST_DEPTH);
+      assertSame(decoder.decode(encode(nestedArrays(MAX_REQUEST_DEPTH))), nestedArrays(MAX_REQUEST_DEPTH));
+      assertCortexError(
+        () => decoder.decode(encode(nestedArrays(MAX_REQUEST_DEPTH + 1))),
+        'EPROTO',
+        new RegExp(`nests deeper than ${MAX_REQUEST_DEPTH} levels`),
+      );
+    });
+
+    it('counts maps as levels too', () => {
+      let value: MsgValue = 1;
+      for (let i = 0; i < MAX_DEPTH + 1; i++) value = { v: value };
+      const bytes = referenceEncode(value, { maxDepth: 10_000 });
+      assertCortexError(() => decode(bytes), 'EPROTO', /nests deeper/);
+      assertCortexError(() => encode(value), 'EINVAL', /nests deeper/);
+      const ok = decode(referenceEncode((value as Record<string, MsgValue>)['v'], { maxDepth: 10_000 }));
+      assert.equal(typeof ok, 'object');
+    });
+
+    it('refuses 100,000 levels without overflowing the stack', () => {
+      assertCortexError(() => decode(Buffer.alloc(100_000, 0x91)), 'EPROTO', /nests deeper/);
+    });
+  });
+
+  describe('malformed input', () => {
+    it('every truncation of a message is an EPROTO error, never a partial value', () => {
+      const bytes = encode([
+        0,
+        12345,
+        'put',
+        { table: 't', record: { id: 'x', n: 2 ** 40, f: 1.5, b: Uint8Array.of(1, 2) } },
+      ]);
+      for (let cut = 0; cut < bytes.length; cut++) {
+        assertCortexError(() => decode(bytes.subarray(0, cut)), 'EPROTO', /ends in the middle|claims more/);
+      }
+    });
+
+    it('refuses trailing bytes and the reserved type byte 0xc1', () => {
+      assertCortexError(() => decode(Buffer.from([0x01, 0x02])), 'EPROTO', /unexpected bytes/);
+      assertCortexError(() => decode(Buffer.from([0xc1])), 'EPROTO', /0xc1/);
+      assertCortexError(() => decode(Buffer.from([0x92, 0x01, 0xc1])), 'EPROTO', /0xc1/);
+    });
+
+    it('refuses lengths that claim more than the message holds, without allocating them', () => {
+      assertCortexError(() => decode(Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff])), 'EPROTO');
+      assertCortexError(() => decode(Buffer.from([0xdf, 0xff, 0xff, 0xff, 0xff, 0x01])), 'EPROTO');
+      assertCortexError(() => decode(Buffer.from([0xdb, 0xff, 0xff, 0xff, 0xff, 0x61])), 'EPROTO');
+      assertCortexError(() => decode(Buffer.from([0xc6, 0xff, 0xff, 0xff, 0xff, 0x61])), 'EPROTO');
+      assertCortexError(() => decode(Buffer.from([0xc9, 0xff, 0xff, 0xff, 0xff, 0xff])), 'EPROTO');
+    });
+
+    it('a decoder that threw decodes the next message correctly', () => {
+      const decoder = new Decoder();
+      assert.throws(() => decoder.decode(Buffer.from([0x92, 0x01])));
+      assert.deepEqual(decoder.decode(encode([1, 'two'])), [1, 'two']);
+    });
+
+    it('decodes a value in the middle of a larger buffer', () => {
+      const bytes = Buffer.concat([Buffer.from([0xff, 0xff]), encode({ a: [1, 2] }), Buffer.from([0xc1])]);
+      assert.deepEqual(new Decoder().decode(bytes, 2, bytes.length - 1), { a: [1, 2] });
+    });
+  });
+
+  describe('the encoder', () => {
+    it('refuses functions and symbols with EINVAL and leaves nothing half-written', () => {
+      const encoder = new Encoder(16);
+      encoder.encode(1);
+      assertCortexError(() => encoder.encode([1, 2, () => 3]), 'EINVAL', /function/);
+      assertCortexError(() => encoder.encode({ a: Symbol('s') }), 'EINVAL', /symbol/);
+      assert.equal(hex(encoder.take()), '01');
+      assert.equal(encoder.length, 0);
+    });
+
+    it('grows from a tiny buffer and gathers several values into one take()', () => {
+      const encoder = new Encoder(1);
+      const values: MsgValue[] = ['x'.repeat(70_000), [1, 2, 3], { a: Uint8Array.of(9) }];
+      for (const value of values) encoder.encode(value);
+      assert.equal(hex(encoder.take()), hex(Buffer.concat(values.map((value) => encode(value)))));
+    });
+  });
+
+  describe('random values against @msgpack/msgpack (seeded)', () => {
+    // @msgpack/msgpack refuses to decode a '__proto__' key, so these values use only the other two.
+    it('ours → theirs and theirs → ours agree on 500 random values', () => {
+      const rng = new Rng(0x5eed);
+      for (let i = 0; i < 500; i++) {
+        const value = randomValue(rng, { dates: true, negativeZero: true, maxDepth: 5, protoKeys: false });
+        const ours = encode(value);
+        assertSame(decode(ours), value, `our round trip of value #${i}`);
+        assertSame(referenceDecode(ours), value, `@msgpack/msgpack decoding our value #${i}`);
+        assertSame(decode(referenceEncode(value)), normaliseNegativeZero(value), `decoding their value #${i}`);
+      }
+    });
+
+    it('bigints agree too (with useBigInt64 on their side)', () => {
+      const rng = new Rng(0xb16);
+      for (let i = 0; i < 200; i++) {
+        const value = randomValue(rng, { bigints: true, maxDepth: 3, protoKeys: false });
+        const ours = encode(value);
+        assertSame(widen(decode(ours)), widen(value), `our round trip of value #${i}`);
+        assertSame(widen(referenceDecode(ours, { useBigInt64: true })), widen(value), `their decode of #${i}`);
+        assertSame(widen(decode(referenceEncode(value, { useBigInt64: true }))), widen(value), `our decode of #${i}`);
+      }
+    });
+  });
+});
+
+/** @msgpack/msgpack writes -0 as the integer 0; compare with that in mind. */
+function normaliseNegativeZero(value: unknown): unknown {
+  if (Object.is(value, -0)) return 0;
+  if (Array.isArray(value)) return value.map(normaliseNegativeZero);
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array || value instanceof Date) return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(record).map((key) => [key, normaliseNegativeZero(record[key])]));
+}
+
+/** Integers as bigints, so a 64-bit value compares equal whichever JavaScript type it decoded to. */
+function widen(value: unknown): unknown {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) return BigInt(value);
+  if (Array.isArray(value)) return value.map(widen);
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array || value instanceof Date) return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(record).map((key) => [key, widen(record[key])]));
+}
