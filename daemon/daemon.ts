@@ -17,6 +17,8 @@ import { TokenStore } from './access/token-store.js';
 import { LocalIdentities } from './identity/local-identity.js';
 import { loadNativeAddon, type NativeAddon } from './identity/native.js';
 import { PidLock } from './pid-lock.js';
+import { Subscriptions } from './pubsub/subscriptions.js';
+import { tableTopics } from './pubsub/table-topics.js';
 import { Connection } from './server/connection.js';
 import { Dispatcher } from './server/dispatcher.js';
 import { listenTls, peerOf, type TlsFiles } from './server/tls-listener.js';
@@ -117,10 +119,13 @@ export class Daemon {
     const access = new AccessControl(this.db, this.store.catalog);
     const tokens = new TokenStore(this.db);
     tokens.onRevoked((name) => this.closeConnectionsOf(name));
+    const subscriptions = new Subscriptions();
+    subscriptions.register(tableTopics(this.store, access, subscriptions));
     const services: DaemonServices = {
       store: this.store,
       access,
       tokens,
+      subscriptions,
       log: this.log,
       status: () => ({
         version: VERSION,
@@ -134,9 +139,10 @@ export class Daemon {
         connections: this.connections.size,
       }),
     };
-    const dispatcher = new Dispatcher(createHandlers(services), this.log, (connection) =>
-      this.connections.delete(connection),
-    );
+    const dispatcher = new Dispatcher(createHandlers(services), this.log, (connection) => {
+      this.connections.delete(connection);
+      subscriptions.drop(connection);
+    });
     const addon = loadNativeAddon();
     const identities = new LocalIdentities(addon, this.log);
     const gid = this.config.socketGroup === undefined ? undefined : groupIdOf(addon, this.config.socketGroup);

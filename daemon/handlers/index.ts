@@ -1,5 +1,6 @@
 import { accessHandlers } from './access.js';
 import { coreHandlers } from './core.js';
+import { subscriptionHandlers } from './subscriptions.js';
 import { recordHandlers } from './records.js';
 import { tableHandlers } from './tables.js';
 import type { DaemonServices, HandlerTable } from './types.js';
@@ -11,5 +12,6 @@ export function createHandlers(daemon: DaemonServices): HandlerTable {
     ...tableHandlers(daemon),
     ...recordHandlers(daemon),
     ...accessHandlers(daemon),
+    ...subscriptionHandlers(daemon),
   };
 }

@@ -4,10 +4,11 @@ import type { AccessControl } from '../access/access-control.js';
 import type { TokenStore } from '../access/token-store.js';
 import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
+import type { Subscriber, Subscriptions } from '../pubsub/subscriptions.js';
 import type { Store } from '../store/store.js';
 
 /** The connection a call came on: its identity changes when it authenticates. */
-export interface Caller {
+export interface Caller extends Subscriber {
   readonly id: number;
   readonly transport: 'unix' | 'tls';
   identity: Identity;
@@ -26,6 +27,7 @@ export interface DaemonServices {
   store: Store;
   access: AccessControl;
   tokens: TokenStore;
+  subscriptions: Subscriptions;
   log: Logger;
   /** The parts of `status` that do not depend on the caller. */
   status(): Omit<StatusResult, 'identity'>;

@@ -10,6 +10,7 @@ import {
   type StoredRecord,
   type TableInfo,
 } from '../../src/protocol/store-types.js';
+import type { TableChange } from '../../src/protocol/notifications.js';
 import { HybridClock } from './hlc.js';
 import { buildMatchQuery, parsePattern, recordMatches } from './match-query.js';
 import { TableCatalog, type TableHandle } from './table-catalog.js';
@@ -20,6 +21,15 @@ const OP_PUT = 0;
 const OP_DELETE = 1;
 const OP_CREATE = 2;
 const OP_DROP = 3;
+
+/** A change as subscribers see it; the record is sent as the stored bytes. */
+export type CommittedChange = Omit<TableChange, 'record'> & { record: RawMsgpack | null };
+
+/** A record ready to write: its key and the statement's values (key, bytes, hlc, node, index values...). */
+interface Row {
+  key: RecordKey;
+  values: unknown[];
+}
 
 export interface NewTable {
   name: string;
@@ -39,6 +49,7 @@ export class Store {
   readonly clock: HybridClock;
   private readonly batcher: WriteBatcher;
   private readonly logChange: Statement<[string, unknown, number, string, number]>;
+  private readonly changeListeners = new Set<(change: CommittedChange) => void>();
 
   constructor(
     private readonly db: Database,
@@ -75,26 +86,54 @@ export class Store {
   put(table: string, record: StoredRecord): Promise<void> {
     const handle = this.catalog.handle(table);
     const row = this.rowFor(handle, record);
-    return this.batcher.write(() => this.writeRow(handle, row));
+    const done = this.batcher.write(() => this.writeRow(handle, row));
+    return this.changeListeners.size === 0 ? done : done.then(() => this.announcePut(table, row));
   }
 
   putMany(table: string, records: StoredRecord[]): Promise<void> {
     const handle = this.catalog.handle(table);
     const rows = records.map((record, index) => this.rowFor(handle, record, `records[${index}]`));
-    return this.batcher.write(() => {
+    const done = this.batcher.write(() => {
       for (const row of rows) this.writeRow(handle, row);
     });
+    return this.changeListeners.size === 0
+      ? done
+      : done.then(() => rows.forEach((row) => this.announcePut(table, row)));
   }
 
   /** Resolves true when a live record was deleted (it leaves a tombstone for the mesh). */
-  delete(table: string, key: RecordKey): Promise<boolean> {
+  async delete(table: string, key: RecordKey): Promise<boolean> {
     const handle = this.catalog.handle(table);
-    return this.batcher.write(() => {
-      const hlc = this.clock.tick();
+    let hlc = 0;
+    const deleted = await this.batcher.write(() => {
+      hlc = this.clock.tick();
       if (handle.tombstone.run(hlc, this.node, key).changes === 0) return false;
       this.logChange.run(table, key, hlc, this.node, OP_DELETE);
       return true;
     });
+    if (deleted) this.announce({ table, key, op: 'delete', record: null, hlc, node: this.node });
+    return deleted;
+  }
+
+  /** Called after each committed change, for subscriptions. */
+  onChange(listener: (change: CommittedChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private announcePut(table: string, row: Row): void {
+    this.announce({
+      table,
+      key: row.key,
+      op: 'put',
+      record: new RawMsgpack(row.values[1] as Buffer),
+      hlc: row.values[2] as number,
+      node: this.node,
+    });
+  }
+
+  private announce(change: CommittedChange): void {
+    for (const listener of this.changeListeners) listener(change);
   }
 
   /** The stored record's bytes, sent on without decoding. */
@@ -142,7 +181,7 @@ export class Store {
     this.batcher.commit();
   }
 
-  private rowFor(handle: TableHandle, record: StoredRecord, where = 'record'): { key: RecordKey; values: unknown[] } {
+  private rowFor(handle: TableHandle, record: StoredRecord, where = 'record'): Row {
     const keyName = handle.info.attributes[0]!;
     const key = Object.hasOwn(record, keyName) ? record[keyName] : undefined;
     if (!isRecordKey(key)) {
@@ -158,7 +197,7 @@ export class Store {
     return { key, values };
   }
 
-  private writeRow(handle: TableHandle, row: { key: RecordKey; values: unknown[] }): void {
+  private writeRow(handle: TableHandle, row: Row): void {
     const hlc = this.clock.tick();
     row.values[2] = hlc;
     handle.put.run(...row.values);

@@ -34,7 +34,7 @@ export async function initCa(configDir: string, options: { name?: string; days?:
   if (existsSync(paths.caKey)) {
     throw new CortexError('EEXIST', `A CA already exists in ${configDir}; remove ca.key and ca.crt to make a new one.`);
   }
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']));
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -83,7 +83,7 @@ export async function issueCertificate(
     false,
     ['sign'],
   );
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']));
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const now = Date.now();
   const usages =
     options.kind === 'node'

@@ -133,6 +133,13 @@ export const methods = {
   token_create: method<{ name: string; token: string }>()(object({ name: identityName })),
   token_list: method<{ tokens: TokenInfo[] }>()(object({})),
   token_revoke: method<{ ok: true }>()(object({ name: identityName })),
+  subscribe: method<{ ok: true; topic: string }>()(
+    object({
+      topic: string({ min: 3, max: 256, what: 'a topic such as table:NAME' }),
+      after: optional(integer({ min: 0 })),
+    }),
+  ),
+  unsubscribe: method<{ ok: true; subscribed: boolean }>()(object({ topic: string({ min: 1, max: 256 }) })),
 } satisfies Record<string, MethodSpec<unknown, unknown>>;
 
 export type Methods = typeof methods;

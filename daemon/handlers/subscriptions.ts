@@ -1,0 +1,13 @@
+import type { DaemonServices, HandlerTable } from './types.js';
+
+export function subscriptionHandlers({
+  subscriptions,
+}: DaemonServices): Pick<HandlerTable, 'subscribe' | 'unsubscribe'> {
+  return {
+    subscribe: ({ topic, after }, call) => {
+      subscriptions.subscribe(topic, call.caller, call, after === undefined ? {} : { after });
+      return { ok: true, topic };
+    },
+    unsubscribe: ({ topic }, call) => ({ ok: true, subscribed: subscriptions.unsubscribe(topic, call.caller) }),
+  };
+}
