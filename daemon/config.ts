@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CortexError } from '../src/protocol/errors.js';
 import { NODE_NAME } from '../src/protocol/store-types.js';
-import { integer, literal, object, optional, string } from '../src/protocol/validate.js';
+import { arrayOf, integer, literal, object, optional, string } from '../src/protocol/validate.js';
 import type { LogLevel } from './logger.js';
 import type { Synchronous } from './store/open-database.js';
 
@@ -20,6 +20,12 @@ export interface DaemonConfig {
   socketGroup: string | undefined;
   /** HOST:PORT of the TLS listener, if any. */
   listen: string | undefined;
+  /** The Codex CLI to run (else CORTEX_CODEX_BIN, PATH, node_modules). */
+  codexBin: string | undefined;
+  /** Extra arguments for every `codex exec` (CORTEX_CODEX_ARGS adds more). */
+  codexArgs: string[];
+  /** How long an interrupted provider gets after SIGINT, and again after SIGTERM, before SIGKILL. */
+  interruptGraceMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -33,6 +39,9 @@ const parseFile = object({
   synchronous: optional(literal('normal', 'full')),
   log_level: optional(literal('debug', 'info', 'warn', 'error')),
   listen: optional(string({ pattern: /^(\[[^\]]+\]|[^:]+):\d{1,5}$/, what: 'HOST:PORT' })),
+  codex_bin: optional(string({ min: 1, max: 4096, what: 'the path of the codex binary' })),
+  codex_args: optional(arrayOf(string({ max: 4096 }), { max: 256 })),
+  interrupt_grace_ms: optional(integer({ min: 10, max: 600_000 })),
   socket_group: optional(string({ pattern: /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, what: 'a group name' })),
 });
 
@@ -64,6 +73,9 @@ export function loadConfig(
     logLevel: parsed.log_level ?? 'info',
     socketGroup: overrides.socketGroup ?? parsed.socket_group,
     listen: overrides.listen ?? parsed.listen,
+    codexBin: parsed.codex_bin,
+    codexArgs: parsed.codex_args ?? [],
+    interruptGraceMs: parsed.interrupt_grace_ms ?? 3000,
   };
 }
 

@@ -17,6 +17,7 @@ import { TokenStore } from './access/token-store.js';
 import { LocalIdentities } from './identity/local-identity.js';
 import { loadNativeAddon, type NativeAddon } from './identity/native.js';
 import { PidLock } from './pid-lock.js';
+import { createRuntime, type Runtime } from './runtime/index.js';
 import { Subscriptions } from './pubsub/subscriptions.js';
 import { tableTopics } from './pubsub/table-topics.js';
 import { Connection } from './server/connection.js';
@@ -49,6 +50,7 @@ export class Daemon {
   private server: Server | undefined;
   private tlsServer: TlsServer | undefined;
   private tlsAddress: string | null = null;
+  private runtime: Runtime | undefined;
   private stopping: Promise<void> | undefined;
 
   private constructor(
@@ -100,6 +102,7 @@ export class Daemon {
     );
     for (const connection of this.connections) connection.close();
     await Promise.all(closed);
+    await this.runtime?.sessions.shutdown();
     try {
       this.store.flush();
     } catch (error) {
@@ -121,7 +124,9 @@ export class Daemon {
     tokens.onRevoked((name) => this.closeConnectionsOf(name));
     const subscriptions = new Subscriptions();
     subscriptions.register(tableTopics(this.store, access, subscriptions));
+    this.runtime = createRuntime(this.db, this.store, this.config, this.log, subscriptions, process.env);
     const services: DaemonServices = {
+      ...this.runtime,
       store: this.store,
       access,
       tokens,

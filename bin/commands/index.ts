@@ -4,6 +4,8 @@ import { exportCommand, importCommand } from './backup.js';
 import { bridgeCommand } from './bridge.js';
 import { caCommand } from './ca.js';
 import { daemonCommand } from './daemon.js';
+import { projectCommand, workspaceCommand } from './projects.js';
+import { sessionCommand } from './session.js';
 import { allCommand, deleteCommand, getCommand, putCommand, queryCommand } from './records.js';
 import { pingCommand, statusCommand } from './status.js';
 import { createTableCommand, dropTableCommand, tablesCommand } from './tables.js';
@@ -23,6 +25,9 @@ export const commands: readonly Command[] = [
   allCommand,
   exportCommand,
   importCommand,
+  sessionCommand,
+  projectCommand,
+  workspaceCommand,
   aclCommand,
   tokenCommand,
   caCommand,

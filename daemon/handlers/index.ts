@@ -1,5 +1,6 @@
 import { accessHandlers } from './access.js';
 import { coreHandlers } from './core.js';
+import { runtimeHandlers } from './runtime.js';
 import { subscriptionHandlers } from './subscriptions.js';
 import { recordHandlers } from './records.js';
 import { tableHandlers } from './tables.js';
@@ -13,5 +14,6 @@ export function createHandlers(daemon: DaemonServices): HandlerTable {
     ...recordHandlers(daemon),
     ...accessHandlers(daemon),
     ...subscriptionHandlers(daemon),
+    ...runtimeHandlers(daemon),
   };
 }

@@ -5,6 +5,9 @@ import type { TokenStore } from '../access/token-store.js';
 import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { Subscriber, Subscriptions } from '../pubsub/subscriptions.js';
+import type { EventLog } from '../runtime/event-log.js';
+import type { SessionManager } from '../runtime/session-manager.js';
+import type { WorkspaceRegistry } from '../runtime/workspace-registry.js';
 import type { Store } from '../store/store.js';
 
 /** The connection a call came on: its identity changes when it authenticates. */
@@ -28,6 +31,9 @@ export interface DaemonServices {
   access: AccessControl;
   tokens: TokenStore;
   subscriptions: Subscriptions;
+  workspaces: WorkspaceRegistry;
+  sessions: SessionManager;
+  events: EventLog;
   log: Logger;
   /** The parts of `status` that do not depend on the caller. */
   status(): Omit<StatusResult, 'identity'>;

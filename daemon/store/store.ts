@@ -176,9 +176,14 @@ export class Store {
     };
   }
 
-  /** Commits pending writes (used before shutting down). */
+  /** Commits pending writes (before shutting down, and before reads that must see them). */
   flush(): void {
     this.batcher.commit();
+  }
+
+  /** Runs `work` in the current group commit; resolves once it is durable. For the daemon's own system tables. */
+  transact<T>(work: () => T): Promise<T> {
+    return this.batcher.write(work);
   }
 
   private rowFor(handle: TableHandle, record: StoredRecord, where = 'record'): Row {

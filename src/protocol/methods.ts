@@ -1,5 +1,7 @@
 import { CortexError } from './errors.js';
 import { type Grant, IDENTITY_NAME, type Permission } from './access-types.js';
+import { type Project, PROVIDERS, type Session, SESSION_STATUSES, type Workspace } from './runtime-types.js';
+import type { SessionEvent } from './session-events.js';
 import { arrayOf, type Check, integer, literal, map, object, optional, string } from './validate.js';
 import {
   ATTRIBUTE_NAME,
@@ -67,6 +69,16 @@ export interface TokenInfo {
   created: number;
   last_used: number | null;
 }
+
+const projectName: Check<string> = string({
+  pattern: /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/,
+  what: 'a project name (letters, digits, _ . @ -)',
+});
+const absolutePath: Check<string> = string({ pattern: /^\//, max: 4096, what: 'an absolute path' });
+/** A workspace id (`ws_...`) or its absolute path on this node. */
+const workspaceRef: Check<string> = string({ min: 1, max: 4096, what: 'a workspace id or absolute path' });
+const sessionId: Check<string> = string({ pattern: /^s_[a-z0-9]{6,32}$/, what: 'a session id (s_...)' });
+const prompt: Check<string> = string({ min: 1, max: 1_000_000, what: 'a non-empty prompt' });
 
 export const MAX_PAGE = 10_000;
 export const DEFAULT_PAGE = 1000;
@@ -137,6 +149,43 @@ export const methods = {
     object({
       topic: string({ min: 3, max: 256, what: 'a topic such as table:NAME' }),
       after: optional(integer({ min: 0 })),
+    }),
+  ),
+  project_add: method<{ project: Project }>()(
+    object({
+      name: projectName,
+      remote: optional(string({ max: 2048, what: 'a git remote URL' })),
+      checks: optional(arrayOf(string({ min: 1, max: 4096, what: 'a check command' }), { max: 32 })),
+    }),
+  ),
+  project_list: method<{ projects: Project[] }>()(object({})),
+  project_remove: method<{ ok: true }>()(object({ name: projectName })),
+  workspace_add: method<{ workspace: Workspace; created: boolean }>()(
+    object({ path: absolutePath, project: optional(projectName) }),
+  ),
+  workspace_list: method<{ workspaces: Workspace[] }>()(object({})),
+  workspace_remove: method<{ ok: true }>()(object({ workspace: workspaceRef })),
+  session_start: method<{ session: Session }>()(
+    object({
+      workspace: workspaceRef,
+      provider: optional(literal(...PROVIDERS)),
+      prompt: optional(prompt),
+      model: optional(string({ min: 1, max: 128, what: 'a model name' })),
+      options: optional(map()),
+    }),
+  ),
+  session_send: method<{ ok: true; turn: number; queued: boolean }>()(object({ session: sessionId, prompt })),
+  session_interrupt: method<{ ok: true; interrupted: boolean }>()(object({ session: sessionId })),
+  session_stop: method<{ ok: true }>()(object({ session: sessionId })),
+  session_list: method<{ sessions: Session[] }>()(
+    object({ workspace: optional(workspaceRef), status: optional(literal(...SESSION_STATUSES)) }),
+  ),
+  session_get: method<{ session: Session }>()(object({ session: sessionId })),
+  session_events: method<{ events: SessionEvent[]; next: number | null }>()(
+    object({
+      session: sessionId,
+      after: optional(integer({ min: 0 })),
+      limit: optional(integer({ min: 1, max: MAX_PAGE })),
     }),
   ),
   unsubscribe: method<{ ok: true; subscribed: boolean }>()(object({ topic: string({ min: 1, max: 256 }) })),

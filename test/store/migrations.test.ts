@@ -33,7 +33,8 @@ describe('schema migrations', () => {
     const dir = tempDir();
     const db = new BetterSqlite3(join(dir.path, 'm.db'));
     try {
-      migrate(db);
+      migrations[0]!(db);
+      migrations[1]!(db);
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       assert.deepEqual(tables, ['_acl', '_changes', '_meta', '_tables', '_tokens']);
       const grant = db.prepare('INSERT INTO _acl VALUES (?, ?, ?, ?, ?)');
@@ -42,6 +43,30 @@ describe('schema migrations', () => {
       const token = db.prepare('INSERT INTO _tokens (name, hash, creator, created) VALUES (?, ?, ?, ?)');
       token.run('a', Buffer.from('h'), 'root', 0);
       assert.throws(() => token.run('b', Buffer.from('h'), 'root', 0), /UNIQUE/);
+    } finally {
+      db.close();
+      dir.remove();
+    }
+  });
+
+  it('migration 3 adds the runtime tables; events are keyed by (session, seq)', () => {
+    const dir = tempDir();
+    const db = new BetterSqlite3(join(dir.path, 'm.db'));
+    try {
+      for (const migration of migrations.slice(0, 3)) migration(db);
+      const tables = db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('_projects', '_workspaces', '_sessions', '_events') ORDER BY name",
+        )
+        .pluck()
+        .all();
+      assert.deepEqual(tables, ['_events', '_projects', '_sessions', '_workspaces']);
+      const event = db.prepare('INSERT INTO _events VALUES (?, ?, ?, ?, ?, ?)');
+      event.run('s_1', 1, 0, 1, 'turn_started', Buffer.from([0x80]));
+      assert.throws(() => event.run('s_1', 1, 0, 1, 'turn_started', Buffer.from([0x80])), /UNIQUE|PRIMARY/);
+      const workspace = db.prepare('INSERT INTO _workspaces VALUES (?, ?, ?, ?, ?, ?)');
+      workspace.run('ws_1', 'n', '/a', 'p', 'root', 0);
+      assert.throws(() => workspace.run('ws_2', 'n', '/a', 'p', 'root', 0), /UNIQUE/);
     } finally {
       db.close();
       dir.remove();

@@ -61,6 +61,54 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `);
   },
+
+  function m3Runtime(db) {
+    db.exec(`
+      CREATE TABLE _projects (
+        name TEXT PRIMARY KEY,
+        remote TEXT,
+        checks TEXT NOT NULL,      -- JSON array of commands
+        created INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE _workspaces (
+        id TEXT PRIMARY KEY,
+        node TEXT NOT NULL,
+        path TEXT NOT NULL,
+        project TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        UNIQUE (node, path)
+      ) STRICT;
+
+      CREATE TABLE _sessions (
+        id TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT,
+        options BLOB NOT NULL,     -- MessagePack map
+        status TEXT NOT NULL,
+        resume_ref TEXT,
+        created INTEGER NOT NULL,
+        updated INTEGER NOT NULL,
+        turns INTEGER NOT NULL,
+        usage TEXT NOT NULL,       -- JSON TokenUsage, summed over turns
+        owner TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX _sessions_workspace ON _sessions (workspace);
+
+      -- Ordered per session; seq is assigned by the owning daemon, from 1, without gaps.
+      CREATE TABLE _events (
+        session TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        time INTEGER NOT NULL,
+        turn INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        payload BLOB NOT NULL,     -- MessagePack
+        PRIMARY KEY (session, seq)
+      ) STRICT, WITHOUT ROWID;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import { CortexError } from '../../src/protocol/errors.js';
+import { toJson } from '../../src/json-values.js';
+import { type Command, line, withClient } from '../context.js';
+import { required } from '../parse-input.js';
+
+export const projectCommand: Command = {
+  name: 'project',
+  usage: 'project ls | project add NAME [--remote URL] [--check CMD]... | project rm NAME',
+  summary: 'Projects: a name, an optional git remote, and check commands.',
+  options: { remote: { type: 'string' }, check: { type: 'string', multiple: true } },
+  async run(context, args, options) {
+    const verb = required(args, 0, 'ls, add or rm');
+    await withClient(context, async (client) => {
+      if (verb === 'ls' || verb === 'list') {
+        const { projects } = await client.call('project_list', {});
+        for (const project of projects) {
+          line(
+            context.stdout,
+            context.global.json
+              ? toJson(project)
+              : `${project.name}\t${project.remote ?? '-'}\t${project.checks.join('; ') || '-'}`,
+          );
+        }
+      } else if (verb === 'add') {
+        const { project } = await client.call('project_add', {
+          name: required(args, 1, 'the project name'),
+          remote: options['remote'] as string | undefined,
+          checks: options['check'] as string[] | undefined,
+        });
+        line(context.stdout, context.global.json ? toJson(project) : `project ${project.name}`);
+      } else if (verb === 'rm' || verb === 'remove') {
+        await client.call('project_remove', { name: required(args, 1, 'the project name') });
+      } else {
+        throw new CortexError('EINVAL', `project takes ls, add or rm, not ${JSON.stringify(verb)}.`);
+      }
+    });
+  },
+};
+
+export const workspaceCommand: Command = {
+  name: 'workspace',
+  usage: 'workspace ls | workspace add PATH [--project NAME] | workspace rm ID',
+  summary: 'Workspaces: directories on this node bound to a project.',
+  options: { project: { type: 'string' } },
+  async run(context, args, options) {
+    const verb = required(args, 0, 'ls, add or rm');
+    await withClient(context, async (client) => {
+      if (verb === 'ls' || verb === 'list') {
+        const { workspaces } = await client.call('workspace_list', {});
+        for (const workspace of workspaces) {
+          line(
+            context.stdout,
+            context.global.json ? toJson(workspace) : `${workspace.id}\t${workspace.project}\t${workspace.path}`,
+          );
+        }
+      } else if (verb === 'add') {
+        const { workspace } = await client.call('workspace_add', {
+          path: resolve(required(args, 1, 'the directory')),
+          project: options['project'] as string | undefined,
+        });
+        line(context.stdout, context.global.json ? toJson(workspace) : workspace.id);
+      } else if (verb === 'rm' || verb === 'remove') {
+        await client.call('workspace_remove', { workspace: required(args, 1, 'the workspace id or path') });
+      } else {
+        throw new CortexError('EINVAL', `workspace takes ls, add or rm, not ${JSON.stringify(verb)}.`);
+      }
+    });
+  },
+};

@@ -1,0 +1,51 @@
+import { DEFAULT_PAGE } from '../../src/protocol/methods.js';
+import type { DaemonServices, HandlerTable } from './types.js';
+
+type RuntimeMethods =
+  | 'project_add'
+  | 'project_list'
+  | 'project_remove'
+  | 'workspace_add'
+  | 'workspace_list'
+  | 'workspace_remove'
+  | 'session_start'
+  | 'session_send'
+  | 'session_interrupt'
+  | 'session_stop'
+  | 'session_list'
+  | 'session_get'
+  | 'session_events';
+
+export function runtimeHandlers({ workspaces, sessions, events }: DaemonServices): Pick<HandlerTable, RuntimeMethods> {
+  return {
+    project_add: async ({ name, remote, checks }) => ({
+      project: await workspaces.addProject(name, remote ?? null, checks ?? []),
+    }),
+    project_list: () => ({ projects: workspaces.listProjects() }),
+    project_remove: async ({ name }) => {
+      await workspaces.removeProject(name);
+      return { ok: true };
+    },
+    workspace_add: ({ path, project }, call) => workspaces.add(path, project, call.identity),
+    workspace_list: (_params, call) => ({ workspaces: workspaces.list(call.identity) }),
+    workspace_remove: async ({ workspace }, call) => {
+      await workspaces.remove(workspace, call.identity);
+      return { ok: true };
+    },
+    session_start: async (params, call) => ({ session: await sessions.start(params, call.identity) }),
+    session_send: ({ session, prompt }, call) => ({ ok: true, ...sessions.send(session, prompt, call.identity) }),
+    session_interrupt: ({ session }, call) => ({ ok: true, interrupted: sessions.interrupt(session, call.identity) }),
+    session_stop: async ({ session }, call) => {
+      await sessions.stop(session, call.identity);
+      return { ok: true };
+    },
+    session_list: ({ workspace, status }, call) => ({ sessions: sessions.list(call.identity, { workspace, status }) }),
+    session_get: ({ session }, call) => ({ session: sessions.describe(session, call.identity) }),
+    session_events: ({ session, after, limit }, call) => {
+      sessions.authorize(call.identity, session);
+      const page = limit ?? DEFAULT_PAGE;
+      const list = events.read(session, after ?? 0, page);
+      return { events: list, next: list.length === page ? list[list.length - 1]!.seq : null };
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { decode } from '../../src/protocol/msgpack-decode.js';
+import { encode } from '../../src/protocol/msgpack-encode.js';
+import type { EventPayloads, EventType, SessionEvent } from '../../src/protocol/session-events.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+
+interface EventRow {
+  seq: number;
+  time: number;
+  turn: number;
+  type: EventType;
+  payload: Buffer;
+}
+
+/**
+ * Session events: numbered per session by this daemon (from 1, no gaps),
+ * written through group commit, and handed to listeners only once committed,
+ * in seq order. Readers page with `after` and a limit.
+ */
+export class EventLog {
+  private readonly lastSeq = new Map<string, number>();
+  private readonly listeners = new Set<(event: SessionEvent) => void>();
+  private readonly insert: Statement<[string, number, number, number, string, Buffer]>;
+  private readonly page: Statement<[string, number, number], EventRow>;
+  private readonly maxSeq: Statement<[string], number | null>;
+
+  constructor(
+    db: Database,
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.insert = db.prepare('INSERT INTO _events (session, seq, time, turn, type, payload) VALUES (?, ?, ?, ?, ?, ?)');
+    this.page = db.prepare(
+      'SELECT seq, time, turn, type, payload FROM _events WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?',
+    );
+    this.maxSeq = db.prepare('SELECT max(seq) FROM _events WHERE session = ?').pluck() as Statement<
+      [string],
+      number | null
+    >;
+  }
+
+  /** Appends an event; listeners see it after it is committed. */
+  append<T extends EventType>(session: string, turn: number, type: T, payload: EventPayloads[T]): SessionEvent {
+    const seq = this.nextSeq(session);
+    const event = { session, seq, time: this.now(), turn, type, payload } as SessionEvent;
+    const bytes = encode(payload);
+    this.store
+      .transact(() => this.insert.run(session, seq, event.time, turn, type, bytes))
+      .then(
+        () => {
+          for (const listener of this.listeners) listener(event);
+        },
+        (error: unknown) => this.log.error(`event ${session}#${seq} (${type}) was not saved: ${String(error)}`),
+      );
+    return event;
+  }
+
+  /** Committed events after `after`, oldest first. */
+  read(session: string, after: number, limit: number): SessionEvent[] {
+    this.store.flush();
+    return this.page.all(session, after, limit).map((row) => ({
+      session,
+      seq: row.seq,
+      time: row.time,
+      turn: row.turn,
+      type: row.type,
+      payload: decode(row.payload),
+    })) as SessionEvent[];
+  }
+
+  lastSeqOf(session: string): number {
+    return this.lastSeq.get(session) ?? this.maxSeq.get(session) ?? 0;
+  }
+
+  onCommitted(listener: (event: SessionEvent) => void): void {
+    this.listeners.add(listener);
+  }
+
+  private nextSeq(session: string): number {
+    const seq = this.lastSeqOf(session) + 1;
+    this.lastSeq.set(session, seq);
+    return seq;
+  }
+}

@@ -1,0 +1,264 @@
+import { randomBytes } from 'node:crypto';
+import { CortexError } from '../../src/protocol/errors.js';
+import type { MsgValue } from '../../src/protocol/msgpack-types.js';
+import {
+  EMPTY_USAGE,
+  type ProviderName,
+  type Session,
+  type SessionStatus,
+  type TokenUsage,
+} from '../../src/protocol/runtime-types.js';
+import type { Identity } from '../identity/identity.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import type { EventLog } from './event-log.js';
+import type { Provider, RunningTurn, TurnOutcome } from './providers/provider.js';
+import type { RuntimeStore, StoredSession } from './runtime-store.js';
+import type { WorkspaceRegistry } from './workspace-registry.js';
+
+interface LiveSession {
+  stored: StoredSession;
+  /** Prompts waiting for the running turn to end. */
+  queue: string[];
+  running: RunningTurn | undefined;
+}
+
+export interface StartRequest {
+  workspace: string;
+  provider?: ProviderName | undefined;
+  prompt?: string | undefined;
+  model?: string | undefined;
+  options?: Record<string, MsgValue> | undefined;
+}
+
+/**
+ * Owns every session: their turns, queues and providers. Turns of one session
+ * never overlap; a message that arrives during a turn waits in the queue (a
+ * `turn_queued` event says so) and runs next. Clients only look: a session
+ * lives on when they detach, and across daemon restarts (a turn cut short by
+ * the restart is marked interrupted; the next message resumes the conversation).
+ */
+export class SessionManager {
+  private readonly sessions = new Map<string, LiveSession>();
+
+  constructor(
+    private readonly tables: RuntimeStore,
+    private readonly store: Store,
+    private readonly events: EventLog,
+    private readonly workspaces: WorkspaceRegistry,
+    private readonly providers: Record<ProviderName, Provider>,
+    private readonly log: Logger,
+  ) {
+    for (const stored of tables.loadSessions()) this.sessions.set(stored.id, { stored, queue: [], running: undefined });
+  }
+
+  /** After a restart: turns that were running when the daemon died are marked interrupted. */
+  recover(): void {
+    for (const session of this.sessions.values()) {
+      const { stored } = session;
+      if (stored.status === 'running' || stored.status === 'starting') {
+        this.events.append(stored.id, stored.turns, 'turn_interrupted', {
+          reason: 'the daemon stopped while the turn was running',
+        });
+        this.setStatus(session, 'interrupted');
+        this.log.info(`session ${stored.id}: turn ${stored.turns} marked interrupted after a restart`);
+      }
+    }
+  }
+
+  async start(request: StartRequest, identity: Identity): Promise<Session> {
+    const workspace = this.workspaces.resolve(request.workspace, identity);
+    const now = Date.now();
+    const stored: StoredSession = {
+      id: `s_${randomBytes(8)
+        .toString('base64url')
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, '0')}`,
+      workspace: workspace.id,
+      provider: request.provider ?? 'codex',
+      model: request.model ?? null,
+      options: request.options ?? {},
+      status: 'starting',
+      resume_ref: null,
+      created: now,
+      updated: now,
+      turns: 0,
+      usage: { ...EMPTY_USAGE },
+      owner: identity.name,
+    };
+    const session: LiveSession = { stored, queue: [], running: undefined };
+    this.sessions.set(stored.id, session);
+    await this.persist(session);
+    this.events.append(stored.id, 0, 'session_started', {
+      provider: stored.provider,
+      workspace: workspace.id,
+      path: workspace.path,
+      model: stored.model,
+    });
+    if (request.prompt !== undefined) this.send(stored.id, request.prompt, identity);
+    else this.setStatus(session, 'idle');
+    return this.view(session);
+  }
+
+  /** Runs the prompt now, or queues it behind the running turn. Returns the turn number it will have. */
+  send(id: string, prompt: string, identity: Identity): { turn: number; queued: boolean } {
+    const session = this.get(id, identity);
+    if (session.stored.status === 'stopped') {
+      throw new CortexError('EINVAL', `Session ${id} is stopped and takes no more messages; start a new session.`);
+    }
+    if (session.running !== undefined) {
+      session.queue.push(prompt);
+      const turn = session.stored.turns + session.queue.length;
+      this.events.append(id, turn, 'turn_queued', { prompt, position: session.queue.length });
+      return { turn, queued: true };
+    }
+    return { turn: this.runTurn(session, prompt), queued: false };
+  }
+
+  /** Interrupts the running turn; queued messages then run in order. */
+  interrupt(id: string, identity: Identity, reason = 'interrupted by the user'): boolean {
+    const session = this.get(id, identity);
+    if (session.running === undefined) return false;
+    session.running.interrupt(reason);
+    return true;
+  }
+
+  /** Ends the session: the running turn is interrupted, queued messages dropped, no more turns. */
+  async stop(id: string, identity: Identity, reason = 'stopped by the user'): Promise<void> {
+    const session = this.get(id, identity);
+    if (session.stored.status === 'stopped') return;
+    session.queue = [];
+    const running = session.running;
+    if (running) {
+      running.interrupt(reason);
+      await running.done;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.events.append(id, session.stored.turns, 'session_stopped', { reason });
+    this.setStatus(session, 'stopped');
+  }
+
+  /** On daemon shutdown: interrupt every running turn and wait for their processes. */
+  async shutdown(): Promise<void> {
+    const running = [...this.sessions.values()].filter((session) => session.running !== undefined);
+    for (const session of running) {
+      session.queue = [];
+      session.running!.interrupt('the daemon stopped');
+    }
+    await Promise.all(running.map((session) => session.running!.done));
+  }
+
+  list(identity: Identity, filter: { workspace?: string | undefined; status?: SessionStatus | undefined }): Session[] {
+    const workspace =
+      filter.workspace === undefined ? undefined : this.workspaces.resolve(filter.workspace, identity).id;
+    return [...this.sessions.values()]
+      .filter((session) => identity.admin || session.stored.owner === identity.name)
+      .filter((session) => workspace === undefined || session.stored.workspace === workspace)
+      .filter((session) => filter.status === undefined || session.stored.status === filter.status)
+      .map((session) => this.view(session));
+  }
+
+  describe(id: string, identity: Identity): Session {
+    return this.view(this.get(id, identity));
+  }
+
+  /** Throws unless the caller may see the session (its owner or an administrator). */
+  authorize(identity: Identity, id: string): void {
+    this.get(id, identity);
+  }
+
+  private get(id: string, identity: Identity): LiveSession {
+    const session = this.sessions.get(id);
+    if (session === undefined) throw new CortexError('ENOTFOUND', `There is no session ${id}.`);
+    if (!identity.admin && session.stored.owner !== identity.name) {
+      throw new CortexError(
+        'EACCES',
+        `${identity.name} may not use session ${id} (it belongs to ${session.stored.owner}).`,
+      );
+    }
+    return session;
+  }
+
+  private runTurn(session: LiveSession, prompt: string): number {
+    const { stored } = session;
+    const turn = ++stored.turns;
+    const resumed = stored.resume_ref !== null;
+    const path = this.workspaces.pathOf(stored.workspace);
+    this.events.append(stored.id, turn, 'turn_started', { prompt, resumed });
+    this.setStatus(session, 'running');
+    const provider = this.providers[stored.provider];
+    session.running = provider.startTurn(
+      { cwd: path, prompt, resumeRef: stored.resume_ref, model: stored.model, options: stored.options },
+      {
+        event: (type, payload) => this.events.append(stored.id, turn, type, payload),
+        resumeRef: (ref) => {
+          if (stored.resume_ref === ref) return;
+          stored.resume_ref = ref;
+          void this.persist(session);
+        },
+      },
+    );
+    void session.running.done.then((outcome) => this.finishTurn(session, turn, outcome));
+    return turn;
+  }
+
+  private finishTurn(session: LiveSession, turn: number, outcome: TurnOutcome): void {
+    const { stored } = session;
+    session.running = undefined;
+    if (outcome.status === 'completed') {
+      stored.usage = addUsage(stored.usage, outcome.usage);
+      this.events.append(stored.id, turn, 'turn_completed', { usage: outcome.usage });
+    } else if (outcome.status === 'failed') {
+      this.events.append(stored.id, turn, 'turn_failed', { error: outcome.error });
+    } else {
+      this.events.append(stored.id, turn, 'turn_interrupted', { reason: outcome.reason });
+    }
+    if (stored.status === 'stopped') return;
+    const next = session.queue.shift();
+    if (next !== undefined) {
+      this.runTurn(session, next);
+      return;
+    }
+    this.setStatus(session, outcome.status === 'completed' ? 'idle' : outcome.status);
+  }
+
+  private setStatus(session: LiveSession, status: SessionStatus): void {
+    session.stored.status = status;
+    void this.persist(session);
+  }
+
+  private persist(session: LiveSession): Promise<void> {
+    session.stored.updated = Date.now();
+    return this.store
+      .transact(() => this.tables.saveSession(session.stored))
+      .catch((error: unknown) => this.log.error(`session ${session.stored.id} was not saved: ${String(error)}`));
+  }
+
+  private view(session: LiveSession): Session {
+    const { id, workspace, provider, model, status, resume_ref, created, updated, turns, usage, owner } =
+      session.stored;
+    return {
+      id,
+      workspace,
+      provider,
+      model,
+      status,
+      resume_ref,
+      created,
+      updated,
+      turns,
+      usage: { ...usage },
+      owner,
+      queued: session.queue.length,
+    };
+  }
+}
+
+function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    reasoning_output_tokens: a.reasoning_output_tokens + b.reasoning_output_tokens,
+  };
+}
