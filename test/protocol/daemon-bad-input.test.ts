@@ -260,6 +260,15 @@ describe('a live daemon fed bad input over raw sockets', () => {
         );
       });
       await withRaw(daemon, async (raw) => {
+        // The bad message starts in one read (the ping's answer proves it was read) and turns bad in the next.
+        raw.send(Buffer.concat([request(1, 'ping', {}), Buffer.from([0x94, 0x00, 0xcd, 0x12, 0x34, ...str('ping')])]));
+        assert.deepEqual((await raw.response(1)).result, { pong: true });
+        raw.send(Buffer.from([0x81, 0xc1]));
+        assert.equal(codeOf(await raw.response(0x1234)), 'EPROTO');
+        await raw.waitClose();
+        assert.equal(raw.received.length, 2, show(raw.received));
+      });
+      await withRaw(daemon, async (raw) => {
         // Garbage right after a good request, with no msgid of its own.
         raw.send(Buffer.concat([request(7, 'ping', {}), Buffer.from([0xc1])]));
         await raw.waitClose();

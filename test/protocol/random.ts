@@ -49,6 +49,8 @@ export class Rng {
 export interface ValueOptions {
   /** Include bigints (which decode back as numbers when they fit in 53 bits). */
   bigints?: boolean;
+  /** With bigints, include unsigned 64-bit values past the int64 range (default true). */
+  uint64?: boolean;
   /** Include Dates (timestamp extension). */
   dates?: boolean;
   /** Include -0 (which some encoders turn into 0). */
@@ -113,7 +115,11 @@ export function randomValue(rng: Rng, options: ValueOptions = {}, depth = 0): Ms
     case 6:
       return rng.bytes(rng.int(0, 40));
     case 7:
-      if (options.bigints) return rng.pick([2n ** 53n, 2n ** 63n - 1n, 2n ** 64n - 1n, -(2n ** 63n), -(2n ** 60n)]);
+      if (options.bigints) {
+        const bigints = [2n ** 53n, 2n ** 63n - 1n, -(2n ** 63n), -(2n ** 60n)];
+        if (options.uint64 !== false) bigints.push(2n ** 63n, 2n ** 64n - 1n);
+        return rng.pick(bigints);
+      }
       return rng.string(300);
     case 8:
       if (options.dates)
