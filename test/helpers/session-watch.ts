@@ -1,0 +1,68 @@
+import type { Client } from '../../src/client/client.js';
+import type { SessionEvent } from '../../src/protocol/session-events.js';
+
+/**
+ * Collects a session's events from a subscription and waits for the ones a test
+ * needs: every wait is on a notification, never on time (the timeout is only a
+ * guard that turns a hang into a readable failure).
+ */
+export class SessionWatch {
+  readonly events: SessionEvent[] = [];
+  private readonly waiters: { test: (event: SessionEvent) => boolean; resolve: (event: SessionEvent) => void }[] = [];
+
+  private constructor(readonly session: string) {}
+
+  static async start(client: Client, session: string, after = 0): Promise<SessionWatch> {
+    const watch = new SessionWatch(session);
+    client.onNotification((method, params) => {
+      const event = params as unknown as SessionEvent;
+      if (method !== 'event' || event.session !== session) return;
+      watch.events.push(event);
+      for (const waiter of [...watch.waiters]) {
+        if (waiter.test(event)) {
+          watch.waiters.splice(watch.waiters.indexOf(waiter), 1);
+          waiter.resolve(event);
+        }
+      }
+    });
+    await client.call('subscribe', { topic: `session:${session}`, after });
+    return watch;
+  }
+
+  /** The first event (already seen or still to come) that passes `test`. */
+  waitFor(test: (event: SessionEvent) => boolean, what: string, timeoutMs = 60_000): Promise<SessionEvent> {
+    const seen = this.events.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; saw ${this.summary()}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        test,
+        resolve: (event) => {
+          clearTimeout(timer);
+          resolve(event);
+        },
+      });
+    });
+  }
+
+  /** Waits for the event that ends `turn` (completed, failed or interrupted). */
+  turnEnd(turn: number): Promise<SessionEvent> {
+    return this.waitFor(
+      (event) =>
+        event.turn === turn &&
+        (event.type === 'turn_completed' || event.type === 'turn_failed' || event.type === 'turn_interrupted'),
+      `the end of turn ${turn}`,
+    );
+  }
+
+  ofTurn(turn: number): SessionEvent[] {
+    return this.events.filter((event) => event.turn === turn);
+  }
+
+  summary(): string {
+    return this.events.map((event) => `${event.seq}:${event.type}`).join(' ');
+  }
+}
