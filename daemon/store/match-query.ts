@@ -145,9 +145,11 @@ function sqlTerm(column: string, { op, value }: Condition, params: unknown[]): s
     case '$lte': {
       // Numbers sort before text and text before blobs in SQLite, so a second
       // bound keeps the range inside one storage class: still one index range.
+      const bound = indexValue(value);
+      if (bound === null) return undefined;
       const upward = op === '$gt' || op === '$gte';
       const sign = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' }[op];
-      params.push(indexValue(value));
+      params.push(bound);
       if (typeof value === 'string') {
         return upward ? `${column} ${sign} ? AND ${column} < x''` : `${column} ${sign} ? AND ${column} >= ''`;
       }

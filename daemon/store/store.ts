@@ -17,6 +17,9 @@ import { TableCatalog, type TableHandle } from './table-catalog.js';
 import { indexValue } from './table-sql.js';
 import { WriteBatcher } from './write-batcher.js';
 
+/** A page of records stops growing past this many bytes (at least one record is always sent). */
+const MAX_RESULT_BYTES = 8 * 1024 * 1024;
+
 const OP_PUT = 0;
 const OP_DELETE = 1;
 const OP_CREATE = 2;
@@ -50,6 +53,7 @@ export class Store {
   private readonly batcher: WriteBatcher;
   private readonly logChange: Statement<[string, unknown, number, string, number]>;
   private readonly changeListeners = new Set<(change: CommittedChange) => void>();
+  private readonly matchStatements = new Map<string, Statement>();
 
   constructor(
     private readonly db: Database,
@@ -150,13 +154,14 @@ export class Store {
     const query = buildMatchQuery(handle.info, conditions);
     this.batcher.commit();
     const records: RawMsgpack[] = [];
-    for (const bytes of this.db
-      .prepare(query.sql)
-      .pluck()
-      .iterate(...query.params) as IterableIterator<Buffer>) {
+    let size = 0;
+    for (const bytes of this.statementFor(query.sql).iterate(...query.params) as IterableIterator<Buffer>) {
       if (!recordMatches(decode(bytes) as StoredRecord, conditions)) continue;
-      if (records.length === limit) return { records, truncated: true };
+      if (records.length === limit || (records.length > 0 && size + bytes.length > MAX_RESULT_BYTES)) {
+        return { records, truncated: true };
+      }
       records.push(new RawMsgpack(bytes));
+      size += bytes.length;
     }
     return { records, truncated: false };
   }
@@ -167,13 +172,30 @@ export class Store {
     this.batcher.commit();
     const rows =
       cursor === undefined ? handle.page.all(limit + 1) : handle.pageAfter.all(decodeCursor(cursor), limit + 1);
-    const more = rows.length > limit;
+    let more = rows.length > limit;
     if (more) rows.pop();
+    let size = 0;
+    const overflow = rows.findIndex((row, index) => (size += row.v.length) > MAX_RESULT_BYTES && index > 0);
+    if (overflow !== -1) {
+      rows.length = overflow;
+      more = true;
+    }
     const last = rows[rows.length - 1];
     return {
       records: rows.map((row) => new RawMsgpack(row.v)),
       cursor: more && last ? encodeCursor(last.k) : null,
     };
+  }
+
+  /** Match queries differ only in their shape; keep the prepared statements of recent shapes. */
+  private statementFor(sql: string): Statement {
+    let statement = this.matchStatements.get(sql);
+    if (statement === undefined) {
+      if (this.matchStatements.size >= 256) this.matchStatements.clear();
+      statement = this.db.prepare(sql).pluck();
+      this.matchStatements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Commits pending writes (before shutting down, and before reads that must see them). */

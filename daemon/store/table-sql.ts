@@ -40,6 +40,8 @@ export function createTableStatements(table: TableInfo): string[] {
   return statements;
 }
 
+const INT64_MAX = (1n << 63n) - 1n;
+
 /** The column that answers conditions on `attribute`, if any does. */
 export function columnFor(table: TableInfo, attribute: string): string | undefined {
   if (attribute === table.attributes[0]) return 'k';
@@ -55,8 +57,10 @@ export function indexValue(value: MsgValue | undefined): string | number | bigin
   switch (typeof value) {
     case 'string':
     case 'number':
-    case 'bigint':
       return value;
+    case 'bigint':
+      // SQLite integers are signed 64-bit; a larger unsigned value cannot be indexed (matches re-check it).
+      return value <= INT64_MAX ? value : null;
     case 'boolean':
       return value ? 1 : 0;
     default:

@@ -62,7 +62,10 @@ export async function startDaemon(options: StartOptions = {}): Promise<DaemonHan
       stderr += text;
       if (stderr.includes('listening on')) resolve();
     });
-    void exited.then((code) => reject(new Error(`the daemon exited with ${code} before listening: ${stderr}`)));
+    void exited.then((code) => {
+      if (options.home === undefined) rmSync(home, { recursive: true, force: true });
+      reject(new Error(`the daemon exited with ${code} before listening: ${stderr}`));
+    });
   });
   return {
     home,

@@ -201,6 +201,43 @@ describe('the table store on a real SQLite file', () => {
     }
   });
 
+  it('stores an unsigned 64-bit value past 2^63 in an indexed attribute without failing its batch', async () => {
+    const huge = (1n << 64n) - 1n;
+    const writes = [
+      store.put('users', { id: 'big', name: 'big', age: huge }),
+      store.put('users', { id: 'neighbour', name: 'n', age: 1 }),
+    ];
+    await Promise.all(writes);
+    assert.deepEqual(
+      records(store.match('users', { age: huge }, 10).records).map((record) => record['id']),
+      ['big'],
+    );
+    assert.deepEqual(
+      records(store.match('users', { age: { $gt: huge - 1n } }, 10).records).map((record) => record['id']),
+      ['big'],
+    );
+    assert.ok(store.get('users', 'neighbour'));
+  });
+
+  it('stops a page at 8 MiB of records and continues it with the cursor', async () => {
+    store.createTable({ name: 'large', attributes: ['k', 'blob'], owner: 'alice' });
+    const blob = Buffer.alloc(3 * 1024 * 1024, 1);
+    await store.putMany(
+      'large',
+      ['a', 'b', 'c', 'd', 'e'].map((k) => ({ k, blob })),
+    );
+    const first = store.page('large', 100);
+    assert.equal(first.records.length, 2);
+    assert.ok(first.cursor);
+    const rest = store.page('large', 100, first.cursor);
+    const last = store.page('large', 100, rest.cursor ?? undefined);
+    assert.equal(first.records.length + rest.records.length + last.records.length, 5);
+    const matched = store.match('large', {}, 100);
+    assert.equal(matched.records.length, 2);
+    assert.equal(matched.truncated, true);
+    store.dropTable('large');
+  });
+
   it('drops a table with its records', async () => {
     store.createTable({ name: 'temp', attributes: ['k'], owner: 'alice' });
     await store.put('temp', { k: 'a' });
