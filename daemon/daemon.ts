@@ -1,12 +1,13 @@
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, statfsSync, unlinkSync } from 'node:fs';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
-import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { freemem, hostname, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { parseAddress } from '../src/address.js';
 import type { CortexPaths } from '../src/paths.js';
 import { CortexError } from '../src/protocol/errors.js';
+import type { StatusResult } from '../src/protocol/methods.js';
 import { VERSION } from '../src/version.js';
 import { type DaemonConfig, loadConfig } from './config.js';
 import { createHandlers } from './handlers/index.js';
@@ -25,7 +26,6 @@ import { Dispatcher } from './server/dispatcher.js';
 import { listenTls, peerOf, type TlsFiles } from './server/tls-listener.js';
 import { listenUnix } from './server/unix-listener.js';
 import { issueToFiles, tlsPaths } from './tls/certificate-authority.js';
-import { parseAddress } from '../src/address.js';
 import { openDatabase } from './store/open-database.js';
 import { Store } from './store/store.js';
 
@@ -142,6 +142,7 @@ export class Daemon {
         listen: this.tlsAddress,
         tables: this.store.catalog.size,
         connections: this.connections.size,
+        resources: resources(this.paths.dataDir),
       }),
     };
     const dispatcher = new Dispatcher(createHandlers(services), this.log, (connection) => {
@@ -224,4 +225,13 @@ async function nodeTlsFiles(configDir: string, nodeName: string, listenHost: str
     await issueToFiles(configDir, { commonName: nodeName, kind: 'node', hosts: [hostname(), listenHost] });
   }
   return { cert: paths.nodeCert, key: paths.nodeKey, ca: paths.caCert };
+}
+
+function resources(dataDir: string): StatusResult['resources'] {
+  const disk = statfsSync(dataDir);
+  return {
+    load1: Math.round(loadavg()[0]! * 100) / 100,
+    memory_used: Math.round((1 - freemem() / totalmem()) * 1000) / 1000,
+    disk_free: disk.bavail * disk.bsize,
+  };
 }

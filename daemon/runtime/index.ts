@@ -10,6 +10,7 @@ import { FakeProvider } from './providers/fake.js';
 import { RuntimeStore } from './runtime-store.js';
 import { SessionManager } from './session-manager.js';
 import { sessionTopics } from './session-topics.js';
+import { sessionsTopic } from './sessions-topic.js';
 import { WorkspaceRegistry } from './workspace-registry.js';
 
 export interface Runtime {
@@ -41,5 +42,6 @@ export function createRuntime(
   subscriptions.register(
     sessionTopics(events, (identity: Identity, session: string) => sessions.authorize(identity, session)),
   );
+  subscriptions.register(sessionsTopic(sessions));
   return { workspaces, sessions, events };
 }

@@ -40,6 +40,7 @@ export interface StartRequest {
  */
 export class SessionManager {
   private readonly sessions = new Map<string, LiveSession>();
+  private readonly changeListeners = new Set<(session: Session) => void>();
 
   constructor(
     private readonly tables: RuntimeStore,
@@ -108,6 +109,7 @@ export class SessionManager {
     }
     if (session.running !== undefined) {
       session.queue.push(prompt);
+      this.announce(session);
       const turn = session.stored.turns + session.queue.length;
       this.events.append(id, turn, 'turn_queued', { prompt, position: session.queue.length });
       return { turn, queued: true };
@@ -227,8 +229,20 @@ export class SessionManager {
     void this.persist(session);
   }
 
+  /** Called with the session's new state after every change (status, turns, queue), for `sessions:*` watchers. */
+  onChange(listener: (session: Session) => void): void {
+    this.changeListeners.add(listener);
+  }
+
+  private announce(session: LiveSession): void {
+    if (this.changeListeners.size === 0) return;
+    const view = this.view(session);
+    for (const listener of this.changeListeners) listener(view);
+  }
+
   private persist(session: LiveSession): Promise<void> {
     session.stored.updated = Date.now();
+    this.announce(session);
     return this.store
       .transact(() => this.tables.saveSession(session.stored))
       .catch((error: unknown) => this.log.error(`session ${session.stored.id} was not saved: ${String(error)}`));

@@ -95,6 +95,8 @@ export interface StatusResult {
   tables: number;
   connections: number;
   identity: string;
+  /** For liveness badges: 1-minute load average, memory in use (0..1), free bytes on the data disk. */
+  resources: { load1: number; memory_used: number; disk_free: number };
 }
 
 export const methods = {

@@ -1,4 +1,5 @@
 import type { WireError } from './errors.js';
+import type { Session } from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
 import type { RecordKey, StoredRecord } from './store-types.js';
 
@@ -18,6 +19,8 @@ export interface Notifications {
   table_change: TableChange;
   /** An event of a session, to subscribers of `session:ID`. */
   event: SessionEvent;
+  /** A session's new state, to subscribers of `sessions:*`. */
+  session_update: { session: Session };
   /** A message that could not be answered by msgid (no msgid could be read). */
   protocol_error: WireError;
   /** Sent just before the daemon closes a connection, saying why. */

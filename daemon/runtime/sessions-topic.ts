@@ -1,0 +1,32 @@
+import { CortexError } from '../../src/protocol/errors.js';
+import type { Session } from '../../src/protocol/runtime-types.js';
+import type { Identity } from '../identity/identity.js';
+import type { Subscriber, TopicFamily } from '../pubsub/subscriptions.js';
+import type { SessionManager } from './session-manager.js';
+
+/**
+ * `sessions:*`: every change to a session the subscriber may see (status,
+ * turns, queue), as `[2, "session_update", {session}]`, so a tree of sessions
+ * stays current without polling.
+ */
+export function sessionsTopic(sessions: SessionManager): TopicFamily {
+  const watchers = new Map<Subscriber, Identity>();
+  sessions.onChange((session: Session) => {
+    for (const [subscriber, identity] of watchers) {
+      if (subscriber.isOpen && (identity.admin || identity.name === session.owner)) {
+        subscriber.notify('session_update', { session });
+      }
+    }
+  });
+  return {
+    prefix: 'sessions:',
+    subscribe(topic, subscriber, call) {
+      if (topic !== 'sessions:*') throw new CortexError('EINVAL', `The sessions topic is sessions:*, not ${topic}.`);
+      watchers.set(subscriber, call.identity);
+      return { topic };
+    },
+    unsubscribe(_topic, subscriber) {
+      watchers.delete(subscriber);
+    },
+  };
+}
