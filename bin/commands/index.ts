@@ -6,6 +6,7 @@ import { caCommand } from './ca.js';
 import { daemonCommand } from './daemon.js';
 import { projectCommand, workspaceCommand } from './projects.js';
 import { sessionCommand } from './session.js';
+import { tuiCommand } from './tui.js';
 import { allCommand, deleteCommand, getCommand, putCommand, queryCommand } from './records.js';
 import { pingCommand, statusCommand } from './status.js';
 import { createTableCommand, dropTableCommand, tablesCommand } from './tables.js';
@@ -13,6 +14,7 @@ import { createTableCommand, dropTableCommand, tablesCommand } from './tables.js
 /** Every subcommand, in the order `cortex help` lists them. */
 export const commands: readonly Command[] = [
   daemonCommand,
+  tuiCommand,
   statusCommand,
   pingCommand,
   tablesCommand,

@@ -147,7 +147,8 @@ export const methods = {
   token_create: method<{ name: string; token: string }>()(object({ name: identityName })),
   token_list: method<{ tokens: TokenInfo[] }>()(object({})),
   token_revoke: method<{ ok: true }>()(object({ name: identityName })),
-  subscribe: method<{ ok: true; topic: string }>()(
+  /** For `session:ID`, `last_seq` is the last event sent before live ones follow. */
+  subscribe: method<{ ok: true; topic: string; last_seq?: number }>()(
     object({
       topic: string({ min: 3, max: 256, what: 'a topic such as table:NAME' }),
       after: optional(integer({ min: 0 })),

@@ -1,0 +1,304 @@
+import { Box, type Key, useApp, useInput } from 'ink';
+import { useEffect, useMemo, useState } from 'react';
+import { errorMessage } from '../src/protocol/errors.js';
+import { ChatPane } from './components/ChatPane.js';
+import { EventsPane } from './components/EventsPane.js';
+import { FormView } from './components/FormView.js';
+import { HelpScreen } from './components/HelpScreen.js';
+import { StatusBar } from './components/StatusBar.js';
+import { TreePane } from './components/TreePane.js';
+import { addWorkspaceForm, newSessionForm, useForm } from './hooks/use-forms.js';
+import { useSessionEvents } from './hooks/use-session-events.js';
+import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { useTreeData } from './hooks/use-tree-data.js';
+import { type Action, actionFor, type Focus, keyName } from './keymap.js';
+import { useConnection } from './state/connection.js';
+import { buildTree } from './state/tree.js';
+
+export type Tab = 'events' | 'chat';
+
+const TREE_WIDTH = 34;
+
+/**
+ * The workbench: the tree on the left, the selected session's tabs on the
+ * right, the status bar below. Keys arrive in one place and are routed by the
+ * table in keymap.ts; state lives in the hooks that own it.
+ */
+export function App({ cwd }: { cwd: string }) {
+  const { exit } = useApp();
+  const connection = useConnection();
+  const { client } = connection;
+  const size = useTerminalSize();
+  const tree = useTreeData();
+  const [focus, setFocus] = useState<Focus>('tree');
+  const [tab, setTab] = useState<Tab>('events');
+  const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
+  const [openSession, setOpenSession] = useState<string | undefined>(undefined);
+  const [offset, setOffset] = useState(0);
+  const [expanded, setExpanded] = useState(false);
+  const [draft, setDraft] = useState('');
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+  const [viewed, setViewed] = useState<ReadonlyMap<string, number>>(new Map());
+  const forms = useForm();
+
+  const unseen = useMemo(
+    () =>
+      new Set(
+        tree.sessions
+          .filter(
+            (session) => session.id !== openSession && session.updated > (viewed.get(session.id) ?? session.created),
+          )
+          .map((session) => session.id),
+      ),
+    [tree.sessions, viewed, openSession],
+  );
+  const rows = useMemo(() => buildTree({ ...tree, unseen }), [tree, unseen]);
+  const selected = Math.max(
+    0,
+    rows.findIndex((row) => row.id === selectedId),
+  );
+  const selectedRow = rows[selected];
+  const session = tree.sessions.find((item) => item.id === openSession);
+  const events = useSessionEvents(openSession);
+
+  useEffect(() => {
+    if (selectedRow?.kind === 'session' && selectedRow.id !== openSession) {
+      setOpenSession(selectedRow.id);
+      setOffset(0);
+    }
+  }, [selectedRow, openSession]);
+  useEffect(() => {
+    if (session) setViewed((map) => new Map(map).set(session.id, session.updated));
+  }, [session]);
+
+  const paneHeight = Math.max(3, size.rows - 3);
+  const treeWidth = Math.min(TREE_WIDTH, Math.floor(size.columns * 0.4));
+  const paneWidth = Math.max(20, size.columns - treeWidth);
+
+  /** Shows how a daemon call ended in the status bar. */
+  const report = (promise: Promise<unknown>, done?: string): void => {
+    promise.then(
+      () => setNotice(done),
+      (error: unknown) => setNotice(errorMessage(error)),
+    );
+  };
+
+  const workspaceOfSelection = () =>
+    selectedRow?.kind === 'workspace'
+      ? selectedRow.workspace
+      : selectedRow?.kind === 'session'
+        ? tree.workspaces.find((workspace) => workspace.id === selectedRow.session.workspace)
+        : undefined;
+
+  const submitForm = () => {
+    const form = forms.form;
+    if (!form || !client) return;
+    if (form.kind === 'add-workspace') {
+      client.call('workspace_add', { path: form.fields[0]!.value }).then(
+        ({ workspace }) => {
+          forms.close();
+          setFocus('tree');
+          tree.reload();
+          setSelectedId(workspace.id);
+        },
+        (error: unknown) => forms.fail(errorMessage(error)),
+      );
+      return;
+    }
+    const workspace = workspaceOfSelection();
+    const [provider, prompt] = form.fields;
+    if (!workspace) return forms.fail('Select a workspace first.');
+    client
+      .call('session_start', {
+        workspace: workspace.id,
+        provider: provider!.value as 'codex' | 'fake',
+        prompt: prompt!.value.trim() || undefined,
+      })
+      .then(
+        ({ session: started }) => {
+          forms.close();
+          setFocus('tree');
+          setSelectedId(started.id);
+          setOpenSession(started.id);
+          setTab('events');
+        },
+        (error: unknown) => forms.fail(errorMessage(error)),
+      );
+  };
+
+  const sendDraft = () => {
+    const prompt = draft.trim();
+    if (!client || !session || prompt === '') return;
+    setDraft('');
+    report(
+      client.call('session_send', { session: session.id, prompt }).then(({ queued, turn }) => {
+        setNotice(queued ? `queued as turn ${turn}` : `turn ${turn} started`);
+        setOffset(0);
+      }),
+    );
+  };
+
+  const perform = (action: Action) => {
+    switch (action) {
+      case 'quit':
+        return exit();
+      case 'help':
+        return setFocus((current) => (current === 'help' ? 'tree' : 'help'));
+      case 'focus-next':
+        return setFocus((current) => (current === 'tree' ? tab : 'tree'));
+      case 'focus-tree':
+        return setFocus('tree');
+      case 'tab-events':
+        setTab('events');
+        return setFocus('events');
+      case 'tab-chat':
+        setTab('chat');
+        return setFocus('chat');
+      case 'up':
+        if (focus === 'tree') return moveSelection(-1);
+        return scroll(1);
+      case 'down':
+        if (focus === 'tree') return moveSelection(1);
+        return scroll(-1);
+      case 'page-up':
+        return scroll(paneHeight - 2);
+      case 'page-down':
+        return scroll(-(paneHeight - 2));
+      case 'top':
+        events.loadOlder();
+        return setOffset(Number.MAX_SAFE_INTEGER / 2);
+      case 'bottom':
+        return setOffset(0);
+      case 'open':
+        if (selectedRow?.kind === 'session') {
+          setTab('events');
+          return setFocus('events');
+        }
+        if (selectedRow?.kind === 'workspace') return perform('new-session');
+        return;
+      case 'new-session': {
+        const workspace = workspaceOfSelection();
+        if (!workspace) return setNotice('Select a workspace (or a session in it) first; a adds one.');
+        forms.open(newSessionForm(workspace.path));
+        return setFocus('form');
+      }
+      case 'add-workspace':
+        forms.open(addWorkspaceForm(cwd));
+        return setFocus('form');
+      case 'interrupt':
+        if (client && session) report(client.call('session_interrupt', { session: session.id }), 'interrupt sent');
+        return;
+      case 'stop-session':
+        if (client && selectedRow?.kind === 'session') {
+          report(client.call('session_stop', { session: selectedRow.id }), `stopped ${selectedRow.id}`);
+        }
+        return;
+      case 'send':
+        return focus === 'form' ? submitForm() : sendDraft();
+      case 'newline':
+        return setDraft((text) => `${text}\n`);
+      case 'cancel':
+        forms.close();
+        return setFocus('tree');
+    }
+  };
+
+  // Functional, so several keys handled before the next render each move one row.
+  const moveSelection = (step: number) =>
+    setSelectedId((current) => {
+      const at = Math.max(
+        0,
+        rows.findIndex((row) => row.id === current),
+      );
+      return rows[Math.max(0, Math.min(rows.length - 1, at + step))]?.id;
+    });
+
+  const scroll = (lines: number) => {
+    setOffset((current) => Math.max(0, Math.min(current + lines, Number.MAX_SAFE_INTEGER / 2)));
+    if (lines > 0) events.loadOlder();
+  };
+
+  useInput((input, key) => {
+    // Keys typed faster than a frame arrive together ("jjj"); outside text entry each is its own key.
+    if (input.length > 1 && focus !== 'chat' && focus !== 'form' && !key.ctrl && !key.meta) {
+      for (const char of input) handleKey(char, { ...key });
+      return;
+    }
+    handleKey(input, key);
+  });
+
+  function handleKey(input: string, key: Key): void {
+    const name = keyName(input, key);
+    const action = actionFor(name, focus);
+    if (action) return perform(action);
+    if (focus === 'events' && name === 'o') return setExpanded((value) => !value);
+    if (focus === 'chat') {
+      if (name === 'backspace') return setDraft((text) => text.slice(0, -1));
+      if (!key.ctrl && !key.meta && input.length > 0 && name !== 'tab') return setDraft((text) => text + input);
+    }
+    if (focus === 'form') {
+      if (name === 'backspace') return forms.erase();
+      if (name === 'tab' || name === 'down') return forms.move(1);
+      if (name === 'up' || name === 'shift+tab') return forms.move(-1);
+      if (name === 'left') return forms.cycle(-1);
+      if (name === 'right') return forms.cycle(1);
+      if (!key.ctrl && !key.meta && input.length > 0) return forms.type(input);
+    }
+  }
+
+  const hints =
+    focus === 'tree'
+      ? 'j/k move · Enter open · n new session · a add workspace · 2 chat · ? help · q quit'
+      : focus === 'events'
+        ? 'j/k scroll · G follow · o output · Tab tree · ? help'
+        : focus === 'chat'
+          ? 'Enter send · Ctrl-C interrupt · Esc tree'
+          : focus === 'form'
+            ? 'Enter submit · Esc cancel'
+            : 'Esc closes help';
+
+  const right =
+    focus === 'help' ? (
+      <HelpScreen width={paneWidth} height={paneHeight + 2} />
+    ) : forms.form ? (
+      <FormView {...forms.form} width={paneWidth} />
+    ) : tab === 'chat' ? (
+      <ChatPane
+        session={session}
+        draft={draft}
+        focused={focus === 'chat'}
+        width={paneWidth}
+        height={paneHeight}
+        notice={notice}
+      />
+    ) : (
+      <EventsPane
+        session={session}
+        events={events.events}
+        hasOlder={events.hasOlder}
+        offset={offset}
+        expanded={expanded}
+        focused={focus === 'events'}
+        width={paneWidth}
+        height={paneHeight}
+      />
+    );
+
+  return (
+    <Box flexDirection="column" width={size.columns} height={size.rows}>
+      <Box>
+        <TreePane rows={rows} selected={selected} focused={focus === 'tree'} width={treeWidth} height={paneHeight} />
+        {right}
+      </Box>
+      <StatusBar
+        state={connection.state}
+        retryInMs={connection.retryInMs}
+        error={connection.error}
+        node={tree.status?.node}
+        identity={tree.status?.identity}
+        hints={notice && focus !== 'chat' ? `${notice} · ${hints}` : hints}
+        width={size.columns}
+      />
+    </Box>
+  );
+}

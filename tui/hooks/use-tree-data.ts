@@ -1,0 +1,71 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { StatusResult } from '../../src/protocol/methods.js';
+import type { Project, Session, Workspace } from '../../src/protocol/runtime-types.js';
+import { useConnection } from '../state/connection.js';
+
+export interface TreeSource {
+  status: StatusResult | undefined;
+  projects: Project[];
+  workspaces: Workspace[];
+  sessions: Session[];
+  /** Loads projects and workspaces again (after adding one). */
+  reload: () => void;
+}
+
+const STATUS_EVERY_MS = 5000;
+
+/**
+ * What the tree shows, kept current: lists loaded on every (re)connection,
+ * sessions updated live from `sessions:*`, and the node's status (resource
+ * badges) refreshed every few seconds.
+ */
+export function useTreeData(): TreeSource {
+  const { client, generation } = useConnection();
+  const [status, setStatus] = useState<StatusResult>();
+  const [projects, setProjects] = useState<Project[]>([]);
+  const [workspaces, setWorkspaces] = useState<Workspace[]>([]);
+  const [sessions, setSessions] = useState<Session[]>([]);
+  const [reloads, setReloads] = useState(0);
+
+  useEffect(() => {
+    if (!client) return;
+    let live = true;
+    const stop = client.onNotification((method, params) => {
+      if (method !== 'session_update') return;
+      const session = (params as unknown as { session: Session }).session;
+      setSessions((list) => [...list.filter((item) => item.id !== session.id), session]);
+    });
+    void (async () => {
+      try {
+        await client.call('subscribe', { topic: 'sessions:*' });
+        const [s, p, w, l] = await Promise.all([
+          client.call('status', {}),
+          client.call('project_list', {}),
+          client.call('workspace_list', {}),
+          client.call('session_list', {}),
+        ]);
+        if (!live) return;
+        setStatus(s);
+        setProjects(p.projects);
+        setWorkspaces(w.workspaces);
+        setSessions(l.sessions);
+      } catch {
+        // The connection dropped; the next generation loads again.
+      }
+    })();
+    const timer = setInterval(() => {
+      client.call('status', {}).then(
+        (next) => live && setStatus(next),
+        () => undefined,
+      );
+    }, STATUS_EVERY_MS);
+    return () => {
+      live = false;
+      stop();
+      clearInterval(timer);
+    };
+  }, [client, generation, reloads]);
+
+  const reload = useCallback(() => setReloads((count) => count + 1), []);
+  return { status, projects, workspaces, sessions, reload };
+}

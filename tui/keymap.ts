@@ -1,0 +1,117 @@
+import type { Key } from 'ink';
+
+/** Where the keyboard is: the tree, the right pane's tab, a text input, a form or the help screen. */
+export type Focus = 'tree' | 'events' | 'chat' | 'form' | 'help';
+
+export type Action =
+  | 'quit'
+  | 'help'
+  | 'focus-next'
+  | 'focus-tree'
+  | 'tab-events'
+  | 'tab-chat'
+  | 'up'
+  | 'down'
+  | 'page-up'
+  | 'page-down'
+  | 'top'
+  | 'bottom'
+  | 'open'
+  | 'new-session'
+  | 'add-workspace'
+  | 'interrupt'
+  | 'stop-session'
+  | 'send'
+  | 'newline'
+  | 'cancel';
+
+export interface Binding {
+  /** Canonical key names, as keyName() produces them. */
+  keys: readonly string[];
+  action: Action;
+  /** Where the binding applies; `global` applies everywhere except in text input and forms. */
+  where: Focus | 'global';
+  description: string;
+}
+
+/**
+ * Every key the TUI understands, in one table: the dispatcher routes by it and
+ * the help screen is drawn from it, so the help cannot disagree with the keys.
+ */
+export const BINDINGS: readonly Binding[] = [
+  { keys: ['q'], action: 'quit', where: 'global', description: 'quit (sessions keep running in the daemon)' },
+  { keys: ['?'], action: 'help', where: 'global', description: 'show or hide this help' },
+  { keys: ['tab'], action: 'focus-next', where: 'global', description: 'move focus between the tree and the pane' },
+  { keys: ['1'], action: 'tab-events', where: 'global', description: 'Events tab' },
+  { keys: ['2'], action: 'tab-chat', where: 'global', description: 'Chat tab (type a message)' },
+  { keys: ['up', 'k'], action: 'up', where: 'tree', description: 'previous item' },
+  { keys: ['down', 'j'], action: 'down', where: 'tree', description: 'next item' },
+  { keys: ['enter'], action: 'open', where: 'tree', description: 'open the item (a session opens its events)' },
+  { keys: ['n'], action: 'new-session', where: 'tree', description: 'new session in the selected workspace' },
+  { keys: ['a'], action: 'add-workspace', where: 'tree', description: 'add a workspace by path' },
+  {
+    keys: ['i'],
+    action: 'interrupt',
+    where: 'global',
+    description: 'interrupt the running turn of the selected session',
+  },
+  { keys: ['x'], action: 'stop-session', where: 'tree', description: 'stop the selected session' },
+  { keys: ['up', 'k'], action: 'up', where: 'events', description: 'scroll up (stops following the tail)' },
+  { keys: ['down', 'j'], action: 'down', where: 'events', description: 'scroll down' },
+  { keys: ['pageup'], action: 'page-up', where: 'events', description: 'page up' },
+  { keys: ['pagedown', 'space'], action: 'page-down', where: 'events', description: 'page down' },
+  { keys: ['g', 'home'], action: 'top', where: 'events', description: 'oldest event' },
+  { keys: ['G', 'end'], action: 'bottom', where: 'events', description: 'newest event, and follow the tail' },
+  { keys: ['enter'], action: 'send', where: 'chat', description: 'send the message (queued if a turn is running)' },
+  { keys: ['ctrl+j', 'meta+enter'], action: 'newline', where: 'chat', description: 'new line in the message' },
+  { keys: ['ctrl+c'], action: 'interrupt', where: 'chat', description: 'interrupt the running turn' },
+  { keys: ['escape'], action: 'focus-tree', where: 'chat', description: 'leave the message box' },
+  { keys: ['escape'], action: 'cancel', where: 'form', description: 'cancel the form' },
+  { keys: ['enter'], action: 'send', where: 'form', description: 'submit the form' },
+  { keys: ['escape', '?', 'q'], action: 'help', where: 'help', description: 'close the help' },
+];
+
+/** A canonical name for a key press: `q`, `G`, `?`, `enter`, `ctrl+c`, `meta+enter`, `up`, `pagedown`... */
+export function keyName(input: string, key: Key): string {
+  const base = key.return
+    ? 'enter'
+    : key.upArrow
+      ? 'up'
+      : key.downArrow
+        ? 'down'
+        : key.leftArrow
+          ? 'left'
+          : key.rightArrow
+            ? 'right'
+            : key.pageUp
+              ? 'pageup'
+              : key.pageDown
+                ? 'pagedown'
+                : key.home
+                  ? 'home'
+                  : key.end
+                    ? 'end'
+                    : key.escape
+                      ? 'escape'
+                      : key.tab
+                        ? 'tab'
+                        : key.backspace || key.delete
+                          ? 'backspace'
+                          : input === ' '
+                            ? 'space'
+                            : input === '\n'
+                              ? 'ctrl+j'
+                              : input;
+  if (key.ctrl && base.length === 1) return `ctrl+${base.toLowerCase()}`;
+  if (key.meta && base === 'enter') return 'meta+enter';
+  if (key.shift && base === 'tab') return 'shift+tab';
+  return base;
+}
+
+/** The action a key means where the focus is: the focused context first, then the global bindings. */
+export function actionFor(name: string, focus: Focus): Action | undefined {
+  const local = BINDINGS.find((binding) => binding.where === focus && binding.keys.includes(name));
+  if (local) return local.action;
+  if (focus === 'chat' || focus === 'form' || focus === 'help') return undefined;
+  return BINDINGS.find((binding) => binding.where === 'global' && binding.keys.includes(name))?.action;
+}

@@ -1,0 +1,126 @@
+import type { SessionEvent } from '../../src/protocol/session-events.js';
+
+export interface Line {
+  text: string;
+  color?: 'red' | 'green' | 'yellow' | 'cyan' | 'magenta' | 'gray' | 'blue';
+  bold?: boolean;
+}
+
+/** How many output lines a command shows while collapsed. */
+const COLLAPSED_OUTPUT = 3;
+
+/**
+ * The lines an event takes on screen at a given width: agent messages as
+ * wrapped text, commands with their exit code and (collapsible) output, file
+ * changes as paths, errors in red, turn boundaries with token usage.
+ */
+export function eventLines(event: SessionEvent, width: number, expanded: boolean): Line[] {
+  const wrap = (text: string, style: Omit<Line, 'text'> = {}) =>
+    wrapText(text, width).map((line) => ({ text: line, ...style }));
+  switch (event.type) {
+    case 'session_started':
+      return wrap(`── ${event.payload.provider} session in ${event.payload.path}`, { color: 'gray' });
+    case 'turn_started':
+      return [
+        ...wrap(`── turn ${event.turn}${event.payload.resumed ? ' (resumed)' : ''} ──`, { color: 'cyan' }),
+        ...wrap(`> ${event.payload.prompt}`, { bold: true }),
+      ];
+    case 'turn_queued':
+      return wrap(`… queued #${event.payload.position}: ${event.payload.prompt}`, { color: 'gray' });
+    case 'agent_message':
+      return wrap(event.payload.text);
+    case 'reasoning':
+      return wrap(event.payload.text, { color: 'gray' });
+    case 'command': {
+      if (event.payload.phase === 'started') return wrap(`$ ${event.payload.command}  …`, { color: 'yellow' });
+      if (event.payload.phase !== 'completed') return [];
+      const code = event.payload.exit_code;
+      const output = event.payload.output.trimEnd();
+      const lines = output === '' ? [] : output.split('\n');
+      const shown = expanded ? lines : lines.slice(0, COLLAPSED_OUTPUT);
+      return [
+        ...wrap(`$ ${event.payload.command}  [exit ${code ?? '?'}]`, { color: code === 0 ? 'green' : 'red' }),
+        ...shown.flatMap((line) => wrap(`  ${line}`, { color: 'gray' })),
+        ...(shown.length < lines.length
+          ? [{ text: `  … ${lines.length - shown.length} more lines (o shows all)`, color: 'gray' as const }]
+          : []),
+      ];
+    }
+    case 'file_change':
+      if (event.payload.phase !== 'completed') return [];
+      return event.payload.changes.flatMap((change) =>
+        wrap(`${change.kind.padEnd(6)} ${change.path}`, { color: 'magenta' }),
+      );
+    case 'todo_list':
+      return event.payload.items.flatMap((item) =>
+        wrap(`${item.completed ? '☑' : '☐'} ${item.text}`, { color: 'blue' }),
+      );
+    case 'mcp_tool_call':
+      return event.payload.phase === 'completed'
+        ? wrap(`tool ${event.payload.server}.${event.payload.tool} ${event.payload.status}`, { color: 'blue' })
+        : [];
+    case 'web_search':
+      return event.payload.phase === 'completed' ? wrap(`search ${event.payload.query}`, { color: 'blue' }) : [];
+    case 'error':
+      return wrap(`error: ${event.payload.message}`, { color: 'red' });
+    case 'notice':
+      return wrap(`notice: ${event.payload.message}`, { color: 'yellow' });
+    case 'stderr':
+      return [];
+    case 'turn_completed': {
+      const usage = event.payload.usage;
+      return wrap(`── turn ${event.turn} done · ${usage.input_tokens} in · ${usage.output_tokens} out ──`, {
+        color: 'cyan',
+      });
+    }
+    case 'turn_failed':
+      return wrap(`── turn ${event.turn} failed: ${event.payload.error}`, { color: 'red', bold: true });
+    case 'turn_interrupted':
+      return wrap(`── turn ${event.turn} interrupted: ${event.payload.reason}`, { color: 'yellow' });
+    case 'session_stopped':
+      return wrap(`── session stopped: ${event.payload.reason}`, { color: 'gray' });
+    case 'raw':
+      return wrap(`(${event.payload.provider_type})`, { color: 'gray' });
+  }
+}
+
+/** Hard-wraps text to a width (one column per character), keeping blank lines. */
+export function wrapText(text: string, width: number): string[] {
+  const max = Math.max(1, width);
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.length <= max) {
+      out.push(line);
+      continue;
+    }
+    for (let start = 0; start < line.length; start += max) out.push(line.slice(start, start + max));
+  }
+  return out;
+}
+
+/**
+ * The visible window of lines: `height` lines ending `offset` lines above the
+ * newest. Only the events that reach the window are laid out, so a session
+ * with 100,000 events costs what a screenful costs. Returns whether the
+ * window reached the oldest loaded event.
+ */
+export function visibleLines(
+  events: readonly SessionEvent[],
+  layout: (event: SessionEvent) => Line[],
+  height: number,
+  offset: number,
+): { lines: Line[]; atTop: boolean; totalAbove: number } {
+  const needed = height + offset;
+  const collected: Line[][] = [];
+  let count = 0;
+  let index = events.length - 1;
+  for (; index >= 0 && count < needed; index--) {
+    const lines = layout(events[index]!);
+    collected.push(lines);
+    count += lines.length;
+  }
+  const all = collected.reverse().flat();
+  const end = Math.max(0, all.length - offset);
+  const start = Math.max(0, end - height);
+  return { lines: all.slice(start, end), atTop: index < 0 && start === 0, totalAbove: start };
+}

@@ -1,0 +1,86 @@
+import type { StatusResult } from '../../src/protocol/methods.js';
+import type { Project, Session, SessionStatus, Workspace } from '../../src/protocol/runtime-types.js';
+
+export interface TreeData {
+  status: StatusResult | undefined;
+  projects: Project[];
+  workspaces: Workspace[];
+  sessions: Session[];
+  /** Sessions with events the user has not looked at. */
+  unseen: ReadonlySet<string>;
+}
+
+export type TreeRow =
+  | { kind: 'node'; id: string; depth: 0; label: string; badge: string }
+  | { kind: 'project'; id: string; depth: 1; label: string }
+  | { kind: 'workspace'; id: string; depth: 2; label: string; workspace: Workspace }
+  | { kind: 'session'; id: string; depth: 3; label: string; session: Session; unseen: boolean };
+
+export const STATUS_GLYPH: Record<SessionStatus, string> = {
+  starting: '…',
+  running: '▶',
+  idle: '○',
+  interrupted: '‖',
+  failed: '✗',
+  stopped: '■',
+};
+
+/** Nodes → projects → workspaces → sessions, flattened in display order. */
+export function buildTree(data: TreeData, now = Date.now()): TreeRow[] {
+  const rows: TreeRow[] = [];
+  const node = data.status?.node ?? '…';
+  rows.push({ kind: 'node', id: `node:${node}`, depth: 0, label: node, badge: nodeBadge(data.status) });
+  const projects = [
+    ...new Set([...data.projects.map((project) => project.name), ...data.workspaces.map((w) => w.project)]),
+  ].sort();
+  for (const project of projects) {
+    rows.push({ kind: 'project', id: `project:${project}`, depth: 1, label: project });
+    for (const workspace of data.workspaces.filter((item) => item.project === project)) {
+      rows.push({ kind: 'workspace', id: workspace.id, depth: 2, label: shortPath(workspace.path), workspace });
+      const sessions = data.sessions
+        .filter((session) => session.workspace === workspace.id)
+        .sort((a, b) => b.created - a.created);
+      for (const session of sessions) {
+        rows.push({
+          kind: 'session',
+          id: session.id,
+          depth: 3,
+          label: `${STATUS_GLYPH[session.status]} ${session.provider} ${age(now - session.updated)}${session.queued ? ` +${session.queued}` : ''}`,
+          session,
+          unseen: data.unseen.has(session.id),
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+function nodeBadge(status: StatusResult | undefined): string {
+  if (status === undefined) return 'connecting';
+  const { load1, memory_used, disk_free } = status.resources;
+  return `load ${load1.toFixed(1)} mem ${Math.round(memory_used * 100)}% disk ${formatBytes(disk_free)}`;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)}${units[unit]}`;
+}
+
+export function age(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
+function shortPath(path: string): string {
+  const parts = path.split('/').filter(Boolean);
+  return parts.length <= 2 ? path : `…/${parts.slice(-2).join('/')}`;
+}
