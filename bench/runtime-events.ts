@@ -1,0 +1,124 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Client } from '../src/client/client.js';
+import type { SessionEvent } from '../src/protocol/session-events.js';
+import { cleanup, startDaemon, tempDir } from '../test/helpers/daemon.js';
+
+/**
+ * Session events from a provider's stdout to subscribed clients: the daemon
+ * runs a stand-in for the codex binary (a node script printing Codex JSONL),
+ * ten clients subscribe to the session, and we measure
+ *  - throughput: events per second delivered to all ten, for a burst;
+ *  - latency: from the moment the provider wrote a line (a timestamp in the
+ *    line) to the moment a subscriber got the notification, at a paced rate.
+ * Both ends read the same clock (`performance.timeOrigin + performance.now()`).
+ */
+export interface RuntimeEventsResult {
+  subscribers: number;
+  burstEvents: number;
+  eventsPerSecond: number;
+  pacedEvents: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const SUBSCRIBERS = 10;
+
+function providerScript(mode: 'burst' | 'paced', count: number): string {
+  return `#!/usr/bin/env node
+const out = (event) => process.stdout.write(JSON.stringify(event) + '\\n');
+const now = () => performance.timeOrigin + performance.now();
+out({ type: 'thread.started', thread_id: 'bench-thread' });
+out({ type: 'turn.started' });
+let i = 0;
+const finish = () => out({ type: 'turn.completed', usage: { input_tokens: 1, output_tokens: ${count} } });
+${
+  mode === 'burst'
+    ? `for (; i < ${count}; i++) out({ type: 'item.completed', item: { id: 'i' + i, type: 'agent_message', text: 'message ' + i } });
+finish();`
+    : `const timer = setInterval(() => {
+  for (let k = 0; k < 5 && i < ${count}; k++, i++) out({ type: 'item.completed', item: { id: 'i' + i, type: 'agent_message', text: String(now()) } });
+  if (i >= ${count}) { clearInterval(timer); finish(); }
+}, 5);`
+}
+`;
+}
+
+async function runTurn(mode: 'burst' | 'paced', count: number): Promise<{ seconds: number; latenciesMs: number[] }> {
+  const dir = tempDir('cortex-bench-events-');
+  const binary = join(dir.path, 'codex');
+  writeFileSync(binary, providerScript(mode, count));
+  chmodSync(binary, 0o755);
+  const daemon = await startDaemon({ env: { CORTEX_CODEX_BIN: binary } });
+  const clients: Client[] = [];
+  try {
+    const control = await daemon.connect();
+    clients.push(control);
+    const { workspace } = await control.call('workspace_add', { path: dir.path });
+    const { session } = await control.call('session_start', { workspace: workspace.id, provider: 'codex' });
+    const latenciesMs: number[] = [];
+    let firstAt = 0;
+    let lastAt = 0;
+    const done: Promise<void>[] = [];
+    for (let s = 0; s < SUBSCRIBERS; s++) {
+      const client = await daemon.connect();
+      clients.push(client);
+      let received = 0;
+      done.push(
+        new Promise<void>((resolve) => {
+          client.onNotification((method, params) => {
+            const event = params as unknown as SessionEvent;
+            if (method !== 'event' || event.type !== 'agent_message') return;
+            const at = performance.timeOrigin + performance.now();
+            if (firstAt === 0) firstAt = at;
+            if (mode === 'paced' && s === 0) latenciesMs.push(at - Number(event.payload.text));
+            if (++received === count) {
+              lastAt = Math.max(lastAt, at);
+              resolve();
+            }
+          });
+        }),
+      );
+      await client.call('subscribe', { topic: `session:${session.id}` });
+    }
+    await control.call('session_send', { session: session.id, prompt: 'go' });
+    await Promise.all(done);
+    return { seconds: (lastAt - firstAt) / 1000, latenciesMs };
+  } finally {
+    for (const client of clients) client.close();
+    await cleanup(daemon);
+    dir.remove();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+export async function runRuntimeEventsBench(burstEvents = 50_000, pacedEvents = 5_000): Promise<RuntimeEventsResult> {
+  const burst = await runTurn('burst', burstEvents);
+  const paced = await runTurn('paced', pacedEvents);
+  const sorted = [...paced.latenciesMs].sort((a, b) => a - b);
+  return {
+    subscribers: SUBSCRIBERS,
+    burstEvents,
+    eventsPerSecond: Math.round(burstEvents / burst.seconds),
+    pacedEvents,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+  };
+}
+
+export function formatRuntimeEvents(result: RuntimeEventsResult): string {
+  return [
+    `Session events, provider stdout → ${result.subscribers} subscribers`,
+    `  burst of ${result.burstEvents}: ${result.eventsPerSecond.toLocaleString('en')} events/s delivered to each subscriber`,
+    `  paced ${result.pacedEvents} at ~1,000/s: latency p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`,
+  ].join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const result = await runRuntimeEventsBench();
+  process.stdout.write(`${formatRuntimeEvents(result)}\n`);
+}
