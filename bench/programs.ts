@@ -1,0 +1,21 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/** Finds a program on PATH, then in /usr/bin and /usr/sbin where Debian packages put them. */
+export function findProgram(name: string): string | undefined {
+  const dirs = [...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/usr/sbin'];
+  for (const dir of dirs) {
+    const path = join(dir, name);
+    if (isExecutable(path)) return path;
+  }
+  return undefined;
+}
+
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
