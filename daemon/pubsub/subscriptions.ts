@@ -62,6 +62,12 @@ export class Subscriptions {
     this.bySubscriber.delete(subscriber);
   }
 
+  /** Whether the subscriber still has a topic starting with `prefix` (a family's last one may be going). */
+  hasSubscriptionsWithPrefix(subscriber: Subscriber, prefix: string): boolean {
+    for (const topic of this.bySubscriber.get(subscriber) ?? []) if (topic.startsWith(prefix)) return true;
+    return false;
+  }
+
   hasSubscribers(topic: string): boolean {
     return (this.byTopic.get(topic)?.size ?? 0) > 0;
   }

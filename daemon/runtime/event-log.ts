@@ -59,7 +59,7 @@ export class EventLog {
 
   /** Committed events after `after`, oldest first. */
   read(session: string, after: number, limit: number): SessionEvent[] {
-    this.store.flush();
+    this.store.beforeRead();
     return this.page.all(session, after, limit).map((row) => ({
       session,
       seq: row.seq,

@@ -21,6 +21,13 @@ interface LiveSession {
   /** Prompts waiting for the running turn to end. */
   queue: string[];
   running: RunningTurn | undefined;
+  /**
+   * Set while stop() waits for the running turn to end. From then on the session
+   * takes no message and a second stop waits for the first: without it, a message
+   * sent during the wait was queued and ran after the stop, and a second stop
+   * wrote a second session_stopped.
+   */
+  stopping?: Promise<void>;
 }
 
 export interface StartRequest {
@@ -104,7 +111,7 @@ export class SessionManager {
   /** Runs the prompt now, or queues it behind the running turn. Returns the turn number it will have. */
   send(id: string, prompt: string, identity: Identity): { turn: number; queued: boolean } {
     const session = this.get(id, identity);
-    if (session.stored.status === 'stopped') {
+    if (session.stored.status === 'stopped' || session.stopping !== undefined) {
       throw new CortexError('EINVAL', `Session ${id} is stopped and takes no more messages; start a new session.`);
     }
     if (session.running !== undefined) {
@@ -129,6 +136,12 @@ export class SessionManager {
   async stop(id: string, identity: Identity, reason = 'stopped by the user'): Promise<void> {
     const session = this.get(id, identity);
     if (session.stored.status === 'stopped') return;
+    session.stopping ??= this.stopNow(session, reason);
+    return session.stopping;
+  }
+
+  private async stopNow(session: LiveSession, reason: string): Promise<void> {
+    const { id } = session.stored;
     session.queue = [];
     const running = session.running;
     if (running) {
@@ -215,7 +228,8 @@ export class SessionManager {
     } else {
       this.events.append(stored.id, turn, 'turn_interrupted', { reason: outcome.reason });
     }
-    if (stored.status === 'stopped') return;
+    // Stopping: stopNow() writes the end and the status.
+    if (stored.status === 'stopped' || session.stopping !== undefined) return;
     const next = session.queue.shift();
     if (next !== undefined) {
       this.runTurn(session, next);

@@ -143,7 +143,7 @@ export class Store {
   /** The stored record's bytes, sent on without decoding. */
   get(table: string, key: RecordKey): RawMsgpack | null {
     const handle = this.catalog.handle(table);
-    this.batcher.commit();
+    this.batcher.read();
     const bytes = handle.get.get(key);
     return bytes === undefined ? null : new RawMsgpack(bytes);
   }
@@ -152,7 +152,7 @@ export class Store {
     const handle = this.catalog.handle(table);
     const conditions = parsePattern(pattern as StoredRecord);
     const query = buildMatchQuery(handle.info, conditions);
-    this.batcher.commit();
+    this.batcher.read();
     const records: RawMsgpack[] = [];
     let size = 0;
     for (const bytes of this.statementFor(query.sql).iterate(...query.params) as IterableIterator<Buffer>) {
@@ -169,7 +169,7 @@ export class Store {
   /** One page in key order; the cursor names the last key, null on the last page. */
   page(table: string, limit: number, cursor?: string): { records: RawMsgpack[]; cursor: string | null } {
     const handle = this.catalog.handle(table);
-    this.batcher.commit();
+    this.batcher.read();
     const rows =
       cursor === undefined ? handle.page.all(limit + 1) : handle.pageAfter.all(decodeCursor(cursor), limit + 1);
     let more = rows.length > limit;
@@ -201,6 +201,11 @@ export class Store {
   /** Commits pending writes (before shutting down, and before reads that must see them). */
   flush(): void {
     this.batcher.commit();
+  }
+
+  /** Call before reading the daemon's own system tables: commits pending writes, then shares a read transaction. */
+  beforeRead(): void {
+    this.batcher.read();
   }
 
   /** Runs `work` in the current group commit; resolves once it is durable. For the daemon's own system tables. */

@@ -9,7 +9,8 @@ interface Pending {
 /**
  * Group commit. Writes run at once inside one open transaction; the transaction
  * commits when the event loop has taken in everything that arrived together
- * (setImmediate), when the batch is full, or before a read. Each writer's promise
+ * (setImmediate), when the batch is full, or before a read (reads share a read
+ * transaction of their own, see read()). Each writer's promise
  * settles only after the commit, so an acknowledged write is in the database
  * file. If any statement fails, the whole batch is rolled back and every writer
  * in it gets the error: nothing half-written is ever acknowledged.
@@ -38,14 +39,30 @@ export class WriteBatcher {
       this.pending.push({ resolve: () => resolve(value), reject });
     });
     if (this.pending.length >= this.maxBatch) this.commit();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      this.schedule(() => {
-        this.scheduled = false;
-        this.commit();
-      });
-    }
+    else this.commitLater();
     return done;
+  }
+
+  /**
+   * Before a read: commit pending writes, so the read sees only committed data,
+   * then keep one read transaction open until this turn of the event loop ends.
+   * A burst of pipelined reads then shares one snapshot and one lock instead of
+   * taking both for every statement (about half the cost of a point read).
+   */
+  read(): void {
+    if (this.pending.length > 0) this.commit();
+    if (this.db.inTransaction) return;
+    this.db.exec('BEGIN');
+    this.commitLater();
+  }
+
+  private commitLater(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.schedule(() => {
+      this.scheduled = false;
+      this.commit();
+    });
   }
 
   /** Commits whatever is pending, so that a read sees only committed data. */
