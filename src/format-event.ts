@@ -13,7 +13,8 @@ export function formatEvent(event: SessionEvent): string | null {
     case 'turn_queued':
       return `… queued (#${p.payload.position}): ${p.payload.prompt}`;
     case 'turn_started':
-      return `── turn ${p.turn}${p.payload.resumed ? ' (resumed)' : ''}\n> ${p.payload.prompt}`;
+      // Every line of the prompt is quoted: otherwise the second line of a prompt reads like agent output.
+      return `── turn ${p.turn}${p.payload.resumed ? ' (resumed)' : ''}\n> ${p.payload.prompt.split('\n').join('\n> ')}`;
     case 'agent_message':
       return p.payload.text;
     case 'reasoning':

@@ -40,7 +40,8 @@ export class Connection implements Caller {
   readonly id = nextConnectionId++;
   // Requests may nest less deeply than answers, so that an answer carrying a stored record stays decodable.
   private readonly scanner = new FrameScanner(MAX_REQUEST_DEPTH);
-  private readonly decoder = new Decoder(MAX_REQUEST_DEPTH);
+  /** Records arrive at depth 2 (`put`'s params.record) and 3 (`put_many`'s params.records[i]). */
+  private readonly decoder = new Decoder(MAX_REQUEST_DEPTH, new Set([2, 3]));
   private readonly out = new Encoder();
   /** Bytes of a message that spans reads. */
   private partial = Buffer.alloc(0);

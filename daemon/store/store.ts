@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { CortexError } from '../../src/protocol/errors.js';
-import { decode } from '../../src/protocol/msgpack-decode.js';
+import { decode, rawBytesOf } from '../../src/protocol/msgpack-decode.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
 import { RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import {
@@ -222,7 +222,11 @@ export class Store {
         `${where}.${keyName}, the key of ${handle.info.name}, must be a string or an integer.`,
       );
     }
-    const values: unknown[] = [key, encode(record), 0, this.node];
+    // The bytes the record arrived as are written as they are; they live only until this call returns,
+    // so a copy is kept when a subscriber will be told about the record after the commit.
+    const raw = rawBytesOf(record);
+    const bytes = raw === undefined ? encode(record) : this.changeListeners.size > 0 ? Buffer.from(raw) : raw;
+    const values: unknown[] = [key, bytes, 0, this.node];
     for (const attribute of handle.info.indexes) {
       values.push(indexValue(Object.hasOwn(record, attribute) ? record[attribute] : undefined));
     }

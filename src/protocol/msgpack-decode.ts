@@ -18,7 +18,11 @@ export class Decoder {
   private end = 0;
 
   /** `maxDepth`: how deep values may nest (the daemon passes MAX_REQUEST_DEPTH). */
-  constructor(private readonly maxDepth = MAX_DEPTH) {}
+  constructor(
+    private readonly maxDepth = MAX_DEPTH,
+    /** Depths at which decoded maps remember their bytes (see rawBytesOf). */
+    private readonly keepRawAt: ReadonlySet<number> = new Set(),
+  ) {}
 
   decode(bytes: Uint8Array, start = 0, end = bytes.length): MsgValue {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -41,7 +45,7 @@ export class Decoder {
     if (byte >= 0xe0) return byte - 0x100;
     if (byte >= 0xa0 && byte < 0xc0) return this.readString(byte & 0x1f);
     if (byte >= 0x90 && byte < 0xa0) return this.readArray(byte & 0x0f, depth);
-    if (byte >= 0x80 && byte < 0x90) return this.readMap(byte & 0x0f, depth);
+    if (byte >= 0x80 && byte < 0x90) return this.readMap(byte & 0x0f, depth, 1);
     switch (byte) {
       case 0xc0:
         return null;
@@ -120,9 +124,9 @@ export class Decoder {
       case 0xdd:
         return this.readArray(this.readUint(4), depth);
       case 0xde:
-        return this.readMap(this.readUint(2), depth);
+        return this.readMap(this.readUint(2), depth, 3);
       case 0xdf:
-        return this.readMap(this.readUint(4), depth);
+        return this.readMap(this.readUint(4), depth, 5);
       default:
         throw invalid(`0x${byte.toString(16)} is not a MessagePack type byte.`);
     }
@@ -188,23 +192,29 @@ export class Decoder {
     return out;
   }
 
-  private readMap(size: number, depth: number): MsgMap {
+  private readMap(size: number, depth: number, headerSize: number): MsgMap {
     if (depth >= this.maxDepth) throw invalid(`A value nests deeper than ${this.maxDepth} levels.`);
     if (size * 2 > this.end - this.pos) throw invalid('A map claims more entries than the message holds.');
+    const start = this.pos - headerSize;
     const out: MsgMap = {};
+    let stringKeys = true;
     for (let i = 0; i < size; i++) {
       const key = this.read(depth + 1);
       const value = this.read(depth + 1);
       let name: string;
       if (typeof key === 'string') name = key;
-      else if (typeof key === 'number' || typeof key === 'bigint') name = String(key);
-      else throw invalid('Map keys must be strings or numbers.');
+      else if (typeof key === 'number' || typeof key === 'bigint') {
+        name = String(key);
+        stringKeys = false;
+      } else throw invalid('Map keys must be strings or numbers.');
       if (name === '__proto__') {
         Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
       } else {
         out[name] = value;
       }
     }
+    // Only maps whose bytes say exactly what the decoded object says (string keys) are kept.
+    if (stringKeys && this.keepRawAt.has(depth)) rawBytes.set(out, this.buf.subarray(start, this.pos));
     return out;
   }
 
@@ -229,6 +239,18 @@ export class Decoder {
     }
     throw invalid(`A timestamp extension of ${size} bytes is not valid.`);
   }
+}
+
+const rawBytes = new WeakMap<object, Uint8Array>();
+
+/**
+ * The exact bytes a decoded map came from, when its decoder kept them: the
+ * daemon stores a record it was sent as those bytes instead of encoding the
+ * decoded object again. The bytes belong to the read buffer; use them before
+ * the current message is done with (SQLite copies them when it binds).
+ */
+export function rawBytesOf(value: object): Uint8Array | undefined {
+  return rawBytes.get(value);
 }
 
 const shared = new Decoder();
