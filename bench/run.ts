@@ -11,6 +11,7 @@ import { anchorTable, cpuTable, mainTable, passTable, type Results, targetTable 
 import { runCortex } from './store-cortex.js';
 import { runRedis } from './store-redis.js';
 import { runSqlite } from './store-sqlite.js';
+import { selectedExtras } from './extras.js';
 import { renderTable } from './table.js';
 
 type Suite = 'sqlite' | 'cortex' | 'redis';
@@ -80,6 +81,11 @@ async function main(): Promise<void> {
     await resources.releaseAll();
     resources.dispose();
   }
+  const extras: string[] = [];
+  for (const extra of selectedExtras()) {
+    progress(`${extra.title}`);
+    extras.push(await extra.run());
+  }
   const results = combine(passes);
   // Averaged over the passes only: the quiet waits between them are exactly when others are busy.
   const loads = passes.flatMap((pass) => (pass.otherLoad === undefined ? [] : [pass.otherLoad]));
@@ -125,6 +131,7 @@ async function main(): Promise<void> {
         : `Other processes used ${share} during the run.`,
     );
   }
+  for (const text of extras) lines.push('', text);
   lines.push('', `total time ${((Date.now() - began) / 1000).toFixed(1)} s`);
   console.log(lines.join('\n'));
 }
