@@ -1,17 +1,17 @@
 import { Box, type Key, useApp, useInput } from 'ink';
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { errorMessage } from '../src/protocol/errors.js';
 import { ChatPane } from './components/ChatPane.js';
 import { EventsPane } from './components/EventsPane.js';
 import { FormView } from './components/FormView.js';
-import { HelpScreen } from './components/HelpScreen.js';
+import { HelpScreen, helpMaxOffset } from './components/HelpScreen.js';
 import { StatusBar } from './components/StatusBar.js';
 import { TreePane } from './components/TreePane.js';
 import { addWorkspaceForm, newSessionForm, useForm } from './hooks/use-forms.js';
 import { useSessionEvents } from './hooks/use-session-events.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useTreeData } from './hooks/use-tree-data.js';
-import { type Action, actionFor, type Focus, keyName } from './keymap.js';
+import { type Action, actionFor, firstKey, type Focus, keyName } from './keymap.js';
 import { useConnection } from './state/connection.js';
 import { buildTree } from './state/tree.js';
 
@@ -35,6 +35,12 @@ export function App({ cwd }: { cwd: string }) {
   const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
   const [openSession, setOpenSession] = useState<string | undefined>(undefined);
   const [offset, setOffset] = useState(0);
+  // The offset the events pane really shows: below `offset` once g (or k) asked for more than there is.
+  const shownOffset = useRef(0);
+  const reportShownOffset = useCallback((value: number) => {
+    shownOffset.current = value;
+  }, []);
+  const [helpOffset, setHelpOffset] = useState(0);
   const [expanded, setExpanded] = useState(false);
   const [draft, setDraft] = useState('');
   const [notice, setNotice] = useState<string | undefined>(undefined);
@@ -130,11 +136,13 @@ export function App({ cwd }: { cwd: string }) {
     const prompt = draft.trim();
     if (!client || !session || prompt === '') return;
     setDraft('');
-    report(
-      client.call('session_send', { session: session.id, prompt }).then(({ queued, turn }) => {
+    // Not through report(): its `done` (none here) replaced this notice as soon as it was set.
+    client.call('session_send', { session: session.id, prompt }).then(
+      ({ queued, turn }) => {
         setNotice(queued ? `queued as turn ${turn}` : `turn ${turn} started`);
         setOffset(0);
-      }),
+      },
+      (error: unknown) => setNotice(errorMessage(error)),
     );
   };
 
@@ -143,6 +151,7 @@ export function App({ cwd }: { cwd: string }) {
       case 'quit':
         return exit();
       case 'help':
+        setHelpOffset(0);
         return setFocus((current) => (current === 'help' ? 'tree' : 'help'));
       case 'focus-next':
         return setFocus((current) => (current === 'tree' ? tab : 'tree'));
@@ -156,9 +165,11 @@ export function App({ cwd }: { cwd: string }) {
         return setFocus('chat');
       case 'up':
         if (focus === 'tree') return moveSelection(-1);
+        if (focus === 'help') return setHelpOffset((current) => Math.max(0, current - 1));
         return scroll(1);
       case 'down':
         if (focus === 'tree') return moveSelection(1);
+        if (focus === 'help') return setHelpOffset((current) => Math.min(helpMaxOffset(paneHeight + 2), current + 1));
         return scroll(-1);
       case 'page-up':
         return scroll(paneHeight - 2);
@@ -214,18 +225,44 @@ export function App({ cwd }: { cwd: string }) {
     });
 
   const scroll = (lines: number) => {
-    setOffset((current) => Math.max(0, Math.min(current + lines, Number.MAX_SAFE_INTEGER / 2)));
+    // Down from past the oldest line starts from the line on screen, or j after g would not move.
+    setOffset((current) =>
+      Math.max(
+        0,
+        Math.min((lines < 0 ? Math.min(current, shownOffset.current) : current) + lines, Number.MAX_SAFE_INTEGER / 2),
+      ),
+    );
     if (lines > 0) events.loadOlder();
   };
 
+  // Keys are handled one per render, each by the newest render's handler, so each sees the state
+  // the key before it left. Ink re-subscribes its useInput handler only in a passive effect, and
+  // hands over keys that arrive together in one go ("jjj", "2hello", "hi⏎", "⇥text"): a key used
+  // to see the state from before the previous one (Enter right after typing sent the message
+  // without its last letters; text typed after Tab went into the field Tab had left).
+  const keyQueue = useRef<{ input: string; key: Key | undefined }[]>([]);
+  const awaitingRender = useRef(false);
+  const [keyTurn, setKeyTurn] = useState(0);
+  const takeKey = () => {
+    const head = keyQueue.current[0];
+    if (!head) return;
+    const next = firstKey(head.input, head.key, focus === 'chat' || focus === 'form');
+    if (next.rest === '') keyQueue.current.shift();
+    else keyQueue.current[0] = { input: next.rest, key: undefined };
+    awaitingRender.current = true;
+    setKeyTurn((turn) => turn + 1);
+    handleKey(next.input, next.key);
+  };
+  const latestTakeKey = useRef(takeKey);
+  latestTakeKey.current = takeKey;
   useInput((input, key) => {
-    // Keys typed faster than a frame arrive together ("jjj"); outside text entry each is its own key.
-    if (input.length > 1 && focus !== 'chat' && focus !== 'form' && !key.ctrl && !key.meta) {
-      for (const char of input) handleKey(char, { ...key });
-      return;
-    }
-    handleKey(input, key);
+    keyQueue.current.push({ input, key });
+    if (!awaitingRender.current) latestTakeKey.current();
   });
+  useLayoutEffect(() => {
+    awaitingRender.current = false;
+    latestTakeKey.current();
+  }, [keyTurn]);
 
   function handleKey(input: string, key: Key): void {
     const name = keyName(input, key);
@@ -255,11 +292,11 @@ export function App({ cwd }: { cwd: string }) {
           ? 'Enter send · Ctrl-C interrupt · Esc tree'
           : focus === 'form'
             ? 'Enter submit · Esc cancel'
-            : 'Esc closes help';
+            : 'j/k scroll · Esc closes help';
 
   const right =
     focus === 'help' ? (
-      <HelpScreen width={paneWidth} height={paneHeight + 2} />
+      <HelpScreen width={paneWidth} height={paneHeight + 2} offset={helpOffset} />
     ) : forms.form ? (
       <FormView {...forms.form} width={paneWidth} />
     ) : tab === 'chat' ? (
@@ -281,6 +318,7 @@ export function App({ cwd }: { cwd: string }) {
         focused={focus === 'events'}
         width={paneWidth}
         height={paneHeight}
+        onShownOffset={reportShownOffset}
       />
     );
 

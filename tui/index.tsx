@@ -1,7 +1,4 @@
-import { render } from 'ink';
 import type { Client } from '../src/client/client.js';
-import { App } from './app.js';
-import { ConnectionProvider } from './state/connection.js';
 
 export interface TuiOptions {
   /** Opens a connection to the daemon; called again to reconnect. */
@@ -11,11 +8,11 @@ export interface TuiOptions {
 
 /** Runs `cortex tui` until the user quits; sessions and terminals keep running in the daemon. */
 export async function runTui(options: TuiOptions): Promise<void> {
-  const instance = render(
-    <ConnectionProvider connect={options.connect}>
-      <App cwd={options.cwd} />
-    </ConnectionProvider>,
-    { exitOnCtrlC: false, maxFps: 30 },
-  );
-  await instance.waitUntilExit();
+  // React chooses its build from NODE_ENV when it is first loaded, so this comes before any import
+  // of React or Ink. The development build records every render in the performance timeline, with
+  // a diff of the props, and Node keeps those entries: scrolling a 50,000-event session took the
+  // TUI to 3.6 GB and seconds per frame. NODE_ENV=development still asks for it.
+  process.env['NODE_ENV'] ??= 'production';
+  const { renderTui } = await import('./run.js');
+  await renderTui(options);
 }

@@ -69,6 +69,8 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['escape'], action: 'cancel', where: 'form', description: 'cancel the form' },
   { keys: ['enter'], action: 'send', where: 'form', description: 'submit the form' },
   { keys: ['escape', '?', 'q'], action: 'help', where: 'help', description: 'close the help' },
+  { keys: ['down', 'j'], action: 'down', where: 'help', description: 'scroll down, when the help does not fit' },
+  { keys: ['up', 'k'], action: 'up', where: 'help', description: 'scroll up' },
 ];
 
 /** A canonical name for a key press: `q`, `G`, `?`, `enter`, `ctrl+c`, `meta+enter`, `up`, `pagedown`... */
@@ -114,4 +116,65 @@ export function actionFor(name: string, focus: Focus): Action | undefined {
   if (local) return local.action;
   if (focus === 'chat' || focus === 'form' || focus === 'help') return undefined;
   return BINDINGS.find((binding) => binding.where === 'global' && binding.keys.includes(name))?.action;
+}
+
+const NO_FLAGS: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
+/** A C0 control character or DEL: Enter, Tab, Backspace, Ctrl-letter. */
+function isControl(char: string): boolean {
+  const code = char.charCodeAt(0);
+  return code < 32 || code === 127;
+}
+
+/**
+ * The first key of what the terminal delivered in one read, and the rest.
+ * Ink splits escape sequences but hands over plain bytes typed faster than
+ * they are read as one string ("jjj", "2hello", "hi\r", "\tthird one"). A
+ * control character is a key of its own; text is one key while typing into a
+ * message or a form (a paste stays one), one key per character elsewhere.
+ * `key` is Ink's reading of the whole input, or undefined for a rest.
+ */
+export function firstKey(
+  input: string,
+  key: Key | undefined,
+  typing: boolean,
+): { input: string; key: Key; rest: string } {
+  if (key !== undefined && (input.length <= 1 || key.ctrl || key.meta)) return { input, key, rest: '' };
+  const char = input.slice(0, 1);
+  if (isControl(char) || !typing) return { ...charKey(char), rest: input.slice(1) };
+  let end = 0;
+  while (end < input.length && !isControl(input[end]!)) end++;
+  const text = input.slice(0, end);
+  return { input: text, key: text.length === 1 ? charKey(text).key : NO_FLAGS, rest: input.slice(text.length) };
+}
+
+/** A character as Ink reports it when it arrives alone. */
+function charKey(char: string): { input: string; key: Key } {
+  if (char === '\r') return { input: '\r', key: { ...NO_FLAGS, return: true } };
+  if (char === '\t') return { input: '', key: { ...NO_FLAGS, tab: true } };
+  if (char === '\u007f' || char === '\b') return { input: '', key: { ...NO_FLAGS, backspace: true } };
+  const code = char.charCodeAt(0);
+  if (char !== '\n' && code < 32) return { input: String.fromCharCode(code + 96), key: { ...NO_FLAGS, ctrl: true } };
+  return { input: char, key: { ...NO_FLAGS, shift: /^[A-Z]$/.test(char) } };
 }

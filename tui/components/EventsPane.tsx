@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useMemo, useRef } from 'react';
+import { useLayoutEffect, useMemo, useRef } from 'react';
 import type { Session } from '../../src/protocol/runtime-types.js';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { eventLines, type Line, visibleLines } from '../state/event-lines.js';
@@ -14,6 +14,11 @@ interface Props {
   width: number;
   height: number;
   hasOlder: boolean;
+  /**
+   * Told the offset actually shown: less than `offset` when that would scroll past the oldest
+   * line (after g), so that scrolling back down starts from what is on screen.
+   */
+  onShownOffset?: (offset: number) => void;
 }
 
 /**
@@ -21,7 +26,17 @@ interface Props {
  * scrolled up. Only the events that reach the screen are laid out (their lines
  * cached per width), so 100,000 events scroll as fast as 100.
  */
-export function EventsPane({ session, events, offset, expanded, focused, width, height, hasOlder }: Props) {
+export function EventsPane({
+  session,
+  events,
+  offset,
+  expanded,
+  focused,
+  width,
+  height,
+  hasOlder,
+  onShownOffset,
+}: Props) {
   const inner = Math.max(10, width - 2);
   const cache = useRef(new Map<SessionEvent, Line[]>());
   const key = `${inner}:${expanded}`;
@@ -41,7 +56,11 @@ export function EventsPane({ session, events, offset, expanded, focused, width, 
     [events],
   );
   const bodyHeight = Math.max(1, height - 1);
-  const { lines, atTop } = useMemo(
+  const {
+    lines,
+    atTop,
+    offset: shownOffset,
+  } = useMemo(
     () =>
       visibleLines(
         events,
@@ -57,8 +76,13 @@ export function EventsPane({ session, events, offset, expanded, focused, width, 
       ),
     [events, inner, expanded, bodyHeight, offset, finished],
   );
+  // A layout effect, so the app knows it before the next key is handled.
+  useLayoutEffect(() => onShownOffset?.(shownOffset), [shownOffset, onShownOffset]);
+  // The notice of older events takes a body line: drawn over a full body, it overflowed the box onto the title.
+  const olderNotice = atTop && hasOlder;
+  const shown = olderNotice ? lines.slice(0, bodyHeight - 1) : lines;
   const title = session
-    ? `${session.id} · ${session.provider} · ${session.status} · turn ${session.turns}${offset > 0 ? ' · scrolled (G follows)' : ''}`
+    ? `${session.id} · ${session.provider} · ${session.status} · turn ${session.turns}${shownOffset > 0 ? ' · scrolled (G follows)' : ''}`
     : 'No session selected: choose one in the tree, or press n to start one.';
   return (
     <Box
@@ -71,8 +95,8 @@ export function EventsPane({ session, events, offset, expanded, focused, width, 
       <Text bold wrap="truncate">
         {title}
       </Text>
-      {atTop && hasOlder ? <Text color="gray">… older events load as you scroll</Text> : null}
-      {lines.map((line, index) => (
+      {olderNotice ? <Text color="gray">… older events load as you scroll</Text> : null}
+      {shown.map((line, index) => (
         <Text key={index} color={line.color} bold={line.bold} wrap="truncate">
           {line.text === '' ? ' ' : line.text}
         </Text>

@@ -102,14 +102,15 @@ export function wrapText(text: string, width: number): string[] {
  * The visible window of lines: `height` lines ending `offset` lines above the
  * newest. Only the events that reach the window are laid out, so a session
  * with 100,000 events costs what a screenful costs. Returns whether the
- * window reached the oldest loaded event.
+ * window reached the oldest loaded event, and the offset actually shown
+ * (smaller than `offset` when that would scroll past the oldest line).
  */
 export function visibleLines(
   events: readonly SessionEvent[],
   layout: (event: SessionEvent) => Line[],
   height: number,
   offset: number,
-): { lines: Line[]; atTop: boolean; totalAbove: number } {
+): { lines: Line[]; atTop: boolean; totalAbove: number; offset: number } {
   const needed = height + offset;
   const collected: Line[][] = [];
   let count = 0;
@@ -120,7 +121,9 @@ export function visibleLines(
     count += lines.length;
   }
   const all = collected.reverse().flat();
-  const end = Math.max(0, all.length - offset);
+  // Scrolled past the oldest line (`g`, or k on a short session), the window stops at the
+  // top and stays full: it used to slide on into nothing and leave the pane blank.
+  const end = Math.max(Math.min(all.length, height), all.length - offset);
   const start = Math.max(0, end - height);
-  return { lines: all.slice(start, end), atTop: index < 0 && start === 0, totalAbove: start };
+  return { lines: all.slice(start, end), atTop: index < 0 && start === 0, totalAbove: start, offset: all.length - end };
 }

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Client, connectUnix } from '../../src/client/client.js';
+import { App } from '../../tui/app.js';
+import { ConnectionProvider } from '../../tui/state/connection.js';
+import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
+import { SessionWatch } from '../helpers/session-watch.js';
+import { lines, type Rendered, renderWatched } from './helpers/frames.js';
+
+/**
+ * The whole App, rendered in memory by ink-testing-library, against a real
+ * daemon on a temporary home: keys go in through stdin as a terminal would
+ * send them, and every assertion is on a frame Ink drew.
+ */
+describe('App against a real daemon', () => {
+  const work = tempDir('cortex-tui-app-');
+  const workspacePath = join(work.path, 'project');
+  let daemon: DaemonHandle;
+  let control: Client;
+  let first: string;
+  let app: Rendered;
+  const count = (frame: string, text: string) => frame.split(text).length - 1;
+  /** The text of the right pane (the events, chat or form), without the tree beside it. */
+  const pane = (frame: string) =>
+    lines(frame)
+      .map((line) => line.slice(34))
+      .join('\n');
+
+  before(async () => {
+    mkdirSync(workspacePath);
+    daemon = await startDaemon();
+    control = await daemon.connect();
+    const { workspace } = await control.call('workspace_add', { path: workspacePath });
+    const { session } = await control.call('session_start', {
+      workspace: workspace.id,
+      provider: 'fake',
+      prompt: ['hello app', "/run printf 'one\\ntwo\\nthree\\nfour\\nfive\\n'", '/stream 1200'].join('\n'),
+    });
+    first = session.id;
+    const watch = await SessionWatch.start(control, first);
+    await watch.turnEnd(1);
+    // One function for the provider's lifetime: the provider connects again with it after a restart.
+    const socket = daemon.socket;
+    const connect = () => connectUnix(socket);
+    app = renderWatched(
+      <ConnectionProvider connect={connect}>
+        <App cwd={workspacePath} />
+      </ConnectionProvider>,
+    );
+  });
+
+  after(async () => {
+    app?.unmount();
+    control?.close();
+    await cleanup(daemon);
+    work.remove();
+  });
+
+  it('says it is connecting, then shows the connected status bar and the tree', async () => {
+    assert.match(app.frames[0] ?? '', /○ connecting/);
+    const frame = await app.waitFor((text) => text.includes('● connected') && text.includes('○ fake'), 'the tree');
+    const rows = lines(frame);
+    assert.equal(rows.length, 24, 'the whole terminal height, no more');
+    assert.match(rows.at(-1)!, /^● connected \S+ · \S+ · j\/k move · Enter open/);
+    assert.match(frame, /│ \S+ load [\d.]+ mem \d+% disk/);
+    assert.match(frame, /│ {3}project/);
+    assert.match(frame, /│ {5}…\/cortex-tui-app-/);
+  });
+
+  it('opens a session with j and shows its events, following the tail', async () => {
+    await app.press('j', 'j', 'j');
+    const frame = await app.waitFor(
+      (text) => text.includes(`${first} · fake · idle · turn 1`) && text.includes('message 1200 of 1200'),
+      'the session events',
+    );
+    assert.match(frame, /── turn 1 done/);
+    assert.doesNotMatch(frame, /── turn 1 ──/, 'the start of the turn is above the window');
+  });
+
+  it('g goes to the oldest event, loading older pages as it goes; j moves down at once; k leaves the tail, G follows', async () => {
+    await app.press('\r');
+    await app.waitFor((text) => text.includes('j/k scroll · G follow'), 'the events pane focused');
+    // The newest 500 events are loaded (messages 702..1200 of seqs 1..1203); g shows the oldest
+    // of them, loads the page before, and stays at the top as it arrives (messages 202..).
+    await app.press('g');
+    let frame = await app.waitFor((text) => /^│message 202 of 1200/m.test(pane(text)), 'the top after one older page');
+    assert.match(frame, /scrolled \(G follows\)/);
+    assert.match(pane(frame), /^│… older events load as you scroll/m);
+    await app.press('g');
+    frame = await app.waitFor((text) => text.includes('── fake session in'), 'the first event');
+    assert.match(pane(frame), /^│── fake session in/m);
+    assert.doesNotMatch(frame, /older events load/);
+    // g scrolls as far as it can; the next j must move one line, not wait out an endless offset.
+    await app.press('j');
+    frame = await app.waitFor((text) => !text.includes('── fake session in'), 'one line down from the top');
+    assert.match(pane(frame), /^│── turn 1 ──/m);
+    await app.press('G');
+    frame = await app.waitFor((text) => text.includes('── turn 1 done'), 'the tail again');
+    assert.doesNotMatch(frame, /scrolled/);
+    await app.press('k');
+    frame = await app.waitFor((text) => text.includes('scrolled (G follows)'), 'scrolled');
+    assert.match(frame, /message 1200 of 1200/);
+    assert.doesNotMatch(frame, /── turn 1 done/);
+    await app.press('G');
+    await app.waitFor((text) => text.includes('── turn 1 done') && !text.includes('scrolled'), 'following');
+  });
+
+  it('expands and collapses command output with o', async () => {
+    await app.press('g');
+    let frame = await app.waitFor((text) => text.includes('… 2 more lines (o shows all)'), 'the collapsed command');
+    assert.doesNotMatch(frame, / {2}four/);
+    await app.press('o');
+    frame = await app.waitFor((text) => text.includes('  five'), 'the whole output');
+    assert.doesNotMatch(frame, /more lines/);
+    await app.press('o');
+    await app.waitFor((text) => text.includes('… 2 more lines (o shows all)'), 'collapsed again');
+    await app.press('G');
+    await app.waitFor((text) => !text.includes('scrolled'), 'following');
+  });
+
+  it('sends a turn from the Chat tab, even when Enter comes right after the last letter', async () => {
+    await app.press('2');
+    await app.waitFor((text) => text.includes(`Message ${first} (idle)`), 'the chat tab');
+    // Back to back, as a fast typist or keys queued over ssh arrive: each key must see the one
+    // before it (Enter used to send the draft as it was before the last letters, or nothing).
+    await app.press(...'hi there', '\r');
+    await app.waitFor((text) => /turn 2 (started|queued)/.test(text), 'the send confirmed');
+    await app.press('\u001b');
+    await app.waitFor((text) => text.includes('j/k move · Enter open'), 'the tree focused');
+    await app.press('1');
+    const frame = await app.waitFor((text) => text.includes('You said: hi there'), 'the answer');
+    assert.match(frame, /> hi there/);
+    assert.equal(count(frame, 'You said: hi there'), 1);
+  });
+
+  it('handles keys that arrive in one read: 2, a message and Enter', async () => {
+    app.stdin.write('2again, in one go\r');
+    await app.waitFor((text) => /turn 3 (started|queued)/.test(text), 'the send confirmed');
+    await app.press('\u001b');
+    await app.waitFor((text) => text.includes('j/k move · Enter open'), 'the tree focused');
+    await app.press('1');
+    await app.waitFor((text) => text.includes('You said: again, in one go'), 'the answer');
+  });
+
+  it('starts a session with n: provider chosen with →, a prompt, Enter', async () => {
+    await app.press('\t');
+    await app.waitFor((text) => text.includes('j/k move · Enter open'), 'the tree focused');
+    await app.press('n');
+    await app.waitFor((text) => text.includes('New session in') && text.includes('‹ codex ›'), 'the form');
+    // The form opens on the prompt; ↑ reaches the provider, → changes it, Tab goes back down.
+    await app.press('\u001b[A', '\u001b[C');
+    await app.waitFor((text) => text.includes('‹ fake ›'), 'the fake provider chosen');
+    // Tab, the prompt and Enter in one read, as tmux or ssh may deliver them.
+    app.stdin.write('\tfrom the form\r');
+    const frame = await app.waitFor((text) => text.includes('You said: from the form'), 'the new session');
+    // Both sessions in the tree; the new one is open.
+    assert.equal(count(frame, '○ fake'), 2, frame);
+    assert.doesNotMatch(frame, new RegExp(`${first} · fake`));
+  });
+
+  it('shows the help with ?, scrolls it with j, and closes it with ?', async () => {
+    await app.press('?');
+    let frame = await app.waitFor((text) => text.includes('Cortex keys'), 'the help');
+    assert.match(frame, /Esc closes help/);
+    assert.match(frame, /q +quit \(sessions keep running/);
+    await app.press('j');
+    frame = await app.waitFor((text) => /j\/k scroll · 2–/.test(text), 'the help scrolled');
+    await app.press('?');
+    frame = await app.waitFor((text) => !text.includes('Cortex keys'), 'the help closed');
+    assert.match(frame, /You said: from the form/);
+  });
+
+  it('reconnects after the daemon restarts and resumes the live events without repeating any', async () => {
+    const home = daemon.home;
+    await daemon.kill();
+    await app.waitFor((text) => text.includes('◌ reconnecting'), 'reconnecting');
+    daemon = await startDaemon({ home });
+    control.close();
+    control = await daemon.connect();
+    await app.waitFor((text) => text.includes('● connected'), 'connected again');
+    const { sessions } = await control.call('session_list', {});
+    const latest = sessions.find((session) => session.id !== first)!;
+    const watch = await SessionWatch.start(control, latest.id);
+    const { turn } = await control.call('session_send', { session: latest.id, prompt: 'after restart' });
+    await watch.turnEnd(turn);
+    const frame = await app.waitFor((text) => text.includes('You said: after restart'), 'a turn after the restart');
+    assert.equal(count(frame, 'You said: from the form'), 1, frame);
+    assert.equal(count(frame, 'You said: after restart'), 1, frame);
+  });
+});
