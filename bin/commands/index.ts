@@ -6,6 +6,8 @@ import { caCommand } from './ca.js';
 import { daemonCommand } from './daemon.js';
 import { projectCommand, workspaceCommand } from './projects.js';
 import { sessionCommand } from './session.js';
+import { checkCommand, diffCommand, fsCommand, revertCommand, worktreeCommand } from './files.js';
+import { termCommand } from './term.js';
 import { allCommand, deleteCommand, getCommand, putCommand, queryCommand } from './records.js';
 import { pingCommand, statusCommand } from './status.js';
 import { createTableCommand, dropTableCommand, tablesCommand } from './tables.js';
@@ -28,6 +30,12 @@ export const commands: readonly Command[] = [
   sessionCommand,
   projectCommand,
   workspaceCommand,
+  fsCommand,
+  diffCommand,
+  revertCommand,
+  checkCommand,
+  worktreeCommand,
+  termCommand,
   aclCommand,
   tokenCommand,
   caCommand,
