@@ -134,7 +134,9 @@ describe('worktrees and checks', () => {
     await watch.turnEnd(1);
     const turn = watch.ofTurn(1).map((event) => event.type);
     assert.deepEqual(turn.slice(-4), ['turn_diff', 'check_result', 'check_result', 'turn_completed']);
-    const after = watch.ofTurn(1).filter((event) => event.type === 'check_result') as SessionEvent<'check_result'>[];
+    const after = watch
+      .ofTurn(1)
+      .filter((event): event is SessionEvent<'check_result'> => event.type === 'check_result');
     assert.deepEqual(
       after.map((event) => [event.payload.command, event.payload.ok, event.payload.tail]),
       [
