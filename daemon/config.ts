@@ -38,7 +38,7 @@ export interface DaemonConfig {
   checkTimeoutMs: number;
   /** The scrollback ring of each terminal. */
   termScrollbackBytes: number;
-  /** A terminal viewer with more unread output than this is dropped from the stream. */
+  /** A terminal viewer with more unread output than this for 2 s (or 4 times this at once) is dropped from the stream. */
   termViewerMaxPendingBytes: number;
 }
 
@@ -103,7 +103,7 @@ export function loadConfig(
     checksAfterTurn: parsed.checks_after_turn ?? false,
     checkTimeoutMs: parsed.check_timeout_ms ?? 600_000,
     termScrollbackBytes: parsed.term_scrollback_bytes ?? MiB,
-    termViewerMaxPendingBytes: parsed.term_viewer_max_pending_bytes ?? 2 * MiB,
+    termViewerMaxPendingBytes: parsed.term_viewer_max_pending_bytes ?? 4 * MiB,
   };
 }
 

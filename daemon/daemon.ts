@@ -152,6 +152,7 @@ export class Daemon {
         directory: join(this.paths.dataDir, 'terminals'),
         scrollbackBytes: this.config.termScrollbackBytes,
         viewerMaxPendingBytes: this.config.termViewerMaxPendingBytes,
+        viewerGraceMs: 2000,
         socket: this.paths.socket,
         closeGraceMs: 2000,
       },

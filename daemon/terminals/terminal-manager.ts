@@ -17,8 +17,12 @@ export interface TerminalOptions {
   directory: string;
   /** The ring buffer of each terminal. */
   scrollbackBytes: number;
-  /** A viewer with more output than this waiting for it is dropped from the stream. */
+  /**
+   * A viewer with more output than this unread for longer than `viewerGraceMs`
+   * (or four times this much at any moment) is dropped from the stream.
+   */
   viewerMaxPendingBytes: number;
+  viewerGraceMs: number;
   /** The daemon's socket, so `cortex` run in a terminal finds this daemon. */
   socket: string;
   /** How long a closed terminal's program gets after SIGHUP before SIGKILL. */
@@ -33,6 +37,8 @@ interface LiveTerminal {
   pty: IPty | undefined;
   exited: Promise<void> | undefined;
   viewers: Set<Subscriber>;
+  /** Since when each viewer that is behind has been behind. */
+  lagging: Map<Subscriber, number>;
   /** Output read since the last delivery: sent to viewers once per turn of the event loop. */
   queued: Buffer[];
   flushScheduled: boolean;
@@ -91,7 +97,9 @@ export class TerminalManager {
         return { topic };
       },
       unsubscribe: (topic, subscriber) => {
-        this.terminals.get(topic.slice('term:'.length))?.viewers.delete(subscriber);
+        const terminal = this.terminals.get(topic.slice('term:'.length));
+        terminal?.viewers.delete(subscriber);
+        terminal?.lagging.delete(subscriber);
       },
     };
   }
@@ -226,15 +234,37 @@ export class TerminalManager {
     const { id } = terminal.meta;
     for (const viewer of [...terminal.viewers]) {
       if (!viewer.isOpen) continue;
-      if ((viewer.pendingBytes ?? 0) > this.options.viewerMaxPendingBytes) {
+      const reason = this.lagReason(terminal, viewer);
+      if (reason !== undefined) {
         this.subscriptions.unsubscribe(`term:${id}`, viewer);
-        const reason = `it left more than ${this.options.viewerMaxPendingBytes} bytes of output unread`;
         viewer.notify('term_dropped', { id, reason });
         this.log.info(`terminal ${id}: viewer ${viewer.id} dropped from the stream: ${reason}`);
         continue;
       }
       viewer.notify('term_output', { id, data });
     }
+  }
+
+  /**
+   * Why a viewer should be dropped, if it should: a client may fall behind for
+   * a moment (a burst arrives faster than it reads), but not for long, and
+   * never by more than four times the limit.
+   */
+  private lagReason(terminal: LiveTerminal, viewer: Subscriber): string | undefined {
+    const pending = viewer.pendingBytes ?? 0;
+    const limit = this.options.viewerMaxPendingBytes;
+    if (pending <= limit) {
+      terminal.lagging.delete(viewer);
+      return undefined;
+    }
+    if (pending > limit * 4) return `it left more than ${limit * 4} bytes of output unread`;
+    const now = Date.now();
+    const since = terminal.lagging.get(viewer) ?? now;
+    terminal.lagging.set(viewer, since);
+    if (now - since > this.options.viewerGraceMs) {
+      return `it left more than ${limit} bytes of output unread for over ${this.options.viewerGraceMs} ms`;
+    }
+    return undefined;
   }
 
   private ended(terminal: LiveTerminal, pty: IPty, exitCode: number, signal: number): void {
@@ -334,6 +364,7 @@ export class TerminalManager {
       pty: undefined,
       exited: undefined,
       viewers: new Set(),
+      lagging: new Map(),
       queued: [],
       flushScheduled: false,
     };
