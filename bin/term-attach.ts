@@ -67,10 +67,7 @@ export async function attachTerminal(context: CliContext, client: Client, id: st
     if (ended) {
       if (chunk[0] === 0x72 /* r */) {
         ended = false;
-        client
-          .call('term_restart', { id })
-          .then(() => (tty ? client.call('term_resize', { id, ...size() }) : undefined))
-          .catch(fail);
+        client.call('term_restart', { id, ...(tty ? size() : {}) }).catch(fail);
       } else {
         finish(0);
       }

@@ -51,6 +51,6 @@ export function terminalHandlers({
       await terminals.close(id, call.identity);
       return { ok: true };
     },
-    term_restart: ({ id }, call) => ({ terminal: terminals.restart(id, call.identity) }),
+    term_restart: ({ id, cols, rows }, call) => ({ terminal: terminals.restart(id, call.identity, cols, rows) }),
   };
 }

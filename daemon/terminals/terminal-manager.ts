@@ -167,10 +167,12 @@ export class TerminalManager {
   }
 
   /** Runs an ended terminal's command again in the same terminal; the old scrollback stays above it. */
-  restart(id: string, identity: Identity): TerminalInfo {
+  restart(id: string, identity: Identity, cols?: number, rows?: number): TerminalInfo {
     const terminal = this.get(id, identity);
     if (terminal.pty !== undefined) throw new CortexError('EINVAL', `Terminal ${id} is still running.`);
     const { meta } = terminal;
+    meta.cols = cols ?? meta.cols;
+    meta.rows = rows ?? meta.rows;
     const user: SystemUser = { ...(runAsCaller(identity) ?? daemonUser()), uid: meta.uid, gid: meta.gid };
     Object.assign(meta, { status: 'running', exit_code: null, signal: null, end_reason: null, ended: null });
     const notice = Buffer.from(`\r\n[cortex: started again: ${meta.command.join(' ')}]\r\n`);

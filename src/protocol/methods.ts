@@ -264,7 +264,9 @@ export const methods = {
   /** Ends the program (when it runs) and forgets the terminal with its scrollback. */
   term_close: method<{ ok: true }>()(object({ id: terminalId })),
   /** Starts an ended terminal's command again, in the same terminal, after its old scrollback. */
-  term_restart: method<{ terminal: TerminalInfo }>()(object({ id: terminalId })),
+  term_restart: method<{ terminal: TerminalInfo }>()(
+    object({ id: terminalId, cols: optional(cols), rows: optional(rows) }),
+  ),
 } satisfies Record<string, MethodSpec<unknown, unknown>>;
 
 export type Methods = typeof methods;
