@@ -63,6 +63,8 @@ export async function startDaemon(options: StartOptions = {}): Promise<DaemonHan
       if (stderr.includes('listening on')) resolve();
     });
     void exited.then((code) => {
+      if (stderr.includes('listening on')) return;
+      // It never started: nobody will get a handle to clean this home up.
       if (options.home === undefined) rmSync(home, { recursive: true, force: true });
       reject(new Error(`the daemon exited with ${code} before listening: ${stderr}`));
     });
