@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
-import type { TurnDiff, TurnDiffFile } from '../../src/protocol/workspace-types.js';
+import type { SessionEvent } from '../../src/protocol/session-events.js';
+import type { DiffHunk, TurnDiff, TurnDiffFile } from '../../src/protocol/workspace-types.js';
 import type { SystemUser } from '../identity/system-user.js';
 import type { Logger } from '../logger.js';
 import type { EventLog } from '../runtime/event-log.js';
@@ -15,6 +16,7 @@ import type { FileOps } from './file-ops.js';
 import type { SnapshotStore } from './snapshots.js';
 
 const ABSENT = '0000000000000000000000000000000000000000';
+const NO_SNAPSHOT = 'No diff for this turn:';
 
 /** What the turn diffs need to know about a session, after its caller was authorised. */
 export interface SessionView {
@@ -55,7 +57,7 @@ export class TurnDiffs implements TurnHooks {
       this.before.set(key(turn.session, turn.turn), await this.snapshots.snapshot(turn.workspace, turn.cwd));
     } catch (error) {
       this.events.append(turn.session, turn.turn, 'notice', {
-        message: `No diff for this turn: the workspace could not be snapshotted (${errorText(error)}).`,
+        message: `${NO_SNAPSHOT} the workspace could not be snapshotted (${errorText(error)}).`,
       });
     }
   }
@@ -75,13 +77,16 @@ export class TurnDiffs implements TurnHooks {
           removed,
           binary,
         }));
-        this.events.append(turn.session, turn.turn, 'turn_diff', {
-          before,
-          after,
-          files,
-          added: sum(files, 'added'),
-          removed: sum(files, 'removed'),
-        });
+        // A turn that changed nothing gets no turn_diff event; session_turn_diff answers it with an empty diff.
+        if (files.length > 0) {
+          this.events.append(turn.session, turn.turn, 'turn_diff', {
+            before,
+            after,
+            files,
+            added: sum(files, 'added'),
+            removed: sum(files, 'removed'),
+          });
+        }
       } catch (error) {
         this.log.error(`session ${turn.session} turn ${turn.turn}: no turn diff: ${errorText(error)}`);
       }
@@ -92,8 +97,12 @@ export class TurnDiffs implements TurnHooks {
   /** The hunks of what one turn changed, with the events that name each file. */
   async turnDiff(session: SessionView, turn: number, root: string): Promise<TurnDiff> {
     const event = this.diffEvent(session, turn);
-    const { before, after } = event.payload;
-    const diff = await this.snapshots.diff(session.workspace, root, before, after, true);
+    const before = event?.payload.before ?? null;
+    const after = event?.payload.after ?? null;
+    const diff =
+      before !== null && after !== null
+        ? await this.snapshots.diff(session.workspace, root, before, after, true)
+        : { changes: [], hunks: new Map<string, DiffHunk[]>(), truncated: false };
     const files = toDiffFiles(diff.changes, diff.hunks);
     return {
       workspace: session.workspace,
@@ -106,7 +115,7 @@ export class TurnDiffs implements TurnHooks {
       turn,
       before,
       after,
-      event_seq: event.seq,
+      event_seq: event?.seq ?? null,
       events: this.eventsByPath(session.id, turn, root, files),
     };
   }
@@ -126,8 +135,10 @@ export class TurnDiffs implements TurnHooks {
     if (session.status === 'running' && turn === session.turns) {
       throw new CortexError('EBUSY', `Turn ${turn} of session ${session.id} is still running; revert it once it ends.`);
     }
-    const { before, after } = this.diffEvent(session, turn).payload;
-    let { changes } = await this.snapshots.diff(session.workspace, root, before, after, false);
+    const event = this.diffEvent(session, turn);
+    let changes = event
+      ? (await this.snapshots.diff(session.workspace, root, event.payload.before, event.payload.after, false)).changes
+      : [];
     if (path !== undefined) {
       const rel = confine(root, path).rel;
       changes = changes.filter((change) => change.path === rel || change.old_path === rel);
@@ -159,19 +170,22 @@ export class TurnDiffs implements TurnHooks {
     return reverted;
   }
 
-  private diffEvent(session: SessionView, turn: number) {
+  /** The turn's turn_diff event, or undefined when the turn ended having changed nothing. */
+  private diffEvent(session: SessionView, turn: number): SessionEvent<'turn_diff'> | undefined {
     if (turn > session.turns) throw new CortexError('ENOTFOUND', `Session ${session.id} has no turn ${turn} yet.`);
     const found = this.events.ofTurn(session.id, turn, 'turn_diff').pop();
-    if (found === undefined) {
-      if (session.status === 'running' && turn === session.turns) {
-        throw new CortexError(
-          'EBUSY',
-          `Turn ${turn} of session ${session.id} is still running; its diff comes at its end.`,
-        );
-      }
-      throw new CortexError('ENOTFOUND', `Turn ${turn} of session ${session.id} has no snapshot to diff.`);
+    if (found !== undefined) return found;
+    if (session.status === 'running' && turn === session.turns) {
+      throw new CortexError(
+        'EBUSY',
+        `Turn ${turn} of session ${session.id} is still running; its diff comes at its end.`,
+      );
     }
-    return found;
+    const failed = this.events
+      .ofTurn(session.id, turn, 'notice')
+      .find((notice) => notice.payload.message.startsWith(NO_SNAPSHOT));
+    if (failed !== undefined) throw new CortexError('ENOTFOUND', failed.payload.message);
+    return undefined;
   }
 
   /** The paths of a change that no longer are as the turn left them. */

@@ -147,7 +147,7 @@ export const EVENT_DOCS: { [K in EventType]: EventDoc & { fields: { [F in keyof 
   session_stopped: { summary: 'The session ended; it takes no more turns.', fields: { reason: 'why' } },
   turn_diff: {
     summary:
-      'What the turn changed in the workspace, from snapshots taken as it started and as it ended (before turn_completed, turn_failed or turn_interrupted). `session_turn_diff {session, turn}` has the hunks; `ws_revert` undoes it.',
+      'What the turn changed in the workspace, from snapshots taken as it started and as it ended; it comes just before turn_completed, turn_failed or turn_interrupted, and only when the turn changed something. `session_turn_diff {session, turn}` has the hunks; `ws_revert` undoes it.',
     fields: {
       before: 'the tree the turn started with (a git tree id in the snapshot store of Cortex)',
       after: 'the tree it ended with',

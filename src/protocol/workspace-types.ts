@@ -116,11 +116,11 @@ export interface TurnDiffFile {
 export interface TurnDiff extends WorkspaceDiff {
   session: string;
   turn: number;
-  /** The trees the turn started and ended with (in Cortex's snapshot store). */
-  before: string;
-  after: string;
-  /** The seq of the turn's `turn_diff` event. */
-  event_seq: number;
+  /** The trees the turn started and ended with (in Cortex's snapshot store); null when it changed nothing. */
+  before: string | null;
+  after: string | null;
+  /** The seq of the turn's `turn_diff` event; null when it changed nothing (and so has none). */
+  event_seq: number | null;
   /** For each path, the seqs of the turn's events that name it (file_change), oldest first. */
   events: Record<string, number[]>;
 }
