@@ -68,28 +68,29 @@ export class FileOps {
     });
     const page = dirents.slice(offset, offset + limit);
     const childRel = (name: string) => (target.rel === '.' ? name : `${target.rel}/${name}`);
-    const ignored = await ignoredPaths(
-      root,
-      page.map((dirent) => childRel(dirent.name)),
-    );
-    const entries = await Promise.all(
-      page.map(async (dirent): Promise<FsEntry> => {
-        const rel = childRel(dirent.name);
-        let stats: Stats | undefined;
-        try {
-          stats = await lstat(join(target.real, dirent.name));
-        } catch {
+    // The ignore check (one git process) and the lstat calls run at the same time.
+    const [ignored, stats] = await Promise.all([
+      ignoredPaths(
+        root,
+        page.map((dirent) => childRel(dirent.name)),
+      ),
+      Promise.all(
+        page.map((dirent) =>
           // Deleted between readdir and lstat: still listed, with what readdir knew.
-        }
-        return {
-          name: dirent.name,
-          type: stats ? typeOf(stats) : dirent.isDirectory() ? 'directory' : 'file',
-          size: stats?.size ?? 0,
-          mtime: Math.floor(stats?.mtimeMs ?? 0),
-          ignored: ignored.has(rel) || dirent.name === '.git',
-        };
-      }),
-    );
+          lstat(join(target.real, dirent.name)).catch(() => undefined),
+        ),
+      ),
+    ]);
+    const entries = page.map((dirent, index): FsEntry => {
+      const entry = stats[index];
+      return {
+        name: dirent.name,
+        type: entry ? typeOf(entry) : dirent.isDirectory() ? 'directory' : 'file',
+        size: entry?.size ?? 0,
+        mtime: Math.floor(entry?.mtimeMs ?? 0),
+        ignored: ignored.has(childRel(dirent.name)) || dirent.name === '.git',
+      };
+    });
     const next = offset + page.length < dirents.length ? offset + page.length : null;
     return { path: target.rel, entries, total: dirents.length, next } satisfies FsListResult;
   }
