@@ -23,6 +23,9 @@ interface LiveSession {
   running: RunningTurn | undefined;
 }
 
+/** Why a turn that was running when the daemon died is marked interrupted after the restart. */
+export const CUT_BY_RESTART = 'the daemon stopped while the turn was running';
+
 /** Where a turn runs, for the work done around it. */
 export interface TurnContext {
   session: string;
@@ -84,7 +87,7 @@ export class SessionManager {
       const { stored } = session;
       if (stored.status === 'running' || stored.status === 'starting') {
         this.events.append(stored.id, stored.turns, 'turn_interrupted', {
-          reason: 'the daemon stopped while the turn was running',
+          reason: CUT_BY_RESTART,
         });
         this.setStatus(session, 'interrupted');
         this.log.info(`session ${stored.id}: turn ${stored.turns} marked interrupted after a restart`);

@@ -8,7 +8,7 @@ import type { SystemUser } from '../identity/system-user.js';
 import type { Logger } from '../logger.js';
 import type { EventLog } from '../runtime/event-log.js';
 import type { TurnOutcome } from '../runtime/providers/provider.js';
-import type { TurnContext, TurnHooks } from '../runtime/session-manager.js';
+import { CUT_BY_RESTART, type TurnContext, type TurnHooks } from '../runtime/session-manager.js';
 import { confine, type ConfinedPath, relativePath } from './confine.js';
 import type { RawChange } from './diff-parse.js';
 import { toDiffFiles } from './diff-parse.js';
@@ -185,6 +185,13 @@ export class TurnDiffs implements TurnHooks {
       .ofTurn(session.id, turn, 'notice')
       .find((notice) => notice.payload.message.startsWith(NO_SNAPSHOT));
     if (failed !== undefined) throw new CortexError('ENOTFOUND', failed.payload.message);
+    // A turn the daemon died in (kill -9, a crash) never got its closing snapshot.
+    const cut = this.events
+      .ofTurn(session.id, turn, 'turn_interrupted')
+      .find((event) => event.payload.reason === CUT_BY_RESTART);
+    if (cut !== undefined) {
+      throw new CortexError('ENOTFOUND', `Turn ${turn} was cut short when the daemon stopped; it has no diff.`);
+    }
     return undefined;
   }
 
