@@ -144,7 +144,9 @@ export class FsTopics {
   private changed(state: WorkspaceWatch, rel: string, real: string, kind: FsChangeKind, path: string): void {
     const name = relative(real, path).split(sep).join('/');
     const changed = rel === '.' ? name : `${rel}/${name}`;
-    state.pending.set(changed, kind);
+    const merged = merge(state.pending.get(changed), kind);
+    if (merged === undefined) state.pending.delete(changed);
+    else state.pending.set(changed, merged);
     if (kind === 'unlinkDir') this.unwatch(state, changed);
     state.timer ??= setTimeout(() => this.flush(state), this.options.debounceMs);
   }
@@ -186,4 +188,16 @@ export class FsTopics {
     this.watches.clear();
     await Promise.all(closing);
   }
+}
+
+/**
+ * Two changes to one path within one debounce window, as one: a file created
+ * then written is still new (`add`), one created then deleted never happened,
+ * one deleted then created again was replaced (`change`).
+ */
+function merge(earlier: FsChangeKind | undefined, later: FsChangeKind): FsChangeKind | undefined {
+  if (earlier === 'add' && later === 'change') return 'add';
+  if ((earlier === 'add' && later === 'unlink') || (earlier === 'addDir' && later === 'unlinkDir')) return undefined;
+  if (earlier === 'unlink' && later === 'add') return 'change';
+  return later;
 }

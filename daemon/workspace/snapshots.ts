@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DiffHunk } from '../../src/protocol/workspace-types.js';
 import { parsePatch, parseRawNumstat, type RawChange } from './diff-parse.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { git, gitDirs } from './git.js';
 
 /** Patch text beyond this is not sent: later files come without hunks. */
@@ -28,13 +29,13 @@ export interface TreeDiff {
  * serialised, because it shares that index.
  */
 export class SnapshotStore {
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(private readonly directory: string) {}
 
   /** The tree of the workspace as it is on disk now. */
   snapshot(workspace: string, path: string): Promise<string> {
-    return this.exclusive(workspace, async () => {
+    return this.queue.run(workspace, async () => {
       const env = await this.prepare(workspace, path);
       await git(['add', '--all', '--ignore-errors', '.'], { cwd: path, env, okCodes: [1] });
       const { stdout } = await git(['write-tree'], { cwd: path, env });
@@ -73,20 +74,6 @@ export class SnapshotStore {
     writeIfChanged(join(shadow, 'objects', 'info', 'alternates'), alternates);
     writeIfChanged(join(shadow, 'info', 'exclude'), exclude);
     return { GIT_DIR: shadow, GIT_WORK_TREE: path, GIT_INDEX_FILE: join(shadow, 'index') };
-  }
-
-  private exclusive<T>(workspace: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(workspace) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(workspace, settled);
-    void settled.then(() => {
-      if (this.queues.get(workspace) === settled) this.queues.delete(workspace);
-    });
-    return next;
   }
 }
 

@@ -6,6 +6,7 @@ import type { Session, Workspace } from '../../src/protocol/runtime-types.js';
 import type { WorktreeInfo } from '../../src/protocol/workspace-types.js';
 import type { Identity } from '../identity/identity.js';
 import { runAsCaller } from '../identity/system-user.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { git, GitError, gitDirs } from './git.js';
 
 /** The folder, inside a repository's git directory, that holds the worktrees Cortex makes. */
@@ -31,6 +32,9 @@ export interface WorktreeRuntime {
  * root, so the files belong to whoever asked; hooks do not run.
  */
 export class Worktrees {
+  /** git worktree commands on one repository, one at a time: concurrent `worktree add`s trip over each other. */
+  private readonly queue = new KeyedQueue();
+
   constructor(private readonly runtime: WorktreeRuntime) {}
 
   /** Makes a worktree of the workspace's repository and returns its workspace. */
@@ -44,10 +48,12 @@ export class Worktrees {
     const path = join(repository.commonDir, WORKTREE_FOLDER, name);
     const branch = `cortex/${name}`;
     try {
-      await git(['worktree', 'add', '--quiet', '-b', branch, path, 'HEAD'], {
-        cwd: parent.path,
-        runAs: runAsCaller(identity),
-      });
+      await this.queue.run(repository.commonDir, () =>
+        git(['worktree', 'add', '--quiet', '-b', branch, path, 'HEAD'], {
+          cwd: parent.path,
+          runAs: runAsCaller(identity),
+        }),
+      );
     } catch (error) {
       const reason = error instanceof GitError ? error.reason : String(error);
       throw new CortexError('EINVAL', `No worktree could be made from ${parent.path}: ${reason}`);
@@ -96,7 +102,9 @@ export class Worktrees {
       );
     }
     const branch = await currentBranch(top);
-    await git(['worktree', 'remove', ...(force ? ['--force'] : []), top], { cwd: repositoryOf(top), runAs });
+    await this.queue.run(dirname(dirname(top)), () =>
+      git(['worktree', 'remove', ...(force ? ['--force'] : []), top], { cwd: repositoryOf(top), runAs }),
+    );
     await this.runtime.remove(workspace.id, identity);
     return { branch };
   }

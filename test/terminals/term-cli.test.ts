@@ -112,7 +112,7 @@ describe('cortex term attach, full screen in a real terminal', () => {
     // The size of the real terminal is the terminal's size.
     await cli.type('stty size\r', '30 100');
     // And it follows when the real terminal changes: bash reports the SIGWINCH it gets.
-    await cli.type("trap 'echo resized-to $(stty size)' WINCH\r", 'WINCH\r');
+    await cli.type("trap 'echo resized-to $(stty size)' WINCH; echo trap-$((1+1))-set\r", 'trap-2-set');
     const before = cli.screen.length;
     cli.pty.resize(120, 40);
     await cli.waitFor('resized-to 40 120', before);

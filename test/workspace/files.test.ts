@@ -235,8 +235,8 @@ describe('workspace files: list, read, write, stat, confinement, watching, acces
 
       await watcher.call('fs_list', { workspace: ws, path: 'src' });
       execFileSync('sh', ['-c', 'echo later >> src/main.ts && echo y > src/listed.ts'], { cwd: repo });
-      await log.until(seen('src/listed.ts'), 'src/listed.ts');
-      assert.deepEqual(seen('src/main.ts')(), { path: 'src/main.ts', kind: 'change' });
+      assert.deepEqual(await log.until(seen('src/listed.ts'), 'src/listed.ts'), { path: 'src/listed.ts', kind: 'add' });
+      assert.deepEqual(await log.until(seen('src/main.ts'), 'src/main.ts'), { path: 'src/main.ts', kind: 'change' });
       const paths = changes().map((change) => change.path);
       for (const unseen of ['node_modules', 'node_modules/pkg/index.js', '.git/cortex-test', 'src/unlisted.ts']) {
         assert.ok(!paths.includes(unseen), `${unseen} should not be reported: ${paths.join(' ')}`);
