@@ -195,7 +195,11 @@ export class FileOps {
         );
       }
     } else {
-      makeDirectories(dirname(target.real), user);
+      try {
+        makeDirectories(dirname(target.real), user);
+      } catch (error) {
+        throw fileError(error, target.rel);
+      }
     }
     const temporary = join(dirname(target.real), `.${basename(target.real)}.cortex-${randomBytes(4).toString('hex')}`);
     const fd = openSync(
