@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CortexError } from '../src/protocol/errors.js';
 import { NODE_NAME } from '../src/protocol/store-types.js';
-import { arrayOf, integer, literal, object, optional, string } from '../src/protocol/validate.js';
+import { arrayOf, boolean, integer, literal, object, optional, string } from '../src/protocol/validate.js';
 import type { LogLevel } from './logger.js';
 import type { Synchronous } from './store/open-database.js';
 
@@ -26,6 +26,20 @@ export interface DaemonConfig {
   codexArgs: string[];
   /** How long an interrupted provider gets after SIGINT, and again after SIGTERM, before SIGKILL. */
   interruptGraceMs: number;
+  /** fs_read refuses files larger than this. */
+  fsReadMaxBytes: number;
+  /** File changes are gathered this long into one fs_change. */
+  watchDebounceMs: number;
+  /** inotify watches one watched workspace may hold. */
+  watchMaxWatches: number;
+  /** Run each project's checks after every turn that was not interrupted. */
+  checksAfterTurn: boolean;
+  /** A check running longer is stopped. */
+  checkTimeoutMs: number;
+  /** The scrollback ring of each terminal. */
+  termScrollbackBytes: number;
+  /** A terminal viewer with more unread output than this for 2 s (or 4 times this at once) is dropped from the stream. */
+  termViewerMaxPendingBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -42,6 +56,13 @@ const parseFile = object({
   codex_bin: optional(string({ min: 1, max: 4096, what: 'the path of the codex binary' })),
   codex_args: optional(arrayOf(string({ max: 4096 }), { max: 256 })),
   interrupt_grace_ms: optional(integer({ min: 10, max: 600_000 })),
+  fs_read_max_bytes: optional(integer({ min: 1024, max: 256 * MiB })),
+  watch_debounce_ms: optional(integer({ min: 0, max: 60_000 })),
+  watch_max_watches: optional(integer({ min: 16, max: 1_000_000 })),
+  checks_after_turn: optional(boolean()),
+  check_timeout_ms: optional(integer({ min: 100, max: 86_400_000 })),
+  term_scrollback_bytes: optional(integer({ min: 1024, max: 256 * MiB })),
+  term_viewer_max_pending_bytes: optional(integer({ min: 16 * 1024, max: 1024 * MiB })),
   socket_group: optional(string({ pattern: /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, what: 'a group name' })),
 });
 
@@ -76,6 +97,13 @@ export function loadConfig(
     codexBin: parsed.codex_bin,
     codexArgs: parsed.codex_args ?? [],
     interruptGraceMs: parsed.interrupt_grace_ms ?? 3000,
+    fsReadMaxBytes: parsed.fs_read_max_bytes ?? 4 * MiB,
+    watchDebounceMs: parsed.watch_debounce_ms ?? 50,
+    watchMaxWatches: parsed.watch_max_watches ?? 20_000,
+    checksAfterTurn: parsed.checks_after_turn ?? false,
+    checkTimeoutMs: parsed.check_timeout_ms ?? 600_000,
+    termScrollbackBytes: parsed.term_scrollback_bytes ?? MiB,
+    termViewerMaxPendingBytes: parsed.term_viewer_max_pending_bytes ?? 4 * MiB,
   };
 }
 

@@ -28,6 +28,8 @@ import { listenUnix } from './server/unix-listener.js';
 import { issueToFiles, tlsPaths } from './tls/certificate-authority.js';
 import { openDatabase } from './store/open-database.js';
 import { Store } from './store/store.js';
+import { TerminalManager } from './terminals/terminal-manager.js';
+import { WorkspaceInspector } from './workspace/inspector.js';
 
 export interface DaemonOptions {
   paths: CortexPaths;
@@ -51,6 +53,8 @@ export class Daemon {
   private tlsServer: TlsServer | undefined;
   private tlsAddress: string | null = null;
   private runtime: Runtime | undefined;
+  private inspector: WorkspaceInspector | undefined;
+  private terminals: TerminalManager | undefined;
   private stopping: Promise<void> | undefined;
 
   private constructor(
@@ -103,6 +107,8 @@ export class Daemon {
     for (const connection of this.connections) connection.close();
     await Promise.all(closed);
     await this.runtime?.sessions.shutdown();
+    await this.terminals?.shutdown();
+    await this.inspector?.close();
     try {
       this.store.flush();
     } catch (error) {
@@ -125,8 +131,49 @@ export class Daemon {
     const subscriptions = new Subscriptions();
     subscriptions.register(tableTopics(this.store, access, subscriptions));
     this.runtime = createRuntime(this.db, this.store, this.config, this.log, subscriptions, process.env);
+    const inspector = new WorkspaceInspector(
+      this.runtime,
+      subscriptions,
+      {
+        dataDir: this.paths.dataDir,
+        readMaxBytes: this.config.fsReadMaxBytes,
+        watch: {
+          debounceMs: this.config.watchDebounceMs,
+          maxWatches: this.config.watchMaxWatches,
+          chokidarLimit: 2000,
+        },
+        checkTimeoutMs: this.config.checkTimeoutMs,
+        checksAfterTurn: this.config.checksAfterTurn,
+      },
+      this.log,
+    );
+    const terminals = new TerminalManager(
+      {
+        directory: join(this.paths.dataDir, 'terminals'),
+        scrollbackBytes: this.config.termScrollbackBytes,
+        viewerMaxPendingBytes: this.config.termViewerMaxPendingBytes,
+        viewerGraceMs: 2000,
+        socket: this.paths.socket,
+        closeGraceMs: 2000,
+      },
+      subscriptions,
+      (workspace, terminal) =>
+        inspector.workspaceTopics.publish(workspace, 'term_exit', {
+          id: terminal.id,
+          workspace,
+          exit_code: terminal.exit_code,
+          signal: terminal.signal,
+        }),
+      this.log,
+    );
+    terminals.load();
+    subscriptions.register(terminals.family());
+    this.inspector = inspector;
+    this.terminals = terminals;
     const services: DaemonServices = {
       ...this.runtime,
+      inspector,
+      terminals,
       store: this.store,
       access,
       tokens,

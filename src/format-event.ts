@@ -47,6 +47,14 @@ export function formatEvent(event: SessionEvent): string | null {
       return `── turn ${p.turn} interrupted: ${p.payload.reason}`;
     case 'session_stopped':
       return `── session stopped: ${p.payload.reason}`;
+    case 'turn_diff':
+      return p.payload.files.length === 0
+        ? null
+        : `── changed ${p.payload.files.length} file(s), +${p.payload.added} -${p.payload.removed}: ${p.payload.files
+            .map((file) => file.path)
+            .join(', ')}`;
+    case 'check_result':
+      return `check ${p.payload.ok ? 'passed' : 'FAILED'}: ${p.payload.command}  [exit ${p.payload.exit_code ?? p.payload.signal ?? '?'}, ${p.payload.duration_ms} ms]${p.payload.ok || !p.payload.tail ? '' : `\n${indent(p.payload.tail.trimEnd())}`}`;
     case 'raw':
       return `(${p.payload.provider_type})`;
   }

@@ -7,6 +7,8 @@ import { daemonCommand } from './daemon.js';
 import { projectCommand, workspaceCommand } from './projects.js';
 import { sessionCommand } from './session.js';
 import { tuiCommand } from './tui.js';
+import { checkCommand, diffCommand, fsCommand, revertCommand, worktreeCommand } from './files.js';
+import { termCommand } from './term.js';
 import { allCommand, deleteCommand, getCommand, putCommand, queryCommand } from './records.js';
 import { pingCommand, statusCommand } from './status.js';
 import { createTableCommand, dropTableCommand, tablesCommand } from './tables.js';
@@ -30,6 +32,12 @@ export const commands: readonly Command[] = [
   sessionCommand,
   projectCommand,
   workspaceCommand,
+  fsCommand,
+  diffCommand,
+  revertCommand,
+  checkCommand,
+  worktreeCommand,
+  termCommand,
   aclCommand,
   tokenCommand,
   caCommand,

@@ -6,11 +6,13 @@ import { required } from '../parse-input.js';
 
 export const projectCommand: Command = {
   name: 'project',
-  usage: 'project ls | project add NAME [--remote URL] [--check CMD]... | project rm NAME',
-  summary: 'Projects: a name, an optional git remote, and check commands.',
+  usage:
+    'project ls | project add NAME [--remote URL] [--check CMD]... | project set NAME --check CMD... | project rm NAME',
+  summary:
+    'Projects: a name, an optional git remote, and check commands (`set` replaces the checks of an existing one).',
   options: { remote: { type: 'string' }, check: { type: 'string', multiple: true } },
   async run(context, args, options) {
-    const verb = required(args, 0, 'ls, add or rm');
+    const verb = required(args, 0, 'ls, add, set or rm');
     await withClient(context, async (client) => {
       if (verb === 'ls' || verb === 'list') {
         const { projects } = await client.call('project_list', {});
@@ -29,10 +31,23 @@ export const projectCommand: Command = {
           checks: options['check'] as string[] | undefined,
         });
         line(context.stdout, context.global.json ? toJson(project) : `project ${project.name}`);
+      } else if (verb === 'set') {
+        const name = required(args, 1, 'the project name');
+        const checks = options['check'] as string[] | undefined;
+        if (checks === undefined) throw new CortexError('EINVAL', 'project set needs at least one --check CMD.');
+        const { projects } = await client.call('project_list', {});
+        if (!projects.some((project) => project.name === name)) {
+          throw new CortexError('ENOTFOUND', `There is no project named ${name}; cortex project ls lists them.`);
+        }
+        const { project } = await client.call('project_add', { name, checks });
+        line(
+          context.stdout,
+          context.global.json ? toJson(project) : `project ${project.name}: ${project.checks.join('; ')}`,
+        );
       } else if (verb === 'rm' || verb === 'remove') {
         await client.call('project_remove', { name: required(args, 1, 'the project name') });
       } else {
-        throw new CortexError('EINVAL', `project takes ls, add or rm, not ${JSON.stringify(verb)}.`);
+        throw new CortexError('EINVAL', `project takes ls, add, set or rm, not ${JSON.stringify(verb)}.`);
       }
     });
   },

@@ -14,13 +14,14 @@ export const sessionCommand: Command = {
   name: 'session',
   usage: 'session start|send|ls|show|events|interrupt|stop ...',
   summary:
-    'Agent sessions: `session start [--cwd P] [--provider codex|fake] [--model M] [--wait] "prompt"`, `session send ID "prompt" [--wait]`, `session events ID [--after N] [--follow]`.',
+    'Agent sessions: `session start [--cwd P] [--provider codex|fake] [--model M] [--worktree] [--wait] "prompt"`, `session send ID "prompt" [--wait]`, `session events ID [--after N] [--follow]`.',
   options: {
     cwd: { type: 'string' },
     provider: { type: 'string' },
     model: { type: 'string' },
     sandbox: { type: 'string' },
     wait: { type: 'boolean' },
+    worktree: { type: 'boolean' },
     after: { type: 'string' },
     follow: { type: 'boolean', short: 'f' },
   },
@@ -85,6 +86,7 @@ async function start(context: CliContext, client: Client, args: string[], option
     model: options['model'] as string | undefined,
     prompt,
     options: sandbox ? { sandbox } : undefined,
+    worktree: options['worktree'] === true ? true : undefined,
   });
   line(context.stdout, context.global.json ? toJson(session) : session.id);
   if (options['wait'] && prompt !== undefined) await waitForTurn(client, session.id, 1, 0);

@@ -4,6 +4,8 @@ import { runtimeHandlers } from './runtime.js';
 import { subscriptionHandlers } from './subscriptions.js';
 import { recordHandlers } from './records.js';
 import { tableHandlers } from './tables.js';
+import { terminalHandlers } from './terminals.js';
+import { workspaceHandlers } from './workspace.js';
 import type { DaemonServices, HandlerTable } from './types.js';
 
 /** Every method's handler, one family per file, keyed by method name. */
@@ -15,5 +17,7 @@ export function createHandlers(daemon: DaemonServices): HandlerTable {
     ...accessHandlers(daemon),
     ...subscriptionHandlers(daemon),
     ...runtimeHandlers(daemon),
+    ...workspaceHandlers(daemon),
+    ...terminalHandlers(daemon),
   };
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_PAGE } from '../../src/protocol/methods.js';
+import { requireOwnDirectory } from '../workspace/caller-access.js';
 import type { DaemonServices, HandlerTable } from './types.js';
 
 type RuntimeMethods =
@@ -16,7 +17,12 @@ type RuntimeMethods =
   | 'session_get'
   | 'session_events';
 
-export function runtimeHandlers({ workspaces, sessions, events }: DaemonServices): Pick<HandlerTable, RuntimeMethods> {
+export function runtimeHandlers({
+  workspaces,
+  sessions,
+  events,
+  inspector,
+}: DaemonServices): Pick<HandlerTable, RuntimeMethods> {
   return {
     project_add: async ({ name, remote, checks }) => ({
       project: await workspaces.addProject(name, remote ?? null, checks ?? []),
@@ -26,13 +32,22 @@ export function runtimeHandlers({ workspaces, sessions, events }: DaemonServices
       await workspaces.removeProject(name);
       return { ok: true };
     },
-    workspace_add: ({ path, project }, call) => workspaces.add(path, project, call.identity),
+    workspace_add: ({ path, project }, call) => {
+      requireOwnDirectory(path, call.identity);
+      return workspaces.add(path, project, call.identity);
+    },
     workspace_list: (_params, call) => ({ workspaces: workspaces.list(call.identity) }),
     workspace_remove: async ({ workspace }, call) => {
       await workspaces.remove(workspace, call.identity);
       return { ok: true };
     },
-    session_start: async (params, call) => ({ session: await sessions.start(params, call.identity) }),
+    session_start: async ({ worktree, ...params }, call) => {
+      // With worktree, the session gets a new git worktree of the workspace's repository, on a branch of its own.
+      const workspace = worktree
+        ? (await inspector.worktrees.create(params.workspace, call.identity)).id
+        : params.workspace;
+      return { session: await sessions.start({ ...params, workspace }, call.identity) };
+    },
     session_send: ({ session, prompt }, call) => ({ ok: true, ...sessions.send(session, prompt, call.identity) }),
     session_interrupt: ({ session }, call) => ({ ok: true, interrupted: sessions.interrupt(session, call.identity) }),
     session_stop: async ({ session }, call) => {

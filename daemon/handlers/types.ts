@@ -9,6 +9,8 @@ import type { EventLog } from '../runtime/event-log.js';
 import type { SessionManager } from '../runtime/session-manager.js';
 import type { WorkspaceRegistry } from '../runtime/workspace-registry.js';
 import type { Store } from '../store/store.js';
+import type { TerminalManager } from '../terminals/terminal-manager.js';
+import type { WorkspaceInspector } from '../workspace/inspector.js';
 
 /** The connection a call came on: its identity changes when it authenticates. */
 export interface Caller extends Subscriber {
@@ -34,6 +36,8 @@ export interface DaemonServices {
   workspaces: WorkspaceRegistry;
   sessions: SessionManager;
   events: EventLog;
+  inspector: WorkspaceInspector;
+  terminals: TerminalManager;
   log: Logger;
   /** The parts of `status` that do not depend on the caller. */
   status(): Omit<StatusResult, 'identity'>;

@@ -7,6 +7,8 @@ export interface Subscriber {
   readonly id: number;
   notify(method: string, params: unknown): void;
   readonly isOpen: boolean;
+  /** Output queued for it and not yet taken by the peer, for streams that drop a slow reader rather than wait. */
+  readonly pendingBytes?: number;
 }
 
 /**

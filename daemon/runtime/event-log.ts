@@ -24,6 +24,7 @@ export class EventLog {
   private readonly insert: Statement<[string, number, number, number, string, Buffer]>;
   private readonly page: Statement<[string, number, number], EventRow>;
   private readonly maxSeq: Statement<[string], number | null>;
+  private readonly ofType: Statement<[string, number, string], EventRow>;
 
   constructor(
     db: Database,
@@ -34,6 +35,9 @@ export class EventLog {
     this.insert = db.prepare('INSERT INTO _events (session, seq, time, turn, type, payload) VALUES (?, ?, ?, ?, ?, ?)');
     this.page = db.prepare(
       'SELECT seq, time, turn, type, payload FROM _events WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?',
+    );
+    this.ofType = db.prepare(
+      'SELECT seq, time, turn, type, payload FROM _events WHERE session = ? AND turn = ? AND type = ? ORDER BY seq',
     );
     this.maxSeq = db.prepare('SELECT max(seq) FROM _events WHERE session = ?').pluck() as Statement<
       [string],
@@ -68,6 +72,19 @@ export class EventLog {
       type: row.type,
       payload: decode(row.payload),
     })) as SessionEvent[];
+  }
+
+  /** The committed events of one type in one turn, oldest first (the turn's diff, its file changes). */
+  ofTurn<T extends EventType>(session: string, turn: number, type: T): SessionEvent<T>[] {
+    this.store.flush();
+    return this.ofType.all(session, turn, type).map((row) => ({
+      session,
+      seq: row.seq,
+      time: row.time,
+      turn: row.turn,
+      type: row.type,
+      payload: decode(row.payload),
+    })) as SessionEvent<T>[];
   }
 
   lastSeqOf(session: string): number {

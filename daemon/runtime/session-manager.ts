@@ -30,6 +30,30 @@ interface LiveSession {
   stopping?: Promise<void>;
 }
 
+/** Why a turn that was running when the daemon died is marked interrupted after the restart. */
+export const CUT_BY_RESTART = 'the daemon stopped while the turn was running';
+
+/** Where a turn runs, for the work done around it. */
+export interface TurnContext {
+  session: string;
+  workspace: string;
+  /** The workspace directory. */
+  cwd: string;
+  turn: number;
+}
+
+/**
+ * Work around every turn (the workspace inspector's snapshots and checks):
+ * `beforeTurn` runs before the provider starts, `afterTurn` after it ended and
+ * before the event that ends the turn, so that event comes after everything
+ * the turn produced. A hook that fails is logged; the turn goes on. `signal`
+ * aborts when the turn is interrupted.
+ */
+export interface TurnHooks {
+  beforeTurn(turn: TurnContext): Promise<void>;
+  afterTurn(turn: TurnContext, outcome: TurnOutcome, signal: AbortSignal): Promise<void>;
+}
+
 export interface StartRequest {
   workspace: string;
   provider?: ProviderName | undefined;
@@ -48,6 +72,7 @@ export interface StartRequest {
 export class SessionManager {
   private readonly sessions = new Map<string, LiveSession>();
   private readonly changeListeners = new Set<(session: Session) => void>();
+  private hooks: TurnHooks | undefined;
 
   constructor(
     private readonly tables: RuntimeStore,
@@ -60,13 +85,17 @@ export class SessionManager {
     for (const stored of tables.loadSessions()) this.sessions.set(stored.id, { stored, queue: [], running: undefined });
   }
 
+  useTurnHooks(hooks: TurnHooks): void {
+    this.hooks = hooks;
+  }
+
   /** After a restart: turns that were running when the daemon died are marked interrupted. */
   recover(): void {
     for (const session of this.sessions.values()) {
       const { stored } = session;
       if (stored.status === 'running' || stored.status === 'starting') {
         this.events.append(stored.id, stored.turns, 'turn_interrupted', {
-          reason: 'the daemon stopped while the turn was running',
+          reason: CUT_BY_RESTART,
         });
         this.setStatus(session, 'interrupted');
         this.log.info(`session ${stored.id}: turn ${stored.turns} marked interrupted after a restart`);
@@ -202,17 +231,21 @@ export class SessionManager {
     this.events.append(stored.id, turn, 'turn_started', { prompt, resumed });
     this.setStatus(session, 'running');
     const provider = this.providers[stored.provider];
-    session.running = provider.startTurn(
-      { cwd: path, prompt, resumeRef: stored.resume_ref, model: stored.model, options: stored.options },
-      {
-        event: (type, payload) => this.events.append(stored.id, turn, type, payload),
-        resumeRef: (ref) => {
-          if (stored.resume_ref === ref) return;
-          stored.resume_ref = ref;
-          void this.persist(session);
+    const start = () =>
+      provider.startTurn(
+        { cwd: path, prompt, resumeRef: stored.resume_ref, model: stored.model, options: stored.options },
+        {
+          event: (type, payload) => this.events.append(stored.id, turn, type, payload),
+          resumeRef: (ref) => {
+            if (stored.resume_ref === ref) return;
+            stored.resume_ref = ref;
+            void this.persist(session);
+          },
         },
-      },
-    );
+      );
+    session.running = this.hooks
+      ? withHooks(this.hooks, { session: stored.id, workspace: stored.workspace, cwd: path, turn }, start, this.log)
+      : start();
     void session.running.done.then((outcome) => this.finishTurn(session, turn, outcome));
     return turn;
   }
@@ -280,6 +313,29 @@ export class SessionManager {
       queued: session.queue.length,
     };
   }
+}
+
+/** A turn with the hooks around it: interrupting it aborts the hooks too, and before the provider starts, stops it from starting. */
+function withHooks(hooks: TurnHooks, context: TurnContext, start: () => RunningTurn, log: Logger): RunningTurn {
+  const abort = new AbortController();
+  let inner: RunningTurn | undefined;
+  const failed = (what: string) => (error: unknown) =>
+    log.error(`session ${context.session} turn ${context.turn}: ${what} failed: ${String(error)}`);
+  const done = (async (): Promise<TurnOutcome> => {
+    await hooks.beforeTurn(context).catch(failed('the work before the turn'));
+    if (abort.signal.aborted) return { status: 'interrupted', reason: String(abort.signal.reason) };
+    inner = start();
+    const outcome = await inner.done;
+    await hooks.afterTurn(context, outcome, abort.signal).catch(failed('the work after the turn'));
+    return outcome;
+  })();
+  return {
+    done,
+    interrupt: (reason) => {
+      if (!abort.signal.aborted) abort.abort(reason);
+      inner?.interrupt(reason);
+    },
+  };
 }
 
 function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {

@@ -75,6 +75,11 @@ export class Connection implements Caller {
     return !this.closed;
   }
 
+  /** Bytes written for this client that it has not read yet (queued here and in the socket). */
+  get pendingBytes(): number {
+    return this.out.length + this.socket.writableLength;
+  }
+
   respond(id: number, error: WireError | null, result: unknown): void {
     if (this.closed) return;
     const mark = this.out.length;

@@ -2,7 +2,18 @@ import { CortexError } from './errors.js';
 import { type Grant, IDENTITY_NAME, type Permission } from './access-types.js';
 import { type Project, PROVIDERS, type Session, SESSION_STATUSES, type Workspace } from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
-import { arrayOf, type Check, integer, literal, map, object, optional, string } from './validate.js';
+import type { TerminalInfo } from './terminal-types.js';
+import { arrayOf, boolean, type Check, fail, integer, literal, map, object, optional, string } from './validate.js';
+import type {
+  CheckResult,
+  FsListResult,
+  FsReadResult,
+  FsStat,
+  FsWriteResult,
+  TurnDiff,
+  WorkspaceDiff,
+  WorktreeInfo,
+} from './workspace-types.js';
 import {
   ATTRIBUTE_NAME,
   isRecordKey,
@@ -79,6 +90,16 @@ const absolutePath: Check<string> = string({ pattern: /^\//, max: 4096, what: 'a
 const workspaceRef: Check<string> = string({ min: 1, max: 4096, what: 'a workspace id or absolute path' });
 const sessionId: Check<string> = string({ pattern: /^s_[a-z0-9]{6,32}$/, what: 'a session id (s_...)' });
 const prompt: Check<string> = string({ min: 1, max: 1_000_000, what: 'a non-empty prompt' });
+/** A path inside a workspace, relative to its root; the daemon refuses any that leads outside. */
+const workspacePath: Check<string> = string({ min: 1, max: 4096, what: 'a path relative to the workspace' });
+const contentHash: Check<string> = string({ pattern: /^[0-9a-f]{64}$/, what: 'a SHA-256 hash in hex (from fs_read)' });
+/** Text, or bytes for binary files and raw terminal input. */
+const textOrBytes: Check<string | Uint8Array> = (value, path) =>
+  typeof value === 'string' || value instanceof Uint8Array ? value : fail(path, 'a string or binary data', value);
+const terminalId: Check<string> = string({ pattern: /^t_[a-z0-9]{6,32}$/, what: 'a terminal id (t_...)' });
+const turnNumber: Check<number> = integer({ min: 1 });
+const cols: Check<number> = integer({ min: 1, max: 1000 });
+const rows: Check<number> = integer({ min: 1, max: 1000 });
 
 export const MAX_PAGE = 10_000;
 export const DEFAULT_PAGE = 1000;
@@ -175,6 +196,8 @@ export const methods = {
       prompt: optional(prompt),
       model: optional(string({ min: 1, max: 128, what: 'a model name' })),
       options: optional(map()),
+      /** Run the session in its own git worktree, on a new branch. */
+      worktree: optional(boolean()),
     }),
   ),
   session_send: method<{ ok: true; turn: number; queued: boolean }>()(object({ session: sessionId, prompt })),
@@ -192,6 +215,61 @@ export const methods = {
     }),
   ),
   unsubscribe: method<{ ok: true; subscribed: boolean }>()(object({ topic: string({ min: 1, max: 256 }) })),
+
+  // The workspace inspector: files, diffs, revert, worktrees, checks.
+  fs_list: method<FsListResult>()(
+    object({
+      workspace: workspaceRef,
+      path: optional(workspacePath),
+      offset: optional(integer({ min: 0 })),
+      limit: optional(integer({ min: 1, max: 100_000 })),
+    }),
+  ),
+  fs_stat: method<{ stat: FsStat }>()(object({ workspace: workspaceRef, path: workspacePath })),
+  fs_read: method<FsReadResult>()(object({ workspace: workspaceRef, path: workspacePath })),
+  /** Without expected_hash the file must not exist yet; with it, the file must still have that hash. */
+  fs_write: method<FsWriteResult>()(
+    object({
+      workspace: workspaceRef,
+      path: workspacePath,
+      content: textOrBytes,
+      expected_hash: optional(contentHash),
+    }),
+  ),
+  ws_diff: method<{ diff: WorkspaceDiff }>()(object({ workspace: workspaceRef })),
+  session_turn_diff: method<{ diff: TurnDiff }>()(object({ session: sessionId, turn: turnNumber })),
+  ws_revert: method<{ reverted: string[] }>()(
+    object({ session: sessionId, turn: turnNumber, path: optional(workspacePath) }),
+  ),
+  worktree_list: method<{ worktrees: WorktreeInfo[] }>()(object({ workspace: optional(workspaceRef) })),
+  worktree_remove: method<{ ok: true; branch: string | null }>()(
+    object({ workspace: workspaceRef, force: optional(boolean()) }),
+  ),
+  check_run: method<{ results: CheckResult[] }>()(object({ workspace: workspaceRef, session: optional(sessionId) })),
+
+  // Terminals: PTYs owned by the daemon.
+  term_open: method<{ id: string; terminal: TerminalInfo }>()(
+    object({
+      workspace: workspaceRef,
+      command: optional(arrayOf(string({ min: 1, max: 4096 }), { min: 1, max: 256 })),
+      cols: optional(cols),
+      rows: optional(rows),
+    }),
+  ),
+  term_list: method<{ terminals: TerminalInfo[] }>()(object({ workspace: optional(workspaceRef) })),
+  /** Answers with the scrollback (its last `scrollback` bytes when given), then streams term_output. */
+  term_attach: method<{ terminal: TerminalInfo; scrollback: Uint8Array }>()(
+    object({ id: terminalId, scrollback: optional(integer({ min: 0 })) }),
+  ),
+  term_write: method<{ ok: true }>()(object({ id: terminalId, data: textOrBytes })),
+  term_resize: method<{ ok: true }>()(object({ id: terminalId, cols, rows })),
+  term_detach: method<{ ok: true; attached: boolean }>()(object({ id: terminalId })),
+  /** Ends the program (when it runs) and forgets the terminal with its scrollback. */
+  term_close: method<{ ok: true }>()(object({ id: terminalId })),
+  /** Starts an ended terminal's command again, in the same terminal, after its old scrollback. */
+  term_restart: method<{ terminal: TerminalInfo }>()(
+    object({ id: terminalId, cols: optional(cols), rows: optional(rows) }),
+  ),
 } satisfies Record<string, MethodSpec<unknown, unknown>>;
 
 export type Methods = typeof methods;

@@ -2,6 +2,8 @@ import type { WireError } from './errors.js';
 import type { Session } from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
 import type { RecordKey, StoredRecord } from './store-types.js';
+import type { TermDropped, TermExit, TermOutput } from './terminal-types.js';
+import type { CheckResult, FsChange } from './workspace-types.js';
 
 /** A committed change to a table, sent to subscribers of `table:NAME`. */
 export interface TableChange {
@@ -21,6 +23,16 @@ export interface Notifications {
   event: SessionEvent;
   /** A session's new state, to subscribers of `sessions:*`. */
   session_update: { session: Session };
+  /** Files that changed in the watched directories of a workspace, to subscribers of `fs:WORKSPACE` (debounced). */
+  fs_change: { workspace: string; changes: FsChange[] };
+  /** A check run outside any session, to subscribers of `workspace:WORKSPACE`. */
+  check_result: CheckResult & { workspace: string };
+  /** Output of a terminal, to the clients attached to it (term_attach). */
+  term_output: TermOutput;
+  /** A terminal's program ended: to its viewers and to subscribers of `workspace:WORKSPACE`. */
+  term_exit: TermExit;
+  /** This client fell too far behind a terminal's output and no longer receives it; term_attach resumes. */
+  term_dropped: TermDropped;
   /** A message that could not be answered by msgid (no msgid could be read). */
   protocol_error: WireError;
   /** Sent just before the daemon closes a connection, saying why. */

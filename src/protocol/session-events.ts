@@ -1,5 +1,6 @@
 import type { MsgValue } from './msgpack-types.js';
 import type { ProviderName, TokenUsage } from './runtime-types.js';
+import type { TurnDiffFile } from './workspace-types.js';
 
 /** One step of a command, file change, tool call or search, as the provider reports it. */
 export type ItemPhase = 'started' | 'updated' | 'completed';
@@ -30,6 +31,15 @@ export interface EventPayloads {
   turn_failed: { error: string };
   turn_interrupted: { reason: string };
   session_stopped: { reason: string };
+  turn_diff: { before: string; after: string; files: TurnDiffFile[]; added: number; removed: number };
+  check_result: {
+    command: string;
+    exit_code: number | null;
+    signal: string | null;
+    ok: boolean;
+    duration_ms: number;
+    tail: string;
+  };
   raw: { provider_type: string; data: MsgValue };
 }
 
@@ -135,6 +145,30 @@ export const EVENT_DOCS: { [K in EventType]: EventDoc & { fields: { [F in keyof 
     fields: { reason: 'why' },
   },
   session_stopped: { summary: 'The session ended; it takes no more turns.', fields: { reason: 'why' } },
+  turn_diff: {
+    summary:
+      'What the turn changed in the workspace, from snapshots taken as it started and as it ended; it comes just before turn_completed, turn_failed or turn_interrupted, and only when the turn changed something. `session_turn_diff {session, turn}` has the hunks; `ws_revert` undoes it.',
+    fields: {
+      before: 'the tree the turn started with (a git tree id in the snapshot store of Cortex)',
+      after: 'the tree it ended with',
+      files:
+        'list of {path, old_path, status, added, removed, binary}; status is added, modified, deleted, renamed, copied or type_changed',
+      added: 'lines added in all',
+      removed: 'lines removed in all',
+    },
+  },
+  check_result: {
+    summary:
+      "A check command of the workspace's project ran (check_run with a session, or after a turn when checks_after_turn is on); linked to the session's latest turn.",
+    fields: {
+      command: 'the command line',
+      exit_code: 'its exit code; null when it was killed',
+      signal: 'the signal that killed it, or null',
+      ok: 'true when it exited with 0',
+      duration_ms: 'how long it ran',
+      tail: 'the last lines of its output (at most 8 KiB)',
+    },
+  },
   raw: {
     summary: 'A provider event Cortex does not know, kept as it came rather than dropped.',
     fields: { provider_type: "the provider's event type", data: 'the event as received' },

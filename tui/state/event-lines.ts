@@ -79,6 +79,15 @@ export function eventLines(event: SessionEvent, width: number, expanded: boolean
       return wrap(`── turn ${event.turn} interrupted: ${event.payload.reason}`, { color: 'yellow' });
     case 'session_stopped':
       return wrap(`── session stopped: ${event.payload.reason}`, { color: 'gray' });
+    case 'turn_diff':
+      return wrap(`diff: ${event.payload.files.length} file(s), +${event.payload.added} −${event.payload.removed}`, {
+        color: 'magenta',
+      });
+    case 'check_result':
+      return wrap(
+        `check ${event.payload.command}: ${event.payload.ok ? 'ok' : `failed (exit ${event.payload.exit_code ?? event.payload.signal ?? '?'})`} in ${event.payload.duration_ms} ms`,
+        { color: event.payload.ok ? 'green' : 'red' },
+      );
     case 'raw':
       return wrap(`(${event.payload.provider_type})`, { color: 'gray' });
   }

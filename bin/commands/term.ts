@@ -1,0 +1,78 @@
+import { resolve } from 'node:path';
+import type { WriteStream } from 'node:tty';
+import { CortexError } from '../../src/protocol/errors.js';
+import { toJson } from '../../src/json-values.js';
+import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
+import { type Command, line, withClient } from '../context.js';
+import { required } from '../parse-input.js';
+import { attachTerminal } from '../term-attach.js';
+import { printTable } from '../table-output.js';
+
+const VERBS = 'open, ls, attach, close or restart';
+
+export const termCommand: Command = {
+  name: 'term',
+  usage: 'term open [--cwd PATH] [--attach] [-- COMMAND...] | term ls | term attach ID | term close ID',
+  summary:
+    'Terminals owned by the daemon: open one (your shell, or COMMAND) in a directory, list them, attach full-screen (Ctrl-] detaches and leaves it running), close one.',
+  options: { cwd: { type: 'string' }, attach: { type: 'boolean' } },
+  async run(context, args, options) {
+    const verb = required(args, 0, VERBS);
+    return withClient(context, async (client) => {
+      switch (verb) {
+        case 'open': {
+          const { workspace } = await client.call('workspace_add', {
+            path: resolve((options['cwd'] as string | undefined) ?? process.cwd()),
+          });
+          const out = context.stdout as WriteStream;
+          const { id, terminal } = await client.call('term_open', {
+            workspace: workspace.id,
+            command: args.length > 1 ? args.slice(1) : undefined,
+            cols: out.isTTY ? out.columns : 80,
+            rows: out.isTTY ? out.rows : 24,
+          });
+          if (options['attach']) return attachTerminal(context, client, id);
+          line(context.stdout, context.global.json ? toJson(terminal) : id);
+          return 0;
+        }
+        case 'ls':
+        case 'list': {
+          const { terminals } = await client.call('term_list', {});
+          if (context.global.json) {
+            for (const terminal of terminals) line(context.stdout, toJson(terminal));
+          } else if (terminals.length === 0) {
+            line(context.stderr, 'No terminals: cortex term open starts one in this directory.');
+          } else {
+            printTable(context.stdout, [
+              ['ID', 'STATUS', 'VIEWERS', 'COMMAND', 'CWD'],
+              ...terminals.map((terminal) => [
+                terminal.id,
+                statusOf(terminal),
+                String(terminal.viewers),
+                terminal.command.join(' '),
+                terminal.cwd,
+              ]),
+            ]);
+          }
+          return 0;
+        }
+        case 'attach':
+          return attachTerminal(context, client, required(args, 1, 'the terminal id'));
+        case 'close':
+          await client.call('term_close', { id: required(args, 1, 'the terminal id') });
+          return 0;
+        case 'restart': {
+          const { terminal } = await client.call('term_restart', { id: required(args, 1, 'the terminal id') });
+          line(context.stdout, context.global.json ? toJson(terminal) : terminal.id);
+          return 0;
+        }
+        default:
+          throw new CortexError('EINVAL', `term takes ${VERBS}, not ${JSON.stringify(verb)}.`);
+      }
+    });
+  },
+};
+
+function statusOf(terminal: TerminalInfo): string {
+  return terminal.status === 'running' ? `running (pid ${terminal.pid})` : `ended: ${terminal.end_reason}`;
+}

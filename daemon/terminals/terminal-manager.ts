@@ -1,0 +1,406 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type IPty, spawn } from 'node-pty';
+import { CortexError } from '../../src/protocol/errors.js';
+import type { Workspace } from '../../src/protocol/runtime-types.js';
+import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
+import type { Identity } from '../identity/identity.js';
+import { daemonUser, runAsCaller, type SystemUser } from '../identity/system-user.js';
+import type { Logger } from '../logger.js';
+import type { Subscriber, Subscriptions, TopicFamily } from '../pubsub/subscriptions.js';
+import { RingBuffer } from './ring-buffer.js';
+import { ScrollbackFile, type TerminalMeta } from './scrollback-file.js';
+
+export interface TerminalOptions {
+  /** Where terminals are saved: DIRECTORY/ID/{meta.json,scrollback}. */
+  directory: string;
+  /** The ring buffer of each terminal. */
+  scrollbackBytes: number;
+  /**
+   * A viewer with more output than this unread for longer than `viewerGraceMs`
+   * (or four times this much at any moment) is dropped from the stream.
+   */
+  viewerMaxPendingBytes: number;
+  viewerGraceMs: number;
+  /** The daemon's socket, so `cortex` run in a terminal finds this daemon. */
+  socket: string;
+  /** How long a closed terminal's program gets after SIGHUP before SIGKILL. */
+  closeGraceMs: number;
+}
+
+interface LiveTerminal {
+  meta: TerminalMeta;
+  directory: string;
+  ring: RingBuffer;
+  file: ScrollbackFile | undefined;
+  pty: IPty | undefined;
+  exited: Promise<void> | undefined;
+  viewers: Set<Subscriber>;
+  /** Since when each viewer that is behind has been behind. */
+  lagging: Map<Subscriber, number>;
+  /** Output read since the last delivery: sent to viewers once per turn of the event loop. */
+  queued: Buffer[];
+  flushScheduled: boolean;
+}
+
+/**
+ * PTY terminals owned by the daemon, like tmux windows: they outlive their
+ * viewers, any number of clients attach at once, and their output is kept in
+ * a ring buffer (and on disk) to replay on attach. The PTY is read as fast as
+ * it writes and output is never held back for a viewer: a viewer whose
+ * connection has more than `viewerMaxPendingBytes` unread is dropped from the
+ * stream (it gets `term_dropped` and may attach again), so one slow client
+ * can stall neither the terminal, nor other viewers, nor the daemon.
+ */
+export class TerminalManager {
+  private readonly terminals = new Map<string, LiveTerminal>();
+
+  constructor(
+    private readonly options: TerminalOptions,
+    private readonly subscriptions: Subscriptions,
+    private readonly onExit: (workspace: string, info: TerminalInfo) => void,
+    private readonly log: Logger,
+  ) {}
+
+  /** Loads the terminals saved by an earlier daemon: ended, with their scrollback. */
+  load(): void {
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.options.directory);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const directory = join(this.options.directory, name);
+      const meta = ScrollbackFile.readMeta(directory);
+      if (meta === undefined) continue;
+      if (meta.status === 'running') {
+        meta.status = 'ended';
+        meta.end_reason = 'the daemon stopped while it ran';
+        meta.ended = Date.now();
+        ScrollbackFile.writeMeta(directory, meta);
+      }
+      const ring = new RingBuffer(this.options.scrollbackBytes);
+      ring.push(ScrollbackFile.readTail(directory, this.options.scrollbackBytes));
+      this.terminals.set(meta.id, this.live(meta, directory, ring));
+    }
+  }
+
+  /** `term:ID`: a terminal's output, as term_output notifications. term_attach subscribes through it. */
+  family(): TopicFamily {
+    return {
+      prefix: 'term:',
+      subscribe: (topic, subscriber, call) => {
+        const terminal = this.get(topic.slice('term:'.length), call.identity);
+        terminal.viewers.add(subscriber);
+        return { topic };
+      },
+      unsubscribe: (topic, subscriber) => {
+        const terminal = this.terminals.get(topic.slice('term:'.length));
+        terminal?.viewers.delete(subscriber);
+        terminal?.lagging.delete(subscriber);
+      },
+    };
+  }
+
+  open(workspace: Workspace, command: string[] | undefined, cols: number, rows: number, identity: Identity) {
+    const user = runAsCaller(identity) ?? daemonUser();
+    const id = `t_${randomBytes(6).toString('hex')}`;
+    const meta: TerminalMeta = {
+      id,
+      workspace: workspace.id,
+      cwd: workspace.path,
+      command: command ?? [user.shell],
+      cols,
+      rows,
+      owner: identity.name,
+      uid: user.uid,
+      gid: user.gid,
+      created: Date.now(),
+      status: 'running',
+      exit_code: null,
+      signal: null,
+      end_reason: null,
+      ended: null,
+    };
+    const terminal = this.live(meta, join(this.options.directory, id), new RingBuffer(this.options.scrollbackBytes));
+    this.start(terminal, user);
+    this.terminals.set(id, terminal);
+    return this.info(terminal);
+  }
+
+  list(identity: Identity, workspace?: string): TerminalInfo[] {
+    return [...this.terminals.values()]
+      .filter((terminal) => identity.admin || terminal.meta.owner === identity.name)
+      .filter((terminal) => workspace === undefined || terminal.meta.workspace === workspace)
+      .sort((a, b) => a.meta.created - b.meta.created)
+      .map((terminal) => this.info(terminal));
+  }
+
+  /** Attaches the caller (through the `term:` topic) and returns the scrollback to replay first. */
+  attach(id: string, identity: Identity, limit: number | undefined) {
+    const terminal = this.get(id, identity);
+    return { terminal: this.info(terminal), scrollback: terminal.ring.snapshot(limit) };
+  }
+
+  write(id: string, data: string | Uint8Array, identity: Identity): void {
+    const terminal = this.running(id, identity);
+    terminal.pty.write(typeof data === 'string' ? data : Buffer.from(data));
+  }
+
+  resize(id: string, cols: number, rows: number, identity: Identity): void {
+    const terminal = this.running(id, identity);
+    terminal.pty.resize(cols, rows);
+    terminal.meta.cols = cols;
+    terminal.meta.rows = rows;
+    this.save(terminal);
+  }
+
+  /** Ends the program (SIGHUP, then SIGKILL) and forgets the terminal, scrollback and all. */
+  async close(id: string, identity: Identity): Promise<void> {
+    const terminal = this.get(id, identity);
+    await this.stop(terminal, 'closed by term_close');
+    for (const viewer of [...terminal.viewers]) this.subscriptions.unsubscribe(`term:${id}`, viewer);
+    this.terminals.delete(id);
+    rmSync(terminal.directory, { recursive: true, force: true });
+  }
+
+  /** Runs an ended terminal's command again in the same terminal; the old scrollback stays above it. */
+  restart(id: string, identity: Identity, cols?: number, rows?: number): TerminalInfo {
+    const terminal = this.get(id, identity);
+    if (terminal.pty !== undefined) throw new CortexError('EINVAL', `Terminal ${id} is still running.`);
+    const { meta } = terminal;
+    meta.cols = cols ?? meta.cols;
+    meta.rows = rows ?? meta.rows;
+    const user: SystemUser = { ...(runAsCaller(identity) ?? daemonUser()), uid: meta.uid, gid: meta.gid };
+    Object.assign(meta, { status: 'running', exit_code: null, signal: null, end_reason: null, ended: null });
+    const notice = Buffer.from(`\r\n[cortex: started again: ${meta.command.join(' ')}]\r\n`);
+    this.start(terminal, user);
+    this.output(terminal, notice);
+    return this.info(terminal);
+  }
+
+  /** On daemon shutdown: every program is hung up on; terminals are saved as ended. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.terminals.values()].map((terminal) => this.stop(terminal, 'the daemon stopped')));
+  }
+
+  private start(terminal: LiveTerminal, user: SystemUser): void {
+    const { meta } = terminal;
+    const [file = user.shell, ...args] = meta.command;
+    let pty: IPty;
+    try {
+      pty = spawn(file, args, {
+        name: 'xterm-256color',
+        cols: meta.cols,
+        rows: meta.rows,
+        cwd: meta.cwd,
+        env: this.environment(meta, user),
+        encoding: null,
+        ...(meta.uid === process.getuid?.() ? {} : { uid: meta.uid, gid: meta.gid }),
+      });
+    } catch (error) {
+      throw new CortexError('EINVAL', `${file} could not be started: ${(error as Error).message}.`);
+    }
+    terminal.pty = pty;
+    terminal.file = new ScrollbackFile(terminal.directory, this.options.scrollbackBytes, () =>
+      terminal.ring.snapshot(),
+    );
+    this.save(terminal);
+    pty.onData((data) => this.output(terminal, data as unknown as Buffer));
+    terminal.exited = new Promise((resolve) =>
+      pty.onExit(({ exitCode, signal }) => {
+        this.ended(terminal, pty, exitCode, signal ?? 0);
+        resolve();
+      }),
+    );
+    this.log.info(`terminal ${meta.id}: ${meta.command.join(' ')} (pid ${pty.pid}, uid ${meta.uid}) in ${meta.cwd}`);
+  }
+
+  private output(terminal: LiveTerminal, data: Buffer): void {
+    terminal.ring.push(data);
+    terminal.file?.append(data);
+    if (terminal.viewers.size === 0) return;
+    terminal.queued.push(data);
+    if (terminal.flushScheduled) return;
+    terminal.flushScheduled = true;
+    setImmediate(() => this.deliver(terminal));
+  }
+
+  private deliver(terminal: LiveTerminal): void {
+    terminal.flushScheduled = false;
+    if (terminal.queued.length === 0) return;
+    const data = terminal.queued.length === 1 ? terminal.queued[0]! : Buffer.concat(terminal.queued);
+    terminal.queued = [];
+    const { id } = terminal.meta;
+    for (const viewer of [...terminal.viewers]) {
+      if (!viewer.isOpen) continue;
+      const reason = this.lagReason(terminal, viewer);
+      if (reason !== undefined) {
+        this.subscriptions.unsubscribe(`term:${id}`, viewer);
+        viewer.notify('term_dropped', { id, reason });
+        this.log.info(`terminal ${id}: viewer ${viewer.id} dropped from the stream: ${reason}`);
+        continue;
+      }
+      viewer.notify('term_output', { id, data });
+    }
+  }
+
+  /**
+   * Why a viewer should be dropped, if it should: a client may fall behind for
+   * a moment (a burst arrives faster than it reads), but not for long, and
+   * never by more than four times the limit.
+   */
+  private lagReason(terminal: LiveTerminal, viewer: Subscriber): string | undefined {
+    const pending = viewer.pendingBytes ?? 0;
+    const limit = this.options.viewerMaxPendingBytes;
+    if (pending <= limit) {
+      terminal.lagging.delete(viewer);
+      return undefined;
+    }
+    if (pending > limit * 4) return `it left more than ${limit * 4} bytes of output unread`;
+    const now = Date.now();
+    const since = terminal.lagging.get(viewer) ?? now;
+    terminal.lagging.set(viewer, since);
+    if (now - since > this.options.viewerGraceMs) {
+      return `it left more than ${limit} bytes of output unread for over ${this.options.viewerGraceMs} ms`;
+    }
+    return undefined;
+  }
+
+  private ended(terminal: LiveTerminal, pty: IPty, exitCode: number, signal: number): void {
+    if (terminal.pty !== pty) return;
+    this.deliver(terminal);
+    terminal.pty = undefined;
+    const { meta } = terminal;
+    meta.exit_code = signal ? null : exitCode;
+    meta.signal = signal || null;
+    if (meta.status === 'running') {
+      meta.status = 'ended';
+      meta.end_reason = signal ? `killed by signal ${signal}` : `exited with code ${exitCode}`;
+      meta.ended = Date.now();
+    }
+    this.save(terminal);
+    void terminal.file?.close();
+    terminal.file = undefined;
+    const info = this.info(terminal);
+    const exit = { id: meta.id, workspace: meta.workspace, exit_code: meta.exit_code, signal: meta.signal };
+    for (const viewer of terminal.viewers) if (viewer.isOpen) viewer.notify('term_exit', exit);
+    this.onExit(meta.workspace, info);
+    this.log.info(`terminal ${meta.id}: ${meta.end_reason}`);
+  }
+
+  private async stop(terminal: LiveTerminal, reason: string): Promise<void> {
+    const { pty, meta } = terminal;
+    if (pty === undefined) return;
+    Object.assign(meta, { status: 'ended', end_reason: reason, ended: Date.now() });
+    this.save(terminal);
+    try {
+      pty.kill('SIGHUP');
+    } catch {
+      // Already gone.
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(pty.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }, this.options.closeGraceMs);
+    await terminal.exited;
+    clearTimeout(timer);
+    await terminal.file?.close();
+  }
+
+  private environment(meta: TerminalMeta, user: SystemUser): Record<string, string> {
+    const inherited: Record<string, string | undefined> =
+      user.uid === process.getuid?.()
+        ? { ...process.env }
+        : { PATH: process.env['PATH'], LANG: process.env['LANG'] ?? 'C.UTF-8' };
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(inherited)) if (value !== undefined) env[name] = value;
+    return {
+      ...env,
+      TERM: 'xterm-256color',
+      COLORTERM: 'truecolor',
+      HOME: user.home,
+      USER: user.name,
+      LOGNAME: user.name,
+      SHELL: user.shell,
+      CORTEX_TERMINAL: meta.id,
+      CORTEX_SOCKET: this.options.socket,
+      CORTEX_HOME: '',
+    };
+  }
+
+  private running(id: string, identity: Identity): LiveTerminal & { pty: IPty } {
+    const terminal = this.get(id, identity);
+    if (terminal.pty === undefined) {
+      throw new CortexError(
+        'EINVAL',
+        `Terminal ${id} has ended (${terminal.meta.end_reason}); term_restart runs it again.`,
+      );
+    }
+    return terminal as LiveTerminal & { pty: IPty };
+  }
+
+  private get(id: string, identity: Identity): LiveTerminal {
+    const terminal = this.terminals.get(id);
+    if (terminal === undefined) throw new CortexError('ENOTFOUND', `There is no terminal ${id}.`);
+    if (!identity.admin && terminal.meta.owner !== identity.name) {
+      throw new CortexError(
+        'EACCES',
+        `${identity.name} may not use terminal ${id} (it belongs to ${terminal.meta.owner}).`,
+      );
+    }
+    return terminal;
+  }
+
+  private live(meta: TerminalMeta, directory: string, ring: RingBuffer): LiveTerminal {
+    return {
+      meta,
+      directory,
+      ring,
+      file: undefined,
+      pty: undefined,
+      exited: undefined,
+      viewers: new Set(),
+      lagging: new Map(),
+      queued: [],
+      flushScheduled: false,
+    };
+  }
+
+  private save(terminal: LiveTerminal): void {
+    try {
+      ScrollbackFile.writeMeta(terminal.directory, terminal.meta);
+    } catch (error) {
+      this.log.warn(`terminal ${terminal.meta.id}: not saved: ${(error as Error).message}`);
+    }
+  }
+
+  private info(terminal: LiveTerminal): TerminalInfo {
+    const { id, workspace, cwd, command, cols, rows, owner, uid, created, status } = terminal.meta;
+    const { exit_code, signal, end_reason, ended } = terminal.meta;
+    return {
+      id,
+      workspace,
+      cwd,
+      command,
+      cols,
+      rows,
+      owner,
+      uid,
+      created,
+      status,
+      exit_code,
+      signal,
+      end_reason,
+      ended,
+      pid: terminal.pty?.pid ?? null,
+      viewers: terminal.viewers.size,
+      scrollback_bytes: terminal.ring.size,
+    };
+  }
+}
