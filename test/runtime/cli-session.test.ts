@@ -152,6 +152,7 @@ describe('cortex session, project and workspace commands', () => {
         'file_change',
         'command',
         'command',
+        'turn_diff',
         'turn_completed',
       ],
     );
@@ -219,14 +220,25 @@ describe('cortex session, project and workspace commands', () => {
     assert.doesNotMatch(text, /\[stderr\]/);
 
     // --after and --json work with --follow too: only what comes after, as JSON lines.
-    const json = new Follower(['--home', daemon.home, 'session', 'events', id, '--follow', '--json', '--after', '11']);
+    const total = (await client.call('session_events', { session: id })).events.length;
+    const json = new Follower([
+      '--home',
+      daemon.home,
+      'session',
+      'events',
+      id,
+      '--follow',
+      '--json',
+      '--after',
+      String(total - 2),
+    ]);
     followers.push(json);
     await json.until('"type":"turn_completed"');
     await json.stop();
     const followed = jsonLines<SessionEvent>(json.text);
     assert.deepEqual(
       followed.map((event) => event.seq),
-      [12, 13],
+      [total - 1, total],
     );
   });
 

@@ -528,8 +528,9 @@ describe('agent sessions with the fake provider', () => {
   });
 
   it('survives a daemon killed mid-turn: the turn is interrupted, the next one resumes', async () => {
-    const { session, watch: w } = await start('/hang');
-    await w.waitFor((event) => event.type === 'turn_started', 'turn 1 to start');
+    // The provider starts after the turn's snapshot; its first message proves it runs and has its resume ref.
+    const { session, watch: w } = await start('hello\n/hang');
+    await w.waitFor((event) => event.type === 'agent_message', 'the provider to be running');
     const before = await get(session.id);
     assert.equal(before.status, 'running');
     assert.match(before.resume_ref ?? '', /^fake-/);
@@ -606,6 +607,7 @@ describe('agent sessions with the fake provider', () => {
         'session_started',
         'session_stopped',
         'turn_completed',
+        'turn_diff',
         'turn_failed',
         'turn_interrupted',
         'turn_queued',
