@@ -33,7 +33,8 @@ describe('schema migrations', () => {
     const dir = tempDir();
     const db = new BetterSqlite3(join(dir.path, 'm.db'));
     try {
-      migrate(db);
+      migrations[0]!(db);
+      migrations[1]!(db);
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       assert.deepEqual(tables, ['_acl', '_changes', '_meta', '_tables', '_tokens']);
       const grant = db.prepare('INSERT INTO _acl VALUES (?, ?, ?, ?, ?)');
@@ -42,6 +43,46 @@ describe('schema migrations', () => {
       const token = db.prepare('INSERT INTO _tokens (name, hash, creator, created) VALUES (?, ?, ?, ?)');
       token.run('a', Buffer.from('h'), 'root', 0);
       assert.throws(() => token.run('b', Buffer.from('h'), 'root', 0), /UNIQUE/);
+    } finally {
+      db.close();
+      dir.remove();
+    }
+  });
+
+  it('migration 3 keeps the change log, makes its seq never reused, and adds the mesh tables', () => {
+    const dir = tempDir();
+    const db = new BetterSqlite3(join(dir.path, 'm.db'));
+    try {
+      migrations[0]!(db);
+      migrations[1]!(db);
+      const insert = db.prepare('INSERT INTO _changes (tbl, k, hlc, node, op) VALUES (?, ?, ?, ?, ?)');
+      insert.run('t', 'a', 10, 'n', 0);
+      insert.run('t', 'b', 11, 'n', 0);
+      db.pragma('user_version = 2');
+      migrate(db);
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+      assert.deepEqual(tables, [
+        '_acl',
+        '_changes',
+        '_dropped',
+        '_horizons',
+        '_meta',
+        '_peers',
+        '_tables',
+        '_tokens',
+        'sqlite_sequence',
+      ]);
+      assert.deepEqual(db.prepare('SELECT seq, k, src FROM _changes ORDER BY seq').all(), [
+        { seq: 1, k: 'a', src: null },
+        { seq: 2, k: 'b', src: null },
+      ]);
+      // Peers hold checkpoints by seq: deleting the newest entry must not let its seq come back.
+      db.prepare('DELETE FROM _changes WHERE seq = 2').run();
+      const next = db
+        .prepare("INSERT INTO _changes (tbl, k, hlc, node, op, src) VALUES ('t', 'c', 12, 'n', 0, 'p')")
+        .run();
+      assert.equal(next.lastInsertRowid, 3);
+      assert.throws(() => db.prepare("INSERT INTO _peers (node, last_seen) VALUES ('p', 'soon')").run());
     } finally {
       db.close();
       dir.remove();
