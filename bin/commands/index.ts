@@ -3,6 +3,7 @@ import { aclCommand, tokenCommand } from './access.js';
 import { exportCommand, importCommand } from './backup.js';
 import { bridgeCommand } from './bridge.js';
 import { caCommand } from './ca.js';
+import { clusterCommand, queryMeshCommand } from './cluster.js';
 import { daemonCommand } from './daemon.js';
 import { allCommand, deleteCommand, getCommand, putCommand, queryCommand } from './records.js';
 import { pingCommand, statusCommand } from './status.js';
@@ -21,6 +22,8 @@ export const commands: readonly Command[] = [
   deleteCommand,
   queryCommand,
   allCommand,
+  queryMeshCommand,
+  clusterCommand,
   exportCommand,
   importCommand,
   aclCommand,

@@ -1,4 +1,5 @@
 import { accessHandlers } from './access.js';
+import { clusterHandlers } from './cluster.js';
 import { coreHandlers } from './core.js';
 import { subscriptionHandlers } from './subscriptions.js';
 import { recordHandlers } from './records.js';
@@ -13,5 +14,6 @@ export function createHandlers(daemon: DaemonServices): HandlerTable {
     ...recordHandlers(daemon),
     ...accessHandlers(daemon),
     ...subscriptionHandlers(daemon),
+    ...clusterHandlers(daemon),
   };
 }

@@ -17,7 +17,7 @@ import { buildMatchQuery, parsePattern, recordMatches } from './match-query.js';
 import { isEncodedMap, type MergeObserver, Merger, type RemoteWrite } from './merge.js';
 import { policyNodes } from './replication-policy.js';
 import { type RowState, TableCatalog, type TableHandle } from './table-catalog.js';
-import { indexValue } from './table-sql.js';
+import { indexValue, tableSqlName } from './table-sql.js';
 import { compareVersions, type Version } from './version.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -252,6 +252,15 @@ export class Store {
     return this.dropped.get(table);
   }
 
+  /** Live rows whose clock is at most `hlc`: what a full resync may have to drop. Inside transact. */
+  liveRowsUpTo(table: string, hlc: number): { k: RecordKey; hlc: number; node: string }[] {
+    return this.db
+      .prepare<[number], { k: RecordKey; hlc: number; node: string }>(
+        `SELECT k, hlc, node FROM ${tableSqlName(table)} WHERE del = 0 AND hlc <= ?`,
+      )
+      .all(hlc);
+  }
+
   horizonOf(table: string): Version | undefined {
     return this.merger.horizonOf(table);
   }
@@ -478,18 +487,31 @@ export class Store {
   }
 
   /** One page in key order; the cursor names the last key, null on the last page. */
-  page(table: string, limit: number, cursor?: string): { records: RawMsgpack[]; cursor: string | null } {
+  page(
+    table: string,
+    limit: number,
+    cursor?: string,
+    withVersions = false,
+  ): { records: RawMsgpack[]; cursor: string | null; versions?: [number, string][] } {
     const handle = this.catalog.handle(table);
     this.batcher.commit();
-    const rows =
-      cursor === undefined ? handle.page.all(limit + 1) : handle.pageAfter.all(decodeCursor(cursor), limit + 1);
+    const rows = (
+      withVersions
+        ? cursor === undefined
+          ? handle.pageVersions.all(limit + 1)
+          : handle.pageVersionsAfter.all(decodeCursor(cursor), limit + 1)
+        : cursor === undefined
+          ? handle.page.all(limit + 1)
+          : handle.pageAfter.all(decodeCursor(cursor), limit + 1)
+    ) as { k: unknown; v: Buffer; hlc?: number; node?: string }[];
     const more = rows.length > limit;
     if (more) rows.pop();
     const last = rows[rows.length - 1];
-    return {
+    const page = {
       records: rows.map((row) => new RawMsgpack(row.v)),
       cursor: more && last ? encodeCursor(last.k) : null,
     };
+    return withVersions ? { ...page, versions: rows.map((row): [number, string] => [row.hlc!, row.node!]) } : page;
   }
 
   /** Commits pending writes (used before shutting down). */

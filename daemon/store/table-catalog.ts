@@ -27,6 +27,8 @@ export interface TableHandle {
   remove: Statement<[unknown]>;
   page: Statement<[number], { k: unknown; v: Buffer }>;
   pageAfter: Statement<[unknown, number], { k: unknown; v: Buffer }>;
+  pageVersions: Statement<[number], { k: unknown; v: Buffer; hlc: number; node: string }>;
+  pageVersionsAfter: Statement<[unknown, number], { k: unknown; v: Buffer; hlc: number; node: string }>;
 }
 
 interface TableRow {
@@ -135,6 +137,10 @@ export class TableCatalog {
       remove: this.db.prepare(`DELETE FROM ${table} WHERE k = ?`),
       page: this.db.prepare(`SELECT k, v FROM ${table} WHERE del = 0 ORDER BY k LIMIT ?`),
       pageAfter: this.db.prepare(`SELECT k, v FROM ${table} WHERE k > ? AND del = 0 ORDER BY k LIMIT ?`),
+      pageVersions: this.db.prepare(`SELECT k, v, hlc, node FROM ${table} WHERE del = 0 ORDER BY k LIMIT ?`),
+      pageVersionsAfter: this.db.prepare(
+        `SELECT k, v, hlc, node FROM ${table} WHERE k > ? AND del = 0 ORDER BY k LIMIT ?`,
+      ),
     });
   }
 }
