@@ -53,7 +53,9 @@ export async function listenPeers(
     },
   );
   server.on('tlsClientError', (error, socket) => {
-    log.warn(`peer ${peerOf(socket)} refused at the TLS handshake: ${error.message}`);
+    log.warn(
+      `peer ${peerOf(socket)} refused at the TLS handshake (a peer needs a node certificate from this mesh's CA): ${error.message.trim()}`,
+    );
     socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {

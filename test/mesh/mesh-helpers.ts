@@ -37,7 +37,7 @@ export class TestMesh {
   /** Starts (or restarts, on the same home and port) a node. */
   async start(
     name: string,
-    options: { config?: Record<string, unknown>; env?: Record<string, string>; port?: number } = {},
+    options: { config?: Record<string, unknown>; env?: Record<string, string>; port?: number; args?: string[] } = {},
   ): Promise<MeshNode> {
     const home = join(this.root, name);
     const { configDir } = homePaths(home);
@@ -51,9 +51,13 @@ export class TestMesh {
       home,
       config: { ...FAST_MESH, ...(options.config ?? previous?.config) },
       env: options.env ?? {},
-      args: ['--node-name', name, '--mesh-listen', `127.0.0.1:${port}`],
+      args: ['--node-name', name, '--mesh-listen', `127.0.0.1:${port}`, ...(options.args ?? [])],
     });
-    const address = /mesh listening on (\S+)/.exec(daemon.stderr())![1]!;
+    // The mesh listener opens last, after the socket and any TLS listener.
+    const address = await eventually(
+      `${name}'s mesh listener`,
+      () => /mesh listening on (\S+)/.exec(daemon.stderr())?.[1],
+    );
     const client = await daemon.connect();
     const node = new MeshNode(name, daemon, client, address, options.config ?? previous?.config ?? {});
     this.nodes.set(name, node);
