@@ -1,6 +1,6 @@
 import type { RecordKey } from '../../src/protocol/store-types.js';
 import type { Logger } from '../logger.js';
-import type { MergeObserver } from '../store/merge.js';
+import type { MergeObserver, RemoteWrite } from '../store/merge.js';
 import type { ApplyResult, Store } from '../store/store.js';
 import type { Version } from '../store/version.js';
 import type { MeshEvents } from './mesh-events.js';
@@ -8,6 +8,15 @@ import type { PeerBook } from './peer-book.js';
 import type { PeerChannel } from './peer-channel.js';
 import { purgeBelowHorizon } from './resync.js';
 import type { ChangeBatch } from './wire.js';
+
+export interface ResyncInfo {
+  /** The peer's tombstone horizons, per table. */
+  horizons: Map<string, Version>;
+  /** How far the peer ever got into this node's log: versions up to there, it had once. */
+  seenByPeer: number;
+  /** How far this node ever got into the peer's log, before this resync. */
+  seenHere: number;
+}
 
 export interface InboundOptions {
   store: Store;
@@ -20,8 +29,8 @@ export interface InboundOptions {
   start: number;
   /** This node's clock up to which the two had exchanged their writes before this link. */
   syncedHlc: number;
-  /** The peer's horizons when it asked for a full resync; undefined otherwise. */
-  resyncHorizons: Map<string, Version> | undefined;
+  /** Set when the peer sends a full resync (it has not heard from this node for too long). */
+  resync: ResyncInfo | undefined;
   /** Tables dropped by the peer's changes (their grants go too). */
   dropped(table: string): void;
   /** The apply failed (a full disk): the link must close, the checkpoint on disk is where to resume. */
@@ -54,8 +63,17 @@ export class Inbound {
 
   constructor(private readonly options: InboundOptions) {
     this.expected = options.start;
-    for (const table of options.resyncHorizons?.keys() ?? []) this.received.set(table, new Set());
+    const resync = options.resync;
+    for (const table of resync?.horizons.keys() ?? []) this.received.set(table, new Set());
+    if (resync !== undefined) {
+      // A version this node held once and has no row for any more was deleted here and
+      // its tombstone collected: it must not come back with the resync.
+      const me = options.store.node;
+      this.hadIt = (write) => write.seq <= resync.seenHere || write.node === me || write.yours === true;
+    }
   }
+
+  private readonly hadIt: ((write: RemoteWrite) => boolean) | undefined;
 
   /** The seq of the peer's log applied so far (committed). */
   get checkpoint(): number {
@@ -87,6 +105,10 @@ export class Inbound {
         if (batch.after !== this.expected) continue;
         await this.apply(batch);
       }
+    } catch (error) {
+      this.closed = true;
+      this.expected = this.options.book.reloadCheckpoint(this.options.peer);
+      this.options.failed(`changes from ${this.options.peer} could not be applied: ${(error as Error).message}`);
     } finally {
       this.busy = false;
     }
@@ -103,6 +125,7 @@ export class Inbound {
         defs: batch.defs,
         checkpoint: (seq) => book.checkpoint(peer, seq),
         observer: this.observer,
+        hadIt: this.hadIt,
       });
     } catch (error) {
       this.closed = true;
@@ -166,16 +189,17 @@ export class Inbound {
 
   private async finishCatchUp(): Promise<void> {
     this.caughtUpDone = true;
-    const { peer, log, events, store, resyncHorizons } = this.options;
+    const { peer, log, events, store, resync } = this.options;
     if (this.conflicts > 0) {
       const message = `the link with ${peer} is back and ${this.conflicts} key(s) had been written on both sides meanwhile; each was merged by last-writer-wins (newer hlc, then node name): ${this.examples.join(', ')}${this.conflicts > this.examples.length ? ', ...' : ''}`;
       log.warn(`mesh: inconsistent data merged: ${message}`);
       events.emit({ type: 'conflict', peer, message, data: { keys: this.conflicts, examples: [...this.examples] } });
     }
-    if (resyncHorizons !== undefined && resyncHorizons.size > 0) {
+    if (resync !== undefined && resync.horizons.size > 0) {
       let purged = 0;
-      for (const [table, horizon] of resyncHorizons) {
-        purged += await purgeBelowHorizon(store, table, horizon, this.received.get(table) ?? new Set(), peer);
+      for (const [table, horizon] of resync.horizons) {
+        const received = this.received.get(table) ?? new Set<string>();
+        purged += await purgeBelowHorizon(store, table, horizon, received, peer, resync.seenByPeer);
       }
       this.received.clear();
       const message = `full resync from ${peer} done: ${purged} record(s) deleted there since this node last synced were deleted here too`;

@@ -148,9 +148,13 @@ export class Outbound {
       if (definition === undefined) return undefined;
       const row = store.rowState(entry.tbl, entry.k);
       if (row === undefined || row.hlc !== entry.hlc || row.node !== entry.node) return undefined;
-      return row.del === 1
-        ? [entry.seq, entry.tbl, entry.k, entry.hlc, entry.node, OP_WIRE.delete, null]
-        : [entry.seq, entry.tbl, entry.k, entry.hlc, entry.node, OP_WIRE.put, row.v];
+      const change: WireChange =
+        row.del === 1
+          ? [entry.seq, entry.tbl, entry.k, entry.hlc, entry.node, OP_WIRE.delete, null]
+          : [entry.seq, entry.tbl, entry.k, entry.hlc, entry.node, OP_WIRE.put, row.v];
+      // In a resync the peer learns which of these it gave this node: it had those once.
+      if (resync && entry.src === peer) change.push(1);
+      return change;
     }
     if (entry.op === OP_CREATE) {
       const current = store.definition(entry.tbl);

@@ -14,6 +14,8 @@ export interface PeerRecord {
   acked: number;
   /** How far into the peer's change log this node has applied (saved with the changes). */
   checkpoint: number;
+  /** The furthest this node ever applied of the peer's log: every version up to there, it once had. */
+  seen: number;
   /** When it was last heard from (ms, this node's clock). */
   lastSeen: number;
   /** This node's clock up to which both sides had exchanged their writes. */
@@ -27,6 +29,7 @@ interface Row {
   blocked: number;
   acked: number;
   checkpoint: number;
+  seen: number;
   last_seen: number;
   synced_hlc: number;
 }
@@ -40,8 +43,8 @@ interface Row {
  */
 export class PeerBook {
   private readonly peers = new Map<string, PeerRecord>();
-  private readonly upsert: Statement<[string, string | null, number, number, number, number, number, number]>;
-  private readonly setCheckpoint: Statement<[number, string]>;
+  private readonly upsert: Statement<[string, string | null, number, number, number, number, number]>;
+  private readonly setCheckpoint: Statement<[number, number, string]>;
 
   private readonly readCheckpoint: Statement<[string], number>;
 
@@ -57,14 +60,18 @@ export class PeerBook {
         blocked: row.blocked === 1,
         acked: row.acked,
         checkpoint: row.checkpoint,
+        seen: row.seen,
         lastSeen: row.last_seen,
         syncedHlc: row.synced_hlc,
       });
     }
+    // Never the checkpoint: only checkpoint(), inside the applying transaction, writes it.
     this.upsert = db.prepare(
-      'INSERT OR REPLACE INTO _peers (node, address, dial, blocked, acked, checkpoint, last_seen, synced_hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO _peers (node, address, dial, blocked, acked, last_seen, synced_hlc) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (node) DO UPDATE SET address = excluded.address, dial = excluded.dial, blocked = excluded.blocked,
+         acked = excluded.acked, last_seen = excluded.last_seen, synced_hlc = excluded.synced_hlc`,
     );
-    this.setCheckpoint = db.prepare('UPDATE _peers SET checkpoint = ? WHERE node = ?');
+    this.setCheckpoint = db.prepare('UPDATE _peers SET checkpoint = ?, seen = max(seen, ?) WHERE node = ?');
     this.readCheckpoint = db.prepare<[string], number>('SELECT checkpoint FROM _peers WHERE node = ?').pluck();
   }
 
@@ -77,7 +84,7 @@ export class PeerBook {
   }
 
   /** Creates or changes a peer's record; saved in the current group commit. */
-  update(node: string, change: Partial<Omit<PeerRecord, 'node'>>): Promise<void> {
+  update(node: string, change: Partial<Omit<PeerRecord, 'node' | 'checkpoint' | 'seen'>>): Promise<void> {
     const current = this.peers.get(node) ?? {
       node,
       address: null,
@@ -85,6 +92,7 @@ export class PeerBook {
       blocked: false,
       acked: 0,
       checkpoint: 0,
+      seen: 0,
       lastSeen: this.store.now(),
       syncedHlc: 0,
     };
@@ -97,11 +105,19 @@ export class PeerBook {
         next.dial ? 1 : 0,
         next.blocked ? 1 : 0,
         next.acked,
-        next.checkpoint,
         next.lastSeen,
         next.syncedHlc,
       );
     });
+  }
+
+  /**
+   * Like update, for bookkeeping that may fail without harm (the group commit it
+   * joined was rolled back for another writer's sake): the next heartbeat or ack
+   * writes it again.
+   */
+  note(node: string, change: Partial<Omit<PeerRecord, 'node' | 'checkpoint' | 'seen'>>): void {
+    this.update(node, change).catch(() => undefined);
   }
 
   /**
@@ -111,9 +127,12 @@ export class PeerBook {
    * which closes the link, and the next link reads the checkpoint back from disk).
    */
   checkpoint(node: string, seq: number): void {
-    this.setCheckpoint.run(seq, node);
+    this.setCheckpoint.run(seq, seq, node);
     const peer = this.peers.get(node);
-    if (peer !== undefined) peer.checkpoint = seq;
+    if (peer !== undefined) {
+      peer.checkpoint = seq;
+      peer.seen = Math.max(peer.seen, seq);
+    }
   }
 
   /** Reloads a peer's checkpoint from disk, after an apply failed and was rolled back. */

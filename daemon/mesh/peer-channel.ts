@@ -193,7 +193,14 @@ export class PeerChannel {
           : { code: 'EINTERNAL', message: caught instanceof Error ? caught.message : String(caught) };
     }
     if (!this.isOpen) return;
-    writeResponse(this.out, id, error, result);
+    const mark = this.out.length;
+    try {
+      writeResponse(this.out, id, error, result);
+    } catch (encodeError) {
+      this.out.truncate(mark);
+      const message = encodeError instanceof Error ? encodeError.message : String(encodeError);
+      writeResponse(this.out, id, { code: 'EINTERNAL', message: `The answer could not be encoded: ${message}` }, null);
+    }
     this.queueFlush();
   }
 

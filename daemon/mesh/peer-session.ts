@@ -112,6 +112,7 @@ export class PeerSession {
       clock: ctx.store.now(),
       hlc: ctx.store.clock.current,
       checkpoint: record?.checkpoint ?? 0,
+      seen: record?.seen ?? 0,
       resync: this.resyncing,
       horizons: this.resyncing ? this.horizons() : [],
     };
@@ -223,7 +224,7 @@ export class PeerSession {
     this.since = ctx.store.now();
     // A peer being resynced counts as away until it has confirmed the whole copy: if the
     // link drops before, the next link resyncs again.
-    void ctx.book.update(peer, {
+    ctx.book.note(peer, {
       lastSeen: this.resyncing ? (record?.lastSeen ?? 0) : ctx.store.now(),
       acked: hello.resync ? (record?.acked ?? 0) : hello.checkpoint,
       ...(this.direction === 'outbound' ? { address: this.address } : {}),
@@ -245,8 +246,12 @@ export class PeerSession {
       events: ctx.events,
       start: hello.resync ? 0 : (record?.checkpoint ?? 0),
       syncedHlc: record?.syncedHlc ?? 0,
-      resyncHorizons: hello.resync
-        ? new Map(hello.horizons.map(([table, hlc, node]): [string, Version] => [table, { hlc, node }]))
+      resync: hello.resync
+        ? {
+            horizons: new Map(hello.horizons.map(([table, hlc, node]): [string, Version] => [table, { hlc, node }])),
+            seenByPeer: hello.seen,
+            seenHere: record?.seen ?? 0,
+          }
         : undefined,
       dropped: (table) => ctx.droppedTable(table),
       failed: (reason) => {
@@ -276,13 +281,13 @@ export class PeerSession {
       this.caughtUpTo ??= outbound.caughtUpAt;
       if (this.caughtUpTo !== undefined && seq >= this.caughtUpTo) {
         this.resyncAcked = true;
-        void this.ctx.book.update(this.peer, { lastSeen: this.ctx.store.now() });
+        this.ctx.book.note(this.peer, { lastSeen: this.ctx.store.now() });
       }
     }
   }
 
   private saveAck(seq: number): void {
-    void this.ctx.book.update(this.peer, { acked: seq });
+    this.ctx.book.note(this.peer, { acked: seq });
   }
 
   private heartbeat(beat: Heartbeat): void {
@@ -305,7 +310,7 @@ export class PeerSession {
     if (this.inbound !== undefined && this.inbound.caughtUp && this.inbound.checkpoint >= beat.head) {
       change.syncedHlc = Math.min(beat.hlc, ctx.store.clock.current);
     }
-    void ctx.book.update(peer, change);
+    ctx.book.note(peer, change);
   }
 
   private beat(): void {

@@ -19,8 +19,8 @@ import type { RemoteSchemaChange, TableDefinition } from '../store/store.js';
  * link. Everything a peer sends is parsed here before use, as the daemon parses
  * what clients send: an authenticated peer can still be a buggy one.
  *
- *   hello      {proto, node, version, clock, hlc, checkpoint, resync, horizons}
- *   changes    {after, to, caught_up, defs, changes: [[seq, table, key, hlc, node, op, value]]}
+ *   hello      {proto, node, version, clock, hlc, checkpoint, seen, resync, horizons}
+ *   changes    {after, to, caught_up, defs, changes: [[seq, table, key, hlc, node, op, value, yours?]]}
  *   ack        {seq}                        the receiver applied and committed up to seq
  *   defer      {seq, retry_ms, reason}      the receiver stopped at seq+1 (clock too far ahead)
  *   heartbeat  {clock, hlc, head, resources}
@@ -43,6 +43,8 @@ export interface Hello {
   hlc: number;
   /** How far into the receiver's change log the sender has applied. */
   checkpoint: number;
+  /** The furthest the sender ever applied of the receiver's log (a resync restarts from 0). */
+  seen: number;
   /** The sender will send its whole log; the receiver drops what is below these horizons and was not sent. */
   resync: boolean;
   horizons: [string, number, string][];
@@ -70,6 +72,7 @@ export const parseHello: Check<Hello> = object({
   clock: integer({ min: 0 }),
   hlc: integer({ min: 0 }),
   checkpoint: seq,
+  seen: seq,
   resync: boolean(),
   horizons: arrayOf(horizon, { max: 100_000 }),
 });
@@ -118,8 +121,13 @@ export function parseBye(value: unknown): Bye {
   };
 }
 
-/** One change as it travels: [seq, table, key, hlc, node, op, value]. */
-export type WireChange = [number, string, RecordKey, number, string, number, Uint8Array | string | null];
+/**
+ * One change as it travels: [seq, table, key, hlc, node, op, value], plus, in a full
+ * resync, a last 1 when the change came from the receiver.
+ */
+export type WireChange =
+  | [number, string, RecordKey, number, string, number, Uint8Array | string | null]
+  | [number, string, RecordKey, number, string, number, Uint8Array | string | null, 1];
 
 export interface ChangesMessage {
   after: number;
@@ -184,8 +192,10 @@ export function parseChanges(value: unknown): ChangeBatch {
 }
 
 function parseChange(value: unknown, path: string): RemoteWrite | RemoteSchemaChange {
-  if (!Array.isArray(value) || value.length !== 7) throw new CortexError('EPROTO', `${path} must be a 7-item array.`);
-  const [changeSeq, table, key, hlc, node, op, payload] = value as MsgValue[];
+  if (!Array.isArray(value) || (value.length !== 7 && value.length !== 8)) {
+    throw new CortexError('EPROTO', `${path} must be a 7- or 8-item array.`);
+  }
+  const [changeSeq, table, key, hlc, node, op, payload, yours] = value as MsgValue[];
   const ok =
     typeof changeSeq === 'number' &&
     Number.isSafeInteger(changeSeq) &&
@@ -202,9 +212,9 @@ function parseChange(value: unknown, path: string): RemoteWrite | RemoteSchemaCh
     case OP_WIRE.put:
       if (!(payload instanceof Uint8Array))
         throw new CortexError('EPROTO', `${path}: a put carries the record's bytes.`);
-      return { seq: changeSeq, table, key, hlc, node, op: 'put', value: payload };
+      return { seq: changeSeq, table, key, hlc, node, op: 'put', value: payload, yours: yours === 1 };
     case OP_WIRE.delete:
-      return { seq: changeSeq, table, key, hlc, node, op: 'delete', value: null };
+      return { seq: changeSeq, table, key, hlc, node, op: 'delete', value: null, yours: yours === 1 };
     case OP_WIRE.create:
       return { seq: changeSeq, table, hlc, node, op: 'create' };
     case OP_WIRE.drop: {

@@ -30,12 +30,16 @@ export class ChangeLog {
   /** Removes an entry: a collected tombstone's, or one superseded by a later write of its key. */
   readonly remove: Statement<[number]>;
   private readonly after: Statement<[number, number], LogEntry>;
+  private readonly ofTable: Statement<[string], LogEntry>;
   private readonly head: Statement<[], number | null>;
   private readonly hlcOf: Statement<[number], number>;
 
   constructor(db: Database) {
     this.append = db.prepare('INSERT INTO _changes (tbl, k, hlc, node, op, src) VALUES (?, ?, ?, ?, ?, ?)');
     this.remove = db.prepare('DELETE FROM _changes WHERE seq = ?');
+    this.ofTable = db.prepare(
+      'SELECT seq, tbl, k, hlc, node, op, src FROM _changes WHERE tbl = ? AND op IN (0, 1) ORDER BY seq',
+    );
     this.after = db.prepare('SELECT seq, tbl, k, hlc, node, op, src FROM _changes WHERE seq > ? ORDER BY seq LIMIT ?');
     // The AUTOINCREMENT counter, not max(seq): collecting the newest entries must not move the head back.
     this.head = db.prepare<[], number | null>("SELECT seq FROM sqlite_sequence WHERE name = '_changes'").pluck();
@@ -44,6 +48,15 @@ export class ChangeLog {
 
   entriesAfter(seq: number, limit: number): LogEntry[] {
     return this.after.all(seq, limit);
+  }
+
+  /** The newest put or delete entry of each key of a table (a scan: for rare work such as a resync). */
+  latestEntries(table: string): Map<string, LogEntry> {
+    const latest = new Map<string, LogEntry>();
+    for (const entry of this.ofTable.all(table)) {
+      latest.set(typeof entry.k === 'number' ? `n${entry.k}` : `s${entry.k}`, entry);
+    }
+    return latest;
   }
 
   headSeq(): number {

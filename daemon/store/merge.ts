@@ -20,13 +20,15 @@ export interface RemoteWrite {
   op: 'put' | 'delete';
   /** The record's MessagePack bytes; null for a delete. */
   value: Uint8Array | null;
+  /** In a full resync: the receiver gave the sender this change (so it had it once). */
+  yours?: boolean;
 }
 
 /** What became of one remote write. */
 export type MergeOutcome =
   | 'applied' // it was newer and is now the record's version here
   | 'older' // this node already has this version or a newer one
-  | 'stale' // no row here, and it is at or below the table's tombstone horizon: maybe a deleted record
+  | 'stale' // no row here for a version this node once had (or, restoring a backup, one below the horizon): deleted since
   | 'refused'; // the table does not exist here or its policy excludes this node
 
 /** Called for each remote write inside the applying transaction, with the row as it was. */
@@ -73,16 +75,18 @@ export class Merger {
 
   /**
    * Applies one remote write if it is newer than the local version. `src` is the
-   * peer it came from (null for a versioned restore from a backup).
+   * peer it came from (null for a versioned restore from a backup). `hadIt` says
+   * this node is known to have held this version once: with no row for the key
+   * now, its tombstone was collected, so the write is a deleted record coming back.
    */
-  merge(write: RemoteWrite, src: string | null, observer?: MergeObserver): MergeOutcome {
+  merge(write: RemoteWrite, src: string | null, observer?: MergeObserver, hadIt = false): MergeOutcome {
     if (!this.catalog.has(write.table)) return 'refused';
     const handle = this.catalog.handle(write.table);
     if (src !== null && !this.accepts(handle.info.replicate)) return 'refused';
     // Raises EINVAL for a timestamp too far ahead; callers check the bound first to defer instead.
     this.clock.observe(write.hlc);
     const before = handle.version.get(write.key);
-    const outcome = this.decide(write, before);
+    const outcome = this.decide(write, before, src === null, hadIt);
     observer?.(write, before, outcome);
     if (outcome !== 'applied') return outcome;
     if (write.op === 'put') handle.put.run(...this.rowValues(handle, write));
@@ -91,12 +95,20 @@ export class Merger {
     return 'applied';
   }
 
-  private decide(write: RemoteWrite, before: Omit<RowState, 'v'> | undefined): MergeOutcome {
+  private decide(
+    write: RemoteWrite,
+    before: Omit<RowState, 'v'> | undefined,
+    restoring: boolean,
+    hadIt: boolean,
+  ): MergeOutcome {
     if (before !== undefined) return compareVersions(write, before) > 0 ? 'applied' : 'older';
+    // A delete is always safe to keep.
+    if (write.op === 'delete') return 'applied';
+    if (hadIt) return 'stale';
+    // A backup is older than what this node has seen: a record missing here and at or
+    // below the horizon may have been deleted and collected since the backup was made.
     const horizon = this.horizons.get(write.table);
-    // A delete is always safe to keep; a put below the horizon might be a record whose
-    // tombstone was already collected here, so it must not come back.
-    if (write.op === 'put' && horizon !== undefined && compareVersions(write, horizon) <= 0) return 'stale';
+    if (restoring && horizon !== undefined && compareVersions(write, horizon) <= 0) return 'stale';
     return 'applied';
   }
 

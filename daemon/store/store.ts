@@ -67,13 +67,15 @@ export interface RemoteBatch {
   /** Saves how far into the peer's log this node got; runs inside the transaction that applied it. */
   checkpoint(seq: number): void;
   observer?: MergeObserver | undefined;
+  /** During a full resync: whether this node is known to have held this version once. */
+  hadIt?: ((write: RemoteWrite) => boolean) | undefined;
 }
 
 export interface ApplyResult {
   /** The seq the checkpoint was moved to. */
   checkpoint: number;
   applied: number;
-  /** Puts refused because they are at or below the tombstone horizon of a key with no row here. */
+  /** Puts refused as deleted records coming back (see Merger.merge). */
   stale: number;
   /** Tables whose changes were refused, with the reason (policy, a different key). */
   refused: Map<string, string>;
@@ -344,7 +346,7 @@ export class Store {
       result.refused.set(write.table, 'a record was not a MessagePack map');
       return;
     }
-    const outcome = this.merger.merge(write, batch.from, batch.observer);
+    const outcome = this.merger.merge(write, batch.from, batch.observer, batch.hadIt?.(write) ?? false);
     if (outcome === 'applied') {
       result.applied++;
       applied.push(write);

@@ -144,13 +144,20 @@ describe('merging remote versions into the store', () => {
     assert.equal(value('k'), null);
   });
 
-  it('refuses a put at or below the tombstone horizon for a key it has no row for', async () => {
+  it('in a resync, refuses a put for a key it held once and has no row for (its delete was collected)', async () => {
     store.createTable({ name: 'kv', attributes: ['id', 'v'], replicate: 'mesh', owner: 'me' });
-    await store.transact(() => store.raiseHorizon('kv', { hlc: 500, node: 'b' }));
-    const result = await store.applyRemote(batch([put(1, 'gone', 1, 400), put(2, 'new', 1, 600)]));
-    assert.equal(result.stale, 1);
+    const result = await store.applyRemote({
+      ...batch([put(3, 'gone', 1, 400), put(9, 'new', 1, 600), put(10, 'mine', 1, 700, 'a')]),
+      // This node had read the peer's log up to seq 5, and wrote "mine" itself.
+      hadIt: (write) => write.seq <= 5 || write.node === 'a',
+    });
+    assert.equal(result.stale, 2);
     assert.equal(value('gone'), null);
-    assert.equal(value('new'), 1);
+    assert.equal(value('mine'), null);
+    assert.equal(value('new'), 1, 'a record it never saw is new to it, however old');
+    // Outside a resync an old record it never had is simply taken.
+    await store.applyRemote(batch([put(11, 'old', 1, 1)]));
+    assert.equal(value('old'), 1);
   });
 
   it('restores a backup by version, so records deleted since stay deleted', async () => {
@@ -173,5 +180,11 @@ describe('merging remote versions into the store', () => {
     assert.equal(restored, 1);
     assert.equal(value('k'), null);
     assert.equal(value('fresh'), 3);
+    // Once tombstones up to a version were collected, a restored record missing here at or
+    // below it is taken for deleted: the horizon.
+    await store.transact(() => store.raiseHorizon('kv', { hlc: backup.hlc + 1, node: 'a' }));
+    const late = await store.putVersioned('kv', [{ id: 'lost', v: 4 }], [{ hlc: backup.hlc, node: backup.node }]);
+    assert.equal(late, 0);
+    assert.equal(value('lost'), null);
   });
 });

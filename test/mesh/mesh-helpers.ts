@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -70,6 +70,19 @@ export class TestMesh {
 
   async cleanup(): Promise<void> {
     for (const node of this.nodes.values()) await node.kill();
+    // A CLI call made while a node was down starts a daemon of its own in that home
+    // (autostart): end it too, by the pid in its lock file.
+    for (const name of this.nodes.keys()) {
+      const lock = join(homePaths(join(this.root, name)).dataDir, 'daemon.lock');
+      const pid = existsSync(lock) ? Number(readFileSync(lock, 'utf8').trim()) : NaN;
+      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { MeshEvent } from '../../src/protocol/mesh-types.js';
 import { converged, eventually, type MeshNode, TestMesh } from './mesh-helpers.js';
 
@@ -71,6 +72,8 @@ describe('a partition between two daemons', () => {
     for (const [node, k, v] of writes) {
       if (v === null) await node.client.call('delete', { table: 'kv', key: k });
       else await node.client.call('put', { table: 'kv', record: { k, v } });
+      // A few ms apart, so that on this one machine the later write has the higher clock.
+      await delay(3);
     }
     // Partitioned: each side still has its own view.
     assert.equal((await a.client.call('get', { table: 'kv', key: 'k5' })).record!['v'], 'initial');
@@ -103,7 +106,13 @@ describe('a partition between two daemons', () => {
     // The index agrees with the merged data on both sides.
     for (const node of [a, b]) {
       const { records } = await node.client.call('match', { table: 'kv', pattern: { v: 'b3' } });
-      assert.deepEqual(records, [{ k: 'k3', v: 'b3' }]);
+      assert.deepEqual(records, [{ k: 'k3', v: 'b3' }], node.name);
+      const initial = await node.client.call('match', { table: 'kv', pattern: { v: 'initial' } });
+      assert.deepEqual(
+        initial.records.map((record) => record['k']),
+        ['k0', 'k10', 'k11', 'k7', 'k8', 'k9'],
+        node.name,
+      );
     }
 
     const conflict = await eventually('a conflict event on a', () => events.find((event) => event.type === 'conflict'));

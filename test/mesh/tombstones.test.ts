@@ -71,7 +71,10 @@ describe('tombstones, their collection, and a node away too long', () => {
     const exported = await cli(a, 'export', 'kv', '--output', backup);
     assert.equal(exported.code, 0, exported.stderr);
 
-    // c goes away before the delete, and stays away past the grace period.
+    // c goes away before the delete, and stays away past the grace period. Just before,
+    // cut off from a, it took a write that never left it.
+    await a.client.call('cluster_disconnect', { node: 'c' });
+    await c.client.call('put', { table: 'kv', record: { k: 'late', v: 2 } });
     await c.stop();
     await a.client.call('delete', { table: 'kv', key: 'x' });
     await eventually('b to hold the tombstone', () =>
@@ -98,14 +101,18 @@ describe('tombstones, their collection, and a node away too long', () => {
   });
 
   it('gives a node away longer than the grace period a full resync instead of taking its deleted records back', async () => {
-    assert.deepEqual(live(c), ['x', 'y', 'z'], 'c still holds x, from before it went away');
+    assert.deepEqual(live(c), ['late', 'x', 'y', 'z'], 'c still holds x, from before it went away');
     c = await mesh.start('c', { config });
-    // a redials its saved peer c; c's copy of x must go, and must not reach a or b.
+    await a.client.call('cluster_connect', { node: c.address });
+    // c's copy of x must go, and must not reach a or b; its own write, which a never saw, stays
+    // (old as it is) and reaches everyone.
     await converged([a, b, c], 'kv');
     await eventually('x gone from c', () => (live(c).includes('x') ? undefined : true));
-    assert.deepEqual(live(a), ['y', 'z']);
-    assert.deepEqual(live(b), ['y', 'z']);
-    assert.match(c.daemon.stderr(), /full resync from a done: 1 record\(s\) deleted there/);
+    for (const node of [a, b, c]) assert.deepEqual(live(node), ['late', 'y', 'z'], node.name);
+    await eventually('c to log the resync', () =>
+      /full resync from a done: 1 record\(s\) deleted there/.test(c.daemon.stderr()) ? true : undefined,
+    );
     assert.match(a.daemon.stderr(), /linked with c \(outbound [^)]*\), sending it a full resync/);
+    assert.match(c.daemon.stderr(), /linked with a \(inbound\), sending it a full resync/);
   });
 });

@@ -84,7 +84,8 @@ export const migrations: readonly Migration[] = [
       -- Every node this one has linked with. "address" is where to redial it (only for
       -- links this node dialled); "acked" is how far into this node's change log the peer
       -- has confirmed (tombstone collection waits for it); "checkpoint" is how far into the
-      -- peer's log this node has applied, written in the same transaction as the changes.
+      -- peer's log this node has applied, written in the same transaction as the changes,
+      -- and "seen" the furthest it ever got (a full resync starts again from 0).
       CREATE TABLE _peers (
         node TEXT PRIMARY KEY,
         address TEXT,
@@ -92,6 +93,7 @@ export const migrations: readonly Migration[] = [
         blocked INTEGER NOT NULL DEFAULT 0,
         acked INTEGER NOT NULL DEFAULT 0,
         checkpoint INTEGER NOT NULL DEFAULT 0,
+        seen INTEGER NOT NULL DEFAULT 0,
         last_seen INTEGER NOT NULL,
         synced_hlc INTEGER NOT NULL DEFAULT 0
       ) STRICT;
