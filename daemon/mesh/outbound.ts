@@ -5,11 +5,11 @@ import type { Store, TableDefinition } from '../store/store.js';
 import type { PeerChannel } from './peer-channel.js';
 import { type ChangesMessage, OP_WIRE, type WireChange } from './wire.js';
 
-/** Log entries read per batch, and the record bytes after which a batch is cut. */
-const BATCH_ENTRIES = 512;
+/** Log entries read per batch, and the record bytes after which a batch is cut (about 1 MiB in flight per batch). */
+const BATCH_ENTRIES = 1024;
 const BATCH_BYTES = 1 << 20;
 /** Batches sent and not yet acknowledged; more waits for an ack (flow control). */
-const WINDOW = 4;
+const WINDOW = 8;
 
 export interface OutboundOptions {
   store: Store;
@@ -17,8 +17,8 @@ export interface OutboundOptions {
   peer: string;
   /** The seq the peer has applied up to (its hello's checkpoint), or 0 for a full resync. */
   start: number;
-  /** Send every change, even those that came from the peer: the peer rebuilds against this copy. */
-  resync: boolean;
+  /** Send every change, even those that came from the peer: it checks its copy against this one (a resync with horizons). */
+  sendEverything: boolean;
   /** Called with each new acknowledged seq, to save it (tombstone collection waits for it). */
   acked(seq: number): void;
 }
@@ -35,6 +35,7 @@ export class Outbound {
   private ackedSeq: number;
   private readonly inflight: number[] = [];
   private readonly sentDefs = new Map<string, number>();
+  private readonly batchDefinitions = new Map<string, TableDefinition | undefined>();
   private caughtUpSent = false;
   /** The `to` of the first batch that reached the end of the log: a resync is done once it is acknowledged. */
   caughtUpAt: number | undefined;
@@ -116,6 +117,7 @@ export class Outbound {
   }
 
   private build(entries: LogEntry[]): ChangesMessage {
+    this.batchDefinitions.clear();
     const after = this.sent;
     const defs: TableDefinition[] = [];
     const changes: WireChange[] = [];
@@ -140,9 +142,9 @@ export class Outbound {
 
   /** The wire form of an entry, or undefined when the peer should not get it. */
   private changeFor(entry: LogEntry, defs: TableDefinition[]): WireChange | undefined {
-    const { store, peer, resync } = this.options;
+    const { store, peer, sendEverything } = this.options;
     // Echo suppression: the peer made this change or sent it here, so it has it (or newer).
-    if (!resync && (entry.node === peer || entry.src === peer)) return undefined;
+    if (!sendEverything && (entry.node === peer || entry.src === peer)) return undefined;
     if (entry.op === OP_PUT || entry.op === OP_DELETE) {
       const definition = this.definitionFor(entry.tbl, defs);
       if (definition === undefined) return undefined;
@@ -153,7 +155,7 @@ export class Outbound {
           ? [entry.seq, entry.tbl, entry.k, entry.hlc, entry.node, OP_WIRE.delete, null]
           : [entry.seq, entry.tbl, entry.k, entry.hlc, entry.node, OP_WIRE.put, row.v];
       // In a resync the peer learns which of these it gave this node: it had those once.
-      if (resync && entry.src === peer) change.push(1);
+      if (sendEverything && entry.src === peer) change.push(1);
       return change;
     }
     if (entry.op === OP_CREATE) {
@@ -174,7 +176,12 @@ export class Outbound {
 
   /** The table's definition when the peer should have the table; added to the batch the first time. */
   private definitionFor(table: string, defs: TableDefinition[]): TableDefinition | undefined {
-    const definition = this.options.store.definition(table);
+    // One lookup per table per batch, not per change.
+    let definition = this.batchDefinitions.get(table);
+    if (!this.batchDefinitions.has(table)) {
+      definition = this.options.store.definition(table);
+      this.batchDefinitions.set(table, definition);
+    }
     if (definition === undefined || !policyIncludes(definition.replicate, this.options.peer)) return undefined;
     if (this.sentDefs.get(table) !== definition.hlc) {
       this.sentDefs.set(table, definition.hlc);

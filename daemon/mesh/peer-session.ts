@@ -74,8 +74,10 @@ export class PeerSession {
   private lastReceived: number;
   private readonly helloTimer: NodeJS.Timeout;
   private beatTimer: NodeJS.Timeout | undefined;
-  /** This side sends the peer a full resync on this link. */
+  /** This side sends the peer its whole log on this link (the peer is new, or was away too long). */
   private readonly resyncing: boolean;
+  /** This node's tombstone horizons, sent with a resync: the peer drops what they deleted. */
+  private readonly sentHorizons: [string, number, string][];
   private resyncAcked = false;
   private caughtUpTo: number | undefined;
 
@@ -96,6 +98,7 @@ export class PeerSession {
     this.ready.catch(() => undefined);
     const record = ctx.book.get(peer);
     this.resyncing = record === undefined || record.lastSeen < ctx.store.now() - ctx.settings.graceMs;
+    this.sentHorizons = this.resyncing ? this.horizons() : [];
     this.helloTimer = setTimeout(
       () => this.close(`${peer} sent no hello within ${HELLO_MS} ms`, { code: 'ETIMEDOUT', message: 'no hello' }),
       HELLO_MS,
@@ -114,7 +117,7 @@ export class PeerSession {
       checkpoint: record?.checkpoint ?? 0,
       seen: record?.seen ?? 0,
       resync: this.resyncing,
-      horizons: this.resyncing ? this.horizons() : [],
+      horizons: this.sentHorizons,
     };
     channel.notify('hello', hello);
   }
@@ -226,7 +229,7 @@ export class PeerSession {
     // link drops before, the next link resyncs again.
     ctx.book.note(peer, {
       lastSeen: this.resyncing ? (record?.lastSeen ?? 0) : ctx.store.now(),
-      acked: hello.resync ? (record?.acked ?? 0) : hello.checkpoint,
+      acked: this.resyncing ? 0 : hello.checkpoint,
       ...(this.direction === 'outbound' ? { address: this.address } : {}),
     });
     this.outbound = new Outbound({
@@ -234,7 +237,9 @@ export class PeerSession {
       channel: this.channel,
       peer,
       start: this.resyncing ? 0 : hello.checkpoint,
-      resync: this.resyncing,
+      // With horizons to apply, the peer must learn every key this node holds, even those it
+      // sent here, or it would drop them as deleted.
+      sendEverything: this.sentHorizons.length > 0,
       acked: (seq) => this.saveAck(seq),
     });
     this.inbound = new Inbound({

@@ -102,14 +102,13 @@ export class Merger {
     hadIt: boolean,
   ): MergeOutcome {
     if (before !== undefined) return compareVersions(write, before) > 0 ? 'applied' : 'older';
-    // A delete is always safe to keep.
-    if (write.op === 'delete') return 'applied';
-    if (hadIt) return 'stale';
-    // A backup is older than what this node has seen: a record missing here and at or
-    // below the horizon may have been deleted and collected since the backup was made.
+    // A delete is always safe to keep. A put for a key with no row here was deleted here
+    // only if a tombstone at least as new was collected, so only at or below the horizon.
     const horizon = this.horizons.get(write.table);
-    if (restoring && horizon !== undefined && compareVersions(write, horizon) <= 0) return 'stale';
-    return 'applied';
+    if (write.op === 'delete' || horizon === undefined || compareVersions(write, horizon) > 0) return 'applied';
+    // This node held that version once (so its tombstone was collected), or it is restoring
+    // a backup older than what it has seen: either way the record was deleted since.
+    return hadIt || restoring ? 'stale' : 'applied';
   }
 
   private rowValues(handle: TableHandle, write: RemoteWrite): unknown[] {
