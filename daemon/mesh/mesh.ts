@@ -88,7 +88,7 @@ export class Mesh {
     };
     // Every commit that grew the log is sent on to the links, once per turn of the event loop.
     this.unsubscribeLog = store.onLog(() => {
-      if (this.pumpQueued) return;
+      if (this.pumpQueued || this.links.size === 0) return;
       this.pumpQueued = true;
       setImmediate(() => {
         this.pumpQueued = false;

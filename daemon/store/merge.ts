@@ -50,6 +50,7 @@ const scanner = new FrameScanner();
 export class Merger {
   private readonly horizons = new Map<string, Version>();
   private readonly setHorizon: Statement<[string, number, string]>;
+  private readonly removeHorizon: Statement<[string]>;
 
   constructor(
     db: Database,
@@ -66,6 +67,7 @@ export class Merger {
       this.horizons.set(row.tbl, { hlc: row.hlc, node: row.node });
     }
     this.setHorizon = db.prepare('INSERT OR REPLACE INTO _horizons (tbl, hlc, node) VALUES (?, ?, ?)');
+    this.removeHorizon = db.prepare('DELETE FROM _horizons WHERE tbl = ?');
   }
 
   /** Whether this node takes a table's records at all. */
@@ -135,7 +137,9 @@ export class Merger {
     this.horizons.set(table, version);
   }
 
+  /** The table was dropped; inside the dropping transaction. */
   forgetTable(table: string): void {
+    this.removeHorizon.run(table);
     this.horizons.delete(table);
   }
 }

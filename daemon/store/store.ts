@@ -291,7 +291,18 @@ export class Store {
     for (;;) {
       const limit = (this.now() + this.clock.maxDriftMs) * HLC_PER_MS;
       const next = changes[index];
-      if (next !== undefined && next.hlc <= limit && this.isSchemaStep(next, batch, result)) {
+      if (next !== undefined && this.isSchemaStep(next, batch, result)) {
+        // A definition stamped too far ahead waits like any change (its clock must not be observed).
+        const stamp = Math.max(next.hlc, batch.defs.get(next.table)?.hlc ?? 0);
+        if (stamp > limit) {
+          result.deferred = { seq: next.seq, aheadMs: Math.ceil(stamp / HLC_PER_MS - this.now()) };
+          if (next.seq - 1 > result.checkpoint) {
+            const checkpoint = next.seq - 1;
+            await this.batcher.write(() => batch.checkpoint(checkpoint));
+            result.checkpoint = checkpoint;
+          }
+          return result;
+        }
         // Each step waits for the one before to commit, so a later checkpoint can never
         // land while an earlier part of the batch was rolled back.
         this.exclusive(() => {

@@ -142,4 +142,21 @@ describe('a mesh of three daemons in a line', () => {
       ['a', 'b', 'c'],
     );
   });
+
+  it('drops a replicated table everywhere, and a table created again under that name is a new one', async () => {
+    await a.client.call('drop_table', { name: 'notes' });
+    for (const node of [b, c]) {
+      await eventually(`notes dropped on ${node.name}`, async () =>
+        (await node.client.call('tables', {})).tables.some((table) => table.name === 'notes') ? undefined : true,
+      );
+    }
+    await c.client.call('create_table', { name: 'notes', attributes: ['id', 'text'], replicate: 'mesh' });
+    await c.client.call('put', { table: 'notes', record: { id: 'reborn', text: 'from c' } });
+    const rows = await converged([a, b, c], 'notes');
+    assert.deepEqual(
+      rows.map((row) => row.k),
+      ['reborn'],
+      'nothing of the dropped incarnation came back',
+    );
+  });
 });
