@@ -56,7 +56,8 @@ export class Inbound {
   private caughtUpDone = false;
   private conflicts = 0;
   private readonly examples: string[] = [];
-  private readonly reported = new Set<string>();
+  /** Tables refused on this link, with why (reported once, and refused for the rest of the link). */
+  private readonly refused = new Map<string, string>();
   private deferredAt: number | undefined;
   /** During a resync: the keys the peer sent, per table, so the rest can be dropped. */
   private readonly received = new Map<string, Set<string>>();
@@ -126,6 +127,7 @@ export class Inbound {
         checkpoint: (seq) => book.checkpoint(peer, seq),
         observer: this.observer,
         hadIt: this.hadIt,
+        refused: this.refused,
       });
     } catch (error) {
       this.closed = true;
@@ -178,8 +180,8 @@ export class Inbound {
   private report(result: ApplyResult): void {
     const { peer, log, events } = this.options;
     for (const [table, reason] of result.refused) {
-      if (this.reported.has(table)) continue;
-      this.reported.add(table);
+      if (this.refused.has(table)) continue;
+      this.refused.set(table, reason);
       const message = `changes to ${table} from ${peer} were refused: ${reason}`;
       log.warn(`mesh: ${message}`);
       events.emit({ type: 'refused', peer, message, data: { table } });

@@ -69,6 +69,11 @@ export interface RemoteBatch {
   observer?: MergeObserver | undefined;
   /** During a full resync: whether this node is known to have held this version once. */
   hadIt?: ((write: RemoteWrite) => boolean) | undefined;
+  /**
+   * Tables refused earlier on this link, with why: their later changes are refused
+   * too, as a definition travels only with a link's first batch for its table.
+   */
+  refused?: ReadonlyMap<string, string> | undefined;
 }
 
 export interface ApplyResult {
@@ -285,7 +290,13 @@ export class Store {
    * stops the batch there: what came before is applied, the rest waits.
    */
   async applyRemote(batch: RemoteBatch): Promise<ApplyResult> {
-    const result: ApplyResult = { checkpoint: -1, applied: 0, stale: 0, refused: new Map(), dropped: [] };
+    const result: ApplyResult = {
+      checkpoint: -1,
+      applied: 0,
+      stale: 0,
+      refused: new Map(batch.refused),
+      dropped: [],
+    };
     const { changes } = batch;
     let index = 0;
     for (;;) {
@@ -376,18 +387,19 @@ export class Store {
   /** Creates a table from a peer's definition, unless this node must not hold it; inside a transaction. */
   private ensureTable(name: string, batch: RemoteBatch, result: ApplyResult): void {
     const definition = batch.defs.get(name);
-    if (definition === undefined) {
-      result.refused.set(name, 'no definition of it came with its records');
-      return;
-    }
     if (this.catalog.has(name)) {
+      // The definition went with an earlier batch of this link, or the table was made here too.
       const local = this.catalog.handle(name).info;
-      if (local.attributes[0] !== definition.attributes[0]) {
+      if (definition !== undefined && local.attributes[0] !== definition.attributes[0]) {
         result.refused.set(
           name,
           `it is keyed by ${local.attributes[0]} here and by ${definition.attributes[0]} on ${batch.from}`,
         );
       }
+      return;
+    }
+    if (definition === undefined) {
+      result.refused.set(name, 'no definition of it came with its records');
       return;
     }
     if (!this.merger.accepts(definition.replicate)) {

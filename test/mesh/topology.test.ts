@@ -143,6 +143,26 @@ describe('a mesh of three daemons in a line', () => {
     );
   });
 
+  it('refuses to merge two tables of one name keyed differently, for as long as the link lasts', async () => {
+    // Made apart, so that neither definition reaches the other node before its own is made.
+    await a.client.call('cluster_disconnect', { node: 'b' });
+    await a.client.call('create_table', { name: 'people', attributes: ['id', 'email'], replicate: 'mesh' });
+    await b.client.call('create_table', { name: 'people', attributes: ['email', 'id'], replicate: 'mesh' });
+    await a.client.call('cluster_connect', { node: b.address });
+    for (let i = 0; i < 3; i++) {
+      await a.client.call('put', { table: 'people', record: { id: `p${i}`, email: `p${i}@example.com` } });
+    }
+    const seen = nextChange(b.client, (change) => change.key === 'sentinel-2');
+    await a.client.call('put', { table: 'notes', record: { id: 'sentinel-2', text: 'x' } });
+    await seen;
+    assert.deepEqual(b.rows('people'), [], 'b kept its own table, untouched');
+    await eventually('the refusal in b’s log', () =>
+      /changes to people from a were refused: it is keyed by email here and by id on a/.test(b.daemon.stderr())
+        ? true
+        : undefined,
+    );
+  });
+
   it('drops a replicated table everywhere, and a table created again under that name is a new one', async () => {
     await a.client.call('drop_table', { name: 'notes' });
     for (const node of [b, c]) {
