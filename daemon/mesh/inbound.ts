@@ -59,6 +59,7 @@ export class Inbound {
   /** Tables refused on this link, with why (reported once, and refused for the rest of the link). */
   private readonly refused = new Map<string, string>();
   private deferredAt: number | undefined;
+  private rewindAsked = false;
   /** During a resync: the keys the peer sent, per table, so the rest can be dropped. */
   private readonly received = new Map<string, Set<string>>();
 
@@ -103,7 +104,11 @@ export class Inbound {
     try {
       while (this.queue.length > 0 && !this.closed) {
         const batch = this.queue.shift()!;
-        if (batch.after !== this.expected) continue;
+        if (batch.after !== this.expected) {
+          this.outOfOrder();
+          continue;
+        }
+        this.rewindAsked = false;
         await this.apply(batch);
       }
     } catch (error) {
@@ -147,6 +152,17 @@ export class Inbound {
     // it knows the copy is complete here.
     if (batch.caughtUp && !this.caughtUpDone) await this.finishCatchUp();
     channel.notify('ack', { seq: result.checkpoint });
+  }
+
+  /**
+   * A batch that does not start where this node stands. After a defer that is expected
+   * (batches already on their way); otherwise the sender is told where to resume, so a
+   * lost or reordered batch can never stall the link.
+   */
+  private outOfOrder(): void {
+    if (this.deferredAt !== undefined || this.rewindAsked) return;
+    this.rewindAsked = true;
+    this.options.channel.notify('defer', { seq: this.expected, retry_ms: 0, reason: 'out of order' });
   }
 
   private deferred(seq: number, aheadMs: number): void {

@@ -93,6 +93,8 @@ export class Outbound {
     this.sent = Math.max(seq, this.ackedSeq);
     this.inflight.length = 0;
     this.sentDefs.clear();
+    // The batch that told the peer it had caught up may have been dropped too.
+    this.caughtUpSent = false;
     if (this.retry !== undefined) clearTimeout(this.retry);
     this.retry = setTimeout(() => {
       this.retry = undefined;

@@ -78,6 +78,9 @@ export class PeerSession {
   private readonly resyncing: boolean;
   /** This node's tombstone horizons, sent with a resync: the peer drops what they deleted. */
   private readonly sentHorizons: [string, number, string][];
+  /** What this node's hello said it had applied of the peer's log: the peer resumes after it. */
+  private readonly sentCheckpoint: number;
+  private readonly sentSeen: number;
   private resyncAcked = false;
   private caughtUpTo: number | undefined;
 
@@ -99,6 +102,8 @@ export class PeerSession {
     const record = ctx.book.get(peer);
     this.resyncing = record === undefined || record.lastSeen < ctx.store.now() - ctx.settings.graceMs;
     this.sentHorizons = this.resyncing ? this.horizons() : [];
+    this.sentCheckpoint = record?.checkpoint ?? 0;
+    this.sentSeen = record?.seen ?? 0;
     this.helloTimer = setTimeout(
       () => this.close(`${peer} sent no hello within ${HELLO_MS} ms`, { code: 'ETIMEDOUT', message: 'no hello' }),
       HELLO_MS,
@@ -114,8 +119,8 @@ export class PeerSession {
       version: VERSION,
       clock: ctx.store.now(),
       hlc: ctx.store.clock.current,
-      checkpoint: record?.checkpoint ?? 0,
-      seen: record?.seen ?? 0,
+      checkpoint: this.sentCheckpoint,
+      seen: this.sentSeen,
       resync: this.resyncing,
       horizons: this.sentHorizons,
     };
@@ -249,13 +254,13 @@ export class PeerSession {
       peer,
       log: ctx.log,
       events: ctx.events,
-      start: hello.resync ? 0 : (record?.checkpoint ?? 0),
+      start: hello.resync ? 0 : this.sentCheckpoint,
       syncedHlc: record?.syncedHlc ?? 0,
       resync: hello.resync
         ? {
             horizons: new Map(hello.horizons.map(([table, hlc, node]): [string, Version] => [table, { hlc, node }])),
             seenByPeer: hello.seen,
-            seenHere: record?.seen ?? 0,
+            seenHere: this.sentSeen,
           }
         : undefined,
       dropped: (table) => ctx.droppedTable(table),
