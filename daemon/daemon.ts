@@ -95,10 +95,26 @@ export class Daemon {
       log.info(`cortexd ${VERSION} (pid ${process.pid}, node ${config.nodeName}) listening on ${paths.socket}`);
       return daemon;
     } catch (error) {
-      await daemon?.mesh?.stop();
+      // A listener that did open (the socket, before a failing TLS or mesh listener) would
+      // keep the process alive after the error.
+      await daemon?.closeListeners();
       db?.close();
       lock.release();
       throw error;
+    }
+  }
+
+  private async closeListeners(): Promise<void> {
+    await this.mesh?.stop();
+    await Promise.all(
+      [this.server, this.tlsServer].map((server) =>
+        server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve(),
+      ),
+    );
+    try {
+      unlinkSync(this.paths.socket);
+    } catch {
+      // Not created, or already removed.
     }
   }
 
