@@ -361,19 +361,20 @@ export class Mesh {
     return this.book.all().filter((peer) => peer.lastSeen > since || this.links.has(peer.node));
   }
 
-  private scheduleCollection(): void {
+  /** A sweep of the whole log every gcIntervalMs, a slice at a time with short breaks between slices. */
+  private scheduleCollection(delayMs = this.options.settings.gcIntervalMs): void {
     if (this.stopped) return;
     this.gcTimer = setTimeout(() => {
       this.collector.pass().then(
-        ({ collected }) => {
+        ({ collected, more }) => {
           if (collected > 0) this.options.log.debug(`mesh: collected ${collected} tombstone(s)`);
-          this.scheduleCollection();
+          this.scheduleCollection(more ? 10 : undefined);
         },
         (error: unknown) => {
           this.options.log.warn(`mesh: tombstone collection failed: ${(error as Error).message}`);
           this.scheduleCollection();
         },
       );
-    }, this.options.settings.gcIntervalMs);
+    }, delayMs);
   }
 }

@@ -32,13 +32,13 @@ export class TombstoneCollector {
     private readonly peersHolding: () => PeerRecord[],
   ) {}
 
-  /** One pass over the next slice of the log. */
-  async pass(): Promise<{ collected: number; compacted: number }> {
+  /** One pass over the next slice of the log; `more` when the sweep has not reached the end of the log yet. */
+  async pass(): Promise<{ collected: number; compacted: number; more: boolean }> {
     const { store } = this;
     const entries = store.changesAfter(this.cursor, PASS_ENTRIES);
-    if (entries.length < PASS_ENTRIES) this.cursor = 0;
-    else this.cursor = entries[entries.length - 1]!.seq;
-    if (entries.length === 0) return { collected: 0, compacted: 0 };
+    const more = entries.length === PASS_ENTRIES;
+    this.cursor = more ? entries[entries.length - 1]!.seq : 0;
+    if (entries.length === 0) return { collected: 0, compacted: 0, more };
     const now = store.now();
     const cutoff = (now - this.graceMs) * HLC_PER_MS;
     const current = this.peersHolding();
@@ -79,7 +79,7 @@ export class TombstoneCollector {
           if (drop === undefined || drop.hlc !== entry.hlc || drop.node !== entry.node) remove(entry.seq);
         }
       }
-      return { collected, compacted };
+      return { collected, compacted, more };
     });
   }
 }
