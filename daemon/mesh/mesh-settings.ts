@@ -10,7 +10,7 @@ export interface MeshSettings {
   queryTimeoutMs: number;
   /** The longest wait between redials of a saved peer. */
   redialMaxMs: number;
-  /** How often a slice of the change log is checked for collectable tombstones. */
+  /** How often the change log is swept, a slice at a time, for collectable tombstones. */
   gcIntervalMs: number;
   /** The largest peer message accepted. */
   maxMessageBytes: number;
