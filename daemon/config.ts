@@ -5,6 +5,7 @@ import { CortexError } from '../src/protocol/errors.js';
 import { NODE_NAME } from '../src/protocol/store-types.js';
 import { arrayOf, boolean, integer, literal, object, optional, string } from '../src/protocol/validate.js';
 import type { LogLevel } from './logger.js';
+import type { MeshSettings } from './mesh/mesh-settings.js';
 import type { Synchronous } from './store/open-database.js';
 
 /** The daemon's settings, from `config.json` in the config directory; every field is optional. */
@@ -40,6 +41,9 @@ export interface DaemonConfig {
   termScrollbackBytes: number;
   /** A terminal viewer with more unread output than this for 2 s (or 4 times this at once) is dropped from the stream. */
   termViewerMaxPendingBytes: number;
+  /** HOST:PORT of the mesh peer listener, if any. */
+  meshListen: string | undefined;
+  mesh: MeshSettings;
 }
 
 const MiB = 1024 * 1024;
@@ -64,6 +68,13 @@ const parseFile = object({
   term_scrollback_bytes: optional(integer({ min: 1024, max: 256 * MiB })),
   term_viewer_max_pending_bytes: optional(integer({ min: 16 * 1024, max: 1024 * MiB })),
   socket_group: optional(string({ pattern: /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, what: 'a group name' })),
+  mesh_listen: optional(string({ pattern: /^(\[[^\]]+\]|[^:]+):\d{1,5}$/, what: 'HOST:PORT' })),
+  mesh_heartbeat_ms: optional(integer({ min: 20, max: 600_000 })),
+  tombstone_grace_ms: optional(integer({ min: 0, max: 365 * 86_400_000 })),
+  max_clock_drift_ms: optional(integer({ min: 0, max: 86_400_000 })),
+  mesh_query_timeout_ms: optional(integer({ min: 10, max: 60_000 })),
+  mesh_redial_max_ms: optional(integer({ min: 100, max: 3_600_000 })),
+  mesh_gc_interval_ms: optional(integer({ min: 10, max: 86_400_000 })),
 });
 
 export function configPath(configDir: string): string {
@@ -72,7 +83,12 @@ export function configPath(configDir: string): string {
 
 export function loadConfig(
   configDir: string,
-  overrides: { nodeName?: string | undefined; socketGroup?: string | undefined; listen?: string | undefined } = {},
+  overrides: {
+    nodeName?: string | undefined;
+    socketGroup?: string | undefined;
+    listen?: string | undefined;
+    meshListen?: string | undefined;
+  } = {},
 ): DaemonConfig {
   const file = configPath(configDir);
   let raw: unknown = {};
@@ -104,6 +120,16 @@ export function loadConfig(
     checkTimeoutMs: parsed.check_timeout_ms ?? 600_000,
     termScrollbackBytes: parsed.term_scrollback_bytes ?? MiB,
     termViewerMaxPendingBytes: parsed.term_viewer_max_pending_bytes ?? 4 * MiB,
+    meshListen: overrides.meshListen ?? parsed.mesh_listen,
+    mesh: {
+      heartbeatMs: parsed.mesh_heartbeat_ms ?? 2000,
+      graceMs: parsed.tombstone_grace_ms ?? 7 * 86_400_000,
+      maxDriftMs: parsed.max_clock_drift_ms ?? 60_000,
+      queryTimeoutMs: parsed.mesh_query_timeout_ms ?? 2000,
+      redialMaxMs: parsed.mesh_redial_max_ms ?? 30_000,
+      gcIntervalMs: parsed.mesh_gc_interval_ms ?? 60_000,
+      maxMessageBytes: parsed.max_message_bytes ?? 16 * MiB,
+    },
   };
 }
 

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, statfsSync, unlinkSync } from 'node:fs';
+import { mkdirSync, statfsSync, unlinkSync } from 'node:fs';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
-import { freemem, hostname, loadavg, totalmem } from 'node:os';
+import { freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { parseAddress } from '../src/address.js';
@@ -19,13 +19,14 @@ import { LocalIdentities } from './identity/local-identity.js';
 import { loadNativeAddon, type NativeAddon } from './identity/native.js';
 import { PidLock } from './pid-lock.js';
 import { createRuntime, type Runtime } from './runtime/index.js';
+import { Mesh } from './mesh/mesh.js';
 import { Subscriptions } from './pubsub/subscriptions.js';
 import { tableTopics } from './pubsub/table-topics.js';
 import { Connection } from './server/connection.js';
 import { Dispatcher } from './server/dispatcher.js';
-import { listenTls, peerOf, type TlsFiles } from './server/tls-listener.js';
+import { listenTls, peerOf } from './server/tls-listener.js';
 import { listenUnix } from './server/unix-listener.js';
-import { issueToFiles, tlsPaths } from './tls/certificate-authority.js';
+import { nodeTlsFiles } from './tls/node-tls-files.js';
 import { openDatabase } from './store/open-database.js';
 import { Store } from './store/store.js';
 import { TerminalManager } from './terminals/terminal-manager.js';
@@ -38,6 +39,13 @@ export interface DaemonOptions {
   socketGroup?: string | undefined;
   /** HOST:PORT for the TLS listener. */
   listen?: string | undefined;
+  /** HOST:PORT for the mesh peer listener. */
+  meshListen?: string | undefined;
+  /**
+   * Added to the wall clock, in ms: a testing aid (CORTEX_CLOCK_OFFSET_MS) to play a
+   * node whose clock is wrong. Read once at start and passed down, never global.
+   */
+  clockOffsetMs?: number | undefined;
   /** Also log to stderr (the foreground daemon does; one started in the background logs to its file only). */
   logToStderr?: boolean;
 }
@@ -56,6 +64,7 @@ export class Daemon {
   private inspector: WorkspaceInspector | undefined;
   private terminals: TerminalManager | undefined;
   private stopping: Promise<void> | undefined;
+  private mesh: Mesh | undefined;
 
   private constructor(
     readonly paths: CortexPaths,
@@ -73,6 +82,7 @@ export class Daemon {
       nodeName: options.nodeName,
       socketGroup: options.socketGroup ?? (paths.mode === 'system' ? 'cortex' : undefined),
       listen: options.listen,
+      meshListen: options.meshListen,
     });
     const log = createLogger({
       level: config.logLevel,
@@ -81,16 +91,38 @@ export class Daemon {
     });
     const lock = PidLock.acquire(join(paths.dataDir, 'daemon.lock'));
     let db: Database | undefined;
+    let daemon: Daemon | undefined;
     try {
       db = openDatabase(paths.dataDir, config.synchronous);
-      const daemon = new Daemon(paths, config, log, lock, db, new Store(db, config.nodeName));
+      const offset = options.clockOffsetMs ?? 0;
+      const now = offset === 0 ? Date.now : () => Date.now() + offset;
+      if (offset !== 0) log.warn(`the wall clock is offset by ${offset} ms (CORTEX_CLOCK_OFFSET_MS, a testing aid)`);
+      const store = new Store(db, config.nodeName, now, config.mesh.maxDriftMs);
+      daemon = new Daemon(paths, config, log, lock, db, store);
       await daemon.listen();
       log.info(`cortexd ${VERSION} (pid ${process.pid}, node ${config.nodeName}) listening on ${paths.socket}`);
       return daemon;
     } catch (error) {
+      // A listener that did open (the socket, before a failing TLS or mesh listener) would
+      // keep the process alive after the error.
+      await daemon?.closeListeners();
       db?.close();
       lock.release();
       throw error;
+    }
+  }
+
+  private async closeListeners(): Promise<void> {
+    await this.mesh?.stop();
+    await Promise.all(
+      [this.server, this.tlsServer].map((server) =>
+        server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve(),
+      ),
+    );
+    try {
+      unlinkSync(this.paths.socket);
+    } catch {
+      // Not created, or already removed.
     }
   }
 
@@ -101,6 +133,11 @@ export class Daemon {
   }
 
   private async shutdown(): Promise<void> {
+    try {
+      await this.mesh?.stop();
+    } catch (error) {
+      this.log.error(`stopping the mesh failed: ${(error as Error).message}`);
+    }
     const closed = [this.server, this.tlsServer].map((server) =>
       server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve(),
     );
@@ -170,6 +207,19 @@ export class Daemon {
     subscriptions.register(terminals.family());
     this.inspector = inspector;
     this.terminals = terminals;
+    const mesh = new Mesh({
+      node: this.config.nodeName,
+      db: this.db,
+      store: this.store,
+      access,
+      log: this.log,
+      subscriptions,
+      configDir: this.paths.configDir,
+      dataDir: this.paths.dataDir,
+      listen: this.config.meshListen,
+      settings: this.config.mesh,
+    });
+    this.mesh = mesh;
     const services: DaemonServices = {
       ...this.runtime,
       inspector,
@@ -178,6 +228,7 @@ export class Daemon {
       access,
       tokens,
       subscriptions,
+      mesh,
       log: this.log,
       status: () => ({
         version: VERSION,
@@ -187,6 +238,7 @@ export class Daemon {
         data_dir: this.paths.dataDir,
         socket: this.paths.socket,
         listen: this.tlsAddress,
+        mesh_listen: mesh.listening,
         tables: this.store.catalog.size,
         connections: this.connections.size,
         resources: resources(this.paths.dataDir),
@@ -213,11 +265,12 @@ export class Daemon {
       gid,
     );
     if (this.config.listen !== undefined) await this.listenRemote(this.config.listen, dispatcher);
+    await mesh.start();
   }
 
   private async listenRemote(listen: string, dispatcher: Dispatcher): Promise<void> {
     const address = parseAddress(listen);
-    const files = await nodeTlsFiles(this.paths.configDir, this.config.nodeName, address.host);
+    const files = await nodeTlsFiles(this.paths.configDir, this.config.nodeName, [address.host], '--listen');
     this.tlsServer = await listenTls(address, files, this.log, (socket, identity) => {
       if (this.stopping) {
         socket.destroy();
@@ -257,21 +310,6 @@ function groupIdOf(addon: NativeAddon | { missing: string }, group: string): num
     );
   }
   return gid;
-}
-
-/** The node's certificate for the TLS listener, issued from its CA the first time. */
-async function nodeTlsFiles(configDir: string, nodeName: string, listenHost: string): Promise<TlsFiles> {
-  const paths = tlsPaths(configDir);
-  if (!existsSync(paths.caCert) || (!existsSync(paths.nodeCert) && !existsSync(paths.caKey))) {
-    throw new CortexError(
-      'ENOTFOUND',
-      `--listen needs this node's CA in ${configDir}: run cortex ca init (or copy ca.crt and ca.key there).`,
-    );
-  }
-  if (!existsSync(paths.nodeCert)) {
-    await issueToFiles(configDir, { commonName: nodeName, kind: 'node', hosts: [hostname(), listenHost] });
-  }
-  return { cert: paths.nodeCert, key: paths.nodeKey, ca: paths.caCert };
 }
 
 function resources(dataDir: string): StatusResult['resources'] {

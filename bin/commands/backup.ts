@@ -9,18 +9,22 @@ import { encode } from '../../src/protocol/msgpack-encode.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import type { ReplicationPolicy, StoredRecord } from '../../src/protocol/store-types.js';
 import { isPlainMap } from '../../src/protocol/validate.js';
+import type { VersionTuple } from '../../src/protocol/methods.js';
 import { type Command, line, withClient } from '../context.js';
 import { required } from '../parse-input.js';
 
 /**
  * The backup format: one entry per line (JSON) or per value (a MessagePack
- * stream). A table's definition comes before its records:
+ * stream). A table's definition comes before its records, each with its version
+ * (hybrid logical clock and node) so that a restore merges by last-writer-wins
+ * instead of overwriting: a record deleted or changed since the backup stays so.
  *   {"table": "users", "definition": {"attributes": [...], "indexes": [...], "replicate": "local"}}
- *   {"table": "users", "record": {...}}
+ *   {"table": "users", "record": {...}, "version": [hlc, "node"]}
+ * Entries without a version (older backups, hand-written files) are written as new puts.
  */
 type Entry =
   | { table: string; definition: { attributes: string[]; indexes: string[]; replicate: ReplicationPolicy } }
-  | { table: string; record: StoredRecord };
+  | { table: string; record: StoredRecord; version?: VersionTuple };
 
 export const exportCommand: Command = {
   name: 'export',
@@ -46,8 +50,11 @@ export const exportCommand: Command = {
         await write({ table: name, definition: { attributes, indexes, replicate } });
         let cursor: string | undefined;
         do {
-          const page = await client.call('all', { table: name, cursor, limit: 1000 });
-          for (const record of page.records) await write({ table: name, record });
+          const page = await client.call('all', { table: name, cursor, limit: 1000, versions: true });
+          for (const [index, record] of page.records.entries()) {
+            const version = page.versions?.[index];
+            await write(version === undefined ? { table: name, record } : { table: name, record, version });
+          }
           count += page.records.length;
           cursor = page.cursor ?? undefined;
         } while (cursor !== undefined);
@@ -81,6 +88,7 @@ export const importCommand: Command = {
 /** Sends records in batches, several batches in flight, creating tables as their definitions come. */
 class Importer {
   private batch: StoredRecord[] = [];
+  private versions: (VersionTuple | undefined)[] = [];
   private batchTable = '';
   private inFlight: Promise<unknown>[] = [];
   private count = 0;
@@ -99,6 +107,7 @@ class Importer {
       if (table !== this.batchTable) await this.send();
       this.batchTable = table;
       this.batch.push(entry['record']);
+      this.versions.push(versionOf(entry['version']));
       if (this.batch.length >= 500) await this.send();
     } else {
       throw new CortexError('EINVAL', `The backup holds an entry for ${table} with neither a definition nor a record.`);
@@ -129,14 +138,30 @@ class Importer {
   private async send(): Promise<void> {
     if (this.batch.length === 0) return;
     const records = this.batch;
+    const versions = this.versions;
     this.batch = [];
+    this.versions = [];
     this.count += records.length;
-    this.inFlight.push(this.client.call('put_many', { table: this.batchTable, records }));
+    // A batch is restored by version only when every record in it has one.
+    const versioned = versions.every((version) => version !== undefined);
+    this.inFlight.push(
+      this.client.call('put_many', {
+        table: this.batchTable,
+        records,
+        versions: versioned ? versions : undefined,
+      }),
+    );
     if (this.inFlight.length >= 4) {
       await Promise.all(this.inFlight);
       this.inFlight = [];
     }
   }
+}
+
+function versionOf(value: MsgValue | undefined): VersionTuple | undefined {
+  if (!Array.isArray(value) || value.length !== 2) return undefined;
+  const [hlc, node] = value;
+  return typeof hlc === 'number' && typeof node === 'string' ? [hlc, node] : undefined;
 }
 
 /** Yields the entries of a backup, JSON lines or MessagePack, decided by its first byte. */

@@ -1,15 +1,18 @@
 import { daemonPaths } from '../../src/paths.js';
+import { CortexError } from '../../src/protocol/errors.js';
 import { type Command, line } from '../context.js';
 
 export const daemonCommand: Command = {
   name: 'daemon',
-  usage: 'daemon [--home DIR | --system] [--socket PATH] [--node-name NAME] [--group NAME] [--listen HOST:PORT]',
+  usage:
+    'daemon [--home DIR | --system] [--socket PATH] [--node-name NAME] [--group NAME] [--listen HOST:PORT] [--mesh-listen HOST:PORT]',
   summary: 'Run the daemon in the foreground (for systemd and headless machines); SIGTERM or Ctrl-C stops it cleanly.',
   options: {
     'node-name': { type: 'string' },
     system: { type: 'boolean' },
     group: { type: 'string' },
     listen: { type: 'string' },
+    'mesh-listen': { type: 'string' },
   },
   async run(context, _args, options) {
     // Loaded here so that other commands never load the daemon's code.
@@ -20,6 +23,8 @@ export const daemonCommand: Command = {
       nodeName: options['node-name'] as string | undefined,
       socketGroup: options['group'] as string | undefined,
       listen: options['listen'] as string | undefined,
+      meshListen: options['mesh-listen'] as string | undefined,
+      clockOffsetMs: clockOffset(context.env['CORTEX_CLOCK_OFFSET_MS']),
       logToStderr: context.env['CORTEX_DAEMON_BACKGROUND'] !== '1',
     });
     await new Promise<void>((resolve) => {
@@ -36,3 +41,16 @@ export const daemonCommand: Command = {
     return 0;
   },
 };
+
+/** CORTEX_CLOCK_OFFSET_MS: a testing aid that shifts the daemon's wall clock (to play a node whose clock is wrong). */
+function clockOffset(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const offset = Number(text);
+  if (!Number.isSafeInteger(offset)) {
+    throw new CortexError(
+      'EINVAL',
+      `CORTEX_CLOCK_OFFSET_MS must be an integer number of ms, not ${JSON.stringify(text)}.`,
+    );
+  }
+  return offset;
+}

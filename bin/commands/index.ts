@@ -3,6 +3,7 @@ import { aclCommand, tokenCommand } from './access.js';
 import { exportCommand, importCommand } from './backup.js';
 import { bridgeCommand } from './bridge.js';
 import { caCommand } from './ca.js';
+import { clusterCommand, queryMeshCommand } from './cluster.js';
 import { daemonCommand } from './daemon.js';
 import { projectCommand, workspaceCommand } from './projects.js';
 import { sessionCommand } from './session.js';
@@ -27,6 +28,8 @@ export const commands: readonly Command[] = [
   deleteCommand,
   queryCommand,
   allCommand,
+  queryMeshCommand,
+  clusterCommand,
   exportCommand,
   importCommand,
   sessionCommand,

@@ -3,6 +3,7 @@ import { toJson } from '../../src/json-values.js';
 import type { StoredRecord } from '../../src/protocol/store-types.js';
 import { type Command, line, withClient } from '../context.js';
 import { keyArgument, mapArgument, positiveInteger, required } from '../parse-input.js';
+import { queryMesh } from './cluster.js';
 
 export const putCommand: Command = {
   name: 'put',
@@ -45,11 +46,12 @@ export const deleteCommand: Command = {
 export const queryCommand: Command = {
   name: 'query',
   aliases: ['match'],
-  usage: 'query TABLE \'{"attr":value,...}\' [--limit N]',
+  usage: 'query TABLE \'{"attr":value,...}\' [--limit N] [--mesh [--timeout MS]]',
   summary:
-    'Print the records matching a pattern, one JSON object per line (operators: $gt $gte $lt $lte $prefix $in $ne $eq).',
-  options: { limit: { type: 'string' } },
+    'Print the records matching a pattern, one JSON object per line (operators: $gt $gte $lt $lte $prefix $in $ne $eq); --mesh asks every node.',
+  options: { limit: { type: 'string' }, mesh: { type: 'boolean' }, timeout: { type: 'string' } },
   async run(context, args, options) {
+    if (options['mesh'] === true) return queryMesh(context, args, options);
     const table = required(args, 0, 'the table name');
     const pattern = mapArgument(args[1] ?? '{}', 'the pattern', 2);
     const limit = positiveInteger(options['limit'] as string | undefined, '--limit');

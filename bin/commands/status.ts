@@ -33,6 +33,7 @@ export const statusCommand: Command = {
       ['data', status.data_dir],
       ['socket', status.socket],
       ['listen', status.listen ?? '-'],
+      ['mesh', status.mesh_listen ?? '-'],
       ['tables', status.tables],
       ['connections', status.connections],
       ['identity', status.identity],

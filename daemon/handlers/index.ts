@@ -1,4 +1,5 @@
 import { accessHandlers } from './access.js';
+import { clusterHandlers } from './cluster.js';
 import { coreHandlers } from './core.js';
 import { runtimeHandlers } from './runtime.js';
 import { subscriptionHandlers } from './subscriptions.js';
@@ -19,5 +20,6 @@ export function createHandlers(daemon: DaemonServices): HandlerTable {
     ...runtimeHandlers(daemon),
     ...workspaceHandlers(daemon),
     ...terminalHandlers(daemon),
+    ...clusterHandlers(daemon),
   };
 }

@@ -1,3 +1,4 @@
+import { CortexError } from '../../src/protocol/errors.js';
 import { DEFAULT_PAGE } from '../../src/protocol/methods.js';
 import type { DaemonServices, HandlerTable } from './types.js';
 
@@ -11,10 +12,21 @@ export function recordHandlers({
       await store.put(table, record);
       return { ok: true };
     },
-    put_many: async ({ table, records }, call) => {
+    put_many: async ({ table, records, versions }, call) => {
       access.require(call.identity, table, 'write');
-      await store.putMany(table, records);
-      return { ok: true, count: records.length };
+      if (versions === undefined) {
+        await store.putMany(table, records);
+        return { ok: true, count: records.length };
+      }
+      if (versions.length !== records.length) {
+        throw new CortexError('EINVAL', `versions must have one entry per record (${records.length}).`);
+      }
+      const count = await store.putVersioned(
+        table,
+        records,
+        versions.map(([hlc, node]) => ({ hlc, node })),
+      );
+      return { ok: true, count };
     },
     get: ({ table, key }, call) => {
       access.require(call.identity, table, 'read');
@@ -28,9 +40,9 @@ export function recordHandlers({
       access.require(call.identity, table, 'read');
       return store.match(table, pattern, limit ?? DEFAULT_PAGE);
     },
-    all: ({ table, limit, cursor }, call) => {
+    all: ({ table, limit, cursor, versions }, call) => {
       access.require(call.identity, table, 'read');
-      return store.page(table, limit ?? DEFAULT_PAGE, cursor);
+      return store.page(table, limit ?? DEFAULT_PAGE, cursor, versions === true);
     },
   };
 }

@@ -1,9 +1,10 @@
-import type { StatusResult, MethodName, ParamsOf, ResultOf } from '../../src/protocol/methods.js';
+import type { StatusResult, MethodName, ParamsOf, ResultOf, VersionTuple } from '../../src/protocol/methods.js';
 import type { RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { TokenStore } from '../access/token-store.js';
 import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
+import type { Mesh, MeshQueryAnswer } from '../mesh/mesh.js';
 import type { Subscriber, Subscriptions } from '../pubsub/subscriptions.js';
 import type { EventLog } from '../runtime/event-log.js';
 import type { SessionManager } from '../runtime/session-manager.js';
@@ -38,6 +39,7 @@ export interface DaemonServices {
   events: EventLog;
   inspector: WorkspaceInspector;
   terminals: TerminalManager;
+  mesh: Mesh;
   log: Logger;
   /** The parts of `status` that do not depend on the caller. */
   status(): Omit<StatusResult, 'identity'>;
@@ -47,7 +49,8 @@ export interface DaemonServices {
 interface RawResults {
   get: { record: RawMsgpack | null };
   match: { records: RawMsgpack[]; truncated: boolean };
-  all: { records: RawMsgpack[]; cursor: string | null };
+  all: { records: RawMsgpack[]; cursor: string | null; versions?: VersionTuple[] };
+  query_mesh: MeshQueryAnswer;
 }
 
 export type HandlerResult<M extends MethodName> = M extends keyof RawResults ? RawResults[M] : ResultOf<M>;

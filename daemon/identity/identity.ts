@@ -4,7 +4,8 @@
  */
 export interface Identity {
   name: string;
-  via: 'unix' | 'token' | 'certificate' | 'none';
+  /** `mesh`: a user of another node, asking through query_mesh; ACLs here apply to its name. */
+  via: 'unix' | 'token' | 'certificate' | 'mesh' | 'none';
   /** Local callers only. */
   uid?: number;
   pid?: number;

@@ -6,11 +6,7 @@ import { NOTIFICATION } from '../../src/protocol/messages.js';
 import { ANONYMOUS, type Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 
-export interface TlsFiles {
-  cert: string;
-  key: string;
-  ca: string;
-}
+import type { TlsFiles } from '../tls/node-tls-files.js';
 
 /**
  * The remote listener: TLS only (a plain TCP client fails the handshake and is

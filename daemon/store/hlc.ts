@@ -17,7 +17,7 @@ export class HybridClock {
     private readonly now: () => number = Date.now,
     last = 0,
     /** How far ahead of local time a remote timestamp may be before it is refused. */
-    private readonly maxDriftMs = 60_000,
+    readonly maxDriftMs = 60_000,
   ) {
     this.last = last;
   }

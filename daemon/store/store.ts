@@ -11,19 +11,18 @@ import {
   type TableInfo,
 } from '../../src/protocol/store-types.js';
 import type { TableChange } from '../../src/protocol/notifications.js';
-import { HybridClock } from './hlc.js';
+import { ChangeLog, type LogEntry, OP_CREATE, OP_DELETE, OP_DROP, OP_PUT } from './change-log.js';
+import { HLC_PER_MS, HybridClock } from './hlc.js';
 import { buildMatchQuery, parsePattern, recordMatches } from './match-query.js';
-import { TableCatalog, type TableHandle } from './table-catalog.js';
-import { indexValue } from './table-sql.js';
+import { isEncodedMap, type MergeObserver, Merger, type RemoteWrite } from './merge.js';
+import { policyNodes } from './replication-policy.js';
+import { type RowState, TableCatalog, type TableHandle } from './table-catalog.js';
+import { indexValue, tableSqlName } from './table-sql.js';
+import { compareVersions, type Version } from './version.js';
 import { WriteBatcher } from './write-batcher.js';
 
 /** A page of records stops growing past this many bytes (at least one record is always sent). */
 const MAX_RESULT_BYTES = 8 * 1024 * 1024;
-
-const OP_PUT = 0;
-const OP_DELETE = 1;
-const OP_CREATE = 2;
-const OP_DROP = 3;
 
 /** A change as subscribers see it; the record is sent as the stored bytes. */
 export type CommittedChange = Omit<TableChange, 'record'> & { record: RawMsgpack | null };
@@ -42,6 +41,58 @@ export interface NewTable {
   owner: string;
 }
 
+/** A table definition as it travels between nodes, with the version of its creation. */
+export interface TableDefinition extends TableInfo {
+  hlc: number;
+  node: string;
+}
+
+/** A table created or dropped on a peer. */
+export interface RemoteSchemaChange {
+  seq: number;
+  table: string;
+  hlc: number;
+  node: string;
+  op: 'create' | 'drop';
+  /** For a drop: the policy the dropped table had, so the drop relays to the same nodes. */
+  replicate?: ReplicationPolicy | undefined;
+}
+
+/** A batch of a peer's changes, in the order of its change log. */
+export interface RemoteBatch {
+  /** The peer it comes from. */
+  from: string;
+  /** The last seq of the peer's log the batch covers (entries not meant for this node are left out). */
+  to: number;
+  changes: readonly (RemoteWrite | RemoteSchemaChange)[];
+  /** Definitions of the tables the changes touch, in case this node does not have them yet. */
+  defs: ReadonlyMap<string, TableDefinition>;
+  /** Saves how far into the peer's log this node got; runs inside the transaction that applied it. */
+  checkpoint(seq: number): void;
+  observer?: MergeObserver | undefined;
+  /** During a full resync: whether this node is known to have held this version once. */
+  hadIt?: ((write: RemoteWrite) => boolean) | undefined;
+  /**
+   * Tables refused earlier on this link, with why: their later changes are refused
+   * too, as a definition travels only with a link's first batch for its table.
+   */
+  refused?: ReadonlyMap<string, string> | undefined;
+}
+
+export interface ApplyResult {
+  /** The seq the checkpoint was moved to. */
+  checkpoint: number;
+  applied: number;
+  /** Puts refused as deleted records coming back (see Merger.merge). */
+  stale: number;
+  /** Tables whose changes were refused, with the reason (policy, a different key). */
+  refused: Map<string, string>;
+  /** Tables dropped by the batch. */
+  dropped: string[];
+  /** Set when a change's timestamp was too far ahead: it and what follows wait. */
+  deferred?: { seq: number; aheadMs: number };
+}
+
 /**
  * The table store: definitions, records, the change log and the clock that
  * versions every write. Writes go through group commit and resolve once
@@ -50,48 +101,77 @@ export interface NewTable {
 export class Store {
   readonly catalog: TableCatalog;
   readonly clock: HybridClock;
+  readonly changeLog: ChangeLog;
+  private readonly merger: Merger;
   private readonly batcher: WriteBatcher;
-  private readonly logChange: Statement<[string, unknown, number, string, number]>;
   private readonly changeListeners = new Set<(change: CommittedChange) => void>();
   private readonly matchStatements = new Map<string, Statement>();
+  private readonly logListeners = new Set<() => void>();
+  private readonly dropped = new Map<string, Version & { replicate: ReplicationPolicy }>();
+  private readonly saveDropped: Statement<[string, number, string, string]>;
+  private readonly saveClock: Statement<[number]>;
 
   constructor(
     private readonly db: Database,
     readonly node: string,
-    now: () => number = Date.now,
+    /** The wall clock, in ms; tests offset it to play a node whose clock is wrong. */
+    readonly now: () => number = Date.now,
+    /** How far ahead of this node's clock a remote timestamp may be (see HybridClock.observe). */
+    maxDriftMs = 60_000,
   ) {
     this.catalog = new TableCatalog(db);
+    this.changeLog = new ChangeLog(db);
     const last = db
       .prepare('SELECT max(hlc) FROM (SELECT hlc FROM _changes ORDER BY seq DESC LIMIT 1000)')
       .pluck()
       .get() as number | null;
-    this.clock = new HybridClock(now, last ?? 0);
+    // Remote versions may be newer than the recent log entries: the highest one observed is saved too.
+    const observed = db.prepare("SELECT value FROM _meta WHERE name = 'hlc_high'").pluck().get() as number | undefined;
+    this.clock = new HybridClock(now, Math.max(last ?? 0, observed ?? 0), maxDriftMs);
+    this.merger = new Merger(db, this.catalog, this.changeLog, this.clock, node);
     this.batcher = new WriteBatcher(db);
-    this.logChange = db.prepare('INSERT INTO _changes (tbl, k, hlc, node, op) VALUES (?, ?, ?, ?, ?)');
+    this.saveClock = db.prepare("INSERT OR REPLACE INTO _meta (name, value) VALUES ('hlc_high', ?)");
+    this.saveDropped = db.prepare('INSERT OR REPLACE INTO _dropped (tbl, hlc, node, replicate) VALUES (?, ?, ?, ?)');
+    for (const row of db.prepare('SELECT tbl, hlc, node, replicate FROM _dropped').all() as {
+      tbl: string;
+      hlc: number;
+      node: string;
+      replicate: ReplicationPolicy;
+    }[]) {
+      this.dropped.set(row.tbl, { hlc: row.hlc, node: row.node, replicate: row.replicate });
+    }
   }
 
   createTable(request: NewTable): TableInfo {
-    const info = checkDefinition(request);
+    const info = checkDefinition(request, this.node, this.now());
     this.exclusive(() => {
       const hlc = this.clock.tick();
       this.catalog.create(info, hlc, this.node);
-      this.logChange.run(info.name, '', hlc, this.node, OP_CREATE);
+      this.changeLog.append.run(info.name, '', hlc, this.node, OP_CREATE, null);
     });
+    this.announceLog();
     return info;
   }
 
   dropTable(name: string): void {
+    const { replicate } = this.catalog.handle(name).info;
     this.exclusive(() => {
+      const hlc = this.clock.tick();
       this.catalog.drop(name);
-      this.logChange.run(name, '', this.clock.tick(), this.node, OP_DROP);
+      this.merger.forgetTable(name);
+      // A replicated table's drop travels like a write, and outranks its older definition
+      // wherever that is still on its way.
+      if (replicate !== 'local') this.recordDrop(name, { hlc, node: this.node }, replicate);
+      this.changeLog.append.run(name, '', hlc, this.node, OP_DROP, null);
     });
+    this.announceLog();
   }
 
   put(table: string, record: StoredRecord): Promise<void> {
     const handle = this.catalog.handle(table);
     const row = this.rowFor(handle, record);
     const done = this.batcher.write(() => this.writeRow(handle, row));
-    return this.changeListeners.size === 0 ? done : done.then(() => this.announcePut(table, row));
+    return this.hasListeners ? done.then(() => this.announcePuts(table, [row])) : done;
   }
 
   putMany(table: string, records: StoredRecord[]): Promise<void> {
@@ -100,9 +180,29 @@ export class Store {
     const done = this.batcher.write(() => {
       for (const row of rows) this.writeRow(handle, row);
     });
-    return this.changeListeners.size === 0
-      ? done
-      : done.then(() => rows.forEach((row) => this.announcePut(table, row)));
+    return this.hasListeners ? done.then(() => this.announcePuts(table, rows)) : done;
+  }
+
+  /**
+   * Restores records with the versions they had (a backup): each is merged by
+   * last-writer-wins like a replicated write, so a record deleted since the backup
+   * was made stays deleted. Resolves with how many were newer and written.
+   */
+  async putVersioned(table: string, records: StoredRecord[], versions: Version[]): Promise<number> {
+    const handle = this.catalog.handle(table);
+    const writes: RemoteWrite[] = records.map((record, index) => {
+      const row = this.rowFor(handle, record, `records[${index}]`);
+      const version = versions[index];
+      if (version === undefined) throw new CortexError('EINVAL', `records[${index}] of ${table} has no version.`);
+      return { seq: 0, table, key: row.key, hlc: version.hlc, node: version.node, op: 'put', value: encode(record) };
+    });
+    const applied: RemoteWrite[] = [];
+    await this.batcher.write(() => {
+      for (const write of writes) if (this.merger.merge(write, null) === 'applied') applied.push(write);
+      this.saveClock.run(this.clock.current);
+    });
+    this.announceWrites(applied);
+    return applied.length;
   }
 
   /** Resolves true when a live record was deleted (it leaves a tombstone for the mesh). */
@@ -112,28 +212,278 @@ export class Store {
     const deleted = await this.batcher.write(() => {
       hlc = this.clock.tick();
       if (handle.tombstone.run(hlc, this.node, key).changes === 0) return false;
-      this.logChange.run(table, key, hlc, this.node, OP_DELETE);
+      this.changeLog.append.run(table, key, hlc, this.node, OP_DELETE, null);
       return true;
     });
-    if (deleted) this.announce({ table, key, op: 'delete', record: null, hlc, node: this.node });
+    if (deleted) {
+      this.announce({ table, key, op: 'delete', record: null, hlc, node: this.node });
+      this.announceLog();
+    }
     return deleted;
   }
 
-  /** Called after each committed change, for subscriptions. */
+  /** Called after each committed change, local or replicated, for subscriptions. */
   onChange(listener: (change: CommittedChange) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
   }
 
-  private announcePut(table: string, row: Row): void {
-    this.announce({
-      table,
-      key: row.key,
-      op: 'put',
-      record: new RawMsgpack(row.values[1] as Buffer),
-      hlc: row.values[2] as number,
-      node: this.node,
-    });
+  /** Called after each commit that appended to the change log (the mesh sends from it). */
+  onLog(listener: () => void): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
+  }
+
+  /** Log entries after `seq`, committed ones only. */
+  changesAfter(seq: number, limit: number): LogEntry[] {
+    this.batcher.commit();
+    return this.changeLog.entriesAfter(seq, limit);
+  }
+
+  /** The newest committed seq of the change log. */
+  headSeq(): number {
+    this.batcher.commit();
+    return this.changeLog.headSeq();
+  }
+
+  /** A row's bytes and version, tombstones included; undefined when the table or row is absent. */
+  rowState(table: string, key: RecordKey): RowState | undefined {
+    return this.catalog.has(table) ? this.catalog.handle(table).row.get(key) : undefined;
+  }
+
+  /** The definition of a table as peers receive it. */
+  definition(table: string): TableDefinition | undefined {
+    if (!this.catalog.has(table)) return undefined;
+    const version = this.catalog.versionOf(table)!;
+    return { ...this.catalog.handle(table).info, hlc: version.hlc, node: version.node };
+  }
+
+  /** The drop of a replicated table, if this node knows of one. */
+  dropOf(table: string): (Version & { replicate: ReplicationPolicy }) | undefined {
+    return this.dropped.get(table);
+  }
+
+  /** Live rows whose clock is at most `hlc`: what a full resync may have to drop. Inside transact. */
+  liveRowsUpTo(table: string, hlc: number): { k: RecordKey; hlc: number; node: string }[] {
+    return this.db
+      .prepare<[number], { k: RecordKey; hlc: number; node: string }>(
+        `SELECT k, hlc, node FROM ${tableSqlName(table)} WHERE del = 0 AND hlc <= ?`,
+      )
+      .all(hlc);
+  }
+
+  horizonOf(table: string): Version | undefined {
+    return this.merger.horizonOf(table);
+  }
+
+  /** Runs bookkeeping (checkpoints, collection) in the current group commit; resolves once committed. */
+  transact<T>(work: () => T): Promise<T> {
+    return this.batcher.write(work);
+  }
+
+  /** Raises a table's tombstone horizon; call inside transact. */
+  raiseHorizon(table: string, version: Version): void {
+    this.merger.raiseHorizon(table, version);
+  }
+
+  /**
+   * Applies a batch of a peer's changes: writes merge by last-writer-wins inside
+   * group commit; table creations and drops run in a transaction of their own. The
+   * checkpoint moves in the same transaction as the changes it covers, so it is
+   * never saved ahead of them. A change stamped too far ahead of this node's clock
+   * stops the batch there: what came before is applied, the rest waits.
+   */
+  async applyRemote(batch: RemoteBatch): Promise<ApplyResult> {
+    const result: ApplyResult = {
+      checkpoint: -1,
+      applied: 0,
+      stale: 0,
+      refused: new Map(batch.refused),
+      dropped: [],
+    };
+    const { changes } = batch;
+    let index = 0;
+    for (;;) {
+      const limit = (this.now() + this.clock.maxDriftMs) * HLC_PER_MS;
+      const next = changes[index];
+      if (next !== undefined && this.isSchemaStep(next, batch, result)) {
+        // A definition stamped too far ahead waits like any change (its clock must not be observed).
+        const stamp = Math.max(next.hlc, batch.defs.get(next.table)?.hlc ?? 0);
+        if (stamp > limit) {
+          result.deferred = { seq: next.seq, aheadMs: Math.ceil(stamp / HLC_PER_MS - this.now()) };
+          if (next.seq - 1 > result.checkpoint) {
+            const checkpoint = next.seq - 1;
+            await this.batcher.write(() => batch.checkpoint(checkpoint));
+            result.checkpoint = checkpoint;
+          }
+          return result;
+        }
+        // Each step waits for the one before to commit, so a later checkpoint can never
+        // land while an earlier part of the batch was rolled back.
+        this.exclusive(() => {
+          if (next.op === 'drop') this.applyDrop(next, batch.from, result);
+          else this.ensureTable(next.table, batch, result);
+          if (next.op === 'create' || next.op === 'drop') batch.checkpoint(next.seq);
+          this.saveClock.run(this.clock.current);
+        });
+        if (next.op === 'create' || next.op === 'drop') {
+          result.checkpoint = next.seq;
+          index++;
+        }
+        this.announceLog();
+        continue;
+      }
+      const applied: RemoteWrite[] = [];
+      let checkpoint = -1;
+      await this.batcher.write(() => {
+        while (index < changes.length) {
+          const write = changes[index]!;
+          if (write.hlc > limit) {
+            result.deferred = { seq: write.seq, aheadMs: Math.ceil(write.hlc / HLC_PER_MS - this.now()) };
+            break;
+          }
+          if (this.isSchemaStep(write, batch, result)) break;
+          this.mergeOne(write as RemoteWrite, batch, result, applied);
+          index++;
+        }
+        if (result.deferred !== undefined) checkpoint = result.deferred.seq - 1;
+        else if (index === changes.length) checkpoint = batch.to;
+        else if (index > 0) checkpoint = changes[index - 1]!.seq;
+        if (checkpoint > result.checkpoint) batch.checkpoint(checkpoint);
+        this.saveClock.run(this.clock.current);
+      });
+      if (checkpoint > result.checkpoint) result.checkpoint = checkpoint;
+      this.announceWrites(applied);
+      if (index === changes.length || result.deferred !== undefined) return result;
+    }
+  }
+
+  private isSchemaStep(change: RemoteWrite | RemoteSchemaChange, batch: RemoteBatch, result: ApplyResult): boolean {
+    return change.op === 'create' || change.op === 'drop' || this.needsTable(change, batch, result);
+  }
+
+  private mergeOne(write: RemoteWrite, batch: RemoteBatch, result: ApplyResult, applied: RemoteWrite[]): void {
+    if (result.refused.has(write.table)) return;
+    if (!this.catalog.has(write.table)) {
+      result.refused.set(write.table, 'no definition of it came with its records');
+      return;
+    }
+    if (write.op === 'put' && (write.value === null || !isEncodedMap(write.value))) {
+      result.refused.set(write.table, 'a record was not a MessagePack map');
+      return;
+    }
+    const outcome = this.merger.merge(write, batch.from, batch.observer, batch.hadIt?.(write) ?? false);
+    if (outcome === 'applied') {
+      result.applied++;
+      applied.push(write);
+    } else if (outcome === 'stale') result.stale++;
+    else if (outcome === 'refused') {
+      const { replicate } = this.catalog.handle(write.table).info;
+      result.refused.set(write.table, `its policy here (${replicate}) does not include ${this.node}`);
+    }
+  }
+
+  /** A write for a table this node does not have yet, whose definition came with the batch. */
+  private needsTable(change: RemoteWrite | RemoteSchemaChange, batch: RemoteBatch, result: ApplyResult): boolean {
+    return !this.catalog.has(change.table) && !result.refused.has(change.table) && batch.defs.has(change.table);
+  }
+
+  /** Creates a table from a peer's definition, unless this node must not hold it; inside a transaction. */
+  private ensureTable(name: string, batch: RemoteBatch, result: ApplyResult): void {
+    const definition = batch.defs.get(name);
+    if (this.catalog.has(name)) {
+      // The definition went with an earlier batch of this link, or the table was made here too.
+      const local = this.catalog.handle(name).info;
+      if (definition !== undefined && local.attributes[0] !== definition.attributes[0]) {
+        result.refused.set(
+          name,
+          `it is keyed by ${local.attributes[0]} here and by ${definition.attributes[0]} on ${batch.from}`,
+        );
+      }
+      return;
+    }
+    if (definition === undefined) {
+      result.refused.set(name, 'no definition of it came with its records');
+      return;
+    }
+    if (!this.merger.accepts(definition.replicate)) {
+      result.refused.set(name, `its policy (${definition.replicate}) does not include ${this.node}`);
+      return;
+    }
+    const drop = this.dropped.get(name);
+    if (drop !== undefined && compareVersions(drop, definition) >= 0) {
+      // An incarnation of the table that was dropped since: its records are not wanted.
+      result.refused.set(name, 'it was dropped after it was created');
+      return;
+    }
+    this.clock.observe(definition.hlc);
+    const { hlc, node, ...info } = definition;
+    this.catalog.create(info, hlc, node);
+    this.changeLog.append.run(name, '', hlc, node, OP_CREATE, batch.from);
+    result.refused.delete(name);
+  }
+
+  private applyDrop(change: RemoteSchemaChange, src: string, result: ApplyResult): void {
+    const version = { hlc: change.hlc, node: change.node };
+    this.clock.observe(change.hlc);
+    const known = this.dropped.get(change.table);
+    if (known !== undefined && compareVersions(known, version) >= 0) return;
+    const local = this.catalog.versionOf(change.table);
+    const replicate = change.replicate ?? known?.replicate ?? 'mesh';
+    if (local !== undefined) {
+      if (compareVersions(local, version) > 0) return; // a newer incarnation: the drop is older than it
+      this.catalog.drop(change.table);
+      this.merger.forgetTable(change.table);
+      result.dropped.push(change.table);
+    }
+    this.recordDrop(change.table, version, replicate);
+    this.changeLog.append.run(change.table, '', change.hlc, change.node, OP_DROP, src);
+  }
+
+  private recordDrop(table: string, version: Version, replicate: ReplicationPolicy): void {
+    this.saveDropped.run(table, version.hlc, version.node, replicate);
+    this.dropped.set(table, { ...version, replicate });
+  }
+
+  private get hasListeners(): boolean {
+    return this.changeListeners.size > 0 || this.logListeners.size > 0;
+  }
+
+  private announcePuts(table: string, rows: Row[]): void {
+    if (this.changeListeners.size > 0) {
+      for (const row of rows) {
+        this.announce({
+          table,
+          key: row.key,
+          op: 'put',
+          record: new RawMsgpack(row.values[1] as Buffer),
+          hlc: row.values[2] as number,
+          node: this.node,
+        });
+      }
+    }
+    this.announceLog();
+  }
+
+  private announceWrites(writes: RemoteWrite[]): void {
+    if (writes.length === 0) return;
+    if (this.changeListeners.size > 0) {
+      for (const write of writes) {
+        this.announce({
+          table: write.table,
+          key: write.key,
+          op: write.op,
+          record: write.value === null ? null : new RawMsgpack(write.value),
+          hlc: write.hlc,
+          node: write.node,
+        });
+      }
+    }
+    this.announceLog();
+  }
+
+  private announceLog(): void {
+    for (const listener of this.logListeners) listener();
   }
 
   private announce(change: CommittedChange): void {
@@ -167,11 +517,23 @@ export class Store {
   }
 
   /** One page in key order; the cursor names the last key, null on the last page. */
-  page(table: string, limit: number, cursor?: string): { records: RawMsgpack[]; cursor: string | null } {
+  page(
+    table: string,
+    limit: number,
+    cursor?: string,
+    withVersions = false,
+  ): { records: RawMsgpack[]; cursor: string | null; versions?: [number, string][] } {
     const handle = this.catalog.handle(table);
     this.batcher.read();
-    const rows =
-      cursor === undefined ? handle.page.all(limit + 1) : handle.pageAfter.all(decodeCursor(cursor), limit + 1);
+    const rows = (
+      withVersions
+        ? cursor === undefined
+          ? handle.pageVersions.all(limit + 1)
+          : handle.pageVersionsAfter.all(decodeCursor(cursor), limit + 1)
+        : cursor === undefined
+          ? handle.page.all(limit + 1)
+          : handle.pageAfter.all(decodeCursor(cursor), limit + 1)
+    ) as { k: unknown; v: Buffer; hlc?: number; node?: string }[];
     let more = rows.length > limit;
     if (more) rows.pop();
     let size = 0;
@@ -181,10 +543,11 @@ export class Store {
       more = true;
     }
     const last = rows[rows.length - 1];
-    return {
+    const page = {
       records: rows.map((row) => new RawMsgpack(row.v)),
       cursor: more && last ? encodeCursor(last.k) : null,
     };
+    return withVersions ? { ...page, versions: rows.map((row): [number, string] => [row.hlc!, row.node!]) } : page;
   }
 
   /** Match queries differ only in their shape; keep the prepared statements of recent shapes. */
@@ -206,11 +569,6 @@ export class Store {
   /** Call before reading the daemon's own system tables: commits pending writes, then shares a read transaction. */
   beforeRead(): void {
     this.batcher.read();
-  }
-
-  /** Runs `work` in the current group commit; resolves once it is durable. For the daemon's own system tables. */
-  transact<T>(work: () => T): Promise<T> {
-    return this.batcher.write(work);
   }
 
   private rowFor(handle: TableHandle, record: StoredRecord, where = 'record'): Row {
@@ -237,7 +595,7 @@ export class Store {
     const hlc = this.clock.tick();
     row.values[2] = hlc;
     handle.put.run(...row.values);
-    this.logChange.run(handle.info.name, row.key, hlc, this.node, OP_PUT);
+    this.changeLog.append.run(handle.info.name, row.key, hlc, this.node, OP_PUT, null);
   }
 
   /** Runs a catalog change in a transaction of its own, after committing pending writes. */
@@ -247,9 +605,17 @@ export class Store {
   }
 }
 
-function checkDefinition(request: NewTable): TableInfo {
+function checkDefinition(request: NewTable, node: string, now: number): TableInfo {
   const { name, attributes, owner } = request;
   const indexes = request.indexes ?? [];
+  const replicate = request.replicate ?? 'local';
+  const listed = policyNodes(replicate);
+  if (listed.length > 0 && !listed.includes(node)) {
+    throw new CortexError(
+      'EINVAL',
+      `${replicate} does not list this node (${node}); a table lives on the nodes its policy names, so add ${node} to it.`,
+    );
+  }
   const seen = new Set<string>();
   for (const attribute of attributes) {
     if (seen.has(attribute)) throw new CortexError('EINVAL', `The attribute ${attribute} is listed twice.`);
@@ -270,9 +636,9 @@ function checkDefinition(request: NewTable): TableInfo {
     name,
     attributes,
     indexes: [...new Set(indexes)],
-    replicate: request.replicate ?? 'local',
+    replicate,
     owner,
-    created: Date.now(),
+    created: now,
   };
 }
 

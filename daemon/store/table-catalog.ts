@@ -2,6 +2,15 @@ import type { Database, Statement } from 'better-sqlite3';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { ReplicationPolicy, TableInfo } from '../../src/protocol/store-types.js';
 import { createTableStatements, indexColumn, tableSqlName } from './table-sql.js';
+import type { Version } from './version.js';
+
+/** A row as the mesh sees it: its version, whether it is a tombstone, and its bytes. */
+export interface RowState {
+  v: Buffer | null;
+  hlc: number;
+  node: string;
+  del: number;
+}
 
 /** The prepared statements of one table, made once when the table is loaded or created. */
 export interface TableHandle {
@@ -9,8 +18,17 @@ export interface TableHandle {
   get: Statement<[unknown], Buffer>;
   put: Statement<unknown[]>;
   tombstone: Statement<[number, string, unknown]>;
+  /** Writes a tombstone whether or not a row exists (a delete received from a peer). */
+  putTombstone: Statement<[unknown, number, string]>;
+  /** The row's version, live or tombstone, without its bytes. */
+  version: Statement<[unknown], Omit<RowState, 'v'>>;
+  row: Statement<[unknown], RowState>;
+  /** Removes a row for good (a collected tombstone). */
+  remove: Statement<[unknown]>;
   page: Statement<[number], { k: unknown; v: Buffer }>;
   pageAfter: Statement<[unknown, number], { k: unknown; v: Buffer }>;
+  pageVersions: Statement<[number], { k: unknown; v: Buffer; hlc: number; node: string }>;
+  pageVersionsAfter: Statement<[unknown, number], { k: unknown; v: Buffer; hlc: number; node: string }>;
 }
 
 interface TableRow {
@@ -20,17 +38,26 @@ interface TableRow {
   replicate: string;
   owner: string;
   created: number;
+  hlc: number;
+  node: string;
 }
 
 /** The user tables: their definitions in `_tables` and their SQLite tables. */
 export class TableCatalog {
   private readonly tables = new Map<string, TableHandle>();
+  /** When and where each table was created: a definition received from a peer is compared by it. */
+  private readonly versions = new Map<string, Version>();
 
   constructor(private readonly db: Database) {
     const rows = db
-      .prepare('SELECT name, attributes, indexes, replicate, owner, created FROM _tables')
+      .prepare('SELECT name, attributes, indexes, replicate, owner, created, hlc, node FROM _tables')
       .all() as TableRow[];
-    for (const row of rows) this.load(infoFromRow(row));
+    for (const row of rows) this.load(infoFromRow(row), { hlc: row.hlc, node: row.node });
+  }
+
+  /** The version of the table's creation. */
+  versionOf(name: string): Version | undefined {
+    return this.versions.get(name);
   }
 
   get size(): number {
@@ -72,7 +99,7 @@ export class TableCatalog {
         hlc,
         node,
       );
-    this.load(info);
+    this.load(info, { hlc, node });
   }
 
   /** Drops the SQLite table and forgets the definition; the caller holds a transaction. */
@@ -81,9 +108,11 @@ export class TableCatalog {
     this.db.exec(`DROP TABLE ${tableSqlName(name)}`);
     this.db.prepare('DELETE FROM _tables WHERE name = ?').run(name);
     this.tables.delete(name);
+    this.versions.delete(name);
   }
 
-  private load(info: TableInfo): void {
+  private load(info: TableInfo, version: Version): void {
+    this.versions.set(info.name, version);
     const table = tableSqlName(info.name);
     const columns = ['k', 'v', 'hlc', 'node', 'del', ...info.indexes.map(indexColumn)];
     const placeholders = columns.map((column) => (column === 'del' ? '0' : '?'));
@@ -98,8 +127,20 @@ export class TableCatalog {
           .map((attribute) => `, ${indexColumn(attribute)} = NULL`)
           .join('')} WHERE k = ? AND del = 0`,
       ),
+      putTombstone: this.db.prepare(
+        `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (?, NULL, ?, ?, 1${info.indexes
+          .map(() => ', NULL')
+          .join('')})`,
+      ),
+      version: this.db.prepare(`SELECT hlc, node, del FROM ${table} WHERE k = ?`),
+      row: this.db.prepare(`SELECT v, hlc, node, del FROM ${table} WHERE k = ?`),
+      remove: this.db.prepare(`DELETE FROM ${table} WHERE k = ?`),
       page: this.db.prepare(`SELECT k, v FROM ${table} WHERE del = 0 ORDER BY k LIMIT ?`),
       pageAfter: this.db.prepare(`SELECT k, v FROM ${table} WHERE k > ? AND del = 0 ORDER BY k LIMIT ?`),
+      pageVersions: this.db.prepare(`SELECT k, v, hlc, node FROM ${table} WHERE del = 0 ORDER BY k LIMIT ?`),
+      pageVersionsAfter: this.db.prepare(
+        `SELECT k, v, hlc, node FROM ${table} WHERE k > ? AND del = 0 ORDER BY k LIMIT ?`,
+      ),
     });
   }
 }

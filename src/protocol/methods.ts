@@ -14,6 +14,7 @@ import type {
   WorkspaceDiff,
   WorktreeInfo,
 } from './workspace-types.js';
+import type { ClusterStatus, PeerStatus, QueryMeshResult } from './mesh-types.js';
 import {
   ATTRIBUTE_NAME,
   isRecordKey,
@@ -23,6 +24,7 @@ import {
   type StoredRecord,
   TABLE_NAME,
   type TableInfo,
+  NODE_NAME,
 } from './store-types.js';
 
 /**
@@ -74,6 +76,26 @@ const identityName: Check<string> = string({
 });
 const permission: Check<Permission> = literal('read', 'write');
 
+const nodeName: Check<string> = string({ pattern: NODE_NAME, what: 'a node name (letters, digits, _ . -)' });
+const hostPort: Check<string> = string({ pattern: /^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, what: 'HOST:PORT' });
+
+/** A record's version as a backup carries it: [hlc, node]. */
+export type VersionTuple = [number, string];
+const versionTuple: Check<VersionTuple> = (value, path) => {
+  if (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === 'number' &&
+    Number.isSafeInteger(value[0]) &&
+    value[0] >= 0 &&
+    typeof value[1] === 'string' &&
+    NODE_NAME.test(value[1])
+  ) {
+    return [value[0], value[1]];
+  }
+  throw new CortexError('EINVAL', `${path} must be a version [hlc, node].`);
+};
+
 export interface TokenInfo {
   name: string;
   creator: string;
@@ -113,6 +135,8 @@ export interface StatusResult {
   socket: string;
   /** The TLS listener's HOST:PORT, or null when there is none. */
   listen: string | null;
+  /** The mesh peer listener's HOST:PORT, or null when there is none. */
+  mesh_listen: string | null;
   tables: number;
   connections: number;
   identity: string;
@@ -135,7 +159,12 @@ export const methods = {
   tables: method<{ tables: TableInfo[] }>()(object({})),
   put: method<{ ok: true }>()(object({ table: anyTableName, record })),
   put_many: method<{ ok: true; count: number }>()(
-    object({ table: anyTableName, records: arrayOf(record, { max: 100_000 }) }),
+    object({
+      table: anyTableName,
+      records: arrayOf(record, { max: 100_000 }),
+      /** Restores records with their versions (a backup): merged by last-writer-wins, not overwritten. */
+      versions: optional(arrayOf(versionTuple, { max: 100_000 })),
+    }),
   ),
   get: method<{ record: StoredRecord | null }>()(object({ table: anyTableName, key: recordKey })),
   delete: method<{ ok: true; deleted: boolean }>()(object({ table: anyTableName, key: recordKey })),
@@ -146,11 +175,13 @@ export const methods = {
       limit: optional(integer({ min: 1, max: MAX_PAGE })),
     }),
   ),
-  all: method<{ records: StoredRecord[]; cursor: string | null }>()(
+  all: method<{ records: StoredRecord[]; cursor: string | null; versions?: VersionTuple[] }>()(
     object({
       table: anyTableName,
       limit: optional(integer({ min: 1, max: MAX_PAGE })),
       cursor: optional(cursor),
+      /** Also return each record's version, for backups that must not resurrect deleted records. */
+      versions: optional(boolean()),
     }),
   ),
   acl_grant: method<{ grant: Grant }>()(
@@ -269,6 +300,18 @@ export const methods = {
   /** Starts an ended terminal's command again, in the same terminal, after its old scrollback. */
   term_restart: method<{ terminal: TerminalInfo }>()(
     object({ id: terminalId, cols: optional(cols), rows: optional(rows) }),
+  ),
+  cluster_connect: method<{ ok: true; peer: PeerStatus }>()(object({ node: hostPort })),
+  cluster_disconnect: method<{ ok: true; disconnected: boolean }>()(object({ node: nodeName })),
+  cluster_status: method<ClusterStatus>()(object({})),
+  query_mesh: method<QueryMeshResult>()(
+    object({
+      table: anyTableName,
+      pattern: map(),
+      limit: optional(integer({ min: 1, max: MAX_PAGE })),
+      /** How long each node may take to answer, in ms. */
+      timeout_ms: optional(integer({ min: 10, max: 60_000 })),
+    }),
   ),
 } satisfies Record<string, MethodSpec<unknown, unknown>>;
 

@@ -1,6 +1,7 @@
 import type { WireError } from './errors.js';
 import type { Session } from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
+import type { MeshEvent } from './mesh-types.js';
 import type { RecordKey, StoredRecord } from './store-types.js';
 import type { TermDropped, TermExit, TermOutput } from './terminal-types.js';
 import type { CheckResult, FsChange } from './workspace-types.js';
@@ -33,6 +34,8 @@ export interface Notifications {
   term_exit: TermExit;
   /** This client fell too far behind a terminal's output and no longer receives it; term_attach resumes. */
   term_dropped: TermDropped;
+  /** Peers coming and going, merged conflicts, refused clocks: the `mesh:events` topic. */
+  mesh_event: MeshEvent;
   /** A message that could not be answered by msgid (no msgid could be read). */
   protocol_error: WireError;
   /** Sent just before the daemon closes a connection, saying why. */

@@ -62,6 +62,12 @@ describe('table subscriptions', () => {
     const closed = new Promise<void>((resolve) => leaver.onClose(resolve));
     leaver.close();
     await closed;
+    // The client's side closes at once; the daemon sees the end of the stream a moment
+    // later, on another socket than the writer's: wait for it, within a deadline.
+    const deadline = Date.now() + 5000;
+    while ((await writer.call('status', {})).connections !== 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await writer.call('put', { table: 'users', record: { id: 'after-leave' } });
     // The daemon learns of the close when it reads the end of that stream; ask until it has (bounded).
     let connections = Infinity;

@@ -73,6 +73,49 @@ describe('schema migrations', () => {
     }
   });
 
+  it('migration 4 keeps the change log, makes its seq never reused, and adds the mesh tables', () => {
+    const dir = tempDir();
+    const db = new BetterSqlite3(join(dir.path, 'm.db'));
+    try {
+      for (const migration of migrations.slice(0, 3)) migration(db);
+      const insert = db.prepare('INSERT INTO _changes (tbl, k, hlc, node, op) VALUES (?, ?, ?, ?, ?)');
+      insert.run('t', 'a', 10, 'n', 0);
+      insert.run('t', 'b', 11, 'n', 0);
+      db.pragma('user_version = 3');
+      migrate(db);
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+      assert.deepEqual(tables, [
+        '_acl',
+        '_changes',
+        '_dropped',
+        '_events',
+        '_horizons',
+        '_meta',
+        '_peers',
+        '_projects',
+        '_sessions',
+        '_tables',
+        '_tokens',
+        '_workspaces',
+        'sqlite_sequence',
+      ]);
+      assert.deepEqual(db.prepare('SELECT seq, k, src FROM _changes ORDER BY seq').all(), [
+        { seq: 1, k: 'a', src: null },
+        { seq: 2, k: 'b', src: null },
+      ]);
+      // Peers hold checkpoints by seq: deleting the newest entry must not let its seq come back.
+      db.prepare('DELETE FROM _changes WHERE seq = 2').run();
+      const next = db
+        .prepare("INSERT INTO _changes (tbl, k, hlc, node, op, src) VALUES ('t', 'c', 12, 'n', 0, 'p')")
+        .run();
+      assert.equal(next.lastInsertRowid, 3);
+      assert.throws(() => db.prepare("INSERT INTO _peers (node, last_seen) VALUES ('p', 'soon')").run());
+    } finally {
+      db.close();
+      dir.remove();
+    }
+  });
+
   it('refuses a database from a newer cortex rather than guessing', () => {
     const dir = tempDir();
     const db = new BetterSqlite3(join(dir.path, 'm.db'));

@@ -18,6 +18,7 @@ const status: StatusResult = {
   data_dir: '/data',
   socket: '/sock',
   listen: null,
+  mesh_listen: null,
   tables: 0,
   connections: 1,
   identity: 'root',

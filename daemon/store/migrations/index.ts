@@ -109,6 +109,61 @@ export const migrations: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `);
   },
+
+  function m4Mesh(db) {
+    db.exec(`
+      -- The change log again, now AUTOINCREMENT: peers keep checkpoints by seq, so a seq
+      -- must never be reused, even after the newest entries are collected. "node" is the
+      -- change's origin (the node that wrote it), "src" the peer it was received from
+      -- (NULL for a local write), so a change is not sent back where it came from.
+      CREATE TABLE _changes_m3 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        tbl TEXT NOT NULL,
+        k ANY NOT NULL,
+        hlc INTEGER NOT NULL,
+        node TEXT NOT NULL,
+        op INTEGER NOT NULL,       -- 0 put, 1 delete, 2 create table, 3 drop table
+        src TEXT
+      ) STRICT;
+      INSERT INTO _changes_m3 (seq, tbl, k, hlc, node, op) SELECT seq, tbl, k, hlc, node, op FROM _changes;
+      DROP TABLE _changes;
+      ALTER TABLE _changes_m3 RENAME TO _changes;
+
+      -- Every node this one has linked with. "address" is where to redial it (only for
+      -- links this node dialled); "acked" is how far into this node's change log the peer
+      -- has confirmed (tombstone collection waits for it); "checkpoint" is how far into the
+      -- peer's log this node has applied, written in the same transaction as the changes,
+      -- and "seen" the furthest it ever got (a full resync starts again from 0).
+      CREATE TABLE _peers (
+        node TEXT PRIMARY KEY,
+        address TEXT,
+        dial INTEGER NOT NULL DEFAULT 0,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        acked INTEGER NOT NULL DEFAULT 0,
+        checkpoint INTEGER NOT NULL DEFAULT 0,
+        seen INTEGER NOT NULL DEFAULT 0,
+        last_seen INTEGER NOT NULL,
+        synced_hlc INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      -- Per table, the newest tombstone version collected: an incoming version at or below
+      -- it, for a key this node has no row for, may be a deleted record and is refused.
+      CREATE TABLE _horizons (
+        tbl TEXT PRIMARY KEY,
+        hlc INTEGER NOT NULL,
+        node TEXT NOT NULL
+      ) STRICT;
+
+      -- Dropped replicated tables: the drop's version and the policy it travels by, so a
+      -- late definition of the dropped incarnation does not bring the table back.
+      CREATE TABLE _dropped (
+        tbl TEXT PRIMARY KEY,
+        hlc INTEGER NOT NULL,
+        node TEXT NOT NULL,
+        replicate TEXT NOT NULL
+      ) STRICT;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

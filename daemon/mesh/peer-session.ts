@@ -1,0 +1,352 @@
+import { CortexError } from '../../src/protocol/errors.js';
+import type { PeerResources } from '../../src/protocol/mesh-types.js';
+import type { MsgValue } from '../../src/protocol/msgpack-types.js';
+import { VERSION } from '../../src/version.js';
+import type { Logger } from '../logger.js';
+import { policyIncludes } from '../store/replication-policy.js';
+import type { Store } from '../store/store.js';
+import type { Version } from '../store/version.js';
+import { Inbound } from './inbound.js';
+import type { MeshEvents } from './mesh-events.js';
+import type { MeshSettings } from './mesh-settings.js';
+import { Outbound } from './outbound.js';
+import type { PeerBook } from './peer-book.js';
+import type { PeerChannel } from './peer-channel.js';
+import {
+  type Bye,
+  type Heartbeat,
+  type Hello,
+  type NodeAnswer,
+  parseAck,
+  parseBye,
+  parseChanges,
+  parseDefer,
+  parseHeartbeat,
+  parseHello,
+  parseQueryRequest,
+  PROTOCOL,
+  type QueryRequest,
+} from './wire.js';
+
+/** What a link needs from the rest of the daemon. */
+export interface SessionContext {
+  me: string;
+  store: Store;
+  book: PeerBook;
+  log: Logger;
+  events: MeshEvents;
+  settings: MeshSettings;
+  resources(): PeerResources;
+  /** Whether an established link may stay: undefined to keep it, else the reason to refuse it. */
+  admit(session: PeerSession): CortexError | undefined;
+  closed(session: PeerSession, wasOpen: boolean): void;
+  query(request: QueryRequest): Promise<NodeAnswer[]>;
+  droppedTable(table: string): void;
+}
+
+/** How long the two hellos may take once TLS is up. */
+const HELLO_MS = 10_000;
+
+/**
+ * One link with a peer, from the hello exchange to its end. It owns the two
+ * replication halves (outbound from this node's log, inbound into its store),
+ * heartbeats both ways, and answers the peer's mesh queries.
+ *
+ * The hello carries each side's checkpoint of the other's log (where the other
+ * resumes sending: anti-entropy from a per-peer checkpoint) and its wall clock: a
+ * peer whose clock is ahead by more than max_clock_drift_ms is refused, so its
+ * timestamps cannot win every conflict. A peer this node has not heard from for
+ * longer than the tombstone grace period (or never) gets a full resync: this
+ * node's whole log and its tombstone horizons.
+ */
+export class PeerSession {
+  state: 'handshake' | 'open' | 'closed' = 'handshake';
+  since: number;
+  lastHeartbeat: number | null = null;
+  peerHead = 0;
+  resources: PeerResources | null = null;
+  closeReason: string | null = null;
+  outbound: Outbound | undefined;
+  inbound: Inbound | undefined;
+  readonly ready: Promise<void>;
+  private resolveReady!: () => void;
+  private rejectReady!: (error: CortexError) => void;
+  private lastReceived: number;
+  private readonly helloTimer: NodeJS.Timeout;
+  private beatTimer: NodeJS.Timeout | undefined;
+  /** This side sends the peer its whole log on this link (the peer is new, or was away too long). */
+  private readonly resyncing: boolean;
+  /** This node's tombstone horizons, sent with a resync: the peer drops what they deleted. */
+  private readonly sentHorizons: [string, number, string][];
+  /** What this node's hello said it had applied of the peer's log: the peer resumes after it. */
+  private readonly sentCheckpoint: number;
+  private readonly sentSeen: number;
+  private resyncAcked = false;
+  private caughtUpTo: number | undefined;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    readonly channel: PeerChannel,
+    readonly peer: string,
+    readonly direction: 'outbound' | 'inbound',
+    readonly address: string | null,
+  ) {
+    this.since = ctx.store.now();
+    this.lastReceived = Date.now();
+    this.ready = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    // A refused or failed link rejects `ready`; whoever waits on it handles that.
+    this.ready.catch(() => undefined);
+    const record = ctx.book.get(peer);
+    this.resyncing = record === undefined || record.lastSeen < ctx.store.now() - ctx.settings.graceMs;
+    this.sentHorizons = this.resyncing ? this.horizons() : [];
+    this.sentCheckpoint = record?.checkpoint ?? 0;
+    this.sentSeen = record?.seen ?? 0;
+    this.helloTimer = setTimeout(
+      () => this.close(`${peer} sent no hello within ${HELLO_MS} ms`, { code: 'ETIMEDOUT', message: 'no hello' }),
+      HELLO_MS,
+    );
+    channel.start({
+      notification: (method, params) => this.notification(method, params),
+      request: (method, params) => this.request(method, params),
+      closed: (reason) => this.close(`the link with ${peer} closed: ${reason}`),
+    });
+    const hello: Hello = {
+      proto: PROTOCOL,
+      node: ctx.me,
+      version: VERSION,
+      clock: ctx.store.now(),
+      hlc: ctx.store.clock.current,
+      checkpoint: this.sentCheckpoint,
+      seen: this.sentSeen,
+      resync: this.resyncing,
+      horizons: this.sentHorizons,
+    };
+    channel.notify('hello', hello);
+  }
+
+  /** Ends the link, telling the peer why when `bye` is given. Idempotent. */
+  close(reason: string, bye?: Bye): void {
+    if (this.state === 'closed') return;
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    this.closeReason = reason;
+    this.since = this.ctx.store.now();
+    clearTimeout(this.helloTimer);
+    if (this.beatTimer !== undefined) clearInterval(this.beatTimer);
+    this.outbound?.stop();
+    this.inbound?.close();
+    if (bye !== undefined) this.channel.notify('bye', bye);
+    this.channel.close(reason);
+    this.rejectReady(new CortexError(bye?.code ?? 'ECLOSED', reason));
+    this.ctx.closed(this, wasOpen);
+  }
+
+  /** Refuses the link with a reason the peer logs (and cluster_connect reports). */
+  refuse(error: CortexError): void {
+    this.close(`link with ${this.peer} refused: ${error.message}`, { code: error.code, message: error.message });
+  }
+
+  private notification(method: string, params: MsgValue): void {
+    this.lastReceived = Date.now();
+    try {
+      if (method === 'bye') {
+        const bye = parseBye(params);
+        this.closeFromPeer(bye);
+        return;
+      }
+      if (this.state === 'handshake') {
+        if (method !== 'hello') throw new CortexError('EPROTO', `${method} before hello`);
+        this.established(parseHello(params, 'hello'));
+        return;
+      }
+      if (this.state !== 'open') return;
+      switch (method) {
+        case 'changes':
+          this.inbound!.receive(parseChanges(params));
+          return;
+        case 'ack':
+          this.acked(parseAck(params, 'ack').seq);
+          return;
+        case 'defer': {
+          const defer = parseDefer(params, 'defer');
+          this.outbound!.defer(defer.seq, defer.retry_ms);
+          return;
+        }
+        case 'heartbeat':
+          this.heartbeat(parseHeartbeat(params, 'heartbeat'));
+          return;
+        default:
+          throw new CortexError('EPROTO', `unknown message ${JSON.stringify(method)}`);
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.ctx.log.warn(`mesh: ${this.peer} broke the peer protocol (${message}); closing the link`);
+      this.close(`${this.peer} broke the peer protocol: ${message}`, { code: 'EPROTO', message });
+    }
+  }
+
+  private closeFromPeer(bye: Bye): void {
+    if (this.state === 'closed') return;
+    const reason = `${this.peer} closed the link: ${bye.message}`;
+    this.channel.close(reason);
+    this.rejectReady(new CortexError(bye.code, bye.message));
+    this.close(reason);
+  }
+
+  private async request(method: string, params: Record<string, MsgValue>): Promise<unknown> {
+    this.lastReceived = Date.now();
+    if (this.state !== 'open') throw new CortexError('EBUSY', 'The link is not open yet.');
+    if (method !== 'query') throw new CortexError('ENOTFOUND', `There is no peer method ${JSON.stringify(method)}.`);
+    return { answers: await this.ctx.query(parseQueryRequest(params, 'query')) };
+  }
+
+  private established(hello: Hello): void {
+    const { ctx, peer } = this;
+    clearTimeout(this.helloTimer);
+    if (hello.node !== peer) {
+      this.refuse(new CortexError('EACCES', `it says it is ${hello.node} but its certificate names ${peer}`));
+      return;
+    }
+    if (hello.proto !== PROTOCOL) {
+      this.refuse(new CortexError('EPROTO', `it speaks peer protocol ${hello.proto}, this node ${PROTOCOL}`));
+      return;
+    }
+    const ahead = hello.clock - ctx.store.now();
+    if (ahead > ctx.settings.maxDriftMs) {
+      const message = `the clock of ${peer} is ${(ahead / 1000).toFixed(1)} s ahead of this node's (at most ${ctx.settings.maxDriftMs / 1000} s is allowed): fix its time (NTP); its writes would otherwise win every conflict`;
+      ctx.log.warn(`mesh: link refused: ${message}`);
+      ctx.events.emit({ type: 'clock_skew', peer, message, data: { ahead_ms: ahead } });
+      this.refuse(new CortexError('ECONFLICT', message));
+      return;
+    }
+    const refusal = ctx.admit(this);
+    if (refusal !== undefined) {
+      this.refuse(refusal);
+      return;
+    }
+    const record = ctx.book.get(peer);
+    this.state = 'open';
+    this.since = ctx.store.now();
+    // A peer being resynced counts as away until it has confirmed the whole copy: if the
+    // link drops before, the next link resyncs again.
+    ctx.book.note(peer, {
+      lastSeen: this.resyncing ? (record?.lastSeen ?? 0) : ctx.store.now(),
+      acked: this.resyncing ? 0 : hello.checkpoint,
+      ...(this.direction === 'outbound' ? { address: this.address } : {}),
+    });
+    this.outbound = new Outbound({
+      store: ctx.store,
+      channel: this.channel,
+      peer,
+      start: this.resyncing ? 0 : hello.checkpoint,
+      // With horizons to apply, the peer must learn every key this node holds, even those it
+      // sent here, or it would drop them as deleted.
+      sendEverything: this.sentHorizons.length > 0,
+      acked: (seq) => this.saveAck(seq),
+    });
+    this.inbound = new Inbound({
+      store: ctx.store,
+      book: ctx.book,
+      channel: this.channel,
+      peer,
+      log: ctx.log,
+      events: ctx.events,
+      start: hello.resync ? 0 : this.sentCheckpoint,
+      syncedHlc: record?.syncedHlc ?? 0,
+      resync: hello.resync
+        ? {
+            horizons: new Map(hello.horizons.map(([table, hlc, node]): [string, Version] => [table, { hlc, node }])),
+            seenByPeer: hello.seen,
+            seenHere: this.sentSeen,
+          }
+        : undefined,
+      dropped: (table) => ctx.droppedTable(table),
+      failed: (reason) => {
+        ctx.log.error(`mesh: ${reason}; closing the link, it resumes from the last commit`);
+        this.close(reason, { code: 'EINTERNAL', message: reason });
+      },
+    });
+    this.beatTimer = setInterval(() => this.beat(), ctx.settings.heartbeatMs);
+    this.beat();
+    ctx.log.info(
+      `mesh: linked with ${peer} (${this.direction}${this.address ? ` ${this.address}` : ''})${this.resyncing ? ', sending it a full resync' : ''}`,
+    );
+    ctx.events.emit({
+      type: 'peer_up',
+      peer,
+      message: `linked with ${peer}`,
+      data: { direction: this.direction, resync: this.resyncing },
+    });
+    this.resolveReady();
+    this.outbound.pump();
+  }
+
+  private acked(seq: number): void {
+    const outbound = this.outbound!;
+    outbound.ack(seq);
+    if (this.resyncing && !this.resyncAcked) {
+      this.caughtUpTo ??= outbound.caughtUpAt;
+      if (this.caughtUpTo !== undefined && seq >= this.caughtUpTo) {
+        this.resyncAcked = true;
+        this.ctx.book.note(this.peer, { lastSeen: this.ctx.store.now() });
+      }
+    }
+  }
+
+  private saveAck(seq: number): void {
+    this.ctx.book.note(this.peer, { acked: seq });
+  }
+
+  private heartbeat(beat: Heartbeat): void {
+    const { ctx, peer } = this;
+    const now = ctx.store.now();
+    this.lastHeartbeat = now;
+    this.peerHead = beat.head;
+    this.resources = beat.resources;
+    const ahead = beat.clock - now;
+    if (ahead > ctx.settings.maxDriftMs) {
+      const message = `the clock of ${peer} jumped ${(ahead / 1000).toFixed(1)} s ahead of this node's`;
+      ctx.events.emit({ type: 'clock_skew', peer, message, data: { ahead_ms: ahead } });
+      this.refuse(new CortexError('ECONFLICT', message));
+      return;
+    }
+    const change: { lastSeen?: number; syncedHlc?: number } = {};
+    if (!this.resyncing || this.resyncAcked) change.lastSeen = now;
+    // Everything the peer had logged when it sent this heartbeat is applied here: both
+    // sides had exchanged their writes up to (about) this moment.
+    if (this.inbound !== undefined && this.inbound.caughtUp && this.inbound.checkpoint >= beat.head) {
+      change.syncedHlc = Math.min(beat.hlc, ctx.store.clock.current);
+    }
+    ctx.book.note(peer, change);
+  }
+
+  private beat(): void {
+    const { ctx } = this;
+    const silentMs = Date.now() - this.lastReceived;
+    const limit = Math.max(4 * ctx.settings.heartbeatMs, 2000);
+    if (silentMs > limit) {
+      this.close(`${this.peer} sent nothing for ${silentMs} ms`, { code: 'ETIMEDOUT', message: 'no heartbeat' });
+      return;
+    }
+    const beat: Heartbeat = {
+      clock: ctx.store.now(),
+      hlc: ctx.store.clock.current,
+      head: ctx.store.changeLog.headSeq(),
+      resources: ctx.resources(),
+    };
+    this.channel.notify('heartbeat', beat);
+  }
+
+  /** This node's horizons for the tables the peer holds: sent with a full resync. */
+  private horizons(): [string, number, string][] {
+    const { store } = this.ctx;
+    return store.catalog.list().flatMap((table): [string, number, string][] => {
+      if (!policyIncludes(table.replicate, this.peer)) return [];
+      const horizon = store.horizonOf(table.name);
+      return horizon === undefined ? [] : [[table.name, horizon.hlc, horizon.node]];
+    });
+  }
+}

@@ -1,0 +1,281 @@
+import { CortexError, type ErrorCode, isErrorCode } from '../../src/protocol/errors.js';
+import type { PeerResources } from '../../src/protocol/mesh-types.js';
+import type { MsgValue } from '../../src/protocol/msgpack-types.js';
+import {
+  ATTRIBUTE_NAME,
+  isRecordKey,
+  NODE_NAME,
+  parseReplicationPolicy,
+  type RecordKey,
+  type ReplicationPolicy,
+  TABLE_NAME,
+} from '../../src/protocol/store-types.js';
+import { arrayOf, boolean, type Check, integer, map, object, string, isPlainMap } from '../../src/protocol/validate.js';
+import type { RemoteWrite } from '../store/merge.js';
+import type { RemoteSchemaChange, TableDefinition } from '../store/store.js';
+
+/**
+ * The peer protocol: MessagePack-RPC notifications and requests on the mesh
+ * link. Everything a peer sends is parsed here before use, as the daemon parses
+ * what clients send: an authenticated peer can still be a buggy one.
+ *
+ *   hello      {proto, node, version, clock, hlc, checkpoint, seen, resync, horizons}
+ *   changes    {after, to, caught_up, defs, changes: [[seq, table, key, hlc, node, op, value, yours?]]}
+ *   ack        {seq}                        the receiver applied and committed up to seq
+ *   defer      {seq, retry_ms, reason}      the receiver stopped at seq+1 (clock too far ahead)
+ *   heartbeat  {clock, hlc, head, resources}
+ *   bye        {code, message}              why the link is being closed
+ *   query      request: a match on behalf of an identity, relayed further
+ */
+export const PROTOCOL = 1;
+
+export const OP_WIRE = { put: 0, delete: 1, create: 2, drop: 3 } as const;
+
+const nodeName = string({ pattern: NODE_NAME, what: 'a node name' });
+const seq = integer({ min: 0 });
+
+export interface Hello {
+  proto: number;
+  node: string;
+  version: string;
+  /** The sender's wall clock, in ms: a peer far ahead is refused. */
+  clock: number;
+  hlc: number;
+  /** How far into the receiver's change log the sender has applied. */
+  checkpoint: number;
+  /** The furthest the sender ever applied of the receiver's log (a resync restarts from 0). */
+  seen: number;
+  /** The sender will send its whole log; the receiver drops what is below these horizons and was not sent. */
+  resync: boolean;
+  horizons: [string, number, string][];
+}
+
+const horizon: Check<[string, number, string]> = (value, path) => {
+  if (
+    Array.isArray(value) &&
+    value.length === 3 &&
+    typeof value[0] === 'string' &&
+    TABLE_NAME.test(value[0]) &&
+    typeof value[1] === 'number' &&
+    Number.isSafeInteger(value[1]) &&
+    typeof value[2] === 'string'
+  ) {
+    return [value[0], value[1], value[2]];
+  }
+  throw new CortexError('EPROTO', `${path} must be [table, hlc, node].`);
+};
+
+export const parseHello: Check<Hello> = object({
+  proto: integer({ min: 1 }),
+  node: nodeName,
+  version: string({ max: 64 }),
+  clock: integer({ min: 0 }),
+  hlc: integer({ min: 0 }),
+  checkpoint: seq,
+  seen: seq,
+  resync: boolean(),
+  horizons: arrayOf(horizon, { max: 100_000 }),
+});
+
+export interface Heartbeat {
+  clock: number;
+  hlc: number;
+  /** The sender's change-log head, for the receiver's lag. */
+  head: number;
+  resources: PeerResources;
+}
+
+export const parseHeartbeat: Check<Heartbeat> = object({
+  clock: integer({ min: 0 }),
+  hlc: integer({ min: 0 }),
+  head: seq,
+  resources: (value, path) => {
+    const parsed = map()(value, path);
+    const number = (key: string) => (typeof parsed[key] === 'number' ? parsed[key] : 0);
+    return {
+      load: number('load'),
+      mem_free: number('mem_free'),
+      mem_total: number('mem_total'),
+      disk_free: typeof parsed['disk_free'] === 'number' ? parsed['disk_free'] : null,
+    };
+  },
+});
+
+export const parseAck: Check<{ seq: number }> = object({ seq });
+export const parseDefer: Check<{ seq: number; retry_ms: number; reason: string }> = object({
+  seq,
+  retry_ms: integer({ min: 0 }),
+  reason: string({ max: 1000 }),
+});
+
+export interface Bye {
+  code: ErrorCode;
+  message: string;
+}
+
+export function parseBye(value: unknown): Bye {
+  const params = isPlainMap(value) ? value : {};
+  return {
+    code: isErrorCode(params['code']) ? params['code'] : 'EPROTO',
+    message: typeof params['message'] === 'string' ? params['message'] : 'the peer closed the link',
+  };
+}
+
+/**
+ * One change as it travels: [seq, table, key, hlc, node, op, value], plus, in a full
+ * resync, a last 1 when the change came from the receiver.
+ */
+export type WireChange =
+  | [number, string, RecordKey, number, string, number, Uint8Array | string | null]
+  | [number, string, RecordKey, number, string, number, Uint8Array | string | null, 1];
+
+export interface ChangesMessage {
+  after: number;
+  to: number;
+  caught_up: boolean;
+  defs: TableDefinition[];
+  changes: WireChange[];
+}
+
+export interface ChangeBatch {
+  after: number;
+  to: number;
+  caughtUp: boolean;
+  defs: Map<string, TableDefinition>;
+  changes: (RemoteWrite | RemoteSchemaChange)[];
+}
+
+const parseDefinition: Check<TableDefinition> = (value, path) => {
+  const parsed = object({
+    name: string({ pattern: TABLE_NAME, what: 'a table name' }),
+    attributes: arrayOf(string({ pattern: ATTRIBUTE_NAME, what: 'an attribute name' }), { min: 1, max: 256 }),
+    indexes: arrayOf(string({ pattern: ATTRIBUTE_NAME, what: 'an attribute name' }), { max: 64 }),
+    replicate: string({ max: 4096 }),
+    owner: string({ min: 1, max: 128 }),
+    created: integer({ min: 0 }),
+    hlc: integer({ min: 0 }),
+    node: nodeName,
+  })(value, path);
+  const replicate = parseReplicationPolicy(parsed.replicate);
+  if (replicate === undefined) throw new CortexError('EPROTO', `${path}.replicate is not a replication policy.`);
+  if (!parsed.indexes.every((attribute) => parsed.attributes.includes(attribute))) {
+    throw new CortexError('EPROTO', `${path}.indexes must name attributes.`);
+  }
+  return { ...parsed, replicate };
+};
+
+const parseChangesHeader = object({
+  after: seq,
+  to: seq,
+  caught_up: boolean(),
+  defs: arrayOf(parseDefinition, { max: 10_000 }),
+  changes: arrayOf((value) => value, { max: 100_000 }),
+});
+
+/** Parses a `changes` message into the store's terms, refusing anything malformed. */
+export function parseChanges(value: unknown): ChangeBatch {
+  const header = parseChangesHeader(value, 'changes');
+  const changes = header.changes.map((item, index) => parseChange(item, `changes.changes[${index}]`));
+  let last = header.after;
+  for (const change of changes) {
+    if (change.seq <= last) throw new CortexError('EPROTO', 'The changes of a batch must come in seq order.');
+    last = change.seq;
+  }
+  if (header.to < last) throw new CortexError('EPROTO', 'A batch must cover the changes it holds.');
+  return {
+    after: header.after,
+    to: header.to,
+    caughtUp: header.caught_up,
+    defs: new Map(header.defs.map((definition) => [definition.name, definition])),
+    changes,
+  };
+}
+
+function parseChange(value: unknown, path: string): RemoteWrite | RemoteSchemaChange {
+  if (!Array.isArray(value) || (value.length !== 7 && value.length !== 8)) {
+    throw new CortexError('EPROTO', `${path} must be a 7- or 8-item array.`);
+  }
+  const [changeSeq, table, key, hlc, node, op, payload, yours] = value as MsgValue[];
+  const ok =
+    typeof changeSeq === 'number' &&
+    Number.isSafeInteger(changeSeq) &&
+    typeof table === 'string' &&
+    TABLE_NAME.test(table) &&
+    isRecordKey(key) &&
+    typeof hlc === 'number' &&
+    Number.isSafeInteger(hlc) &&
+    hlc >= 0 &&
+    typeof node === 'string' &&
+    NODE_NAME.test(node);
+  if (!ok) throw new CortexError('EPROTO', `${path} is not [seq, table, key, hlc, node, op, value].`);
+  switch (op) {
+    case OP_WIRE.put:
+      if (!(payload instanceof Uint8Array))
+        throw new CortexError('EPROTO', `${path}: a put carries the record's bytes.`);
+      return { seq: changeSeq, table, key, hlc, node, op: 'put', value: payload, yours: yours === 1 };
+    case OP_WIRE.delete:
+      return { seq: changeSeq, table, key, hlc, node, op: 'delete', value: null, yours: yours === 1 };
+    case OP_WIRE.create:
+      return { seq: changeSeq, table, hlc, node, op: 'create' };
+    case OP_WIRE.drop: {
+      const replicate: ReplicationPolicy | undefined =
+        typeof payload === 'string' ? parseReplicationPolicy(payload) : undefined;
+      return { seq: changeSeq, table, hlc, node, op: 'drop', replicate };
+    }
+    default:
+      throw new CortexError('EPROTO', `${path} has an unknown operation.`);
+  }
+}
+
+export interface QueryRequest {
+  table: string;
+  pattern: Record<string, MsgValue>;
+  limit: number;
+  /** Who asked, on the node where the query started: ACLs are checked against it on each node. */
+  identity: string;
+  timeout_ms: number;
+  /** Nodes already asked (or being asked): not to be asked again. */
+  exclude: string[];
+}
+
+export const parseQueryRequest: Check<QueryRequest> = object({
+  table: string({ min: 1, max: 64 }),
+  pattern: map(),
+  limit: integer({ min: 1, max: 10_000 }),
+  identity: string({ min: 1, max: 128 }),
+  timeout_ms: integer({ min: 1, max: 60_000 }),
+  exclude: arrayOf(nodeName, { max: 10_000 }),
+});
+
+/** One node's answer to a mesh query: the records as stored bytes, or why it has none. */
+export interface NodeAnswer {
+  node: string;
+  records?: Uint8Array[];
+  truncated?: boolean;
+  code?: ErrorCode;
+  message?: string;
+}
+
+export function parseAnswers(value: unknown): NodeAnswer[] {
+  const answers = isPlainMap(value) && Array.isArray(value['answers']) ? value['answers'] : [];
+  return answers.flatMap((item): NodeAnswer[] => {
+    if (!isPlainMap(item) || typeof item['node'] !== 'string' || !NODE_NAME.test(item['node'])) return [];
+    const records = item['records'];
+    if (Array.isArray(records)) {
+      return [
+        {
+          node: item['node'],
+          records: records.filter((record): record is Uint8Array => record instanceof Uint8Array),
+          truncated: item['truncated'] === true,
+        },
+      ];
+    }
+    return [
+      {
+        node: item['node'],
+        code: isErrorCode(item['code']) ? item['code'] : 'EINTERNAL',
+        message: typeof item['message'] === 'string' ? item['message'] : 'The node could not answer.',
+      },
+    ];
+  });
+}

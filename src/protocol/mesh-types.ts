@@ -1,0 +1,73 @@
+import type { ErrorCode } from './errors.js';
+import type { StoredRecord } from './store-types.js';
+
+/** What a peer's heartbeat says about its machine, for badges. */
+export interface PeerResources {
+  /** One-minute load average. */
+  load: number;
+  mem_free: number;
+  mem_total: number;
+  /** Free bytes on the data directory's file system; null when unknown. */
+  disk_free: number | null;
+}
+
+export interface PeerStatus {
+  node: string;
+  /** Where this node dials it (null when it only ever dialled in). */
+  address: string | null;
+  state: 'connected' | 'connecting' | 'disconnected';
+  /** Who opened the current link. */
+  direction: 'outbound' | 'inbound' | null;
+  /** When the link came up, or went down (ms since the epoch). */
+  since: number | null;
+  last_heartbeat: number | null;
+  lag: {
+    /** This node's changes the peer has not acknowledged yet. */
+    outbound: number;
+    /** The peer's changes (by its last heartbeat) this node has not applied yet. */
+    inbound: number;
+    /** Age of the oldest change the peer has not acknowledged, in ms (0 when none). */
+    ms: number;
+  };
+  /** Why the last link failed or was refused, if it did. */
+  error: string | null;
+  resources: PeerResources | null;
+}
+
+export interface ClusterStatus {
+  node: string;
+  /** HOST:PORT of the peer listener, or null when there is none. */
+  listen: string | null;
+  peers: PeerStatus[];
+}
+
+/** A record from `query_mesh`, with the node that answered it. */
+export interface MeshRecord {
+  node: string;
+  record: StoredRecord;
+}
+
+export interface MeshNodeFailure {
+  node: string;
+  code: ErrorCode;
+  message: string;
+}
+
+export interface QueryMeshResult {
+  records: MeshRecord[];
+  nodes: {
+    answered: string[];
+    /** Nodes that did not answer in time, or answered with an error (no such table, no access). */
+    failed: MeshNodeFailure[];
+  };
+}
+
+/** What the mesh reports on the `mesh:events` topic (and in the log). */
+export interface MeshEvent {
+  type: 'peer_up' | 'peer_down' | 'conflict' | 'clock_skew' | 'resync' | 'refused';
+  peer: string;
+  message: string;
+  /** ms since the epoch */
+  time: number;
+  data?: Record<string, unknown>;
+}

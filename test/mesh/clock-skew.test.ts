@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { CortexError } from '../../src/protocol/errors.js';
+import type { MeshEvent } from '../../src/protocol/mesh-types.js';
+import type { TableChange } from '../../src/protocol/notifications.js';
+import { converged, eventually, type MeshNode, nextChange, TestMesh } from './mesh-helpers.js';
+
+const DRIFT_MS = 1500;
+const SKEW_MS = 4500;
+
+/**
+ * One node's wall clock runs far ahead (CORTEX_CLOCK_OFFSET_MS, the testing aid).
+ * The rule this checks, as the README states it: a node accepts a timestamp at
+ * most max_clock_drift_ms ahead of its own clock. A peer whose clock is further
+ * ahead is refused a link; a change stamped further ahead waits until real time
+ * catches up. So a skewed node's writes win conflicts only against writes made
+ * before its (future) stamps come due, never forever: any write made after that
+ * beats them.
+ */
+describe('a node whose clock is far ahead', () => {
+  const mesh = new TestMesh();
+  const config = { max_clock_drift_ms: DRIFT_MS };
+  let a: MeshNode;
+  let b: MeshNode;
+  const events: MeshEvent[] = [];
+
+  before(async () => {
+    await mesh.init();
+    a = await mesh.start('a', { config });
+    b = await mesh.start('b', { config, env: { CORTEX_CLOCK_OFFSET_MS: String(SKEW_MS) } });
+    await a.client.call('subscribe', { topic: 'mesh:events' });
+    a.client.onNotification((method, params) => {
+      if (method === 'mesh_event') events.push(params as unknown as MeshEvent);
+    });
+  });
+  after(() => mesh.cleanup());
+
+  it('is refused a link while its clock is ahead by more than the bound', async () => {
+    for (const node of [a, b]) {
+      await node.client.call('create_table', { name: 'kv', attributes: ['k', 'v'], replicate: 'mesh' });
+    }
+    await b.client.call('put', { table: 'kv', record: { k: 'key', v: 'from-b' } });
+    await a.client.call('put', { table: 'kv', record: { k: 'key', v: 'from-a' } });
+    await assert.rejects(a.client.call('cluster_connect', { node: b.address }), (error: CortexError) => {
+      assert.equal(error.code, 'ECONFLICT');
+      assert.match(error.message, /the clock of b is 4\.\d s ahead of this node's \(at most 1\.5 s is allowed\)/);
+      return true;
+    });
+    assert.equal(events.find((event) => event.type === 'clock_skew')?.peer, 'b');
+    assert.equal((await a.client.call('get', { table: 'kv', key: 'key' })).record!['v'], 'from-a');
+  });
+
+  it('once its clock is fixed, its future-stamped writes wait until they are due, and later writes beat them', async () => {
+    // b's clock is fixed, but its hybrid clock keeps the future stamps it already gave out.
+    await b.stop();
+    b = await mesh.start('b', { config, env: {} });
+    const stamped = b.rows('kv').find((row) => row.k === 'key')!.hlc;
+    await a.client.call('subscribe', { topic: 'table:kv' });
+    const arrival = nextChange(a.client, (change) => change.key === 'key' && change.node === 'b').then(
+      (change): [TableChange, number] => [change, Date.now()],
+    );
+    await a.client.call('cluster_connect', { node: b.address });
+    const [change, at] = await arrival;
+    assert.equal(change.hlc, stamped);
+    // Accepted only once it was no more than the bound ahead of a's clock.
+    assert.ok(at >= stamped / 1000 - DRIFT_MS - 50, `accepted ${stamped / 1000 - at} ms before it was due`);
+    assert.ok(events.some((event) => event.type === 'clock_skew' && /stamped \d+\.\d s ahead/.test(event.message)));
+    assert.ok(
+      a.rows('kv').every((row) => row.hlc <= (Date.now() + DRIFT_MS) * 1000),
+      'a never stamps the future',
+    );
+
+    // Its write won for now (its stamp is later than a's), but not forever.
+    assert.equal((await a.client.call('get', { table: 'kv', key: 'key' })).record!['v'], 'from-b');
+    await a.client.call('put', { table: 'kv', record: { k: 'key', v: 'later' } });
+    const rows = await converged([a, b], 'kv');
+    assert.equal((rows.find((row) => row.k === 'key')!.v as { v: string }).v, 'later');
+    await eventually('b to hold the later write', async () =>
+      (await b.client.call('get', { table: 'kv', key: 'key' })).record!['v'] === 'later' ? true : undefined,
+    );
+  });
+});
