@@ -1,13 +1,27 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { formatRuntimeEvents, runRuntimeEventsBench } from './runtime-events.js';
 
 /**
- * Benchmarks beyond the table store, each with its own anchor or target,
- * run after the store suites. BENCH_EXTRAS=events,... picks some; `none` skips them.
+ * Benchmarks beyond the table store, each with its own anchor or target, run
+ * after the store suites. Each of the others is also a program of its own
+ * (`node dist/bench/<name>.js`); here it runs as a child process and its report
+ * is appended. BENCH_EXTRAS=events,mesh,... picks some; `none` skips them.
  */
 export interface ExtraBench {
   name: string;
   title: string;
   run: () => Promise<string>;
+}
+
+function script(file: string): () => Promise<string> {
+  const path = fileURLToPath(new URL(`./${file}`, import.meta.url));
+  return () =>
+    new Promise((resolve, reject) => {
+      execFile(process.execPath, [path], { maxBuffer: 16 << 20, timeout: 15 * 60_000 }, (error, stdout) =>
+        error ? reject(new Error(`${file}: ${error.message}`)) : resolve(stdout.trimEnd()),
+      );
+    });
 }
 
 export const EXTRAS: readonly ExtraBench[] = [
@@ -16,6 +30,10 @@ export const EXTRAS: readonly ExtraBench[] = [
     title: 'session events to subscribers',
     run: async () => formatRuntimeEvents(await runRuntimeEventsBench()),
   },
+  { name: 'mesh', title: 'mesh replication', run: script('mesh.js') },
+  { name: 'pty', title: 'terminal throughput against tmux', run: script('pty.js') },
+  { name: 'fs', title: 'fs_list of a 100,000-file tree', run: script('fs-list.js') },
+  { name: 'tui', title: 'TUI first frame, key latency, memory', run: script('tui.js') },
 ];
 
 export function selectedExtras(raw = process.env['BENCH_EXTRAS']): ExtraBench[] {
