@@ -2,6 +2,7 @@ import { toJson } from '../../src/json-values.js';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { PeerStatus } from '../../src/protocol/mesh-types.js';
 import { type CliContext, type Command, line, withClient } from '../context.js';
+import { printTable } from '../table-output.js';
 import { mapArgument, positiveInteger, required } from '../parse-input.js';
 
 export const clusterCommand: Command = {
@@ -53,16 +54,7 @@ function printPeers(context: CliContext, peers: PeerStatus[]): void {
       peer.error ?? '',
     ]),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) {
-    line(
-      context.stdout,
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    );
-  }
+  printTable(context.stdout, rows);
 }
 
 export const queryMeshCommand: Command = {

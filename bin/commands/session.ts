@@ -6,6 +6,7 @@ import { toJson } from '../../src/json-values.js';
 import { PROVIDERS, type ProviderName, type Session } from '../../src/protocol/runtime-types.js';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { type CliContext, type Command, line, type OptionValues, withClient } from '../context.js';
+import { printTable } from '../table-output.js';
 import { positiveInteger, required } from '../parse-input.js';
 
 const VERBS = 'start, send, ls, show, events, interrupt or stop';
@@ -160,15 +161,7 @@ async function list(context: CliContext, client: Client): Promise<void> {
       new Date(session.updated).toISOString().replace('T', ' ').slice(0, 19),
     ]),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows)
-    line(
-      context.stdout,
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    );
+  printTable(context.stdout, rows);
 }
 
 function describe(session: Session): string {

@@ -2,6 +2,7 @@ import { CortexError } from '../../src/protocol/errors.js';
 import { toJson } from '../../src/json-values.js';
 import { parseReplicationPolicy } from '../../src/protocol/store-types.js';
 import { type Command, line, withClient } from '../context.js';
+import { printTable } from '../table-output.js';
 import { required } from '../parse-input.js';
 
 export const tablesCommand: Command = {
@@ -28,15 +29,7 @@ export const tablesCommand: Command = {
         table.owner,
       ]),
     ];
-    const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-    for (const row of rows)
-      line(
-        context.stdout,
-        row
-          .map((cell, column) => cell.padEnd(widths[column]!))
-          .join('  ')
-          .trimEnd(),
-      );
+    printTable(context.stdout, rows);
   },
 };
 
