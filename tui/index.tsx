@@ -13,6 +13,12 @@ export async function runTui(options: TuiOptions): Promise<void> {
   // a diff of the props, and Node keeps those entries: scrolling a 50,000-event session took the
   // TUI to 3.6 GB and seconds per frame. NODE_ENV=development still asks for it.
   process.env['NODE_ENV'] ??= 'production';
+  // Ink draws only a final frame when CI or CONTINUOUS_INTEGRATION is set (it assumes no one is
+  // watching a build log). `cortex tui` only runs on a terminal, so a person is watching: a CI
+  // variable inherited from a build shell (or from CI itself, in the end-to-end tests) must not
+  // blank the screen. Ink reads them once, when it is first imported, just below.
+  delete process.env['CI'];
+  delete process.env['CONTINUOUS_INTEGRATION'];
   const { renderTui } = await import('./run.js');
   await renderTui(options);
 }

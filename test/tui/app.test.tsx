@@ -154,7 +154,11 @@ describe('App against a real daemon', () => {
     await app.waitFor((text) => text.includes('‹ fake ›'), 'the fake provider chosen');
     // Tab, the prompt and Enter in one read, as tmux or ssh may deliver them.
     app.stdin.write('\tfrom the form\r');
-    const frame = await app.waitFor((text) => text.includes('You said: from the form'), 'the new session');
+    // The turn's events and the session's idle status arrive separately; wait for both.
+    const frame = await app.waitFor(
+      (text) => text.includes('You said: from the form') && count(text, '○ fake') === 2,
+      'the new session, idle, beside the first',
+    );
     // Both sessions in the tree; the new one is open.
     assert.equal(count(frame, '○ fake'), 2, frame);
     assert.doesNotMatch(frame, new RegExp(`${first} · fake`));
