@@ -118,7 +118,8 @@ export function actionFor(name: string, focus: Focus): Action | undefined {
   return BINDINGS.find((binding) => binding.where === 'global' && binding.keys.includes(name))?.action;
 }
 
-const NO_FLAGS: Key = {
+/** A key with no flag set: a plain character. */
+export const NO_FLAGS: Key = {
   upArrow: false,
   downArrow: false,
   leftArrow: false,

@@ -2,30 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Key, Text, useInput } from 'ink';
 import { render } from 'ink-testing-library';
-import { type Action, actionFor, BINDINGS, firstKey, type Focus, keyName } from '../../tui/keymap.js';
+import { type Action, actionFor, BINDINGS, firstKey, type Focus, keyName, NO_FLAGS } from '../../tui/keymap.js';
 
-const NO_KEY: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
+const NO_KEY: Key = NO_FLAGS;
 
 const FOCUSES: Focus[] = ['tree', 'events', 'chat', 'form', 'help'];
 
