@@ -1,5 +1,6 @@
 import { encode } from '../src/protocol/msgpack-encode.js';
 import type { StoredRecord } from '../src/protocol/store-types.js';
+import { seededRandom } from '../test/helpers/seeded-random.js';
 
 /** The table every Cortex workload uses; its key attribute is `id`. */
 export const TABLE = 'bench';
@@ -28,21 +29,6 @@ export function record(id: string, index: number): StoredRecord {
 /** The bytes the in-process anchor stores: one encoded record, the same size Cortex stores per key. */
 export function recordBytes(): Buffer {
   return encode(record(key('xx', 0), 0));
-}
-
-/**
- * mulberry32: a tiny seeded PRNG, so the order of keys read is random-looking
- * (no read-ahead luck) yet identical on every run and for every store.
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `count` indexes into a keyspace of `keys` prefilled keys, in a fixed pseudo-random order. */

@@ -64,27 +64,13 @@ export class EventLog {
   /** Committed events after `after`, oldest first. */
   read(session: string, after: number, limit: number): SessionEvent[] {
     this.store.beforeRead();
-    return this.page.all(session, after, limit).map((row) => ({
-      session,
-      seq: row.seq,
-      time: row.time,
-      turn: row.turn,
-      type: row.type,
-      payload: decode(row.payload),
-    })) as SessionEvent[];
+    return this.page.all(session, after, limit).map((row) => toEvent(session, row));
   }
 
   /** The committed events of one type in one turn, oldest first (the turn's diff, its file changes). */
   ofTurn<T extends EventType>(session: string, turn: number, type: T): SessionEvent<T>[] {
-    this.store.flush();
-    return this.ofType.all(session, turn, type).map((row) => ({
-      session,
-      seq: row.seq,
-      time: row.time,
-      turn: row.turn,
-      type: row.type,
-      payload: decode(row.payload),
-    })) as SessionEvent<T>[];
+    this.store.beforeRead();
+    return this.ofType.all(session, turn, type).map((row) => toEvent(session, row) as SessionEvent<T>);
   }
 
   lastSeqOf(session: string): number {
@@ -100,4 +86,9 @@ export class EventLog {
     this.lastSeq.set(session, seq);
     return seq;
   }
+}
+
+function toEvent(session: string, row: EventRow): SessionEvent {
+  const { seq, time, turn, type } = row;
+  return { session, seq, time, turn, type, payload: decode(row.payload) } as SessionEvent;
 }

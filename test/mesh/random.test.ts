@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { eventually, type MeshNode, TestMesh } from './mesh-helpers.js';
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed exactly. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env['CORTEX_MESH_SEED'] ?? 20240611);
 const STEPS = Number(process.env['CORTEX_MESH_STEPS'] ?? 400);
@@ -52,7 +41,7 @@ describe(`random operations, partitions and restarts (seed ${SEED})`, () => {
   after(() => mesh.cleanup());
 
   it('ends with identical replicas', async () => {
-    const random = generator(SEED);
+    const random = seededRandom(SEED);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const keys = Array.from({ length: 24 }, (_, i) => `k${i}`);
     /** The last acknowledged operation per key, across all nodes. */
