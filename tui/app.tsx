@@ -6,16 +6,32 @@ import { EventsPane } from './components/EventsPane.js';
 import { FormView } from './components/FormView.js';
 import { HelpScreen, helpMaxOffset } from './components/HelpScreen.js';
 import { StatusBar } from './components/StatusBar.js';
+import { TabStrip } from './components/TabStrip.js';
 import { TreePane } from './components/TreePane.js';
 import { addWorkspaceForm, newSessionForm, useForm } from './hooks/use-forms.js';
 import { useSessionEvents } from './hooks/use-session-events.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useTreeData } from './hooks/use-tree-data.js';
-import { type Action, actionFor, firstKey, type Focus, keyName } from './keymap.js';
+import { type Action, actionFor, firstKey, type Focus, isTyping, keyName } from './keymap.js';
 import { useConnection } from './state/connection.js';
 import { buildTree } from './state/tree.js';
+import { useChecksTab } from './tabs/checks/use-checks-tab.js';
+import { useDiffTab } from './tabs/diff/use-diff-tab.js';
+import { useFilesTab } from './tabs/files/use-files-tab.js';
+import type { Selection, TabContext, TabController, TabName } from './tabs/tab.js';
+import { useTerminalTab } from './tabs/terminal/use-terminal-tab.js';
 
-export type Tab = 'events' | 'chat';
+/** Where the keyboard is, coarsely: the pane's own modes come from its tab. */
+type Area = 'tree' | 'pane' | 'form' | 'help';
+
+const TAB_ACTIONS: Partial<Record<Action, TabName>> = {
+  'tab-events': 'events',
+  'tab-chat': 'chat',
+  'tab-files': 'files',
+  'tab-diff': 'diff',
+  'tab-checks': 'checks',
+  'tab-terminal': 'terminal',
+};
 
 const TREE_WIDTH = 34;
 
@@ -30,8 +46,8 @@ export function App({ cwd }: { cwd: string }) {
   const { client } = connection;
   const size = useTerminalSize();
   const tree = useTreeData();
-  const [focus, setFocus] = useState<Focus>('tree');
-  const [tab, setTab] = useState<Tab>('events');
+  const [area, setArea] = useState<Area>('tree');
+  const [tab, setTab] = useState<TabName>('events');
   const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
   const [openSession, setOpenSession] = useState<string | undefined>(undefined);
   const [offset, setOffset] = useState(0);
@@ -66,6 +82,22 @@ export function App({ cwd }: { cwd: string }) {
   const selectedRow = rows[selected];
   const session = tree.sessions.find((item) => item.id === openSession);
   const events = useSessionEvents(openSession);
+  const selection = useMemo((): Selection => {
+    const workspaceId =
+      selectedRow?.kind === 'workspace'
+        ? selectedRow.id
+        : selectedRow?.kind === 'session'
+          ? selectedRow.session.workspace
+          : selectedRow?.kind === 'terminal'
+            ? selectedRow.terminal.workspace
+            : session?.workspace;
+    const workspace = tree.workspaces.find((item) => item.id === workspaceId);
+    return {
+      workspace,
+      session: session && session.workspace === workspace?.id ? session : undefined,
+      terminal: selectedRow?.kind === 'terminal' ? selectedRow.terminal : undefined,
+    };
+  }, [selectedRow, session, tree.workspaces]);
 
   useEffect(() => {
     if (selectedRow?.kind === 'session' && selectedRow.id !== openSession) {
@@ -77,9 +109,36 @@ export function App({ cwd }: { cwd: string }) {
     if (session) setViewed((map) => new Map(map).set(session.id, session.updated));
   }, [session]);
 
-  const paneHeight = Math.max(3, size.rows - 3);
+  // The tab strip above, the status bar below, and the panes' borders.
+  const paneHeight = Math.max(3, size.rows - 4);
   const treeWidth = Math.min(TREE_WIDTH, Math.floor(size.columns * 0.4));
   const paneWidth = Math.max(20, size.columns - treeWidth);
+
+  const showTab = useCallback((next: TabName, focusIt: boolean) => {
+    setTab(next);
+    if (focusIt) setArea('pane');
+  }, []);
+  const tabContext = (name: TabName): TabContext => ({
+    client,
+    generation: connection.generation,
+    selection,
+    active: tab === name && area !== 'help',
+    focused: tab === name && area === 'pane',
+    width: paneWidth,
+    height: paneHeight,
+    notify: setNotice,
+    showTab,
+    selectInTree: setSelectedId,
+    reloadTree: tree.reload,
+  });
+  const files = useFilesTab(tabContext('files'));
+  const diff = useDiffTab(tabContext('diff'));
+  const checks = useChecksTab(tabContext('checks'));
+  const terminal = useTerminalTab(tabContext('terminal'));
+  const controllers: Partial<Record<TabName, TabController>> = { files, diff, checks, terminal };
+  const controller = controllers[tab];
+  const focus: Focus =
+    area === 'pane' ? (controller?.focus ?? (tab === 'chat' ? 'chat' : 'events')) : area === 'tree' ? 'tree' : area;
 
   /** Shows how a daemon call ended in the status bar. */
   const report = (promise: Promise<unknown>, done?: string): void => {
@@ -89,12 +148,7 @@ export function App({ cwd }: { cwd: string }) {
     );
   };
 
-  const workspaceOfSelection = () =>
-    selectedRow?.kind === 'workspace'
-      ? selectedRow.workspace
-      : selectedRow?.kind === 'session'
-        ? tree.workspaces.find((workspace) => workspace.id === selectedRow.session.workspace)
-        : undefined;
+  const workspaceOfSelection = () => selection.workspace;
 
   const submitForm = () => {
     const form = forms.form;
@@ -103,7 +157,7 @@ export function App({ cwd }: { cwd: string }) {
       client.call('workspace_add', { path: form.fields[0]!.value }).then(
         ({ workspace }) => {
           forms.close();
-          setFocus('tree');
+          setArea('tree');
           tree.reload();
           setSelectedId(workspace.id);
         },
@@ -123,7 +177,7 @@ export function App({ cwd }: { cwd: string }) {
       .then(
         ({ session: started }) => {
           forms.close();
-          setFocus('tree');
+          setArea('tree');
           setSelectedId(started.id);
           setOpenSession(started.id);
           setTab('events');
@@ -133,8 +187,9 @@ export function App({ cwd }: { cwd: string }) {
   };
 
   const sendDraft = () => {
-    const prompt = draft.trim();
-    if (!client || !session || prompt === '') return;
+    const message = draft.trim();
+    if (!client || !session || (message === '' && diff.comments === 0)) return;
+    const prompt = diff.takePrompt(message);
     setDraft('');
     // Not through report(): its `done` (none here) replaced this notice as soon as it was set.
     client.call('session_send', { session: session.id, prompt }).then(
@@ -147,22 +202,22 @@ export function App({ cwd }: { cwd: string }) {
   };
 
   const perform = (action: Action) => {
+    const tabOfAction = TAB_ACTIONS[action];
+    if (tabOfAction) return showTab(tabOfAction, true);
+    const owner = action.split('-')[0];
+    if (owner === 'files' || owner === 'diff' || owner === 'checks' || owner === 'terminal') {
+      return controllers[owner]?.perform(action);
+    }
     switch (action) {
       case 'quit':
         return exit();
       case 'help':
         setHelpOffset(0);
-        return setFocus((current) => (current === 'help' ? 'tree' : 'help'));
+        return setArea((current) => (current === 'help' ? 'tree' : 'help'));
       case 'focus-next':
-        return setFocus((current) => (current === 'tree' ? tab : 'tree'));
+        return setArea((current) => (current === 'tree' ? 'pane' : 'tree'));
       case 'focus-tree':
-        return setFocus('tree');
-      case 'tab-events':
-        setTab('events');
-        return setFocus('events');
-      case 'tab-chat':
-        setTab('chat');
-        return setFocus('chat');
+        return setArea('tree');
       case 'up':
         if (focus === 'tree') return moveSelection(-1);
         if (focus === 'help') return setHelpOffset((current) => Math.max(0, current - 1));
@@ -181,21 +236,19 @@ export function App({ cwd }: { cwd: string }) {
       case 'bottom':
         return setOffset(0);
       case 'open':
-        if (selectedRow?.kind === 'session') {
-          setTab('events');
-          return setFocus('events');
-        }
+        if (selectedRow?.kind === 'session') return showTab('events', true);
+        if (selectedRow?.kind === 'terminal') return showTab('terminal', true);
         if (selectedRow?.kind === 'workspace') return perform('new-session');
         return;
       case 'new-session': {
         const workspace = workspaceOfSelection();
         if (!workspace) return setNotice('Select a workspace (or a session in it) first; a adds one.');
         forms.open(newSessionForm(workspace.path));
-        return setFocus('form');
+        return setArea('form');
       }
       case 'add-workspace':
         forms.open(addWorkspaceForm(cwd));
-        return setFocus('form');
+        return setArea('form');
       case 'interrupt':
         if (client && session) report(client.call('session_interrupt', { session: session.id }), 'interrupt sent');
         return;
@@ -210,7 +263,11 @@ export function App({ cwd }: { cwd: string }) {
         return setDraft((text) => `${text}\n`);
       case 'cancel':
         forms.close();
-        return setFocus('tree');
+        return setArea('tree');
+      case 'toggle-output':
+        return setExpanded((value) => !value);
+      case 'event-diff':
+        return;
     }
   };
 
@@ -246,7 +303,7 @@ export function App({ cwd }: { cwd: string }) {
   const takeKey = () => {
     const head = keyQueue.current[0];
     if (!head) return;
-    const next = firstKey(head.input, head.key, focus === 'chat' || focus === 'form');
+    const next = firstKey(head.input, head.key, isTyping(focus));
     if (next.rest === '') keyQueue.current.shift();
     else keyQueue.current[0] = { input: next.rest, key: undefined };
     awaitingRender.current = true;
@@ -268,7 +325,7 @@ export function App({ cwd }: { cwd: string }) {
     const name = keyName(input, key);
     const action = actionFor(name, focus);
     if (action) return perform(action);
-    if (focus === 'events' && name === 'o') return setExpanded((value) => !value);
+    if (area === 'pane' && controller?.type?.(input, key)) return;
     if (focus === 'chat') {
       if (name === 'backspace') return setDraft((text) => text.slice(0, -1));
       if (!key.ctrl && !key.meta && input.length > 0 && name !== 'tab') return setDraft((text) => text + input);
@@ -285,20 +342,24 @@ export function App({ cwd }: { cwd: string }) {
 
   const hints =
     focus === 'tree'
-      ? 'j/k move · Enter open · n new session · a add workspace · 2 chat · ? help · q quit'
+      ? 'j/k move · Enter open · n session · t terminal · a workspace · 1-6 tabs · ? help · q quit'
       : focus === 'events'
-        ? 'j/k scroll · G follow · o output · Tab tree · ? help'
+        ? 'j/k scroll · G follow · o output · Enter diff · Tab tree · ? help'
         : focus === 'chat'
-          ? 'Enter send · Ctrl-C interrupt · Esc tree'
+          ? `Enter send${diff.comments > 0 ? ` (+${diff.comments} review comments)` : ''} · Ctrl-C interrupt · Esc tree`
           : focus === 'form'
             ? 'Enter submit · Esc cancel'
-            : 'j/k scroll · Esc closes help';
+            : focus === 'help'
+              ? 'j/k scroll · Esc closes help'
+              : (controller?.hints ?? '');
 
   const right =
     focus === 'help' ? (
       <HelpScreen width={paneWidth} height={paneHeight + 2} offset={helpOffset} />
     ) : forms.form ? (
       <FormView {...forms.form} width={paneWidth} />
+    ) : controller ? (
+      controller.render()
     ) : tab === 'chat' ? (
       <ChatPane
         session={session}
@@ -324,8 +385,13 @@ export function App({ cwd }: { cwd: string }) {
 
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows}>
+      <TabStrip
+        tab={tab}
+        width={size.columns}
+        badges={{ diff: diff.comments > 0 ? ` (${diff.comments})` : undefined }}
+      />
       <Box>
-        <TreePane rows={rows} selected={selected} focused={focus === 'tree'} width={treeWidth} height={paneHeight} />
+        <TreePane rows={rows} selected={selected} focused={area === 'tree'} width={treeWidth} height={paneHeight} />
         {right}
       </Box>
       <StatusBar

@@ -1,15 +1,36 @@
 import type { Key } from 'ink';
+import { CHECKS_BINDINGS, CHECKS_SECTIONS, type ChecksAction, type ChecksFocus } from './tabs/checks/keys.js';
+import { DIFF_BINDINGS, DIFF_SECTIONS, type DiffAction, type DiffFocus } from './tabs/diff/keys.js';
+import { FILES_BINDINGS, FILES_SECTIONS, type FilesAction, type FilesFocus } from './tabs/files/keys.js';
+import { TERMINAL_BINDINGS, TERMINAL_SECTIONS, type TerminalAction, type TerminalFocus } from './tabs/terminal/keys.js';
+import type { Binding, HelpSection } from './keys/types.js';
 
-/** Where the keyboard is: the tree, the right pane's tab, a text input, a form or the help screen. */
-export type Focus = 'tree' | 'events' | 'chat' | 'form' | 'help';
+export type { Binding } from './keys/types.js';
 
-export type Action =
+type CoreFocus = 'tree' | 'events' | 'chat' | 'form' | 'help';
+
+/** Where the keyboard is: the tree, a tab (or one of its modes), a form or the help screen. */
+export type Focus = CoreFocus | FilesFocus | DiffFocus | ChecksFocus | TerminalFocus;
+
+/** Where the keyboard takes typed text (or raw keys): global keys do not apply and a paste stays one key. */
+const TYPING: ReadonlySet<Focus> = new Set<Focus>(['chat', 'form', 'help', 'editor', 'comment', 'terminal']);
+
+/** Whether typed text goes to an input where the focus is. */
+export function isTyping(focus: Focus): boolean {
+  return TYPING.has(focus) && focus !== 'help';
+}
+
+type CoreAction =
   | 'quit'
   | 'help'
   | 'focus-next'
   | 'focus-tree'
   | 'tab-events'
   | 'tab-chat'
+  | 'tab-files'
+  | 'tab-diff'
+  | 'tab-checks'
+  | 'tab-terminal'
   | 'up'
   | 'down'
   | 'page-up'
@@ -21,32 +42,32 @@ export type Action =
   | 'add-workspace'
   | 'interrupt'
   | 'stop-session'
+  | 'toggle-output'
+  | 'event-diff'
   | 'send'
   | 'newline'
   | 'cancel';
 
-export interface Binding {
-  /** Canonical key names, as keyName() produces them. */
-  keys: readonly string[];
-  action: Action;
-  /** Where the binding applies; `global` applies everywhere except in text input and forms. */
-  where: Focus | 'global';
-  description: string;
-}
+export type Action = CoreAction | FilesAction | DiffAction | ChecksAction | TerminalAction;
 
-/**
- * Every key the TUI understands, in one table: the dispatcher routes by it and
- * the help screen is drawn from it, so the help cannot disagree with the keys.
- */
-export const BINDINGS: readonly Binding[] = [
+const CORE_BINDINGS: readonly Binding<CoreAction, CoreFocus>[] = [
   { keys: ['q'], action: 'quit', where: 'global', description: 'quit (sessions keep running in the daemon)' },
   { keys: ['?'], action: 'help', where: 'global', description: 'show or hide this help' },
   { keys: ['tab'], action: 'focus-next', where: 'global', description: 'move focus between the tree and the pane' },
   { keys: ['1'], action: 'tab-events', where: 'global', description: 'Events tab' },
   { keys: ['2'], action: 'tab-chat', where: 'global', description: 'Chat tab (type a message)' },
+  { keys: ['3'], action: 'tab-files', where: 'global', description: 'Files tab' },
+  { keys: ['4'], action: 'tab-diff', where: 'global', description: 'Diff tab' },
+  { keys: ['5'], action: 'tab-checks', where: 'global', description: 'Checks tab' },
+  { keys: ['6'], action: 'tab-terminal', where: 'global', description: 'Terminal tab' },
   { keys: ['up', 'k'], action: 'up', where: 'tree', description: 'previous item' },
   { keys: ['down', 'j'], action: 'down', where: 'tree', description: 'next item' },
-  { keys: ['enter'], action: 'open', where: 'tree', description: 'open the item (a session opens its events)' },
+  {
+    keys: ['enter'],
+    action: 'open',
+    where: 'tree',
+    description: 'open the item (a session its events, a terminal its screen)',
+  },
   { keys: ['n'], action: 'new-session', where: 'tree', description: 'new session in the selected workspace' },
   { keys: ['a'], action: 'add-workspace', where: 'tree', description: 'add a workspace by path' },
   {
@@ -62,6 +83,13 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['pagedown', 'space'], action: 'page-down', where: 'events', description: 'page down' },
   { keys: ['g', 'home'], action: 'top', where: 'events', description: 'oldest event' },
   { keys: ['G', 'end'], action: 'bottom', where: 'events', description: 'newest event, and follow the tail' },
+  { keys: ['o'], action: 'toggle-output', where: 'events', description: 'show all of every command output, or less' },
+  {
+    keys: ['enter'],
+    action: 'event-diff',
+    where: 'events',
+    description: 'diff of the file change marked ⏎ (the lowest on screen)',
+  },
   { keys: ['enter'], action: 'send', where: 'chat', description: 'send the message (queued if a turn is running)' },
   { keys: ['ctrl+j', 'meta+enter'], action: 'newline', where: 'chat', description: 'new line in the message' },
   { keys: ['ctrl+c'], action: 'interrupt', where: 'chat', description: 'interrupt the running turn' },
@@ -71,6 +99,32 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['escape', '?', 'q'], action: 'help', where: 'help', description: 'close the help' },
   { keys: ['down', 'j'], action: 'down', where: 'help', description: 'scroll down, when the help does not fit' },
   { keys: ['up', 'k'], action: 'up', where: 'help', description: 'scroll up' },
+];
+
+/**
+ * Every key the TUI understands, in one table: the dispatcher routes by it and
+ * the help screen is drawn from it, so the help cannot disagree with the keys.
+ */
+export const BINDINGS: readonly Binding<Action, Focus>[] = [
+  ...CORE_BINDINGS,
+  ...FILES_BINDINGS,
+  ...DIFF_BINDINGS,
+  ...CHECKS_BINDINGS,
+  ...TERMINAL_BINDINGS,
+];
+
+/** The help screen's sections, in order. */
+export const HELP_SECTIONS: readonly HelpSection<Focus>[] = [
+  { where: 'global', title: 'Everywhere' },
+  { where: 'tree', title: 'Tree' },
+  { where: 'events', title: 'Events' },
+  { where: 'chat', title: 'Chat' },
+  ...FILES_SECTIONS,
+  ...DIFF_SECTIONS,
+  ...CHECKS_SECTIONS,
+  ...TERMINAL_SECTIONS,
+  { where: 'form', title: 'Forms' },
+  { where: 'help', title: 'This screen' },
 ];
 
 /** A canonical name for a key press: `q`, `G`, `?`, `enter`, `ctrl+c`, `meta+enter`, `up`, `pagedown`... */
@@ -114,7 +168,7 @@ export function keyName(input: string, key: Key): string {
 export function actionFor(name: string, focus: Focus): Action | undefined {
   const local = BINDINGS.find((binding) => binding.where === focus && binding.keys.includes(name));
   if (local) return local.action;
-  if (focus === 'chat' || focus === 'form' || focus === 'help') return undefined;
+  if (TYPING.has(focus)) return undefined;
   return BINDINGS.find((binding) => binding.where === 'global' && binding.keys.includes(name))?.action;
 }
 

@@ -233,19 +233,19 @@ describe('StatusBar', () => {
 
 describe('HelpScreen', () => {
   it('lists every binding of the key table: the help cannot disagree with the keys', () => {
-    const frame = frameOf(<HelpScreen width={100} height={60} />).join('\n');
+    const frame = frameOf(<HelpScreen width={100} height={120} />).join('\n');
     for (const binding of BINDINGS) {
       assert.ok(frame.includes(`${binding.keys.join(', ')}`), `keys ${binding.keys.join(', ')}`);
       assert.ok(frame.includes(binding.description), binding.description);
     }
-    assert.equal(helpMaxOffset(60), 0);
+    assert.equal(helpMaxOffset(120), 0);
     assert.doesNotMatch(frame, /j\/k scroll/);
   });
 
   it('at 80×24 scrolls, every line whole, until every binding has been shown', () => {
-    // In an 80×24 terminal the help gets a 48×23 box: too short for the table. Drawn whole it
+    // In an 80×24 terminal the help gets a 48×22 box: too short for the table. Drawn whole it
     // used to squeeze lines onto each other and lose half the keys; now it scrolls.
-    const height = 23;
+    const height = 22;
     const max = helpMaxOffset(height);
     assert.ok(max > 0);
     const seen = new Set<string>();

@@ -116,16 +116,17 @@ describe('cortex tui in tmux', () => {
     await screen.resize(80, 24);
     const text = await screen.waitForScreen((shown) => {
       const rows = shown.trimEnd().split('\n');
-      return rows.length === 24 && rows[0]!.length === 80 && rows.at(-1)!.startsWith('● connected');
+      return rows.length === 24 && rows[1]!.length === 80 && rows.at(-1)!.startsWith('● connected');
     }, 'the layout redrawn at 80×24');
     const rows = text.trimEnd().split('\n');
     assert.ok(
       rows.every((row) => row.length <= 80),
       'no line wider than the terminal',
     );
-    assert.match(rows[0]!, /^┌─+┐┌─+┐$/);
+    assert.match(rows[0]!, /^ 1 Events {2}2 Chat {2}3 Files {2}4 Diff {2}5 Checks {2}6 Terminal/);
+    assert.match(rows[1]!, /^┌─+┐┌─+┐$/);
     assert.match(rows[22]!, /^└─+┘└─+┘$/);
-    assert.match(rows[1]!, /^│ \S+ load [\d.]+ mem/);
+    assert.match(rows[2]!, /^│ \S+ load [\d.]+ mem/);
     assert.equal(sessionRows(text), 2);
     await screen.press('?');
     const help = await screen.waitForScreen((shown) => shown.includes('j/k scroll · 1–'), 'the help, scrolling');

@@ -55,6 +55,8 @@ function data(overrides: Partial<TreeData> = {}): TreeData {
       }),
       session({ id: 's_b', workspace: 'ws_b', created: 150, updated: NOW, status: 'failed', provider: 'codex' }),
     ],
+    terminals: [],
+    peers: [],
     unseen: new Set(['s_old']),
     ...overrides,
   };
@@ -107,7 +109,17 @@ describe('buildTree', () => {
 
   it('is an empty node row when the daemon knows nothing yet', () => {
     assert.deepEqual(
-      shape(buildTree({ status: undefined, projects: [], workspaces: [], sessions: [], unseen: new Set() })),
+      shape(
+        buildTree({
+          status: undefined,
+          projects: [],
+          workspaces: [],
+          sessions: [],
+          terminals: [],
+          peers: [],
+          unseen: new Set(),
+        }),
+      ),
       ['node node:… …'],
     );
   });

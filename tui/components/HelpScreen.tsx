@@ -1,14 +1,5 @@
 import { Box, Text } from 'ink';
-import { BINDINGS, type Binding } from '../keymap.js';
-
-const SECTIONS: { where: Binding['where']; title: string }[] = [
-  { where: 'global', title: 'Everywhere' },
-  { where: 'tree', title: 'Tree' },
-  { where: 'events', title: 'Events' },
-  { where: 'chat', title: 'Chat' },
-  { where: 'form', title: 'Forms' },
-  { where: 'help', title: 'This screen' },
-];
+import { BINDINGS, HELP_SECTIONS } from '../keymap.js';
 
 export interface HelpLine {
   text: string;
@@ -17,7 +8,7 @@ export interface HelpLine {
 
 /** Every key, drawn from the same table the dispatcher uses: a title per section, then its bindings. */
 export function helpLines(): HelpLine[] {
-  return SECTIONS.flatMap(({ where, title }) => [
+  return HELP_SECTIONS.flatMap(({ where, title }) => [
     { text: title, title: true },
     ...BINDINGS.filter((binding) => binding.where === where).map((binding) => ({
       text: `  ${binding.keys.join(', ').padEnd(18)} ${binding.description}`,

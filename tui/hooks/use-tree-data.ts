@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
+import type { PeerStatus } from '../../src/protocol/mesh-types.js';
 import type { StatusResult } from '../../src/protocol/methods.js';
 import type { Project, Session, Workspace } from '../../src/protocol/runtime-types.js';
+import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
 import { useConnection } from '../state/connection.js';
 
 export interface TreeSource {
@@ -8,7 +10,9 @@ export interface TreeSource {
   projects: Project[];
   workspaces: Workspace[];
   sessions: Session[];
-  /** Loads projects and workspaces again (after adding one). */
+  terminals: TerminalInfo[];
+  peers: PeerStatus[];
+  /** Loads every list again (after adding a workspace or opening a terminal). */
   reload: () => void;
 }
 
@@ -17,7 +21,8 @@ const STATUS_EVERY_MS = 5000;
 /**
  * What the tree shows, kept current: lists loaded on every (re)connection,
  * sessions updated live from `sessions:*`, and the node's status (resource
- * badges) refreshed every few seconds.
+ * badges), its terminals and its mesh peers refreshed every few seconds (and
+ * terminals whenever one of them ends).
  */
 export function useTreeData(): TreeSource {
   const { client, generation } = useConnection();
@@ -25,12 +30,30 @@ export function useTreeData(): TreeSource {
   const [projects, setProjects] = useState<Project[]>([]);
   const [workspaces, setWorkspaces] = useState<Workspace[]>([]);
   const [sessions, setSessions] = useState<Session[]>([]);
+  const [terminals, setTerminals] = useState<TerminalInfo[]>([]);
+  const [peers, setPeers] = useState<PeerStatus[]>([]);
   const [reloads, setReloads] = useState(0);
 
   useEffect(() => {
     if (!client) return;
     let live = true;
+    const refreshSlowLists = () => {
+      client.call('status', {}).then(
+        (next) => live && setStatus(next),
+        () => undefined,
+      );
+      client.call('term_list', {}).then(
+        (next) => live && setTerminals(next.terminals),
+        () => undefined,
+      );
+      // Only administrators may see the cluster; for anyone else the tree has no peers.
+      client.call('cluster_status', {}).then(
+        (next) => live && setPeers(next.peers),
+        () => undefined,
+      );
+    };
     const stop = client.onNotification((method, params) => {
+      if (method === 'term_exit') return refreshSlowLists();
       if (method !== 'session_update') return;
       const session = (params as unknown as { session: Session }).session;
       setSessions((list) => [...list.filter((item) => item.id !== session.id), session]);
@@ -49,16 +72,12 @@ export function useTreeData(): TreeSource {
         setProjects(p.projects);
         setWorkspaces(w.workspaces);
         setSessions(l.sessions);
+        refreshSlowLists();
       } catch {
         // The connection dropped; the next generation loads again.
       }
     })();
-    const timer = setInterval(() => {
-      client.call('status', {}).then(
-        (next) => live && setStatus(next),
-        () => undefined,
-      );
-    }, STATUS_EVERY_MS);
+    const timer = setInterval(refreshSlowLists, STATUS_EVERY_MS);
     return () => {
       live = false;
       stop();
@@ -67,5 +86,5 @@ export function useTreeData(): TreeSource {
   }, [client, generation, reloads]);
 
   const reload = useCallback(() => setReloads((count) => count + 1), []);
-  return { status, projects, workspaces, sessions, reload };
+  return { status, projects, workspaces, sessions, terminals, peers, reload };
 }

@@ -1,11 +1,16 @@
+import type { PeerStatus } from '../../src/protocol/mesh-types.js';
 import type { StatusResult } from '../../src/protocol/methods.js';
 import type { Project, Session, SessionStatus, Workspace } from '../../src/protocol/runtime-types.js';
+import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
 
 export interface TreeData {
   status: StatusResult | undefined;
   projects: Project[];
   workspaces: Workspace[];
   sessions: Session[];
+  terminals: TerminalInfo[];
+  /** Mesh peers, when the mesh is on. */
+  peers: PeerStatus[];
   /** Sessions with events the user has not looked at. */
   unseen: ReadonlySet<string>;
 }
@@ -14,7 +19,9 @@ export type TreeRow =
   | { kind: 'node'; id: string; depth: 0; label: string; badge: string }
   | { kind: 'project'; id: string; depth: 1; label: string }
   | { kind: 'workspace'; id: string; depth: 2; label: string; workspace: Workspace }
-  | { kind: 'session'; id: string; depth: 3; label: string; session: Session; unseen: boolean };
+  | { kind: 'session'; id: string; depth: 3; label: string; session: Session; unseen: boolean }
+  | { kind: 'terminal'; id: string; depth: 3; label: string; terminal: TerminalInfo }
+  | { kind: 'peer'; id: string; depth: 0; label: string; badge: string; peer: PeerStatus };
 
 export const STATUS_GLYPH: Record<SessionStatus, string> = {
   starting: '…',
@@ -25,7 +32,7 @@ export const STATUS_GLYPH: Record<SessionStatus, string> = {
   stopped: '■',
 };
 
-/** Nodes → projects → workspaces → sessions, flattened in display order. */
+/** Nodes (this one first, then mesh peers) → projects → workspaces → sessions and terminals, flattened in display order. */
 export function buildTree(data: TreeData, now = Date.now()): TreeRow[] {
   const rows: TreeRow[] = [];
   const node = data.status?.node ?? '…';
@@ -50,9 +57,34 @@ export function buildTree(data: TreeData, now = Date.now()): TreeRow[] {
           unseen: data.unseen.has(session.id),
         });
       }
+      const terminals = data.terminals
+        .filter((terminal) => terminal.workspace === workspace.id)
+        .sort((a, b) => a.created - b.created);
+      for (const terminal of terminals) {
+        rows.push({ kind: 'terminal', id: terminal.id, depth: 3, label: terminalLabel(terminal, now), terminal });
+      }
     }
   }
+  for (const peer of [...data.peers].sort((a, b) => a.node.localeCompare(b.node))) {
+    rows.push({ kind: 'peer', id: `peer:${peer.node}`, depth: 0, label: peer.node, badge: peerBadge(peer), peer });
+  }
   return rows;
+}
+
+function terminalLabel(terminal: TerminalInfo, now: number): string {
+  const program = terminal.command[0]?.split('/').pop() ?? '?';
+  const state = terminal.status === 'running' ? '$' : terminal.exit_code === 0 ? '✓' : '✗';
+  return `${state} ${program} ${age(now - (terminal.ended ?? terminal.created))}`;
+}
+
+/** A peer's liveness, then its machine's load, memory and disk as its heartbeat last said. */
+function peerBadge(peer: PeerStatus): string {
+  const liveness = peer.state === 'connected' ? '●' : peer.state === 'connecting' ? '◌' : '○';
+  const resources = peer.resources;
+  if (peer.state !== 'connected' || resources === null) return `${liveness} ${peer.state}`;
+  const memory = resources.mem_total > 0 ? Math.round((1 - resources.mem_free / resources.mem_total) * 100) : 0;
+  const disk = resources.disk_free === null ? '' : ` disk ${formatBytes(resources.disk_free)}`;
+  return `${liveness} load ${resources.load.toFixed(1)} mem ${memory}%${disk}`;
 }
 
 function nodeBadge(status: StatusResult | undefined): string {
