@@ -1,6 +1,7 @@
 import { Box, type Key, useApp, useInput } from 'ink';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { errorMessage } from '../src/protocol/errors.js';
+import type { SessionEvent } from '../src/protocol/session-events.js';
 import { ChatPane } from './components/ChatPane.js';
 import { EventsPane } from './components/EventsPane.js';
 import { FormView } from './components/FormView.js';
@@ -34,6 +35,8 @@ const TAB_ACTIONS: Partial<Record<Action, TabName>> = {
 };
 
 const TREE_WIDTH = 34;
+const NO_CHECKS: readonly string[] = [];
+const NO_EVENTS: readonly SessionEvent[] = [];
 
 /**
  * The workbench: the tree on the left, the selected session's tabs on the
@@ -55,6 +58,11 @@ export function App({ cwd }: { cwd: string }) {
   const shownOffset = useRef(0);
   const reportShownOffset = useCallback((value: number) => {
     shownOffset.current = value;
+  }, []);
+  // The event Enter in the Events tab opens the diff of.
+  const markedEvent = useRef<SessionEvent | undefined>(undefined);
+  const reportMarked = useCallback((event: SessionEvent | undefined) => {
+    markedEvent.current = event;
   }, []);
   const [helpOffset, setHelpOffset] = useState(0);
   const [expanded, setExpanded] = useState(false);
@@ -133,7 +141,11 @@ export function App({ cwd }: { cwd: string }) {
   });
   const files = useFilesTab(tabContext('files'));
   const diff = useDiffTab(tabContext('diff'));
-  const checks = useChecksTab(tabContext('checks'));
+  const project = tree.projects.find((item) => item.name === selection.workspace?.project);
+  const checks = useChecksTab(tabContext('checks'), {
+    configured: project?.checks ?? NO_CHECKS,
+    events: events.events,
+  });
   const terminal = useTerminalTab(tabContext('terminal'));
   const controllers: Partial<Record<TabName, TabController>> = { files, diff, checks, terminal };
   const controller = controllers[tab];
@@ -267,8 +279,18 @@ export function App({ cwd }: { cwd: string }) {
       case 'toggle-output':
         return setExpanded((value) => !value);
       case 'event-diff':
-        return;
+        return openDiffOf(markedEvent.current);
     }
+  };
+
+  const openDiffOf = (event: SessionEvent | undefined) => {
+    if (event === undefined) return setNotice('No file change on screen to show the diff of.');
+    const changed = event.type === 'file_change' ? event.payload.changes[0]?.path : undefined;
+    // Codex names changed files by absolute path; diffs name them relative to the workspace.
+    const root = `${selection.workspace?.path ?? ''}/`;
+    const path = changed?.startsWith(root) ? changed.slice(root.length) : changed;
+    diff.show({ kind: 'turn', session: event.session, turn: event.turn, path });
+    showTab('diff', true);
   };
 
   // Functional, so several keys handled before the next render each move one row.
@@ -380,6 +402,7 @@ export function App({ cwd }: { cwd: string }) {
         width={paneWidth}
         height={paneHeight}
         onShownOffset={reportShownOffset}
+        onMarked={reportMarked}
       />
     );
 

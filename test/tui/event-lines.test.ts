@@ -150,6 +150,16 @@ describe('visibleLines', () => {
     assert.equal(view.offset, 22, 'the offset actually shown, for scrolling back down');
   });
 
+  it('names the event each visible line belongs to', () => {
+    const events = messages(5);
+    const view = visibleLines(events, (event) => [{ text: `${event.seq}a` }, { text: `${event.seq}b` }], 3, 1);
+    assert.deepEqual(texts(view.lines), ['4a', '4b', '5a']);
+    assert.deepEqual(
+      view.owners.map((event) => event.seq),
+      [4, 4, 5],
+    );
+  });
+
   it('shows a short session whole whatever the offset', () => {
     const { layout } = counting();
     for (const offset of [0, 1, 50]) {
@@ -158,7 +168,7 @@ describe('visibleLines', () => {
       assert.equal(view.atTop, true);
       assert.equal(view.offset, 0);
     }
-    assert.deepEqual(visibleLines([], layout, 8, 0), { lines: [], atTop: true, totalAbove: 0, offset: 0 });
+    assert.deepEqual(visibleLines([], layout, 8, 0), { lines: [], owners: [], atTop: true, totalAbove: 0, offset: 0 });
   });
 
   it('skips events that lay out to nothing', () => {

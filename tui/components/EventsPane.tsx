@@ -19,6 +19,18 @@ interface Props {
    * line (after g), so that scrolling back down starts from what is on screen.
    */
   onShownOffset?: (offset: number) => void;
+  /** Told the file change (or turn diff) Enter would open: the lowest one on screen. */
+  onMarked?: (event: SessionEvent | undefined) => void;
+}
+
+/** The last event among those on screen that Enter opens the diff of: a completed file change or a turn's diff. */
+function lowestWithDiff(owners: readonly SessionEvent[]): SessionEvent | undefined {
+  for (let index = owners.length - 1; index >= 0; index--) {
+    const event = owners[index]!;
+    if ((event.type === 'file_change' && event.payload.phase === 'completed') || event.type === 'turn_diff')
+      return event;
+  }
+  return undefined;
 }
 
 /**
@@ -36,6 +48,7 @@ export function EventsPane({
   height,
   hasOlder,
   onShownOffset,
+  onMarked,
 }: Props) {
   const inner = Math.max(10, width - 2);
   const cache = useRef(new Map<SessionEvent, Line[]>());
@@ -58,6 +71,7 @@ export function EventsPane({
   const bodyHeight = Math.max(1, height - 1);
   const {
     lines,
+    owners,
     atTop,
     offset: shownOffset,
   } = useMemo(
@@ -78,9 +92,13 @@ export function EventsPane({
   );
   // A layout effect, so the app knows it before the next key is handled.
   useLayoutEffect(() => onShownOffset?.(shownOffset), [shownOffset, onShownOffset]);
+
   // The notice of older events takes a body line: drawn over a full body, it overflowed the box onto the title.
   const olderNotice = atTop && hasOlder;
   const shown = olderNotice ? lines.slice(0, bodyHeight - 1) : lines;
+  const marked = lowestWithDiff(owners.slice(0, shown.length));
+  useLayoutEffect(() => onMarked?.(marked), [marked, onMarked]);
+  const markedAt = marked === undefined ? -1 : owners.indexOf(marked);
   const title = session
     ? `${session.id} · ${session.provider} · ${session.status} · turn ${session.turns}${shownOffset > 0 ? ' · scrolled (G follows)' : ''}`
     : 'No session selected: choose one in the tree, or press n to start one.';
@@ -98,6 +116,7 @@ export function EventsPane({
       {olderNotice ? <Text color="gray">… older events load as you scroll</Text> : null}
       {shown.map((line, index) => (
         <Text key={index} color={line.color} bold={line.bold} wrap="truncate">
+          {index === markedAt && focused ? '⏎ ' : ''}
           {line.text === '' ? ' ' : line.text}
         </Text>
       ))}

@@ -112,27 +112,39 @@ export function wrapText(text: string, width: number): string[] {
  * newest. Only the events that reach the window are laid out, so a session
  * with 100,000 events costs what a screenful costs. Returns whether the
  * window reached the oldest loaded event, and the offset actually shown
- * (smaller than `offset` when that would scroll past the oldest line).
+ * (smaller than `offset` when that would scroll past the oldest line), and
+ * the event each visible line belongs to.
  */
 export function visibleLines(
   events: readonly SessionEvent[],
   layout: (event: SessionEvent) => Line[],
   height: number,
   offset: number,
-): { lines: Line[]; atTop: boolean; totalAbove: number; offset: number } {
+): { lines: Line[]; owners: SessionEvent[]; atTop: boolean; totalAbove: number; offset: number } {
   const needed = height + offset;
   const collected: Line[][] = [];
+  const laidOut: SessionEvent[] = [];
   let count = 0;
   let index = events.length - 1;
   for (; index >= 0 && count < needed; index--) {
     const lines = layout(events[index]!);
     collected.push(lines);
+    laidOut.push(events[index]!);
     count += lines.length;
   }
-  const all = collected.reverse().flat();
+  collected.reverse();
+  laidOut.reverse();
+  const all = collected.flat();
+  const owners = collected.flatMap((lines, at) => lines.map(() => laidOut[at]!));
   // Scrolled past the oldest line (`g`, or k on a short session), the window stops at the
   // top and stays full: it used to slide on into nothing and leave the pane blank.
   const end = Math.max(Math.min(all.length, height), all.length - offset);
   const start = Math.max(0, end - height);
-  return { lines: all.slice(start, end), atTop: index < 0 && start === 0, totalAbove: start, offset: all.length - end };
+  return {
+    lines: all.slice(start, end),
+    owners: owners.slice(start, end),
+    atTop: index < 0 && start === 0,
+    totalAbove: start,
+    offset: all.length - end,
+  };
 }
