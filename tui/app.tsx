@@ -144,7 +144,7 @@ export function App({ cwd }: { cwd: string }) {
   const project = tree.projects.find((item) => item.name === selection.workspace?.project);
   const checks = useChecksTab(tabContext('checks'), {
     configured: project?.checks ?? NO_CHECKS,
-    events: events.events,
+    events: selection.session ? events.events : NO_EVENTS,
   });
   const terminal = useTerminalTab(tabContext('terminal'));
   const controllers: Partial<Record<TabName, TabController>> = { files, diff, checks, terminal };
