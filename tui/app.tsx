@@ -36,6 +36,8 @@ const TAB_ACTIONS: Partial<Record<Action, TabName>> = {
 
 const TREE_WIDTH = 34;
 const NO_CHECKS: readonly string[] = [];
+/** How long a notice stays in the status bar. */
+const NOTICE_MS = 6000;
 const NO_EVENTS: readonly SessionEvent[] = [];
 
 /**
@@ -70,6 +72,12 @@ export function App({ cwd }: { cwd: string }) {
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [viewed, setViewed] = useState<ReadonlyMap<string, number>>(new Map());
   const forms = useForm();
+  // A notice is news, not state: it goes after a while so stale ones do not pile up before the hints.
+  useEffect(() => {
+    if (notice === undefined) return;
+    const timer = setTimeout(() => setNotice(undefined), NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [notice]);
 
   const unseen = useMemo(
     () =>
