@@ -226,8 +226,9 @@ export async function keyToFrame(): Promise<
         // Open the streaming session (node → project → workspace → session), then go back to the node.
         for (const key of 'jjj') tui.press(key);
         await tui.waitFor(() => tui.screen().includes(`${session.id} · fake · running`), 'the session streaming');
-        const nodeSelected = () => tui.inverse(2, 1) && !tui.inverse(2, 2);
-        const projectSelected = () => tui.inverse(2, 2) && !tui.inverse(2, 1);
+        // Row 0 is the tab strip, row 1 the tree's border: the node is row 2, the project row 3.
+        const nodeSelected = () => tui.inverse(2, 2) && !tui.inverse(2, 3);
+        const projectSelected = () => tui.inverse(2, 3) && !tui.inverse(2, 2);
         for (const key of 'kkk') tui.press(key);
         await tui.waitFor(nodeSelected, 'the node row selected');
 
@@ -242,7 +243,7 @@ export async function keyToFrame(): Promise<
 
         tui.press('\t');
         await tui.waitFor(() => tui.screen().includes('j/k scroll · G follow'), 'the events focused');
-        const scrolled = () => tui.line(1).includes('scrolled (G follows)');
+        const scrolled = () => tui.line(2).includes('scrolled (G follows)');
         const scroll: number[] = [];
         for (let i = 0; i < KEY_SAMPLES; i++) {
           const up = i % 2 === 0;

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { errorMessage } from '../src/protocol/errors.js';
 import type { SessionEvent } from '../src/protocol/session-events.js';
 import { ChatPane } from './components/ChatPane.js';
-import { EventsPane } from './components/EventsPane.js';
+import { EventsPane, type EventsShown } from './components/EventsPane.js';
 import { FormView } from './components/FormView.js';
 import { HelpScreen, helpMaxOffset } from './components/HelpScreen.js';
 import { StatusBar } from './components/StatusBar.js';
@@ -15,6 +15,7 @@ import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useTreeData } from './hooks/use-tree-data.js';
 import { type Action, actionFor, firstKey, type Focus, isTyping, keyName } from './keymap.js';
 import { useConnection } from './state/connection.js';
+import { FOLLOW, type Scroll } from './state/event-window.js';
 import { buildTree } from './state/tree.js';
 import { useChecksTab } from './tabs/checks/use-checks-tab.js';
 import { useDiffTab } from './tabs/diff/use-diff-tab.js';
@@ -55,16 +56,11 @@ export function App({ cwd }: { cwd: string }) {
   const [tab, setTab] = useState<TabName>('events');
   const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
   const [openSession, setOpenSession] = useState<string | undefined>(undefined);
-  const [offset, setOffset] = useState(0);
-  // The offset the events pane really shows: below `offset` once g (or k) asked for more than there is.
-  const shownOffset = useRef(0);
-  const reportShownOffset = useCallback((value: number) => {
-    shownOffset.current = value;
-  }, []);
-  // The event Enter in the Events tab opens the diff of.
-  const markedEvent = useRef<SessionEvent | undefined>(undefined);
-  const reportMarked = useCallback((event: SessionEvent | undefined) => {
-    markedEvent.current = event;
+  const [scrollTo, setScrollTo] = useState<Scroll>(FOLLOW);
+  // What the events pane shows: where the next scroll key starts from, and what Enter opens.
+  const eventsShown = useRef<EventsShown>({ anchor: undefined, atTop: true, atBottom: true, marked: undefined });
+  const reportEventsShown = useCallback((shown: EventsShown) => {
+    eventsShown.current = shown;
   }, []);
   const [helpOffset, setHelpOffset] = useState(0);
   const [expanded, setExpanded] = useState(false);
@@ -118,7 +114,7 @@ export function App({ cwd }: { cwd: string }) {
   useEffect(() => {
     if (selectedRow?.kind === 'session' && selectedRow.id !== openSession) {
       setOpenSession(selectedRow.id);
-      setOffset(0);
+      setScrollTo(FOLLOW);
     }
   }, [selectedRow, openSession]);
   useEffect(() => {
@@ -215,7 +211,8 @@ export function App({ cwd }: { cwd: string }) {
     client.call('session_send', { session: session.id, prompt }).then(
       ({ queued, turn }) => {
         setNotice(queued ? `queued as turn ${turn}` : `turn ${turn} started`);
-        setOffset(0);
+        events.toTail();
+        setScrollTo(FOLLOW);
       },
       (error: unknown) => setNotice(errorMessage(error)),
     );
@@ -251,10 +248,12 @@ export function App({ cwd }: { cwd: string }) {
       case 'page-down':
         return scroll(-(paneHeight - 2));
       case 'top':
-        events.loadOlder();
-        return setOffset(Number.MAX_SAFE_INTEGER / 2);
+        events.toHead();
+        // Anchored before the first event: the window stops at the oldest line and stays there as the head loads.
+        return setScrollTo({ follow: false, seq: 0, up: Number.MAX_SAFE_INTEGER / 2 });
       case 'bottom':
-        return setOffset(0);
+        events.toTail();
+        return setScrollTo(FOLLOW);
       case 'open':
         if (selectedRow?.kind === 'session') return showTab('events', true);
         if (selectedRow?.kind === 'terminal') return showTab('terminal', true);
@@ -287,7 +286,7 @@ export function App({ cwd }: { cwd: string }) {
       case 'toggle-output':
         return setExpanded((value) => !value);
       case 'event-diff':
-        return openDiffOf(markedEvent.current);
+        return openDiffOf(eventsShown.current.marked);
     }
   };
 
@@ -311,16 +310,18 @@ export function App({ cwd }: { cwd: string }) {
       return rows[Math.max(0, Math.min(rows.length - 1, at + step))]?.id;
     });
 
+  /** Scrolls up (positive) or down from what is on screen, so j right after g moves at once. */
   const scroll = (lines: number) => {
-    // Down from past the oldest line starts from the line on screen, or j after g would not move.
-    setOffset((current) =>
-      Math.max(
-        0,
-        Math.min((lines < 0 ? Math.min(current, shownOffset.current) : current) + lines, Number.MAX_SAFE_INTEGER / 2),
-      ),
-    );
-    if (lines > 0) events.loadOlder();
+    const anchor = eventsShown.current.anchor;
+    if (anchor) setScrollTo({ follow: false, seq: anchor.seq, up: anchor.up + lines });
   };
+  // Pages in what the window reached the edge of; back at the newest line it follows the tail again.
+  useEffect(() => {
+    const shown = eventsShown.current;
+    if (shown.atTop && events.hasOlder) events.loadOlder();
+    if (shown.atBottom && events.hasNewer) events.loadNewer();
+    if (shown.atBottom && !events.hasNewer && !scrollTo.follow) setScrollTo(FOLLOW);
+  });
 
   // Keys are handled one per render, each by the newest render's handler, so each sees the state
   // the key before it left. Ink re-subscribes its useInput handler only in a passive effect, and
@@ -404,13 +405,13 @@ export function App({ cwd }: { cwd: string }) {
         session={session}
         events={events.events}
         hasOlder={events.hasOlder}
-        offset={offset}
+        hasNewer={events.hasNewer}
+        scroll={scrollTo}
         expanded={expanded}
         focused={focus === 'events'}
         width={paneWidth}
         height={paneHeight}
-        onShownOffset={reportShownOffset}
-        onMarked={reportMarked}
+        onShown={reportEventsShown}
       />
     );
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { mergeBySeq } from '../../tui/hooks/use-session-events.js';
-import { eventLines, type Line, visibleLines, wrapText } from '../../tui/state/event-lines.js';
+import { eventLines, type Line, wrapText } from '../../tui/state/event-lines.js';
+import { eventWindow, FOLLOW, type Scroll } from '../../tui/state/event-window.js';
 import { command, event, message, messages } from './helpers/events.js';
 
 const texts = (lines: Line[]) => lines.map((line) => line.text);
@@ -100,59 +101,80 @@ describe('wrapText', () => {
   });
 });
 
-describe('visibleLines', () => {
+describe('eventWindow', () => {
   /** A layout that counts its calls: the evidence of virtualisation, independent of time. */
   function counting(linesPerEvent = 1) {
     const calls = { count: 0 };
+    const seen = new Set<number>();
     const layout = (input: SessionEvent): Line[] => {
       calls.count++;
+      seen.add(input.seq);
       return Array.from({ length: linesPerEvent }, (_, index) => ({ text: `${input.seq}.${index}` }));
     };
-    return { calls, layout };
+    return { calls, seen, layout };
   }
+  const at = (seq: number, up: number): Scroll => ({ follow: false, seq, up });
 
   it('follows the tail: the newest lines fill the window', () => {
     const { layout } = counting();
-    const view = visibleLines(messages(100), layout, 5, 0);
+    const view = eventWindow(messages(100), layout, 5, FOLLOW);
     assert.deepEqual(texts(view.lines), ['96.0', '97.0', '98.0', '99.0', '100.0']);
     assert.equal(view.atTop, false);
-    assert.equal(view.offset, 0);
+    assert.equal(view.atBottom, true);
+    assert.deepEqual(view.anchor, { seq: 100, up: 0 });
   });
 
-  it('scrolled up, ends `offset` lines above the newest, cutting events that straddle the edges', () => {
+  it('anchored at an event, ends `up` lines above its end, cutting events that straddle the edges', () => {
     const { layout } = counting(3);
-    const view = visibleLines(messages(10), layout, 4, 5);
-    // 30 lines; the window is lines 21..24 (0-based): 8.0 ends at 21.
+    const view = eventWindow(messages(10), layout, 4, at(10, 5));
+    // 30 lines; the window ends 5 lines above the end of event 10, inside event 9.
     assert.deepEqual(texts(view.lines), ['8.0', '8.1', '8.2', '9.0']);
-    assert.equal(view.offset, 5);
+    assert.deepEqual(view.anchor, { seq: 9, up: 2 }, 'normalised to the event of the bottom line');
+    assert.equal(view.atBottom, false);
   });
 
-  it('with 100,000 events lays out only the events that reach the window', () => {
+  it('scrolls down past its anchor event into the newer ones, stopping at the newest line', () => {
+    const { layout } = counting(2);
+    const view = eventWindow(messages(10), layout, 3, at(5, -3));
+    assert.deepEqual(texts(view.lines), ['6.0', '6.1', '7.0']);
+    assert.deepEqual(view.anchor, { seq: 7, up: 1 });
+    const past = eventWindow(messages(10), layout, 3, at(5, -100));
+    assert.deepEqual(texts(past.lines), ['9.1', '10.0', '10.1']);
+    assert.equal(past.atBottom, true);
+  });
+
+  it('stays put while newer events arrive', () => {
+    const { layout } = counting();
+    const before = eventWindow(messages(50), layout, 3, at(20, 0));
+    const after = eventWindow(messages(80), layout, 3, at(20, 0));
+    assert.deepEqual(texts(after.lines), texts(before.lines));
+    assert.deepEqual(texts(after.lines), ['18.0', '19.0', '20.0']);
+  });
+
+  it('wherever it is in 100,000 events, lays out about a screenful', () => {
     const events = messages(100_000);
-    const tail = counting();
-    visibleLines(events, tail.layout, 20, 0);
-    assert.equal(tail.calls.count, 20);
-    const scrolled = counting();
-    const view = visibleLines(events, scrolled.layout, 20, 1_000);
-    assert.equal(scrolled.calls.count, 1_020);
-    assert.deepEqual(texts(view.lines).slice(0, 2), ['98981.0', '98982.0']);
+    for (const scroll of [FOLLOW, at(50_000, 0), at(3, 0), at(0, Number.MAX_SAFE_INTEGER / 2)]) {
+      const counted = counting();
+      eventWindow(events, counted.layout, 20, scroll);
+      assert.ok(counted.seen.size <= 22, `${JSON.stringify(scroll)}: ${counted.seen.size} events laid out`);
+    }
     // Tall events: fewer of them reach a window of the same height.
     const tall = counting(7);
-    visibleLines(events, tall.layout, 20, 0);
-    assert.equal(tall.calls.count, 3);
+    eventWindow(events, tall.layout, 20, FOLLOW);
+    assert.equal(tall.seen.size, 3);
   });
 
   it('stops at the oldest line when scrolled past it, keeping the window full', () => {
     const { layout } = counting();
-    const view = visibleLines(messages(30), layout, 8, Number.MAX_SAFE_INTEGER / 2);
+    const view = eventWindow(messages(30), layout, 8, at(0, Number.MAX_SAFE_INTEGER / 2));
     assert.deepEqual(texts(view.lines), ['1.0', '2.0', '3.0', '4.0', '5.0', '6.0', '7.0', '8.0']);
     assert.equal(view.atTop, true);
-    assert.equal(view.offset, 22, 'the offset actually shown, for scrolling back down');
+    assert.deepEqual(view.anchor, { seq: 8, up: 0 }, 'where it stopped, for scrolling back down');
   });
 
   it('names the event each visible line belongs to', () => {
     const events = messages(5);
-    const view = visibleLines(events, (event) => [{ text: `${event.seq}a` }, { text: `${event.seq}b` }], 3, 1);
+    const view = eventWindow(events, (event) => [{ text: `${event.seq}a` }, { text: `${event.seq}b` }], 3, at(5, 1));
     assert.deepEqual(texts(view.lines), ['4a', '4b', '5a']);
     assert.deepEqual(
       view.owners.map((event) => event.seq),
@@ -160,21 +182,33 @@ describe('visibleLines', () => {
     );
   });
 
-  it('shows a short session whole whatever the offset', () => {
+  it('shows a short session whole wherever it is anchored', () => {
     const { layout } = counting();
-    for (const offset of [0, 1, 50]) {
-      const view = visibleLines(messages(3), layout, 8, offset);
+    for (const scroll of [FOLLOW, at(3, 1), at(1, 50), at(2, -5)]) {
+      const view = eventWindow(messages(3), layout, 8, scroll);
       assert.deepEqual(texts(view.lines), ['1.0', '2.0', '3.0']);
       assert.equal(view.atTop, true);
-      assert.equal(view.offset, 0);
+      assert.equal(view.atBottom, true, JSON.stringify(scroll));
     }
-    assert.deepEqual(visibleLines([], layout, 8, 0), { lines: [], owners: [], atTop: true, totalAbove: 0, offset: 0 });
+    assert.deepEqual(eventWindow([], layout, 8, FOLLOW), {
+      lines: [],
+      owners: [],
+      atTop: true,
+      atBottom: true,
+      anchor: undefined,
+    });
   });
 
-  it('skips events that lay out to nothing', () => {
-    const events = [message(1, 'one'), event(2, 'stderr', { text: 'x' }), message(3, 'three')];
-    const view = visibleLines(events, (input) => eventLines(input, 20, false), 2, 0);
+  it('skips events that lay out to nothing, and is at the bottom above trailing ones', () => {
+    const events = [
+      message(1, 'one'),
+      event(2, 'stderr', { text: 'x' }),
+      message(3, 'three'),
+      event(4, 'stderr', { text: 'y' }),
+    ];
+    const view = eventWindow(events, (input) => eventLines(input, 20, false), 2, FOLLOW);
     assert.deepEqual(texts(view.lines), ['one', 'three']);
+    assert.equal(view.atBottom, true);
   });
 });
 

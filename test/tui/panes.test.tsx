@@ -4,11 +4,12 @@ import { render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { ChatPane } from '../../tui/components/ChatPane.js';
-import { EventsPane } from '../../tui/components/EventsPane.js';
+import { EventsPane, type EventsShown } from '../../tui/components/EventsPane.js';
 import { FormView } from '../../tui/components/FormView.js';
 import { HelpScreen, helpLines, helpMaxOffset } from '../../tui/components/HelpScreen.js';
 import { StatusBar } from '../../tui/components/StatusBar.js';
 import { BINDINGS } from '../../tui/keymap.js';
+import { FOLLOW } from '../../tui/state/event-window.js';
 import { command, message, messages, session } from './helpers/events.js';
 import { lines } from './helpers/frames.js';
 
@@ -34,12 +35,13 @@ describe('EventsPane', () => {
     <EventsPane
       session={SESSION}
       events={events}
-      offset={0}
+      scroll={FOLLOW}
       expanded={false}
       focused
       width={26}
       height={6}
       hasOlder={false}
+      hasNewer={false}
       {...props}
     />
   );
@@ -63,7 +65,7 @@ describe('EventsPane', () => {
   });
 
   it('shows a scrolled window and says how to follow again', () => {
-    const frame = inside(frameOf(pane(messages(50), { offset: 10, width: 60 })));
+    const frame = inside(frameOf(pane(messages(50), { scroll: { follow: false, seq: 50, up: 10 }, width: 60 })));
     assert.match(frame[0]!, /scrolled \(G follows\)/);
     assert.deepEqual(frame.slice(1), ['message 36', 'message 37', 'message 38', 'message 39', 'message 40']);
   });
@@ -87,13 +89,13 @@ describe('EventsPane', () => {
   });
 
   it('at the oldest loaded event says older ones load, without drawing over the title', () => {
-    const shown: number[] = [];
+    const shown: EventsShown[] = [];
     const frame = frameOf(
       pane(messages(30, 101), {
-        offset: Number.MAX_SAFE_INTEGER / 2,
+        scroll: { follow: false, seq: 0, up: Number.MAX_SAFE_INTEGER / 2 },
         hasOlder: true,
         width: 40,
-        onShownOffset: (offset) => shown.push(offset),
+        onShown: (what) => shown.push(what),
       }),
     );
     assert.equal(frame.length, 8);
@@ -105,17 +107,26 @@ describe('EventsPane', () => {
       'message 103',
       'message 104',
     ]);
-    // The pane tells the app where it stopped, so the next j scrolls down at once.
-    assert.deepEqual(shown, [25]);
+    // The pane tells the app where it stopped, so the next j scrolls down at once, and that it is at the top.
+    assert.deepEqual(
+      shown.map(({ anchor, atTop, atBottom }) => ({ anchor, atTop, atBottom })),
+      [{ anchor: { seq: 105, up: 0 }, atTop: true, atBottom: false }],
+    );
   });
 
   it('scrolled up on a session shorter than the pane, shows it whole and does not claim to be scrolled', () => {
-    const shown: number[] = [];
+    const shown: EventsShown[] = [];
     const frame = inside(
-      frameOf(pane(messages(3), { offset: 2, width: 60, onShownOffset: (offset) => shown.push(offset) })),
+      frameOf(
+        pane(messages(3), {
+          scroll: { follow: false, seq: 3, up: 2 },
+          width: 60,
+          onShown: (what) => shown.push(what),
+        }),
+      ),
     );
     assert.deepEqual(frame, ['s_abc · fake · running · turn 3', 'message 1', 'message 2', 'message 3', '', '']);
-    assert.deepEqual(shown, [0]);
+    assert.equal(shown.at(-1)?.atBottom, true, 'so the app follows the tail again');
   });
 
   it('with no session says how to get one', () => {

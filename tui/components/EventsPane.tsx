@@ -2,35 +2,30 @@ import { Box, Text } from 'ink';
 import { useLayoutEffect, useMemo, useRef } from 'react';
 import type { Session } from '../../src/protocol/runtime-types.js';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
-import { eventLines, type Line, visibleLines } from '../state/event-lines.js';
+import { eventLines, type Line } from '../state/event-lines.js';
+import { type Anchor, eventWindow, type Scroll } from '../state/event-window.js';
+
+/** What the pane shows, for the app's next key: where it is, and what Enter would open. */
+export interface EventsShown {
+  anchor: Anchor | undefined;
+  atTop: boolean;
+  atBottom: boolean;
+  /** The file change (or turn diff) Enter opens the diff of: the lowest one on screen. */
+  marked: SessionEvent | undefined;
+}
 
 interface Props {
   session: Session | undefined;
   events: readonly SessionEvent[];
-  /** Lines scrolled up from the newest; 0 follows the tail. */
-  offset: number;
+  scroll: Scroll;
   expanded: boolean;
   focused: boolean;
   width: number;
   height: number;
   hasOlder: boolean;
-  /**
-   * Told the offset actually shown: less than `offset` when that would scroll past the oldest
-   * line (after g), so that scrolling back down starts from what is on screen.
-   */
-  onShownOffset?: (offset: number) => void;
-  /** Told the file change (or turn diff) Enter would open: the lowest one on screen. */
-  onMarked?: (event: SessionEvent | undefined) => void;
-}
-
-/** The last event among those on screen that Enter opens the diff of: a completed file change or a turn's diff. */
-function lowestWithDiff(owners: readonly SessionEvent[]): SessionEvent | undefined {
-  for (let index = owners.length - 1; index >= 0; index--) {
-    const event = owners[index]!;
-    if ((event.type === 'file_change' && event.payload.phase === 'completed') || event.type === 'turn_diff')
-      return event;
-  }
-  return undefined;
+  hasNewer: boolean;
+  /** Told what is on screen after each change, before the next key is handled. */
+  onShown?: (shown: EventsShown) => void;
 }
 
 /**
@@ -41,66 +36,33 @@ function lowestWithDiff(owners: readonly SessionEvent[]): SessionEvent | undefin
 export function EventsPane({
   session,
   events,
-  offset,
+  scroll,
   expanded,
   focused,
   width,
   height,
   hasOlder,
-  onShownOffset,
-  onMarked,
+  hasNewer,
+  onShown,
 }: Props) {
-  const inner = Math.max(10, width - 2);
-  const cache = useRef(new Map<SessionEvent, Line[]>());
-  const key = `${inner}:${expanded}`;
-  const cacheKey = useRef(key);
-  if (cacheKey.current !== key) {
-    cache.current = new Map();
-    cacheKey.current = key;
-  }
-  // A command that has finished is shown once, by its completed event.
-  const finished = useMemo(
-    () =>
-      new Set(
-        events.flatMap((event) =>
-          event.type === 'command' && event.payload.phase === 'completed' ? [event.payload.item_id] : [],
-        ),
-      ),
-    [events],
-  );
+  const layout = useLayoutCache(events, Math.max(10, width - 2), expanded);
   const bodyHeight = Math.max(1, height - 1);
-  const {
-    lines,
-    owners,
-    atTop,
-    offset: shownOffset,
-  } = useMemo(
-    () =>
-      visibleLines(
-        events,
-        (event) => {
-          if (event.type === 'command' && event.payload.phase === 'started' && finished.has(event.payload.item_id))
-            return [];
-          let laid = cache.current.get(event);
-          if (laid === undefined) cache.current.set(event, (laid = eventLines(event, inner, expanded)));
-          return laid;
-        },
-        bodyHeight,
-        offset,
-      ),
-    [events, inner, expanded, bodyHeight, offset, finished],
-  );
-  // A layout effect, so the app knows it before the next key is handled.
-  useLayoutEffect(() => onShownOffset?.(shownOffset), [shownOffset, onShownOffset]);
-
+  const window = useMemo(() => eventWindow(events, layout, bodyHeight, scroll), [events, layout, bodyHeight, scroll]);
   // The notice of older events takes a body line: drawn over a full body, it overflowed the box onto the title.
-  const olderNotice = atTop && hasOlder;
-  const shown = olderNotice ? lines.slice(0, bodyHeight - 1) : lines;
-  const marked = lowestWithDiff(owners.slice(0, shown.length));
-  useLayoutEffect(() => onMarked?.(marked), [marked, onMarked]);
+  const olderNotice = window.atTop && hasOlder;
+  const room = olderNotice ? bodyHeight - 1 : bodyHeight;
+  const shown = window.lines.slice(0, room);
+  const owners = window.owners.slice(0, room);
+  const marked = lowestWithDiff(owners);
   const markedAt = marked === undefined ? -1 : owners.indexOf(marked);
+  // A layout effect, so the app knows it before the next key is handled.
+  useLayoutEffect(
+    () => onShown?.({ anchor: window.anchor, atTop: window.atTop, atBottom: window.atBottom, marked }),
+    [window, marked, onShown],
+  );
+  const scrolled = !window.atBottom || hasNewer;
   const title = session
-    ? `${session.id} · ${session.provider} · ${session.status} · turn ${session.turns}${shownOffset > 0 ? ' · scrolled (G follows)' : ''}`
+    ? `${session.id} · ${session.provider} · ${session.status} · turn ${session.turns}${scrolled ? ' · scrolled (G follows)' : ''}`
     : 'No session selected: choose one in the tree, or press n to start one.';
   return (
     <Box
@@ -122,4 +84,50 @@ export function EventsPane({
       ))}
     </Box>
   );
+}
+
+/**
+ * Lays events out at a width, each once: a finished command shows only by its
+ * completed event. Lines are kept per event object in a WeakMap, so events the
+ * window drops take their lines with them.
+ */
+function useLayoutCache(events: readonly SessionEvent[], width: number, expanded: boolean) {
+  const cache = useRef(new WeakMap<SessionEvent, Line[]>());
+  const key = `${width}:${expanded}`;
+  const cacheKey = useRef(key);
+  if (cacheKey.current !== key) {
+    cache.current = new WeakMap();
+    cacheKey.current = key;
+  }
+  const finished = useMemo(
+    () =>
+      new Set(
+        events.flatMap((event) =>
+          event.type === 'command' && event.payload.phase === 'completed' ? [event.payload.item_id] : [],
+        ),
+      ),
+    [events],
+  );
+  return useMemo(
+    () =>
+      (event: SessionEvent): Line[] => {
+        if (event.type === 'command' && event.payload.phase === 'started' && finished.has(event.payload.item_id))
+          return [];
+        let laid = cache.current.get(event);
+        if (laid === undefined) cache.current.set(event, (laid = eventLines(event, width, expanded)));
+        return laid;
+      },
+    // The cache follows width and expanded through cacheKey; finished changes which commands show.
+    [finished, width, expanded],
+  );
+}
+
+/** The last event among those on screen that Enter opens the diff of: a completed file change or a turn's diff. */
+function lowestWithDiff(owners: readonly SessionEvent[]): SessionEvent | undefined {
+  for (let index = owners.length - 1; index >= 0; index--) {
+    const event = owners[index]!;
+    if ((event.type === 'file_change' && event.payload.phase === 'completed') || event.type === 'turn_diff')
+      return event;
+  }
+  return undefined;
 }
