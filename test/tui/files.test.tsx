@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Box, Text, useInput } from 'ink';
-import { useRef, useState } from 'react';
+import { Box, type Key, Text, useInput } from 'ink';
+import { useLayoutEffect, useRef, useState } from 'react';
 import type { Client } from '../../src/client/client.js';
 import type { Workspace } from '../../src/protocol/runtime-types.js';
-import { actionFor, keyName } from '../../tui/keymap.js';
+import { actionFor, firstKey, isTyping, keyName } from '../../tui/keymap.js';
 import type { TabContext } from '../../tui/tabs/tab.js';
 import { useFilesTab } from '../../tui/tabs/files/use-files-tab.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
@@ -75,15 +75,34 @@ function Harness({ client, generation, workspace }: HarnessProps) {
     reloadTree: () => undefined,
   };
   const controller = useFilesTab(context);
-  // Ink calls the handler its last effect subscribed; the newest controller has the newest state.
-  const latest = useRef(controller);
-  latest.current = controller;
+  // As the app does: one key per render, each handled by the newest render's controller, so that
+  // each key sees the state the key before it left (keys pressed back to back arrive before React
+  // has rendered, and Ink calls the handler its last passive effect subscribed).
+  const queue = useRef<{ input: string; key: Key | undefined }[]>([]);
+  const waiting = useRef(false);
+  const [turn, setTurn] = useState(0);
+  const takeKey = () => {
+    const head = queue.current[0];
+    if (!head) return;
+    const next = firstKey(head.input, head.key, isTyping(controller.focus));
+    if (next.rest === '') queue.current.shift();
+    else queue.current[0] = { input: next.rest, key: undefined };
+    waiting.current = true;
+    setTurn((value) => value + 1);
+    const action = actionFor(keyName(next.input, next.key), controller.focus);
+    if (action) controller.perform(action);
+    else controller.type?.(next.input, next.key);
+  };
+  const latest = useRef(takeKey);
+  latest.current = takeKey;
   useInput((input, key) => {
-    const current = latest.current;
-    const action = actionFor(keyName(input, key), current.focus);
-    if (action) current.perform(action);
-    else current.type?.(input, key);
+    queue.current.push({ input, key });
+    if (!waiting.current) latest.current();
   });
+  useLayoutEffect(() => {
+    waiting.current = false;
+    latest.current();
+  }, [turn]);
   return (
     <Box flexDirection="column">
       {controller.render()}
@@ -232,12 +251,16 @@ describe('Files tab against a real daemon', () => {
 
   it('edits a file (typing, a paste with newlines, Enter, Backspace) and saves it with the raw Ctrl-S byte', async () => {
     await app.press('e');
-    await app.waitFor((text) => text.includes('README.md · editing') && text.includes('[editor]'), 'the editor');
+    // Typing waits for the text: keys typed while the file is still loading are dropped.
+    await app.waitFor(
+      (text) => text.includes('README.md · editing') && text.includes('line 1/30'),
+      'the editor, the file loaded',
+    );
     // q and 1 are global keys elsewhere; in the editor they are text.
     await app.press('q', '1', 'X', '\u007f', ' ');
-    let frame = await app.waitFor((text) => text.includes('README.md · modified · editing'), 'modified');
-    assert.ok(numbered(frame, 1, 'q1 line 1'), frame);
-    await app.press(END, 'pasted\nfrom\r\nclipboard');
+    let frame = await app.waitFor((text) => numbered(text, 1, 'q1 line 1'), 'the typed text');
+    assert.match(frame, /README\.md · modified · editing/);
+    await app.press(END, 'pasted\nfrom\rclipboard');
     await app.press('\r', 'typed');
     frame = await app.waitFor((text) => text.includes('typed'), 'the paste and the new line');
     assert.ok(numbered(frame, 1, 'q1 line 1pasted'), frame);
