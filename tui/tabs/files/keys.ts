@@ -91,7 +91,8 @@ export const FILES_BINDINGS: readonly Binding<FilesAction, FilesFocus>[] = [
     description: 'overwrite: save your version over the one on disk',
   },
   { keys: ['r'], action: 'files-reload', where: 'conflict', description: 'reload: drop your edits, show the disk' },
-  { keys: ['escape'], action: 'files-back', where: 'conflict', description: 'keep editing (not saved)' },
+  // q too: the banner is not a typing focus, and q quitting there would drop the edits unasked.
+  { keys: ['escape', 'q'], action: 'files-back', where: 'conflict', description: 'keep editing (not saved yet)' },
 ];
 
 export const FILES_SECTIONS: readonly HelpSection<FilesFocus>[] = [

@@ -1,6 +1,5 @@
 import type { Key } from 'ink';
 import { useState } from 'react';
-import type { FsChange } from '../../../src/protocol/workspace-types.js';
 import type { Action } from '../../keymap.js';
 import type { TabContext, TabController } from '../tab.js';
 import {
@@ -13,13 +12,15 @@ import {
   type View,
   viewOf,
 } from './document.js';
+import { onDiskChanges, recheck } from './disk-changes.js';
+import { messageOf, statusOf } from './doc-status.js';
 import { FileListPane } from './FileListPane.js';
 import { FileViewPane } from './FileViewPane.js';
 import type { FilesFocus } from './keys.js';
 import { eraseBackward, eraseForward, insertText, type Motion, moveCursor } from './text-buffer.js';
 import { isWithin, parentPath, ROOT } from './tree-model.js';
-import { type Documents, type SaveOutcome, useDocuments } from './use-documents.js';
-import { type FileTree, useFileTree } from './use-file-tree.js';
+import { type SaveOutcome, useDocuments } from './use-documents.js';
+import { useFileTree } from './use-file-tree.js';
 import { useFsChanges } from './use-fs-changes.js';
 import { docLines, treeLines } from './view-lines.js';
 
@@ -235,72 +236,4 @@ export function useFilesTab(context: TabContext): TabController {
 
 function isEditable(doc: Doc | undefined): boolean {
   return doc !== undefined && doc.state === 'ready' && !doc.binary;
-}
-
-/** What the pane says instead of the text, when it does not show it. */
-function messageOf(doc: Doc): string | undefined {
-  if (doc.state === 'loading') return 'loading…';
-  if (doc.state === 'failed') return doc.error;
-  if (doc.binary) return `Binary file, ${doc.size} bytes: not shown.`;
-  return undefined;
-}
-
-function statusOf(doc: Doc, mode: FilesFocus, view: View): { text: string; tone: 'info' | 'warning' | 'error' } {
-  if (mode === 'conflict') return { text: 'Changed on disk! o overwrite · r reload · Esc', tone: 'error' };
-  if (doc.conflict) return { text: 'Not saved: changed on disk (Ctrl-S to choose)', tone: 'warning' };
-  if (doc.disk === 'changed') return { text: 'Changed on disk since loaded (you have edits)', tone: 'warning' };
-  if (doc.disk === 'deleted') return { text: 'Deleted on disk (Ctrl-S writes it again)', tone: 'warning' };
-  if (doc.saving) return { text: 'saving…', tone: 'info' };
-  if (doc.state !== 'ready' || doc.binary) return { text: '', tone: 'info' };
-  const lines = doc.buffer.lines.length;
-  if (mode === 'editor') {
-    const { line, col } = doc.buffer.cursor;
-    return { text: `line ${line + 1}/${lines}, column ${col + 1}`, tone: 'info' };
-  }
-  const last = Math.min(lines, doc.top + view.rows);
-  return {
-    text: `lines ${doc.top + 1}–${last} of ${lines}${doc.left > 0 ? `, from column ${doc.left + 1}` : ''}`,
-    tone: 'info',
-  };
-}
-
-interface ChangeTargets {
-  tree: FileTree;
-  docs: Documents;
-  mark: (paths: readonly string[], on: boolean) => void;
-  /** The file on screen, whose changes count as seen. */
-  open: string | undefined;
-}
-
-/** A batch of changes on disk: the tree lists affected folders again, open files are read again, the rest marked. */
-function onDiskChanges(changes: readonly FsChange[], { tree, docs, mark, open }: ChangeTargets): void {
-  const relist = new Set<string>();
-  for (const { path, kind } of changes) {
-    if (kind !== 'change') relist.add(parentPath(path));
-    if (kind === 'unlinkDir') {
-      tree.forget(path);
-      mark([path], false);
-    } else if (docs.has(path)) {
-      recheck(docs, path, path === open, mark, kind === 'unlink');
-    } else if (kind === 'unlink') {
-      mark([path], false);
-    } else {
-      mark([path], true);
-    }
-  }
-  const loaded = [...relist].filter((dir) => tree.isLoaded(dir));
-  if (loaded.length > 0) tree.refresh(loaded);
-}
-
-/** Reads a held file again and marks it if it really changed, unless it is the one on screen. */
-function recheck(
-  docs: Documents,
-  path: string,
-  onScreen: boolean,
-  mark: (paths: readonly string[], on: boolean) => void,
-  deleted = false,
-): void {
-  void docs.diskChanged(path, deleted).then((changed) => {
-    if (changed && !onScreen) mark([path], true);
-  });
 }
