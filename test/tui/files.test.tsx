@@ -107,6 +107,7 @@ function Harness({ client, generation, workspace }: HarnessProps) {
     <Box flexDirection="column">
       {controller.render()}
       <Text>{`[${controller.focus}] ${notice} · ${controller.hints}`}</Text>
+      <Text>{`unsaved: ${controller.unsaved.join(', ') || 'none'}`}</Text>
     </Box>
   );
 }
@@ -328,6 +329,26 @@ describe('Files tab against a real daemon', () => {
     assert.match(frame, /fresh\.txt \*/);
   });
 
+  it('keeps edits that were not saved when the editor is left, marked in the title and the tree', async () => {
+    // util.ts is open already, so the editor shows it at once while it is read again; the edit
+    // below can land before that read does. The read used to replace the doc and drop the edit.
+    await app.press('e');
+    await app.waitFor(
+      (text) => text.includes('util.ts · editing') && text.includes('line 1/1'),
+      'util.ts in the editor',
+    );
+    await app.press('draft ');
+    await app.waitFor((text) => numbered(text, 1, 'draft export const util = 3;'), 'the edit');
+    await app.press(ESC);
+    let frame = await app.waitFor((text) => text.includes('[viewer]'), 'the viewer');
+    assert.match(frame, /util\.ts · modified/);
+    await app.press(ESC);
+    frame = await app.waitFor((text) => text.includes('[files]'), 'the list');
+    assert.match(frame, /util\.ts \+/);
+    assert.match(frame, /unsaved: src\/util\.ts/);
+    assert.equal(readFileSync(join(root, 'src', 'util.ts'), 'utf8'), 'export const util = 3;\n', 'not written');
+  });
+
   it('subscribes again after a reconnection (a new generation)', async () => {
     const fresh = await daemon.connect();
     const freshLists = recordLists(fresh);
@@ -343,7 +364,7 @@ describe('Files tab against a real daemon', () => {
 
   it('starts over when another workspace is selected, and says so when none is', async () => {
     await app.press('\r');
-    await app.waitFor((text) => text.includes('[viewer]'), 'a file open');
+    await app.waitFor((text) => text.includes('util.ts · modified'), 'the file with its edits, as it was left');
     app.rerender(<Harness client={client} generation={2} workspace={otherWorkspace} />);
     const frame = await app.waitFor((text) => text.includes('elsewhere.txt'), 'the other workspace');
     assert.match(frame, /\[files\]/);

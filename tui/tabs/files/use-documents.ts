@@ -73,10 +73,17 @@ export function useDocuments(client: Client | undefined, workspace: string | und
     [client, workspace],
   );
 
-  const load = (path: string) =>
+  /**
+   * Reads a file into its doc. Edits typed while the read was on its way are
+   * kept (a file open already stays editable while it is read again) unless
+   * `discard` says to drop them.
+   */
+  const load = (path: string, discard: boolean) =>
     read(path).then(
-      (result) => changeDoc(path, (held) => loadedDoc(held, result)),
-      (error: unknown) => changeDoc(path, (held) => failedDoc(held, errorMessage(error))),
+      (result) =>
+        changeDoc(path, (held) => (discard || !isModified(held) ? loadedDoc(held, result) : onDisk(held, result))),
+      (error: unknown) =>
+        changeDoc(path, (held) => (discard || !isModified(held) ? failedDoc(held, errorMessage(error)) : held)),
     );
 
   const open = (path: string) => {
@@ -87,7 +94,7 @@ export function useDocuments(client: Client | undefined, workspace: string | und
       if (!docs.has(path)) docs.set(path, loadingDoc(path));
       return { ...current, docs, open: path };
     });
-    if (!held || !isModified(held)) void load(path);
+    if (!held || !isModified(held)) void load(path, false);
   };
 
   const save = async (overwrite: boolean): Promise<SaveOutcome> => {
@@ -150,7 +157,7 @@ export function useDocuments(client: Client | undefined, workspace: string | und
       if (now?.disk === 'deleted') changeDoc(path, (current) => ({ ...current, disk: 'same' }));
       return false;
     }
-    changeDoc(path, (current) => (isModified(current) ? { ...current, disk: 'changed' } : loadedDoc(current, result)));
+    changeDoc(path, (current) => (isModified(current) ? onDisk(current, result) : loadedDoc(current, result)));
     return true;
   };
 
@@ -165,11 +172,16 @@ export function useDocuments(client: Client | undefined, workspace: string | und
     },
     save,
     reload: () => {
-      if (doc) void load(doc.path);
+      if (doc) void load(doc.path, true);
     },
     diskChanged,
     paths: () => [...state.docs.keys()],
   };
+}
+
+/** A doc with edits, told what is on disk now: it changed there unless the hash is still the one it was loaded with. */
+function onDisk(doc: Doc, read: FsReadResult): Doc {
+  return read.hash === doc.hash ? doc : { ...doc, disk: 'changed' };
 }
 
 function hashOf(data: unknown): string | undefined {

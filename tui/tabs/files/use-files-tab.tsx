@@ -51,6 +51,12 @@ const MOTIONS: Partial<Record<Action, Motion>> = {
   'files-line-end': 'line-end',
 };
 
+/** The Files tab's controller, and what the app may want to know before quitting. */
+export interface FilesTab extends TabController {
+  /** Files with edits not saved yet (they live only in this process). */
+  unsaved: readonly string[];
+}
+
 /**
  * The Files tab: the selected workspace's tree, listed lazily; a viewer with
  * line numbers; a light editor that saves against the hash it loaded, so a
@@ -58,7 +64,7 @@ const MOTIONS: Partial<Record<Action, Motion>> = {
  * unseen. While shown, it listens to the workspace's file changes and marks
  * them.
  */
-export function useFilesTab(context: TabContext): TabController {
+export function useFilesTab(context: TabContext): FilesTab {
   const { client, generation, active, focused, width, height, notify } = context;
   const workspace = context.selection.workspace;
   const tree = useFileTree(client, workspace?.id, active, height - 1);
@@ -231,7 +237,7 @@ export function useFilesTab(context: TabContext): TabController {
     );
   };
 
-  return { focus: mode, perform, type, hints: HINTS[mode], render };
+  return { focus: mode, perform, type, hints: HINTS[mode], render, unsaved: [...docs.modified] };
 }
 
 function isEditable(doc: Doc | undefined): boolean {
