@@ -34,7 +34,8 @@ export function treeLines(
     const icon = directory ? (row.expanded ? '▾ ' : '▸ ') : '  ';
     const check = (paths: ReadonlySet<string>) => paths.has(row.path) || (directory && inside(row.path, paths));
     const mark = `${check(changed) ? '*' : ''}${check(modified) ? '+' : ''}`;
-    const name = `${row.entry.name}${directory ? '/' : row.entry.type === 'symlink' ? '@' : ''}`;
+    // A name may hold any byte but NUL and /, a newline among them.
+    const name = `${expand(row.entry.name)}${directory ? '/' : row.entry.type === 'symlink' ? '@' : ''}`;
     return {
       key: row.path,
       text: `${indent}${icon}${name}`,
