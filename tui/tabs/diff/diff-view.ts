@@ -1,5 +1,5 @@
 import type { DiffHunk } from '../../../src/protocol/workspace-types.js';
-import { withoutControls } from './diff-layout.js';
+import { nextStart, withoutControls } from './diff-layout.js';
 import { type DiffSource, hunkKey, type ReviewComment } from './review.js';
 
 /** What to show: a session turn's diff (optionally scrolled to one file), or the workspace's diff. */
@@ -42,6 +42,7 @@ export type DiffViewAction =
   | { type: 'show'; target: DiffTarget | undefined }
   | { type: 'scroll'; by: number; max: number }
   | { type: 'jump'; line: number }
+  | { type: 'step'; starts: readonly number[]; direction: 1 | -1 }
   | { type: 'seek-done' }
   | { type: 'comment-start'; anchor: CommentAnchor }
   | { type: 'comment-type'; text: string }
@@ -100,6 +101,11 @@ export function diffViewReducer(state: DiffViewState, action: DiffViewAction): D
     }
     case 'jump':
       return { ...state, offset: Math.max(0, action.line), seek: undefined };
+    case 'step': {
+      // From the offset the reducer holds, not the one the key's render saw: two n's before a render move twice.
+      const line = nextStart(action.starts, state.offset, action.direction);
+      return line === undefined ? state : { ...state, offset: line, seek: undefined };
+    }
     case 'seek-done':
       return { ...state, seek: undefined };
     case 'comment-start':

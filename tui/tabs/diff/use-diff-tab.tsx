@@ -1,5 +1,5 @@
 import type { Key } from 'ink';
-import { type Dispatch, useEffect, useMemo, useReducer, useRef } from 'react';
+import { type Dispatch, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from 'react';
 import type { Client } from '../../../src/client/client.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { Session, Workspace } from '../../../src/protocol/runtime-types.js';
@@ -66,11 +66,12 @@ interface Deps {
   notify: (text: string) => void;
 }
 
-/** Moves the window to the next or previous file or hunk start. */
+/** Moves the window to the next or previous file or hunk start, or says there is none. */
 function jump(deps: Deps, starts: readonly number[], direction: 1 | -1, what: string): void {
-  const line = nextStart(starts, deps.view.top, direction);
-  if (line === undefined) return deps.notify(direction === 1 ? `No ${what} below.` : `No ${what} above.`);
-  deps.dispatch({ type: 'jump', line });
+  if (nextStart(starts, deps.view.top, direction) === undefined) {
+    return deps.notify(direction === 1 ? `No ${what} below.` : `No ${what} above.`);
+  }
+  deps.dispatch({ type: 'step', starts, direction });
 }
 
 /** ←/→: the session's previous or next turn; the newest one follows new turns as they come. */
@@ -296,8 +297,9 @@ export function useDiffTab(context: TabContext): DiffTab {
     hunk: position.hunk,
   };
 
-  // show({path}) scrolls to the file once its diff is here.
-  useEffect(() => {
+  // show({path}) scrolls to the file once its diff is here; in a layout effect, so a key pressed
+  // just after sees the file, rather than its own move being undone by a late scroll.
+  useLayoutEffect(() => {
     if (state.seek === undefined || !data.diff || !layout) return;
     const found = findFile(data.diff.files, state.seek);
     if (found === undefined) {
