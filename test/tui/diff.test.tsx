@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
@@ -239,7 +239,7 @@ describe('Diff tab against a real daemon', () => {
     await view.waitFor((text) => title(text).startsWith('Turn 2/2 (latest)'), 'the latest turn again');
   });
 
-  it('x asks before reverting the current file; any other key keeps it, y restores it on disk', async () => {
+  it('x asks before reverting the current file (any other key keeps it, y restores it on disk); X reverts the turn', async () => {
     show({ kind: 'turn', session: session.id, turn: 1, path: 'notes.txt' });
     await view.waitFor((text) => bodyTop(text, 4) === '── M notes.txt  +1 −1', 'notes.txt');
     await view.press('x');
@@ -253,6 +253,15 @@ describe('Diff tab against a real daemon', () => {
     await noticeSaying('Reverted notes.txt to before turn 1');
     assert.equal(readFileSync(join(repo, 'notes.txt'), 'utf8'), 'one\n');
     assert.equal(readFileSync(join(repo, 'zeta.txt'), 'utf8'), 'a new file\n', 'the rest of the turn stays');
+
+    // X takes back all of a turn: turn 2 only added second.txt, so reverting it deletes the file.
+    show({ kind: 'turn', session: session.id, turn: 2 });
+    await view.waitFor((text) => title(text).startsWith('Turn 2/2 · 1 file'), 'turn 2');
+    await view.press('X');
+    await view.waitFor((text) => text.includes('Revert all of turn 2? y/n'), 'the question for the turn');
+    await view.press('y');
+    await noticeSaying('Reverted second.txt to before turn 2');
+    assert.equal(existsSync(join(repo, 'second.txt')), false);
   });
 
   it('c leaves a comment on a hunk; takePrompt quotes file, lines, changed lines and comment, then clears them', async () => {

@@ -119,8 +119,9 @@ export function footerOf(mode: DiffMode, width: number): PaneLine | undefined {
     return { text: `✎ ${draft}▏`, color: 'yellow' };
   }
   if (mode.kind === 'confirm') {
-    const what = mode.revert.path ?? `every file of turn ${mode.revert.turn}`;
-    return { text: `Revert ${what} to before turn ${mode.revert.turn}? y/n`, color: 'yellow', bold: true };
+    const { path, turn } = mode.revert;
+    const question = path === undefined ? `Revert all of turn ${turn}?` : `Revert ${path} to before turn ${turn}?`;
+    return { text: `${question} y/n`, color: 'yellow', bold: true };
   }
   return undefined;
 }

@@ -95,7 +95,8 @@ export const DIFF_SECTIONS: readonly HelpSection<DiffFocus>[] = [
 
 /** What the status bar shows in each mode. */
 export const DIFF_HINTS: Record<DiffFocus, string> = {
-  diff: 'n/N hunk · f/F file · ←/→ turn · w workspace · c comment · s send · x/X revert',
+  // The status bar leaves about 45 columns at 80: the keys used most come first.
+  diff: 'n/N hunk · f/F file · c comment · s send · x/X revert · ←/→ turn · w workspace',
   comment: 'type the comment · Enter keep · Esc drop',
   'diff-confirm': 'y reverts · any other key keeps the changes',
 };
