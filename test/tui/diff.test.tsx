@@ -326,4 +326,29 @@ describe('Diff tab against a real daemon', () => {
     await view.waitFor((text) => !title(text).includes('✎'), 'the comments cleared once sent');
     await watch.turnEnd(3);
   });
+
+  it("follows the selected session's new turns, each from the top of its diff", async () => {
+    await view.press('w');
+    await view.waitFor((text) => title(text).startsWith('Workspace vs HEAD'), 'the workspace');
+    await view.press('w');
+    await view.waitFor((text) => bodyTop(text, 1) === '── A second.txt  +1 −0', 'the latest turn (2) again');
+    // n scrolls even where the whole diff fits (j would not move).
+    await view.press('n');
+    await view.waitFor((text) => bodyTop(text, 1).startsWith('@@ -0,0 +1,1 @@'), 'scrolled to the hunk');
+    const sent = await control.call('session_send', {
+      session: session.id,
+      prompt: '/write fourth.txt four\n/write fifth.txt five',
+    });
+    await watch.turnEnd(sent.turn);
+    // The app's tree passes the session anew as session_update notifications change it.
+    const updated = (await control.call('session_get', { session: session.id })).session;
+    view.rerender(
+      <Harness client={client} selection={{ workspace, session: updated, terminal: undefined }} probe={probe} />,
+    );
+    const frame = await view.waitFor(
+      (text) => title(text).startsWith(`Turn ${sent.turn}/${sent.turn} (latest) · 2 files`),
+      'the new turn',
+    );
+    assert.equal(bodyTop(frame, 2), '── A fifth.txt  +1 −0');
+  });
 });

@@ -42,6 +42,7 @@ export type DiffViewAction =
   | { type: 'show'; target: DiffTarget | undefined }
   | { type: 'scroll'; by: number; max: number }
   | { type: 'jump'; line: number }
+  | { type: 'top' }
   | { type: 'step'; starts: readonly number[]; direction: 1 | -1 }
   | { type: 'seek-done' }
   | { type: 'comment-start'; anchor: CommentAnchor }
@@ -101,6 +102,9 @@ export function diffViewReducer(state: DiffViewState, action: DiffViewAction): D
     }
     case 'jump':
       return { ...state, offset: Math.max(0, action.line), seek: undefined };
+    case 'top':
+      // Unlike jump, keeps a pending seek: show() changes the diff and asks for a file at once.
+      return state.offset === 0 ? state : { ...state, offset: 0 };
     case 'step': {
       // From the offset the reducer holds, not the one the key's render saw: two n's before a render move twice.
       const line = nextStart(action.starts, state.offset, action.direction);

@@ -30,7 +30,7 @@ import {
 import { DiffPane } from './DiffPane.js';
 import { DIFF_HINTS, type DiffAction, type DiffFocus } from './keys.js';
 import { type DiffSource, hunkKey, type ReviewComment, reviewPrompt } from './review.js';
-import { type DiffRequest, useDiffData } from './use-diff-data.js';
+import { type DiffRequest, requestKey, useDiffData } from './use-diff-data.js';
 
 export type { DiffTarget } from './diff-view.js';
 
@@ -270,6 +270,14 @@ export function useDiffTab(context: TabContext): DiffTab {
   // The latest turn's diff is refused while it runs and complete once it ends: load it again when its status changes.
   const version = `${state.reloads}:${latestTurn ? session.status : ''}`;
   const data = useDiffData(client, generation, active, request, version);
+  // Following the latest turn moves to a new diff without show(): start it from its top, not at
+  // the line the previous turn's diff was scrolled to.
+  const shownKey = request ? requestKey(request) : undefined;
+  const previousKey = useRef(shownKey);
+  useLayoutEffect(() => {
+    if (previousKey.current !== shownKey) dispatch({ type: 'top' });
+    previousKey.current = shownKey;
+  }, [shownKey]);
   const source = request ? sourceOf(request) : undefined;
   const inner = Math.max(10, width - 2);
   const index = useMemo(() => commentIndex(state.comments, source), [state.comments, source?.key]);
