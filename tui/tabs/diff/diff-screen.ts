@@ -127,14 +127,10 @@ export function footerOf(mode: DiffMode, width: number): PaneLine | undefined {
 }
 
 /** The comments' texts on each hunk of the shown diff, for the layout to draw under the hunk. */
-export function commentIndex(
-  comments: readonly ReviewComment[],
-  source: DiffSource | undefined,
-): Map<string, string[]> {
+export function commentIndex(comments: readonly ReviewComment[], sourceKey: string | undefined): Map<string, string[]> {
   const index = new Map<string, string[]>();
-  if (!source) return index;
   for (const comment of comments) {
-    if (comment.source.key !== source.key) continue;
+    if (comment.source.key !== sourceKey) continue;
     const key = hunkKey(comment.path, comment.hunk);
     index.set(key, [...(index.get(key) ?? []), comment.text]);
   }

@@ -1,24 +1,13 @@
 import type { Key } from 'ink';
-import { type Dispatch, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from 'react';
+import { type Dispatch, useEffect, useLayoutEffect, useReducer, useRef } from 'react';
 import type { Client } from '../../../src/client/client.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { Session, Workspace } from '../../../src/protocol/runtime-types.js';
 import type { WorkspaceDiff } from '../../../src/protocol/workspace-types.js';
 import type { Action } from '../../keymap.js';
 import type { TabContext, TabController } from '../tab.js';
-import { type DiffLayout, layoutDiff, nextStart, positionAt } from './diff-layout.js';
-import {
-  commentIndex,
-  emptyBody,
-  fileListLines,
-  fileListRows,
-  findFile,
-  footerOf,
-  resolveRequest,
-  sourceOf,
-  titleOf,
-  windowLines,
-} from './diff-screen.js';
+import { type DiffLayout, nextStart } from './diff-layout.js';
+import { emptyBody, findFile, resolveRequest, sourceOf, titleOf } from './diff-screen.js';
 import {
   type DiffTarget,
   type DiffViewAction,
@@ -31,6 +20,7 @@ import { DiffPane } from './DiffPane.js';
 import { DIFF_HINTS, type DiffAction, type DiffFocus } from './keys.js';
 import { type DiffSource, hunkKey, type ReviewComment, reviewPrompt } from './review.js';
 import { type DiffRequest, requestKey, useDiffData } from './use-diff-data.js';
+import { useDiffWindow } from './use-diff-window.js';
 
 export type { DiffTarget } from './diff-view.js';
 
@@ -279,31 +269,17 @@ export function useDiffTab(context: TabContext): DiffTab {
     previousKey.current = shownKey;
   }, [shownKey]);
   const source = request ? sourceOf(request) : undefined;
-  const inner = Math.max(10, width - 2);
-  const index = useMemo(() => commentIndex(state.comments, source), [state.comments, source?.key]);
-  const layout = useMemo(
-    () =>
-      data.diff ? layoutDiff(data.diff, inner, (file, hunk) => index.get(hunkKey(file.path, hunk)) ?? []) : undefined,
-    [data.diff, inner, index],
-  );
-
-  const footer = footerOf(state.mode, inner);
-  const fileRows = data.diff ? fileListRows(data.diff.files.length, height) : 0;
-  const bodyRows = Math.max(1, height - 1 - fileRows - (footer ? 1 : 0));
-  const total = layout?.lines.length ?? 0;
-  const top = Math.min(state.offset, Math.max(0, total - 1));
-  const position = layout && data.diff ? positionAt(layout, data.diff, top) : {};
-  const view: View = {
-    request,
-    source,
+  const screen = useDiffWindow({
     diff: data.diff,
-    layout,
-    top,
-    bodyRows,
-    maxOffset: Math.max(0, total - bodyRows),
-    file: position.file,
-    hunk: position.hunk,
-  };
+    source,
+    comments: state.comments,
+    mode: state.mode,
+    offset: state.offset,
+    width,
+    height,
+  });
+  const { layout, position } = screen;
+  const view: View = { request, source, diff: data.diff, ...screen, file: position.file, hunk: position.hunk };
 
   // show({path}) scrolls to the file once its diff is here; in a layout effect, so a key pressed
   // just after sees the file, rather than its own move being undone by a late scroll.
@@ -322,11 +298,6 @@ export function useDiffTab(context: TabContext): DiffTab {
   pendingComments.current = state.comments;
 
   const deps: Deps = { view, state, dispatch, client, session, workspace, notify };
-  const commentsOnFile = (path: string) =>
-    state.comments.filter((comment) => comment.source.key === source?.key && comment.path === path).length;
-  const currentHunkLine = layout?.hunkStarts.find(
-    (start) => start.file === position.file && start.hunk === position.hunk,
-  )?.line;
 
   return {
     focus: focusOf(state),
@@ -348,13 +319,9 @@ export function useDiffTab(context: TabContext): DiffTab {
         focused={focused}
         width={width}
         height={height}
-        files={data.diff ? fileListLines(data.diff.files, position.file, fileRows, inner, commentsOnFile) : []}
-        body={
-          layout && total > 0
-            ? windowLines(layout, top, bodyRows, currentHunkLine)
-            : emptyBody(request, data.diff, data.error, inner)
-        }
-        footer={footer}
+        files={screen.files}
+        body={screen.lines ?? emptyBody(request, data.diff, data.error, screen.inner)}
+        footer={screen.footer}
       />
     ),
     show: (target) => dispatch({ type: 'show', target }),
