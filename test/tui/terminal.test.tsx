@@ -121,7 +121,8 @@ describe('terminal keys to bytes', () => {
 
 describe('terminal screen snapshot', () => {
   it('turns cells into runs of one style: colours, bold, inverse, and the cursor', async () => {
-    const term = createEmulator(20, 2);
+    const emulator = createEmulator(20, 2);
+    const term = emulator.terminal;
     await new Promise<void>((resolve) =>
       term.write('\x1b[31mred\x1b[0m \x1b[1;44mbold\x1b[0m \x1b[38;5;200mx\x1b[38;2;1;2;3my\x1b[0m', resolve),
     );
@@ -137,7 +138,20 @@ describe('terminal screen snapshot', () => {
     ]);
     assert.deepEqual(screen.rows[1], []);
     assert.deepEqual(snapshot(term, false).rows[0]!.at(-1), { text: 'y', color: '#010203' }, 'no cursor unfocused');
-    term.dispose();
+    emulator.dispose();
+  });
+
+  it('knows when the program hides its cursor (DECTCEM), and when a reset shows it again', async () => {
+    const emulator = createEmulator(20, 2);
+    const write = (data: string) => new Promise<void>((resolve) => emulator.terminal.write(data, resolve));
+    assert.equal(emulator.cursorHidden(), false);
+    await write('\x1b[?25l');
+    assert.equal(emulator.cursorHidden(), true);
+    await write('\x1b[?1049;25h');
+    assert.equal(emulator.cursorHidden(), false, 'among other modes too');
+    await write('\x1b[?25l\x1bc');
+    assert.equal(emulator.cursorHidden(), false);
+    emulator.dispose();
   });
 });
 

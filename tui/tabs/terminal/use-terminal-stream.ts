@@ -1,9 +1,8 @@
-import type { Terminal } from '@xterm/headless';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Client } from '../../../src/client/client.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { TermExit, TermOutput, TerminalInfo } from '../../../src/protocol/terminal-types.js';
-import { createEmulator } from './emulator.js';
+import { createEmulator, type Emulator } from './emulator.js';
 import type { KeyModes } from './key-bytes.js';
 import { type ScreenSnapshot, snapshot } from './screen-snapshot.js';
 
@@ -51,7 +50,7 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
   const [screen, setScreen] = useState<ScreenSnapshot | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [drops, setDrops] = useState(0);
-  const emulator = useRef<Terminal | undefined>(undefined);
+  const emulator = useRef<Emulator | undefined>(undefined);
   /** The PTY's size as last known (from term_attach, or sent); undefined after full screen changed it. */
   const ptySize = useRef<{ cols: number; rows: number } | undefined>(undefined);
   // Read by callbacks that outlive a render: the latest size and focus, not those of the attach.
@@ -60,9 +59,10 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
 
   useEffect(() => {
     if (!client || !id || !attached) return;
-    const term = createEmulator(latest.current.cols, latest.current.rows);
-    emulator.current = term;
-    const frames = frameScheduler(() => setScreen(snapshot(term, latest.current.focused)));
+    const current = createEmulator(latest.current.cols, latest.current.rows);
+    const term = current.terminal;
+    emulator.current = current;
+    const frames = frameScheduler(() => setScreen(draw(current, latest.current.focused)));
     // Output that comes before the attach's answer is handled: its notifications can be read in
     // the same chunk as the answer, and so run before the promise's callback does. This attach is
     // a new subscription, so all of it follows the scrollback; it waits here until that is written.
@@ -83,7 +83,7 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
     setError(undefined);
     client.call('term_attach', { id }).then(
       ({ terminal, scrollback }) => {
-        if (emulator.current !== term) return;
+        if (emulator.current !== current) return;
         ptySize.current = { cols: terminal.cols, rows: terminal.rows };
         setInfo(terminal);
         term.write(scrollback);
@@ -99,7 +99,7 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
       parsed.dispose();
       replies.dispose();
       frames.cancel();
-      term.dispose();
+      current.dispose();
       if (client.state === 'open') client.call('term_detach', { id }).catch(() => undefined);
     };
   }, [client, generation, id, attached, drops]);
@@ -111,16 +111,16 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
   }, [id]);
 
   useEffect(() => {
-    const term = emulator.current;
-    if (!term || (term.cols === cols && term.rows === rows)) return;
-    term.resize(cols, rows);
-    setScreen(snapshot(term, latest.current.focused));
+    const current = emulator.current;
+    if (!current || (current.terminal.cols === cols && current.terminal.rows === rows)) return;
+    current.terminal.resize(cols, rows);
+    setScreen(draw(current, latest.current.focused));
   }, [cols, rows]);
 
   // The cursor is drawn only while the keyboard is here.
   const { focused } = options;
   useEffect(() => {
-    if (emulator.current) setScreen(snapshot(emulator.current, focused));
+    if (emulator.current) setScreen(draw(emulator.current, focused));
   }, [focused]);
 
   // The PTY follows the pane (its program redraws for the new size), except while full screen holds it.
@@ -144,7 +144,7 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
     [client, id],
   );
   const modes = useCallback(
-    (): KeyModes => ({ applicationCursor: emulator.current?.modes.applicationCursorKeysMode ?? false }),
+    (): KeyModes => ({ applicationCursor: emulator.current?.terminal.modes.applicationCursorKeysMode ?? false }),
     [],
   );
   const restart = useCallback(async () => {
@@ -162,8 +162,13 @@ function ended(terminal: TerminalInfo, exit: TermExit): TerminalInfo {
   return { ...terminal, status: 'ended', exit_code: exit.exit_code, signal: exit.signal, end_reason: reason };
 }
 
-/** Runs `draw` at most once per FRAME_MS, however often it is asked for. */
-function frameScheduler(draw: () => void): { schedule: () => void; cancel: () => void } {
+/** The emulator's screen, with the cursor while the keyboard is here and the program has not hidden it. */
+function draw(emulator: Emulator, focused: boolean): ScreenSnapshot {
+  return snapshot(emulator.terminal, focused && !emulator.cursorHidden());
+}
+
+/** Runs `paint` at most once per FRAME_MS, however often it is asked for. */
+function frameScheduler(paint: () => void): { schedule: () => void; cancel: () => void } {
   let timer: NodeJS.Timeout | undefined;
   let last = 0;
   return {
@@ -173,7 +178,7 @@ function frameScheduler(draw: () => void): { schedule: () => void; cancel: () =>
         () => {
           timer = undefined;
           last = Date.now();
-          draw();
+          paint();
         },
         Math.max(0, last + FRAME_MS - Date.now()),
       );
