@@ -60,47 +60,25 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
   useEffect(() => {
     if (!client || !id || !attached) return;
     const current = createEmulator(latest.current.cols, latest.current.rows);
-    const term = current.terminal;
     emulator.current = current;
     const frames = frameScheduler(() => setScreen(draw(current, latest.current.focused)));
-    // Output that comes before the attach's answer is handled: its notifications can be read in
-    // the same chunk as the answer, and so run before the promise's callback does. This attach is
-    // a new subscription, so all of it follows the scrollback; it waits here until that is written.
-    let early: Uint8Array[] | undefined = [];
-    const parsed = term.onWriteParsed(frames.schedule);
-    const replies = term.onData((data) => {
-      if (!early && latest.current.focused) client.call('term_write', { id, data }).catch(() => undefined);
-    });
-    const offNotification = client.onNotification((method, params) => {
-      if ((params as { id?: unknown }).id !== id) return;
-      if (method === 'term_output') {
-        const { data } = params as unknown as TermOutput;
-        if (early) early.push(data);
-        else term.write(data);
-      } else if (method === 'term_exit') setInfo((current) => current && ended(current, params as unknown as TermExit));
-      else if (method === 'term_dropped') setDrops((count) => count + 1);
-    });
     setError(undefined);
-    client.call('term_attach', { id }).then(
-      ({ terminal, scrollback }) => {
-        if (emulator.current !== current) return;
+    const detach = attachEmulator(client, id, current, {
+      answersQueries: () => latest.current.focused,
+      parsed: frames.schedule,
+      attached: (terminal) => {
         ptySize.current = { cols: terminal.cols, rows: terminal.rows };
         setInfo(terminal);
-        term.write(scrollback);
-        for (const data of early ?? []) term.write(data);
-        early = undefined;
-        frames.schedule();
       },
-      (failure: unknown) => setError(errorMessage(failure)),
-    );
+      exited: (exit) => setInfo((shown) => shown && ended(shown, exit)),
+      dropped: () => setDrops((count) => count + 1),
+      failed: (failure) => setError(errorMessage(failure)),
+    });
     return () => {
       emulator.current = undefined;
-      offNotification();
-      parsed.dispose();
-      replies.dispose();
+      detach();
       frames.cancel();
       current.dispose();
-      if (client.state === 'open') client.call('term_detach', { id }).catch(() => undefined);
     };
   }, [client, generation, id, attached, drops]);
 
@@ -154,6 +132,67 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
   }, [client, id, cols, rows]);
 
   return { info, screen, error, write, modes, restart };
+}
+
+/** What an attached emulator tells its owner. */
+interface AttachEvents {
+  /** Whether replies to a program's queries (cursor position, device attributes) go out now. */
+  answersQueries: () => boolean;
+  /** The emulator parsed more output: time for a frame. */
+  parsed: () => void;
+  attached: (terminal: TerminalInfo) => void;
+  exited: (exit: TermExit) => void;
+  /** The daemon stopped streaming to this client: attach again. */
+  dropped: () => void;
+  failed: (error: unknown) => void;
+}
+
+/**
+ * Attaches `id` and feeds its scrollback, then its output, into the
+ * emulator; returns the way to detach. Output that arrives before the
+ * attach's answer is handled waits: its notifications can be read in the same
+ * chunk as the answer and so run before the answer's callback does, and as
+ * this is a new subscription all of it follows the scrollback.
+ */
+function attachEmulator(client: Client, id: string, emulator: Emulator, events: AttachEvents): () => void {
+  const term = emulator.terminal;
+  let early: Uint8Array[] | undefined = [];
+  const parsed = term.onWriteParsed(events.parsed);
+  // Not while the scrollback is replayed: a query from long ago must not be answered into the shell now.
+  const replies = term.onData((data) => {
+    if (!early && events.answersQueries()) client.call('term_write', { id, data }).catch(() => undefined);
+  });
+  const offNotification = client.onNotification((method, params) => {
+    if ((params as { id?: unknown }).id !== id) return;
+    if (method === 'term_output') {
+      const { data } = params as unknown as TermOutput;
+      if (early) early.push(data);
+      else term.write(data);
+    } else if (method === 'term_exit') {
+      events.exited(params as unknown as TermExit);
+    } else if (method === 'term_dropped') {
+      events.dropped();
+    }
+  });
+  let live = true;
+  client.call('term_attach', { id }).then(
+    ({ terminal, scrollback }) => {
+      if (!live) return;
+      events.attached(terminal);
+      term.write(scrollback);
+      for (const data of early ?? []) term.write(data);
+      early = undefined;
+      events.parsed();
+    },
+    (error: unknown) => live && events.failed(error),
+  );
+  return () => {
+    live = false;
+    offNotification();
+    parsed.dispose();
+    replies.dispose();
+    if (client.state === 'open') client.call('term_detach', { id }).catch(() => undefined);
+  };
 }
 
 /** The terminal once its program ended, from the term_exit notification. */
