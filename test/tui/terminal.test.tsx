@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Box, type Key, Text, useInput } from 'ink';
 import { render } from 'ink-testing-library';
 import { type RefObject, useRef, useState } from 'react';
-import type { Client } from '../../src/client/client.js';
+import { Client } from '../../src/client/client.js';
 import type { Workspace } from '../../src/protocol/runtime-types.js';
 import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
 import { actionFor, keyName, NO_FLAGS } from '../../tui/keymap.js';
@@ -361,3 +363,54 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe('Terminal tab when the daemon drops it for falling behind', () => {
+  const work = tempDir('cortex-tui-terminal-drop-');
+  let daemon: DaemonHandle;
+  let control: Client;
+  let socket: Socket;
+  let view: Rendered | undefined;
+
+  before(async () => {
+    mkdirSync(join(work.path, 'ws'));
+    // The smallest allowed: a viewer 64 KiB behind is dropped at once.
+    daemon = await startDaemon({ config: { term_viewer_max_pending_bytes: 16 * 1024 } });
+    control = await daemon.connect();
+    socket = connect(daemon.socket);
+    await once(socket, 'connect');
+  });
+
+  after(async () => {
+    view?.unmount();
+    socket?.destroy();
+    control?.close();
+    await cleanup(daemon);
+    work.remove();
+  });
+
+  it('attaches again after term_dropped and shows what it missed', async () => {
+    // A client on a socket the test can pause, so the tab falls behind as over a stalled ssh link.
+    const client = new Client(socket);
+    const drops: unknown[] = [];
+    client.onNotification((method, params) => method === 'term_dropped' && drops.push(params));
+    const { workspace } = await control.call('workspace_add', { path: join(work.path, 'ws') });
+    const { terminal } = await control.call('term_open', { workspace: workspace.id, command: ['/bin/sh'] });
+    const output = new TermOutput(control, terminal.id);
+    await control.call('term_attach', { id: terminal.id });
+    const harness: RefObject<HarnessControl | null> = { current: null };
+    view = renderWatched(
+      <Harness client={client} selection={{ workspace, session: undefined, terminal }} control={harness} />,
+    );
+    await view.waitFor((text) => /^│[#$] *│$/m.test(text), 'the prompt');
+
+    socket.pause();
+    await control.call('term_write', {
+      id: terminal.id,
+      data: 'yes dropped-line | head -n 300000; echo after-$((6+1))\n',
+    });
+    await output.waitFor('after-7');
+    socket.resume();
+    await view.waitFor((text) => /^│after-7 *│$/m.test(text), 'the end of the output, after attaching again');
+    assert.ok(drops.length > 0, 'the daemon dropped the paused client');
+  });
+});
