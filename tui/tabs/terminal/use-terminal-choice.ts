@@ -4,8 +4,12 @@ import type { TabContext } from '../tab.js';
 export interface TerminalChoice {
   /** The terminal to show, if any. */
   id: string | undefined;
-  /** Records that `id` was shown for `workspace`, to show it again when the workspace is selected. */
-  remember: (workspace: string, id: string) => void;
+  /**
+   * Shows `id` (a terminal just opened in `workspace`) now, ahead of the
+   * tree's selection until that moves (to it, once the tree has reloaded),
+   * and again whenever the workspace is selected.
+   */
+  show: (workspace: string, id: string) => void;
 }
 
 /**
@@ -16,6 +20,7 @@ export interface TerminalChoice {
 export function useTerminalChoice(context: TabContext): TerminalChoice {
   const { client, generation, active, selection } = context;
   const [shown, setShown] = useState<ReadonlyMap<string, string>>(new Map());
+  const [pinned, setPinned] = useState<string | undefined>(undefined);
   const [newest, setNewest] = useState<{ workspace: string; id: string | undefined } | undefined>(undefined);
   const workspace = selection.workspace?.id;
   const selected = selection.terminal?.id;
@@ -44,13 +49,21 @@ export function useTerminalChoice(context: TabContext): TerminalChoice {
     (at: string, id: string) => setShown((map) => (map.get(at) === id ? map : new Map(map).set(at, id))),
     [],
   );
+  const show = useCallback(
+    (at: string, id: string) => {
+      remember(at, id);
+      setPinned(id);
+    },
+    [remember],
+  );
+  useEffect(() => setPinned(undefined), [selected]);
 
-  const id = selected ?? remembered ?? (newest && newest.workspace === workspace ? newest.id : undefined);
+  const id = pinned ?? selected ?? remembered ?? (newest && newest.workspace === workspace ? newest.id : undefined);
   // What the tab shows for a workspace it shows again, even once the tree's selection moves on.
   const terminalWorkspace = selection.terminal?.workspace ?? workspace;
   useEffect(() => {
     if (id && terminalWorkspace) remember(terminalWorkspace, id);
   }, [id, terminalWorkspace, remember]);
 
-  return { id, remember };
+  return { id, show };
 }

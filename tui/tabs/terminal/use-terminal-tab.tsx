@@ -41,7 +41,7 @@ export function useTerminalTab(context: TabContext): TabController {
     if (!client || !workspace) return notify('Select a workspace first: t opens a terminal in it.');
     client.call('term_open', { workspace: workspace.id, cols, rows }).then(
       ({ id }) => {
-        choice.remember(workspace.id, id);
+        choice.show(workspace.id, id);
         context.reloadTree();
         context.selectInTree(id);
         context.showTab('terminal', true);
