@@ -75,7 +75,7 @@ export function useTerminalTab(context: TabContext): TabController {
     perform,
     type,
     hints: running
-      ? 'keys go to the terminal · Ctrl-] tree · F full screen (Ctrl-] back)'
+      ? 'keys go to the terminal · Ctrl-] tree, then F full screen (Ctrl-] back)'
       : stream.info
         ? 'ended: r runs it again · F full screen · Esc tree'
         : 't in the tree opens a terminal · Esc tree',
