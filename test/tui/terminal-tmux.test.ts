@@ -90,6 +90,23 @@ describe('the Terminal tab in tmux', () => {
       return back?.cols === PANE.cols && back.rows === PANE.rows;
     }, 'the PTY resized back to the pane');
   });
+
+  it('goes full screen from another tab too, attached only while it lasts', async () => {
+    const tmux = screen!;
+    // The terminal's row stays selected in the tree; the Events tab is shown instead of its pane.
+    await tmux.press('1');
+    await tmux.waitForScreen((text) => !/Terminal t_\w+ · /.test(text), 'the Events tab');
+    await waitFor(async () => (await terminals())[0]?.viewers === 0, 'the hidden pane detached');
+    await tmux.press('F');
+    await tmux.waitForScreen((text) => !text.includes('● connected') && /^full-10$/m.test(text), 'the full screen');
+    assert.equal((await terminals())[0]?.viewers, 1);
+    await tmux.type('echo other-$((3*3))');
+    await tmux.press('Enter');
+    await tmux.waitForScreen((text) => /^other-9$/m.test(text), 'the echo, full screen');
+    await tmux.press('C-]');
+    await tmux.waitForScreen((text) => /back from t_\w+, still running/.test(text), 'back in the Events tab');
+    await waitFor(async () => (await terminals())[0]?.viewers === 0, 'detached again: no pane shows it');
+  });
 });
 
 /** Polls `check` until it holds: the daemon's record of the size has no notification to wait on. */
