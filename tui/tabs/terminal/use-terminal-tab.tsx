@@ -34,7 +34,9 @@ export function useTerminalTab(context: TabContext): TabController {
     focused: context.focused,
     holdSize: full.active,
   });
-  const running = stream.info?.status === 'running';
+  // Keys go to the program from the moment a terminal is chosen: typed while the attach is on its
+  // way they still reach it (an ended one says so), and a `q` typed then does not quit the app.
+  const live = choice.id !== undefined && stream.error === undefined && stream.info?.status !== 'ended';
 
   const open = () => {
     const workspace = selection.workspace;
@@ -62,7 +64,7 @@ export function useTerminalTab(context: TabContext): TabController {
   };
 
   const type = (input: string, key: Key): boolean => {
-    if (!running) return false;
+    if (!live) return false;
     const bytes = keyBytes(input, key, stream.modes());
     if (bytes === undefined) return false;
     // A key racing the program's exit fails; the status bar says so, the pane shows the exit.
@@ -71,10 +73,10 @@ export function useTerminalTab(context: TabContext): TabController {
   };
 
   return {
-    focus: running ? 'terminal' : 'terminal-idle',
+    focus: live ? 'terminal' : 'terminal-idle',
     perform,
     type,
-    hints: running
+    hints: live
       ? 'keys go to the terminal · Ctrl-] tree, then F full screen (Ctrl-] back)'
       : stream.info
         ? 'ended: r runs it again · F full screen · Esc tree'
