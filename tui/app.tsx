@@ -227,7 +227,7 @@ export function App({ cwd }: { cwd: string }) {
     }
     switch (action) {
       case 'quit':
-        return exit();
+        return quit();
       case 'help':
         setHelpOffset(0);
         return setArea((current) => (current === 'help' ? 'tree' : 'help'));
@@ -288,6 +288,14 @@ export function App({ cwd }: { cwd: string }) {
       case 'event-diff':
         return openDiffOf(eventsShown.current.marked);
     }
+  };
+
+  // Unsaved edits live only in this process: the first q with some says so, a second one quits.
+  const quitWarned = useRef(false);
+  const quit = () => {
+    if (files.unsaved.length === 0 || quitWarned.current) return exit();
+    quitWarned.current = true;
+    setNotice(`Unsaved edits in ${files.unsaved.join(', ')}: Ctrl-S in the editor saves; q again quits without them.`);
   };
 
   const openDiffOf = (event: SessionEvent | undefined) => {

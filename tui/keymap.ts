@@ -159,6 +159,8 @@ export function keyName(input: string, key: Key): string {
                               ? 'ctrl+j'
                               : input;
   if (key.ctrl && base.length === 1) return `ctrl+${base.toLowerCase()}`;
+  // Ctrl-\ Ctrl-] Ctrl-^ Ctrl-_ reach Ink as their bare control bytes, with no flag set.
+  if (base.length === 1 && base >= '\u001c' && base <= '\u001f') return `ctrl+${controlLetter(base)}`;
   if (key.meta && base === 'enter') return 'meta+enter';
   if (key.shift && base === 'tab') return 'shift+tab';
   return base;
@@ -196,6 +198,12 @@ export const NO_FLAGS: Key = {
   numLock: false,
 };
 
+/** The key Ctrl is held with to type a control character: a for \x01, ] for \x1d. */
+function controlLetter(char: string): string {
+  const code = char.charCodeAt(0);
+  return code <= 26 ? String.fromCharCode(code + 96) : String.fromCharCode(code + 64);
+}
+
 /** A C0 control character or DEL: Enter, Tab, Backspace, Ctrl-letter. */
 function isControl(char: string): boolean {
   const code = char.charCodeAt(0);
@@ -230,6 +238,7 @@ function charKey(char: string): { input: string; key: Key } {
   if (char === '\t') return { input: '', key: { ...NO_FLAGS, tab: true } };
   if (char === '\u007f' || char === '\b') return { input: '', key: { ...NO_FLAGS, backspace: true } };
   const code = char.charCodeAt(0);
-  if (char !== '\n' && code < 32) return { input: String.fromCharCode(code + 96), key: { ...NO_FLAGS, ctrl: true } };
+  if (code >= 0x1c && code <= 0x1f) return { input: char, key: NO_FLAGS };
+  if (char !== '\n' && code < 32) return { input: controlLetter(char), key: { ...NO_FLAGS, ctrl: true } };
   return { input: char, key: { ...NO_FLAGS, shift: /^[A-Z]$/.test(char) } };
 }

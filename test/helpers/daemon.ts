@@ -53,7 +53,9 @@ export async function startDaemon(options: StartOptions = {}): Promise<DaemonHan
   }
   const child = spawn(process.execPath, [CORTEX_BIN, 'daemon', '--home', home, ...(options.args ?? [])], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, CORTEX_HOME: '', CORTEX_SOCKET: '', ...options.env },
+    // HOME is the temporary home too: shells the daemon starts in terminals read no rc file of the
+    // machine's user (a pyenv rehash in root's .bashrc hung every new shell on a lock a killed one left).
+    env: { ...process.env, CORTEX_HOME: '', CORTEX_SOCKET: '', HOME: home, ...options.env },
   });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

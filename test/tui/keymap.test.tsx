@@ -6,7 +6,23 @@ import { type Action, actionFor, BINDINGS, firstKey, type Focus, keyName, NO_FLA
 
 const NO_KEY: Key = NO_FLAGS;
 
-const FOCUSES: Focus[] = ['tree', 'events', 'chat', 'form', 'help'];
+const FOCUSES: Focus[] = [
+  'tree',
+  'events',
+  'chat',
+  'files',
+  'viewer',
+  'editor',
+  'conflict',
+  'diff',
+  'comment',
+  'diff-confirm',
+  'checks',
+  'terminal',
+  'terminal-idle',
+  'form',
+  'help',
+];
 
 describe('keyName', () => {
   it('names printable keys by their character, keeping case', () => {

@@ -10,7 +10,7 @@ import { type RefObject, useRef, useState } from 'react';
 import { Client } from '../../src/client/client.js';
 import type { Workspace } from '../../src/protocol/runtime-types.js';
 import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
-import { actionFor, keyName, NO_FLAGS } from '../../tui/keymap.js';
+import { actionFor, firstKey, keyName, NO_FLAGS } from '../../tui/keymap.js';
 import type { Selection, TabContext } from '../../tui/tabs/tab.js';
 import { createEmulator } from '../../tui/tabs/terminal/emulator.js';
 import { keyBytes } from '../../tui/tabs/terminal/key-bytes.js';
@@ -101,7 +101,7 @@ describe('terminal keys to bytes', () => {
     }
   });
 
-  it('leaves the pane on Ctrl-], which Ink reports as the bare byte', async () => {
+  it('leaves the pane on Ctrl-], which Ink reports as the bare byte, alone or among other keys', async () => {
     const names: string[] = [];
     function Probe() {
       useInput((input, flags) => {
@@ -113,8 +113,14 @@ describe('terminal keys to bytes', () => {
     try {
       instance.stdin.write('\x1d');
       await new Promise<void>((resolve) => setImmediate(resolve));
-      assert.deepEqual(names, ['\x1d'], 'Ink gives Ctrl-] no name and no ctrl flag');
+      // Ink gives it no name and no ctrl flag: keyName names the bare byte.
+      assert.deepEqual(names, ['ctrl+]']);
       assert.equal(actionFor(names[0]!, 'terminal'), 'focus-tree');
+      // Read together with typed text, it is split off as a key of its own with the same name.
+      const split = firstKey('ls\x1d', undefined, true);
+      assert.equal(split.input, 'ls');
+      const next = firstKey(split.rest, undefined, true);
+      assert.equal(keyName(next.input, next.key), 'ctrl+]');
     } finally {
       instance.unmount();
     }

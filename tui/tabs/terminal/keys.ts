@@ -9,13 +9,8 @@ export type TerminalFocus = 'terminal' | 'terminal-idle';
 
 export type TerminalAction = 'terminal-open' | 'terminal-fullscreen' | 'terminal-restart';
 
-/**
- * Ctrl-], as telnet and `cortex term attach` use it: a key no shell or editor
- * needs. Ink reports it as the raw byte (no name, no ctrl flag), so keyName()
- * gives '\x1d'; 'ctrl+]' is listed first for the help screen and for the day
- * keyName() names it.
- */
-export const LEAVE_KEYS = ['ctrl+]', '\x1d'];
+/** Ctrl-], as telnet and `cortex term attach` use it: a key no shell or editor needs. */
+export const LEAVE_KEYS = ['ctrl+]'];
 
 /** The keys of the tab. Leaving is the app's own `focus-tree`: the tab cannot move the keyboard itself. */
 export const TERMINAL_BINDINGS: readonly Binding<TerminalAction | 'focus-tree', TerminalFocus | 'tree'>[] = [
