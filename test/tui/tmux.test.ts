@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '../../src/client/client.js';
 import type { Session } from '../../src/protocol/runtime-types.js';
 import { runCortex } from '../helpers/cli.js';
 import { CORTEX_BIN, cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
+import { makeRepo } from '../helpers/git-repo.js';
 import { SessionWatch } from '../helpers/session-watch.js';
 import { TmuxScreen } from './helpers/tmux.js';
 
@@ -38,6 +39,7 @@ describe('cortex tui in tmux', () => {
 
   before(async () => {
     mkdirSync(workspacePath);
+    makeRepo(workspacePath, { 'notes.txt': 'first line\n' });
     daemon = await startDaemon();
     control = await daemon.connect();
     const { workspace } = await control.call('workspace_add', { path: workspacePath });
@@ -137,6 +139,50 @@ describe('cortex tui in tmux', () => {
     await screen.waitForScreen((shown) => !shown.includes('Cortex keys'), 'the help closed');
   });
 
+  it('opens a file in the Files tab, edits it and saves it with Ctrl-S', async () => {
+    const screen = screens[0]!;
+    await screen.resize(100, 30);
+    await screen.press('3');
+    await screen.waitForScreen(
+      (text) => text.includes(`Files · ${workspacePath}`) && text.includes('notes.txt'),
+      'the files',
+    );
+    // Folders first (.git), then files: notes.txt is the last entry.
+    await screen.press('G');
+    await screen.press('Enter');
+    await screen.waitForScreen((text) => /│ *1 first line/.test(text), 'the file with line numbers');
+    await screen.press('e');
+    await screen.waitForScreen((text) => text.includes('notes.txt · editing'), 'the editor');
+    await screen.type('edited ');
+    await screen.waitForScreen((text) => text.includes('edited first line') && text.includes('· modified'), 'the edit');
+    await screen.press('C-s');
+    await screen.waitForScreen((text) => text.includes('notes.txt · editing') && !text.includes('· modified'), 'saved');
+    assert.equal(readFileSync(join(workspacePath, 'notes.txt'), 'utf8'), 'edited first line\n');
+    await screen.press('Escape');
+  });
+
+  it("shows the edit in the Diff tab's workspace diff", async () => {
+    const screen = screens[0]!;
+    await screen.press('4');
+    await screen.press('w');
+    const text = await screen.waitForScreen((shown) => shown.includes('+edited first line'), 'the workspace diff');
+    assert.match(text, /-first line/);
+    assert.match(text, /notes\.txt/);
+  });
+
+  it('opens a terminal with t and runs echo hi in it', async () => {
+    const screen = screens[0]!;
+    await screen.press('Tab');
+    await screen.waitForScreen((text) => text.includes('j/k move · Enter open'), 'the tree focused');
+    await screen.press('t');
+    await screen.waitForScreen((text) => /app[#$] *│/.test(text), 'the shell prompt in the pane');
+    await screen.type('echo hi');
+    await screen.press('Enter');
+    await screen.waitForScreen((text) => /│hi +│/.test(text), 'the output of echo');
+    await screen.press('C-]');
+    await screen.waitForScreen((text) => text.includes('j/k move · Enter open'), 'the keyboard back in the tree');
+  });
+
   it('quits with q, and the sessions keep running in the daemon', async () => {
     const screen = screens[0]!;
     await screen.press('q');
@@ -154,7 +200,7 @@ describe('cortex tui in tmux', () => {
     assert.equal(daemon.process.exitCode, null);
   });
 
-  it('started again, finds the same session with its history', async () => {
+  it('started again, finds the same session and terminal with their history', async () => {
     await screens[0]!.kill();
     const screen = await launch();
     await ready(screen);
@@ -166,6 +212,13 @@ describe('cortex tui in tmux', () => {
       'the first session',
     );
     assert.match(text, /You said: hello tmux/);
+    // The terminal is the row after the sessions.
+    await screen.press('j');
+    await screen.press('Enter');
+    const terminal = await screen.waitForScreen((shown) => /│hi +│/.test(shown), 'the terminal with its history');
+    assert.match(terminal, /echo hi/);
+    await screen.press('C-]');
+    await screen.waitForScreen((shown) => shown.includes('j/k move · Enter open'), 'the tree focused');
     await screen.press('q');
     assert.equal(await screen.waitForExit(), 0);
   });
