@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { render } from 'ink-testing-library';
+import type { PeerStatus } from '../../src/protocol/mesh-types.js';
+import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
 import type { StatusResult } from '../../src/protocol/methods.js';
 import type { Project, Workspace } from '../../src/protocol/runtime-types.js';
 import { TreePane } from '../../tui/components/TreePane.js';
@@ -79,6 +81,62 @@ describe('buildTree', () => {
       '      session s_b ✗ codex 0s',
       '  project project:zeta zeta',
     ]);
+  });
+
+  it("lists a workspace's terminals after its sessions, and mesh peers after this node's subtree", () => {
+    const terminal = (id: string, overrides: Partial<TerminalInfo>): TerminalInfo => ({
+      id,
+      workspace: 'ws_b',
+      cwd: '/srv',
+      command: ['/bin/bash'],
+      cols: 80,
+      rows: 24,
+      pid: 42,
+      owner: 'me',
+      uid: 1000,
+      created: NOW - 60_000,
+      status: 'running',
+      exit_code: null,
+      signal: null,
+      end_reason: null,
+      ended: null,
+      viewers: 0,
+      scrollback_bytes: 0,
+      ...overrides,
+    });
+    const peer = (node: string, overrides: Partial<PeerStatus>): PeerStatus => ({
+      node,
+      address: `${node}:7001`,
+      state: 'connected',
+      direction: 'outbound',
+      since: NOW,
+      last_heartbeat: NOW,
+      lag: { outbound: 0, inbound: 0, ms: 0 },
+      error: null,
+      resources: { load: 0.5, mem_free: 3 * 1024 ** 3, mem_total: 4 * 1024 ** 3, disk_free: 2 * 1024 ** 4 },
+      ...overrides,
+    });
+    const rows = buildTree(
+      data({
+        terminals: [
+          terminal('t_2', { command: ['/usr/bin/htop'], status: 'ended', exit_code: 1, ended: NOW - 5_000 }),
+          terminal('t_1', { created: NOW - 120_000 }),
+        ],
+        peers: [peer('zulu', { state: 'disconnected', resources: null }), peer('bravo', {})],
+      }),
+      NOW,
+    );
+    assert.deepEqual(shape(rows).slice(-7), [
+      '    workspace ws_b /srv',
+      '      session s_b ✗ codex 0s',
+      '      terminal t_1 $ bash 2m',
+      '      terminal t_2 ✗ htop 5s',
+      '  project project:zeta zeta',
+      'peer peer:bravo bravo',
+      'peer peer:zulu zulu',
+    ]);
+    const badges = rows.flatMap((row) => (row.kind === 'peer' ? [row.badge] : []));
+    assert.deepEqual(badges, ['● load 0.5 mem 25% disk 2.0T', '○ disconnected']);
   });
 
   it('gives the node its liveness badge, and says connecting before the first status', () => {

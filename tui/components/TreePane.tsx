@@ -25,13 +25,13 @@ export function TreePane({ rows, selected, focused, width, height }: Props) {
         const isSelected = top + index === selected;
         const indent = '  '.repeat(row.depth);
         const marker = row.kind === 'session' && row.unseen ? '•' : ' ';
-        const detail = row.kind === 'node' ? ` ${row.badge}` : '';
+        const detail = row.kind === 'node' || row.kind === 'peer' ? ` ${row.badge}` : '';
         const text = `${indent}${marker}${row.label}${detail}`.slice(0, Math.max(1, width - 2));
         return (
           <Text
             key={row.id}
             inverse={isSelected && focused}
-            bold={isSelected || row.kind === 'node'}
+            bold={isSelected || row.kind === 'node' || row.kind === 'peer'}
             color={rowColor(row)}
             wrap="truncate"
           >
@@ -45,6 +45,8 @@ export function TreePane({ rows, selected, focused, width, height }: Props) {
 
 function rowColor(row: TreeRow): string | undefined {
   if (row.kind === 'node') return 'green';
+  if (row.kind === 'peer') return row.peer.state === 'connected' ? 'green' : 'gray';
+  if (row.kind === 'terminal' && row.terminal.status === 'ended') return 'gray';
   if (row.kind === 'project') return 'cyan';
   if (row.kind === 'session' && row.session.status === 'failed') return 'red';
   if (row.kind === 'session' && row.session.status === 'running') return 'yellow';

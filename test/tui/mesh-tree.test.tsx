@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { connectUnix } from '../../src/client/client.js';
+import { App } from '../../tui/app.js';
+import { ConnectionProvider } from '../../tui/state/connection.js';
+import { eventually, type MeshNode, TestMesh } from '../mesh/mesh-helpers.js';
+import { lines, type Rendered, renderWatched } from './helpers/frames.js';
+
+/** The tree's nodes with the mesh on: two real daemons linked over mutual TLS, the App attached to one. */
+describe('mesh peers in the tree', () => {
+  const mesh = new TestMesh();
+  let a: MeshNode;
+  let b: MeshNode;
+  let app: Rendered | undefined;
+
+  before(async () => {
+    await mesh.init();
+    [a, b] = await Promise.all([mesh.start('a'), mesh.start('b')]);
+    await a.connect(b);
+    await eventually('a heartbeat from b', async () => {
+      const status = await a.client.call('cluster_status', {});
+      return status.peers.some((peer) => peer.node === 'b' && peer.resources !== null) ? status : undefined;
+    });
+  });
+
+  after(async () => {
+    app?.unmount();
+    await mesh.cleanup();
+  });
+
+  it('lists this node first, then the peer with its liveness and resource badges, and marks it down when it goes', async () => {
+    const socket = a.daemon.socket;
+    app = renderWatched(
+      <ConnectionProvider connect={() => connectUnix(socket)}>
+        <App cwd="/" />
+      </ConnectionProvider>,
+    );
+    const frame = await app.waitFor((text) => /│ b ● load [\d.]+ mem \d+%/.test(text), 'the peer with its badges');
+    const rows = lines(frame);
+    const nodeRow = rows.findIndex((row) => /│ a load/.test(row));
+    const peerRow = rows.findIndex((row) => /│ b ●/.test(row));
+    assert.ok(nodeRow >= 0 && peerRow > nodeRow, 'this node first, the peer after it');
+    await b.stop();
+    // The tree reads the cluster again every few seconds.
+    await app.waitFor((text) => /│ b [○◌] (disconnected|connecting)/.test(text), 'the peer marked down', 20_000);
+  });
+});
