@@ -13,7 +13,7 @@ import { addWorkspaceForm, newSessionForm, useForm } from './hooks/use-forms.js'
 import { useSessionEvents } from './hooks/use-session-events.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useTreeData } from './hooks/use-tree-data.js';
-import { type Action, actionFor, firstKey, type Focus, isTyping, keyName } from './keymap.js';
+import { type Action, actionFor, firstKey, type Focus, isTyping, keyName, takesLines } from './keymap.js';
 import { useConnection } from './state/connection.js';
 import { FOLLOW, type Scroll } from './state/event-window.js';
 import { buildTree } from './state/tree.js';
@@ -342,7 +342,7 @@ export function App({ cwd }: { cwd: string }) {
   const takeKey = () => {
     const head = keyQueue.current[0];
     if (!head) return;
-    const next = firstKey(head.input, head.key, isTyping(focus));
+    const next = firstKey(head.input, head.key, isTyping(focus), takesLines(focus));
     if (next.rest === '') keyQueue.current.shift();
     else keyQueue.current[0] = { input: next.rest, key: undefined };
     awaitingRender.current = true;

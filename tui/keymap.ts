@@ -15,6 +15,11 @@ export type Focus = CoreFocus | FilesFocus | DiffFocus | ChecksFocus | TerminalF
 /** Where the keyboard takes typed text (or raw keys): global keys do not apply and a paste stays one key. */
 const TYPING: ReadonlySet<Focus> = new Set<Focus>(['chat', 'form', 'help', 'editor', 'comment', 'terminal']);
 
+/** Where a paste of several lines stays one piece of text (elsewhere Enter in it sends or submits). */
+export function takesLines(focus: Focus): boolean {
+  return focus === 'chat' || focus === 'editor';
+}
+
 /** Whether typed text goes to an input where the focus is. */
 export function isTyping(focus: Focus): boolean {
   return TYPING.has(focus) && focus !== 'help';
@@ -216,20 +221,36 @@ function isControl(char: string): boolean {
  * they are read as one string ("jjj", "2hello", "hi\r", "\tthird one"). A
  * control character is a key of its own; text is one key while typing into a
  * message or a form (a paste stays one), one key per character elsewhere.
+ * With `pastedLines`, a line break with more text after it in the same read
+ * is a paste of several lines, kept in the text as "\n": a fast typist's
+ * "hi\r" still ends with Enter, but a pasted paragraph is not sent line by line.
  * `key` is Ink's reading of the whole input, or undefined for a rest.
  */
 export function firstKey(
   input: string,
   key: Key | undefined,
   typing: boolean,
+  pastedLines = false,
 ): { input: string; key: Key; rest: string } {
   if (key !== undefined && (input.length <= 1 || key.ctrl || key.meta)) return { input, key, rest: '' };
   const char = input.slice(0, 1);
   if (isControl(char) || !typing) return { ...charKey(char), rest: input.slice(1) };
-  let end = 0;
-  while (end < input.length && !isControl(input[end]!)) end++;
-  const text = input.slice(0, end);
-  return { input: text, key: text.length === 1 ? charKey(text).key : NO_FLAGS, rest: input.slice(text.length) };
+  let text = '';
+  let at = 0;
+  for (;;) {
+    while (at < input.length && !isControl(input[at]!)) text += input[at++];
+    const lineBreak = pastedLines ? lineBreakAt(input, at) : 0;
+    if (lineBreak === 0 || at + lineBreak >= input.length || isControl(input[at + lineBreak]!)) break;
+    text += '\n';
+    at += lineBreak;
+  }
+  return { input: text, key: text.length === 1 ? charKey(text).key : NO_FLAGS, rest: input.slice(at) };
+}
+
+/** The length of the line break at `at` (`\r\n`, `\r` or `\n`), or 0. */
+function lineBreakAt(input: string, at: number): number {
+  if (input.startsWith('\r\n', at)) return 2;
+  return input[at] === '\r' || input[at] === '\n' ? 1 : 0;
 }
 
 /** A character as Ink reports it when it arrives alone. */

@@ -190,6 +190,19 @@ describe('firstKey', () => {
     assert.deepEqual(firstKey('c', ctrlC, true), { input: 'c', key: ctrlC, rest: '' });
   });
 
+  it('in a message keeps a pasted paragraph together, but still ends a typed line with Enter', () => {
+    const lines = (input: string) => {
+      const first = firstKey(input, { ...NO_KEY }, true, true);
+      return [first.input, first.rest];
+    };
+    assert.deepEqual(lines('one\rtwo\r\nthree\nfour'), ['one\ntwo\nthree\nfour', '']);
+    assert.deepEqual(lines('hi\r'), ['hi', '\r'], 'Enter typed right after the text still sends');
+    assert.deepEqual(lines('one\rtwo\r'), ['one\ntwo', '\r']);
+    assert.deepEqual(lines('a\r\u0003'), ['a', '\r\u0003'], 'a line break before a control key is Enter');
+    // Where Enter is a key of its own (a form, the terminal), a line break always is.
+    assert.deepEqual(firstKey('one\rtwo', { ...NO_KEY }, true).input, 'one');
+  });
+
   it('outside text entry makes every character a key', () => {
     assert.deepEqual(keys('jjq'), ['j', 'j', 'q']);
     assert.deepEqual(keys('G\t?'), ['G', 'tab', '?']);
