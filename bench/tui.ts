@@ -71,7 +71,13 @@ export class PtyTui {
       cols: COLUMNS,
       rows: ROWS,
       cwd,
-      env: { ...process.env, CORTEX_HOME: '', CORTEX_SOCKET: '', TERM: 'xterm-256color', NODE_OPTIONS: process.env['BENCH_TUI_NODE_OPTIONS'] ?? '' },
+      env: {
+        ...process.env,
+        CORTEX_HOME: '',
+        CORTEX_SOCKET: '',
+        TERM: 'xterm-256color',
+        NODE_OPTIONS: process.env['BENCH_TUI_NODE_OPTIONS'] ?? '',
+      },
     });
     let first: (at: number) => void = () => undefined;
     this.firstArrival = new Promise((resolve) => (first = resolve));
