@@ -68,10 +68,16 @@ export function App({ cwd }: { cwd: string }) {
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [viewed, setViewed] = useState<ReadonlyMap<string, number>>(new Map());
   const forms = useForm();
+  // Unsaved edits live only in this process: the first q with some says so, a second one (while
+  // that notice shows) quits.
+  const quitWarned = useRef(false);
   // A notice is news, not state: it goes after a while so stale ones do not pile up before the hints.
   useEffect(() => {
     if (notice === undefined) return;
-    const timer = setTimeout(() => setNotice(undefined), NOTICE_MS);
+    const timer = setTimeout(() => {
+      setNotice(undefined);
+      quitWarned.current = false;
+    }, NOTICE_MS);
     return () => clearTimeout(timer);
   }, [notice]);
 
@@ -290,8 +296,6 @@ export function App({ cwd }: { cwd: string }) {
     }
   };
 
-  // Unsaved edits live only in this process: the first q with some says so, a second one quits.
-  const quitWarned = useRef(false);
   const quit = () => {
     if (files.unsaved.length === 0 || quitWarned.current) return exit();
     quitWarned.current = true;

@@ -158,6 +158,22 @@ describe('cortex tui in tmux', () => {
     await screen.press('C-s');
     await screen.waitForScreen((text) => text.includes('notes.txt · editing') && !text.includes('· modified'), 'saved');
     assert.equal(readFileSync(join(workspacePath, 'notes.txt'), 'utf8'), 'edited first line\n');
+    // An edit left unsaved: q says so instead of quitting; Ctrl-S back in the editor saves it.
+    await screen.type('!');
+    await screen.press('Escape');
+    await screen.waitForScreen((text) => text.includes('notes.txt · modified'), 'the viewer, modified');
+    await screen.press('q');
+    await screen.waitForScreen(
+      (text) => text.includes('Unsaved edits in notes.txt'),
+      'the warning instead of quitting',
+    );
+    await screen.press('e');
+    await screen.press('C-s');
+    await screen.waitForScreen(
+      (text) => text.includes('notes.txt · editing') && !text.includes('· modified'),
+      'saved again',
+    );
+    assert.equal(readFileSync(join(workspacePath, 'notes.txt'), 'utf8'), 'edited !first line\n');
     await screen.press('Escape');
   });
 
@@ -165,7 +181,7 @@ describe('cortex tui in tmux', () => {
     const screen = screens[0]!;
     await screen.press('4');
     await screen.press('w');
-    const text = await screen.waitForScreen((shown) => shown.includes('+edited first line'), 'the workspace diff');
+    const text = await screen.waitForScreen((shown) => shown.includes('+edited !first line'), 'the workspace diff');
     assert.match(text, /-first line/);
     assert.match(text, /notes\.txt/);
   });
