@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Client, connectUnix } from '../../src/client/client.js';
-import { App } from '../../tui/app.js';
-import { ConnectionProvider } from '../../tui/state/connection.js';
+import type { Client } from '../../src/client/client.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
 import { SessionWatch } from '../helpers/session-watch.js';
-import { lines, type Rendered, renderWatched } from './helpers/frames.js';
+import { lines, type Rendered } from './helpers/frames.js';
+import { renderApp } from './helpers/app.js';
 
 /**
  * The whole App, rendered in memory by ink-testing-library, against a real
@@ -41,14 +40,7 @@ describe('App against a real daemon', () => {
     first = session.id;
     const watch = await SessionWatch.start(control, first);
     await watch.turnEnd(1);
-    // One function for the provider's lifetime: the provider connects again with it after a restart.
-    const socket = daemon.socket;
-    const connect = () => connectUnix(socket);
-    app = renderWatched(
-      <ConnectionProvider connect={connect}>
-        <App cwd={workspacePath} />
-      </ConnectionProvider>,
-    );
+    app = renderApp(daemon.socket, workspacePath);
   });
 
   after(async () => {

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Client, connectUnix } from '../../src/client/client.js';
-import { App } from '../../tui/app.js';
-import { ConnectionProvider } from '../../tui/state/connection.js';
+import type { Client } from '../../src/client/client.js';
 import { checkRows, resultSummary } from '../../tui/tabs/checks/check-rows.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
-import { type Rendered, renderWatched } from './helpers/frames.js';
+import { type Rendered } from './helpers/frames.js';
+import { renderApp } from './helpers/app.js';
 
 describe('check rows', () => {
   const result = (command: string, started: number, ok: boolean) => ({
@@ -52,13 +51,7 @@ describe('Checks tab against a real daemon', () => {
     ({
       workspace: { id: workspace },
     } = await control.call('workspace_add', { path: workspacePath, project: 'checked' }));
-    const socket = daemon.socket;
-    const connect = () => connectUnix(socket);
-    app = renderWatched(
-      <ConnectionProvider connect={connect}>
-        <App cwd={workspacePath} />
-      </ConnectionProvider>,
-    );
+    app = renderApp(daemon.socket, workspacePath);
   });
 
   after(async () => {

@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Client, connectUnix } from '../../src/client/client.js';
-import { App } from '../../tui/app.js';
-import { ConnectionProvider } from '../../tui/state/connection.js';
+import type { Client } from '../../src/client/client.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
 import { makeRepo } from '../helpers/git-repo.js';
 import { SessionWatch } from '../helpers/session-watch.js';
-import { type Rendered, renderWatched } from './helpers/frames.js';
+import { type Rendered } from './helpers/frames.js';
+import { renderApp } from './helpers/app.js';
 
 /**
  * The tabs working together in the whole App, against a real daemon and a real
@@ -39,12 +38,7 @@ describe('Events → Diff → Chat in the App', () => {
     }));
     watch = await SessionWatch.start(control, session);
     await watch.turnEnd(1);
-    const socket = daemon.socket;
-    app = renderWatched(
-      <ConnectionProvider connect={() => connectUnix(socket)}>
-        <App cwd={repo} />
-      </ConnectionProvider>,
-    );
+    app = renderApp(daemon.socket, repo);
   });
 
   after(async () => {

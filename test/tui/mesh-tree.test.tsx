@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectUnix } from '../../src/client/client.js';
-import { App } from '../../tui/app.js';
-import { ConnectionProvider } from '../../tui/state/connection.js';
 import { eventually, type MeshNode, TestMesh } from '../mesh/mesh-helpers.js';
-import { lines, type Rendered, renderWatched } from './helpers/frames.js';
+import { lines, type Rendered } from './helpers/frames.js';
+import { renderApp } from './helpers/app.js';
 
 /** The tree's nodes with the mesh on: two real daemons linked over mutual TLS, the App attached to one. */
 describe('mesh peers in the tree', () => {
@@ -29,12 +27,7 @@ describe('mesh peers in the tree', () => {
   });
 
   it('lists this node first, then the peer with its liveness and resource badges, and marks it down when it goes', async () => {
-    const socket = a.daemon.socket;
-    app = renderWatched(
-      <ConnectionProvider connect={() => connectUnix(socket)}>
-        <App cwd="/" />
-      </ConnectionProvider>,
-    );
+    app = renderApp(a.daemon.socket, '/');
     const frame = await app.waitFor((text) => /│ b ● load [\d.]+ mem \d+%/.test(text), 'the peer with its badges');
     const rows = lines(frame);
     const nodeRow = rows.findIndex((row) => /│ a load/.test(row));

@@ -1,5 +1,6 @@
-import { Box, Text } from 'ink';
+import { Text } from 'ink';
 import type { Session } from '../../src/protocol/runtime-types.js';
+import { Pane } from './Pane.js';
 
 interface Props {
   session: Session | undefined;
@@ -14,18 +15,16 @@ interface Props {
 export function ChatPane({ session, draft, focused, width, height, notice }: Props) {
   const lines = draft.split('\n');
   return (
-    <Box
-      flexDirection="column"
-      height={height + 2}
-      width={width}
-      borderStyle="single"
-      borderColor={focused ? 'cyan' : 'gray'}
-    >
-      <Text bold wrap="truncate">
-        {session
+    <Pane
+      title={
+        session
           ? `Message ${session.id} (${session.status}${session.queued ? `, ${session.queued} queued` : ''})`
-          : 'Select a session to chat with.'}
-      </Text>
+          : 'Select a session to chat with.'
+      }
+      focused={focused}
+      width={width}
+      height={height}
+    >
       <Text color="gray" wrap="truncate">
         Enter sends · Ctrl-J new line · Ctrl-C interrupts · Esc back to the tree
       </Text>
@@ -37,6 +36,6 @@ export function ChatPane({ session, draft, focused, width, height, notice }: Pro
         </Text>
       ))}
       {notice ? <Text color="yellow">{notice}</Text> : null}
-    </Box>
+    </Pane>
   );
 }

@@ -1,8 +1,9 @@
-import { Box, Text } from 'ink';
+import { Text } from 'ink';
 import { useLayoutEffect, useMemo, useRef } from 'react';
 import type { Session } from '../../src/protocol/runtime-types.js';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { eventLines, type Line } from '../state/event-lines.js';
+import { Pane } from './Pane.js';
 import { type Anchor, eventWindow, type Scroll } from '../state/event-window.js';
 
 /** What the pane shows, for the app's next key: where it is, and what Enter would open. */
@@ -65,16 +66,7 @@ export function EventsPane({
     ? `${session.id} · ${session.provider} · ${session.status} · turn ${session.turns}${scrolled ? ' · scrolled (G follows)' : ''}`
     : 'No session selected: choose one in the tree, or press n to start one.';
   return (
-    <Box
-      flexDirection="column"
-      height={height + 2}
-      width={width}
-      borderStyle="single"
-      borderColor={focused ? 'cyan' : 'gray'}
-    >
-      <Text bold wrap="truncate">
-        {title}
-      </Text>
+    <Pane title={title} focused={focused} width={width} height={height}>
       {olderNotice ? <Text color="gray">… older events load as you scroll</Text> : null}
       {shown.map((line, index) => (
         <Text key={index} color={line.color} bold={line.bold} wrap="truncate">
@@ -82,7 +74,7 @@ export function EventsPane({
           {line.text === '' ? ' ' : line.text}
         </Text>
       ))}
-    </Box>
+    </Pane>
   );
 }
 

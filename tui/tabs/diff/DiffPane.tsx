@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { Pane } from '../../components/Pane.js';
 import type { LineColor } from './diff-layout.js';
 
 export interface PaneLine {
@@ -34,16 +35,7 @@ function Row({ line }: { line: PaneLine }) {
 /** The Diff tab: a title, the file list, the window of diff lines, and the comment or question being asked. */
 export function DiffPane({ title, focused, width, height, files, body, footer }: Props) {
   return (
-    <Box
-      flexDirection="column"
-      height={height + 2}
-      width={width}
-      borderStyle="single"
-      borderColor={focused ? 'cyan' : 'gray'}
-    >
-      <Text bold wrap="truncate">
-        {title}
-      </Text>
+    <Pane title={title} focused={focused} width={width} height={height}>
       {files.map((line, index) => (
         <Row key={`file-${index}`} line={line} />
       ))}
@@ -56,6 +48,6 @@ export function DiffPane({ title, focused, width, height, files, body, footer }:
           <Row line={footer} />
         </>
       ) : null}
-    </Box>
+    </Pane>
   );
 }
