@@ -1,5 +1,5 @@
-import { Box, type Key, useApp, useInput } from 'ink';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Box, type Key, useApp } from 'ink';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { errorMessage } from '../src/protocol/errors.js';
 import type { SessionEvent } from '../src/protocol/session-events.js';
 import { ChatPane } from './components/ChatPane.js';
@@ -10,10 +10,11 @@ import { StatusBar } from './components/StatusBar.js';
 import { TabStrip } from './components/TabStrip.js';
 import { TreePane } from './components/TreePane.js';
 import { addWorkspaceForm, newSessionForm, useForm } from './hooks/use-forms.js';
+import { useKeyQueue } from './hooks/use-key-queue.js';
 import { useSessionEvents } from './hooks/use-session-events.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useTreeData } from './hooks/use-tree-data.js';
-import { type Action, actionFor, firstKey, type Focus, isTyping, keyName, takesLines } from './keymap.js';
+import { type Action, actionFor, type Focus, keyName } from './keymap.js';
 import { useConnection } from './state/connection.js';
 import { FOLLOW, type Scroll } from './state/event-window.js';
 import { buildTree } from './state/tree.js';
@@ -335,34 +336,7 @@ export function App({ cwd }: { cwd: string }) {
     if (shown.atBottom && !events.hasNewer && !scrollTo.follow) setScrollTo(FOLLOW);
   });
 
-  // Keys are handled one per render, each by the newest render's handler, so each sees the state
-  // the key before it left. Ink re-subscribes its useInput handler only in a passive effect, and
-  // hands over keys that arrive together in one go ("jjj", "2hello", "hi⏎", "⇥text"): a key used
-  // to see the state from before the previous one (Enter right after typing sent the message
-  // without its last letters; text typed after Tab went into the field Tab had left).
-  const keyQueue = useRef<{ input: string; key: Key | undefined }[]>([]);
-  const awaitingRender = useRef(false);
-  const [keyTurn, setKeyTurn] = useState(0);
-  const takeKey = () => {
-    const head = keyQueue.current[0];
-    if (!head) return;
-    const next = firstKey(head.input, head.key, isTyping(focus), takesLines(focus));
-    if (next.rest === '') keyQueue.current.shift();
-    else keyQueue.current[0] = { input: next.rest, key: undefined };
-    awaitingRender.current = true;
-    setKeyTurn((turn) => turn + 1);
-    handleKey(next.input, next.key);
-  };
-  const latestTakeKey = useRef(takeKey);
-  latestTakeKey.current = takeKey;
-  useInput((input, key) => {
-    keyQueue.current.push({ input, key });
-    if (!awaitingRender.current) latestTakeKey.current();
-  });
-  useLayoutEffect(() => {
-    awaitingRender.current = false;
-    latestTakeKey.current();
-  }, [keyTurn]);
+  useKeyQueue(focus, handleKey);
 
   function handleKey(input: string, key: Key): void {
     const name = keyName(input, key);

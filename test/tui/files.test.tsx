@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Box, type Key, Text, useInput } from 'ink';
-import { useLayoutEffect, useRef, useState } from 'react';
+import { Box, Text } from 'ink';
+import { useState } from 'react';
 import type { Client } from '../../src/client/client.js';
 import type { Workspace } from '../../src/protocol/runtime-types.js';
-import { actionFor, firstKey, isTyping, keyName } from '../../tui/keymap.js';
+import { useKeyQueue } from '../../tui/hooks/use-key-queue.js';
+import { actionFor, keyName } from '../../tui/keymap.js';
 import type { TabContext } from '../../tui/tabs/tab.js';
 import { useFilesTab } from '../../tui/tabs/files/use-files-tab.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
@@ -75,34 +76,12 @@ function Harness({ client, generation, workspace }: HarnessProps) {
     reloadTree: () => undefined,
   };
   const controller = useFilesTab(context);
-  // As the app does: one key per render, each handled by the newest render's controller, so that
-  // each key sees the state the key before it left (keys pressed back to back arrive before React
-  // has rendered, and Ink calls the handler its last passive effect subscribed).
-  const queue = useRef<{ input: string; key: Key | undefined }[]>([]);
-  const waiting = useRef(false);
-  const [turn, setTurn] = useState(0);
-  const takeKey = () => {
-    const head = queue.current[0];
-    if (!head) return;
-    const next = firstKey(head.input, head.key, isTyping(controller.focus));
-    if (next.rest === '') queue.current.shift();
-    else queue.current[0] = { input: next.rest, key: undefined };
-    waiting.current = true;
-    setTurn((value) => value + 1);
-    const action = actionFor(keyName(next.input, next.key), controller.focus);
+  // As the app does: one key per render, each handled by the newest render's controller.
+  useKeyQueue(controller.focus, (input, key) => {
+    const action = actionFor(keyName(input, key), controller.focus);
     if (action) controller.perform(action);
-    else controller.type?.(next.input, next.key);
-  };
-  const latest = useRef(takeKey);
-  latest.current = takeKey;
-  useInput((input, key) => {
-    queue.current.push({ input, key });
-    if (!waiting.current) latest.current();
+    else controller.type?.(input, key);
   });
-  useLayoutEffect(() => {
-    waiting.current = false;
-    latest.current();
-  }, [turn]);
   return (
     <Box flexDirection="column">
       {controller.render()}
