@@ -76,7 +76,8 @@ export class PtyTui {
         CORTEX_HOME: '',
         CORTEX_SOCKET: '',
         TERM: 'xterm-256color',
-        NODE_OPTIONS: process.env['BENCH_TUI_NODE_OPTIONS'] ?? '',
+        // Options for the TUI's node alone (a heap cap, say); without them it inherits the bench's.
+        NODE_OPTIONS: process.env['BENCH_TUI_NODE_OPTIONS'] ?? process.env['NODE_OPTIONS'] ?? '',
       },
     });
     let first: (at: number) => void = () => undefined;

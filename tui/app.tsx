@@ -171,8 +171,6 @@ export function App({ cwd }: { cwd: string }) {
     );
   };
 
-  const workspaceOfSelection = () => selection.workspace;
-
   const submitForm = () => {
     const form = forms.form;
     if (!form || !client) return;
@@ -188,7 +186,7 @@ export function App({ cwd }: { cwd: string }) {
       );
       return;
     }
-    const workspace = workspaceOfSelection();
+    const workspace = selection.workspace;
     const [provider, prompt] = form.fields;
     if (!workspace) return forms.fail('Select a workspace first.');
     client
@@ -267,7 +265,7 @@ export function App({ cwd }: { cwd: string }) {
         if (selectedRow?.kind === 'workspace') return perform('new-session');
         return;
       case 'new-session': {
-        const workspace = workspaceOfSelection();
+        const workspace = selection.workspace;
         if (!workspace) return setNotice('Select a workspace (or a session in it) first; a adds one.');
         forms.open(newSessionForm(workspace.path));
         return setArea('form');

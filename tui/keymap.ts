@@ -13,7 +13,7 @@ type CoreFocus = 'tree' | 'events' | 'chat' | 'form' | 'help';
 export type Focus = CoreFocus | FilesFocus | DiffFocus | ChecksFocus | TerminalFocus;
 
 /** Where the keyboard takes typed text (or raw keys): global keys do not apply and a paste stays one key. */
-const TYPING: ReadonlySet<Focus> = new Set<Focus>(['chat', 'form', 'help', 'editor', 'comment', 'terminal']);
+const TYPING: ReadonlySet<Focus> = new Set<Focus>(['chat', 'form', 'editor', 'comment', 'terminal']);
 
 /** Where a paste of several lines stays one piece of text (elsewhere Enter in it sends or submits). */
 export function takesLines(focus: Focus): boolean {
@@ -22,7 +22,12 @@ export function takesLines(focus: Focus): boolean {
 
 /** Whether typed text goes to an input where the focus is. */
 export function isTyping(focus: Focus): boolean {
-  return TYPING.has(focus) && focus !== 'help';
+  return TYPING.has(focus);
+}
+
+/** Global keys apply except where text is typed and on the help screen, which only its own keys close. */
+function takesGlobalKeys(focus: Focus): boolean {
+  return !TYPING.has(focus) && focus !== 'help';
 }
 
 type CoreAction =
@@ -175,7 +180,7 @@ export function keyName(input: string, key: Key): string {
 export function actionFor(name: string, focus: Focus): Action | undefined {
   const local = BINDINGS.find((binding) => binding.where === focus && binding.keys.includes(name));
   if (local) return local.action;
-  if (TYPING.has(focus)) return undefined;
+  if (!takesGlobalKeys(focus)) return undefined;
   return BINDINGS.find((binding) => binding.where === 'global' && binding.keys.includes(name))?.action;
 }
 
