@@ -37,23 +37,27 @@ export function useTreeData(): TreeSource {
   useEffect(() => {
     if (!client) return;
     let live = true;
+    const refreshTerminals = () =>
+      client.call('term_list', {}).then(
+        (next) => live && setTerminals(next.terminals),
+        () => undefined,
+      );
+    // Only administrators may see the cluster; for anyone else the tree has no peers.
+    const refreshPeers = () =>
+      client.call('cluster_status', {}).then(
+        (next) => live && setPeers(next.peers),
+        () => undefined,
+      );
     const refreshSlowLists = () => {
       client.call('status', {}).then(
         (next) => live && setStatus(next),
         () => undefined,
       );
-      client.call('term_list', {}).then(
-        (next) => live && setTerminals(next.terminals),
-        () => undefined,
-      );
-      // Only administrators may see the cluster; for anyone else the tree has no peers.
-      client.call('cluster_status', {}).then(
-        (next) => live && setPeers(next.peers),
-        () => undefined,
-      );
+      void refreshTerminals();
+      void refreshPeers();
     };
     const stop = client.onNotification((method, params) => {
-      if (method === 'term_exit') return refreshSlowLists();
+      if (method === 'term_exit') return void refreshTerminals();
       if (method !== 'session_update') return;
       const session = (params as unknown as { session: Session }).session;
       setSessions((list) => [...list.filter((item) => item.id !== session.id), session]);
@@ -61,6 +65,7 @@ export function useTreeData(): TreeSource {
     void (async () => {
       try {
         await client.call('subscribe', { topic: 'sessions:*' });
+        // The status with the lists, so the node row never says connecting beside them.
         const [s, p, w, l] = await Promise.all([
           client.call('status', {}),
           client.call('project_list', {}),
@@ -72,7 +77,8 @@ export function useTreeData(): TreeSource {
         setProjects(p.projects);
         setWorkspaces(w.workspaces);
         setSessions(l.sessions);
-        refreshSlowLists();
+        void refreshTerminals();
+        void refreshPeers();
       } catch {
         // The connection dropped; the next generation loads again.
       }
