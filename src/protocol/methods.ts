@@ -24,6 +24,7 @@ import {
   type StoredRecord,
   TABLE_NAME,
   type TableInfo,
+  type TableListing,
   NODE_NAME,
 } from './store-types.js';
 
@@ -156,7 +157,7 @@ export const methods = {
     }),
   ),
   drop_table: method<{ ok: true }>()(object({ name: anyTableName })),
-  tables: method<{ tables: TableInfo[] }>()(object({})),
+  tables: method<{ tables: TableListing[] }>()(object({})),
   put: method<{ ok: true }>()(object({ table: anyTableName, record })),
   put_many: method<{ ok: true; count: number }>()(
     object({
