@@ -268,14 +268,7 @@ export class Inbound {
       let purged = 0;
       for (const [table, { incarnation, horizon }] of resync.horizons) {
         const received = this.received.get(table) ?? new Set<string>();
-        purged += await store.replica.purgeBelowHorizon(
-          table,
-          incarnation,
-          horizon,
-          received,
-          peer,
-          resync.seenByPeer,
-        );
+        purged += await store.replica.purgeBelowHorizon(table, incarnation, horizon, received, peer, resync.seenByPeer);
       }
       this.received.clear();
       const message = `full resync from ${peer} done: ${purged} record(s) deleted there since this node last synced were deleted here too`;

@@ -364,9 +364,11 @@ export class Mesh {
     const record = this.book.get(peer);
     if (record === undefined || record.checkpoint <= seq) return;
     this.options.log.info(`mesh: ${table} is no longer in a clash here; ${peer}'s log is read again after seq ${seq}`);
-    this.options.store.transact(() => this.book.checkpoint(peer, seq)).catch((error: unknown) => {
-      this.options.log.warn(`mesh: could not move the checkpoint of ${peer} back: ${(error as Error).message}`);
-    });
+    this.options.store
+      .transact(() => this.book.checkpoint(peer, seq))
+      .catch((error: unknown) => {
+        this.options.log.warn(`mesh: could not move the checkpoint of ${peer} back: ${(error as Error).message}`);
+      });
   }
 
   private fanOutContext() {

@@ -5,7 +5,6 @@ import { VERSION } from '../../src/version.js';
 import type { Logger } from '../logger.js';
 import type { ResyncHorizon } from '../store/replica.js';
 import type { Store } from '../store/store.js';
-import type { Version } from '../store/version.js';
 import { Inbound } from './inbound.js';
 import type { MeshEvents } from './mesh-events.js';
 import type { MeshSettings } from './mesh-settings.js';

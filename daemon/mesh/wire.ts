@@ -238,8 +238,7 @@ function parseChange(value: unknown, path: string): RemoteWrite | RemoteSchemaCh
       return { seq: changeSeq, table, hlc, node, op: 'create' };
     case OP_WIRE.drop: {
       const drop = isPlainMap(payload) ? payload : {};
-      const replicate =
-        typeof drop['replicate'] === 'string' ? parseReplicationPolicy(drop['replicate']) : undefined;
+      const replicate = typeof drop['replicate'] === 'string' ? parseReplicationPolicy(drop['replicate']) : undefined;
       const by = drop['by'];
       const incarnation = typeof key === 'string' && (key === '' || INCARNATION.test(key)) ? key : undefined;
       if (replicate === undefined || typeof by !== 'string' || by.length > 256 || incarnation === undefined) {

@@ -44,11 +44,15 @@ export class Incarnations {
   private readonly removeClash: Statement<[string, string]>;
 
   constructor(db: Database) {
-    for (const row of db.prepare('SELECT tbl AS "table", incarnation, hlc, node, replicate, dropped_by AS "by" FROM _dropped').all() as TableDrop[]) {
+    for (const row of db
+      .prepare('SELECT tbl AS "table", incarnation, hlc, node, replicate, dropped_by AS "by" FROM _dropped')
+      .all() as TableDrop[]) {
       this.drops.set(dropKey(row.table, row.incarnation), row);
     }
     for (const row of db
-      .prepare('SELECT tbl AS "table", incarnation, node, owner, replicate, peer, seq, since FROM _clashes ORDER BY since')
+      .prepare(
+        'SELECT tbl AS "table", incarnation, node, owner, replicate, peer, seq, since FROM _clashes ORDER BY since',
+      )
       .all() as ClashRow[]) {
       this.clashesFor(row.table).push(row);
     }

@@ -409,7 +409,8 @@ export class Replica {
 
   /**
    * A peer's change to another table of the same name: refused, and, unless the
-   * other table is not meant for this node anyway, kept as a clash. Inside a transaction.
+   * other table is not meant for this node or known dropped, kept as a clash.
+   * Inside a transaction.
    */
   private otherIncarnation(
     local: TableInfo,
@@ -420,7 +421,17 @@ export class Replica {
   ): void {
     const { node, now, catalog, incarnations } = this.parts;
     if (!policyIncludes(definition.replicate, node)) {
-      refuse(result, local.name, definition.incarnation, `its policy (${definition.replicate}) does not include ${node}`);
+      refuse(
+        result,
+        local.name,
+        definition.incarnation,
+        `its policy (${definition.replicate}) does not include ${node}`,
+      );
+      return;
+    }
+    // Its drop is known here and on its way to the peer: no clash to resolve.
+    if (incarnations.isDropped(local.name, definition.incarnation, definition)) {
+      refuse(result, local.name, definition.incarnation, 'it was dropped after it was created');
       return;
     }
     incarnations.noteClash({

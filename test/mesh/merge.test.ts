@@ -136,7 +136,9 @@ describe('merging remote versions into the store', () => {
   });
 
   it('refuses records of tables whose policy excludes this node, that are local here, or another table of the name', async () => {
-    const result = await store.replica.apply(batch([put(1, 'k', 1, wall * HLC_PER_MS)], [definition('kv', 'peers:b,c')]));
+    const result = await store.replica.apply(
+      batch([put(1, 'k', 1, wall * HLC_PER_MS)], [definition('kv', 'peers:b,c')]),
+    );
     assert.equal(store.catalog.has('kv'), false);
     assert.match(result.refused.get('kv')!.reason, /does not include a/);
     assert.deepEqual(checkpoints, [1], 'a refused change is still passed: it never will be wanted');
@@ -152,8 +154,48 @@ describe('merging remote versions into the store', () => {
     assert.equal(value('k'), null);
   });
 
+  it('applies a remote drop only to the same incarnation, never to a local table or from outside its policy', async () => {
+    const drop = (seq: number, table: string, incarnation: string, from = 'b', node = from): RemoteBatch => ({
+      ...batch([]),
+      from,
+      to: seq,
+      changes: [
+        { seq, table, hlc: wall * HLC_PER_MS + seq, node, op: 'drop', incarnation, replicate: 'mesh', by: 'eve' },
+      ],
+    });
+    // Another table of the name: the drop is kept (and relayed), the table here stays.
+    const mine = store.createTable({ name: 'kv', attributes: ['id', 'v'], replicate: 'mesh', owner: 'me' });
+    await store.put('kv', { id: 'k', v: 1 });
+    assert.deepEqual((await store.replica.apply(drop(1, 'kv', definition('kv').incarnation))).dropped, []);
+    assert.equal(value('k'), 1);
+    assert.ok(store.replica.dropOf('kv', definition('kv').incarnation));
+    // A local table's incarnation never left this node: a drop naming it is forged.
+    const secret = store.createTable({ name: 'secret', attributes: ['id'], owner: 'me' });
+    const forged = await store.replica.apply(drop(2, 'secret', secret.incarnation));
+    assert.match(forged.refused.get('secret')!.reason, /policy \(local\) leaves out/);
+    assert.ok(store.catalog.has('secret'));
+    // A peers:a,b table ignores a drop sent, or made, by c.
+    const pair = store.createTable({ name: 'pair', attributes: ['id'], replicate: 'peers:a,b', owner: 'me' });
+    for (const [from, node] of [
+      ['c', 'c'],
+      ['b', 'c'],
+    ] as const) {
+      const result = await store.replica.apply(drop(3, 'pair', pair.incarnation, from, node));
+      assert.match(result.refused.get('pair')!.reason, new RegExp(`made on ${node} and sent by ${from}`));
+      assert.ok(store.catalog.has('pair'));
+    }
+    // The same incarnation, from a node its policy names: dropped.
+    const result = await store.replica.apply(drop(4, 'kv', mine.incarnation));
+    assert.deepEqual(
+      result.dropped.map((dropped) => [dropped.table, dropped.incarnation, dropped.by]),
+      [['kv', mine.incarnation, 'eve']],
+    );
+    assert.equal(store.catalog.has('kv'), false);
+  });
+
   /** Collects every tombstone now, as the mesh does once all peers acknowledged them: raises the horizons. */
-  const collectAll = () => store.replica.collect(store.replica.changesAfter(0, 1000), Number.MAX_SAFE_INTEGER, () => false);
+  const collectAll = () =>
+    store.replica.collect(store.replica.changesAfter(0, 1000), Number.MAX_SAFE_INTEGER, () => false);
 
   it('in a resync, refuses a put for a key it held once and has no row for (its delete was collected)', async () => {
     // Nothing collected yet: whatever it once held, a missing key cannot be a collected delete.

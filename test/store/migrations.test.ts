@@ -124,9 +124,13 @@ describe('schema migrations', () => {
       for (const db of [a!, b!]) {
         for (const migration of migrations.slice(0, 4)) migration(db);
         db.pragma('user_version = 4');
-        db.prepare("INSERT INTO _tables VALUES ('shared', '[\"id\"]', '[]', 'mesh', 'root', 1, 1733000000000123, 'a')").run();
+        db.prepare(
+          "INSERT INTO _tables VALUES ('shared', '[\"id\"]', '[]', 'mesh', 'root', 1, 1733000000000123, 'a')",
+        ).run();
       }
-      b!.prepare("INSERT INTO _tables VALUES ('mine', '[\"id\"]', '[]', 'local', 'bob', 2, 1733000000000456, 'b')").run();
+      b!
+        .prepare("INSERT INTO _tables VALUES ('mine', '[\"id\"]', '[]', 'local', 'bob', 2, 1733000000000456, 'b')")
+        .run();
       b!.prepare("INSERT INTO _dropped VALUES ('gone', 1733000000000789, 'a', 'mesh')").run();
       for (const db of [a!, b!]) migrate(db);
 
@@ -144,7 +148,9 @@ describe('schema migrations', () => {
       // One incarnation is one table; a clash is kept once per table, incarnation and peer.
       assert.throws(
         () =>
-          b!.prepare("INSERT INTO _tables VALUES ('again', '[]', '[]', 'mesh', 'x', 3, 4, 'a', 'a:1733000000000123')").run(),
+          b!
+            .prepare("INSERT INTO _tables VALUES ('again', '[]', '[]', 'mesh', 'x', 3, 4, 'a', 'a:1733000000000123')")
+            .run(),
         /UNIQUE/,
       );
       const clash = b!.prepare("INSERT INTO _clashes VALUES ('mine', 'c:5', 'c', 'eve', 'mesh', 'c', ?, 0)");
