@@ -21,6 +21,13 @@ interface MeshEventParams {
   data?: { table?: string; here?: { node: string; owner: string }; there?: { node: string; owner: string } };
 }
 
+/** The JSON lines the CLI prints. */
+const records = <T = unknown>(stdout: string): T[] =>
+  stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as T);
+
 /** A notification's params as the plain JSON value they are. */
 const plain = <T>(value: unknown): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -48,11 +55,7 @@ describe('tables are incarnations, not names', () => {
     return result.stdout;
   };
   const listed = async (node: MeshNode, as = root): Promise<Listed[]> =>
-    (await ok(as(node, 'tables', '--json')))
-      .trim()
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as Listed);
+    records<Listed>(await ok(as(node, 'tables', '--json')));
   const clashEvent = (node: MeshNode, table: string) =>
     events.get(node.name)!.waitFor((method, params) => {
       const event = plain<MeshEventParams>(params);
@@ -123,7 +126,7 @@ describe('tables are incarnations, not names', () => {
     const payroll = await nobody(a, 'get', 'team', 'payroll');
     assert.notEqual(payroll.code, 0, `nobody on a read ${payroll.stdout}`);
     assert.match(payroll.stderr, /team has no record with key "payroll"/);
-    assert.deepEqual(JSON.parse(await ok(root(b, 'all', 'team'))), { id: 'payroll', pay: 100000 });
+    assert.deepEqual(records(await ok(root(b, 'all', 'team'))), [{ id: 'payroll', pay: 100000 }]);
     assert.equal((await root(b, 'get', 'team', 'planted')).code === 0, false, "a's record reached b's team");
 
     // Each side keeps its own owner and marks the clash, naming the other node and owner.
@@ -179,7 +182,7 @@ describe('tables are incarnations, not names', () => {
     await settle(b, a);
     const [onB] = (await listed(b)).filter((table) => table.name === 'invoices');
     assert.match(onB!.owner, new RegExp(`^${who('root', 'b')}$`));
-    assert.deepEqual(JSON.parse(await ok(root(b, 'all', 'invoices'))), { id: 'bill', total: 42 });
+    assert.deepEqual(records(await ok(root(b, 'all', 'invoices'))), [{ id: 'bill', total: 42 }]);
     const denied = await nobody(b, 'get', 'invoices', 'bill');
     assert.notEqual(denied.code, 0, `nobody read root's invoice on b: ${denied.stdout}`);
     assert.match(denied.stderr, /may not read invoices/);
