@@ -46,9 +46,8 @@ export async function runMeshBench(options: MeshBenchOptions = {}): Promise<Mesh
     // Production heartbeats; only redial quickly, so linking is not what is measured.
     const config = { mesh_heartbeat_ms: 2000, mesh_redial_max_ms: 400, mesh_gc_interval_ms: 60_000 };
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((name) => mesh.start(name, { config })));
-    for (const node of [a!, b!]) {
-      await node.client.call('create_table', { name: 'bench', attributes: ['id', 'name', 'n'], replicate: 'mesh' });
-    }
+    // One table, made on a: b receives it with the first batch (tables made apart never merge).
+    await a!.client.call('create_table', { name: 'bench', attributes: ['id', 'name', 'n'], replicate: 'mesh' });
 
     // Catch-up: the log on a holds `records` changes b has not seen; link and time until b has the last.
     await writeAll(a!.client, 'c', records);
@@ -101,6 +100,7 @@ async function writeAll(client: Client, prefix: string, count: number): Promise<
 
 /** Changes arrive in log order, so the last record being readable means all of them are. */
 async function readable(node: MeshNode, id: string): Promise<void> {
+  await readableTable(node, 'bench');
   while ((await node.client.call('get', { table: 'bench', key: id })).record === null) await delay(2);
 }
 
