@@ -40,7 +40,8 @@ const who = (name: string, node: string) => `(?:user:)?${name}(?:@${node})?`;
  * users. A remote drop of another table of the name drops nothing here; tables
  * of one name created apart never merge, and each side reports the clash; being
  * first with a name gives no hold on another node's table of that name; dropping
- * one side resolves a clash, and the other side's table then replicates in full.
+ * one side resolves a clash, and the other side's table then replicates in full,
+ * over the live link or with the next one.
  */
 describe('tables are incarnations, not names', () => {
   const mesh = new TestMesh();
@@ -214,5 +215,34 @@ describe('tables are incarnations, not names', () => {
     await ok(nobody(b, 'put', 'team', '{"id":"later","pay":2}'));
     await settle(b, a);
     assert.deepEqual(JSON.parse(await ok(nobody(a, 'get', 'team', 'later'))), { id: 'later', pay: 2 });
+  });
+
+  it('resolves a clash made while the link is down: the other table arrives in full with the next link', async () => {
+    await apart(async () => {
+      await ok(root(a, 'create_table', 'ledger', 'id,amount', '--replicate', 'mesh'));
+      await ok(root(a, 'put', 'ledger', '{"id":"first","amount":1}'));
+      await ok(root(b, 'create_table', 'ledger', 'id,amount', '--replicate', 'mesh'));
+    });
+    await settle(a, b);
+    await clashEvent(b, 'ledger');
+    const [theirs] = (await listed(a)).filter((table) => table.name === 'ledger');
+    await apart(async () => {
+      await ok(root(a, 'put', 'ledger', '{"id":"second","amount":2}'));
+      await ok(root(b, 'drop_table', 'ledger'));
+      await eventually("b's checkpoint of a's log moved back", () =>
+        /ledger is no longer in a clash here; a's log is read again after seq \d+/.test(b.daemon.stderr())
+          ? true
+          : undefined,
+      );
+    });
+    const onB = await eventually("a's ledger to reach b", async () =>
+      (await listed(b)).find((table) => table.name === 'ledger' && table.incarnation === theirs!.incarnation),
+    );
+    assert.deepEqual(onB.clashes, []);
+    await settle(a, b);
+    assert.deepEqual(records(await ok(root(b, 'all', 'ledger'))), [
+      { id: 'first', amount: 1 },
+      { id: 'second', amount: 2 },
+    ]);
   });
 });
