@@ -1,10 +1,10 @@
-import type { RecordKey } from '../../src/protocol/store-types.js';
 import type { Logger } from '../logger.js';
 import type { MergeObserver, RemoteWrite } from '../store/merge.js';
 import type { ApplyResult, Store } from '../store/store.js';
 import type { Version } from '../store/version.js';
 import type { MeshEvents } from './mesh-events.js';
 import type { PeerBook } from './peer-book.js';
+import { keyId } from './key-id.js';
 import type { PeerChannel } from './peer-channel.js';
 import { purgeBelowHorizon } from './resync.js';
 import type { ChangeBatch } from './wire.js';
@@ -225,9 +225,4 @@ export class Inbound {
       events.emit({ type: 'resync', peer, message, data: { purged } });
     }
   }
-}
-
-/** A key as a set member: integers and strings apart, as the store keeps them. */
-export function keyId(key: RecordKey): string {
-  return typeof key === 'number' ? `n${key}` : `s${key}`;
 }

@@ -1,7 +1,7 @@
 import { OP_DELETE } from '../store/change-log.js';
 import type { Store } from '../store/store.js';
 import { compareVersions, type Version } from '../store/version.js';
-import { keyId } from './inbound.js';
+import { keyId } from './key-id.js';
 
 /**
  * The end of a full resync, on the node that was away. The peer collected

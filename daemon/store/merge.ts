@@ -49,6 +49,8 @@ const scanner = new FrameScanner();
  */
 export class Merger {
   private readonly horizons = new Map<string, Version>();
+  /** The change-log seq of the last write applied. */
+  lastLogged = 0;
   private readonly setHorizon: Statement<[string, number, string]>;
   private readonly removeHorizon: Statement<[string]>;
 
@@ -93,7 +95,10 @@ export class Merger {
     if (outcome !== 'applied') return outcome;
     if (write.op === 'put') handle.put.run(...this.rowValues(handle, write));
     else handle.putTombstone.run(write.key, write.hlc, write.node);
-    this.log.append.run(write.table, write.key, write.hlc, write.node, write.op === 'put' ? OP_PUT : OP_DELETE, src);
+    const op = write.op === 'put' ? OP_PUT : OP_DELETE;
+    this.lastLogged = Number(
+      this.log.append.run(write.table, write.key, write.hlc, write.node, op, src).lastInsertRowid,
+    );
     return 'applied';
   }
 

@@ -25,12 +25,20 @@ import { WriteBatcher } from './write-batcher.js';
 const MAX_RESULT_BYTES = 8 * 1024 * 1024;
 
 /** A change as subscribers see it; the record is sent as the stored bytes. */
-export type CommittedChange = Omit<TableChange, 'record'> & { record: RawMsgpack | null };
+export type CommittedChange = TableChange<RawMsgpack>;
 
 /** A record ready to write: its key and the statement's values (key, bytes, hlc, node, index values...). */
 interface Row {
   key: RecordKey;
   values: unknown[];
+  /** Its change-log seq, once written. */
+  seq: number;
+}
+
+/** A remote or restored write that was applied, with its seq in this node's change log. */
+interface Applied {
+  write: RemoteWrite;
+  seq: number;
 }
 
 export interface NewTable {
@@ -196,9 +204,11 @@ export class Store {
       if (version === undefined) throw new CortexError('EINVAL', `records[${index}] of ${table} has no version.`);
       return { seq: 0, table, key: row.key, hlc: version.hlc, node: version.node, op: 'put', value: encode(record) };
     });
-    const applied: RemoteWrite[] = [];
+    const applied: Applied[] = [];
     await this.batcher.write(() => {
-      for (const write of writes) if (this.merger.merge(write, null) === 'applied') applied.push(write);
+      for (const write of writes) {
+        if (this.merger.merge(write, null) === 'applied') applied.push({ write, seq: this.merger.lastLogged });
+      }
       this.saveClock.run(this.clock.current);
     });
     this.announceWrites(applied);
@@ -209,14 +219,15 @@ export class Store {
   async delete(table: string, key: RecordKey): Promise<boolean> {
     const handle = this.catalog.handle(table);
     let hlc = 0;
+    let seq = 0;
     const deleted = await this.batcher.write(() => {
       hlc = this.clock.tick();
       if (handle.tombstone.run(hlc, this.node, key).changes === 0) return false;
-      this.changeLog.append.run(table, key, hlc, this.node, OP_DELETE, null);
+      seq = Number(this.changeLog.append.run(table, key, hlc, this.node, OP_DELETE, null).lastInsertRowid);
       return true;
     });
     if (deleted) {
-      this.announce({ table, key, op: 'delete', record: null, hlc, node: this.node });
+      this.announce({ table, key, op: 'delete', record: null, hlc, node: this.node, seq });
       this.announceLog();
     }
     return deleted;
@@ -333,7 +344,7 @@ export class Store {
         this.announceLog();
         continue;
       }
-      const applied: RemoteWrite[] = [];
+      const applied: Applied[] = [];
       let checkpoint = -1;
       await this.batcher.write(() => {
         while (index < changes.length) {
@@ -362,7 +373,7 @@ export class Store {
     return change.op === 'create' || change.op === 'drop' || this.needsTable(change, batch, result);
   }
 
-  private mergeOne(write: RemoteWrite, batch: RemoteBatch, result: ApplyResult, applied: RemoteWrite[]): void {
+  private mergeOne(write: RemoteWrite, batch: RemoteBatch, result: ApplyResult, applied: Applied[]): void {
     if (result.refused.has(write.table)) return;
     if (!this.catalog.has(write.table)) {
       result.refused.set(write.table, 'no definition of it came with its records');
@@ -375,7 +386,7 @@ export class Store {
     const outcome = this.merger.merge(write, batch.from, batch.observer, batch.hadIt?.(write) ?? false);
     if (outcome === 'applied') {
       result.applied++;
-      applied.push(write);
+      applied.push({ write, seq: this.merger.lastLogged });
     } else if (outcome === 'stale') result.stale++;
     else if (outcome === 'refused') {
       const { replicate } = this.catalog.handle(write.table).info;
@@ -459,16 +470,17 @@ export class Store {
           record: new RawMsgpack(row.values[1] as Buffer),
           hlc: row.values[2] as number,
           node: this.node,
+          seq: row.seq,
         });
       }
     }
     this.announceLog();
   }
 
-  private announceWrites(writes: RemoteWrite[]): void {
+  private announceWrites(writes: Applied[]): void {
     if (writes.length === 0) return;
     if (this.changeListeners.size > 0) {
-      for (const write of writes) {
+      for (const { write, seq } of writes) {
         this.announce({
           table: write.table,
           key: write.key,
@@ -476,6 +488,7 @@ export class Store {
           record: write.value === null ? null : new RawMsgpack(write.value),
           hlc: write.hlc,
           node: write.node,
+          seq,
         });
       }
     }
@@ -588,14 +601,16 @@ export class Store {
     for (const attribute of handle.info.indexes) {
       values.push(indexValue(Object.hasOwn(record, attribute) ? record[attribute] : undefined));
     }
-    return { key, values };
+    return { key, values, seq: 0 };
   }
 
   private writeRow(handle: TableHandle, row: Row): void {
     const hlc = this.clock.tick();
     row.values[2] = hlc;
     handle.put.run(...row.values);
-    this.changeLog.append.run(handle.info.name, row.key, hlc, this.node, OP_PUT, null);
+    row.seq = Number(
+      this.changeLog.append.run(handle.info.name, row.key, hlc, this.node, OP_PUT, null).lastInsertRowid,
+    );
   }
 
   /** Runs a catalog change in a transaction of its own, after committing pending writes. */
