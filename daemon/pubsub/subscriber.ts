@@ -7,4 +7,6 @@ export interface Subscriber {
   readonly isOpen: boolean;
   /** Output queued for it and not yet taken by the other side: what limits a slow reader. */
   readonly pendingBytes: number;
+  /** When its queued output last ran dry (Date.now()): a slow spell before that is over. */
+  readonly drainedAt: number;
 }

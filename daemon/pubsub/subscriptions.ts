@@ -136,7 +136,8 @@ export class Subscriptions implements Publisher {
     if (unread > hardBytes) return `it left more than ${hardBytes} bytes unread`;
     const now = this.now();
     const since = this.overSoft.get(subscriber);
-    if (since === undefined) this.overSoft.set(subscriber, now);
+    // Over the soft limit since `since`, unless its output ran dry in between (a new spell then).
+    if (since === undefined || subscriber.drainedAt > since) this.overSoft.set(subscriber, now);
     else if (now - since >= softMs) return `it left more than ${softBytes} bytes unread for ${softMs} ms`;
     return undefined;
   }

@@ -40,8 +40,8 @@ export function tableTopics(store: Store, access: AccessControl, publisher: Publ
     }
   };
 
-  /** Sends the table's changes after `after`; false when the subscriber lagged on the way. */
-  const replay = (table: string, subscriber: Subscriber, position: Position): boolean => {
+  /** Sends the table's changes after the position; stops if the subscriber lags on the way (it was told). */
+  const replay = (table: string, subscriber: Subscriber, position: Position): void => {
     const topic = `table:${table}` as const;
     let seq = position.from;
     for (;;) {
@@ -50,13 +50,12 @@ export function tableTopics(store: Store, access: AccessControl, publisher: Publ
         seq = entry.seq;
         const change = entry.tbl === table ? currentChange(store, table, entry) : undefined;
         if (change === undefined) continue;
-        if (!publisher.send(subscriber, topic, 'table_change', change)) return false;
+        if (!publisher.send(subscriber, topic, 'table_change', change)) return;
         position.last = entry.seq;
       }
       if (page.length < REPLAY_PAGE) break;
     }
     position.from = position.last = seq;
-    return true;
   };
 
   return {

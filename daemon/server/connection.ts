@@ -82,6 +82,10 @@ export class Connection implements Caller {
     return this.endpoint.pendingBytes;
   }
 
+  get drainedAt(): number {
+    return this.endpoint.drainedAt;
+  }
+
   respond(id: number, error: WireError | null, result: unknown): void {
     this.endpoint.respond(id, error, result);
   }

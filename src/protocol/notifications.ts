@@ -43,7 +43,7 @@ export interface NotifyFailed {
 export type TopicPrefix = 'table:' | 'session:' | 'sessions:' | 'fs:' | 'workspace:' | 'term:' | 'mesh:' | 'notify:';
 
 /** What a notification carries and which topic families send it (none: notices about the connection itself). */
-export interface NotificationSpec<P, T extends TopicPrefix> {
+interface NotificationSpec<P, T extends TopicPrefix> {
   topics: readonly T[];
   /** Phantom: carries the params type only. */
   params?: P;
@@ -101,10 +101,3 @@ export type TopicOf<N extends NotificationName> = `${Specs[N]['topics'][number]}
 export type Outgoing<N extends NotificationName> = N extends 'table_change'
   ? TableChange<RawMsgpack>
   : Notifications[N];
-
-/** Any one notification as received, narrowed by checking `method`. */
-export type AnyNotification = { [N in NotificationName]: { method: N; params: Notifications[N] } }[NotificationName];
-
-export function isNotificationName(name: string): name is NotificationName {
-  return Object.hasOwn(notifications, name);
-}

@@ -85,7 +85,10 @@ export class Endpoint implements FrameSink {
   private readonly reader: FrameReader;
   private readonly decoder: Decoder;
   private readonly out = new Encoder();
-  private readonly pending = new PendingCalls();
+  private readonly pending = new PendingCalls(
+    (method, timeoutMs) =>
+      new CortexError('ETIMEDOUT', `No answer from ${this.remote} to ${method} within ${timeoutMs} ms.`),
+  );
   private readonly drainListeners = new Set<() => void>();
   private readonly highWaterBytes: number;
   private readonly maxOutputBytes: number;
@@ -98,6 +101,7 @@ export class Endpoint implements FrameSink {
   private flushQueued = false;
   private stallTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
+  private lastDrained = 0;
   /** Resolves once the stream is open; rejects with the stream's error if it closes first. */
   readonly opened: Promise<void>;
   private settleOpened!: (error?: Error) => void;
@@ -145,6 +149,11 @@ export class Endpoint implements FrameSink {
     return this.out.length + this.stream.writableLength;
   }
 
+  /** When the stream last sent everything it held (Date.now()); 0 if it never had to wait. */
+  get drainedAt(): number {
+    return this.lastDrained;
+  }
+
   /** More unsent output than `highWaterBytes`: a sender that can wait should wait for drain. */
   get congested(): boolean {
     return this.pendingBytes > this.highWaterBytes;
@@ -168,11 +177,7 @@ export class Endpoint implements FrameSink {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     this.queueFlush();
-    return this.pending.wait(
-      id,
-      timeoutMs,
-      () => new CortexError('ETIMEDOUT', `No answer from ${this.remote} to ${method} within ${timeoutMs} ms.`),
-    );
+    return this.pending.wait(id, method, timeoutMs);
   }
 
   /** Sends a notification: no answer comes. Throws, having sent nothing, if `params` cannot be encoded. */
@@ -334,6 +339,7 @@ export class Endpoint implements FrameSink {
   }
 
   private drained(): void {
+    this.lastDrained = Date.now();
     if (this.stallTimer !== undefined) {
       clearTimeout(this.stallTimer);
       this.stallTimer = undefined;

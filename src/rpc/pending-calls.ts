@@ -17,6 +17,9 @@ export class PendingCalls {
   private readonly calls = new Map<number, PendingCall>();
   private nextId = 1;
 
+  /** `timedOut`: the error of a call that got no answer in time. */
+  constructor(private readonly timedOut: (method: string, timeoutMs: number) => CortexError) {}
+
   get size(): number {
     return this.calls.size;
   }
@@ -28,14 +31,14 @@ export class PendingCalls {
     return id;
   }
 
-  /** Waits for the answer to `id`; `timeoutMs` 0 waits as long as the connection lives. */
-  wait(id: number, timeoutMs: number, onTimeout: () => CortexError): Promise<MsgValue> {
+  /** Waits for the answer to call `id` of `method`; `timeoutMs` 0 waits as long as the connection lives. */
+  wait(id: number, method: string, timeoutMs: number): Promise<MsgValue> {
     return new Promise((resolve, reject) => {
       const timer =
         timeoutMs > 0
           ? setTimeout(() => {
               this.calls.delete(id);
-              reject(onTimeout());
+              reject(this.timedOut(method, timeoutMs));
             }, timeoutMs)
           : undefined;
       this.calls.set(id, { resolve, reject, timer });

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CortexError } from '../../src/protocol/errors.js';
 import { type MethodName, methods } from '../../src/protocol/methods.js';
+import { notifications } from '../../src/protocol/notifications.js';
 import { namedParams } from '../../src/protocol/params.js';
 import { object, string } from '../../src/protocol/validate.js';
 
@@ -82,5 +83,20 @@ describe('positional params', () => {
       assert.deepEqual(listed, methods[row[1] as MethodName].params.fields, row[1]);
     }
     assert.ok(rows > 10, `only ${rows} method rows found`);
+  });
+});
+
+describe('the notification table', () => {
+  it('is in the README, each notification with the topics that send it', () => {
+    const rows = new Map<string, string>();
+    for (const line of readFileSync(README, 'utf8').split('\n')) {
+      const row = /^\| `([a-z_]+)` +\| .* \| (.*) \|$/.exec(line);
+      if (row !== null && Object.hasOwn(notifications, row[1]!)) rows.set(row[1]!, row[2]!);
+    }
+    for (const [name, spec] of Object.entries(notifications)) {
+      const sentTo = rows.get(name);
+      assert.ok(sentTo !== undefined, `${name} has no row in the README`);
+      for (const prefix of spec.topics) assert.ok(sentTo.includes(`\`${prefix}`), `${name} is sent on ${prefix}`);
+    }
   });
 });
