@@ -1,5 +1,6 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import type { Session } from '../../src/protocol/runtime-types.js';
+import type { Authority } from '../access/authority.js';
 import type { Identity } from '../identity/identity.js';
 import type { Subscriber, TopicFamily } from '../pubsub/subscriptions.js';
 import type { SessionManager } from './session-manager.js';
@@ -9,11 +10,11 @@ import type { SessionManager } from './session-manager.js';
  * turns, queue), as `[2, "session_update", {session}]`, so a tree of sessions
  * stays current without polling.
  */
-export function sessionsTopic(sessions: SessionManager): TopicFamily {
+export function sessionsTopic(sessions: SessionManager, authority: Authority): TopicFamily {
   const watchers = new Map<Subscriber, Identity>();
   sessions.onChange((session: Session) => {
     for (const [subscriber, identity] of watchers) {
-      if (subscriber.isOpen && (identity.admin || identity.name === session.owner)) {
+      if (subscriber.isOpen && authority.mayUse(identity, session.owner)) {
         subscriber.notify('session_update', { session });
       }
     }

@@ -38,7 +38,12 @@ export class Dispatcher implements MessageSink {
       );
       return;
     }
-    if (connection.identity.via === 'none' && !OPEN_BEFORE_AUTH.has(method)) {
+    const { identity } = connection;
+    if (identity.refusal !== undefined) {
+      connection.respond(id, { code: 'EACCES', message: identity.refusal }, null);
+      return;
+    }
+    if (identity.kind === 'anonymous' && !OPEN_BEFORE_AUTH.has(method)) {
       connection.respond(
         id,
         { code: 'EACCES', message: `Authenticate first: call auth {token} before ${method}.` },
