@@ -55,6 +55,9 @@ describe('whom work runs as on a root daemon', () => {
   const local = (...args: string[]) => runCortex(['--home', daemon.home, ...args]);
 
   before(async () => {
+    // Root as a login gives it, with its supplementary group 0, which the daemon inherits and
+    // must not hand on to anybody's programs.
+    process.setgroups!([0]);
     chmodSync(root.path, 0o711);
     mkdirSync(mine);
     chownSync(mine, NOBODY, NOBODY);
@@ -151,5 +154,34 @@ describe('whom work runs as on a root daemon', () => {
     const expected = /who=nobody groups=65534 home=\/nonexistent\r?\n/;
     if (!expected.test(Buffer.from(scrollback).toString('utf8'))) await output.waitFor(expected);
     await admin.call('term_close', { id });
+  });
+
+  it('a local user’s session runs its turn, and the checks after it, as that user', async () => {
+    const own = join(root.path, 'nobody-session');
+    mkdirSync(own);
+    chownSync(own, NOBODY, NOBODY);
+    await admin.call('project_add', { name: 'nobody-session', checks: ['echo "check by $(id -un)"'] });
+    const started = await asNobody([
+      '--home',
+      daemon.home,
+      'session',
+      'start',
+      '--cwd',
+      own,
+      '--provider',
+      'fake',
+      '/run echo "turn by $(id -un)"',
+    ]);
+    assert.equal(started.code, 0, started.stderr);
+    const watch = await SessionWatch.start(admin, started.stdout.trim());
+    assert.equal((await watch.turnEnd(1)).type, 'turn_completed');
+    const outputs = watch.events.flatMap((event) =>
+      event.type === 'command' && event.payload.phase === 'completed'
+        ? [event.payload.output]
+        : event.type === 'check_result'
+          ? [event.payload.tail]
+          : [],
+    );
+    assert.deepEqual(outputs, ['turn by nobody\n', 'check by nobody\n']);
   });
 });
