@@ -179,7 +179,7 @@ export class Daemon {
 
   private async listen(): Promise<void> {
     const node = this.config.nodeName;
-    const authority = new Authority(node, process.getuid?.() ?? 0, new IdentityMap(this.db));
+    const authority = new Authority(node, process.getuid?.() ?? 0, new IdentityMap(this.db, node));
     const access = new AccessControl(this.db, this.store.catalog, authority);
     const tokens = new TokenStore(this.db);
     tokens.onRevoked((name) => this.closeConnectionsOf(name));

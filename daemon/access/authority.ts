@@ -30,8 +30,8 @@ export class Authority {
     if (identity.kind === 'user' && identity.node === this.node) {
       return identity.uid !== undefined && this.isAdminUid(identity.uid);
     }
-    const user = this.mappedUser(identity);
-    return user !== undefined && this.isAdminUid(user.uid);
+    const uid = this.mappings.get(identity.name)?.uid;
+    return uid !== undefined && this.isAdminUid(uid);
   }
 
   requireAdmin(identity: Identity, action: string): void {
@@ -44,8 +44,7 @@ export class Authority {
 
   /** The full name of the local user the identity is mapped onto (`user:NAME@THIS_NODE`), if it is. */
   mappedName(identity: Identity): string | undefined {
-    const user = this.mappings.userOf(identity.name);
-    return user === undefined ? undefined : formatIdentity({ kind: 'user', name: user, node: this.node });
+    return this.mappings.get(identity.name)?.localName;
   }
 
   /** Whether the identity is `owner`, itself or through its mapping (administrators are not owners). */
@@ -156,8 +155,8 @@ export class Authority {
   }
 
   private mappedUser(identity: Identity): SystemUser | undefined {
-    const user = this.mappings.userOf(identity.name);
-    return user === undefined ? undefined : systemUserByName(user);
+    const mapped = this.mappings.get(identity.name);
+    return mapped === undefined ? undefined : systemUserByName(mapped.mapping.user);
   }
 
   private isAdminUid(uid: number): boolean {
