@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +10,7 @@ import { homePaths } from '../../src/paths.js';
 import { initCa, tlsPaths } from '../../daemon/tls/certificate-authority.js';
 import { asNobody, NOBODY } from '../helpers/as-nobody.js';
 import { runCortex } from '../helpers/cli.js';
-import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
+import { cleanup, CORTEX_BIN, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
 import { SessionWatch } from '../helpers/session-watch.js';
 import { TermOutput } from '../helpers/term-output.js';
 
@@ -183,5 +184,88 @@ describe('whom work runs as on a root daemon', () => {
           : [],
     );
     assert.deepEqual(outputs, ['turn by nobody\n', 'check by nobody\n']);
+  });
+});
+
+/** Runs the CLI as `uid` with the group nogroup, which may use the socket below. */
+function cliAs(uid: number, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'setpriv',
+      ['--reuid', String(uid), '--regid', String(NOBODY), '--clear-groups', process.execPath, CORTEX_BIN, ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env: { ...process.env, CORTEX_HOME: '', HOME: '/nonexistent' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * A daemon that is not root cannot switch users: it works for its own user
+ * (and for root, with its own rights, which are less), and refuses another
+ * user's work rather than doing it with its owner's rights.
+ */
+describe('whom work runs as on a daemon that is not root', () => {
+  const root = tempDir('cortex-user-daemon-');
+  let daemon: ChildProcess | undefined;
+  const socket = join(root.path, 'home', 'cortex.sock');
+
+  before(async () => {
+    chmodSync(root.path, 0o711);
+    for (const directory of ['home', 'work']) {
+      mkdirSync(join(root.path, directory));
+      chownSync(join(root.path, directory), NOBODY, NOBODY);
+    }
+    daemon = spawn(
+      'setpriv',
+      [
+        '--reuid',
+        String(NOBODY),
+        '--regid',
+        String(NOBODY),
+        '--clear-groups',
+        process.execPath,
+        CORTEX_BIN,
+        'daemon',
+        '--home',
+        join(root.path, 'home'),
+        '--node-name',
+        'u',
+        '--group',
+        'nogroup',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CORTEX_HOME: '', HOME: '/nonexistent' } },
+    );
+    let log = '';
+    await new Promise<void>((resolve, reject) => {
+      daemon!.stderr!.setEncoding('utf8').on('data', (text: string) => {
+        log += text;
+        if (log.includes('listening on')) resolve();
+      });
+      daemon!.once('exit', () => reject(new Error(`the daemon exited: ${log}`)));
+    });
+  });
+  after(async () => {
+    if (daemon !== undefined && daemon.exitCode === null) {
+      daemon.kill('SIGTERM');
+      await new Promise((resolve) => daemon!.once('exit', resolve));
+    }
+    root.remove();
+  });
+
+  it('works for its own user, and refuses another user’s work instead of doing it as its owner', async () => {
+    const work = join(root.path, 'work');
+    const own = await cliAs(NOBODY, ['--socket', socket, 'term', 'open', '--cwd', work, '--', 'true']);
+    assert.equal(own.code, 0, own.stderr);
+    const other = await cliAs(2, ['--socket', socket, 'term', 'open', '--cwd', work, '--', 'id']);
+    assert.equal(other.code, 5);
+    assert.equal(
+      other.stderr,
+      "cortex term: This daemon runs as uid 65534, so it can only work as that user, not as bin (user:bin@u); a daemon in system mode (root) runs each user's work as that user.\n",
+    );
   });
 });
