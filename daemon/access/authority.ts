@@ -1,6 +1,6 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import type { IdentityMapping } from '../../src/protocol/access-types.js';
-import { formatIdentity, parseIdentity } from '../../src/protocol/identity-names.js';
+import { formatIdentity, type IdentityParts, parseIdentity } from '../../src/protocol/identity-names.js';
 import { type Identity, identityOf } from '../identity/identity.js';
 import { type SystemUser, systemUserById, systemUserByName, unknownUser } from '../identity/system-user.js';
 import type { IdentityMap } from './identity-map.js';
@@ -113,19 +113,24 @@ export class Authority {
 
   /** A typed identity in full: `alice` → `user:alice@THIS_NODE`, `root@a` → `user:root@a`. */
   qualify(text: string): string {
+    return formatIdentity(this.partsOf(text));
+  }
+
+  private partsOf(text: string): IdentityParts {
     const parts = parseIdentity(text, this.node);
     if (parts === undefined) throw new CortexError('EINVAL', `${JSON.stringify(text)} is not an identity.`);
     if (parts.kind === 'node') {
       throw new CortexError('EINVAL', `${text} is a node: grants and mappings are for users, tokens and certificates.`);
     }
-    return formatIdentity(parts);
+    return parts;
   }
 
   /** acl_map: lets `identity` act as the local user `user`. */
   map(by: Identity, text: string, user: string): IdentityMapping {
     this.requireAdmin(by, 'map identities onto local users');
-    const identity = this.qualify(text);
-    if (identity.startsWith('user:') && identity.endsWith(`@${this.node}`)) {
+    const parts = this.partsOf(text);
+    const identity = formatIdentity(parts);
+    if (parts.kind === 'user' && parts.node === this.node) {
       throw new CortexError(
         'EINVAL',
         `${identity} is already a local user of ${this.node}; only other identities are mapped.`,
