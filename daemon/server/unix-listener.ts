@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdirSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
@@ -77,8 +77,16 @@ function acceptNatively(
       onAcceptError(error ?? 'accept failed');
       return;
     }
-    const socket = new Socket({ fd, readable: true, writable: true });
-    onSocket(socket, credentials ?? { error: error ?? 'no credentials came with the connection' });
+    // An exception here would reach the addon, which reports it as fatal: one caller must never stop the daemon.
+    let socket: Socket | undefined;
+    try {
+      socket = new Socket({ fd, readable: true, writable: true });
+      onSocket(socket, credentials ?? { error: error ?? 'no credentials came with the connection' });
+    } catch (failure) {
+      onAcceptError(`a connection could not be set up: ${(failure as Error).message}`);
+      if (socket === undefined) closeSync(fd);
+      else socket.destroy();
+    }
   });
   let closed = false;
   return {
