@@ -1,14 +1,15 @@
 import { toJson } from '../../src/json-values.js';
 import { CortexError } from '../../src/protocol/errors.js';
-import type { PeerStatus } from '../../src/protocol/mesh-types.js';
+import type { ClusterStatus, PeerStatus } from '../../src/protocol/mesh-types.js';
 import { type CliContext, type Command, line, withClient } from '../context.js';
 import { printTable } from '../table-output.js';
 import { mapArgument, positiveInteger, required } from '../parse-input.js';
 
 export const clusterCommand: Command = {
   name: 'cluster',
-  usage: 'cluster [--json] | cluster connect HOST:PORT | cluster disconnect NODE',
-  summary: 'Show the mesh peers (state, heartbeat, replication lag), link with a peer, or unlink from one.',
+  usage: 'cluster [--json] | cluster connect HOST:PORT | cluster disconnect NODE | cluster forget NODE',
+  summary:
+    'Show the mesh peers (state, heartbeat, lag, refusals), link with a peer, unlink from one, or forget its pinned certificate.',
   async run(context, args) {
     const verb = args[0] ?? 'status';
     await withClient(context, async (client) => {
@@ -19,11 +20,13 @@ export const clusterCommand: Command = {
           return;
         }
         line(context.stdout, `node ${status.node}, mesh listener ${status.listen ?? 'none'}`);
+        printTrust(context, status);
         if (status.peers.length === 0) {
           line(context.stderr, 'No peers yet: cortex cluster connect HOST:PORT links with one.');
           return;
         }
         printPeers(context, status.peers);
+        printRefusals(context, status.peers);
       } else if (verb === 'connect') {
         const node = required(args, 1, 'the peer, HOST:PORT');
         const { peer } = await client.call('cluster_connect', { node });
@@ -32,12 +35,46 @@ export const clusterCommand: Command = {
         const node = required(args, 1, 'the node name');
         await client.call('cluster_disconnect', { node });
         line(context.stdout, context.global.json ? toJson({ ok: true }) : `disconnected from ${node}`);
+      } else if (verb === 'forget') {
+        const node = required(args, 1, 'the node name');
+        await client.call('cluster_forget', { node });
+        line(
+          context.stdout,
+          context.global.json
+            ? toJson({ ok: true })
+            : `forgot ${node}: its next link pins the certificate it presents (connect it again if this node dialled it)`,
+        );
       } else {
-        throw new CortexError('EINVAL', `cluster takes connect or disconnect, not ${JSON.stringify(verb)}.`);
+        throw new CortexError('EINVAL', `cluster takes connect, disconnect or forget, not ${JSON.stringify(verb)}.`);
       }
     });
   },
 };
+
+/** This node's certificate (a warning within 30 days of its end) and the revocation list in force. */
+function printTrust(context: CliContext, status: ClusterStatus): void {
+  const certificate = status.certificate;
+  if (certificate === undefined || certificate === null) {
+    line(context.stdout, 'certificate none yet (the mesh needs one: see cortex ca)');
+  } else {
+    const end = new Date(certificate.not_after).toISOString().slice(0, 10);
+    line(context.stdout, `certificate ${certificate.name}, expires ${end} (${certificate.days_left} days)`);
+    if (certificate.warning !== null) line(context.stdout, `warning: ${certificate.warning}`);
+  }
+  const list = status.revocations;
+  if (list !== undefined && list.number > 0) {
+    line(context.stdout, `revocation list #${list.number}, ${list.revoked} certificate(s) revoked`);
+  }
+}
+
+/** Certificates refused under a peer's name (an impostor, a revoked node), one line each. */
+function printRefusals(context: CliContext, peers: PeerStatus[]): void {
+  for (const peer of peers) {
+    const refused = peer.refused;
+    if (refused === undefined || refused === null) continue;
+    line(context.stdout, `refused ${peer.node} from ${refused.address}: ${refused.message}`);
+  }
+}
 
 function printPeers(context: CliContext, peers: PeerStatus[]): void {
   const now = Date.now();

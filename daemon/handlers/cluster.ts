@@ -14,7 +14,10 @@ function requireAdmin(identity: Identity, action: string): void {
 
 export function clusterHandlers({
   mesh,
-}: DaemonServices): Pick<HandlerTable, 'cluster_connect' | 'cluster_disconnect' | 'cluster_status' | 'query_mesh'> {
+}: DaemonServices): Pick<
+  HandlerTable,
+  'cluster_connect' | 'cluster_disconnect' | 'cluster_status' | 'cluster_forget' | 'cluster_revocations' | 'query_mesh'
+> {
   return {
     cluster_connect: async ({ node }, call) => {
       requireAdmin(call.identity, 'link this node with peers');
@@ -30,6 +33,17 @@ export function clusterHandlers({
     cluster_status: (_params, call) => {
       requireAdmin(call.identity, 'see the cluster');
       return mesh.status();
+    },
+    cluster_forget: async ({ node }, call) => {
+      requireAdmin(call.identity, 'forget peers');
+      if (!(await mesh.forget(node))) {
+        throw new CortexError('ENOTFOUND', `This node knows no node named ${node}: nothing to forget.`);
+      }
+      return { ok: true, forgotten: true };
+    },
+    cluster_revocations: async ({ crl }, call) => {
+      requireAdmin(call.identity, crl === undefined ? 'see the revocation list' : 'change the revocation list');
+      return mesh.revocationList(crl);
     },
     // Read access is checked on each answering node, against its own ACLs.
     query_mesh: ({ table, pattern, limit, timeout_ms }, call) =>

@@ -11,13 +11,20 @@ import type { Logger } from '../logger.js';
 import type { Subscriptions } from '../pubsub/subscriptions.js';
 import { peerOf } from '../server/tls-listener.js';
 import type { Store } from '../store/store.js';
+import { tlsPaths } from '../tls/certificate-authority.js';
+import { certificateWatcher } from '../tls/certificate-expiry.js';
 import { certificateName, nodeTlsFiles, type TlsFiles } from '../tls/node-tls-files.js';
+import { isRefusal, type VerifiedCertificate } from '../tls/peer-certificate.js';
+import type { RevocationList } from '../tls/revocation-list.js';
+import type { Revocations } from '../tls/revocations.js';
 import { MeshEvents } from './mesh-events.js';
 import type { MeshSettings } from './mesh-settings.js';
 import { PeerBook } from './peer-book.js';
 import { PeerChannel } from './peer-channel.js';
+import { PeerGate } from './peer-gate.js';
+import { PeerPins } from './peer-pins.js';
 import { PeerSession, type SessionContext } from './peer-session.js';
-import { dialPeer, listenPeers } from './peer-tls.js';
+import { dialPeer, listenPeers, refuseSocket } from './peer-tls.js';
 import { fanOut } from './query-fanout.js';
 import { Redialer } from './redialer.js';
 import { collectResources } from './resources.js';
@@ -35,6 +42,8 @@ export interface MeshOptions {
   /** HOST:PORT for the peer listener; without it this node only dials out. */
   listen: string | undefined;
   settings: MeshSettings;
+  /** The revocation list this node enforces, shared with the TLS listener. */
+  revocations: Revocations;
 }
 
 /** query_mesh's answer, with records still as their stored bytes. */
@@ -46,11 +55,15 @@ export interface MeshQueryAnswer {
 /**
  * The mesh: the peer listener, the links (one per peer), the saved peers and
  * their redialling, tombstone collection, and query_mesh. Every link replicates
- * both ways from the change log; see peer-session.ts for one link's life.
+ * both ways from the change log; see peer-session.ts for one link's life, and
+ * peer-gate.ts for who may link at all.
  */
 export class Mesh {
   readonly events: MeshEvents;
+  /** This node's certificate, for `status` and `cluster`. */
+  readonly certificate: ReturnType<typeof certificateWatcher>;
   private readonly book: PeerBook;
+  private readonly gate: PeerGate;
   private readonly links = new Map<string, PeerSession>();
   private readonly handshakes = new Set<PeerSession>();
   /** Links opened by cluster_connect: admitted even when the peer had been disconnected. */
@@ -66,12 +79,15 @@ export class Mesh {
   private pumpQueued = false;
   private stopped = false;
   private readonly unsubscribeLog: () => void;
+  private readonly unsubscribeRevocations: () => void;
 
   constructor(private readonly options: MeshOptions) {
-    const { store, log, subscriptions, settings } = options;
+    const { store, log, subscriptions, settings, revocations } = options;
     this.events = new MeshEvents(subscriptions, store.now);
     subscriptions.register(this.events.family());
     this.book = new PeerBook(options.db, store);
+    this.gate = new PeerGate(options.node, new PeerPins(options.dataDir, log), revocations, log, this.events);
+    this.certificate = certificateWatcher(tlsPaths(options.configDir).nodeCert, revocations);
     this.collector = new TombstoneCollector(store, settings.graceMs, () => this.peersHolding());
     this.context = {
       me: options.node,
@@ -81,8 +97,12 @@ export class Mesh {
       events: this.events,
       settings,
       resources: () => collectResources(options.dataDir),
+      listen: () => this.listenAddress,
+      revocations: () => revocations.current,
+      revocationsFrom: (peer, crl) => this.revocationsFrom(peer, crl),
       admit: (session) => this.admit(session),
-      closed: (session, wasOpen) => this.closed(session, wasOpen),
+      up: (session) => this.up(session),
+      closed: (session, wasUp) => this.closed(session, wasUp),
       query: (request) => fanOut(this.fanOutContext(), request, { name: request.identity, via: 'mesh', admin: false }),
       droppedTable: (table) => options.access.forgetTable(table),
     };
@@ -95,13 +115,21 @@ export class Mesh {
         for (const link of this.links.values()) link.outbound?.pump();
       });
     });
+    this.unsubscribeRevocations = revocations.onChange((list) => this.enforce(list));
   }
 
-  /** Opens the peer listener (when configured), redials the saved peers and starts collecting tombstones. */
+  /**
+   * Opens the peer listener (when configured), redials the saved peers, dials
+   * back the peers that had dialled this node (their own redial may be far off
+   * after this node was away), and starts collecting tombstones.
+   */
   async start(): Promise<void> {
     if (this.options.listen !== undefined) await this.listen(this.options.listen);
+    const recent = this.options.store.now() - this.options.settings.graceMs;
     for (const peer of this.book.all()) {
-      if (peer.dial && !peer.blocked && peer.address !== null) this.keepLinked(peer.node).schedule(0);
+      if (peer.blocked || peer.address === null) continue;
+      if (peer.dial) this.keepLinked(peer.node).schedule(0);
+      else if (peer.lastSeen > recent) this.dialBack(peer.node).schedule(0);
     }
     this.scheduleCollection();
   }
@@ -115,8 +143,34 @@ export class Mesh {
     const node = await this.dial(address, undefined, true);
     await this.book.update(node, { address, dial: true, blocked: false });
     this.lastErrors.delete(node);
+    this.stopDialBack(node);
     this.keepLinked(node);
     return this.peerStatus(node);
+  }
+
+  /**
+   * cluster_forget: this node forgets everything about `node`: its pinned
+   * certificate, its address, how far the two had replicated. The next link with
+   * a node of that name is a first link: pinned anew, with a full resync (a new
+   * certificate may well be a new machine under the old name).
+   */
+  async forget(node: string): Promise<boolean> {
+    const known = this.book.get(node) !== undefined || this.links.has(node) || this.gate.pinOf(node) !== null;
+    const refused = this.gate.refusalOf(node) !== null;
+    if (!known && !refused) return false;
+    this.dialers.get(node)?.stop();
+    this.dialers.delete(node);
+    const bye = {
+      code: 'ECLOSED' as const,
+      message: `${this.options.node} forgot ${node} (cluster_forget); link again`,
+    };
+    this.links.get(node)?.close(`${node} was forgotten by cluster_forget`, bye);
+    for (const session of this.handshakes) if (session.peer === node) session.close('forgotten', bye);
+    await this.book.forget(node);
+    this.gate.forget(node);
+    this.lastErrors.delete(node);
+    this.options.log.warn(`mesh: forgot ${node}: its pinned certificate, address and replication checkpoints`);
+    return true;
   }
 
   /** cluster_disconnect: ends the link, stops redialling, and refuses the peer's links until connected again. */
@@ -137,12 +191,26 @@ export class Mesh {
   }
 
   status(): ClusterStatus {
-    const nodes = new Set([...this.book.all().map((peer) => peer.node), ...this.links.keys()]);
+    const nodes = new Set([
+      ...this.book.all().map((peer) => peer.node),
+      ...this.links.keys(),
+      ...this.gate.refusedNames(),
+    ]);
+    const list = this.options.revocations.current;
     return {
       node: this.options.node,
       listen: this.listenAddress,
       peers: [...nodes].sort().map((node) => this.peerStatus(node)),
+      certificate: this.certificate(),
+      revocations: { number: list?.number ?? 0, revoked: list?.serials.size ?? 0 },
     };
+  }
+
+  /** cluster_revocations: the list in force, after taking `crl` when it is the CA's and newer. */
+  async revocationList(crl: Uint8Array | undefined): Promise<{ number: number; serials: string[]; taken: boolean }> {
+    const taken = crl === undefined ? false : await this.options.revocations.adopt(crl);
+    const list = this.options.revocations.current;
+    return { number: list?.number ?? 0, serials: [...(list?.serials ?? [])].sort(), taken };
   }
 
   /** query_mesh: every reachable node answers a match, each checked against its own ACLs. */
@@ -184,6 +252,7 @@ export class Mesh {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribeLog();
+    this.unsubscribeRevocations();
     if (this.gcTimer !== undefined) clearTimeout(this.gcTimer);
     for (const dialer of this.dialers.values()) dialer.stop();
     const bye = { code: 'ECLOSED' as const, message: `${this.options.node} is shutting down` };
@@ -194,12 +263,14 @@ export class Mesh {
 
   private async listen(address: string): Promise<void> {
     const files = await this.tls([parseAddress(address).host]);
-    const { server, address: bound } = await listenPeers(address, files, this.options.log, (socket, node) => {
+    const { server, address: bound } = await listenPeers(address, files, this.options.log, (socket) => {
       if (this.stopped) {
         socket.destroy();
         return;
       }
-      this.open(socket, node, 'inbound', null, peerOf(socket));
+      const from = peerOf(socket);
+      const certificate = this.gate.check(socket, from);
+      if (!isRefusal(certificate)) this.open(socket, certificate, 'inbound', null, from);
     });
     this.server = server;
     this.listenAddress = bound;
@@ -222,15 +293,26 @@ export class Mesh {
     return files;
   }
 
+  /**
+   * Dials `address`. A known peer (`expected`, pinned) is proven by its pin rather
+   * than by the host name in its certificate, so it can be dialled back at the
+   * address it gave whatever names its certificate holds.
+   */
   private async dial(address: string, expected: string | undefined, explicit = false): Promise<string> {
     if (this.stopped) throw new CortexError('ECLOSED', 'The daemon is shutting down.');
     const files = await this.tls();
-    const { socket, node } = await dialPeer(address, files);
+    const pinned = expected !== undefined && this.gate.pinOf(expected) !== null;
+    const socket = await dialPeer(address, files, { checkHost: !pinned });
+    const certificate = this.gate.check(socket, address);
+    if (isRefusal(certificate))
+      throw new CortexError('EACCES', `Could not link with ${address}: ${certificate.message}.`);
+    const node = certificate.name;
     if (expected !== undefined && node !== expected) {
-      socket.destroy();
-      throw new CortexError('EACCES', `${address} now answers as ${node}, not ${expected}.`);
+      const message = `${address} now answers as ${node}, not ${expected}`;
+      refuseSocket(socket, { code: 'EACCES', message: `${this.options.node} expected ${expected} at ${address}` });
+      throw new CortexError('EACCES', `${message}.`);
     }
-    const session = this.open(socket, node, 'outbound', address, address, explicit);
+    const session = this.open(socket, certificate, 'outbound', address, address, explicit);
     try {
       await session.ready;
     } catch (error) {
@@ -245,15 +327,18 @@ export class Mesh {
 
   private open(
     socket: TLSSocket,
-    node: string,
+    certificate: VerifiedCertificate,
     direction: 'outbound' | 'inbound',
     address: string | null,
     from: string,
     explicit = false,
   ): PeerSession {
-    this.options.log.debug(`mesh: ${direction} TLS link with ${node} (${from})`);
+    this.options.log.debug(`mesh: ${direction} TLS link with ${certificate.name} (${from})`);
     const channel = new PeerChannel(socket, Math.max(this.options.settings.maxMessageBytes, 64 << 20));
-    const session = new PeerSession(this.context, channel, node, direction, address);
+    const session = new PeerSession(this.context, channel, certificate, direction, address, {
+      from,
+      host: socket.remoteAddress,
+    });
     if (explicit) this.explicit.add(session);
     if (session.state !== 'closed') this.handshakes.add(session);
     return session;
@@ -283,24 +368,81 @@ export class Mesh {
       if (existing.direction !== session.direction && session.direction !== preferred) {
         return new CortexError('EEXIST', `${me} is already linked with ${peer}`);
       }
-      existing.close(`replaced by a newer link with ${peer}`, { code: 'EEXIST', message: 'replaced by a newer link' });
     }
+    const refusal = this.gate.pinOnLink(session.certificate);
+    if (refusal !== undefined) {
+      this.gate.report(refusal, session.from);
+      return new CortexError('EACCES', `${me} refused the link: ${refusal.message}`);
+    }
+    existing?.close(`replaced by a newer link with ${peer}`, { code: 'EEXIST', message: 'replaced by a newer link' });
     this.links.set(peer, session);
     this.lastErrors.delete(peer);
     return undefined;
   }
 
-  private closed(session: PeerSession, wasOpen: boolean): void {
+  /** Both sides admitted the link: remember where a peer that dialled in listens, to dial it back one day. */
+  private up(session: PeerSession): void {
+    const { peer, advertised } = session;
+    const record = this.book.get(peer);
+    if (
+      session.direction === 'inbound' &&
+      advertised !== null &&
+      record?.dial !== true &&
+      record?.address !== advertised
+    ) {
+      this.book.note(peer, { address: advertised });
+    }
+    this.stopDialBack(peer);
+  }
+
+  private closed(session: PeerSession, wasUp: boolean): void {
     this.handshakes.delete(session);
     const { peer } = session;
     if (session.closeReason !== null) this.lastErrors.set(peer, session.closeReason);
     if (this.links.get(peer) !== session) return;
     this.links.delete(peer);
-    if (wasOpen && !this.stopped) {
+    if (!wasUp) return;
+    if (!this.stopped) {
       this.options.log.info(`mesh: link with ${peer} down: ${session.closeReason ?? 'closed'}`);
       this.events.emit({ type: 'peer_down', peer, message: session.closeReason ?? 'the link closed' });
     }
-    this.dialers.get(peer)?.linkClosed();
+    this.dialers.get(peer)?.linkClosed(this.options.store.now() - session.upSince);
+  }
+
+  /** A new revocation list: a linked node it revokes is cut at once, and the others get the list. */
+  private enforce(list: RevocationList): void {
+    this.options.log.info(`mesh: revocation list #${list.number} in force (${list.serials.size} revoked)`);
+    for (const session of [...this.links.values(), ...this.handshakes]) {
+      if (!list.serials.has(session.certificate.serial)) continue;
+      const refusal = {
+        refused: true as const,
+        reason: 'revoked' as const,
+        code: 'CERT_REVOKED',
+        message: `the certificate of ${session.peer} (serial ${session.certificate.serial}) is revoked by the CA (CERT_REVOKED)`,
+        name: session.peer,
+        fingerprint: session.certificate.fingerprint,
+        serial: session.certificate.serial,
+      };
+      this.gate.report(refusal, session.from);
+      session.close(`cut: ${refusal.message}`, {
+        code: 'EACCES',
+        message: `${this.options.node} cut the link: ${refusal.message}`,
+      });
+    }
+    for (const session of this.links.values()) session.sendRevocations(list);
+  }
+
+  /** A peer's list, taken when it is the CA's and newer than this node's (the same list is not checked twice). */
+  private revocationsFrom(peer: string, crl: Uint8Array): void {
+    const held = this.options.revocations.current?.der;
+    if (held !== undefined && Buffer.compare(held, crl) === 0) return;
+    this.options.revocations.adopt(crl).then(
+      (taken) => {
+        if (taken) this.options.log.info(`mesh: took revocation list #${this.options.revocations.number} from ${peer}`);
+      },
+      (error: unknown) =>
+        this.options.log.warn(`mesh: ${peer} sent a revocation list that is not used: ${(error as Error).message}`),
+    );
   }
 
   private keepLinked(node: string): Redialer {
@@ -318,6 +460,37 @@ export class Mesh {
       this.dialers.set(node, dialer);
     }
     return dialer;
+  }
+
+  /**
+   * After a restart, this node dials back a peer that used to dial it, at the
+   * address its hello gave, until they are linked again (by either side). A peer
+   * that refuses (it disconnected this node) is left alone.
+   */
+  private dialBack(node: string): Redialer {
+    const dialer = new Redialer(
+      async () => {
+        const address = this.book.get(node)?.address;
+        if (address === null || address === undefined) throw new CortexError('ENOTFOUND', `No address for ${node}.`);
+        try {
+          return await this.dial(address, node);
+        } catch (error) {
+          if (error instanceof CortexError && error.code === 'EACCES') this.stopDialBack(node);
+          throw error;
+        }
+      },
+      () => this.links.get(node)?.state === 'open',
+      this.options.settings.redialMaxMs,
+    );
+    this.dialers.set(node, dialer);
+    return dialer;
+  }
+
+  /** Ends a dial-back: only a peer saved with cluster_connect is kept linked from this side. */
+  private stopDialBack(node: string): void {
+    if (this.book.get(node)?.dial === true) return;
+    this.dialers.get(node)?.stop();
+    this.dialers.delete(node);
   }
 
   private peerStatus(node: string): PeerStatus {
@@ -343,6 +516,8 @@ export class Mesh {
       },
       error,
       resources: link?.resources ?? null,
+      pinned: this.gate.pinOf(node),
+      refused: this.gate.refusalOf(node),
     };
   }
 

@@ -39,6 +39,8 @@ export class Client {
   private nextId = 1;
   private flushQueued = false;
   private currentState: ConnectionState = 'open';
+  /** Why the daemon is closing this connection, from its `error` notification: what pending calls fail with. */
+  private closingError: CortexError | undefined;
 
   constructor(
     private readonly stream: Duplex,
@@ -146,6 +148,7 @@ export class Client {
       if (message[2] === null) call.resolve(message[3]);
       else call.reject(errorFromWire(message[2]));
     } else if (message[0] === NOTIFICATION && typeof message[1] === 'string') {
+      if (message[1] === 'error') this.closingError = errorFromWire(message[2]);
       for (const listener of this.listeners) listener(message[1], message[2] ?? null);
     }
   }
@@ -155,7 +158,7 @@ export class Client {
     this.currentState = 'closed';
     for (const call of this.pending.values()) {
       if (call.timer) clearTimeout(call.timer);
-      call.reject(new CortexError('ECLOSED', reason));
+      call.reject(this.closingError ?? new CortexError('ECLOSED', reason));
     }
     this.pending.clear();
     for (const listener of this.closeListeners) listener();

@@ -3,7 +3,19 @@ import { type Grant, IDENTITY_NAME, type Permission } from './access-types.js';
 import { type Project, PROVIDERS, type Session, SESSION_STATUSES, type Workspace } from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
 import type { TerminalInfo } from './terminal-types.js';
-import { arrayOf, boolean, type Check, fail, integer, literal, map, object, optional, string } from './validate.js';
+import {
+  arrayOf,
+  boolean,
+  bytes,
+  type Check,
+  fail,
+  integer,
+  literal,
+  map,
+  object,
+  optional,
+  string,
+} from './validate.js';
 import type {
   CheckResult,
   FsListResult,
@@ -14,7 +26,7 @@ import type {
   WorkspaceDiff,
   WorktreeInfo,
 } from './workspace-types.js';
-import type { ClusterStatus, PeerStatus, QueryMeshResult } from './mesh-types.js';
+import type { CertificateStatus, ClusterStatus, PeerStatus, QueryMeshResult } from './mesh-types.js';
 import {
   ATTRIBUTE_NAME,
   isRecordKey,
@@ -142,6 +154,8 @@ export interface StatusResult {
   identity: string;
   /** For liveness badges: 1-minute load average, memory in use (0..1), free bytes on the data disk. */
   resources: { load1: number; memory_used: number; disk_free: number };
+  /** This node's certificate (its end, and a warning within 30 days of it); null when it has none. */
+  certificate?: CertificateStatus | null;
 }
 
 export const methods = {
@@ -304,6 +318,15 @@ export const methods = {
   cluster_connect: method<{ ok: true; peer: PeerStatus }>()(object({ node: hostPort })),
   cluster_disconnect: method<{ ok: true; disconnected: boolean }>()(object({ node: nodeName })),
   cluster_status: method<ClusterStatus>()(object({})),
+  /** Forgets a peer: its pinned certificate, address and replication checkpoints (the next link pins anew). */
+  cluster_forget: method<{ ok: true; forgotten: boolean }>()(object({ node: nodeName })),
+  /**
+   * The revocation list this node enforces; with `crl` (a CA-signed list, DER, as
+   * `ca revoke` writes it), takes that list first when it is newer.
+   */
+  cluster_revocations: method<{ number: number; serials: string[]; taken: boolean }>()(
+    object({ crl: optional(bytes({ max: 1 << 20 })) }),
+  ),
   query_mesh: method<QueryMeshResult>()(
     object({
       table: anyTableName,
