@@ -184,7 +184,11 @@ export class PeerSession {
 
   /** Refuses the link with a reason the peer logs (and cluster_connect reports). */
   refuse(error: CortexError): void {
-    this.close(`link with ${this.peer} refused: ${error.message}`, { code: error.code, message: error.message });
+    const reason = `link with ${this.peer} refused: ${error.message}`;
+    // Two nodes dialling each other at once is routine: one of the two links goes.
+    if (error.code === 'EEXIST') this.ctx.log.debug(`mesh: ${reason}`);
+    else this.ctx.log.warn(`mesh: ${reason}`);
+    this.close(reason, { code: error.code, message: error.message });
   }
 
   private notification(method: string, params: MsgValue): void {
@@ -233,8 +237,12 @@ export class PeerSession {
 
   private closeFromPeer(bye: Bye): void {
     if (this.state === 'closed') return;
-    // Refused before the link was up: the peer's reason is the whole story.
-    if (!this.up) this.ctx.log.warn(`mesh: no link with ${this.peer}: ${bye.message}`);
+    // Refused before the link was up: the peer's reason is the whole story (a duplicate link is routine).
+    if (!this.up) {
+      const line = `mesh: no link with ${this.peer}: ${bye.message}`;
+      if (bye.code === 'EEXIST') this.ctx.log.debug(line);
+      else this.ctx.log.warn(line);
+    }
     const reason = `${this.peer} closed the link: ${bye.message}`;
     // Before the channel closes: whoever waits on `ready` learns the peer's reason, not "closed".
     this.rejectReady(new CortexError(bye.code, bye.message));
@@ -264,7 +272,6 @@ export class PeerSession {
     const ahead = hello.clock - ctx.store.now();
     if (ahead > ctx.settings.maxDriftMs) {
       const message = `the clock of ${peer} is ${(ahead / 1000).toFixed(1)} s ahead of this node's (at most ${ctx.settings.maxDriftMs / 1000} s is allowed): fix its time (NTP); its writes would otherwise win every conflict`;
-      ctx.log.warn(`mesh: link refused: ${message}`);
       ctx.events.emit({ type: 'clock_skew', peer, message, data: { ahead_ms: ahead } });
       this.refuse(new CortexError('ECONFLICT', message));
       return;

@@ -30,6 +30,9 @@ export interface CertificateRefusal {
   serial: string | null;
 }
 
+/** Node's code for a certificate that does not name the host dialled (its chain verified). */
+const WRONG_HOST = 'ERR_TLS_CERT_ALTNAME_INVALID';
+
 export interface RevocationCheck {
   isRevoked(serial: string): boolean;
 }
@@ -37,9 +40,10 @@ export interface RevocationCheck {
 /**
  * The one check of a certificate presented over TLS, on both listeners and when
  * dialling: the handshake's own verification (a chain to this mesh's CA, within
- * its validity, and, when dialling, a name matching the address), then the kind,
- * then the revocation list. Both sides run their TLS with rejectUnauthorized off
- * so that the refusing side can say why (see refusalBye) instead of hanging up.
+ * its validity), then the kind, then the revocation list, then (when dialling) a
+ * name matching the address. Every TLS end runs with rejectUnauthorized off so
+ * that the refusing side can say why (a `bye` on the mesh, an `error` to a
+ * client) instead of hanging up.
  */
 export function verifyPeerCertificate(
   socket: TLSSocket,
@@ -52,10 +56,10 @@ export function verifyPeerCertificate(
   }
   const name = first(certificate.subject?.CN) ?? null;
   const whose = name === null ? 'its certificate' : `the certificate of ${name}`;
-  if (!socket.authorized) {
-    const code = String(socket.authorizationError ?? 'UNKNOWN');
-    return refusal(...verifyFailure(code, whose, certificate), certificate);
-  }
+  // A wrong host name is found only once the chain verified: the certificate's other marks can be trusted.
+  const code = socket.authorized ? undefined : String(socket.authorizationError ?? 'UNKNOWN');
+  if (code !== undefined && code !== WRONG_HOST)
+    return refusal(...verifyFailure(code, whose, kind, certificate), certificate);
   if (name === null) {
     return refusal(
       'bad_certificate',
@@ -67,11 +71,11 @@ export function verifyPeerCertificate(
   const actual = kindOf({ unit: first(certificate.subject?.OU), usages: certificate.ext_key_usage });
   if (actual !== kind) {
     const what = actual === undefined ? 'neither a node nor a client certificate' : `a ${actual} certificate`;
-    const code = kind === 'node' ? 'NOT_A_NODE_CERTIFICATE' : 'NOT_A_CLIENT_CERTIFICATE';
+    const wrong = kind === 'node' ? 'NOT_A_NODE_CERTIFICATE' : 'NOT_A_CLIENT_CERTIFICATE';
     return refusal(
       'wrong_kind',
-      code,
-      `${whose} is ${what}, not a ${kind} certificate (${code}): cortex ca issue ${kind} issues one`,
+      wrong,
+      `${whose} is ${what}, not a ${kind} certificate (${wrong}): cortex ca issue ${kind} issues one`,
       certificate,
     );
   }
@@ -83,6 +87,7 @@ export function verifyPeerCertificate(
       certificate,
     );
   }
+  if (code !== undefined) return refusal(...verifyFailure(code, whose, kind, certificate), certificate);
   return {
     name,
     kind,
@@ -97,13 +102,25 @@ export function isRefusal(value: VerifiedCertificate | CertificateRefusal): valu
 }
 
 /** OpenSSL's verification codes, in words; the code stays at the end so it can be searched for. */
-function verifyFailure(code: string, whose: string, certificate: PeerCertificate): [RefusalReason, string, string] {
+function verifyFailure(
+  code: string,
+  whose: string,
+  kind: CertificateKind,
+  certificate: PeerCertificate,
+): [RefusalReason, string, string] {
   switch (code) {
+    case 'INVALID_PURPOSE':
+      // OpenSSL's own check of the extended key usages: a client certificate where a node's is due.
+      return [
+        'wrong_kind',
+        code,
+        `${whose} is not marked for a ${kind}'s use (${code}): cortex ca issue ${kind} issues one`,
+      ];
     case 'CERT_HAS_EXPIRED':
       return ['expired', code, `${whose} expired on ${day(certificate.valid_to)} (${code})`];
     case 'CERT_NOT_YET_VALID':
       return ['not_yet_valid', code, `${whose} is not valid before ${day(certificate.valid_from)} (${code})`];
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case WRONG_HOST:
       return [
         'wrong_host',
         code,
