@@ -174,7 +174,7 @@ export class Daemon {
       { caCert: tls.caCert, caCrl: tls.caCrl, saved: savedListPath(this.paths.dataDir) },
       this.log,
     );
-    await revocations.load();
+    revocations.load();
     revocations.onChange((list) => this.closeRevokedClients(list));
     const access = new AccessControl(this.db, this.store.catalog);
     const tokens = new TokenStore(this.db);

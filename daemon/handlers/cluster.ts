@@ -41,7 +41,7 @@ export function clusterHandlers({
       }
       return { ok: true, forgotten: true };
     },
-    cluster_revocations: async ({ crl }, call) => {
+    cluster_revocations: ({ crl }, call) => {
       requireAdmin(call.identity, crl === undefined ? 'see the revocation list' : 'change the revocation list');
       return mesh.revocationList(crl);
     },

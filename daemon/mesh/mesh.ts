@@ -207,8 +207,8 @@ export class Mesh {
   }
 
   /** cluster_revocations: the list in force, after taking `crl` when it is the CA's and newer. */
-  async revocationList(crl: Uint8Array | undefined): Promise<{ number: number; serials: string[]; taken: boolean }> {
-    const taken = crl === undefined ? false : await this.options.revocations.adopt(crl);
+  revocationList(crl: Uint8Array | undefined): { number: number; serials: string[]; taken: boolean } {
+    const taken = crl === undefined ? false : this.options.revocations.adopt(crl);
     const list = this.options.revocations.current;
     return { number: list?.number ?? 0, serials: [...(list?.serials ?? [])].sort(), taken };
   }
@@ -436,13 +436,13 @@ export class Mesh {
   private revocationsFrom(peer: string, crl: Uint8Array): void {
     const held = this.options.revocations.current?.der;
     if (held !== undefined && Buffer.compare(held, crl) === 0) return;
-    this.options.revocations.adopt(crl).then(
-      (taken) => {
-        if (taken) this.options.log.info(`mesh: took revocation list #${this.options.revocations.number} from ${peer}`);
-      },
-      (error: unknown) =>
-        this.options.log.warn(`mesh: ${peer} sent a revocation list that is not used: ${(error as Error).message}`),
-    );
+    try {
+      if (this.options.revocations.adopt(crl)) {
+        this.options.log.info(`mesh: took revocation list #${this.options.revocations.number} from ${peer}`);
+      }
+    } catch (error) {
+      this.options.log.warn(`mesh: ${peer} sent a revocation list that is not used: ${(error as Error).message}`);
+    }
   }
 
   private keepLinked(node: string): Redialer {

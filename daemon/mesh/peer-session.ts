@@ -260,6 +260,8 @@ export class PeerSession {
     const { ctx, peer } = this;
     clearTimeout(this.helloTimer);
     if (hello.crl !== undefined) ctx.revocationsFrom(peer, hello.crl);
+    // The list it brought may revoke it: then this link is cut already.
+    if (this.state === 'closed') return;
     this.advertised = dialBackAddress(hello.listen, this.remoteHost);
     if (hello.node !== peer) {
       this.refuse(new CortexError('EACCES', `it says it is ${hello.node} but its certificate names ${peer}`));

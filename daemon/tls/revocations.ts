@@ -28,11 +28,11 @@ export class Revocations {
   ) {}
 
   /** At start: the newer of the CA's own list (on the CA machine) and the one this node saved. */
-  async load(): Promise<void> {
+  load(): void {
     for (const file of [this.files.caCrl, this.files.saved]) {
       if (!existsSync(file)) continue;
       try {
-        await this.adopt(readFileSync(file));
+        this.adopt(readFileSync(file));
       } catch (error) {
         this.log.warn(`${file} is not used: ${(error as Error).message}`);
       }
@@ -57,15 +57,14 @@ export class Revocations {
    * saves it and tells the listeners; resolves whether it was taken. Throws EINVAL
    * when it does not verify.
    */
-  async adopt(der: Uint8Array): Promise<boolean> {
+  adopt(der: Uint8Array): boolean {
     if (!existsSync(this.files.caCert)) {
       throw new CortexError(
         'EINVAL',
         `The revocation list was refused: there is no ${this.files.caCert} to check it by.`,
       );
     }
-    const list = await readRevocationList(der, readFileSync(this.files.caCert, 'utf8'));
-    // Another list may have been taken while this one was being checked.
+    const list = readRevocationList(der, readFileSync(this.files.caCert, 'utf8'));
     if (list.number <= this.number) return false;
     this.list = list;
     for (const listener of this.listeners) listener(list);

@@ -3,13 +3,7 @@ import { CortexError } from '../../src/protocol/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { loadCa, tlsPaths } from './certificate-authority.js';
 import { normalizeSerial, readIssued } from './issued-ledger.js';
-import {
-  entriesOf,
-  readRevocationList,
-  type RevocationList,
-  type RevokedEntry,
-  signRevocationList,
-} from './revocation-list.js';
+import { readRevocationList, type RevocationList, type RevokedEntry, signRevocationList } from './revocation-list.js';
 import { savedListPath } from './revocations.js';
 
 export interface RevokeResult {
@@ -38,13 +32,13 @@ export async function revokeCertificates(
   for (const file of [paths.caCrl, savedListPath(dataDir)]) {
     if (!existsSync(file)) continue;
     try {
-      known.push(await readRevocationList(readFileSync(file), caPem));
+      known.push(readRevocationList(readFileSync(file), caPem));
     } catch (error) {
       throw new CortexError('EINVAL', `${file}: ${(error as Error).message}`);
     }
   }
   const entries = new Map<string, RevokedEntry>();
-  for (const list of known) for (const entry of entriesOf(list)) entries.set(entry.serial, entry);
+  for (const list of known) for (const entry of list.entries) entries.set(entry.serial, entry);
   const issued = readIssued(paths.caIssued);
   const chosen =
     'name' in target
@@ -70,7 +64,7 @@ export async function revokeCertificates(
   writeFileAtomic(paths.caCrl, der);
   const names = new Map(issued.map((entry) => [normalizeSerial(entry.serial), entry.name]));
   return {
-    list: await readRevocationList(der, caPem),
+    list: readRevocationList(der, caPem),
     revoked: fresh.map((serial) => ({ serial, name: names.get(serial) ?? null })),
     file: paths.caCrl,
   };

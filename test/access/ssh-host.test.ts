@@ -42,8 +42,8 @@ describe('--ssh keeps its host apart from ssh options', () => {
 
   it('never starts ssh for an option-shaped host, and passes a host after --', async () => {
     const refused = await runCortex(['--ssh=-oProxyCommand=touch owned', 'ping'], { env: { CORTEX_SSH: fakeSsh } });
-    assert.equal(refused.code, 2);
     assert.equal(existsSync(recorded), false, 'ssh was started');
+    assert.equal(refused.code, 2);
 
     const tried = await runCortex(['--ssh', 'alice@devbox', 'ping'], { env: { CORTEX_SSH: fakeSsh } });
     assert.equal(tried.code, 7, tried.stderr);
