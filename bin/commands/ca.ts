@@ -150,7 +150,7 @@ async function list(context: CliContext): Promise<void> {
   const issued = readIssued(paths.caIssued);
   const revoked =
     existsSync(paths.caCrl) && existsSync(paths.caCert)
-      ? (await readRevocationList(readFileSync(paths.caCrl), readFileSync(paths.caCert, 'utf8'))).serials
+      ? readRevocationList(readFileSync(paths.caCrl), readFileSync(paths.caCert, 'utf8')).serials
       : new Set<string>();
   const now = Date.now();
   const state = (serial: string, notAfter: number) =>

@@ -94,6 +94,63 @@ function printPeers(context: CliContext, peers: PeerStatus[]): void {
   printTable(context.stdout, rows);
 }
 
+export const meshCommand: Command = {
+  name: 'mesh',
+  usage: 'mesh invite [--name NODE] [--ttl 1h] [--host H,...] | mesh join TOKEN HOST:PORT [--force]',
+  summary:
+    'Join a node with a one-time token: invite on the CA machine, join on the new node (the key is made there; ca.key never leaves).',
+  options: {
+    name: { type: 'string' },
+    ttl: { type: 'string' },
+    host: { type: 'string', multiple: true },
+    force: { type: 'boolean' },
+  },
+  async run(context, args, options) {
+    const verb = required(args, 0, 'invite or join');
+    if (verb === 'invite') {
+      const name = options['name'] as string | undefined;
+      const ttl_ms = duration(options['ttl'] as string | undefined);
+      const hosts = ((options['host'] as string[] | undefined) ?? [])
+        .flatMap((item) => item.split(','))
+        .filter(Boolean);
+      const invitation = await withClient(context, (client) => client.call('mesh_invite', { name, ttl_ms, hosts }));
+      if (context.global.json) {
+        line(context.stdout, toJson(invitation));
+        return;
+      }
+      line(context.stdout, invitation.token);
+      const until = new Date(invitation.expires).toISOString();
+      line(
+        context.stderr,
+        `One use, until ${until}${name === undefined ? '' : `, for a node named ${name}`}. On the new node: cortex mesh join TOKEN ${invitation.address}`,
+      );
+    } else if (verb === 'join') {
+      const token = required(args, 1, 'the token from cortex mesh invite');
+      const address = required(args, 2, "the inviting node's mesh listener, HOST:PORT");
+      const { peer } = await withClient(context, (client) =>
+        client.call('mesh_join', { token, address, force: options['force'] === true }),
+      );
+      line(
+        context.stdout,
+        context.global.json ? toJson(peer) : `joined the mesh: linked with ${peer.node} (${address})`,
+      );
+    } else {
+      throw new CortexError('EINVAL', `mesh takes invite or join, not ${JSON.stringify(verb)}.`);
+    }
+  },
+};
+
+/** `30s`, `15m`, `1h`, `2d`, or milliseconds. */
+function duration(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match?.[2] ?? 'ms'];
+  if (match === null || unit === undefined) {
+    throw new CortexError('EINVAL', `--ttl must be a duration such as 30m, 1h or 2d, not ${JSON.stringify(text)}.`);
+  }
+  return Number(match[1]) * unit;
+}
+
 export const queryMeshCommand: Command = {
   name: 'query_mesh',
   aliases: ['query-mesh'],

@@ -16,7 +16,14 @@ export function clusterHandlers({
   mesh,
 }: DaemonServices): Pick<
   HandlerTable,
-  'cluster_connect' | 'cluster_disconnect' | 'cluster_status' | 'cluster_forget' | 'cluster_revocations' | 'query_mesh'
+  | 'cluster_connect'
+  | 'cluster_disconnect'
+  | 'cluster_status'
+  | 'cluster_forget'
+  | 'cluster_revocations'
+  | 'mesh_invite'
+  | 'mesh_join'
+  | 'query_mesh'
 > {
   return {
     cluster_connect: async ({ node }, call) => {
@@ -44,6 +51,14 @@ export function clusterHandlers({
     cluster_revocations: ({ crl }, call) => {
       requireAdmin(call.identity, crl === undefined ? 'see the revocation list' : 'change the revocation list');
       return mesh.revocationList(crl);
+    },
+    mesh_invite: ({ name, ttl_ms, hosts }, call) => {
+      requireAdmin(call.identity, 'invite nodes into the mesh');
+      return mesh.invite({ name, ttlMs: ttl_ms ?? 3_600_000, hosts: hosts ?? [] });
+    },
+    mesh_join: async ({ token, address, force }, call) => {
+      requireAdmin(call.identity, 'join this node to a mesh');
+      return { ok: true, peer: await mesh.join(token, address, force === true) };
     },
     // Read access is checked on each answering node, against its own ACLs.
     query_mesh: ({ table, pattern, limit, timeout_ms }, call) =>

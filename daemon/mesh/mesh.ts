@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Database } from 'better-sqlite3';
@@ -11,22 +12,23 @@ import type { Logger } from '../logger.js';
 import type { Subscriptions } from '../pubsub/subscriptions.js';
 import { peerOf } from '../server/tls-listener.js';
 import type { Store } from '../store/store.js';
-import { tlsPaths } from '../tls/certificate-authority.js';
+import { holdsCa, tlsPaths } from '../tls/certificate-authority.js';
 import { certificateWatcher } from '../tls/certificate-expiry.js';
 import { certificateName, nodeTlsFiles, type TlsFiles } from '../tls/node-tls-files.js';
-import { isRefusal, type VerifiedCertificate } from '../tls/peer-certificate.js';
+import { isRefusal, presentedCertificate, type VerifiedCertificate } from '../tls/peer-certificate.js';
 import type { RevocationList } from '../tls/revocation-list.js';
 import type { Revocations } from '../tls/revocations.js';
 import { MeshEvents } from './mesh-events.js';
 import type { MeshSettings } from './mesh-settings.js';
 import { PeerBook } from './peer-book.js';
 import { PeerChannel } from './peer-channel.js';
+import { Dialers } from './dialers.js';
+import { MeshJoining } from './mesh-joining.js';
 import { PeerGate } from './peer-gate.js';
 import { PeerPins } from './peer-pins.js';
 import { PeerSession, type SessionContext } from './peer-session.js';
 import { dialPeer, listenPeers, refuseSocket } from './peer-tls.js';
 import { fanOut } from './query-fanout.js';
-import { Redialer } from './redialer.js';
 import { collectResources } from './resources.js';
 import { TombstoneCollector } from './tombstone-gc.js';
 
@@ -64,11 +66,15 @@ export class Mesh {
   readonly certificate: ReturnType<typeof certificateWatcher>;
   private readonly book: PeerBook;
   private readonly gate: PeerGate;
+  private readonly joining: MeshJoining;
+  private readonly loose = new Set<TLSSocket>();
+  /** The listener's address while this node waits for its certificate (from `mesh join`). */
+  private waitingToListen: string | undefined;
   private readonly links = new Map<string, PeerSession>();
   private readonly handshakes = new Set<PeerSession>();
   /** Links opened by cluster_connect: admitted even when the peer had been disconnected. */
   private readonly explicit = new WeakSet<PeerSession>();
-  private readonly dialers = new Map<string, Redialer>();
+  private readonly dialers: Dialers;
   private readonly lastErrors = new Map<string, string>();
   private readonly collector: TombstoneCollector;
   private readonly context: SessionContext;
@@ -88,6 +94,20 @@ export class Mesh {
     this.book = new PeerBook(options.db, store);
     this.gate = new PeerGate(options.node, new PeerPins(options.dataDir, log), revocations, log, this.events);
     this.certificate = certificateWatcher(tlsPaths(options.configDir).nodeCert, revocations);
+    this.dialers = new Dialers(
+      this.book,
+      (address, node) => this.dial(address, node),
+      (node) => this.links.get(node)?.state === 'open',
+      settings.redialMaxMs,
+    );
+    this.joining = new MeshJoining({
+      me: options.node,
+      configDir: options.configDir,
+      log,
+      revocations,
+      listenAddress: () => this.listenAddress,
+      knows: (name) => name === options.node || this.gate.pinOf(name) !== null || this.links.has(name),
+    });
     this.collector = new TombstoneCollector(store, settings.graceMs, () => this.peersHolding());
     this.context = {
       me: options.node,
@@ -124,12 +144,12 @@ export class Mesh {
    * after this node was away), and starts collecting tombstones.
    */
   async start(): Promise<void> {
-    if (this.options.listen !== undefined) await this.listen(this.options.listen);
+    if (this.options.listen !== undefined) await this.listenOrWait(this.options.listen);
     const recent = this.options.store.now() - this.options.settings.graceMs;
     for (const peer of this.book.all()) {
       if (peer.blocked || peer.address === null) continue;
-      if (peer.dial) this.keepLinked(peer.node).schedule(0);
-      else if (peer.lastSeen > recent) this.dialBack(peer.node).schedule(0);
+      if (peer.dial) this.dialers.keep(peer.node).schedule(0);
+      else if (peer.lastSeen > recent) this.dialers.dialBack(peer.node).schedule(0);
     }
     this.scheduleCollection();
   }
@@ -143,8 +163,8 @@ export class Mesh {
     const node = await this.dial(address, undefined, true);
     await this.book.update(node, { address, dial: true, blocked: false });
     this.lastErrors.delete(node);
-    this.stopDialBack(node);
-    this.keepLinked(node);
+    this.dialers.stop(node);
+    this.dialers.keep(node);
     return this.peerStatus(node);
   }
 
@@ -158,8 +178,7 @@ export class Mesh {
     const known = this.book.get(node) !== undefined || this.links.has(node) || this.gate.pinOf(node) !== null;
     const refused = this.gate.refusalOf(node) !== null;
     if (!known && !refused) return false;
-    this.dialers.get(node)?.stop();
-    this.dialers.delete(node);
+    this.dialers.stop(node);
     const bye = {
       code: 'ECLOSED' as const,
       message: `${this.options.node} forgot ${node} (cluster_forget); link again`,
@@ -177,8 +196,7 @@ export class Mesh {
   async disconnect(node: string): Promise<boolean> {
     const known = this.book.get(node) !== undefined || this.links.has(node);
     if (!known) return false;
-    this.dialers.get(node)?.stop();
-    this.dialers.delete(node);
+    this.dialers.stop(node);
     await this.book.update(node, { dial: false, blocked: true });
     const bye = {
       code: 'EACCES' as const,
@@ -204,6 +222,28 @@ export class Mesh {
       certificate: this.certificate(),
       revocations: { number: list?.number ?? 0, revoked: list?.serials.size ?? 0 },
     };
+  }
+
+  /** mesh_invite, on the CA machine: a one-time token for a new node to join with. */
+  invite(options: { name: string | undefined; ttlMs: number; hosts: string[] }) {
+    return this.joining.invite(options);
+  }
+
+  /**
+   * mesh_join, on a new node: gets this node's certificate from the inviting node
+   * with the token (the key is made here and stays here), opens the mesh listener
+   * that was waiting for it, and links with the inviting node.
+   */
+  async join(token: string, address: string, force: boolean): Promise<PeerStatus> {
+    const listenHost = this.waitingToListen === undefined ? undefined : parseAddress(this.waitingToListen).host;
+    const crl = await this.joining.fetchCertificate(token, address, force, listenHost);
+    this.files = undefined;
+    this.options.log.info(`mesh: joined the mesh as ${this.options.node}, with an invitation from ${address}`);
+    if (crl !== null) this.revocationsFrom(address, crl);
+    const waiting = this.waitingToListen;
+    this.waitingToListen = undefined;
+    if (waiting !== undefined) await this.listen(waiting);
+    return this.connect(address);
   }
 
   /** cluster_revocations: the list in force, after taking `crl` when it is the CA's and newer. */
@@ -254,11 +294,31 @@ export class Mesh {
     this.unsubscribeLog();
     this.unsubscribeRevocations();
     if (this.gcTimer !== undefined) clearTimeout(this.gcTimer);
-    for (const dialer of this.dialers.values()) dialer.stop();
+    this.dialers.stopAll();
     const bye = { code: 'ECLOSED' as const, message: `${this.options.node} is shutting down` };
     for (const session of [...this.links.values(), ...this.handshakes]) session.close('shutting down', bye);
+    for (const socket of this.loose) socket.destroy();
     const server = this.server;
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** A connection that is no link (refused, or asking to join): it must not hold up the listener's close. */
+  private holdLoose(socket: TLSSocket): void {
+    this.loose.add(socket);
+    socket.once('close', () => this.loose.delete(socket));
+  }
+
+  /** A node with no certificate yet opens its listener once `mesh join` brings one. */
+  private async listenOrWait(address: string): Promise<void> {
+    const { configDir, log } = this.options;
+    if (!existsSync(tlsPaths(configDir).nodeCert) && !holdsCa(configDir)) {
+      this.waitingToListen = address;
+      log.warn(
+        `mesh: no listener on ${address} until this node has its certificate: cortex mesh join TOKEN HOST:PORT, or cortex ca install DIR and a restart`,
+      );
+      return;
+    }
+    await this.listen(address);
   }
 
   private async listen(address: string): Promise<void> {
@@ -269,8 +329,14 @@ export class Mesh {
         return;
       }
       const from = peerOf(socket);
+      const refuse = () => this.gate.check(socket, from);
+      if (!presentedCertificate(socket) && this.joining.serve(socket, from, refuse)) {
+        this.holdLoose(socket);
+        return;
+      }
       const certificate = this.gate.check(socket, from);
-      if (!isRefusal(certificate)) this.open(socket, certificate, 'inbound', null, from);
+      if (isRefusal(certificate)) this.holdLoose(socket);
+      else this.open(socket, certificate, 'inbound', null, from);
     });
     this.server = server;
     this.listenAddress = bound;
@@ -392,7 +458,7 @@ export class Mesh {
     ) {
       this.book.note(peer, { address: advertised });
     }
-    this.stopDialBack(peer);
+    this.dialers.linkedBack(peer);
   }
 
   private closed(session: PeerSession, wasUp: boolean): void {
@@ -406,7 +472,7 @@ export class Mesh {
       this.options.log.info(`mesh: link with ${peer} down: ${session.closeReason ?? 'closed'}`);
       this.events.emit({ type: 'peer_down', peer, message: session.closeReason ?? 'the link closed' });
     }
-    this.dialers.get(peer)?.linkClosed(this.options.store.now() - session.upSince);
+    this.dialers.linkClosed(peer, this.options.store.now() - session.upSince);
   }
 
   /** A new revocation list: a linked node it revokes is cut at once, and the others get the list. */
@@ -414,28 +480,14 @@ export class Mesh {
     this.options.log.info(`mesh: revocation list #${list.number} in force (${list.serials.size} revoked)`);
     for (const session of [...this.links.values(), ...this.handshakes]) {
       if (!list.serials.has(session.certificate.serial)) continue;
-      const refusal = {
-        refused: true as const,
-        reason: 'revoked' as const,
-        code: 'CERT_REVOKED',
-        message: `the certificate of ${session.peer} (serial ${session.certificate.serial}) is revoked by the CA (CERT_REVOKED)`,
-        name: session.peer,
-        fingerprint: session.certificate.fingerprint,
-        serial: session.certificate.serial,
-      };
-      this.gate.report(refusal, session.from);
-      session.close(`cut: ${refusal.message}`, {
-        code: 'EACCES',
-        message: `${this.options.node} cut the link: ${refusal.message}`,
-      });
+      const { message } = this.gate.revoked(session.certificate, session.from);
+      session.close(`cut: ${message}`, { code: 'EACCES', message: `${this.options.node} cut the link: ${message}` });
     }
     for (const session of this.links.values()) session.sendRevocations(list);
   }
 
-  /** A peer's list, taken when it is the CA's and newer than this node's (the same list is not checked twice). */
+  /** A peer's list, taken when it is the CA's and newer than this node's. */
   private revocationsFrom(peer: string, crl: Uint8Array): void {
-    const held = this.options.revocations.current?.der;
-    if (held !== undefined && Buffer.compare(held, crl) === 0) return;
     try {
       if (this.options.revocations.adopt(crl)) {
         this.options.log.info(`mesh: took revocation list #${this.options.revocations.number} from ${peer}`);
@@ -445,54 +497,6 @@ export class Mesh {
     }
   }
 
-  private keepLinked(node: string): Redialer {
-    let dialer = this.dialers.get(node);
-    if (dialer === undefined) {
-      dialer = new Redialer(
-        async () => {
-          const address = this.book.get(node)?.address;
-          if (address === null || address === undefined) throw new CortexError('ENOTFOUND', `No address for ${node}.`);
-          return this.dial(address, node);
-        },
-        () => this.links.get(node)?.state === 'open',
-        this.options.settings.redialMaxMs,
-      );
-      this.dialers.set(node, dialer);
-    }
-    return dialer;
-  }
-
-  /**
-   * After a restart, this node dials back a peer that used to dial it, at the
-   * address its hello gave, until they are linked again (by either side). A peer
-   * that refuses (it disconnected this node) is left alone.
-   */
-  private dialBack(node: string): Redialer {
-    const dialer = new Redialer(
-      async () => {
-        const address = this.book.get(node)?.address;
-        if (address === null || address === undefined) throw new CortexError('ENOTFOUND', `No address for ${node}.`);
-        try {
-          return await this.dial(address, node);
-        } catch (error) {
-          if (error instanceof CortexError && error.code === 'EACCES') this.stopDialBack(node);
-          throw error;
-        }
-      },
-      () => this.links.get(node)?.state === 'open',
-      this.options.settings.redialMaxMs,
-    );
-    this.dialers.set(node, dialer);
-    return dialer;
-  }
-
-  /** Ends a dial-back: only a peer saved with cluster_connect is kept linked from this side. */
-  private stopDialBack(node: string): void {
-    if (this.book.get(node)?.dial === true) return;
-    this.dialers.get(node)?.stop();
-    this.dialers.delete(node);
-  }
-
   private peerStatus(node: string): PeerStatus {
     const { store } = this.options;
     const link = this.links.get(node);
@@ -500,12 +504,11 @@ export class Mesh {
     const head = store.changeLog.headSeq();
     const acked = link?.outbound?.acked ?? record?.acked ?? 0;
     const oldest = head > acked ? store.changeLog.firstHlcAfter(acked) : undefined;
-    const dialer = this.dialers.get(node);
-    const error = link === undefined ? (dialer?.lastError ?? this.lastErrors.get(node) ?? null) : null;
+    const error = link === undefined ? (this.dialers.lastError(node) ?? this.lastErrors.get(node) ?? null) : null;
     return {
       node,
       address: record?.address ?? link?.address ?? null,
-      state: link !== undefined ? 'connected' : dialer !== undefined ? 'connecting' : 'disconnected',
+      state: link !== undefined ? 'connected' : this.dialers.has(node) ? 'connecting' : 'disconnected',
       direction: link?.direction ?? null,
       since: link?.since ?? record?.lastSeen ?? null,
       last_heartbeat: link?.lastHeartbeat ?? null,

@@ -89,6 +89,21 @@ export class PeerGate {
     return record;
   }
 
+  /** A linked node whose certificate a new revocation list revokes: reported, for its link to be cut. */
+  revoked(certificate: VerifiedCertificate, address: string): CertificateRefusal {
+    const refusal: CertificateRefusal = {
+      refused: true,
+      reason: 'revoked',
+      code: 'CERT_REVOKED',
+      message: `the certificate of ${certificate.name} (serial ${certificate.serial}) is revoked by the CA (CERT_REVOKED)`,
+      name: certificate.name,
+      fingerprint: certificate.fingerprint,
+      serial: certificate.serial,
+    };
+    this.report(refusal, address);
+    return refusal;
+  }
+
   /** The last refusal under a node's name since it last linked. */
   refusalOf(node: string): PeerRefusal | null {
     return this.refusals.get(node) ?? null;

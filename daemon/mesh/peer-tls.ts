@@ -36,9 +36,12 @@ export async function listenPeers(
   onPeer: (socket: TLSSocket) => void,
 ): Promise<{ server: Server; address: string }> {
   const { host, port } = parseAddress(address);
+  const credentials = readCredentials(files);
   const server = createServer(
     {
-      ...readCredentials(files),
+      ...credentials,
+      // The CA's certificate follows the node's: a node joining with a token checks it against the token.
+      cert: Buffer.concat([credentials.cert, Buffer.from('\n'), credentials.ca]),
       requestCert: true,
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',

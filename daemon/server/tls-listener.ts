@@ -6,7 +6,12 @@ import { NOTIFICATION } from '../../src/protocol/messages.js';
 import { ANONYMOUS, type Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { TlsFiles } from '../tls/node-tls-files.js';
-import { isRefusal, type RevocationCheck, verifyPeerCertificate } from '../tls/peer-certificate.js';
+import {
+  isRefusal,
+  presentedCertificate,
+  type RevocationCheck,
+  verifyPeerCertificate,
+} from '../tls/peer-certificate.js';
 
 /**
  * The remote listener: TLS only (a plain TCP client fails the handshake and is
@@ -58,9 +63,7 @@ export async function listenTls(
 }
 
 function certificateIdentity(socket: TLSSocket, revocations: RevocationCheck): Identity | CortexError {
-  const certificate = socket.getPeerCertificate();
-  const presented = certificate !== null && Object.keys(certificate).length > 0;
-  if (!presented) return ANONYMOUS;
+  if (!presentedCertificate(socket)) return ANONYMOUS;
   const verified = verifyPeerCertificate(socket, 'client', revocations);
   if (isRefusal(verified)) return new CortexError('EACCES', `The client certificate was refused: ${verified.message}.`);
   return { name: verified.name, via: 'certificate', admin: false };

@@ -58,6 +58,8 @@ export class Revocations {
    * when it does not verify.
    */
   adopt(der: Uint8Array): boolean {
+    // Every peer brings the list in its hello: the one held is not checked again.
+    if (this.list !== undefined && Buffer.compare(this.list.der, der) === 0) return false;
     if (!existsSync(this.files.caCert)) {
       throw new CortexError(
         'EINVAL',

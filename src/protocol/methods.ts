@@ -327,6 +327,22 @@ export const methods = {
   cluster_revocations: method<{ number: number; serials: string[]; taken: boolean }>()(
     object({ crl: optional(bytes({ max: 1 << 20 })) }),
   ),
+  /** On the CA machine: a one-time token for a new node (`mesh_join`), for `name` only when given. */
+  mesh_invite: method<{ token: string; expires: number; address: string }>()(
+    object({
+      name: optional(nodeName),
+      /** How long the token holds, in ms (default one hour, at most a week). */
+      ttl_ms: optional(integer({ min: 1, max: 7 * 86_400_000 })),
+      /** More names or addresses to put in the new node's certificate. */
+      hosts: optional(
+        arrayOf(string({ pattern: /^[A-Za-z0-9.:_-]{1,253}$/, what: 'a host name or address' }), { max: 16 }),
+      ),
+    }),
+  ),
+  /** On a new node: joins with a token from `mesh_invite` on the node at `address`, then links with it. */
+  mesh_join: method<{ ok: true; peer: PeerStatus }>()(
+    object({ token: string({ min: 1, max: 512 }), address: hostPort, force: optional(boolean()) }),
+  ),
   query_mesh: method<QueryMeshResult>()(
     object({
       table: anyTableName,
