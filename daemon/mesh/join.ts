@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../tls/atomic-file.js';
 import { ALGORITHM, privateKeyPem, tlsPaths } from '../tls/certificate-authority.js';
 import { kindOf } from '../tls/certificate-kind.js';
 import { caFingerprintOf, parseJoinToken } from './join-token.js';
+import { JOIN_SERVERNAME } from './peer-tls.js';
 
 const JOIN_MS = 15_000;
 
@@ -73,7 +74,7 @@ interface JoinAnswer {
 /** Connects without a certificate, checks the listener belongs to the token's mesh, and sends the request. */
 async function ask(options: JoinOptions, caFingerprint: Buffer, request: Record<string, unknown>): Promise<JoinAnswer> {
   const { host, port } = parseAddress(options.address);
-  const socket = connect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
+  const socket = connect({ host, port, servername: JOIN_SERVERNAME, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(

@@ -15,7 +15,7 @@ import type { Store } from '../store/store.js';
 import { holdsCa, tlsPaths } from '../tls/certificate-authority.js';
 import { certificateWatcher } from '../tls/certificate-expiry.js';
 import { certificateName, nodeTlsFiles, type TlsFiles } from '../tls/node-tls-files.js';
-import { isRefusal, presentedCertificate, type VerifiedCertificate } from '../tls/peer-certificate.js';
+import { isRefusal, type VerifiedCertificate } from '../tls/peer-certificate.js';
 import type { RevocationList } from '../tls/revocation-list.js';
 import type { Revocations } from '../tls/revocations.js';
 import { MeshEvents } from './mesh-events.js';
@@ -158,9 +158,13 @@ export class Mesh {
     return this.listenAddress;
   }
 
-  /** cluster_connect: links with the node at `address`, and keeps it linked from now on. */
-  async connect(address: string): Promise<PeerStatus> {
-    const node = await this.dial(address, undefined, true);
+  /**
+   * cluster_connect: links with the node at `address`, and keeps it linked from
+   * now on. `checkHost`: the certificate must name the host dialled (unless the
+   * node at `address` was proven otherwise, as the inviting node of a join is).
+   */
+  async connect(address: string, checkHost = true): Promise<PeerStatus> {
+    const node = await this.dial(address, undefined, true, checkHost);
     await this.book.update(node, { address, dial: true, blocked: false });
     this.lastErrors.delete(node);
     this.dialers.stop(node);
@@ -243,7 +247,8 @@ export class Mesh {
     const waiting = this.waitingToListen;
     this.waitingToListen = undefined;
     if (waiting !== undefined) await this.listen(waiting);
-    return this.connect(address);
+    // The join proved it a node of this mesh (its CA, in the token), whatever host names its certificate has.
+    return this.connect(address, false);
   }
 
   /** cluster_revocations: the list in force, after taking `crl` when it is the CA's and newer. */
@@ -329,14 +334,15 @@ export class Mesh {
         return;
       }
       const from = peerOf(socket);
-      const refuse = () => this.gate.check(socket, from);
-      if (!presentedCertificate(socket) && this.joining.serve(socket, from, refuse)) {
-        this.holdLoose(socket);
+      const certificate = this.gate.verify(socket);
+      if (!isRefusal(certificate)) {
+        this.open(socket, certificate, 'inbound', null, from);
         return;
       }
-      const certificate = this.gate.check(socket, from);
-      if (isRefusal(certificate)) this.holdLoose(socket);
-      else this.open(socket, certificate, 'inbound', null, from);
+      this.holdLoose(socket);
+      const refuse = () => this.gate.refuse(socket, certificate, from);
+      // With no certificate, the CA machine's listener takes a join request instead.
+      if (certificate.reason !== 'no_certificate' || !this.joining.serve(socket, from, refuse)) refuse();
     });
     this.server = server;
     this.listenAddress = bound;
@@ -364,11 +370,16 @@ export class Mesh {
    * than by the host name in its certificate, so it can be dialled back at the
    * address it gave whatever names its certificate holds.
    */
-  private async dial(address: string, expected: string | undefined, explicit = false): Promise<string> {
+  private async dial(
+    address: string,
+    expected: string | undefined,
+    explicit = false,
+    checkHost = true,
+  ): Promise<string> {
     if (this.stopped) throw new CortexError('ECLOSED', 'The daemon is shutting down.');
     const files = await this.tls();
     const pinned = expected !== undefined && this.gate.pinOf(expected) !== null;
-    const socket = await dialPeer(address, files, { checkHost: !pinned });
+    const socket = await dialPeer(address, files, { checkHost: checkHost && !pinned });
     const certificate = this.gate.check(socket, address);
     if (isRefusal(certificate))
       throw new CortexError('EACCES', `Could not link with ${address}: ${certificate.message}.`);

@@ -36,11 +36,15 @@ export class PeerGate {
 
   /** The peer's verified certificate, or the refusal it was told of before its socket was closed. */
   check(socket: TLSSocket, address: string): VerifiedCertificate | CertificateRefusal {
+    const verified = this.verify(socket);
+    if (isRefusal(verified)) this.refuse(socket, verified, address);
+    return verified;
+  }
+
+  /** The peer's verified certificate, or why it would be refused (nothing is said or done yet). */
+  verify(socket: TLSSocket): VerifiedCertificate | CertificateRefusal {
     const verified = verifyPeerCertificate(socket, 'node', this.revocations);
-    const refusal = isRefusal(verified) ? verified : this.mismatchOf(verified);
-    if (refusal === undefined) return verified;
-    this.refuse(socket, refusal, address);
-    return refusal;
+    return isRefusal(verified) ? verified : (this.mismatchOf(verified) ?? verified);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import type { PeerResources } from '../../src/protocol/mesh-types.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
+import { isPlainMap } from '../../src/protocol/validate.js';
 import { VERSION } from '../../src/version.js';
 import type { Logger } from '../logger.js';
 import { policyIncludes } from '../store/replication-policy.js';
@@ -201,6 +202,17 @@ export class PeerSession {
       }
       if (this.state === 'handshake') {
         if (method !== 'hello') throw new CortexError('EPROTO', `${method} before hello`);
+        // Another protocol's hello may not parse as this one's: its version is read first.
+        const proto = isPlainMap(params) ? params['proto'] : undefined;
+        if (proto !== PROTOCOL) {
+          this.refuse(
+            new CortexError(
+              'EPROTO',
+              `it speaks peer protocol ${typeof proto === 'number' ? proto : '?'}, this node ${PROTOCOL}`,
+            ),
+          );
+          return;
+        }
         this.established(parseHello(params, 'hello'));
         return;
       }
@@ -265,10 +277,6 @@ export class PeerSession {
     this.advertised = dialBackAddress(hello.listen, this.remoteHost);
     if (hello.node !== peer) {
       this.refuse(new CortexError('EACCES', `it says it is ${hello.node} but its certificate names ${peer}`));
-      return;
-    }
-    if (hello.proto !== PROTOCOL) {
-      this.refuse(new CortexError('EPROTO', `it speaks peer protocol ${hello.proto}, this node ${PROTOCOL}`));
       return;
     }
     const ahead = hello.clock - ctx.store.now();

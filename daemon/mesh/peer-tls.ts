@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { checkServerIdentity, connect, createServer, type Server, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect, createSecureContext, createServer, type Server, type TLSSocket } from 'node:tls';
 import { parseAddress } from '../../src/address.js';
 import { CortexError } from '../../src/protocol/errors.js';
 import { NOTIFICATION } from '../../src/protocol/messages.js';
@@ -9,6 +9,9 @@ import type { Logger } from '../logger.js';
 import { peerOf } from '../server/tls-listener.js';
 import type { TlsFiles } from '../tls/node-tls-files.js';
 import type { Bye } from './wire.js';
+
+/** The server name a joining node asks for (see listenPeers). */
+export const JOIN_SERVERNAME = 'join.cortex.invalid';
 
 /** How long a TLS handshake with a peer may take. */
 const HANDSHAKE_MS = 10_000;
@@ -37,11 +40,16 @@ export async function listenPeers(
 ): Promise<{ server: Server; address: string }> {
   const { host, port } = parseAddress(address);
   const credentials = readCredentials(files);
+  // A node joining with a token asks for this name, and gets the CA's certificate after the node's to
+  // check against its token; peers, which have the CA, are spared the longer handshake.
+  const withCa = createSecureContext({
+    ...credentials,
+    cert: Buffer.concat([credentials.cert, Buffer.from('\n'), credentials.ca]),
+  });
   const server = createServer(
     {
       ...credentials,
-      // The CA's certificate follows the node's: a node joining with a token checks it against the token.
-      cert: Buffer.concat([credentials.cert, Buffer.from('\n'), credentials.ca]),
+      SNICallback: (servername, done) => done(null, servername === JOIN_SERVERNAME ? withCa : undefined),
       requestCert: true,
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',

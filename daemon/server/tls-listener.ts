@@ -6,12 +6,7 @@ import { NOTIFICATION } from '../../src/protocol/messages.js';
 import { ANONYMOUS, type Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { TlsFiles } from '../tls/node-tls-files.js';
-import {
-  isRefusal,
-  presentedCertificate,
-  type RevocationCheck,
-  verifyPeerCertificate,
-} from '../tls/peer-certificate.js';
+import { isRefusal, type RevocationCheck, verifyPeerCertificate } from '../tls/peer-certificate.js';
 
 /**
  * The remote listener: TLS only (a plain TCP client fails the handshake and is
@@ -63,8 +58,9 @@ export async function listenTls(
 }
 
 function certificateIdentity(socket: TLSSocket, revocations: RevocationCheck): Identity | CortexError {
-  if (!presentedCertificate(socket)) return ANONYMOUS;
   const verified = verifyPeerCertificate(socket, 'client', revocations);
+  // No certificate: the client may still authenticate with a token.
+  if (isRefusal(verified) && verified.reason === 'no_certificate') return ANONYMOUS;
   if (isRefusal(verified)) return new CortexError('EACCES', `The client certificate was refused: ${verified.message}.`);
   return { name: verified.name, via: 'certificate', admin: false };
 }

@@ -50,10 +50,11 @@ export function verifyPeerCertificate(
   kind: CertificateKind,
   revocations: RevocationCheck,
 ): VerifiedCertificate | CertificateRefusal {
-  if (!presentedCertificate(socket)) {
+  // Read once: Node builds the whole object (fingerprints, key) on every call.
+  const certificate = socket.getPeerCertificate() as PeerCertificate | null;
+  if (certificate === null || Object.keys(certificate).length === 0) {
     return refusal('no_certificate', 'NO_CERTIFICATE', 'it presented no certificate (NO_CERTIFICATE)', null);
   }
-  const certificate = socket.getPeerCertificate();
   const name = first(certificate.subject?.CN) ?? null;
   const whose = name === null ? 'its certificate' : `the certificate of ${name}`;
   // A wrong host name is found only once the chain verified: the certificate's other marks can be trusted.
@@ -95,12 +96,6 @@ export function verifyPeerCertificate(
     serial: normalizeSerial(certificate.serialNumber),
     notAfter: Date.parse(certificate.valid_to),
   };
-}
-
-/** Whether the other end presented a certificate at all. */
-export function presentedCertificate(socket: TLSSocket): boolean {
-  const certificate = socket.getPeerCertificate() as PeerCertificate | null;
-  return certificate !== null && Object.keys(certificate).length > 0;
 }
 
 export function isRefusal(value: VerifiedCertificate | CertificateRefusal): value is CertificateRefusal {
