@@ -1,11 +1,11 @@
-import { mkdirSync, statfsSync, unlinkSync } from 'node:fs';
+import { rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { parseAddress } from '../src/address.js';
-import type { CortexPaths } from '../src/paths.js';
+import { type CortexPaths, stoppedMarker } from '../src/paths.js';
 import { CortexError } from '../src/protocol/errors.js';
 import type { StatusResult } from '../src/protocol/methods.js';
 import { VERSION } from '../src/version.js';
@@ -16,6 +16,8 @@ import { createLogger, type Logger } from './logger.js';
 import { AccessControl } from './access/access-control.js';
 import { TokenStore } from './access/token-store.js';
 import { LocalIdentities } from './identity/local-identity.js';
+import { makeDirectory } from './make-directory.js';
+import { settleNodeName } from './node-name.js';
 import { loadNativeAddon, type NativeAddon } from './identity/native.js';
 import { PidLock } from './pid-lock.js';
 import { createRuntime, type Runtime } from './runtime/index.js';
@@ -28,6 +30,7 @@ import { listenTls, peerOf } from './server/tls-listener.js';
 import { listenUnix } from './server/unix-listener.js';
 import { nodeTlsFiles } from './tls/node-tls-files.js';
 import { openDatabase } from './store/open-database.js';
+import { ImportStaging } from './store/import-staging.js';
 import { Store } from './store/store.js';
 import { TerminalManager } from './terminals/terminal-manager.js';
 import { WorkspaceInspector } from './workspace/inspector.js';
@@ -65,6 +68,9 @@ export class Daemon {
   private terminals: TerminalManager | undefined;
   private stopping: Promise<void> | undefined;
   private mesh: Mesh | undefined;
+  private markStopped: () => void = () => undefined;
+  /** Resolves once the daemon has stopped, whoever stopped it (a signal, or the shutdown method). */
+  readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
 
   private constructor(
     readonly paths: CortexPaths,
@@ -77,15 +83,15 @@ export class Daemon {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { paths } = options;
-    mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
-    const config = loadConfig(paths.configDir, {
+    makeDirectory(paths.dataDir, 0o700);
+    const loaded = loadConfig(paths.configDir, {
       nodeName: options.nodeName,
       socketGroup: options.socketGroup ?? (paths.mode === 'system' ? 'cortex' : undefined),
       listen: options.listen,
       meshListen: options.meshListen,
     });
     const log = createLogger({
-      level: config.logLevel,
+      level: loaded.logLevel,
       file: join(paths.dataDir, 'cortexd.log'),
       stderr: options.logToStderr ?? true,
     });
@@ -93,13 +99,15 @@ export class Daemon {
     let db: Database | undefined;
     let daemon: Daemon | undefined;
     try {
-      db = openDatabase(paths.dataDir, config.synchronous);
+      db = openDatabase(paths.dataDir, loaded.synchronous);
+      const config = { ...loaded, nodeName: settleNodeName(db, loaded, paths.dataDir) };
       const offset = options.clockOffsetMs ?? 0;
       const now = offset === 0 ? Date.now : () => Date.now() + offset;
       if (offset !== 0) log.warn(`the wall clock is offset by ${offset} ms (CORTEX_CLOCK_OFFSET_MS, a testing aid)`);
       const store = new Store(db, config.nodeName, now, config.mesh.maxDriftMs);
       daemon = new Daemon(paths, config, log, lock, db, store);
       await daemon.listen();
+      rmSync(stoppedMarker(paths.dataDir), { force: true });
       log.info(`cortexd ${VERSION} (pid ${process.pid}, node ${config.nodeName}) listening on ${paths.socket}`);
       return daemon;
     } catch (error) {
@@ -126,13 +134,24 @@ export class Daemon {
     }
   }
 
-  /** Closes listeners and connections, commits pending writes, closes the database. Idempotent. */
-  stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
+  /**
+   * Closes listeners and connections, commits pending writes, closes the database.
+   * Idempotent. `onPurpose` (`stopped by cortex stop (root) at ...`) is left in the
+   * data directory so that clients do not start another daemon there on demand.
+   */
+  stop(onPurpose?: string): Promise<void> {
+    this.stopping ??= this.shutdown(onPurpose).finally(() => this.markStopped());
     return this.stopping;
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(onPurpose: string | undefined): Promise<void> {
+    if (onPurpose !== undefined) {
+      try {
+        writeFileSync(stoppedMarker(this.paths.dataDir), `${onPurpose}\n`, { mode: 0o600 });
+      } catch (error) {
+        this.log.error(`could not note that the daemon was stopped on purpose: ${(error as Error).message}`);
+      }
+    }
     try {
       await this.mesh?.stop();
     } catch (error) {
@@ -166,6 +185,7 @@ export class Daemon {
     const tokens = new TokenStore(this.db);
     tokens.onRevoked((name) => this.closeConnectionsOf(name));
     const subscriptions = new Subscriptions();
+    const imports = new ImportStaging(this.db, this.store);
     subscriptions.register(tableTopics(this.store, access, subscriptions));
     this.runtime = createRuntime(this.db, this.store, this.config, this.log, subscriptions, process.env);
     const inspector = new WorkspaceInspector(
@@ -225,11 +245,16 @@ export class Daemon {
       inspector,
       terminals,
       store: this.store,
+      imports,
       access,
       tokens,
       subscriptions,
       mesh,
       log: this.log,
+      stop: (onPurpose) => {
+        // After this turn, so that the caller's answer goes out before its connection closes.
+        setImmediate(() => void this.stop(onPurpose));
+      },
       status: () => ({
         version: VERSION,
         node: this.config.nodeName,
@@ -241,12 +266,14 @@ export class Daemon {
         mesh_listen: mesh.listening,
         tables: this.store.catalog.size,
         connections: this.connections.size,
+        max_message_bytes: this.config.maxMessageBytes,
         resources: resources(this.paths.dataDir),
       }),
     };
     const dispatcher = new Dispatcher(createHandlers(services), this.log, (connection) => {
       this.connections.delete(connection);
       subscriptions.drop(connection);
+      imports.dropOwner(connection.id);
     });
     const addon = loadNativeAddon();
     const identities = new LocalIdentities(addon, this.log);

@@ -34,6 +34,7 @@ function printGrants(context: CliContext, grants: Grant[]): void {
 
 export const aclCommand: Command = {
   name: 'acl',
+  maxArgs: { grant: 4, revoke: 4, list: 2 },
   usage: 'acl grant|revoke IDENTITY TABLE [read,write] | acl list [IDENTITY]',
   summary: 'Grant or revoke read/write on a table (owner or administrator), or list grants.',
   async run(context, args) {
@@ -60,6 +61,7 @@ export const aclCommand: Command = {
 
 export const tokenCommand: Command = {
   name: 'token',
+  maxArgs: { create: 2, list: 1, revoke: 2 },
   usage: 'token create --name N | token list | token revoke N',
   summary: 'Bearer tokens for remote clients (administrators only); the secret is printed once.',
   options: { name: { type: 'string' } },

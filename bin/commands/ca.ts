@@ -7,6 +7,7 @@ import { required } from '../parse-input.js';
 
 export const caCommand: Command = {
   name: 'ca',
+  maxArgs: { init: 1, issue: 2 },
   usage: 'ca init | ca issue node [--name N] [--host H,...] | ca issue client --name N',
   summary: "Manage this node's certificate authority (files in the config directory; keys 0600).",
   options: { name: { type: 'string' }, host: { type: 'string', multiple: true } },

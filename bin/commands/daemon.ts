@@ -4,6 +4,7 @@ import { type Command, line } from '../context.js';
 
 export const daemonCommand: Command = {
   name: 'daemon',
+  maxArgs: 0,
   usage:
     'daemon [--home DIR | --system] [--socket PATH] [--node-name NAME] [--group NAME] [--listen HOST:PORT] [--mesh-listen HOST:PORT]',
   summary: 'Run the daemon in the foreground (for systemd and headless machines); SIGTERM or Ctrl-C stops it cleanly.',
@@ -27,17 +28,20 @@ export const daemonCommand: Command = {
       clockOffsetMs: clockOffset(context.env['CORTEX_CLOCK_OFFSET_MS']),
       logToStderr: context.env['CORTEX_DAEMON_BACKGROUND'] !== '1',
     });
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
+    // A unit's stop is on purpose: clients must not start another daemon behind its back. A daemon
+    // that a client started (in the background) inherits the client's environment, unit and all.
+    const byUnit = context.env['INVOCATION_ID'] !== undefined && context.env['CORTEX_DAEMON_BACKGROUND'] !== '1';
+    const stopOn = (signal: NodeJS.Signals) =>
+      process.once(signal, () => {
         daemon.log.info(`${signal} received, stopping`);
-        daemon.stop().then(resolve, (error: unknown) => {
+        const onPurpose = byUnit ? `stopped by its unit (${signal}) at ${new Date().toISOString()}` : undefined;
+        daemon.stop(onPurpose).catch((error: unknown) => {
           line(context.stderr, `cortex daemon: stopping failed: ${String(error)}`);
-          resolve();
         });
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
+      });
+    stopOn('SIGTERM');
+    stopOn('SIGINT');
+    await daemon.stopped;
     return 0;
   },
 };

@@ -7,6 +7,7 @@ import { required } from '../parse-input.js';
 
 export const tablesCommand: Command = {
   name: 'tables',
+  maxArgs: 0,
   usage: 'tables [--json]',
   summary: 'List the tables: key, attributes, indexes, replication, owner.',
   async run(context) {
@@ -35,6 +36,7 @@ export const tablesCommand: Command = {
 
 export const createTableCommand: Command = {
   name: 'create_table',
+  maxArgs: 2,
   aliases: ['create-table'],
   usage: 'create_table NAME KEY,ATTR,... [--indexes A,B] [--replicate local|mesh|peers:a,b]',
   summary: 'Create a table; the first attribute is the key.',
@@ -63,6 +65,7 @@ export const createTableCommand: Command = {
 
 export const dropTableCommand: Command = {
   name: 'drop_table',
+  maxArgs: 1,
   aliases: ['drop-table'],
   usage: 'drop_table NAME',
   summary: 'Drop a table and all its records.',

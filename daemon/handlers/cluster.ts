@@ -3,7 +3,7 @@ import { DEFAULT_PAGE } from '../../src/protocol/methods.js';
 import type { Identity } from '../identity/identity.js';
 import type { DaemonServices, HandlerTable } from './types.js';
 
-function requireAdmin(identity: Identity, action: string): void {
+export function requireAdmin(identity: Identity, action: string): void {
   if (!identity.admin) {
     throw new CortexError(
       'EACCES',

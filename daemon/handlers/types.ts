@@ -9,6 +9,7 @@ import type { Subscriber, Subscriptions } from '../pubsub/subscriptions.js';
 import type { EventLog } from '../runtime/event-log.js';
 import type { SessionManager } from '../runtime/session-manager.js';
 import type { WorkspaceRegistry } from '../runtime/workspace-registry.js';
+import type { ImportStaging } from '../store/import-staging.js';
 import type { Store } from '../store/store.js';
 import type { TerminalManager } from '../terminals/terminal-manager.js';
 import type { WorkspaceInspector } from '../workspace/inspector.js';
@@ -31,6 +32,7 @@ export interface CallContext {
 /** What handlers may use of the daemon. */
 export interface DaemonServices {
   store: Store;
+  imports: ImportStaging;
   access: AccessControl;
   tokens: TokenStore;
   subscriptions: Subscriptions;
@@ -41,6 +43,8 @@ export interface DaemonServices {
   terminals: TerminalManager;
   mesh: Mesh;
   log: Logger;
+  /** Stops the daemon as SIGTERM does, noting why in the data directory (see Daemon.stop). */
+  stop(onPurpose: string): void;
   /** The parts of `status` that do not depend on the caller. */
   status(): Omit<StatusResult, 'identity'>;
 }

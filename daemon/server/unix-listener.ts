@@ -1,7 +1,8 @@
-import { chmodSync, chownSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
+import { makeDirectory } from '../make-directory.js';
 
 /**
  * Listens on a Unix socket that only its owner may use (mode 0600 in a 0700
@@ -12,7 +13,7 @@ import { CortexError } from '../../src/protocol/errors.js';
  */
 export async function listenUnix(path: string, onSocket: (socket: Socket) => void, gid?: number): Promise<Server> {
   const directory = dirname(path);
-  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  makeDirectory(directory, 0o700);
   if (gid !== undefined) {
     chownSync(directory, -1, gid);
     chmodSync(directory, 0o750);

@@ -33,6 +33,14 @@ interface Row {
   values: unknown[];
 }
 
+/** What a restore may do inside its transaction (see Store.restore). */
+export interface RestoreWriter {
+  createTable(request: NewTable): void;
+  put(table: string, record: StoredRecord): void;
+  /** Resolves whether the record was newer than what the table holds, and written. */
+  merge(table: string, key: RecordKey, bytes: Buffer, version: Version): boolean;
+}
+
 export interface NewTable {
   name: string;
   attributes: string[];
@@ -144,13 +152,44 @@ export class Store {
 
   createTable(request: NewTable): TableInfo {
     const info = checkDefinition(request, this.node, this.now());
-    this.exclusive(() => {
-      const hlc = this.clock.tick();
-      this.catalog.create(info, hlc, this.node);
-      this.changeLog.append.run(info.name, '', hlc, this.node, OP_CREATE, null);
-    });
+    this.exclusive(() => this.insertTable(info));
     this.announceLog();
     return info;
+  }
+
+  private insertTable(info: TableInfo): void {
+    const hlc = this.clock.tick();
+    this.catalog.create(info, hlc, this.node);
+    this.changeLog.append.run(info.name, '', hlc, this.node, OP_CREATE, null);
+  }
+
+  /**
+   * Runs a restore (see import-staging.ts) in one transaction of its own: the tables
+   * it creates and the records it writes commit together, or none does. Records
+   * with a version merge by last-writer-wins, as putVersioned; others are new writes.
+   */
+  restore(work: (writer: RestoreWriter) => void): void {
+    const changes: CommittedChange[] | undefined = this.changeListeners.size > 0 ? [] : undefined;
+    this.exclusive(() => {
+      work({
+        createTable: (request) => this.insertTable(checkDefinition(request, this.node, this.now())),
+        put: (table, record) => {
+          const handle = this.catalog.handle(table);
+          const row = this.rowFor(handle, record);
+          this.writeRow(handle, row);
+          changes?.push(putChange(table, row.key, row.values[1] as Buffer, row.values[2] as number, this.node));
+        },
+        merge: (table, key, bytes, version) => {
+          const write: RemoteWrite = { seq: 0, table, key, ...version, op: 'put', value: bytes };
+          if (this.merger.merge(write, null) !== 'applied') return false;
+          changes?.push(putChange(table, key, bytes, version.hlc, version.node));
+          return true;
+        },
+      });
+      this.saveClock.run(this.clock.current);
+    });
+    for (const change of changes ?? []) this.announce(change);
+    this.announceLog();
   }
 
   dropTable(name: string): void {
@@ -605,7 +644,12 @@ export class Store {
   }
 }
 
-function checkDefinition(request: NewTable, node: string, now: number): TableInfo {
+function putChange(table: string, key: RecordKey, bytes: Buffer, hlc: number, node: string): CommittedChange {
+  return { table, key, op: 'put', record: new RawMsgpack(bytes), hlc, node };
+}
+
+/** A new table's definition, checked: policy, attributes, indexes. */
+export function checkDefinition(request: NewTable, node: string, now: number): TableInfo {
   const { name, attributes, owner } = request;
   const indexes = request.indexes ?? [];
   const replicate = request.replicate ?? 'local';

@@ -16,6 +16,19 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+export interface ClientOptions {
+  /** Each call's deadline in ms unless the call gives its own; 0 (the default) waits as long as the connection lives. */
+  timeoutMs?: number;
+  /** Who answers, for messages: `the daemon on /run/cortex/cortex.sock`. */
+  peer?: string;
+  /**
+   * A heartbeat for connections that wait on notifications: after a third of this
+   * many ms with nothing from the daemon a ping goes out, and after this many ms of
+   * silence the connection is given up as dead. 0 (the default) sends none.
+   */
+  silenceMs?: number;
+}
+
 interface PendingCall {
   resolve: (value: unknown) => void;
   reject: (error: CortexError) => void;
@@ -39,18 +52,31 @@ export class Client {
   private nextId = 1;
   private flushQueued = false;
   private currentState: ConnectionState = 'open';
+  private lost: CortexError | undefined;
+  private readonly defaultTimeoutMs: number;
+  private readonly peer: string;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private heardAt = Date.now();
 
   constructor(
     private readonly stream: Duplex,
-    private readonly defaultTimeoutMs = 0,
+    options: ClientOptions = {},
   ) {
+    this.defaultTimeoutMs = options.timeoutMs ?? 0;
+    this.peer = options.peer ?? 'the daemon';
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
-    stream.on('error', () => this.shutdown('The connection to the daemon failed.'));
-    stream.on('close', () => this.shutdown('The connection to the daemon closed.'));
+    stream.on('error', () => this.shutdown(new CortexError('ECLOSED', `The connection to ${this.peer} failed.`)));
+    stream.on('close', () => this.shutdown(new CortexError('ECLOSED', `The connection to ${this.peer} closed.`)));
+    if (options.silenceMs) this.startHeartbeat(options.silenceMs);
   }
 
   get state(): ConnectionState {
     return this.currentState;
+  }
+
+  /** Why the connection was lost, once it was; undefined while open or when close() ended it. */
+  get failure(): CortexError | undefined {
+    return this.lost;
   }
 
   call<M extends MethodName>(method: M, params: ParamsOf<M>, options?: CallOptions): Promise<ResultOf<M>> {
@@ -78,7 +104,12 @@ export class Client {
         timeoutMs > 0
           ? setTimeout(() => {
               this.pending.delete(id);
-              reject(new CortexError('ETIMEDOUT', `The daemon did not answer ${method} within ${timeoutMs} ms.`));
+              reject(
+                new CortexError(
+                  'ETIMEDOUT',
+                  `${capitalize(this.peer)} did not answer ${method} within ${formatMs(timeoutMs)}.`,
+                ),
+              );
             }, timeoutMs)
           : undefined;
       this.pending.set(id, { resolve, reject, timer });
@@ -97,8 +128,10 @@ export class Client {
 
   close(): void {
     this.flush();
-    this.stream.end();
-    this.shutdown('The connection was closed by the client.');
+    // Once what was written is out, the stream goes, without waiting for the daemon to close its end:
+    // a daemon that stopped answering (paused, wedged) never would, and this process would never exit.
+    this.stream.end(() => this.stream.destroy());
+    this.shutdown(new CortexError('ECLOSED', 'The connection was closed by the client.'), false);
   }
 
   private queueFlush(): void {
@@ -112,7 +145,31 @@ export class Client {
     if (this.out.length > 0 && this.currentState === 'open') this.stream.write(this.out.take());
   }
 
+  /**
+   * A paused or wedged daemon keeps its socket open but says nothing: the only way
+   * to tell is to ask. Any message counts as a sign of life.
+   */
+  private startHeartbeat(silenceMs: number): void {
+    const period = Math.max(10, Math.floor(silenceMs / 3));
+    this.heartbeat = setInterval(() => {
+      const silent = Date.now() - this.heardAt;
+      if (silent >= silenceMs) {
+        this.stream.destroy();
+        this.shutdown(
+          new CortexError(
+            'ETIMEDOUT',
+            `${capitalize(this.peer)} stopped answering: nothing came for ${formatMs(silent)}, not even a heartbeat.`,
+          ),
+        );
+      } else if (silent >= period) {
+        this.request('ping', {}, { timeoutMs: 0 }).catch(() => undefined);
+      }
+    }, period);
+    this.heartbeat.unref();
+  }
+
   private receive(chunk: Buffer): void {
+    this.heardAt = Date.now();
     let offset = 0;
     try {
       while (offset < chunk.length) {
@@ -132,7 +189,12 @@ export class Client {
       }
     } catch (error) {
       this.stream.destroy();
-      this.shutdown(`The daemon sent data that is not msgpack-rpc: ${(error as Error).message}`);
+      this.shutdown(
+        new CortexError(
+          'EPROTO',
+          `${capitalize(this.peer)} sent data that is not msgpack-rpc: ${(error as Error).message}`,
+        ),
+      );
     }
   }
 
@@ -150,33 +212,45 @@ export class Client {
     }
   }
 
-  private shutdown(reason: string): void {
+  private shutdown(reason: CortexError, lost = true): void {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
+    if (lost) this.lost = reason;
+    clearInterval(this.heartbeat);
     for (const call of this.pending.values()) {
       if (call.timer) clearTimeout(call.timer);
-      call.reject(new CortexError('ECLOSED', reason));
+      call.reject(reason);
     }
     this.pending.clear();
     for (const listener of this.closeListeners) listener();
   }
 }
 
+/** 1500 → `1.5 s`, 250 → `250 ms`. */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** Connects to a daemon's Unix socket; ECONNREFUSED with the path when nothing answers. */
 export function connectUnix(
   path: string,
-  options: { connectTimeoutMs?: number; callTimeoutMs?: number } = {},
+  options: { connectTimeoutMs?: number } & ClientOptions = {},
 ): Promise<Client> {
+  const { connectTimeoutMs = 5000, ...clientOptions } = options;
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new CortexError('ETIMEDOUT', `No daemon answered on ${path} within ${options.connectTimeoutMs} ms.`));
-    }, options.connectTimeoutMs ?? 5000);
+      reject(new CortexError('ETIMEDOUT', `No daemon answered on ${path} within ${formatMs(connectTimeoutMs)}.`));
+    }, connectTimeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.setNoDelay?.(true);
-      resolve(new Client(socket, options.callTimeoutMs ?? 0));
+      resolve(new Client(socket, { peer: `the daemon on ${path}`, ...clientOptions }));
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);

@@ -4,7 +4,7 @@ import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { parseAddress } from '../address.js';
 import { CortexError } from '../protocol/errors.js';
-import { Client } from './client.js';
+import { Client, type ClientOptions } from './client.js';
 
 export interface TlsOptions {
   /** HOST:PORT of the daemon's TLS listener. */
@@ -17,6 +17,7 @@ export interface TlsOptions {
   cert?: string | undefined;
   key?: string | undefined;
   connectTimeoutMs?: number;
+  client?: ClientOptions;
 }
 
 function readFile(path: string, what: string): Buffer {
@@ -64,7 +65,7 @@ export async function connectTls(options: TlsOptions): Promise<Client> {
     });
   });
   socket.setNoDelay(true);
-  const client = new Client(socket);
+  const client = new Client(socket, { peer: `the daemon at ${options.address}`, ...options.client });
   if (options.token !== undefined) {
     try {
       await client.call('auth', { token: options.token });
@@ -76,6 +77,14 @@ export async function connectTls(options: TlsOptions): Promise<Client> {
   return client;
 }
 
+export interface SshOptions {
+  /** The remote command, `cortex` on the remote PATH by default. */
+  remoteCortex?: string;
+  /** For `cortex bridge`: `--no-start` on a reconnect, so that no daemon is started there. */
+  bridgeArgs?: readonly string[];
+  client?: ClientOptions;
+}
+
 /**
  * Reaches a daemon through ssh with no port open: runs `ssh HOST cortex bridge`,
  * whose standard input and output are joined to the remote daemon's Unix socket,
@@ -85,14 +94,15 @@ export async function connectTls(options: TlsOptions): Promise<Client> {
 export async function connectSsh(
   target: string,
   sshCommand: readonly string[] = ['ssh'],
-  remoteCortex = 'cortex',
+  options: SshOptions = {},
 ): Promise<Client> {
   const [command, ...args] = sshCommand;
-  const child = spawn(command!, [...args, target, remoteCortex, 'bridge'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const remote = [options.remoteCortex ?? 'cortex', 'bridge', ...(options.bridgeArgs ?? [])];
+  const child = spawn(command!, [...args, target, ...remote], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
-  const client = new Client(stream);
+  const client = new Client(stream, { peer: `the daemon on ${target} (through ssh)`, ...options.client });
   client.onClose(() => child.kill());
   const exited = new Promise<never>((_, reject) =>
     child.once('close', (code) =>

@@ -26,7 +26,13 @@ const MAX_RETRY_MS = 5000;
  * backoff when it goes away. Everything that subscribes re-subscribes from the
  * last seq it saw when `generation` changes.
  */
-export function ConnectionProvider({ connect, children }: { connect: () => Promise<Client>; children: ReactNode }) {
+export function ConnectionProvider({
+  connect,
+  children,
+}: {
+  connect: (attempt: { reconnect: boolean }) => Promise<Client>;
+  children: ReactNode;
+}) {
   const [connection, setConnection] = useState<Connection>({
     state: 'connecting',
     client: undefined,
@@ -40,11 +46,14 @@ export function ConnectionProvider({ connect, children }: { connect: () => Promi
     let current: Client | undefined;
     let timer: NodeJS.Timeout | undefined;
     let delay = FIRST_RETRY_MS;
+    // Only the first attempt may start a daemon: one that went away may have been stopped on purpose.
+    let reconnect = false;
     const attempt = () => {
-      connect().then(
+      connect({ reconnect }).then(
         (client) => {
           if (stopped) return client.close();
           current = client;
+          reconnect = true;
           delay = FIRST_RETRY_MS;
           setConnection((previous) => ({
             state: 'open',
@@ -55,12 +64,19 @@ export function ConnectionProvider({ connect, children }: { connect: () => Promi
           }));
           client.onClose(() => {
             if (stopped) return;
-            setConnection((previous) => ({ ...previous, state: 'reconnecting', client: undefined, retryInMs: delay }));
+            setConnection((previous) => ({
+              ...previous,
+              state: 'reconnecting',
+              client: undefined,
+              error: client.failure?.message,
+              retryInMs: delay,
+            }));
             timer = setTimeout(attempt, delay);
           });
         },
         (error: unknown) => {
           if (stopped) return;
+          reconnect = true;
           setConnection((previous) => ({
             ...previous,
             state: previous.generation === 0 ? 'connecting' : 'reconnecting',
