@@ -99,7 +99,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 function help(io: CliIo, rest: string[]): number {
-  const about = rest.find((arg) => !arg.startsWith('-'));
+  const about = splitCommand(rest).name;
   const command = commands.find((candidate) => candidate.name === about || candidate.aliases?.includes(about ?? ''));
   if (about !== undefined && command === undefined) {
     line(io.stderr, `cortex: there is no command "${about}"; run cortex help for the list.`);
