@@ -19,6 +19,13 @@ export const daemonCommand: Command = {
     // Loaded here so that other commands never load the daemon's code.
     const { Daemon } = await import('../../daemon/daemon.js');
     const paths = daemonPaths({ ...context.global, system: options['system'] === true }, context.env);
+    // A unit's stop is on purpose: clients must not start another daemon behind its back. A daemon
+    // that a client started (in the background) inherits the client's environment, unit and all.
+    const byUnit = context.env['INVOCATION_ID'] !== undefined && context.env['CORTEX_DAEMON_BACKGROUND'] !== '1';
+    // Listened for before the start: a signal that comes while the daemon starts stops it once it has.
+    let signalled: NodeJS.Signals | undefined;
+    let stop = (signal: NodeJS.Signals) => void (signalled ??= signal);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop(signal));
     const daemon = await Daemon.start({
       paths,
       nodeName: options['node-name'] as string | undefined,
@@ -28,19 +35,14 @@ export const daemonCommand: Command = {
       clockOffsetMs: clockOffset(context.env['CORTEX_CLOCK_OFFSET_MS']),
       logToStderr: context.env['CORTEX_DAEMON_BACKGROUND'] !== '1',
     });
-    // A unit's stop is on purpose: clients must not start another daemon behind its back. A daemon
-    // that a client started (in the background) inherits the client's environment, unit and all.
-    const byUnit = context.env['INVOCATION_ID'] !== undefined && context.env['CORTEX_DAEMON_BACKGROUND'] !== '1';
-    const stopOn = (signal: NodeJS.Signals) =>
-      process.once(signal, () => {
-        daemon.log.info(`${signal} received, stopping`);
-        const onPurpose = byUnit ? `stopped by its unit (${signal}) at ${new Date().toISOString()}` : undefined;
-        daemon.stop(onPurpose).catch((error: unknown) => {
-          line(context.stderr, `cortex daemon: stopping failed: ${String(error)}`);
-        });
+    stop = (signal) => {
+      daemon.log.info(`${signal} received, stopping`);
+      const onPurpose = byUnit ? `stopped by its unit (${signal}) at ${new Date().toISOString()}` : undefined;
+      daemon.stop(onPurpose).catch((error: unknown) => {
+        line(context.stderr, `cortex daemon: stopping failed: ${String(error)}`);
       });
-    stopOn('SIGTERM');
-    stopOn('SIGINT');
+    };
+    if (signalled !== undefined) stop(signalled);
     await daemon.stopped;
     return 0;
   },

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCortex } from '../helpers/cli.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
 
-const MB = 1024 * 1024;
 const lines = (text: string) => text.trim().split('\n').filter(Boolean);
-const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
-describe('backup and restore with cortex export and import', () => {
+describe('all-or-nothing restores', () => {
   let source: DaemonHandle;
   const work = tempDir('cortex-backup-');
   const targets: DaemonHandle[] = [];
@@ -28,32 +25,6 @@ describe('backup and restore with cortex export and import', () => {
     await cleanup(source);
     for (const target of targets) await cleanup(target);
     work.remove();
-  });
-
-  it('round-trips three 6 MB records, each accepted by put, as JSON lines and as MessagePack', async () => {
-    assert.equal((await on(source, 'create_table', 'blobs', 'id,data')).code, 0);
-    const client = await source.connect();
-    try {
-      for (const id of ['a', 'b', 'c']) {
-        await client.call('put', { table: 'blobs', record: { id, data: id.repeat(6 * MB) } });
-      }
-    } finally {
-      client.close();
-    }
-    const original = await on(source, 'all', 'blobs');
-    assert.equal(lines(original.stdout).length, 3);
-    for (const format of ['json', 'msgpack']) {
-      const file = join(work.path, `blobs.${format}`);
-      const exported = await on(source, 'export', 'blobs', '--format', format, '--output', file);
-      assert.equal(exported.code, 0, exported.stderr);
-      assert.equal(exported.stderr, 'exported 3 records\n');
-      const target = await freshTarget();
-      const imported = await on(target, 'import', file);
-      assert.equal(imported.code, 0, `${format}: ${imported.stderr}`);
-      assert.equal(imported.stderr, 'imported 3 records, 0 skipped by version\n');
-      const restored = await on(target, 'all', 'blobs');
-      assert.equal(digest(restored.stdout), digest(original.stdout), `${format}: the records differ`);
-    }
   });
 
   describe('a backup of 30,000 good records and then one without its key', () => {
@@ -119,38 +90,5 @@ describe('backup and restore with cortex export and import', () => {
     const result = await on(other, 'import', missing);
     assert.equal(result.code, 3);
     assert.equal(result.stderr, `cortex import: There is no backup file ${missing}.\n`);
-  });
-});
-
-describe('cortex put TABLE - reads its record from standard input', () => {
-  let daemon: DaemonHandle;
-  const cortex = (args: string[], input?: string) => runCortex(['--home', daemon.home, ...args], { input });
-
-  before(async () => {
-    daemon = await startDaemon();
-    assert.equal((await cortex(['create_table', 'notes', 'id,text'])).code, 0);
-  });
-  after(() => cleanup(daemon));
-
-  it('writes a record larger than a command line can hold', async () => {
-    const text = 'é'.repeat(300_000);
-    const result = await cortex(['put', 'notes', '-'], JSON.stringify({ id: 'big', text }));
-    assert.equal(result.code, 0, result.stderr);
-    const got = await cortex(['get', 'notes', 'big']);
-    assert.equal((JSON.parse(got.stdout) as { text: string }).text, text);
-  });
-
-  it('takes one pretty-printed object, or JSON lines all or nothing', async () => {
-    const pretty = await cortex(['put', 'notes', '-'], '{\n  "id": "pretty",\n  "text": "indented"\n}\n');
-    assert.equal(pretty.code, 0, pretty.stderr);
-    const ok = await cortex(['put', 'notes', '-', '--json'], '{"id":"l1","text":"a"}\n{"id":"l2","text":"b"}\n');
-    assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(ok.stdout, '{"ok":true,"count":2}\n');
-    const bad = await cortex(['put', 'notes', '-'], '{"id":"l3","text":"c"}\n{"text":"no key"}\n');
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /^cortex put: Line 2 of standard input: The record's id, the key of notes, must be/);
-    assert.equal((await cortex(['get', 'notes', 'l3'])).code, 3, 'line 1 was not written either');
-    const ids = lines((await cortex(['all', 'notes'])).stdout).map((line) => (JSON.parse(line) as { id: string }).id);
-    assert.deepEqual(ids, ['big', 'l1', 'l2', 'pretty']);
   });
 });
