@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { homePaths, SYSTEM_PATHS } from '../../src/paths.js';
@@ -111,35 +111,50 @@ describe('starting a daemon on demand does what the operator set up', () => {
     }
   });
 
-  it('the TUI starts none on a reconnect: it waits, says so, and reconnects when a daemon is back', async () => {
-    const daemon = await startDaemon();
-    let screen: TmuxScreen | undefined;
-    try {
-      screen = await TmuxScreen.start([process.execPath, CORTEX_BIN, '--home', daemon.home, 'tui'], {
-        // Wide enough for the status bar to show the whole reason it waits.
-        width: 250,
-        height: 30,
-      });
-      await screen.waitForScreen((text) => text.includes('● connected'), 'the TUI connected');
-      // Stopped by a plain SIGTERM, which leaves no note: only the reconnect rule keeps a daemon from starting.
-      assert.equal(await daemon.stop(), 0);
-      await screen.waitForScreen(
-        (text) => /reconnecting in \d+s \(No daemon answers on .*Not starting one on a reconnect/.test(text),
-        'the TUI waiting, saying it starts no daemon',
-      );
-      assert.equal(existsSync(daemon.socket), false, 'no daemon was started');
-      const back = await startDaemon({ home: daemon.home });
-      try {
-        await screen.waitForScreen((text) => text.includes('● connected'), 'the TUI connected again', 30_000);
-      } finally {
-        await screen.kill();
-        screen = undefined;
-        await back.kill();
+  for (const through of ['the socket', 'ssh']) {
+    it(`the TUI starts none on a reconnect through ${through}: it waits, says so, and reconnects when a daemon is back`, async () => {
+      const daemon = await startDaemon();
+      let screen: TmuxScreen | undefined;
+      const command = [process.execPath, CORTEX_BIN, '--home', daemon.home, 'tui'];
+      const env: string[] = [];
+      if (through === 'ssh') {
+        // Stand-in for ssh: drops the host and `cortex`, and runs the bridge on this machine.
+        const fakeSsh = join(daemon.home, 'fake-ssh');
+        writeFileSync(
+          fakeSsh,
+          `#!/bin/sh\nshift 2\nexec "${process.execPath}" "${CORTEX_BIN}" --home "${daemon.home}" "$@"\n`,
+        );
+        chmodSync(fakeSsh, 0o755);
+        command.splice(2, 2, '--ssh', 'devbox');
+        env.push(`CORTEX_SSH=${fakeSsh}`);
       }
-    } finally {
-      await screen?.kill();
-      await cleanup(daemon);
-      rmSync(daemon.home, { recursive: true, force: true });
-    }
-  });
+      try {
+        screen = await TmuxScreen.start(['env', ...env, ...command], {
+          // Wide enough for the status bar to show the whole reason it waits.
+          width: 250,
+          height: 30,
+        });
+        await screen.waitForScreen((text) => text.includes('● connected'), 'the TUI connected');
+        // Stopped by a plain SIGTERM, which leaves no note: only the reconnect rule keeps a daemon from starting.
+        assert.equal(await daemon.stop(), 0);
+        await screen.waitForScreen(
+          (text) => /reconnecting in \d+s \(.*No daemon answers on .*Not starting one on a reconnect/.test(text),
+          'the TUI waiting, saying it starts no daemon',
+        );
+        assert.equal(existsSync(daemon.socket), false, 'no daemon was started');
+        const back = await startDaemon({ home: daemon.home });
+        try {
+          await screen.waitForScreen((text) => text.includes('● connected'), 'the TUI connected again', 30_000);
+        } finally {
+          await screen.kill();
+          screen = undefined;
+          await back.kill();
+        }
+      } finally {
+        await screen?.kill();
+        await cleanup(daemon);
+        rmSync(daemon.home, { recursive: true, force: true });
+      }
+    });
+  }
 });
