@@ -34,7 +34,7 @@ if [ -z "$node_bin" ]; then
   echo "install.sh: node is not on PATH; install Node 20, 22 or 24 first" >&2
   exit 1
 fi
-entry="$checkout/dist/bin/cortex.js"
+entry="$checkout/dist/bin/cortex.cjs"
 
 run() {
   if [ "$dry_run" = 1 ]; then echo "+ $*"; else "$@"; fi

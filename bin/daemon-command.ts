@@ -20,6 +20,7 @@ export function daemonStartFor(socket: string, global: GlobalOptions, env: Env):
         'installs one) or run cortex daemon --system, or use --home DIR for a daemon of your own.',
     };
   }
+  // The unbundled entry beside this module (or the bundle): a daemon's start-up time matters little.
   const entry = fileURLToPath(new URL('./cortex.js', import.meta.url));
   const command = [process.execPath, entry, 'daemon'];
   if (home) command.push('--home', home);

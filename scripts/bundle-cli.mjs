@@ -1,12 +1,15 @@
 // Bundles the compiled CLI (dist/bin/cortex.js and what it imports from dist/bin and dist/src) into
-// that same file. Why: resolving and reading some sixty small modules was most of `cortex get`'s
-// time as a whole process. Modules that only some commands load on demand (the daemon, the TUI,
-// the CA) stay where tsc put them and are imported from there, so a command that needs none of
-// them never reads them: each dynamic import is rewritten to point from the bundle to its file.
+// one CommonJS file, dist/bin/cortex.cjs, the `cortex` that ships. Why: `cortex get` is a whole
+// process each time a script calls it. Resolving and reading some sixty small modules was most of
+// its time, and loading an ES module entry costs node about 10 ms more than a CommonJS one.
+// Modules that only some commands load on demand (the daemon, the TUI, the CA, TLS and ssh) stay
+// where tsc put them and are imported from there, so a command that needs none of them never
+// reads them: each dynamic import is rewritten to point from the bundle to its file.
 import { dirname, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
-const outfile = 'dist/bin/cortex.js';
+const entry = 'dist/bin/cortex.js';
+const outfile = 'dist/bin/cortex.cjs';
 
 const loadedOnDemand = {
   name: 'loaded-on-demand',
@@ -20,14 +23,16 @@ const loadedOnDemand = {
 };
 
 await build({
-  entryPoints: [outfile],
+  entryPoints: [entry],
   outfile,
-  allowOverwrite: true,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   packages: 'external',
+  // A CommonJS file has no import.meta; the modules bundled ask it only for their own URL.
+  define: { 'import.meta.url': '__cortexBundleUrl' },
+  banner: { js: "const __cortexBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [loadedOnDemand],
   logLevel: 'warning',
 });

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { tempDir } from '../helpers/daemon.js';
 
 const SCRIPT = fileURLToPath(new URL('../../../install.sh', import.meta.url));
-const ENTRY = fileURLToPath(new URL('../../bin/cortex.js', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../bin/cortex.cjs', import.meta.url));
 
 function install(args: string[], env: Record<string, string>) {
   return spawnSync('bash', [SCRIPT, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
