@@ -30,9 +30,8 @@ await build({
   format: 'cjs',
   target: 'node20',
   packages: 'external',
-  // A CommonJS file has no import.meta; the modules bundled ask it only for their own URL.
-  define: { 'import.meta.url': '__cortexBundleUrl' },
-  banner: { js: "const __cortexBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': 'importMetaUrl' },
+  inject: ['scripts/cjs-import-meta-url.js'],
   plugins: [loadedOnDemand],
   logLevel: 'warning',
 });
