@@ -23,9 +23,9 @@ export const exportCommand: Command = {
     if (format !== 'json' && format !== 'msgpack') {
       throw new CortexError('EINVAL', `--format must be json or msgpack, not ${JSON.stringify(format)}.`);
     }
-    const output = typeof options['output'] === 'string' ? createWriteStream(options['output']) : context.stdout;
-    const write = (entry: Entry) =>
-      writeWithBackpressure(output, format === 'json' ? `${toJson(entry)}\n` : encode(entry));
+    const path = typeof options['output'] === 'string' ? options['output'] : undefined;
+    const output = new Output(path === undefined ? context.stdout : createWriteStream(path), path);
+    const encodeEntry = (entry: Entry) => (format === 'json' ? Buffer.from(`${toJson(entry)}\n`) : encode(entry));
     let count = 0;
     await withClient(context, async (client) => {
       const { tables } = await client.call('tables', {});
@@ -34,23 +34,21 @@ export const exportCommand: Command = {
         const table = tables.find((candidate) => candidate.name === name);
         if (table === undefined) throw new CortexError('ENOTFOUND', `There is no table named ${JSON.stringify(name)}.`);
         const { attributes, indexes, replicate } = table;
-        await write({ table: name, definition: { attributes, indexes, replicate } });
+        await output.write(encodeEntry({ table: name, definition: { attributes, indexes, replicate } }));
         let cursor: string | undefined;
         do {
           const page = await client.call('all', { table: name, cursor, limit: 1000, versions: true });
-          for (const [index, record] of page.records.entries()) {
+          const entries = page.records.map((record, index) => {
             const version = page.versions?.[index];
-            await write(version === undefined ? { table: name, record } : { table: name, record, version });
-          }
+            return encodeEntry(version === undefined ? { table: name, record } : { table: name, record, version });
+          });
+          await output.write(Buffer.concat(entries));
           count += page.records.length;
           cursor = page.cursor ?? undefined;
         } while (cursor !== undefined);
       }
     });
-    if (output !== context.stdout)
-      await new Promise<void>((resolve, reject) =>
-        output.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      );
+    await output.end();
     line(context.stderr, `exported ${records(count)}`);
   },
 };
@@ -107,7 +105,40 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function writeWithBackpressure(stream: Writable, data: string | Buffer): Promise<void> | void {
-  if (stream.write(data)) return;
-  return new Promise((resolve) => stream.once('drain', resolve));
+/**
+ * Where an export goes, a page at a time, waiting when the reader is slower. A file
+ * that cannot be written (a full disk) is an error with its path; stdout's errors are
+ * bin/closed-output.ts's.
+ */
+class Output {
+  private failure: Error | undefined;
+  private readonly failed: Promise<never>;
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly path: string | undefined,
+  ) {
+    this.failed = new Promise<never>((_, reject) => {
+      if (path === undefined) return;
+      stream.once('error', (error: NodeJS.ErrnoException) => {
+        this.failure = new CortexError(
+          error.code === 'ENOSPC' ? 'ENOSPC' : error.code === 'EACCES' ? 'EACCES' : 'EINVAL',
+          `Cannot write ${path} (${error.code ?? error.message}).`,
+        );
+        reject(this.failure);
+      });
+    });
+    this.failed.catch(() => undefined);
+  }
+
+  async write(data: Buffer): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.stream.write(data)) return;
+    await Promise.race([new Promise((resolve) => this.stream.once('drain', resolve)), this.failed]);
+  }
+
+  async end(): Promise<void> {
+    if (this.path === undefined) return;
+    await Promise.race([new Promise<void>((resolve) => this.stream.end(resolve)), this.failed]);
+  }
 }
