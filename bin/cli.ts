@@ -166,7 +166,7 @@ function splitCommand(argv: string[]): { name: string | undefined; rest: string[
 function makeContext(io: CliIo, global: GlobalOptions, streaming: boolean): CliContext {
   const env = io.env;
   const timeoutMs = global.timeoutMs;
-  const client: ClientOptions = streaming ? { silenceMs: timeoutMs } : { timeoutMs };
+  const client: ClientOptions = streaming ? { silenceMs: timeoutMs } : { callTimeoutMs: timeoutMs };
   const waitMs = timeoutMs > 0 ? timeoutMs : parseDuration(DEFAULT_TIMEOUT, 'the default');
   return {
     ...io,

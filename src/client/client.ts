@@ -18,9 +18,9 @@ export interface CallOptions {
 
 export interface ClientOptions {
   /** Each call's deadline in ms unless the call gives its own; 0 (the default) waits as long as the connection lives. */
-  timeoutMs?: number;
+  callTimeoutMs?: number;
   /** Who answers, for messages: `the daemon on /run/cortex/cortex.sock`. */
-  peer?: string;
+  remote?: string;
   /**
    * A heartbeat for connections that wait on notifications: after a third of this
    * many ms with nothing from the daemon a ping goes out, and after this many ms of
@@ -62,8 +62,8 @@ export class Client {
     private readonly stream: Duplex,
     options: ClientOptions = {},
   ) {
-    this.defaultTimeoutMs = options.timeoutMs ?? 0;
-    this.peer = options.peer ?? 'the daemon';
+    this.defaultTimeoutMs = options.callTimeoutMs ?? 0;
+    this.peer = options.remote ?? 'the daemon';
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('error', () => this.shutdown(new CortexError('ECLOSED', `The connection to ${this.peer} failed.`)));
     stream.on('close', () => this.shutdown(new CortexError('ECLOSED', `The connection to ${this.peer} closed.`)));
@@ -250,7 +250,7 @@ export function connectUnix(
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.setNoDelay?.(true);
-      resolve(new Client(socket, { peer: `the daemon on ${path}`, ...clientOptions }));
+      resolve(new Client(socket, { remote: `the daemon on ${path}`, ...clientOptions }));
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);

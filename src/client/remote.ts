@@ -65,7 +65,7 @@ export async function connectTls(options: TlsOptions): Promise<Client> {
     });
   });
   socket.setNoDelay(true);
-  const client = new Client(socket, { peer: `the daemon at ${options.address}`, ...options.client });
+  const client = new Client(socket, { remote: `the daemon at ${options.address}`, ...options.client });
   if (options.token !== undefined) {
     try {
       await client.call('auth', { token: options.token });
@@ -102,7 +102,7 @@ export async function connectSsh(
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
-  const client = new Client(stream, { peer: `the daemon on ${target} (through ssh)`, ...options.client });
+  const client = new Client(stream, { remote: `the daemon on ${target} (through ssh)`, ...options.client });
   client.onClose(() => child.kill());
   const exited = new Promise<never>((_, reject) =>
     child.once('close', (code) =>
