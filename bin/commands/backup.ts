@@ -1,5 +1,4 @@
-import { createWriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, createWriteStream, openSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { toJson } from '../../src/json-values.js';
 import { CortexError } from '../../src/protocol/errors.js';
@@ -64,7 +63,7 @@ export const importCommand: Command = {
   options: { partial: { type: 'boolean' } },
   async run(context, args, options) {
     const file = required(args, 0, 'the backup file, or - for standard input');
-    const input = file === '-' ? (context.stdin as Readable) : await openBackup(file);
+    const input = file === '-' ? (context.stdin as Readable) : openBackup(file);
     const source = file === '-' ? 'standard input' : file;
     const partial = options['partial'] === true;
     let counts: ImportCounts;
@@ -90,9 +89,9 @@ export function records(count: number): string {
   return `${count} ${count === 1 ? 'record' : 'records'}`;
 }
 
-async function openBackup(file: string): Promise<Readable> {
+function openBackup(file: string): Readable {
   try {
-    return (await open(file, 'r')).createReadStream();
+    return createReadStream('', { fd: openSync(file, 'r') });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CortexError('ENOTFOUND', `There is no backup file ${file}.`);
