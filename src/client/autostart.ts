@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { CortexError, errorCode } from '../protocol/errors.js';
 import { stoppedMarker } from '../paths.js';
-import { type Client, type ClientOptions, connectUnix, formatMs } from './client.js';
+import { formatMs } from '../format-ms.js';
+import { type Client, type ClientOptions, connectUnix } from './client.js';
 
 /** How to start a daemon for a socket, or why none may be started there. */
 export type DaemonStart = { command: readonly string[]; dataDir: string } | { refused: string };

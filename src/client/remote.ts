@@ -4,7 +4,8 @@ import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { parseAddress } from '../address.js';
 import { CortexError } from '../protocol/errors.js';
-import { Client, type ClientOptions } from './client.js';
+import { formatMs } from '../format-ms.js';
+import { Client, type ClientOptions, openWithin } from './client.js';
 
 export interface TlsOptions {
   /** HOST:PORT of the daemon's TLS listener. */
@@ -45,27 +46,14 @@ export async function connectTls(options: TlsOptions): Promise<Client> {
     key: options.key ? readFile(options.key, 'the client key') : undefined,
     servername: /^[\d.:]+$/.test(host) ? undefined : host,
   });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(
-        new CortexError(
-          'ETIMEDOUT',
-          `No TLS answer from ${options.address} within ${options.connectTimeoutMs ?? 5000} ms.`,
-        ),
-      );
-    }, options.connectTimeoutMs ?? 5000);
-    socket.once('secureConnect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new CortexError('ECONNREFUSED', `Could not reach the daemon at ${options.address}: ${error.message}.`));
-    });
-  });
   socket.setNoDelay(true);
-  const client = new Client(socket, { remote: `the daemon at ${options.address}`, ...options.client });
+  const timeoutMs = options.connectTimeoutMs ?? 5000;
+  const client = await openWithin(
+    new Client(socket, { remote: `the daemon at ${options.address}`, ...options.client, openOn: 'secureConnect' }),
+    timeoutMs,
+    `No TLS answer from ${options.address} within ${formatMs(timeoutMs)}.`,
+    (error) => `Could not reach the daemon at ${options.address}: ${error.message}.`,
+  );
   if (options.token !== undefined) {
     try {
       await client.call('auth', { token: options.token });

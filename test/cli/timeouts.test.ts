@@ -48,13 +48,13 @@ describe('deadlines: a paused daemon (kill -STOP)', () => {
       const started = Date.now();
       const result = await runWithin(15_000, ['--home', daemon.home, 'get', 't', 'x', '--timeout', '1s']);
       assert.equal(result.code, 7);
-      assert.equal(result.stderr, `cortex get: The daemon on ${daemon.socket} did not answer get within 1 s.\n`);
+      assert.equal(result.stderr, `cortex get: No answer from the daemon on ${daemon.socket} to get within 1 s.\n`);
       assert.ok(Date.now() - started < 10_000);
       const fromEnv = await runWithin(15_000, ['--home', daemon.home, 'tables'], { CORTEX_TIMEOUT: '700ms' });
       assert.equal(fromEnv.code, 7);
       assert.equal(
         fromEnv.stderr,
-        `cortex tables: The daemon on ${daemon.socket} did not answer tables within 700 ms.\n`,
+        `cortex tables: No answer from the daemon on ${daemon.socket} to tables within 700 ms.\n`,
       );
     } finally {
       daemon.process.kill('SIGCONT');
