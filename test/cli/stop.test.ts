@@ -18,7 +18,7 @@ describe('cortex stop', () => {
       // Exited before `cortex stop` returned, cleanly: the same path as SIGTERM.
       assert.notEqual(daemon.process.exitCode ?? daemon.process.signalCode, null);
       assert.equal(await daemon.exited, 0);
-      assert.match(daemon.stderr(), /root asked the daemon to stop \(cortex stop\)[\s\S]*cortexd stopped/);
+      assert.match(daemon.stderr(), /user:root@stopper asked the daemon to stop \(cortex stop\)[\s\S]*cortexd stopped/);
       assert.equal(existsSync(daemon.socket), false);
       assert.match(readFileSync(stoppedMarker(daemon.dataDir), 'utf8'), /^stopped by cortex stop \(root\) at \d{4}-/);
 
@@ -52,9 +52,9 @@ describe('cortex stop', () => {
     try {
       const result = await asNobody(['--home', daemon.home, 'stop']);
       assert.equal(result.code, 5, result.stderr);
-      assert.equal(
+      assert.match(
         result.stderr,
-        "cortex stop: nobody may not stop the daemon: only administrators (the daemon's owner and root) may.\n",
+        /^cortex stop: user:nobody@\S+ may not stop the daemon: only administrators \(the daemon's owner and root\) may\.\n$/,
       );
       assert.equal((await runCortex(['--home', daemon.home, 'ping'])).code, 0, 'still running');
     } finally {

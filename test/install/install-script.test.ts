@@ -59,7 +59,7 @@ describe('install.sh', () => {
       assert.ok(!existsSync(join(lib, 'dist/test')), 'nor the tests');
 
       const unit = readFileSync(join(root.path, 'etc/systemd/system/cortexd.service'), 'utf8');
-      assert.match(unit, /^ExecStart=\S+node \/usr\/local\/lib\/cortex\/dist\/bin\/cortex\.js daemon --system$/m);
+      assert.match(unit, /^ExecStart=\S+node \/usr\/local\/lib\/cortex\/dist\/bin\/cortex\.cjs daemon --system$/m);
       for (const line of [
         'RuntimeDirectory=cortex',
         'NoNewPrivileges=yes',
@@ -126,7 +126,7 @@ describe('install.sh', () => {
     assert.match(system.stdout, /^ {4}NoNewPrivileges=yes$/m);
     assert.doesNotMatch(
       system.stdout,
-      /ln -sf \S*\/dist\/bin\/cortex\.js \/usr\/local\/bin/,
+      /ln -sf \S*\/dist\/bin\/cortex\.cjs \/usr\/local\/bin/,
       'no link into the checkout',
     );
     const uninstall = install(['--system', '--uninstall', '--dry-run'], {});
