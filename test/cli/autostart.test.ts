@@ -118,11 +118,11 @@ describe('starting a daemon on demand does what the operator set up', () => {
       const command = [process.execPath, CORTEX_BIN, '--home', daemon.home, 'tui'];
       const env: string[] = [];
       if (through === 'ssh') {
-        // Stand-in for ssh: drops the host and `cortex`, and runs the bridge on this machine.
+        // Stand-in for ssh: drops `--`, the host and `cortex`, and runs the bridge on this machine.
         const fakeSsh = join(daemon.home, 'fake-ssh');
         writeFileSync(
           fakeSsh,
-          `#!/bin/sh\nshift 2\nexec "${process.execPath}" "${CORTEX_BIN}" --home "${daemon.home}" "$@"\n`,
+          `#!/bin/sh\nshift 3\nexec "${process.execPath}" "${CORTEX_BIN}" --home "${daemon.home}" "$@"\n`,
         );
         chmodSync(fakeSsh, 0o755);
         command.splice(2, 2, '--ssh', 'devbox');

@@ -20,13 +20,16 @@ describe('cortex stop', () => {
       assert.equal(await daemon.exited, 0);
       assert.match(daemon.stderr(), /user:root@stopper asked the daemon to stop \(cortex stop\)[\s\S]*cortexd stopped/);
       assert.equal(existsSync(daemon.socket), false);
-      assert.match(readFileSync(stoppedMarker(daemon.dataDir), 'utf8'), /^stopped by cortex stop \(root\) at \d{4}-/);
+      assert.match(
+        readFileSync(stoppedMarker(daemon.dataDir), 'utf8'),
+        /^stopped by cortex stop \(user:root@stopper\) at \d{4}-/,
+      );
 
       const refused = await runCortex(['--home', daemon.home, 'get', 'kept', 'a']);
       assert.equal(refused.code, 7);
       assert.match(
         refused.stderr,
-        /^cortex get: No daemon answers on .*\. Not starting one: the last daemon there was stopped by cortex stop \(root\) at [^;]+; start it again with cortex daemon or its unit\.\n$/,
+        /^cortex get: No daemon answers on .*\. Not starting one: the last daemon there was stopped by cortex stop \(user:root@stopper\) at [^;]+; start it again with cortex daemon or its unit\.\n$/,
       );
       assert.equal(existsSync(daemon.socket), false, 'no daemon was started');
 
