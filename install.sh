@@ -99,14 +99,14 @@ if [ -z "$node_bin" ]; then
   echo "install.sh: node is not on PATH; install Node 20, 22 or 24 first" >&2
   exit 1
 fi
-if [ ! -f "$checkout/dist/bin/cortex.js" ]; then
+if [ ! -f "$checkout/dist/bin/cortex.cjs" ]; then
   run bash -c "cd '$checkout' && npm ci"
 fi
 
 if [ "$mode" = user ]; then
   # A user's daemon runs as that user: a link into the user's own checkout gives nobody more rights.
   bin_dir="$root$HOME/.local/bin"
-  entry="$checkout/dist/bin/cortex.js"
+  entry="$checkout/dist/bin/cortex.cjs"
   unit="$root$HOME/.config/systemd/user/$unit_name"
   run mkdir -p "$bin_dir"
   run ln -sf "$entry" "$bin_dir/cortex"
@@ -132,7 +132,7 @@ fi
 # native addon, laid out as in the checkout.
 lib="$root/usr/local/lib/cortex"
 stage="$lib.new"
-entry="/usr/local/lib/cortex/dist/bin/cortex.js"
+entry="/usr/local/lib/cortex/dist/bin/cortex.cjs"
 addon="daemon/native/build/Release/cortex_native.node"
 created_group=0
 # Into a packaging root the group is the package's business, not this machine's.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Client, connectUnix } from '../src/client/client.js';
 
-export const CORTEX_BIN = fileURLToPath(new URL('../bin/cortex.js', import.meta.url));
+export const CORTEX_BIN = fileURLToPath(new URL('../bin/cortex.cjs', import.meta.url));
 
 export interface BenchDaemon {
   home: string;

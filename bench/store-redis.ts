@@ -150,7 +150,7 @@ export function parseCsv(text: string): Map<string, Measurement> {
 }
 
 /** Resolves once the socket accepts a connection; polling, since redis has no readiness signal on a pipe we keep. */
-async function waitForSocket(path: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+export async function waitForSocket(path: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const deadline = Date.now() + timeoutMs;
@@ -176,7 +176,7 @@ function accepts(path: string): Promise<boolean> {
 }
 
 /** SIGTERM, then SIGKILL if it has not exited within two seconds. */
-function stopProcess(child: ChildProcess): Promise<void> {
+export function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 2000);

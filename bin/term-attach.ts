@@ -1,6 +1,6 @@
 import type { ReadStream, WriteStream } from 'node:tty';
 import type { Client } from '../src/client/client.js';
-import { CortexError } from '../src/protocol/errors.js';
+import { CortexError, errorCode } from '../src/protocol/errors.js';
 import { type AttachEnd, ENTER_SCREEN, LEAVE_SCREEN, rawAttach } from '../src/terminal-attach.js';
 import type { CliContext } from './context.js';
 
@@ -38,7 +38,7 @@ export async function attachTerminal(context: CliContext, client: Client, id: st
     });
   } catch (error) {
     restore(stdin, stdout, tty);
-    throw error instanceof CortexError ? error : new CortexError('EINTERNAL', String(error));
+    throw errorCode(error) === undefined ? new CortexError('EINTERNAL', String(error)) : error;
   }
   if (end.how === 'closed') stdout.write('\r\n[cortex: the connection to the daemon closed]\r\n');
   if (end.how === 'failed') stdout.write(`\r\n[cortex: ${end.message}]\r\n`);

@@ -11,7 +11,10 @@ import type { Synchronous } from './store/open-database.js';
 
 /** The daemon's settings, from `config.json` in the config directory; every field is optional. */
 export interface DaemonConfig {
+  /** Until the data directory's saved name settles it (see node-name.ts). */
   nodeName: string;
+  /** Where an explicit node name came from (`--node-name`, config.json); undefined for the host name. */
+  nodeNameFrom: string | undefined;
   maxMessageBytes: number;
   maxOutputBytes: number;
   highWaterBytes: number;
@@ -108,6 +111,12 @@ export function loadConfig(
   const parsed = parseFile(raw, file);
   return {
     nodeName: overrides.nodeName ?? parsed.node_name ?? defaultNodeName(),
+    nodeNameFrom:
+      overrides.nodeName !== undefined
+        ? '--node-name'
+        : parsed.node_name !== undefined
+          ? `node_name in ${file}`
+          : undefined,
     maxMessageBytes: parsed.max_message_bytes ?? 16 * MiB,
     maxOutputBytes: parsed.max_output_bytes ?? 64 * MiB,
     highWaterBytes: parsed.high_water_bytes ?? 4 * MiB,

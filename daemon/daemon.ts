@@ -1,11 +1,11 @@
-import { mkdirSync, statfsSync, unlinkSync } from 'node:fs';
+import { rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { parseAddress, peerOf } from '../src/address.js';
-import type { CortexPaths } from '../src/paths.js';
+import { type CortexPaths, stoppedMarker } from '../src/paths.js';
 import { CortexError } from '../src/protocol/errors.js';
 import type { StatusResult } from '../src/protocol/methods.js';
 import { VERSION } from '../src/version.js';
@@ -19,6 +19,8 @@ import { IdentityMap } from './access/identity-map.js';
 import { TokenStore } from './access/token-store.js';
 import { credentialIdentity } from './identity/identity.js';
 import { LocalIdentities } from './identity/local-identity.js';
+import { makeDirectory } from './make-directory.js';
+import { saveNodeName, settleNodeName } from './node-name.js';
 import { type AddonOrReason, loadNativeAddon } from './identity/native.js';
 import { PidLock } from './pid-lock.js';
 import { createRuntime, type Runtime } from './runtime/index.js';
@@ -36,6 +38,7 @@ import { nodeTlsFiles } from './tls/node-tls-files.js';
 import type { RevocationList } from './tls/revocation-list.js';
 import { Revocations, savedListPath } from './tls/revocations.js';
 import { openDatabase } from './store/open-database.js';
+import { ImportStaging } from './store/import-staging.js';
 import { Store } from './store/store.js';
 import { TerminalManager } from './terminals/terminal-manager.js';
 import { WorkspaceInspector } from './workspace/inspector.js';
@@ -76,6 +79,9 @@ export class Daemon {
   private terminals: TerminalManager | undefined;
   private stopping: Promise<void> | undefined;
   private mesh: Mesh | undefined;
+  private markStopped: () => void = () => undefined;
+  /** Resolves once the daemon has stopped, whoever stopped it (a signal, or the shutdown method). */
+  readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
   private revocations: Revocations | undefined;
   /** The serial of the client certificate each TLS connection came with, to close it when revoked. */
   private readonly clientSerials = new WeakMap<Connection, string>();
@@ -93,15 +99,15 @@ export class Daemon {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { paths } = options;
-    mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
-    const config = loadConfig(paths.configDir, {
+    makeDirectory(paths.dataDir, 0o700);
+    const loaded = loadConfig(paths.configDir, {
       nodeName: options.nodeName,
       socketGroup: options.socketGroup ?? (paths.mode === 'system' ? 'cortex' : undefined),
       listen: options.listen,
       meshListen: options.meshListen,
     });
     const log = createLogger({
-      level: config.logLevel,
+      level: loaded.logLevel,
       file: join(paths.dataDir, 'cortexd.log'),
       stderr: options.logToStderr ?? true,
     });
@@ -109,6 +115,7 @@ export class Daemon {
     let db: Database | undefined;
     let daemon: Daemon | undefined;
     try {
+      const config = { ...loaded, nodeName: settleNodeName(loaded, paths.dataDir) };
       // Without the addon nobody's credentials can be read: a socket shared with a group would
       // make every member the owner, so the daemon refuses to serve one (before touching anything).
       const addon = loadNativeAddon(options.pretendNoAddon === true);
@@ -119,12 +126,14 @@ export class Daemon {
         );
       }
       db = openDatabase(paths.dataDir, config.synchronous, { node: config.nodeName });
+      saveNodeName(db, config.nodeName);
       const offset = options.clockOffsetMs ?? 0;
       const now = offset === 0 ? Date.now : () => Date.now() + offset;
       if (offset !== 0) log.warn(`the wall clock is offset by ${offset} ms (CORTEX_CLOCK_OFFSET_MS, a testing aid)`);
       const store = new Store(db, config.nodeName, now, config.mesh.maxDriftMs);
       daemon = new Daemon(paths, config, log, lock, db, store, addon, options.failPeerCred === true);
       await daemon.listen();
+      rmSync(stoppedMarker(paths.dataDir), { force: true });
       log.info(`cortexd ${VERSION} (pid ${process.pid}, node ${config.nodeName}) listening on ${paths.socket}`);
       return daemon;
     } catch (error) {
@@ -147,13 +156,24 @@ export class Daemon {
     }
   }
 
-  /** Closes listeners and connections, commits pending writes, closes the database. Idempotent. */
-  stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
+  /**
+   * Closes listeners and connections, commits pending writes, closes the database.
+   * Idempotent. `onPurpose` (`stopped by cortex stop (root) at ...`) is left in the
+   * data directory so that clients do not start another daemon there on demand.
+   */
+  stop(onPurpose?: string): Promise<void> {
+    this.stopping ??= this.shutdown(onPurpose).finally(() => this.markStopped());
     return this.stopping;
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(onPurpose: string | undefined): Promise<void> {
+    if (onPurpose !== undefined) {
+      try {
+        writeFileSync(stoppedMarker(this.paths.dataDir), `${onPurpose}\n`, { mode: 0o600 });
+      } catch (error) {
+        this.log.error(`could not note that the daemon was stopped on purpose: ${(error as Error).message}`);
+      }
+    }
     try {
       await this.mesh?.stop();
     } catch (error) {
@@ -201,6 +221,7 @@ export class Daemon {
     const subscriptions = new Subscriptions(this.config.subscriptionLimits, (line) => this.log.info(line));
     const notifyErrors = new NotifyErrors(subscriptions);
     subscriptions.register(notifyErrors.family());
+    const imports = new ImportStaging(this.db, this.store);
     subscriptions.register(tableTopics(this.store, access, subscriptions));
     this.runtime = createRuntime(this.db, this.store, this.config, this.log, subscriptions, authority, process.env);
     const inspector = new WorkspaceInspector(
@@ -266,12 +287,17 @@ export class Daemon {
       inspector,
       terminals,
       store: this.store,
+      imports,
       access,
       authority,
       tokens,
       subscriptions,
       mesh,
       log: this.log,
+      stop: (onPurpose) => {
+        // After this turn, so that the caller's answer goes out before its connection closes.
+        setImmediate(() => void this.stop(onPurpose));
+      },
       status: () => ({
         version: VERSION,
         node: this.config.nodeName,
@@ -283,6 +309,7 @@ export class Daemon {
         mesh_listen: mesh.listening,
         tables: this.store.catalog.size,
         connections: this.connections.size,
+        max_message_bytes: this.config.maxMessageBytes,
         resources: resources(this.paths.dataDir),
         certificate: mesh.certificate(),
       }),
@@ -290,6 +317,7 @@ export class Daemon {
     const dispatcher = new Dispatcher(createHandlers(services), this.log, notifyErrors, (connection) => {
       this.connections.delete(connection);
       subscriptions.drop(connection);
+      imports.dropOwner(connection.id);
     });
     const { addon } = this;
     const identities = new LocalIdentities(node, addon, this.log, this.failPeerCred);

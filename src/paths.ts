@@ -38,6 +38,14 @@ export const SYSTEM_PATHS: CortexPaths = {
 };
 
 /**
+ * Written by a daemon stopped on purpose (`cortex stop`, or its unit), removed when
+ * one starts: while it is there, clients do not start a daemon on demand.
+ */
+export function stoppedMarker(dataDir: string): string {
+  return join(dataDir, 'stopped');
+}
+
+/**
  * The daemon's paths: `--home`, then `CORTEX_HOME`, then system mode (asked for,
  * or root with no home), then user mode; `--socket` overrides the socket.
  */

@@ -2,8 +2,8 @@ import type { Client } from '../src/client/client.js';
 import type * as RunModule from './run.js';
 
 export interface TuiOptions {
-  /** Opens a connection to the daemon; called again to reconnect. */
-  connect: () => Promise<Client>;
+  /** Opens a connection to the daemon; called again to reconnect (which never starts a daemon). */
+  connect: (attempt: { reconnect: boolean }) => Promise<Client>;
   cwd: string;
 }
 

@@ -45,6 +45,7 @@ function printMappings(context: CliContext, mappings: IdentityMapping[]): void {
 
 export const aclCommand: Command = {
   name: 'acl',
+  maxArgs: { grant: 4, revoke: 4, map: 3, unmap: 2, list: 2 },
   usage:
     'acl grant|revoke IDENTITY TABLE [read,write] | acl map IDENTITY@NODE LOCALUSER | acl unmap IDENTITY@NODE | acl list [IDENTITY]',
   summary:
@@ -87,6 +88,7 @@ export const aclCommand: Command = {
 
 export const tokenCommand: Command = {
   name: 'token',
+  maxArgs: { create: 2, list: 1, revoke: 2 },
   usage: 'token create --name N | token list | token revoke N',
   summary: 'Bearer tokens for remote clients (administrators only); the secret is printed once.',
   options: { name: { type: 'string' } },

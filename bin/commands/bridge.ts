@@ -3,7 +3,7 @@ import { connectOrStart } from '../../src/client/autostart.js';
 import { CortexError } from '../../src/protocol/errors.js';
 import { clientSocket } from '../../src/paths.js';
 import type { Command } from '../context.js';
-import { daemonCommandFor } from '../daemon-command.js';
+import { daemonStartFor } from '../daemon-command.js';
 
 /**
  * The remote end of `cortex --ssh HOST`: joins standard input and output to the
@@ -12,13 +12,20 @@ import { daemonCommandFor } from '../daemon-command.js';
  */
 export const bridgeCommand: Command = {
   name: 'bridge',
-  usage: 'bridge',
-  summary: 'Join stdin/stdout to the local daemon (what `cortex --ssh HOST` runs on HOST).',
-  async run(context) {
+  maxArgs: 0,
+  usage: 'bridge [--no-start]',
+  summary:
+    'Join stdin/stdout to the local daemon (what `cortex --ssh HOST` runs on HOST); --no-start, sent on a reconnect, starts no daemon.',
+  options: { 'no-start': { type: 'boolean' } },
+  async run(context, _args, options) {
     const socket = clientSocket(context.global, context.env);
+    const timeoutMs = context.global.timeoutMs;
     const starter = await connectOrStart({
       socket,
-      daemonCommand: daemonCommandFor(socket, context.global, context.env),
+      start: daemonStartFor(socket, context.global, context.env),
+      firstConnection: options['no-start'] !== true,
+      waitMs: timeoutMs > 0 ? timeoutMs : 30_000,
+      client: {},
     });
     starter.close();
     const stream = connect(socket);

@@ -12,6 +12,7 @@ import { required } from '../parse-input.js';
 
 export const caCommand: Command = {
   name: 'ca',
+  maxArgs: { init: 1, issue: 2, install: 2, revoke: 2, list: 1 },
   usage:
     'ca init | ca issue node --name N [--host H,...] [--out DIR] [--force] | ca issue client --name N | ca install DIR [--force] | ca revoke NAME | ca revoke --serial HEX | ca list',
   summary:

@@ -2,11 +2,13 @@ import { toJson } from '../../src/json-values.js';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { ClusterStatus, PeerStatus } from '../../src/protocol/mesh-types.js';
 import { type CliContext, type Command, line, withClient } from '../context.js';
+import { parseDuration } from '../duration.js';
 import { printTable } from '../table-output.js';
 import { mapArgument, positiveInteger, required } from '../parse-input.js';
 
 export const clusterCommand: Command = {
   name: 'cluster',
+  maxArgs: { status: 1, connect: 2, disconnect: 2, forget: 2 },
   usage: 'cluster [--json] | cluster connect HOST:PORT | cluster disconnect NODE | cluster forget NODE',
   summary:
     'Show the mesh peers (state, heartbeat, lag, refusals), link with a peer, unlink from one, or forget its pinned certificate.',
@@ -96,6 +98,7 @@ function printPeers(context: CliContext, peers: PeerStatus[]): void {
 
 export const meshCommand: Command = {
   name: 'mesh',
+  maxArgs: { invite: 1, join: 3 },
   usage: 'mesh invite [--name NODE] [--ttl 1h] [--host H,...] | mesh join TOKEN HOST:PORT [--force]',
   summary:
     'Join a node with a one-time token: invite on the CA machine, join on the new node (the key is made there; ca.key never leaves).',
@@ -153,11 +156,12 @@ function duration(text: string | undefined): number | undefined {
 
 export const queryMeshCommand: Command = {
   name: 'query_mesh',
+  maxArgs: 2,
   aliases: ['query-mesh'],
-  usage: 'query_mesh TABLE \'{"attr":value,...}\' [--limit N] [--timeout MS]',
+  usage: 'query_mesh TABLE \'{"attr":value,...}\' [--limit N] [--timeout DURATION]',
   summary:
     'Match on every reachable node; prints {"node", "record"} per line, and on stderr the nodes that did not answer.',
-  options: { limit: { type: 'string' }, timeout: { type: 'string' } },
+  options: { limit: { type: 'string' } },
   run: (context, args, options) => queryMesh(context, args, options),
 };
 
@@ -170,9 +174,13 @@ export async function queryMesh(
   const table = required(args, 0, 'the table name');
   const pattern = mapArgument(args[1] ?? '{}', 'the pattern', 2);
   const limit = positiveInteger(options['limit'] as string | undefined, '--limit');
-  const timeout_ms = positiveInteger(options['timeout'] as string | undefined, '--timeout');
+  const timeout = options['timeout'] as string | undefined;
+  // --timeout is each node's time to answer here (at most a minute); the call waits for the slowest.
+  const timeout_ms =
+    timeout === undefined ? undefined : Math.min(60_000, Math.max(10, parseDuration(timeout, '--timeout')));
+  const deadline = context.global.timeoutMs === 0 ? 0 : (timeout_ms ?? 2000) + context.global.timeoutMs;
   const result = await withClient(context, (client) =>
-    client.call('query_mesh', { table, pattern, limit, timeout_ms }),
+    client.call('query_mesh', { table, pattern, limit, timeout_ms }, { timeoutMs: deadline }),
   );
   for (const item of result.records) line(context.stdout, toJson(item));
   for (const failure of result.nodes.failed) line(context.stderr, `${failure.node}: ${failure.message}`);

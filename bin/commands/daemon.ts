@@ -4,6 +4,7 @@ import { type Command, line } from '../context.js';
 
 export const daemonCommand: Command = {
   name: 'daemon',
+  maxArgs: 0,
   usage:
     'daemon [--home DIR | --system] [--socket PATH] [--node-name NAME] [--group NAME] [--listen HOST:PORT] [--mesh-listen HOST:PORT]',
   summary: 'Run the daemon in the foreground (for systemd and headless machines); SIGTERM or Ctrl-C stops it cleanly.',
@@ -18,6 +19,13 @@ export const daemonCommand: Command = {
     // Loaded here so that other commands never load the daemon's code.
     const { Daemon } = await import('../../daemon/daemon.js');
     const paths = daemonPaths({ ...context.global, system: options['system'] === true }, context.env);
+    // A unit's stop is on purpose: clients must not start another daemon behind its back. A daemon
+    // that a client started (in the background) inherits the client's environment, unit and all.
+    const byUnit = context.env['INVOCATION_ID'] !== undefined && context.env['CORTEX_DAEMON_BACKGROUND'] !== '1';
+    // Listened for before the start: a signal that comes while the daemon starts stops it once it has.
+    let signalled: NodeJS.Signals | undefined;
+    let stop = (signal: NodeJS.Signals) => void (signalled ??= signal);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop(signal));
     const daemon = await Daemon.start({
       paths,
       nodeName: options['node-name'] as string | undefined,
@@ -31,17 +39,15 @@ export const daemonCommand: Command = {
       failPeerCred: context.env['CORTEX_TEST_FAIL_PEERCRED'] === '1',
       logToStderr: context.env['CORTEX_DAEMON_BACKGROUND'] !== '1',
     });
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        daemon.log.info(`${signal} received, stopping`);
-        daemon.stop().then(resolve, (error: unknown) => {
-          line(context.stderr, `cortex daemon: stopping failed: ${String(error)}`);
-          resolve();
-        });
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
+    stop = (signal) => {
+      daemon.log.info(`${signal} received, stopping`);
+      const onPurpose = byUnit ? `stopped by its unit (${signal}) at ${new Date().toISOString()}` : undefined;
+      daemon.stop(onPurpose).catch((error: unknown) => {
+        line(context.stderr, `cortex daemon: stopping failed: ${String(error)}`);
+      });
+    };
+    if (signalled !== undefined) stop(signalled);
+    await daemon.stopped;
     return 0;
   },
 };

@@ -21,6 +21,7 @@ const FS_VERBS = 'ls, cat, stat or write';
 
 export const fsCommand: Command = {
   name: 'fs',
+  maxArgs: { ls: 2, list: 2, cat: 2, read: 2, stat: 2, write: 2 },
   usage: 'fs ls [PATH] | fs cat PATH | fs stat PATH | fs write PATH [--hash H] < CONTENT  [--workspace WS]',
   summary:
     'Files of a workspace (this directory unless --workspace), paths relative to its root. `fs write` replaces a file only when --hash is the hash `fs cat --json` gave; without it the file must be new.',
@@ -72,6 +73,7 @@ export const fsCommand: Command = {
 
 export const diffCommand: Command = {
   name: 'diff',
+  maxArgs: 0,
   usage: 'diff [--turn SESSION:TURN] [--stat] [--workspace WS]',
   summary:
     'The workspace against git HEAD (untracked files included), or with --turn exactly what one turn of a session changed.',
@@ -95,6 +97,7 @@ export const diffCommand: Command = {
 
 export const revertCommand: Command = {
   name: 'revert',
+  maxArgs: 3,
   usage: 'revert SESSION TURN [PATH]',
   summary: 'Undo what one turn of a session did to PATH, or to every file it changed; refused if a file changed since.',
   async run(context, args) {
@@ -110,6 +113,7 @@ export const revertCommand: Command = {
 
 export const checkCommand: Command = {
   name: 'check',
+  maxArgs: { run: 1 },
   usage: 'check run [--session ID] [--workspace WS]',
   summary:
     "Run the project's check commands in the workspace; with --session the results become events of its latest turn. Exits 1 when a check fails.",
@@ -134,6 +138,7 @@ export const checkCommand: Command = {
 
 export const worktreeCommand: Command = {
   name: 'worktree',
+  maxArgs: { ls: 1, list: 1, rm: 2, remove: 2 },
   usage: 'worktree ls | worktree rm WORKSPACE [--force]',
   summary:
     "Git worktrees that sessions started with --worktree run in, with their disk use; rm removes a stopped session's worktree (--force even with uncommitted changes).",

@@ -12,6 +12,7 @@ import { checkCommand, diffCommand, fsCommand, revertCommand, worktreeCommand } 
 import { termCommand } from './term.js';
 import { allCommand, deleteCommand, getCommand, putCommand, queryCommand } from './records.js';
 import { pingCommand, statusCommand } from './status.js';
+import { stopCommand } from './stop.js';
 import { createTableCommand, dropTableCommand, tablesCommand } from './tables.js';
 
 /** Every subcommand, in the order `cortex help` lists them. */
@@ -19,6 +20,7 @@ export const commands: readonly Command[] = [
   daemonCommand,
   tuiCommand,
   statusCommand,
+  stopCommand,
   pingCommand,
   tablesCommand,
   createTableCommand,

@@ -6,6 +6,7 @@ import { required } from '../parse-input.js';
 
 export const projectCommand: Command = {
   name: 'project',
+  maxArgs: { ls: 1, list: 1, add: 2, set: 2, rm: 2, remove: 2 },
   usage:
     'project ls | project add NAME [--remote URL] [--check CMD]... | project set NAME --check CMD... | project rm NAME',
   summary:
@@ -55,6 +56,7 @@ export const projectCommand: Command = {
 
 export const workspaceCommand: Command = {
   name: 'workspace',
+  maxArgs: { ls: 1, list: 1, add: 2, rm: 2, remove: 2 },
   usage: 'workspace ls | workspace add PATH [--project NAME] | workspace rm ID',
   summary: 'Workspaces: directories on this node bound to a project.',
   options: { project: { type: 'string' } },

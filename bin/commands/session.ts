@@ -13,6 +13,7 @@ const VERBS = 'start, send, ls, show, events, interrupt or stop';
 
 export const sessionCommand: Command = {
   name: 'session',
+  maxArgs: { start: Infinity, send: Infinity, ls: 1, list: 1, show: 2, events: 2, interrupt: 2, stop: 2 },
   usage: 'session start|send|ls|show|events|interrupt|stop ...',
   summary:
     'Agent sessions: `session start [--cwd P] [--provider codex|fake] [--model M] [--worktree] [--wait] "prompt"`, `session send ID "prompt" [--wait]`, `session events ID [--after N] [--follow]`.',

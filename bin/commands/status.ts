@@ -3,6 +3,7 @@ import { type Command, line, withClient } from '../context.js';
 
 export const pingCommand: Command = {
   name: 'ping',
+  maxArgs: 0,
   usage: 'ping',
   summary: 'Check that the daemon answers; prints the round trip time.',
   async run(context) {
@@ -17,6 +18,7 @@ export const pingCommand: Command = {
 
 export const statusCommand: Command = {
   name: 'status',
+  maxArgs: 0,
   usage: 'status [--json]',
   summary: 'Show the daemon: version, node, pid, uptime, paths, tables, connections, your identity.',
   async run(context) {

@@ -7,6 +7,7 @@ import { required } from '../parse-input.js';
 
 export const tablesCommand: Command = {
   name: 'tables',
+  maxArgs: 0,
   usage: 'tables [--json]',
   summary: 'List the tables: key, attributes, indexes, replication, owner, name clashes.',
   async run(context) {
@@ -49,6 +50,7 @@ function clashText(clashes: readonly TableClash[]): string {
 
 export const createTableCommand: Command = {
   name: 'create_table',
+  maxArgs: 2,
   aliases: ['create-table'],
   usage: 'create_table NAME KEY,ATTR,... [--indexes A,B] [--replicate local|mesh|peers:a,b]',
   summary: 'Create a table; the first attribute is the key.',
@@ -77,6 +79,7 @@ export const createTableCommand: Command = {
 
 export const dropTableCommand: Command = {
   name: 'drop_table',
+  maxArgs: 1,
   aliases: ['drop-table'],
   usage: 'drop_table NAME',
   summary: 'Drop a table and all its records.',

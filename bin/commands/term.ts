@@ -12,6 +12,7 @@ const VERBS = 'open, ls, attach, close or restart';
 
 export const termCommand: Command = {
   name: 'term',
+  maxArgs: { open: Infinity, ls: 1, list: 1, attach: 2, close: 2, restart: 2 },
   usage: 'term open [--cwd PATH] [--attach] [-- COMMAND...] | term ls | term attach ID | term close ID',
   summary:
     'Terminals owned by the daemon: open one (your shell, or COMMAND) in a directory, list them, attach full-screen (Ctrl-] detaches and leaves it running), close one.',

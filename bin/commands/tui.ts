@@ -3,6 +3,7 @@ import type { Command } from '../context.js';
 
 export const tuiCommand: Command = {
   name: 'tui',
+  maxArgs: 0,
   usage: 'tui [--ssh HOST | --host HOST:PORT ...]',
   summary: 'The workbench: the tree of nodes, projects, workspaces and sessions, with live events and chat.',
   async run(context) {
@@ -11,6 +12,6 @@ export const tuiCommand: Command = {
     }
     // React and Ink load here only, so other commands start fast.
     const { runTui } = await import('../../tui/index.js');
-    await runTui({ connect: () => context.connect(), cwd: process.cwd() });
+    await runTui({ connect: (attempt) => context.connect(attempt), cwd: process.cwd() });
   },
 };

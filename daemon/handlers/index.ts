@@ -3,6 +3,7 @@ import { clusterHandlers } from './cluster.js';
 import { coreHandlers } from './core.js';
 import { runtimeHandlers } from './runtime.js';
 import { subscriptionHandlers } from './subscriptions.js';
+import { importHandlers } from './imports.js';
 import { recordHandlers } from './records.js';
 import { tableHandlers } from './tables.js';
 import { terminalHandlers } from './terminals.js';
@@ -15,6 +16,7 @@ export function createHandlers(daemon: DaemonServices): HandlerTable {
     ...coreHandlers(daemon),
     ...tableHandlers(daemon),
     ...recordHandlers(daemon),
+    ...importHandlers(daemon),
     ...accessHandlers(daemon),
     ...subscriptionHandlers(daemon),
     ...runtimeHandlers(daemon),

@@ -9,6 +9,7 @@ import type { Subscriptions } from '../pubsub/subscriptions.js';
 import type { EventLog } from '../runtime/event-log.js';
 import type { SessionManager } from '../runtime/session-manager.js';
 import type { WorkspaceRegistry } from '../runtime/workspace-registry.js';
+import type { ImportStaging } from '../store/import-staging.js';
 import type { Store } from '../store/store.js';
 import type { TerminalManager } from '../terminals/terminal-manager.js';
 import type { CallContext } from '../server/caller.js';
@@ -17,6 +18,7 @@ import type { WorkspaceInspector } from '../workspace/inspector.js';
 /** What handlers may use of the daemon. */
 export interface DaemonServices {
   store: Store;
+  imports: ImportStaging;
   access: AccessControl;
   authority: Authority;
   tokens: TokenStore;
@@ -28,6 +30,8 @@ export interface DaemonServices {
   terminals: TerminalManager;
   mesh: Mesh;
   log: Logger;
+  /** Stops the daemon as SIGTERM does, noting why in the data directory (see Daemon.stop). */
+  stop(onPurpose: string): void;
   /** The parts of `status` that do not depend on the caller. */
   status(): Omit<StatusResult, 'identity'>;
 }

@@ -1,8 +1,9 @@
-import { chmodSync, chownSync, closeSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { NativeAddon, PeerCredentials } from '../identity/native.js';
+import { makeDirectory } from '../make-directory.js';
 
 /**
  * What the kernel said about a caller: its credentials, why they could not be
@@ -37,7 +38,7 @@ export async function listenUnix(
 ): Promise<UnixListener> {
   const { gid, addon } = options;
   const directory = dirname(path);
-  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  makeDirectory(directory, 0o700);
   if (gid !== undefined) {
     chownSync(directory, -1, gid);
     chmodSync(directory, 0o750);

@@ -37,6 +37,14 @@ interface Row {
   seq: number;
 }
 
+/** What a restore may do inside its transaction (see Store.restore). */
+export interface RestoreWriter {
+  createTable(request: NewTable): void;
+  put(table: string, record: StoredRecord): void;
+  /** Resolves whether the record was newer than what the table holds, and written. */
+  merge(table: string, key: RecordKey, bytes: Buffer, version: Version): boolean;
+}
+
 export interface NewTable {
   name: string;
   attributes: string[];
@@ -106,14 +114,48 @@ export class Store {
   createTable(request: NewTable): TableInfo {
     const definition = checkDefinition(request, this.node, this.now());
     let info: TableInfo | undefined;
-    this.exclusive(() => {
-      const hlc = this.clock.tick();
-      info = { ...definition, incarnation: incarnationOf({ hlc, node: this.node }) };
-      this.catalog.create(info, hlc, this.node);
-      this.changeLog.append.run(info.name, '', hlc, this.node, OP_CREATE, null);
-    });
+    this.exclusive(() => (info = this.insertTable(definition)));
     this.announceLog();
     return info!;
+  }
+
+  private insertTable(definition: Omit<TableInfo, 'incarnation'>): TableInfo {
+    const hlc = this.clock.tick();
+    const info = { ...definition, incarnation: incarnationOf({ hlc, node: this.node }) };
+    this.catalog.create(info, hlc, this.node);
+    this.changeLog.append.run(info.name, '', hlc, this.node, OP_CREATE, null);
+    return info;
+  }
+
+  /**
+   * Runs a restore (see import-staging.ts) in one transaction of its own: the tables
+   * it creates and the records it writes commit together, or none does. Records
+   * with a version merge by last-writer-wins, as putVersioned; others are new writes.
+   */
+  restore(work: (writer: RestoreWriter) => void): void {
+    // Subscribers are told after the commit; with none, nothing is kept for them.
+    const applied: AppliedWrite[] | undefined = this.changeListeners.size > 0 ? [] : undefined;
+    this.exclusive(() => {
+      work({
+        createTable: (request) => void this.insertTable(checkDefinition(request, this.node, this.now())),
+        put: (table, record) => {
+          const handle = this.catalog.handle(table);
+          const row = this.rowFor(handle, record);
+          this.writeRow(handle, row);
+          const [key, value, hlc] = row.values as [RecordKey, Buffer, number];
+          applied?.push({ write: { seq: 0, table, key, hlc, node: this.node, op: 'put', value }, seq: row.seq });
+        },
+        merge: (table, key, bytes, version) => {
+          const write: RemoteWrite = { seq: 0, table, key, ...version, op: 'put', value: bytes };
+          if (this.merger.merge(write, null) !== 'applied') return false;
+          applied?.push({ write, seq: this.merger.lastLogged });
+          return true;
+        },
+      });
+      this.saveClock.run(this.clock.current);
+    });
+    if (applied !== undefined && applied.length > 0) this.announceWrites(applied);
+    else this.announceLog();
   }
 
   /**
@@ -385,7 +427,8 @@ export class Store {
   }
 }
 
-function checkDefinition(request: NewTable, node: string, now: number): Omit<TableInfo, 'incarnation'> {
+/** A new table's definition, checked: policy, attributes, indexes. */
+export function checkDefinition(request: NewTable, node: string, now: number): Omit<TableInfo, 'incarnation'> {
   const { name, attributes, owner } = request;
   const indexes = request.indexes ?? [];
   const replicate = request.replicate ?? 'local';

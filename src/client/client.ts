@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { formatMs } from '../format-ms.js';
 import { CortexError, errorFromWire, errorMessage } from '../protocol/errors.js';
 import type { MethodName, Methods, ParamsOf, ResultOf } from '../protocol/methods.js';
 import type { MsgValue } from '../protocol/msgpack-types.js';
@@ -28,6 +29,14 @@ export interface ClientOptions {
   callTimeoutMs?: number;
   /** The stream is still connecting: the client is `connecting` until it emits this event. */
   openOn?: 'connect' | 'secureConnect';
+  /** Who answers, as errors name it: `the daemon on /run/cortex/cortex.sock`. */
+  remote?: string;
+  /**
+   * A heartbeat for connections that wait on notifications: after a third of this
+   * many ms with nothing from the daemon a ping goes out, and after this many ms of
+   * silence the connection is given up as dead. 0 (the default) sends none.
+   */
+  silenceMs?: number;
 }
 
 /**
@@ -44,23 +53,35 @@ export class Client {
   private readonly listeners = new Map<string, Set<(params: never) => void>>();
   private readonly closeListeners = new Set<() => void>();
   private readonly resubscribeListeners = new Set<(event: Resubscribed) => void>();
+  private readonly stream: Duplex;
+  private readonly remote: string;
+  private lost: CortexError | undefined;
+  private closedByClient = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private heardAt = Date.now();
 
   constructor(stream: Duplex, options: ClientOptions = {}) {
+    this.stream = stream;
+    this.remote = options.remote ?? 'the daemon';
     this.endpoint = new Endpoint(stream, {
-      remote: 'the daemon',
+      remote: this.remote,
       callTimeoutMs: options.callTimeoutMs ?? 0,
       ...(options.openOn === undefined ? {} : { openOn: options.openOn }),
       handler: {
         notification: (method, params) => this.notified(method, params),
-        closed: () => {
-          for (const listener of [...this.closeListeners]) listener();
-        },
+        closed: (reason) => this.closed(reason),
       },
     });
+    if (options.silenceMs) this.startHeartbeat(options.silenceMs);
   }
 
   get state(): ConnectionState {
     return this.endpoint.state;
+  }
+
+  /** Why the connection was lost, once it was; undefined while open or when close() ended it. */
+  get failure(): CortexError | undefined {
+    return this.lost;
   }
 
   /** Resolves once the stream is open; rejects with its error if it fails first. */
@@ -119,7 +140,39 @@ export class Client {
   }
 
   close(): void {
+    this.closedByClient = true;
+    // Once what was written is out, the stream goes, without waiting for the daemon to close its end:
+    // a daemon that stopped answering (paused, wedged) never would, and this process would wait for it.
+    this.stream.once('finish', () => this.stream.destroy());
     this.endpoint.close('The connection was closed by the client.');
+  }
+
+  /**
+   * A paused or wedged daemon keeps its socket open but says nothing: the only way
+   * to tell is to ask. Any bytes from it count as a sign of life.
+   */
+  private startHeartbeat(silenceMs: number): void {
+    this.stream.on('data', () => (this.heardAt = Date.now()));
+    const period = Math.max(10, Math.floor(silenceMs / 3));
+    this.heartbeat = setInterval(() => {
+      const silent = Date.now() - this.heardAt;
+      if (silent >= silenceMs) {
+        this.lost = new CortexError(
+          'ETIMEDOUT',
+          `${capitalize(this.remote)} stopped answering: nothing came for ${formatMs(silent)}, not even a heartbeat.`,
+        );
+        this.endpoint.destroy(this.lost.message);
+      } else if (silent >= period) {
+        this.endpoint.request('ping', {}, 0).catch(() => undefined);
+      }
+    }, period);
+    this.heartbeat.unref();
+  }
+
+  private closed(reason: string): void {
+    clearInterval(this.heartbeat);
+    if (!this.closedByClient) this.lost ??= new CortexError('ECLOSED', reason);
+    for (const listener of [...this.closeListeners]) listener();
   }
 
   private notified(method: string, params: MsgValue): void {
@@ -148,6 +201,10 @@ export class Client {
   private resubscribed(event: Resubscribed): void {
     for (const listener of [...this.resubscribeListeners]) listener(event);
   }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** A `lagged` notification's params, checked: they come off the wire. */
@@ -187,15 +244,15 @@ export async function openWithin(
 /** Connects to a daemon's Unix socket; ECONNREFUSED with the path when nothing answers. */
 export function connectUnix(
   path: string,
-  options: { connectTimeoutMs?: number; callTimeoutMs?: number } = {},
+  options: { connectTimeoutMs?: number } & ClientOptions = {},
 ): Promise<Client> {
-  const timeoutMs = options.connectTimeoutMs ?? 5000;
+  const { connectTimeoutMs = 5000, ...clientOptions } = options;
   const socket = connect(path);
-  const client = new Client(socket, { callTimeoutMs: options.callTimeoutMs ?? 0, openOn: 'connect' });
+  const client = new Client(socket, { remote: `the daemon on ${path}`, ...clientOptions, openOn: 'connect' });
   return openWithin(
     client,
-    timeoutMs,
-    `No daemon answered on ${path} within ${timeoutMs} ms.`,
+    connectTimeoutMs,
+    `No daemon answered on ${path} within ${formatMs(connectTimeoutMs)}.`,
     (error) => `No daemon answers on ${path} (${error.code ?? error.message}).`,
   );
 }

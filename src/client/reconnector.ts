@@ -25,6 +25,11 @@ export const LINK_AT_START: Link = {
   retryInMs: 0,
 };
 
+/** What an attempt is told: only the first may start a daemon (one that went away may have been stopped on purpose). */
+export interface ConnectAttempt {
+  reconnect: boolean;
+}
+
 export interface BackoffOptions {
   /** The wait after the connection goes away or the first attempt fails. */
   firstDelayMs?: number;
@@ -47,9 +52,10 @@ export class Reconnector {
   private delay: number;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private reconnect = false;
 
   constructor(
-    private readonly connect: () => Promise<Client>,
+    private readonly connect: (attempt: ConnectAttempt) => Promise<Client>,
     options: BackoffOptions = {},
   ) {
     this.firstDelayMs = options.firstDelayMs ?? 250;
@@ -79,7 +85,9 @@ export class Reconnector {
 
   private attempt(): void {
     this.timer = undefined;
-    this.connect().then(
+    const attempt = { reconnect: this.reconnect };
+    this.reconnect = true;
+    this.connect(attempt).then(
       (client) => this.connected(client),
       (error: unknown) => this.failed(error),
     );
@@ -91,7 +99,13 @@ export class Reconnector {
     this.update({ state: 'open', client, generation: this.link.generation + 1, error: undefined, retryInMs: 0 });
     client.onClose(() => {
       if (this.stopped) return;
-      this.update({ ...this.link, state: 'reconnecting', client: undefined, retryInMs: this.delay });
+      this.update({
+        ...this.link,
+        state: 'reconnecting',
+        client: undefined,
+        error: client.failure?.message,
+        retryInMs: this.delay,
+      });
       this.timer = setTimeout(() => this.attempt(), this.delay);
     });
   }

@@ -4,7 +4,8 @@ import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { parseAddress } from '../address.js';
 import { CortexError } from '../protocol/errors.js';
-import { Client, openWithin } from './client.js';
+import { formatMs } from '../format-ms.js';
+import { Client, type ClientOptions, openWithin } from './client.js';
 
 export interface TlsOptions {
   /** HOST:PORT of the daemon's TLS listener. */
@@ -17,6 +18,7 @@ export interface TlsOptions {
   cert?: string | undefined;
   key?: string | undefined;
   connectTimeoutMs?: number;
+  client?: ClientOptions;
 }
 
 function readFile(path: string, what: string): Buffer {
@@ -47,9 +49,9 @@ export async function connectTls(options: TlsOptions): Promise<Client> {
   socket.setNoDelay(true);
   const timeoutMs = options.connectTimeoutMs ?? 5000;
   const client = await openWithin(
-    new Client(socket, { openOn: 'secureConnect' }),
+    new Client(socket, { remote: `the daemon at ${options.address}`, ...options.client, openOn: 'secureConnect' }),
     timeoutMs,
-    `No TLS answer from ${options.address} within ${timeoutMs} ms.`,
+    `No TLS answer from ${options.address} within ${formatMs(timeoutMs)}.`,
     (error) => `Could not reach the daemon at ${options.address}: ${error.message}.`,
   );
   if (options.token !== undefined) {
@@ -61,6 +63,14 @@ export async function connectTls(options: TlsOptions): Promise<Client> {
     }
   }
   return client;
+}
+
+export interface SshOptions {
+  /** The remote command, `cortex` on the remote PATH by default. */
+  remoteCortex?: string;
+  /** For `cortex bridge`: `--no-start` on a reconnect, so that no daemon is started there. */
+  bridgeArgs?: readonly string[];
+  client?: ClientOptions;
 }
 
 /**
@@ -76,7 +86,7 @@ export async function connectTls(options: TlsOptions): Promise<Client> {
 export async function connectSsh(
   target: string,
   sshCommand: readonly string[] = ['ssh'],
-  remoteCortex = 'cortex',
+  options: SshOptions = {},
 ): Promise<Client> {
   if (target.startsWith('-') || target === '') {
     throw new CortexError(
@@ -85,11 +95,12 @@ export async function connectSsh(
     );
   }
   const [command, ...args] = sshCommand;
-  const child = spawn(command!, [...args, '--', target, remoteCortex, 'bridge'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const remote = [options.remoteCortex ?? 'cortex', 'bridge', ...(options.bridgeArgs ?? [])];
+  const child = spawn(command!, [...args, '--', target, ...remote], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
-  const client = new Client(stream);
+  const client = new Client(stream, { remote: `the daemon on ${target} (through ssh)`, ...options.client });
   client.onClose(() => child.kill());
   const exited = new Promise<never>((_, reject) =>
     child.once('close', (code) =>

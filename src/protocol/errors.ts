@@ -61,6 +61,15 @@ export function errorFromWire(value: unknown): CortexError {
   return new CortexError('EINTERNAL', `The daemon sent an error of an unexpected shape: ${String(value)}.`);
 }
 
+/**
+ * The Cortex error code of a thrown value, or undefined. Errors are recognised by
+ * their code, never by `instanceof`: a bundle holds its own copy of CortexError.
+ */
+export function errorCode(error: unknown): ErrorCode | undefined {
+  const code = error !== null && typeof error === 'object' ? (error as { code?: unknown }).code : undefined;
+  return isErrorCode(code) ? code : undefined;
+}
+
 /** A sentence for any thrown value, for the places that print errors to people. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;

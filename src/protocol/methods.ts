@@ -129,6 +129,19 @@ const versionTuple: Check<VersionTuple> = (value, path) => {
   throw new CortexError('EINVAL', `${path} must be a version [hlc, node].`);
 };
 
+/** An import in progress, from import_begin. */
+const importId = string({ pattern: /^i_\d{1,15}$/, what: 'an import id from import_begin' });
+
+export interface ImportCommitResult {
+  ok: true;
+  /** Tables the import created (existing ones are kept as they are). */
+  created: string[];
+  /** Records written. */
+  written: number;
+  /** Records whose version was not newer than the table's (changed or deleted since the backup). */
+  skipped: number;
+}
+
 export interface TokenInfo {
   name: string;
   creator: string;
@@ -173,6 +186,8 @@ export interface StatusResult {
   tables: number;
   connections: number;
   identity: string;
+  /** The largest message the daemon takes (config `max_message_bytes`): clients size their batches by it. */
+  max_message_bytes: number;
   /** For liveness badges: 1-minute load average, memory in use (0..1), free bytes on the data disk. */
   resources: { load1: number; memory_used: number; disk_free: number };
   /** This node's certificate (its end, and a warning within 30 days of it); null when it has none. */
@@ -182,6 +197,8 @@ export interface StatusResult {
 export const methods = {
   ping: query<{ pong: true }>()(object({})),
   status: query<StatusResult>()(object({})),
+  /** Stops the daemon as SIGTERM does (administrators); clients then start none on demand until one is started by hand. */
+  shutdown: method<{ ok: true; pid: number }>()(object({})),
   create_table: method<{ ok: true; table: TableInfo }>()(
     object({
       name: tableName,
@@ -201,6 +218,33 @@ export const methods = {
       versions: optional(arrayOf(versionTuple, { max: 100_000 })),
     }),
   ),
+  /**
+   * An all-or-nothing restore: import_begin, then import_table and import_records in
+   * the backup's order (each checked as it comes: a bad record's index is in the
+   * error's data), then import_commit applies everything in one transaction.
+   * import_abort, or the connection closing, drops it. All but import_abort need their
+   * answer: a batch sent as a notification could fail unseen and the commit go on without it.
+   */
+  import_begin: query<{ import: string }>()(object({})),
+  import_table: query<{ ok: true }>()(
+    object({
+      import: importId,
+      name: tableName,
+      attributes: arrayOf(attributeName, { min: 1, max: 256 }),
+      indexes: optional(arrayOf(attributeName, { max: 64 })),
+      replicate: optional(replicate),
+    }),
+  ),
+  import_records: query<{ ok: true; count: number }>()(
+    object({
+      import: importId,
+      table: anyTableName,
+      records: arrayOf(record, { max: 100_000 }),
+      versions: optional(arrayOf(versionTuple, { max: 100_000 })),
+    }),
+  ),
+  import_commit: query<ImportCommitResult>()(object({ import: importId })),
+  import_abort: method<{ ok: true }>()(object({ import: importId })),
   get: query<{ record: StoredRecord | null }>()(object({ table: anyTableName, key: recordKey })),
   delete: method<{ ok: true; deleted: boolean }>()(object({ table: anyTableName, key: recordKey })),
   match: query<{ records: StoredRecord[]; truncated: boolean }>()(

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { formatMs } from '../format-ms.js';
 import { CortexError, type WireError } from '../protocol/errors.js';
 import { peekRequestId } from '../protocol/frame-scanner.js';
 import {
@@ -87,7 +88,7 @@ export class Endpoint implements FrameSink {
   private readonly out = new Encoder();
   private readonly pending = new PendingCalls(
     (method, timeoutMs) =>
-      new CortexError('ETIMEDOUT', `No answer from ${this.remote} to ${method} within ${timeoutMs} ms.`),
+      new CortexError('ETIMEDOUT', `No answer from ${this.remote} to ${method} within ${formatMs(timeoutMs)}.`),
   );
   private readonly drainListeners = new Set<() => void>();
   private readonly highWaterBytes: number;

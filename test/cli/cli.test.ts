@@ -126,7 +126,7 @@ describe('the cortex CLI against a real daemon', () => {
       try {
         const exported = await cortex('export', 'users', 'odd', '--format', format, '--output', file);
         assert.equal(exported.code, 0, exported.stderr);
-        assert.match(exported.stderr, /exported \d+ records/);
+        assert.match(exported.stderr, /exported \d+ records\n/);
         if (format === 'json') assert.match(readFileSync(file, 'utf8'), /^\{"table":"users","definition":/);
         const imported = await runCortex(['--home', target.home, 'import', file]);
         assert.equal(imported.code, 0, imported.stderr);
@@ -153,7 +153,7 @@ describe('the cortex CLI against a real daemon', () => {
     assert.equal(json((await cortex('get', 'piped', 'a')).stdout)[0]?.['k'], 'a');
     const broken = await runCortex(['--home', daemon.home, 'import', '-'], { input: `${input}{"table":\n` });
     assert.equal(broken.code, 2);
-    assert.match(broken.stderr, /Line 3 of the backup is not valid JSON/);
+    assert.match(broken.stderr, /Line 3 of standard input is not valid JSON/);
   });
 });
 

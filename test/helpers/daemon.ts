@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { type Client, connectUnix } from '../../src/client/client.js';
 import { homePaths } from '../../src/paths.js';
 
-export const CORTEX_BIN = fileURLToPath(new URL('../../bin/cortex.js', import.meta.url));
+/** The `cortex` that ships: the CLI bundle (scripts/bundle-cli.mjs). */
+export const CORTEX_BIN = fileURLToPath(new URL('../../bin/cortex.cjs', import.meta.url));
 
 export interface DaemonHandle {
   home: string;

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { tempDir } from '../helpers/daemon.js';
 
 const SCRIPT = fileURLToPath(new URL('../../../install.sh', import.meta.url));
-const ENTRY = fileURLToPath(new URL('../../bin/cortex.js', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../bin/cortex.cjs', import.meta.url));
 const CHECKOUT = realpathSync(fileURLToPath(new URL('../../../', import.meta.url)));
 
 function install(args: string[], env: Record<string, string>) {
@@ -38,10 +38,10 @@ describe('install.sh', () => {
       const result = install(['--system', '--no-start'], { CORTEX_INSTALL_ROOT: root.path });
       assert.equal(result.status, 0, result.stderr);
       const lib = join(root.path, 'usr/local/lib/cortex');
-      assert.equal(readlinkSync(join(root.path, 'usr/local/bin/cortex')), '/usr/local/lib/cortex/dist/bin/cortex.js');
+      assert.equal(readlinkSync(join(root.path, 'usr/local/bin/cortex')), '/usr/local/lib/cortex/dist/bin/cortex.cjs');
       // Whoever can write the checkout cannot change what root runs: every file is a copy of root's.
       for (const path of [
-        'dist/bin/cortex.js',
+        'dist/bin/cortex.cjs',
         'dist/daemon/daemon.js',
         'daemon/native/build/Release/cortex_native.node',
       ]) {
@@ -59,7 +59,7 @@ describe('install.sh', () => {
       assert.ok(!existsSync(join(lib, 'dist/test')), 'nor the tests');
 
       const unit = readFileSync(join(root.path, 'etc/systemd/system/cortexd.service'), 'utf8');
-      assert.match(unit, /^ExecStart=\S+node \/usr\/local\/lib\/cortex\/dist\/bin\/cortex\.js daemon --system$/m);
+      assert.match(unit, /^ExecStart=\S+node \/usr\/local\/lib\/cortex\/dist\/bin\/cortex\.cjs daemon --system$/m);
       for (const line of [
         'RuntimeDirectory=cortex',
         'NoNewPrivileges=yes',
@@ -75,7 +75,7 @@ describe('install.sh', () => {
 
       // The copy runs on its own: its daemon starts and answers its CLI.
       const home = join(root.path, 'home');
-      const installed = join(lib, 'dist/bin/cortex.js');
+      const installed = join(lib, 'dist/bin/cortex.cjs');
       daemon = spawn(process.execPath, [installed, 'daemon', '--home', home, '--node-name', 'copy'], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
@@ -126,7 +126,7 @@ describe('install.sh', () => {
     assert.match(system.stdout, /^ {4}NoNewPrivileges=yes$/m);
     assert.doesNotMatch(
       system.stdout,
-      /ln -sf \S*\/dist\/bin\/cortex\.js \/usr\/local\/bin/,
+      /ln -sf \S*\/dist\/bin\/cortex\.cjs \/usr\/local\/bin/,
       'no link into the checkout',
     );
     const uninstall = install(['--system', '--uninstall', '--dry-run'], {});

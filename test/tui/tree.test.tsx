@@ -24,6 +24,7 @@ const status: StatusResult = {
   tables: 0,
   connections: 1,
   identity: 'root',
+  max_message_bytes: 16 * 1024 * 1024,
   resources: { load1: 0.42, memory_used: 0.5, disk_free: 5.5 * 1024 ** 3 },
 };
 

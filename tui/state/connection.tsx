@@ -1,6 +1,12 @@
 import { createContext, type ReactNode, useContext, useEffect, useState } from 'react';
 import type { Client } from '../../src/client/client.js';
-import { type Link, LINK_AT_START, type LinkState, Reconnector } from '../../src/client/reconnector.js';
+import {
+  type ConnectAttempt,
+  type Link,
+  LINK_AT_START,
+  type LinkState,
+  Reconnector,
+} from '../../src/client/reconnector.js';
 
 export type ConnectionState = LinkState;
 export type Connection = Link;
@@ -12,7 +18,13 @@ const ConnectionContext = createContext<Connection | undefined>(undefined);
  * exponential backoff). Everything that subscribes re-subscribes from the last
  * seq it saw when `generation` changes.
  */
-export function ConnectionProvider({ connect, children }: { connect: () => Promise<Client>; children: ReactNode }) {
+export function ConnectionProvider({
+  connect,
+  children,
+}: {
+  connect: (attempt: ConnectAttempt) => Promise<Client>;
+  children: ReactNode;
+}) {
   const [connection, setConnection] = useState<Connection>(LINK_AT_START);
 
   useEffect(() => {

@@ -1,0 +1,37 @@
+// Bundles the compiled CLI (dist/bin/cortex.js and what it imports from dist/bin and dist/src) into
+// one CommonJS file, dist/bin/cortex.cjs, the `cortex` that ships. Why: `cortex get` is a whole
+// process each time a script calls it. Resolving and reading some sixty small modules was most of
+// its time, and loading an ES module entry costs node about 10 ms more than a CommonJS one.
+// Modules that only some commands load on demand (the daemon, the TUI, the CA, TLS and ssh) stay
+// where tsc put them and are imported from there, so a command that needs none of them never
+// reads them: each dynamic import is rewritten to point from the bundle to its file.
+import { dirname, relative, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const entry = 'dist/bin/cortex.js';
+const outfile = 'dist/bin/cortex.cjs';
+
+const loadedOnDemand = {
+  name: 'loaded-on-demand',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind !== 'dynamic-import' || args.path.startsWith('node:')) return undefined;
+      const target = relative(dirname(resolve(outfile)), resolve(args.resolveDir, args.path));
+      return { path: target.startsWith('.') ? target : `./${target}`, external: true };
+    });
+  },
+};
+
+await build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+  define: { 'import.meta.url': 'importMetaUrl' },
+  inject: ['scripts/cjs-import-meta-url.js'],
+  plugins: [loadedOnDemand],
+  logLevel: 'warning',
+});
