@@ -1,6 +1,6 @@
 import { useCallback, useRef, useState } from 'react';
 import type { Client } from '../../../src/client/client.js';
-import { CortexError, errorMessage } from '../../../src/protocol/errors.js';
+import { CortexError, errorCode, errorData, errorMessage } from '../../../src/protocol/errors.js';
 import type { FsReadResult } from '../../../src/protocol/workspace-types.js';
 import { type Doc, failedDoc, isModified, loadedDoc, loadingDoc } from './document.js';
 import { joinLines } from './text-buffer.js';
@@ -118,11 +118,11 @@ export function useDocuments(client: Client | undefined, workspace: string | und
       }));
       return { kind: 'saved', path };
     } catch (error) {
-      const conflict = error instanceof CortexError && error.code === 'ECONFLICT';
+      const conflict = errorCode(error) === 'ECONFLICT';
       changeDoc(path, (held) => ({
         ...held,
         saving: false,
-        conflict: conflict ? { message: error.message, hash: hashOf(error.data) } : held.conflict,
+        conflict: conflict ? { message: errorMessage(error), hash: hashOf(errorData(error)) } : held.conflict,
       }));
       return conflict ? { kind: 'conflict' } : { kind: 'failed', message: errorMessage(error) };
     }
@@ -134,7 +134,7 @@ export function useDocuments(client: Client | undefined, workspace: string | und
     try {
       return (await read(held.path)).hash;
     } catch (error) {
-      if (error instanceof CortexError && error.code === 'ENOTFOUND') return undefined;
+      if (errorCode(error) === 'ENOTFOUND') return undefined;
       throw error;
     }
   };
