@@ -20,6 +20,10 @@ export async function runTui(options: TuiOptions): Promise<void> {
   // blank the screen. Ink reads them once, when it is first imported, just below.
   delete process.env['CI'];
   delete process.env['CONTINUOUS_INTEGRATION'];
+  // Ink's colours (chalk) do not read NO_COLOR (no-color.org); FORCE_COLOR=0 tells them the same.
+  if (process.env['NO_COLOR'] !== undefined && process.env['FORCE_COLOR'] === undefined) {
+    process.env['FORCE_COLOR'] = '0';
+  }
   // The bundle (scripts/bundle-tui.mjs) carries Ink and React's production build in one file and
   // loads in a quarter of the time; React's development build comes only from the modules themselves.
   const entry = process.env['NODE_ENV'] === 'development' ? './run.js' : './run.bundle.js';

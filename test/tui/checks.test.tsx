@@ -3,10 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '../../src/client/client.js';
-import { checkRows, resultSummary } from '../../tui/tabs/checks/check-rows.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
-import { type Rendered } from './helpers/frames.js';
 import { renderApp } from './helpers/app.js';
+import type { Rendered } from './helpers/frames.js';
+import { tui } from './helpers/shipped.js';
+
+const { checkRows, resultSummary } = tui;
 
 describe('check rows', () => {
   const result = (command: string, started: number, ok: boolean) => ({

@@ -3,23 +3,23 @@ import { errorMessage } from '../../../src/protocol/errors.js';
 import type { SessionEvent } from '../../../src/protocol/session-events.js';
 import type { CheckResult } from '../../../src/protocol/workspace-types.js';
 import type { TabContext, TabController } from '../tab.js';
+import type { ChecksAction } from './keys.js';
 import { checkRows, resultsOfEvents } from './check-rows.js';
 import { ChecksPane } from './ChecksPane.js';
 
-interface ChecksSource {
-  /** The commands configured for the selected workspace's project. */
-  configured: readonly string[];
-  /** The loaded events of the open session: checks run after its turns are among them. */
-  events: readonly SessionEvent[];
-}
+const NO_CHECKS: readonly string[] = [];
+const NO_EVENTS: readonly SessionEvent[] = [];
 
 /**
  * The Checks tab: the project's checks with the last result of each, from
  * the open session's check_result events, from runs started here, and from
  * runs anyone starts outside a session (`workspace:ID` notifications).
  */
-export function useChecksTab(context: TabContext, { configured, events }: ChecksSource): TabController {
+export function useChecksTab(context: TabContext): TabController<ChecksAction> {
   const { client, generation, active, selection, notify } = context;
+  const configured = selection.project?.checks ?? NO_CHECKS;
+  // The open session's loaded events, when it is the selected one: checks run after its turns are among them.
+  const events = selection.session ? context.open.events.events : NO_EVENTS;
   const workspace = selection.workspace?.id;
   const [seen, setSeen] = useState<{ workspace: string | undefined; results: CheckResult[] }>({
     workspace,
@@ -80,9 +80,9 @@ export function useChecksTab(context: TabContext, { configured, events }: Checks
   return {
     focus: 'checks',
     perform: (action) => {
-      if (action === 'checks-run') return run();
-      if (action === 'checks-up') return setCursor(Math.max(0, selected - 1));
-      if (action === 'checks-down') return setCursor(Math.min(rows.length - 1, selected + 1));
+      if (action === 'run') return run();
+      if (action === 'up') return setCursor(Math.max(0, selected - 1));
+      setCursor(Math.min(rows.length - 1, selected + 1));
     },
     hints: 'r run checks · j/k select · Tab tree · ? help',
     render: () => (

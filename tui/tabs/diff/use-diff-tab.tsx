@@ -4,7 +4,6 @@ import type { Client } from '../../../src/client/client.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { Session, Workspace } from '../../../src/protocol/runtime-types.js';
 import type { WorkspaceDiff } from '../../../src/protocol/workspace-types.js';
-import type { Action } from '../../keymap.js';
 import type { TabContext, TabController } from '../tab.js';
 import { type DiffLayout, nextStart } from './diff-layout.js';
 import { emptyBody, findFile, resolveRequest, sourceOf, titleOf } from './diff-screen.js';
@@ -24,7 +23,7 @@ import { useDiffWindow } from './use-diff-window.js';
 
 export type { DiffTarget } from './diff-view.js';
 
-export interface DiffTab extends TabController {
+export interface DiffTab extends TabController<DiffAction> {
   /** Shows a diff (Enter on a file change in the Events tab lands here). */
   show: (target: DiffTarget) => void;
   /** Review comments gathered on hunks, waiting to go out with the next turn. */
@@ -158,58 +157,54 @@ function performAction(deps: Deps, action: DiffAction): void {
   const scroll = (by: number) => dispatch({ type: 'scroll', by, max: view.maxOffset });
   const page = Math.max(1, view.bodyRows - 1);
   switch (action) {
-    case 'diff-down':
+    case 'down':
       return scroll(1);
-    case 'diff-up':
+    case 'up':
       return scroll(-1);
-    case 'diff-page-down':
+    case 'page-down':
       return scroll(page);
-    case 'diff-page-up':
+    case 'page-up':
       return scroll(-page);
-    case 'diff-top':
+    case 'top':
       return dispatch({ type: 'jump', line: 0 });
-    case 'diff-bottom':
+    case 'bottom':
       return dispatch({ type: 'jump', line: view.maxOffset });
-    case 'diff-next-hunk':
-    case 'diff-prev-hunk': {
+    case 'next-hunk':
+    case 'prev-hunk': {
       const starts = view.layout?.hunkStarts.map((start) => start.line) ?? [];
-      return jump(deps, starts, action === 'diff-next-hunk' ? 1 : -1, 'hunk');
+      return jump(deps, starts, action === 'next-hunk' ? 1 : -1, 'hunk');
     }
-    case 'diff-next-file':
-    case 'diff-prev-file':
-      return jump(deps, view.layout?.fileStarts ?? [], action === 'diff-next-file' ? 1 : -1, 'file');
-    case 'diff-prev-turn':
+    case 'next-file':
+    case 'prev-file':
+      return jump(deps, view.layout?.fileStarts ?? [], action === 'next-file' ? 1 : -1, 'file');
+    case 'prev-turn':
       return stepTurn(deps, -1);
-    case 'diff-next-turn':
+    case 'next-turn':
       return stepTurn(deps, 1);
-    case 'diff-workspace':
+    case 'workspace':
       return toggleWorkspace(deps);
-    case 'diff-reload':
+    case 'reload':
       return dispatch({ type: 'reload' });
-    case 'diff-revert-file':
+    case 'revert-file':
       return askRevert(deps, false);
-    case 'diff-revert-turn':
+    case 'revert-turn':
       return askRevert(deps, true);
-    case 'diff-confirm-yes':
+    case 'confirm-yes':
       return state.mode.kind === 'confirm' ? revert(deps, state.mode.revert) : undefined;
-    case 'diff-confirm-no':
+    case 'confirm-no':
       dispatch({ type: 'read' });
       return deps.notify('Kept the changes.');
-    case 'diff-comment':
+    case 'comment':
       return startComment(deps);
-    case 'diff-uncomment':
+    case 'uncomment':
       return uncomment(deps);
-    case 'diff-comment-save':
+    case 'comment-save':
       return dispatch({ type: 'comment-end', keep: true });
-    case 'diff-comment-cancel':
+    case 'comment-cancel':
       return dispatch({ type: 'comment-end', keep: false });
-    case 'diff-send':
+    case 'send':
       return sendReview(deps);
   }
-}
-
-function isDiffAction(action: Action): action is DiffAction {
-  return action.startsWith('diff-');
 }
 
 /** A key no binding took: text of the comment being typed; while a revert asks, any key says no. */
@@ -301,9 +296,7 @@ export function useDiffTab(context: TabContext): DiffTab {
 
   return {
     focus: focusOf(state),
-    perform: (action) => {
-      if (isDiffAction(action)) performAction(deps, action);
-    },
+    perform: (action) => performAction(deps, action),
     type: (input, key) => typeKey(deps, input, key),
     hints: DIFF_HINTS[focusOf(state)],
     render: () => (
@@ -324,6 +317,7 @@ export function useDiffTab(context: TabContext): DiffTab {
         footer={screen.footer}
       />
     ),
+    badge: state.comments.length > 0 ? ` (${state.comments.length})` : undefined,
     show: (target) => dispatch({ type: 'show', target }),
     comments: state.comments.length,
     takePrompt: (message) => {

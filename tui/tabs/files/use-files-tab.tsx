@@ -1,6 +1,5 @@
 import type { Key } from 'ink';
 import { useState } from 'react';
-import type { Action } from '../../keymap.js';
 import type { TabContext, TabController } from '../tab.js';
 import {
   type Doc,
@@ -16,7 +15,7 @@ import { onDiskChanges, recheck } from './disk-changes.js';
 import { messageOf, statusOf } from './doc-status.js';
 import { FileListPane } from './FileListPane.js';
 import { FileViewPane } from './FileViewPane.js';
-import type { FilesFocus } from './keys.js';
+import type { FilesAction, FilesFocus } from './keys.js';
 import { eraseBackward, eraseForward, insertText, type Motion, moveCursor } from './text-buffer.js';
 import { isWithin, parentPath, ROOT } from './tree-model.js';
 import { type SaveOutcome, useDocuments } from './use-documents.js';
@@ -42,17 +41,17 @@ const HINTS: Record<FilesFocus, string> = {
   conflict: 'o overwrite with yours · r reload theirs · Esc keep editing',
 };
 
-const MOTIONS: Partial<Record<Action, Motion>> = {
-  'files-up': 'up',
-  'files-down': 'down',
-  'files-left': 'left',
-  'files-right': 'right',
-  'files-line-start': 'line-start',
-  'files-line-end': 'line-end',
+const MOTIONS: Partial<Record<FilesAction, Motion>> = {
+  up: 'up',
+  down: 'down',
+  left: 'left',
+  right: 'right',
+  'line-start': 'line-start',
+  'line-end': 'line-end',
 };
 
 /** The Files tab's controller, and what the app may want to know before quitting. */
-export interface FilesTab extends TabController {
+export interface FilesTab extends TabController<FilesAction> {
   /** Files with edits not saved yet (they live only in this process). */
   unsaved: readonly string[];
 }
@@ -113,25 +112,25 @@ export function useFilesTab(context: TabContext): FilesTab {
         setTab((current) => (current.mode === 'conflict' ? { ...current, mode: 'editor' } : current));
     });
 
-  const inList = (action: Action) => {
+  const inList = (action: FilesAction) => {
     const row = tree.row;
     const rowsOnScreen = Math.max(1, height - 2);
     switch (action) {
-      case 'files-up':
+      case 'up':
         return tree.move(-1);
-      case 'files-down':
+      case 'down':
         return tree.move(1);
-      case 'files-page-up':
+      case 'page-up':
         return tree.move(-rowsOnScreen);
-      case 'files-page-down':
+      case 'page-down':
         return tree.move(rowsOnScreen);
-      case 'files-top':
+      case 'top':
         return tree.moveTo(0);
-      case 'files-bottom':
+      case 'bottom':
         return tree.moveTo(tree.rows.length - 1);
-      case 'files-refresh':
+      case 'refresh':
         return tree.refresh();
-      case 'files-left':
+      case 'left':
         if (row?.kind === 'entry' && row.expanded) return tree.collapse(row.path);
         if (row !== undefined) {
           const parent = row.kind === 'entry' ? parentPath(row.path) : row.dir;
@@ -141,39 +140,39 @@ export function useFilesTab(context: TabContext): FilesTab {
     }
     if (row?.kind !== 'entry') return;
     const directory = row.entry.type === 'directory';
-    if (action === 'files-open' && directory) return row.expanded ? tree.collapse(row.path) : tree.expand(row.path);
-    if (action === 'files-right' && directory) return row.expanded ? tree.move(1) : tree.expand(row.path);
-    if ((action === 'files-open' || action === 'files-right') && !directory) return openFile(row.path, 'viewer');
-    if (action === 'files-edit' && !directory) return openFile(row.path, 'editor');
+    if (action === 'open' && directory) return row.expanded ? tree.collapse(row.path) : tree.expand(row.path);
+    if (action === 'right' && directory) return row.expanded ? tree.move(1) : tree.expand(row.path);
+    if ((action === 'open' || action === 'right') && !directory) return openFile(row.path, 'viewer');
+    if (action === 'edit' && !directory) return openFile(row.path, 'editor');
   };
 
-  const inViewer = (action: Action) => {
+  const inViewer = (action: FilesAction) => {
     const page = Math.max(1, view.rows - 1);
     const sideways = Math.max(4, Math.floor(view.columns / 2));
     const lines = doc?.buffer.lines.length ?? 0;
-    const scroll: Partial<Record<Action, (held: Doc) => Doc>> = {
-      'files-up': (held) => scrolled(held, -1, view),
-      'files-down': (held) => scrolled(held, 1, view),
-      'files-page-up': (held) => scrolled(held, -page, view),
-      'files-page-down': (held) => scrolled(held, page, view),
-      'files-top': (held) => scrolled(held, -lines, view),
-      'files-bottom': (held) => scrolled(held, lines, view),
-      'files-left': (held) => scrolledSideways(held, -sideways),
-      'files-right': (held) => scrolledSideways(held, sideways),
+    const scroll: Partial<Record<FilesAction, (held: Doc) => Doc>> = {
+      up: (held) => scrolled(held, -1, view),
+      down: (held) => scrolled(held, 1, view),
+      'page-up': (held) => scrolled(held, -page, view),
+      'page-down': (held) => scrolled(held, page, view),
+      top: (held) => scrolled(held, -lines, view),
+      bottom: (held) => scrolled(held, lines, view),
+      left: (held) => scrolledSideways(held, -sideways),
+      right: (held) => scrolledSideways(held, sideways),
     };
     const change = scroll[action];
     if (change) return docs.change(change);
-    if (action === 'files-back') return setMode('files');
-    if (action === 'files-edit') {
+    if (action === 'back') return setMode('files');
+    if (action === 'edit') {
       if (!isEditable(doc)) return notify(doc?.binary ? 'Binary files are not edited here.' : 'Nothing to edit.');
       docs.change((held) => startEditing(held, view));
       return setMode('editor');
     }
   };
 
-  const inEditor = (action: Action) => {
-    if (action === 'files-back') return setMode('viewer');
-    if (action === 'files-save') {
+  const inEditor = (action: FilesAction) => {
+    if (action === 'back') return setMode('viewer');
+    if (action === 'save') {
       if (doc && !isModified(doc) && doc.conflict === undefined && doc.disk !== 'deleted')
         return notify('No changes to save.');
       return save(false);
@@ -182,20 +181,19 @@ export function useFilesTab(context: TabContext): FilesTab {
     const page = Math.max(1, view.rows - 1);
     const motion = MOTIONS[action];
     if (motion) return docs.change((held) => edited(held, (buffer) => moveCursor(buffer, motion), view));
-    if (action === 'files-page-up' || action === 'files-page-down') {
-      const direction = action === 'files-page-up' ? 'up' : 'down';
+    if (action === 'page-up' || action === 'page-down') {
+      const direction = action === 'page-up' ? 'up' : 'down';
       return docs.change((held) => edited(held, (buffer) => moveCursor(buffer, direction, page), view));
     }
-    if (action === 'files-newline')
-      return docs.change((held) => edited(held, (buffer) => insertText(buffer, '\n'), view));
-    if (action === 'files-erase') return docs.change((held) => edited(held, eraseBackward, view));
-    if (action === 'files-erase-forward') return docs.change((held) => edited(held, eraseForward, view));
+    if (action === 'newline') return docs.change((held) => edited(held, (buffer) => insertText(buffer, '\n'), view));
+    if (action === 'erase') return docs.change((held) => edited(held, eraseBackward, view));
+    if (action === 'erase-forward') return docs.change((held) => edited(held, eraseForward, view));
   };
 
-  const inConflict = (action: Action) => {
-    if (action === 'files-overwrite') return save(true);
-    if (action === 'files-back') return setMode('editor');
-    if (action === 'files-reload') {
+  const inConflict = (action: FilesAction) => {
+    if (action === 'overwrite') return save(true);
+    if (action === 'back') return setMode('editor');
+    if (action === 'reload') {
       docs.reload();
       return setMode('editor');
     }
@@ -209,7 +207,7 @@ export function useFilesTab(context: TabContext): FilesTab {
     return true;
   };
 
-  const perform = (action: Action) => {
+  const perform = (action: FilesAction) => {
     if (!workspace) return;
     if (mode === 'files') return inList(action);
     if (mode === 'viewer') return inViewer(action);
@@ -237,7 +235,19 @@ export function useFilesTab(context: TabContext): FilesTab {
     );
   };
 
-  return { focus: mode, perform, type, hints: HINTS[mode], render, unsaved: [...docs.modified] };
+  const unsaved = [...docs.modified];
+  return {
+    focus: mode,
+    perform,
+    type,
+    hints: HINTS[mode],
+    render,
+    unsaved,
+    beforeQuit:
+      unsaved.length === 0
+        ? undefined
+        : `Unsaved edits in ${unsaved.join(', ')}: Ctrl-S in the editor saves; q again quits without them.`,
+  };
 }
 
 function isEditable(doc: Doc | undefined): boolean {
