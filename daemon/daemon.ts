@@ -205,6 +205,7 @@ export class Daemon {
     );
     terminals.load();
     subscriptions.register(terminals.family());
+    subscriptions.register(terminals.topic.family());
     this.inspector = inspector;
     this.terminals = terminals;
     const mesh = new Mesh({

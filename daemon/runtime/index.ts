@@ -19,7 +19,7 @@ export interface Runtime {
   events: EventLog;
 }
 
-/** Builds the agent runtime on the daemon's database and registers the `session:` topics. */
+/** Builds the agent runtime on the daemon's database and registers the `session:`, `sessions:` and `workspaces:` topics. */
 export function createRuntime(
   db: Database,
   store: Store,
@@ -43,5 +43,6 @@ export function createRuntime(
     sessionTopics(events, (identity: Identity, session: string) => sessions.authorize(identity, session)),
   );
   subscriptions.register(sessionsTopic(sessions));
+  subscriptions.register(workspaces.topic.family());
   return { workspaces, sessions, events };
 }

@@ -1,9 +1,9 @@
 import type { WireError } from './errors.js';
-import type { Session } from './runtime-types.js';
+import type { Project, Session, Workspace } from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
 import type { MeshEvent } from './mesh-types.js';
 import type { RecordKey, StoredRecord } from './store-types.js';
-import type { TermDropped, TermExit, TermOutput } from './terminal-types.js';
+import type { TermDropped, TermExit, TerminalInfo, TermOutput } from './terminal-types.js';
 import type { CheckResult, FsChange } from './workspace-types.js';
 
 /** A committed change to a table, sent to subscribers of `table:NAME`. */
@@ -24,6 +24,12 @@ export interface Notifications {
   event: SessionEvent;
   /** A session's new state, to subscribers of `sessions:*`. */
   session_update: { session: Session };
+  /** A project added, changed or (`removed`) removed, to subscribers of `workspaces:*`. */
+  project_update: { project: Project; removed: boolean };
+  /** A workspace added or removed, to subscribers of `workspaces:*` who may use it. */
+  workspace_update: { workspace: Workspace; removed: boolean };
+  /** A terminal opened, ended, started again or (`removed`) closed, to subscribers of `terminals:*` who may use it. */
+  terminal_update: { terminal: TerminalInfo; removed: boolean };
   /** Files that changed in the watched directories of a workspace, to subscribers of `fs:WORKSPACE` (debounced). */
   fs_change: { workspace: string; changes: FsChange[] };
   /** A check run outside any session, to subscribers of `workspace:WORKSPACE`. */

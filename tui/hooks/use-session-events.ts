@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Client } from '../../src/client/client.js';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { useConnection } from '../state/connection.js';
+import { listen } from './listen.js';
 
 export interface SessionEventsView {
   /** The loaded window of the session's events, in seq order. */
@@ -79,9 +80,8 @@ export function useSessionEvents(session: string | undefined): SessionEventsView
       else state.events = keepNewest(mergeBySeq(state.events, batch), WINDOW_EVENTS);
       changed();
     };
-    const stop = client.onNotification((method, params) => {
-      const event = params as unknown as SessionEvent;
-      if (method !== 'event' || event.session !== session || event.seq <= held.current.lastSeq) return;
+    const stop = listen(client, 'event', (event) => {
+      if (event.session !== session || event.seq <= held.current.lastSeq) return;
       held.current.lastSeq = event.seq;
       pending.current.push(event);
       timer.current ??= setTimeout(flush, FLUSH_MS);

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { SessionEvent } from '../../../src/protocol/session-events.js';
 import type { CheckResult } from '../../../src/protocol/workspace-types.js';
+import { listen } from '../../hooks/listen.js';
 import type { TabContext, TabController } from '../tab.js';
 import type { ChecksAction } from './keys.js';
 import { checkRows, resultsOfEvents } from './check-rows.js';
@@ -37,9 +38,7 @@ export function useChecksTab(context: TabContext): TabController<ChecksAction> {
   useEffect(() => {
     if (!client || !active || workspace === undefined) return;
     const topic = `workspace:${workspace}`;
-    const stop = client.onNotification((method, params) => {
-      if (method !== 'check_result') return;
-      const result = params as unknown as CheckResult & { workspace: string };
+    const stop = listen(client, 'check_result', (result) => {
       if (result.workspace === workspace) addResults(workspace, [result]);
     });
     client.call('subscribe', { topic }).catch(() => undefined);
