@@ -64,7 +64,7 @@ describe('Checks tab against a real daemon', () => {
   });
 
   it('lists the configured checks, runs them with r and shows each result and the output tail', async () => {
-    await app.waitFor((text) => text.includes('…/cortex-tui-checks-'), 'the workspace in the tree');
+    await app.waitFor((text) => text.includes('/checked│'), 'the workspace in the tree');
     // node, project, workspace: the workspace is the third row.
     await app.press('j', 'j', '5');
     let frame = await app.waitFor((text) => text.includes('· not run'), 'the checks, not run yet');

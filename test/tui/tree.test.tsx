@@ -168,6 +168,12 @@ describe('buildTree', () => {
     assert.equal(at(5), ' lapt');
   });
 
+  it("keeps the end of a workspace's path too long for the row: the directory's own name", () => {
+    const workspaceRow = buildTree(data(), NOW).find((row) => row.id === 'ws_a2')!;
+    assert.equal(rowText(workspaceRow, 40), '     …/wt/alpha-fix');
+    assert.equal(rowText(workspaceRow, 14), '     …lpha-fix');
+  });
+
   it('marks only the unseen sessions, and carries each session for the panes', () => {
     const sessions = buildTree(data(), NOW).filter((row) => row.kind === 'session');
     assert.deepEqual(

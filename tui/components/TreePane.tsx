@@ -47,10 +47,18 @@ export function TreePane({ rows, selected, focused, width, height, colour }: Pro
   );
 }
 
-/** A row in `width` columns: indented, its unseen mark, its label, and the longest form of its badge that fits. */
+/**
+ * A row in `width` columns: indented, its unseen mark, its label, and the
+ * longest form of its badge that fits. A workspace's path too long for the
+ * row keeps its end, the directory's own name.
+ */
 export function rowText(row: TreeRow, width: number): string {
   const marker = row.kind === 'session' && row.unseen ? '•' : ' ';
-  const text = `${'  '.repeat(row.depth)}${marker}${row.label}`;
+  const lead = `${'  '.repeat(row.depth)}${marker}`;
+  const text = `${lead}${row.label}`;
+  if (row.kind === 'workspace' && text.length > width) {
+    return `${lead}…${row.label.slice(row.label.length - (width - lead.length - 1))}`.slice(0, width);
+  }
   if (row.kind !== 'node' && row.kind !== 'peer') return text.slice(0, width);
   const badge = row.badge.find((form) => text.length + 1 + form.length <= width);
   return (badge === undefined ? text : `${text} ${badge}`).slice(0, width);

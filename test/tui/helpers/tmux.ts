@@ -58,6 +58,14 @@ export class TmuxScreen {
     return this.tmux(['capture-pane', '-p', '-S', '-', '-t', 'main']);
   }
 
+  /**
+   * Records every byte the pane's program writes from now on into `file`
+   * (tmux's pipe-pane), as the terminal receives it.
+   */
+  async record(file: string): Promise<void> {
+    await this.tmux(['pipe-pane', '-o', '-t', 'main', `cat >> '${file}'`]);
+  }
+
   async resize(width: number, height: number): Promise<void> {
     await this.tmux(['resize-window', '-t', 'main', '-x', String(width), '-y', String(height)]);
   }

@@ -10,6 +10,7 @@ import { ChecksPane } from './ChecksPane.js';
 
 const NO_CHECKS: readonly string[] = [];
 const NO_EVENTS: readonly SessionEvent[] = [];
+const NO_RESULTS: readonly CheckResult[] = [];
 
 /**
  * The Checks tab: the project's checks with the last result of each, from
@@ -17,36 +18,14 @@ const NO_EVENTS: readonly SessionEvent[] = [];
  * runs anyone starts outside a session (`workspace:ID` notifications).
  */
 export function useChecksTab(context: TabContext): TabController<ChecksAction> {
-  const { client, generation, active, selection, notify } = context;
+  const { client, selection, notify } = context;
   const configured = selection.project?.checks ?? NO_CHECKS;
   // The open session's loaded events, when it is the selected one: checks run after its turns are among them.
   const events = selection.session ? context.open.events.events : NO_EVENTS;
   const workspace = selection.workspace?.id;
-  const [seen, setSeen] = useState<{ workspace: string | undefined; results: CheckResult[] }>({
-    workspace,
-    results: [],
-  });
   const [running, setRunning] = useState(false);
   const [cursor, setCursor] = useState(0);
-  const ownResults = seen.workspace === workspace ? seen.results : [];
-  const addResults = (forWorkspace: string, results: CheckResult[]) =>
-    setSeen((current) => ({
-      workspace: forWorkspace,
-      results: [...(current.workspace === forWorkspace ? current.results : []), ...results],
-    }));
-
-  useEffect(() => {
-    if (!client || !active || workspace === undefined) return;
-    const topic = `workspace:${workspace}`;
-    const stop = listen(client, 'check_result', (result) => {
-      if (result.workspace === workspace) addResults(workspace, [result]);
-    });
-    client.call('subscribe', { topic }).catch(() => undefined);
-    return () => {
-      stop();
-      client.call('unsubscribe', { topic }).catch(() => undefined);
-    };
-  }, [client, generation, active, workspace]);
+  const { results: ownResults, add: addResults } = useRunResults(context, workspace);
 
   const sessionResults = useMemo(() => resultsOfEvents(events), [events]);
   const rows = useMemo(
@@ -96,4 +75,34 @@ export function useChecksTab(context: TabContext): TabController<ChecksAction> {
       />
     ),
   };
+}
+
+/**
+ * Results of check runs in the workspace outside the open session: those
+ * started here, and (while the tab is shown) those anyone starts, told by
+ * `workspace:ID`. Another workspace starts with none.
+ */
+function useRunResults({ client, generation, active }: TabContext, workspace: string | undefined) {
+  const [seen, setSeen] = useState<{ workspace: string | undefined; results: CheckResult[] }>({
+    workspace,
+    results: [],
+  });
+  const add = (forWorkspace: string, results: CheckResult[]) =>
+    setSeen((current) => ({
+      workspace: forWorkspace,
+      results: [...(current.workspace === forWorkspace ? current.results : []), ...results],
+    }));
+  useEffect(() => {
+    if (!client || !active || workspace === undefined) return;
+    const topic = `workspace:${workspace}`;
+    const stop = listen(client, 'check_result', (result) => {
+      if (result.workspace === workspace) add(workspace, [result]);
+    });
+    client.call('subscribe', { topic }).catch(() => undefined);
+    return () => {
+      stop();
+      client.call('unsubscribe', { topic }).catch(() => undefined);
+    };
+  }, [client, generation, active, workspace]);
+  return { results: seen.workspace === workspace ? seen.results : NO_RESULTS, add };
 }

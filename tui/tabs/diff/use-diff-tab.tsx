@@ -225,6 +225,43 @@ function typeKey(deps: Deps, input: string, key: Key): boolean {
   return true;
 }
 
+/**
+ * What must not outlive a change of context: a turn chosen in one session
+ * means nothing once another session is selected, and a revert question left
+ * behind (the user switched tabs) must not be answered by a later y.
+ */
+function useDroppedWhenStale(dispatch: Dispatch<DiffViewAction>, session: string | undefined, focused: boolean): void {
+  useEffect(() => {
+    dispatch({ type: 'drop-turn-of-other-session', session });
+  }, [dispatch, session]);
+  useEffect(() => {
+    if (!focused) dispatch({ type: 'cancel-confirm' });
+  }, [dispatch, focused]);
+}
+
+/**
+ * show({path}) scrolls to the file once its diff is here; in a layout effect,
+ * so a key pressed just after sees the file, rather than its own move being
+ * undone by a late scroll.
+ */
+function useSeek(
+  seek: string | undefined,
+  diff: WorkspaceDiff | undefined,
+  layout: DiffLayout | undefined,
+  notify: (text: string) => void,
+  dispatch: Dispatch<DiffViewAction>,
+): void {
+  useLayoutEffect(() => {
+    if (seek === undefined || !diff || !layout) return;
+    const found = findFile(diff.files, seek);
+    if (found === undefined) {
+      notify(`${seek} is not in this diff.`);
+      return dispatch({ type: 'seek-done' });
+    }
+    dispatch({ type: 'jump', line: layout.fileStarts[found] ?? 0 });
+  }, [seek, diff, layout, notify, dispatch]);
+}
+
 function focusOf(state: DiffViewState): DiffFocus {
   return state.mode.kind === 'comment' ? 'comment' : state.mode.kind === 'confirm' ? 'diff-confirm' : 'diff';
 }
@@ -239,16 +276,7 @@ export function useDiffTab(context: TabContext): DiffTab {
   const { client, generation, selection, active, focused, width, height, notify } = context;
   const { session, workspace } = selection;
   const [state, dispatch] = useReducer(diffViewReducer, INITIAL_VIEW);
-
-  // A turn chosen in one session means nothing once another session is selected.
-  const sessionId = session?.id;
-  useEffect(() => {
-    dispatch({ type: 'drop-turn-of-other-session', session: sessionId });
-  }, [sessionId]);
-  // A revert question left behind (the user switched tabs) must not be answered by a later y.
-  useEffect(() => {
-    if (!focused) dispatch({ type: 'cancel-confirm' });
-  }, [focused]);
+  useDroppedWhenStale(dispatch, session?.id, focused);
 
   const request = resolveRequest(state.target, session, workspace);
   const latestTurn = request?.kind === 'turn' && session?.id === request.session && request.turn === session.turns;
@@ -275,18 +303,7 @@ export function useDiffTab(context: TabContext): DiffTab {
   });
   const { layout, position } = screen;
   const view: View = { request, source, diff: data.diff, ...screen, file: position.file, hunk: position.hunk };
-
-  // show({path}) scrolls to the file once its diff is here; in a layout effect, so a key pressed
-  // just after sees the file, rather than its own move being undone by a late scroll.
-  useLayoutEffect(() => {
-    if (state.seek === undefined || !data.diff || !layout) return;
-    const found = findFile(data.diff.files, state.seek);
-    if (found === undefined) {
-      notify(`${state.seek} is not in this diff.`);
-      return dispatch({ type: 'seek-done' });
-    }
-    dispatch({ type: 'jump', line: layout.fileStarts[found] ?? 0 });
-  }, [state.seek, data.diff, layout, notify]);
+  useSeek(state.seek, data.diff, layout, notify, dispatch);
 
   // takePrompt may run twice before the next render; the ref makes the second see the comments gone.
   const pendingComments = useRef<readonly ReviewComment[]>(state.comments);
