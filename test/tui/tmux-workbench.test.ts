@@ -111,7 +111,7 @@ describe('cortex tui, kept current and usable at 80×24', () => {
     // The selected node row, marked, with the longest whole form of its badge that fits.
     assert.match(node, new RegExp(`^› ?${NODE}( (load )?[\\d.]+( (mem )?\\d+%( (disk )?\\S+)?)?)?$`));
     await screen.press('j');
-    const moved = await screen.waitForScreen((shown) => /^│›  first/m.test(shown), 'the mark on the next row');
+    const moved = await screen.waitForScreen((shown) => /^│› {2}first/m.test(shown), 'the mark on the next row');
     assert.equal(moved.split('›').length - 1, 1, 'one row marked');
     await screen.press('?');
     const help = await screen.waitForScreen((shown) => shown.includes('Cortex keys'), 'the help');
