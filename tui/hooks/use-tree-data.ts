@@ -73,8 +73,9 @@ export function useTreeData(): TreeSource {
       });
     void (async () => {
       try {
-        // Subscribed before the lists are read, so no change falls between the two.
-        await Promise.all(TREE_TOPICS.map((topic) => client.call('subscribe', { topic })));
+        // Subscribed before the lists are read, so no change falls between the two. A daemon
+        // older than a topic refuses it: the tree then shows what it loaded, without updates.
+        await Promise.all(TREE_TOPICS.map((topic) => client.call('subscribe', { topic }).catch(() => undefined)));
         // The status with the lists, so the node row never says connecting beside them.
         const [read, p, w, s, t] = await Promise.all([
           readStatus(client),
