@@ -16,11 +16,22 @@ export interface TreeSource {
   peers: PeerStatus[];
 }
 
+const EMPTY: TreeSource = {
+  status: undefined,
+  projects: [],
+  workspaces: [],
+  sessions: [],
+  terminals: [],
+  peers: [],
+};
+
 /** The node's status (its resource badges) and the mesh peers are asked for this often. */
 const STATUS_EVERY_MS = 5000;
 
 /** The topics that keep the lists current: every change any client makes, as it is made. */
 const TREE_TOPICS = ['sessions:*', 'workspaces:*', 'terminals:*'];
+
+type Change = (tree: TreeSource) => TreeSource;
 
 /** A list with `item` put in place of the one with its key (or added), or taken out. */
 function updated<T>(list: T[], item: T, key: (value: T) => string, removed = false): T[] {
@@ -28,77 +39,58 @@ function updated<T>(list: T[], item: T, key: (value: T) => string, removed = fal
   return removed ? others : [...others, item];
 }
 
+/** How each topic's notification changes the tree. */
+function followTopics(client: Client, apply: (change: Change) => void): (() => void)[] {
+  return [
+    listen(client, 'session_update', ({ session }) =>
+      apply((tree) => ({ ...tree, sessions: updated(tree.sessions, session, (s) => s.id) })),
+    ),
+    listen(client, 'project_update', ({ project, removed }) =>
+      apply((tree) => ({ ...tree, projects: updated(tree.projects, project, (p) => p.name, removed) })),
+    ),
+    listen(client, 'workspace_update', ({ workspace, removed }) =>
+      apply((tree) => ({ ...tree, workspaces: updated(tree.workspaces, workspace, (w) => w.id, removed) })),
+    ),
+    listen(client, 'terminal_update', ({ terminal, removed }) =>
+      apply((tree) => ({ ...tree, terminals: updated(tree.terminals, terminal, (t) => t.id, removed) })),
+    ),
+  ];
+}
+
 /**
  * What the tree shows, kept current: the lists loaded on every (re)connection,
  * then changed by the `sessions:*`, `workspaces:*` and `terminals:*` topics
  * as any client adds, removes or changes something, without asking for the
  * lists again. Only the node's status and the mesh peers, whose numbers move
- * on their own, are asked for every few seconds.
+ * on their own, are asked for every few seconds. One object, changed whole:
+ * each change is one render (Ink renders every update made outside a key
+ * handler on its own), and an unchanged tree keeps its identity.
  */
 export function useTreeData(): TreeSource {
   const { client, generation } = useConnection();
-  const [status, setStatus] = useState<StatusResult>();
-  const [projects, setProjects] = useState<Project[]>([]);
-  const [workspaces, setWorkspaces] = useState<Workspace[]>([]);
-  const [sessions, setSessions] = useState<Session[]>([]);
-  const [terminals, setTerminals] = useState<TerminalInfo[]>([]);
-  const [peers, setPeers] = useState<PeerStatus[]>([]);
+  const [tree, setTree] = useState<TreeSource>(EMPTY);
 
   useEffect(() => {
     if (!client) return;
     let live = true;
     // Changes told before the lists are in wait for them: a list answered just before a change is
     // reported (both in one read) would otherwise be set after it, and undo it.
-    let waiting: (() => void)[] | undefined = [];
-    const apply = (change: () => void) => (waiting ? waiting.push(change) : change());
-    const stops = [
-      listen(client, 'session_update', ({ session }) =>
-        apply(() => setSessions((list) => updated(list, session, (s) => s.id))),
-      ),
-      listen(client, 'project_update', ({ project, removed }) =>
-        apply(() => setProjects((list) => updated(list, project, (p) => p.name, removed))),
-      ),
-      listen(client, 'workspace_update', ({ workspace, removed }) =>
-        apply(() => setWorkspaces((list) => updated(list, workspace, (w) => w.id, removed))),
-      ),
-      listen(client, 'terminal_update', ({ terminal, removed }) =>
-        apply(() => setTerminals((list) => updated(list, terminal, (t) => t.id, removed))),
-      ),
-    ];
-    const refresh = () =>
-      void readStatus(client).then((read) => {
-        if (!live) return;
-        setStatus(read.status);
-        setPeers(read.peers);
-      });
-    void (async () => {
-      try {
-        // Subscribed before the lists are read, so no change falls between the two. A daemon
-        // older than a topic refuses it: the tree then shows what it loaded, without updates.
-        await Promise.all(TREE_TOPICS.map((topic) => client.call('subscribe', { topic }).catch(() => undefined)));
-        // The status with the lists, so the node row never says connecting beside them.
-        const [read, p, w, s, t] = await Promise.all([
-          readStatus(client),
-          client.call('project_list', {}),
-          client.call('workspace_list', {}),
-          client.call('session_list', {}),
-          client.call('term_list', {}),
-        ]);
-        if (!live) return;
-        setStatus(read.status);
-        setPeers(read.peers);
-        setProjects(p.projects);
-        setWorkspaces(w.workspaces);
-        setSessions(s.sessions);
-        setTerminals(t.terminals);
-        const told = waiting ?? [];
-        waiting = undefined;
-        for (const change of told) change();
-      } catch {
-        // The connection dropped; the next generation loads again.
-      }
-    })();
-    const timer = setInterval(refresh, STATUS_EVERY_MS);
+    let waiting: Change[] | undefined = [];
+    const apply = (change: Change) => (waiting ? waiting.push(change) : setTree(change));
+    const stops = followTopics(client, apply);
+    void loadLists(client).then((loaded) => {
+      if (!live || loaded === undefined) return;
+      const told = waiting ?? [];
+      waiting = undefined;
+      setTree(told.reduce((tree, change) => change(tree), loaded));
+    });
+    const timer = setInterval(
+      () =>
+        void readStatus(client).then((read) => {
+          if (live) setTree((current) => ({ ...current, ...read }));
+        }),
+      STATUS_EVERY_MS,
+    );
     return () => {
       live = false;
       for (const stop of stops) stop();
@@ -106,11 +98,40 @@ export function useTreeData(): TreeSource {
     };
   }, [client, generation]);
 
-  return { status, projects, workspaces, sessions, terminals, peers };
+  return tree;
+}
+
+/**
+ * Subscribes to the topics, then reads the lists: subscribed first, so no
+ * change falls between the two. A daemon older than a topic refuses it; the
+ * tree then shows what it loaded, without updates. Undefined when the
+ * connection dropped (the next one loads again).
+ */
+async function loadLists(client: Client): Promise<TreeSource | undefined> {
+  try {
+    await Promise.all(TREE_TOPICS.map((topic) => client.call('subscribe', { topic }).catch(() => undefined)));
+    // The status with the lists, so the node row never says connecting beside them.
+    const [read, projects, workspaces, sessions, terminals] = await Promise.all([
+      readStatus(client),
+      client.call('project_list', {}),
+      client.call('workspace_list', {}),
+      client.call('session_list', {}),
+      client.call('term_list', {}),
+    ]);
+    return {
+      ...read,
+      projects: projects.projects,
+      workspaces: workspaces.workspaces,
+      sessions: sessions.sessions,
+      terminals: terminals.terminals,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The node's status and its mesh peers (only administrators may see the cluster; others get none). */
-async function readStatus(client: Client): Promise<{ status: StatusResult | undefined; peers: PeerStatus[] }> {
+async function readStatus(client: Client): Promise<Pick<TreeSource, 'status' | 'peers'>> {
   const [status, cluster] = await Promise.all([
     client.call('status', {}).catch(() => undefined),
     client.call('cluster_status', {}).catch(() => undefined),
