@@ -1,7 +1,7 @@
 import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Database } from 'better-sqlite3';
-import { parseAddress } from '../../src/address.js';
+import { parseAddress, peerOf } from '../../src/address.js';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { ClusterStatus, MeshNodeFailure, PeerStatus } from '../../src/protocol/mesh-types.js';
 import { type MsgValue, RawMsgpack } from '../../src/protocol/msgpack-types.js';
@@ -9,7 +9,7 @@ import type { AccessControl } from '../access/access-control.js';
 import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { Subscriptions } from '../pubsub/subscriptions.js';
-import { peerOf } from '../server/tls-listener.js';
+import type { Rewind } from '../store/incarnations.js';
 import type { Store } from '../store/store.js';
 import { certificateName, nodeTlsFiles, type TlsFiles } from '../tls/node-tls-files.js';
 import { MeshEvents } from './mesh-events.js';
@@ -66,13 +66,14 @@ export class Mesh {
   private pumpQueued = false;
   private stopped = false;
   private readonly unsubscribeLog: () => void;
+  private readonly unsubscribeRewind: () => void;
 
   constructor(private readonly options: MeshOptions) {
     const { store, log, subscriptions, settings } = options;
     this.events = new MeshEvents(subscriptions, store.now);
     subscriptions.register(this.events.family());
     this.book = new PeerBook(options.db, store);
-    this.collector = new TombstoneCollector(store, settings.graceMs, () => this.peersHolding());
+    this.collector = new TombstoneCollector(store.replica, store.now, settings.graceMs, () => this.peersHolding());
     this.context = {
       me: options.node,
       store,
@@ -86,6 +87,7 @@ export class Mesh {
       query: (request) => fanOut(this.fanOutContext(), request, { name: request.identity, via: 'mesh', admin: false }),
       droppedTable: (table) => options.access.forgetTable(table),
     };
+    this.unsubscribeRewind = store.replica.onRewind((rewind) => this.rewind(rewind));
     // Every commit that grew the log is sent on to the links, once per turn of the event loop.
     this.unsubscribeLog = store.onLog(() => {
       if (this.pumpQueued || this.links.size === 0) return;
@@ -184,6 +186,7 @@ export class Mesh {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribeLog();
+    this.unsubscribeRewind();
     if (this.gcTimer !== undefined) clearTimeout(this.gcTimer);
     for (const dialer of this.dialers.values()) dialer.stop();
     const bye = { code: 'ECLOSED' as const, message: `${this.options.node} is shutting down` };
@@ -252,7 +255,7 @@ export class Mesh {
     explicit = false,
   ): PeerSession {
     this.options.log.debug(`mesh: ${direction} TLS link with ${node} (${from})`);
-    const channel = new PeerChannel(socket, Math.max(this.options.settings.maxMessageBytes, 64 << 20));
+    const channel = new PeerChannel(socket, Math.max(this.options.settings.maxMessageBytes, 64 << 20), node);
     const session = new PeerSession(this.context, channel, node, direction, address);
     if (explicit) this.explicit.add(session);
     if (session.state !== 'closed') this.handshakes.add(session);
@@ -324,9 +327,9 @@ export class Mesh {
     const { store } = this.options;
     const link = this.links.get(node);
     const record = this.book.get(node);
-    const head = store.changeLog.headSeq();
+    const head = store.replica.headSeq();
     const acked = link?.outbound?.acked ?? record?.acked ?? 0;
-    const oldest = head > acked ? store.changeLog.firstHlcAfter(acked) : undefined;
+    const oldest = head > acked ? store.replica.firstHlcAfter(acked) : undefined;
     const dialer = this.dialers.get(node);
     const error = link === undefined ? (dialer?.lastError ?? this.lastErrors.get(node) ?? null) : null;
     return {
@@ -344,6 +347,27 @@ export class Mesh {
       error,
       resources: link?.resources ?? null,
     };
+  }
+
+  /**
+   * A clash was resolved here (the local table of its name was dropped): the peer's
+   * changes to the other table, refused until now, are read again. Over the live
+   * link when there is one; else the saved checkpoint goes back, for the next link.
+   */
+  private rewind({ table, peer, seq }: Rewind): void {
+    const link = this.links.get(peer);
+    if (link?.inbound !== undefined) {
+      link.inbound.rewind(seq);
+      return;
+    }
+    const record = this.book.get(peer);
+    if (record === undefined || record.checkpoint <= seq) return;
+    this.options.log.info(`mesh: ${table} is no longer in a clash here; ${peer}'s log is read again after seq ${seq}`);
+    this.options.store
+      .transact(() => this.book.checkpoint(peer, seq))
+      .catch((error: unknown) => {
+        this.options.log.warn(`mesh: could not move the checkpoint of ${peer} back: ${(error as Error).message}`);
+      });
   }
 
   private fanOutContext() {

@@ -3,9 +3,8 @@ import type { PeerResources } from '../../src/protocol/mesh-types.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import { VERSION } from '../../src/version.js';
 import type { Logger } from '../logger.js';
-import { policyIncludes } from '../store/replication-policy.js';
+import type { ResyncHorizon } from '../store/replica.js';
 import type { Store } from '../store/store.js';
-import type { Version } from '../store/version.js';
 import { Inbound } from './inbound.js';
 import type { MeshEvents } from './mesh-events.js';
 import type { MeshSettings } from './mesh-settings.js';
@@ -77,7 +76,7 @@ export class PeerSession {
   /** This side sends the peer its whole log on this link (the peer is new, or was away too long). */
   private readonly resyncing: boolean;
   /** This node's tombstone horizons, sent with a resync: the peer drops what they deleted. */
-  private readonly sentHorizons: [string, number, string][];
+  private readonly sentHorizons: ResyncHorizon[];
   /** What this node's hello said it had applied of the peer's log: the peer resumes after it. */
   private readonly sentCheckpoint: number;
   private readonly sentSeen: number;
@@ -101,7 +100,7 @@ export class PeerSession {
     this.ready.catch(() => undefined);
     const record = ctx.book.get(peer);
     this.resyncing = record === undefined || record.lastSeen < ctx.store.now() - ctx.settings.graceMs;
-    this.sentHorizons = this.resyncing ? this.horizons() : [];
+    this.sentHorizons = this.resyncing ? ctx.store.replica.horizonsFor(peer) : [];
     this.sentCheckpoint = record?.checkpoint ?? 0;
     this.sentSeen = record?.seen ?? 0;
     this.helloTimer = setTimeout(
@@ -118,7 +117,7 @@ export class PeerSession {
       node: ctx.me,
       version: VERSION,
       clock: ctx.store.now(),
-      hlc: ctx.store.clock.current,
+      hlc: ctx.store.replica.hlc,
       checkpoint: this.sentCheckpoint,
       seen: this.sentSeen,
       resync: this.resyncing,
@@ -238,7 +237,7 @@ export class PeerSession {
       ...(this.direction === 'outbound' ? { address: this.address } : {}),
     });
     this.outbound = new Outbound({
-      store: ctx.store,
+      replica: ctx.store.replica,
       channel: this.channel,
       peer,
       start: this.resyncing ? 0 : hello.checkpoint,
@@ -258,7 +257,9 @@ export class PeerSession {
       syncedHlc: record?.syncedHlc ?? 0,
       resync: hello.resync
         ? {
-            horizons: new Map(hello.horizons.map(([table, hlc, node]): [string, Version] => [table, { hlc, node }])),
+            horizons: new Map(
+              hello.horizons.map(([table, incarnation, hlc, node]) => [table, { incarnation, horizon: { hlc, node } }]),
+            ),
             seenByPeer: hello.seen,
             seenHere: this.sentSeen,
           }
@@ -318,7 +319,7 @@ export class PeerSession {
     // Everything the peer had logged when it sent this heartbeat is applied here: both
     // sides had exchanged their writes up to (about) this moment.
     if (this.inbound !== undefined && this.inbound.caughtUp && this.inbound.checkpoint >= beat.head) {
-      change.syncedHlc = Math.min(beat.hlc, ctx.store.clock.current);
+      change.syncedHlc = Math.min(beat.hlc, ctx.store.replica.hlc);
     }
     ctx.book.note(peer, change);
   }
@@ -333,20 +334,10 @@ export class PeerSession {
     }
     const beat: Heartbeat = {
       clock: ctx.store.now(),
-      hlc: ctx.store.clock.current,
-      head: ctx.store.changeLog.headSeq(),
+      hlc: ctx.store.replica.hlc,
+      head: ctx.store.replica.headSeq(),
       resources: ctx.resources(),
     };
     this.channel.notify('heartbeat', beat);
-  }
-
-  /** This node's horizons for the tables the peer holds: sent with a full resync. */
-  private horizons(): [string, number, string][] {
-    const { store } = this.ctx;
-    return store.catalog.list().flatMap((table): [string, number, string][] => {
-      if (!policyIncludes(table.replicate, this.peer)) return [];
-      const horizon = store.horizonOf(table.name);
-      return horizon === undefined ? [] : [[table.name, horizon.hlc, horizon.node]];
-    });
   }
 }

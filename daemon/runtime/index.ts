@@ -40,9 +40,13 @@ export function createRuntime(
   const sessions = new SessionManager(tables, store, events, workspaces, { codex, fake: new FakeProvider() }, log);
   sessions.recover();
   subscriptions.register(
-    sessionTopics(events, (identity: Identity, session: string) => sessions.authorize(identity, session)),
+    sessionTopics(
+      events,
+      (identity: Identity, session: string) => sessions.authorize(identity, session),
+      subscriptions,
+    ),
   );
-  subscriptions.register(sessionsTopic(sessions));
-  subscriptions.register(workspaces.topic.family());
+  subscriptions.register(sessionsTopic(sessions, subscriptions));
+  subscriptions.register(workspaces.topic.family(subscriptions));
   return { workspaces, sessions, events };
 }

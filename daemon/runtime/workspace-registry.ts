@@ -19,7 +19,7 @@ export class WorkspaceRegistry {
   private readonly projects = new Map<string, Project>();
   private readonly workspaces = new Map<string, OwnedWorkspace>();
   /** `workspaces:*`: projects and workspaces as they are added and removed (everyone sees projects). */
-  readonly topic = new WatchTopic('workspaces');
+  readonly topic = new WatchTopic('workspaces:');
 
   constructor(
     private readonly tables: RuntimeStore,

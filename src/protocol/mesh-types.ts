@@ -1,5 +1,5 @@
 import type { ErrorCode } from './errors.js';
-import type { StoredRecord } from './store-types.js';
+import type { ReplicationPolicy, StoredRecord } from './store-types.js';
 
 /** What a peer's heartbeat says about its machine, for badges. */
 export interface PeerResources {
@@ -62,9 +62,24 @@ export interface QueryMeshResult {
   };
 }
 
+/** One of the two tables of a clash: which incarnation, where it was created, whose it is. */
+export interface ClashSide {
+  incarnation: string;
+  node: string;
+  owner: string;
+  replicate: ReplicationPolicy;
+}
+
+/** The data of a `table_clash` event: a peer offered another table of a name this node holds. */
+export type TableClashData = {
+  table: string;
+  here: ClashSide;
+  there: ClashSide & { peer: string };
+};
+
 /** What the mesh reports on the `mesh:events` topic (and in the log). */
 export interface MeshEvent {
-  type: 'peer_up' | 'peer_down' | 'conflict' | 'clock_skew' | 'resync' | 'refused';
+  type: 'peer_up' | 'peer_down' | 'conflict' | 'clock_skew' | 'resync' | 'refused' | 'table_clash';
   peer: string;
   message: string;
   /** ms since the epoch */

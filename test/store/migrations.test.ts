@@ -81,8 +81,7 @@ describe('schema migrations', () => {
       const insert = db.prepare('INSERT INTO _changes (tbl, k, hlc, node, op) VALUES (?, ?, ?, ?, ?)');
       insert.run('t', 'a', 10, 'n', 0);
       insert.run('t', 'b', 11, 'n', 0);
-      db.pragma('user_version = 3');
-      migrate(db);
+      migrations[3]!(db);
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       assert.deepEqual(tables, [
         '_acl',
@@ -112,6 +111,54 @@ describe('schema migrations', () => {
       assert.throws(() => db.prepare("INSERT INTO _peers (node, last_seen) VALUES ('p', 'soon')").run());
     } finally {
       db.close();
+      dir.remove();
+    }
+  });
+
+  it('migration 5 gives every table an incarnation from its creation record, the same on every replica', () => {
+    const dir = tempDir();
+    // Node a created "shared" and replicated it to b: both hold a's creation record. b also
+    // has a table of its own, and a drop recorded before incarnations.
+    const [a, b] = ['a', 'b'].map((name) => new BetterSqlite3(join(dir.path, `${name}.db`)));
+    try {
+      for (const db of [a!, b!]) {
+        for (const migration of migrations.slice(0, 4)) migration(db);
+        db.pragma('user_version = 4');
+        db.prepare(
+          "INSERT INTO _tables VALUES ('shared', '[\"id\"]', '[]', 'mesh', 'root', 1, 1733000000000123, 'a')",
+        ).run();
+      }
+      b!
+        .prepare("INSERT INTO _tables VALUES ('mine', '[\"id\"]', '[]', 'local', 'bob', 2, 1733000000000456, 'b')")
+        .run();
+      b!.prepare("INSERT INTO _dropped VALUES ('gone', 1733000000000789, 'a', 'mesh')").run();
+      for (const db of [a!, b!]) migrate(db);
+
+      const incarnations = (db: BetterSqlite3.Database) =>
+        db.prepare('SELECT name, incarnation FROM _tables ORDER BY name').all();
+      assert.deepEqual(incarnations(a!), [{ name: 'shared', incarnation: 'a:1733000000000123' }]);
+      assert.deepEqual(incarnations(b!), [
+        { name: 'mine', incarnation: 'b:1733000000000456' },
+        { name: 'shared', incarnation: 'a:1733000000000123' },
+      ]);
+      // The old drop names no incarnation: it is kept as one that drops nothing.
+      assert.deepEqual(b!.prepare('SELECT * FROM _dropped').all(), [
+        { tbl: 'gone', incarnation: '', hlc: 1733000000000789, node: 'a', replicate: 'mesh', dropped_by: '' },
+      ]);
+      // One incarnation is one table; a clash is kept once per table, incarnation and peer.
+      assert.throws(
+        () =>
+          b!
+            .prepare("INSERT INTO _tables VALUES ('again', '[]', '[]', 'mesh', 'x', 3, 4, 'a', 'a:1733000000000123')")
+            .run(),
+        /UNIQUE/,
+      );
+      const clash = b!.prepare("INSERT INTO _clashes VALUES ('mine', 'c:5', 'c', 'eve', 'mesh', 'c', ?, 0)");
+      clash.run(7);
+      assert.throws(() => clash.run(9), /UNIQUE|PRIMARY/);
+    } finally {
+      a!.close();
+      b!.close();
       dir.remove();
     }
   });

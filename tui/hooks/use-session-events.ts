@@ -2,7 +2,6 @@ import { type RefObject, useCallback, useEffect, useRef, useState } from 'react'
 import type { Client } from '../../src/client/client.js';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { useConnection } from '../state/connection.js';
-import { listen } from './listen.js';
 
 export interface SessionEventsView {
   /** The loaded window of the session's events, in seq order. */
@@ -130,7 +129,7 @@ function useLiveEvents(
       else state.events = keepNewest(mergeBySeq(state.events, batch), WINDOW_EVENTS);
       changed();
     };
-    const stop = listen(client, 'event', (event) => {
+    const stop = client.onNotification('event', (event) => {
       if (event.session !== session || event.seq <= held.current.lastSeq) return;
       held.current.lastSeq = event.seq;
       pending.push(event);

@@ -5,7 +5,6 @@ import type { StatusResult } from '../../src/protocol/methods.js';
 import type { Project, Session, Workspace } from '../../src/protocol/runtime-types.js';
 import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
 import { useConnection } from '../state/connection.js';
-import { listen } from './listen.js';
 
 export interface TreeSource {
   status: StatusResult | undefined;
@@ -42,16 +41,16 @@ function updated<T>(list: T[], item: T, key: (value: T) => string, removed = fal
 /** How each topic's notification changes the tree. */
 function followTopics(client: Client, apply: (change: Change) => void): (() => void)[] {
   return [
-    listen(client, 'session_update', ({ session }) =>
+    client.onNotification('session_update', ({ session }) =>
       apply((tree) => ({ ...tree, sessions: updated(tree.sessions, session, (s) => s.id) })),
     ),
-    listen(client, 'project_update', ({ project, removed }) =>
+    client.onNotification('project_update', ({ project, removed }) =>
       apply((tree) => ({ ...tree, projects: updated(tree.projects, project, (p) => p.name, removed) })),
     ),
-    listen(client, 'workspace_update', ({ workspace, removed }) =>
+    client.onNotification('workspace_update', ({ workspace, removed }) =>
       apply((tree) => ({ ...tree, workspaces: updated(tree.workspaces, workspace, (w) => w.id, removed) })),
     ),
-    listen(client, 'terminal_update', ({ terminal, removed }) =>
+    client.onNotification('terminal_update', ({ terminal, removed }) =>
       apply((tree) => ({ ...tree, terminals: updated(tree.terminals, terminal, (t) => t.id, removed) })),
     ),
   ];

@@ -164,6 +164,50 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `);
   },
+
+  function m5TableIncarnations(db) {
+    db.exec(`
+      -- A table is an incarnation, not a name. Its id is the node that created it and the HLC
+      -- of its creation, which is what every replica of it already holds in (node, hlc): a
+      -- table two nodes shared before this migration gets the same id on both.
+      ALTER TABLE _tables ADD COLUMN incarnation TEXT NOT NULL DEFAULT '';
+      UPDATE _tables SET incarnation = node || ':' || hlc;
+      CREATE UNIQUE INDEX _tables_incarnation ON _tables (incarnation);
+
+      -- Dropped replicated tables, one row per dropped incarnation, so a late definition of it
+      -- does not bring it back and its drop relays by its policy; "dropped_by" is who dropped it. A
+      -- drop recorded before incarnations has incarnation '': it names no incarnation, drops
+      -- nothing, and only refuses definitions of its table created before it.
+      CREATE TABLE _dropped_m5 (
+        tbl TEXT NOT NULL,
+        incarnation TEXT NOT NULL,
+        hlc INTEGER NOT NULL,
+        node TEXT NOT NULL,
+        replicate TEXT NOT NULL,
+        dropped_by TEXT NOT NULL,
+        PRIMARY KEY (tbl, incarnation)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO _dropped_m5 (tbl, incarnation, hlc, node, replicate, dropped_by)
+        SELECT tbl, '', hlc, node, replicate, '' FROM _dropped;
+      DROP TABLE _dropped;
+      ALTER TABLE _dropped_m5 RENAME TO _dropped;
+
+      -- Name clashes: another incarnation of a table this node holds, offered by a peer and
+      -- refused. "seq" is the first change of the peer's log refused for it: once the clash is
+      -- resolved here (the local table dropped), the peer's log is read again from there.
+      CREATE TABLE _clashes (
+        tbl TEXT NOT NULL,
+        incarnation TEXT NOT NULL,
+        node TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        replicate TEXT NOT NULL,
+        peer TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        since INTEGER NOT NULL,
+        PRIMARY KEY (tbl, incarnation, peer)
+      ) STRICT, WITHOUT ROWID;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

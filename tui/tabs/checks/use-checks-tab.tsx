@@ -2,7 +2,6 @@ import { useEffect, useMemo, useState } from 'react';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { SessionEvent } from '../../../src/protocol/session-events.js';
 import type { CheckResult } from '../../../src/protocol/workspace-types.js';
-import { listen } from '../../hooks/listen.js';
 import type { TabContext, TabController } from '../tab.js';
 import type { ChecksAction } from './keys.js';
 import { checkRows, resultsOfEvents } from './check-rows.js';
@@ -95,7 +94,7 @@ function useRunResults({ client, generation, active }: TabContext, workspace: st
   useEffect(() => {
     if (!client || !active || workspace === undefined) return;
     const topic = `workspace:${workspace}`;
-    const stop = listen(client, 'check_result', (result) => {
+    const stop = client.onNotification('check_result', (result) => {
       if (result.workspace === workspace) add(workspace, [result]);
     });
     client.call('subscribe', { topic }).catch(() => undefined);

@@ -1,7 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { Client } from '../../../src/client/client.js';
 import type { FsChange } from '../../../src/protocol/workspace-types.js';
-import { listen } from '../../hooks/listen.js';
 
 export interface FsChangeHandlers {
   /** Files that changed on disk, as one debounced batch from the daemon. */
@@ -33,7 +32,7 @@ export function useFsChanges(
     if (!client || workspace === undefined || !active) return;
     let live = true;
     const topic = `fs:${workspace}`;
-    const stop = listen(client, 'fs_change', (change) => {
+    const stop = client.onNotification('fs_change', (change) => {
       if (live && change.workspace === workspace) latest.current.onChanges(change.changes);
     });
     client.call('subscribe', { topic }).then(

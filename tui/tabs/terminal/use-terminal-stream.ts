@@ -2,7 +2,6 @@ import { type RefObject, useCallback, useEffect, useRef, useState } from 'react'
 import type { Client } from '../../../src/client/client.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { TermExit, TerminalInfo } from '../../../src/protocol/terminal-types.js';
-import { listen } from '../../hooks/listen.js';
 import { createEmulator, type Emulator } from './emulator.js';
 import type { KeyModes } from './key-bytes.js';
 import { type ScreenSnapshot, snapshot } from './screen-snapshot.js';
@@ -177,13 +176,13 @@ function attachEmulator(client: Client, id: string, emulator: Emulator, events: 
     if (!early && events.answersQueries()) client.call('term_write', { id, data }).catch(() => undefined);
   });
   const stops = [
-    listen(client, 'term_output', (output) => {
+    client.onNotification('term_output', (output) => {
       if (output.id !== id) return;
       if (early) early.push(output.data);
       else term.write(output.data);
     }),
-    listen(client, 'term_exit', (exit) => exit.id === id && events.exited(exit)),
-    listen(client, 'term_dropped', (dropped) => dropped.id === id && events.dropped()),
+    client.onNotification('term_exit', (exit) => exit.id === id && events.exited(exit)),
+    client.onNotification('term_dropped', (dropped) => dropped.id === id && events.dropped()),
   ];
   let live = true;
   client.call('term_attach', { id }).then(
