@@ -271,8 +271,10 @@ export async function keyToFrame(
   Pick<ModeResult, 'streamEventsPerSecond' | 'bytesPerFrame' | 'framesPerSecond' | 'treeKeyMs' | 'scrollKeyMs'>
 > {
   return withDaemon(async (daemon, control, workspace) => {
-    // ~1,000 events a second for longer than the measurement; interrupted at the end.
-    const prompt = Array.from({ length: 1_000 }, () => '/stream 100\n/sleep 95').join('\n');
+    // ~1,000 events a second for longer than the measurement; interrupted at the end. Each burst
+    // counts to another total ("message 7 of 103"), so every burst changes the lines shown: with
+    // bursts alike, the screen after each would be the same and the diff would send nothing.
+    const prompt = Array.from({ length: 1_000 }, (_, burst) => `/stream ${95 + (burst % 10)}\n/sleep 95`).join('\n');
     const { session } = await control.call('session_start', { workspace, provider: 'fake', prompt });
     let received = 0;
     control.onNotification('event', (event) => {

@@ -68,6 +68,13 @@ function followTopics(client: Client, apply: (change: Change) => void): (() => v
 export function useTreeData(): TreeSource {
   const { client, generation } = useConnection();
   const [tree, setTree] = useState<TreeSource>(EMPTY);
+  const [reloads, setReloads] = useState(0);
+
+  // A topic that lagged comes back without the changes it dropped (its cursor is null): list again.
+  useEffect(
+    () => client?.onResubscribe(({ topic }) => TREE_TOPICS.includes(topic) && setReloads((count) => count + 1)),
+    [client],
+  );
 
   useEffect(() => {
     if (!client) return;
@@ -95,7 +102,7 @@ export function useTreeData(): TreeSource {
       for (const stop of stops) stop();
       clearInterval(timer);
     };
-  }, [client, generation]);
+  }, [client, generation, reloads]);
 
   return tree;
 }
