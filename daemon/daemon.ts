@@ -1,5 +1,5 @@
 import { mkdirSync, statfsSync, unlinkSync } from 'node:fs';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +14,12 @@ import { createHandlers } from './handlers/index.js';
 import type { DaemonServices } from './handlers/types.js';
 import { createLogger, type Logger } from './logger.js';
 import { AccessControl } from './access/access-control.js';
+import { Authority } from './access/authority.js';
+import { IdentityMap } from './access/identity-map.js';
 import { TokenStore } from './access/token-store.js';
+import { credentialIdentity } from './identity/identity.js';
 import { LocalIdentities } from './identity/local-identity.js';
-import { loadNativeAddon, type NativeAddon } from './identity/native.js';
+import { type AddonOrReason, loadNativeAddon } from './identity/native.js';
 import { PidLock } from './pid-lock.js';
 import { createRuntime, type Runtime } from './runtime/index.js';
 import { Mesh } from './mesh/mesh.js';
@@ -26,7 +29,7 @@ import { Connection } from './server/connection.js';
 import { Dispatcher } from './server/dispatcher.js';
 import { NotifyErrors } from './server/notify-errors.js';
 import { listenTls } from './server/tls-listener.js';
-import { listenUnix } from './server/unix-listener.js';
+import { type LocalCredentials, listenUnix, type UnixListener } from './server/unix-listener.js';
 import { nodeTlsFiles } from './tls/node-tls-files.js';
 import { openDatabase } from './store/open-database.js';
 import { Store } from './store/store.js';
@@ -49,6 +52,9 @@ export interface DaemonOptions {
   clockOffsetMs?: number | undefined;
   /** Also log to stderr (the foreground daemon does; one started in the background logs to its file only). */
   logToStderr?: boolean;
+  /** Testing aids (CORTEX_TEST_NO_ADDON, CORTEX_TEST_FAIL_PEERCRED): act as if the addon were missing, or every caller's credentials unreadable. */
+  pretendNoAddon?: boolean;
+  failPeerCred?: boolean;
 }
 
 /**
@@ -58,7 +64,7 @@ export interface DaemonOptions {
 export class Daemon {
   private readonly connections = new Set<Connection>();
   private readonly startedAt = Date.now();
-  private server: Server | undefined;
+  private server: UnixListener | undefined;
   private tlsServer: TlsServer | undefined;
   private tlsAddress: string | null = null;
   private runtime: Runtime | undefined;
@@ -74,6 +80,8 @@ export class Daemon {
     private readonly lock: PidLock,
     private readonly db: Database,
     readonly store: Store,
+    private readonly addon: AddonOrReason,
+    private readonly failPeerCred: boolean,
   ) {}
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -94,12 +102,21 @@ export class Daemon {
     let db: Database | undefined;
     let daemon: Daemon | undefined;
     try {
-      db = openDatabase(paths.dataDir, config.synchronous);
+      // Without the addon nobody's credentials can be read: a socket shared with a group would
+      // make every member the owner, so the daemon refuses to serve one (before touching anything).
+      const addon = loadNativeAddon(options.pretendNoAddon === true);
+      if ('missing' in addon && config.socketGroup !== undefined) {
+        throw new CortexError(
+          'EINVAL',
+          `The socket is to be shared with the group ${config.socketGroup}, but the native addon that tells its members apart is not available (${addon.missing}); the daemon refuses to serve a shared socket without it: rebuild it (npm rebuild) or run without a group.`,
+        );
+      }
+      db = openDatabase(paths.dataDir, config.synchronous, { node: config.nodeName });
       const offset = options.clockOffsetMs ?? 0;
       const now = offset === 0 ? Date.now : () => Date.now() + offset;
       if (offset !== 0) log.warn(`the wall clock is offset by ${offset} ms (CORTEX_CLOCK_OFFSET_MS, a testing aid)`);
       const store = new Store(db, config.nodeName, now, config.mesh.maxDriftMs);
-      daemon = new Daemon(paths, config, log, lock, db, store);
+      daemon = new Daemon(paths, config, log, lock, db, store, addon, options.failPeerCred === true);
       await daemon.listen();
       log.info(`cortexd ${VERSION} (pid ${process.pid}, node ${config.nodeName}) listening on ${paths.socket}`);
       return daemon;
@@ -115,11 +132,7 @@ export class Daemon {
 
   private async closeListeners(): Promise<void> {
     await this.mesh?.stop();
-    await Promise.all(
-      [this.server, this.tlsServer].map((server) =>
-        server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve(),
-      ),
-    );
+    await Promise.all([this.server?.close(), this.closeTls()]);
     try {
       unlinkSync(this.paths.socket);
     } catch {
@@ -139,11 +152,9 @@ export class Daemon {
     } catch (error) {
       this.log.error(`stopping the mesh failed: ${(error as Error).message}`);
     }
-    const closed = [this.server, this.tlsServer].map((server) =>
-      server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve(),
-    );
+    const closed = Promise.all([this.server?.close(), this.closeTls()]);
     for (const connection of this.connections) connection.close();
-    await Promise.all(closed);
+    await closed;
     await this.runtime?.sessions.shutdown();
     await this.terminals?.shutdown();
     await this.inspector?.close();
@@ -162,17 +173,25 @@ export class Daemon {
     this.log.info('cortexd stopped');
   }
 
+  private closeTls(): Promise<void> {
+    const server = this.tlsServer;
+    return server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+  }
+
   private async listen(): Promise<void> {
-    const access = new AccessControl(this.db, this.store.catalog);
+    const node = this.config.nodeName;
+    const authority = new Authority(node, process.getuid?.() ?? 0, new IdentityMap(this.db, node));
+    const access = new AccessControl(this.db, this.store.catalog, authority);
     const tokens = new TokenStore(this.db);
     tokens.onRevoked((name) => this.closeConnectionsOf(name));
     const subscriptions = new Subscriptions(this.config.subscriptionLimits, (line) => this.log.info(line));
     const notifyErrors = new NotifyErrors(subscriptions);
     subscriptions.register(notifyErrors.family());
     subscriptions.register(tableTopics(this.store, access, subscriptions));
-    this.runtime = createRuntime(this.db, this.store, this.config, this.log, subscriptions, process.env);
+    this.runtime = createRuntime(this.db, this.store, this.config, this.log, subscriptions, authority, process.env);
     const inspector = new WorkspaceInspector(
       this.runtime,
+      authority,
       subscriptions,
       {
         dataDir: this.paths.dataDir,
@@ -197,6 +216,7 @@ export class Daemon {
         closeGraceMs: 2000,
       },
       subscriptions,
+      authority,
       (workspace, terminal) =>
         inspector.workspaceTopics.publish(workspace, 'term_exit', {
           id: terminal.id,
@@ -230,6 +250,7 @@ export class Daemon {
       terminals,
       store: this.store,
       access,
+      authority,
       tokens,
       subscriptions,
       mesh,
@@ -252,21 +273,25 @@ export class Daemon {
       this.connections.delete(connection);
       subscriptions.drop(connection);
     });
-    const addon = loadNativeAddon();
-    const identities = new LocalIdentities(addon, this.log);
+    const { addon } = this;
+    const identities = new LocalIdentities(node, addon, this.log, this.failPeerCred);
     const gid = this.config.socketGroup === undefined ? undefined : groupIdOf(addon, this.config.socketGroup);
     this.server = await listenUnix(
       this.paths.socket,
-      (socket: Socket) => {
+      (socket: Socket, credentials: LocalCredentials) => {
         if (this.stopping) {
           socket.destroy();
           return;
         }
-        const identity = identities.identify(socket);
+        const identity = identities.identify(credentials);
         const peer = identity.pid === undefined ? 'local' : `pid ${identity.pid}`;
         this.connections.add(new Connection(socket, identity, dispatcher, this.config, this.log, 'unix', peer));
       },
-      gid,
+      {
+        gid,
+        addon: 'missing' in addon ? undefined : addon,
+        onAcceptError: (reason) => this.log.error(`the socket could not accept a caller: ${reason}`),
+      },
     );
     if (this.config.listen !== undefined) await this.listenRemote(this.config.listen, dispatcher);
     await mesh.start();
@@ -275,7 +300,7 @@ export class Daemon {
   private async listenRemote(listen: string, dispatcher: Dispatcher): Promise<void> {
     const address = parseAddress(listen);
     const files = await nodeTlsFiles(this.paths.configDir, this.config.nodeName, [address.host], '--listen');
-    this.tlsServer = await listenTls(address, files, this.log, (socket, identity) => {
+    this.tlsServer = await listenTls(address, this.config.nodeName, files, this.log, (socket, identity) => {
       if (this.stopping) {
         socket.destroy();
         return;
@@ -290,8 +315,9 @@ export class Daemon {
 
   /** A revoked token takes effect at once: connections authenticated with it are closed. */
   private closeConnectionsOf(tokenName: string): void {
+    const revoked = credentialIdentity('token', tokenName, this.config.nodeName).name;
     for (const connection of this.connections) {
-      if (connection.identity.via === 'token' && connection.identity.name === tokenName) {
+      if (connection.identity.name === revoked) {
         this.log.info(`connection ${connection.id}: closed, its token ${tokenName} was revoked`);
         connection.close();
       }
@@ -299,13 +325,8 @@ export class Daemon {
   }
 }
 
-function groupIdOf(addon: NativeAddon | { missing: string }, group: string): number {
-  if ('missing' in addon) {
-    throw new CortexError(
-      'EINVAL',
-      `A socket group (${group}) needs the native addon, which is not built: ${addon.missing}`,
-    );
-  }
+function groupIdOf(addon: AddonOrReason, group: string): number {
+  if ('missing' in addon) throw new CortexError('EINVAL', `A socket group (${group}) needs the native addon.`);
   const gid = addon.groupId(group);
   if (gid === null) {
     throw new CortexError(

@@ -1,6 +1,7 @@
 import type { StatusResult, MethodName, ParamsOf, ResultOf, VersionTuple } from '../../src/protocol/methods.js';
 import type { RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { AccessControl } from '../access/access-control.js';
+import type { Authority } from '../access/authority.js';
 import type { TokenStore } from '../access/token-store.js';
 import type { Logger } from '../logger.js';
 import type { Mesh, MeshQueryAnswer } from '../mesh/mesh.js';
@@ -17,6 +18,7 @@ import type { WorkspaceInspector } from '../workspace/inspector.js';
 export interface DaemonServices {
   store: Store;
   access: AccessControl;
+  authority: Authority;
   tokens: TokenStore;
   subscriptions: Subscriptions;
   workspaces: WorkspaceRegistry;

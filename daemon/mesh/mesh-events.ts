@@ -1,5 +1,6 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import type { MeshEvent } from '../../src/protocol/mesh-types.js';
+import type { Authority } from '../access/authority.js';
 import type { Subscriptions, TopicFamily } from '../pubsub/subscriptions.js';
 
 export const MESH_TOPIC = 'mesh:events';
@@ -13,6 +14,7 @@ export class MeshEvents {
   constructor(
     private readonly subscriptions: Subscriptions,
     private readonly now: () => number,
+    private readonly authority: Authority,
   ) {}
 
   emit(event: Omit<MeshEvent, 'time'>): void {
@@ -22,13 +24,11 @@ export class MeshEvents {
   family(): TopicFamily<'mesh:'> {
     return {
       prefix: 'mesh:',
-      subscribe(topic, _subscriber, call) {
+      subscribe: (topic, _subscriber, call) => {
         if (topic !== MESH_TOPIC) {
           throw new CortexError('EINVAL', `The mesh has one topic, ${MESH_TOPIC}, not ${JSON.stringify(topic)}.`);
         }
-        if (!call.identity.admin) {
-          throw new CortexError('EACCES', `${call.identity.name} may not watch the mesh: only administrators may.`);
-        }
+        this.authority.requireAdmin(call.identity, 'watch the mesh');
         return {};
       },
     };

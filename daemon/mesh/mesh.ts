@@ -6,7 +6,7 @@ import { CortexError } from '../../src/protocol/errors.js';
 import type { ClusterStatus, MeshNodeFailure, PeerStatus } from '../../src/protocol/mesh-types.js';
 import { type MsgValue, RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { AccessControl } from '../access/access-control.js';
-import type { Identity } from '../identity/identity.js';
+import { type Identity, identityOf } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { Subscriptions } from '../pubsub/subscriptions.js';
 import type { Rewind } from '../store/incarnations.js';
@@ -19,6 +19,7 @@ import { PeerChannel } from './peer-channel.js';
 import { PeerSession, type SessionContext } from './peer-session.js';
 import { dialPeer, listenPeers } from './peer-tls.js';
 import { fanOut } from './query-fanout.js';
+import type { NodeAnswer, QueryRequest } from './wire.js';
 import { Redialer } from './redialer.js';
 import { collectResources } from './resources.js';
 import { TombstoneCollector } from './tombstone-gc.js';
@@ -70,7 +71,7 @@ export class Mesh {
 
   constructor(private readonly options: MeshOptions) {
     const { store, log, subscriptions, settings } = options;
-    this.events = new MeshEvents(subscriptions, store.now);
+    this.events = new MeshEvents(subscriptions, store.now, options.access.authority);
     subscriptions.register(this.events.family());
     this.book = new PeerBook(options.db, store);
     this.collector = new TombstoneCollector(store.replica, store.now, settings.graceMs, () => this.peersHolding());
@@ -84,7 +85,7 @@ export class Mesh {
       resources: () => collectResources(options.dataDir),
       admit: (session) => this.admit(session),
       closed: (session, wasOpen) => this.closed(session, wasOpen),
-      query: (request) => fanOut(this.fanOutContext(), request, { name: request.identity, via: 'mesh', admin: false }),
+      query: (request) => this.answerPeer(request),
       droppedTable: (table) => options.access.forgetTable(table),
     };
     this.unsubscribeRewind = store.replica.onRewind((rewind) => this.rewind(rewind));
@@ -181,6 +182,26 @@ export class Mesh {
       }
     }
     return result;
+  }
+
+  /**
+   * A query relayed by a peer, for a caller of another node. The identity is the
+   * asker's, in full, and is checked here against this node's own grants and
+   * mappings. One that names this node is forged (a query never comes back to
+   * the node it started on), and refused.
+   */
+  private answerPeer(request: QueryRequest): Promise<NodeAnswer[]> {
+    const { node } = this.options;
+    const identity = identityOf(request.identity);
+    if (identity === undefined || identity.node === node) {
+      const why =
+        identity === undefined
+          ? `${JSON.stringify(request.identity)} is not an identity`
+          : `a peer may not speak for ${identity.name}, an identity of ${node} itself`;
+      this.options.log.warn(`mesh: a query_mesh relayed by a peer was refused: ${why}`);
+      return Promise.resolve([{ node, code: 'EACCES', message: `${node} refused the query: ${why}.` }]);
+    }
+    return fanOut(this.fanOutContext(), request, identity);
   }
 
   async stop(): Promise<void> {

@@ -255,7 +255,7 @@ export interface QueryRequest {
   table: string;
   pattern: Record<string, MsgValue>;
   limit: number;
-  /** Who asked, on the node where the query started: ACLs are checked against it on each node. */
+  /** Who asked, in full (`KIND:NAME@NODE`): each node checks it against its own grants and mappings. */
   identity: string;
   timeout_ms: number;
   /** Nodes already asked (or being asked): not to be asked again. */
@@ -266,7 +266,7 @@ export const parseQueryRequest: Check<QueryRequest> = object({
   table: string({ min: 1, max: 64 }),
   pattern: map(),
   limit: integer({ min: 1, max: 10_000 }),
-  identity: string({ min: 1, max: 128 }),
+  identity: string({ min: 1, max: 300 }),
   timeout_ms: integer({ min: 1, max: 60_000 }),
   exclude: arrayOf(nodeName, { max: 10_000 }),
 });

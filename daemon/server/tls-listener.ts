@@ -4,7 +4,8 @@ import { peerOf } from '../../src/address.js';
 import { CortexError } from '../../src/protocol/errors.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
 import { NOTIFICATION } from '../../src/protocol/messages.js';
-import { ANONYMOUS, type Identity } from '../identity/identity.js';
+import { IDENTITY_NAME } from '../../src/protocol/access-types.js';
+import { ANONYMOUS, credentialIdentity, type Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 
 import type { TlsFiles } from '../tls/node-tls-files.js';
@@ -12,12 +13,14 @@ import type { TlsFiles } from '../tls/node-tls-files.js';
 /**
  * The remote listener: TLS only (a plain TCP client fails the handshake and is
  * dropped). A client proves itself with a certificate from this node's CA
- * (identity = its CN) or, failing that, with `auth {token}` as its first call.
+ * (identity `cert:CN@NODE`, never a local user) or, failing that, with
+ * `auth {token}` as its first call.
  * A certificate that does not verify (another CA, expired) is refused with a
  * sentence saying why, then the connection is closed.
  */
 export async function listenTls(
   address: { host: string; port: number },
+  node: string,
   files: TlsFiles,
   log: Logger,
   onSocket: (socket: TLSSocket, identity: Identity) => void,
@@ -33,7 +36,7 @@ export async function listenTls(
       handshakeTimeout: 10_000,
     },
     (socket) => {
-      const identity = certificateIdentity(socket);
+      const identity = certificateIdentity(socket, node);
       if (identity instanceof CortexError) {
         log.warn(`tls client ${peerOf(socket)} refused: ${identity.message}`);
         socket.end(encode([NOTIFICATION, 'error', identity.toWire()]));
@@ -56,7 +59,7 @@ export async function listenTls(
   return server;
 }
 
-function certificateIdentity(socket: TLSSocket): Identity | CortexError {
+function certificateIdentity(socket: TLSSocket, node: string): Identity | CortexError {
   const certificate = socket.getPeerCertificate();
   const presented = certificate !== null && Object.keys(certificate).length > 0;
   if (!presented) return ANONYMOUS;
@@ -66,5 +69,8 @@ function certificateIdentity(socket: TLSSocket): Identity | CortexError {
   const commonName = certificate.subject?.CN;
   const name = Array.isArray(commonName) ? commonName[0] : commonName;
   if (!name) return new CortexError('EACCES', 'The client certificate has no common name (CN) to identify it by.');
-  return { name, via: 'certificate', admin: false };
+  if (!IDENTITY_NAME.test(name)) {
+    return new CortexError('EACCES', `The client certificate's CN (${JSON.stringify(name)}) cannot name an identity.`);
+  }
+  return credentialIdentity('cert', name, node);
 }

@@ -1,5 +1,6 @@
 import { CortexError } from './errors.js';
-import { type Grant, IDENTITY_NAME, type Permission } from './access-types.js';
+import { type Grant, IDENTITY_NAME, type IdentityMapping, type Permission } from './access-types.js';
+import { isIdentityText } from './identity-names.js';
 import { type Project, PROVIDERS, type Session, SESSION_STATUSES, type Workspace } from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
 import type { TerminalInfo } from './terminal-types.js';
@@ -92,9 +93,18 @@ const record = map() as Check<StoredRecord>;
 /** An opaque cursor from a previous `all`. */
 const cursor = string({ max: 8192, what: 'a cursor returned by an earlier call' });
 
-const identityName: Check<string> = string({
+/** An identity, full (`KIND:NAME@NODE`) or short for the local node (`alice`, `root@a`, `token:ci`). */
+const identity: Check<string> = (value, path) =>
+  typeof value === 'string' && isIdentityText(value)
+    ? value
+    : fail(path, 'an identity such as alice, root@a, token:ci or cert:alice@a', value);
+const tokenName: Check<string> = string({
   pattern: IDENTITY_NAME,
-  what: 'an identity (a user name, user:UID, a token name or a certificate CN)',
+  what: 'a token name (letters, digits, _ . @ : -)',
+});
+const localUser: Check<string> = string({
+  pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}[$]?$/,
+  what: "the name of one of this node's local users",
 });
 const permission: Check<Permission> = literal('read', 'write');
 
@@ -207,20 +217,23 @@ export const methods = {
     }),
   ),
   acl_grant: method<{ grant: Grant }>()(
-    object({ identity: identityName, table: tableName, permissions: arrayOf(permission, { min: 1, max: 2 }) }),
+    object({ identity, table: tableName, permissions: arrayOf(permission, { min: 1, max: 2 }) }),
   ),
   acl_revoke: method<{ grant: Grant }>()(
     object({
-      identity: identityName,
+      identity,
       table: tableName,
       permissions: optional(arrayOf(permission, { min: 1, max: 2 })),
     }),
   ),
-  acl_list: query<{ grants: Grant[] }>()(object({ identity: optional(identityName) })),
+  acl_list: query<{ grants: Grant[]; mappings: IdentityMapping[] }>()(object({ identity: optional(identity) })),
+  /** Lets a remote identity (or a token or certificate) act as one of this node's local users; administrators only. */
+  acl_map: method<{ mapping: IdentityMapping }>()(object({ identity, user: localUser })),
+  acl_unmap: method<{ ok: true; removed: IdentityMapping }>()(object({ identity })),
   auth: query<{ identity: string }>()(object({ token: string({ min: 1, max: 512, what: 'a token' }) })),
-  token_create: query<{ name: string; token: string }>()(object({ name: identityName })),
+  token_create: query<{ name: string; token: string }>()(object({ name: tokenName })),
   token_list: query<{ tokens: TokenInfo[] }>()(object({})),
-  token_revoke: method<{ ok: true }>()(object({ name: identityName })),
+  token_revoke: method<{ ok: true }>()(object({ name: tokenName })),
   /** For `session:ID`, `last_seq` is the last event sent before live ones follow. */
   subscribe: query<{ ok: true; topic: string; last_seq?: number }>()(
     object({

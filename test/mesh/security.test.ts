@@ -94,7 +94,7 @@ describe('mesh security', () => {
     ] as const) {
       await assert.rejects(bot!.request(method, params), (error: CortexError) => {
         assert.equal(error.code, 'EACCES', method);
-        assert.match(error.message, /^bot may not .*administrators/);
+        assert.match(error.message, /^token:bot@a may not .*administrators/);
         return true;
       });
     }
@@ -104,8 +104,8 @@ describe('mesh security', () => {
     await a.client.call('create_table', { name: 'shared', attributes: ['id', 'v'], replicate: 'mesh' });
     await a.client.call('put', { table: 'shared', record: { id: 'one', v: 1 } });
     await converged([a, b], 'shared');
-    // bot may read shared on b only: a's ACLs say no, b's say yes.
-    const granted = await runCortex(['--home', b.daemon.home, 'acl', 'grant', 'bot', 'shared', 'read']);
+    // a's token bot may read shared on b only: a's ACLs say no, b's say yes (to token:bot@a, in full).
+    const granted = await runCortex(['--home', b.daemon.home, 'acl', 'grant', 'token:bot@a', 'shared', 'read']);
     assert.equal(granted.code, 0, granted.stderr);
     const result = await bot!.call('query_mesh', { table: 'shared', pattern: {} });
     assert.deepEqual(result.records, [{ node: 'b', record: { id: 'one', v: 1 } }]);
