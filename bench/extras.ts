@@ -31,6 +31,7 @@ export const EXTRAS: readonly ExtraBench[] = [
     run: async () => formatRuntimeEvents(await runRuntimeEventsBench()),
   },
   { name: 'mesh', title: 'mesh replication', run: script('mesh.js') },
+  { name: 'handshake', title: 'mesh handshake with pinning and revocation checked', run: script('handshake.js') },
   { name: 'pty', title: 'terminal throughput against tmux', run: script('pty.js') },
   { name: 'fs', title: 'fs_list of a 100,000-file tree', run: script('fs-list.js') },
   { name: 'tui', title: 'TUI first frame, key latency, memory', run: script('tui.js') },

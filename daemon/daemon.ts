@@ -30,7 +30,11 @@ import { Dispatcher } from './server/dispatcher.js';
 import { NotifyErrors } from './server/notify-errors.js';
 import { listenTls } from './server/tls-listener.js';
 import { type LocalCredentials, listenUnix, type UnixListener } from './server/unix-listener.js';
+import { tlsPaths } from './tls/certificate-authority.js';
+import { normalizeSerial } from './tls/issued-ledger.js';
 import { nodeTlsFiles } from './tls/node-tls-files.js';
+import type { RevocationList } from './tls/revocation-list.js';
+import { Revocations, savedListPath } from './tls/revocations.js';
 import { openDatabase } from './store/open-database.js';
 import { Store } from './store/store.js';
 import { TerminalManager } from './terminals/terminal-manager.js';
@@ -72,6 +76,9 @@ export class Daemon {
   private terminals: TerminalManager | undefined;
   private stopping: Promise<void> | undefined;
   private mesh: Mesh | undefined;
+  private revocations: Revocations | undefined;
+  /** The serial of the client certificate each TLS connection came with, to close it when revoked. */
+  private readonly clientSerials = new WeakMap<Connection, string>();
 
   private constructor(
     readonly paths: CortexPaths,
@@ -181,6 +188,13 @@ export class Daemon {
   private async listen(): Promise<void> {
     const node = this.config.nodeName;
     const authority = new Authority(node, process.getuid?.() ?? 0, new IdentityMap(this.db, node));
+    const tls = tlsPaths(this.paths.configDir);
+    const revocations = new Revocations(
+      { caCert: tls.caCert, caCrl: tls.caCrl, saved: savedListPath(this.paths.dataDir) },
+      this.log,
+    );
+    revocations.load();
+    revocations.onChange((list) => this.closeRevokedClients(list));
     const access = new AccessControl(this.db, this.store.catalog, authority);
     const tokens = new TokenStore(this.db);
     tokens.onRevoked((name) => this.closeConnectionsOf(name));
@@ -242,8 +256,12 @@ export class Daemon {
       dataDir: this.paths.dataDir,
       listen: this.config.meshListen,
       settings: this.config.mesh,
+      revocations,
     });
     this.mesh = mesh;
+    this.revocations = revocations;
+    const own = mesh.certificate();
+    if (own?.warning) this.log.warn(own.warning);
     const services: DaemonServices = {
       ...this.runtime,
       inspector,
@@ -267,6 +285,7 @@ export class Daemon {
         tables: this.store.catalog.size,
         connections: this.connections.size,
         resources: resources(this.paths.dataDir),
+        certificate: mesh.certificate(),
       }),
     };
     const dispatcher = new Dispatcher(createHandlers(services), this.log, notifyErrors, (connection) => {
@@ -300,17 +319,38 @@ export class Daemon {
   private async listenRemote(listen: string, dispatcher: Dispatcher): Promise<void> {
     const address = parseAddress(listen);
     const files = await nodeTlsFiles(this.paths.configDir, this.config.nodeName, [address.host], '--listen');
-    this.tlsServer = await listenTls(address, this.config.nodeName, files, this.log, (socket, identity) => {
-      if (this.stopping) {
-        socket.destroy();
-        return;
-      }
-      const connection = new Connection(socket, identity, dispatcher, this.config, this.log, 'tls', peerOf(socket));
-      this.connections.add(connection);
-    });
+    this.tlsServer = await listenTls(
+      address,
+      this.config.nodeName,
+      files,
+      this.log,
+      this.revocations!,
+      (socket, identity) => {
+        if (this.stopping) {
+          socket.destroy();
+          return;
+        }
+        const connection = new Connection(socket, identity, dispatcher, this.config, this.log, 'tls', peerOf(socket));
+        this.connections.add(connection);
+        if (identity.kind === 'cert') {
+          this.clientSerials.set(connection, normalizeSerial(socket.getPeerCertificate().serialNumber));
+        }
+      },
+    );
     const bound = this.tlsServer.address() as AddressInfo;
     this.tlsAddress = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
     this.log.info(`tls listening on ${this.tlsAddress}`);
+  }
+
+  /** A revoked client certificate takes effect at once, as a revoked token does. */
+  private closeRevokedClients(list: RevocationList): void {
+    for (const connection of this.connections) {
+      const serial = this.clientSerials.get(connection);
+      if (serial !== undefined && list.serials.has(serial)) {
+        this.log.info(`connection ${connection.id}: closed, its client certificate (serial ${serial}) was revoked`);
+        connection.close();
+      }
+    }
   }
 
   /** A revoked token takes effect at once: connections authenticated with it are closed. */

@@ -5,7 +5,17 @@ import type { DaemonServices, HandlerTable } from './types.js';
 export function clusterHandlers({
   mesh,
   authority,
-}: DaemonServices): Pick<HandlerTable, 'cluster_connect' | 'cluster_disconnect' | 'cluster_status' | 'query_mesh'> {
+}: DaemonServices): Pick<
+  HandlerTable,
+  | 'cluster_connect'
+  | 'cluster_disconnect'
+  | 'cluster_status'
+  | 'cluster_forget'
+  | 'cluster_revocations'
+  | 'mesh_invite'
+  | 'mesh_join'
+  | 'query_mesh'
+> {
   return {
     cluster_connect: async ({ node }, call) => {
       authority.requireAdmin(call.identity, 'link this node with peers');
@@ -21,6 +31,28 @@ export function clusterHandlers({
     cluster_status: (_params, call) => {
       authority.requireAdmin(call.identity, 'see the cluster');
       return mesh.status();
+    },
+    cluster_forget: async ({ node }, call) => {
+      authority.requireAdmin(call.identity, 'forget peers');
+      if (!(await mesh.forget(node))) {
+        throw new CortexError('ENOTFOUND', `This node knows no node named ${node}: nothing to forget.`);
+      }
+      return { ok: true, forgotten: true };
+    },
+    cluster_revocations: ({ crl }, call) => {
+      authority.requireAdmin(
+        call.identity,
+        crl === undefined ? 'see the revocation list' : 'change the revocation list',
+      );
+      return mesh.revocationList(crl);
+    },
+    mesh_invite: ({ name, ttl_ms, hosts }, call) => {
+      authority.requireAdmin(call.identity, 'invite nodes into the mesh');
+      return mesh.invite({ name, ttlMs: ttl_ms ?? 3_600_000, hosts: hosts ?? [] });
+    },
+    mesh_join: async ({ token, address, force }, call) => {
+      authority.requireAdmin(call.identity, 'join this node to a mesh');
+      return { ok: true, peer: await mesh.join(token, address, force === true) };
     },
     // Read access is checked on each answering node, against its own ACLs.
     query_mesh: ({ table, pattern, limit, timeout_ms }, call) =>

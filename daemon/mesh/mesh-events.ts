@@ -5,6 +5,9 @@ import type { Subscriptions, TopicFamily } from '../pubsub/subscriptions.js';
 
 export const MESH_TOPIC = 'mesh:events';
 
+/** A mesh event before it is stamped with its time. */
+export type MeshEventInput = MeshEvent extends infer E ? (E extends MeshEvent ? Omit<E, 'time'> : never) : never;
+
 /**
  * Mesh events (peers up and down, merged conflicts, refused clocks and tables,
  * resyncs) as `mesh_event` notifications on the `mesh:events` topic, for
@@ -17,7 +20,7 @@ export class MeshEvents {
     private readonly authority: Authority,
   ) {}
 
-  emit(event: Omit<MeshEvent, 'time'>): void {
+  emit(event: MeshEventInput): void {
     this.subscriptions.publish(MESH_TOPIC, 'mesh_event', { ...event, time: this.now() });
   }
 

@@ -11,7 +11,18 @@ import {
   type ReplicationPolicy,
   TABLE_NAME,
 } from '../../src/protocol/store-types.js';
-import { arrayOf, boolean, type Check, integer, map, object, string, isPlainMap } from '../../src/protocol/validate.js';
+import {
+  arrayOf,
+  boolean,
+  bytes,
+  type Check,
+  integer,
+  isPlainMap,
+  map,
+  object,
+  optional,
+  string,
+} from '../../src/protocol/validate.js';
 import { incarnationOf } from '../store/incarnations.js';
 import type { RemoteWrite } from '../store/merge.js';
 import type { RemoteSchemaChange, ResyncHorizon, TableDefinition } from '../store/replica.js';
@@ -21,17 +32,21 @@ import type { RemoteSchemaChange, ResyncHorizon, TableDefinition } from '../stor
  * link. Everything a peer sends is parsed here before use, as the daemon parses
  * what clients send: an authenticated peer can still be a buggy one.
  *
- *   hello      {proto, node, version, clock, hlc, checkpoint, seen, resync, horizons}
- *   changes    {after, to, caught_up, defs, changes: [[seq, table, key, hlc, node, op, value, yours?]]}
- *              defs: the definition of every table the batch creates or writes, with its
- *              incarnation; a drop carries the incarnation it drops in place of the key
- *   ack        {seq}                        the receiver applied and committed up to seq
- *   defer      {seq, retry_ms, reason}      send again from seq+1, after retry_ms: the receiver stopped
- *                                           there (a clock too far ahead), or went back there (a clash
- *                                           resolved: it wants changes it refused before)
- *   heartbeat  {clock, hlc, head, resources}
- *   bye        {code, message}              why the link is being closed
- *   query      request: a match on behalf of an identity, relayed further
+ *   hello        {proto, node, version, clock, hlc, checkpoint, seen, resync, horizons, listen, crl}
+ *   changes      {after, to, caught_up, defs, changes: [[seq, table, key, hlc, node, op, value, yours?]]}
+ *                defs: the definition of every table the batch creates or writes, with its
+ *                incarnation; a drop carries the incarnation it drops in place of the key
+ *   ack          {seq}                        the receiver applied and committed up to seq
+ *   defer        {seq, retry_ms, reason}      send again from seq+1, after retry_ms: the receiver stopped
+ *                                             there (a clock too far ahead), or went back there (a clash
+ *                                             resolved: it wants changes it refused before)
+ *   heartbeat    {clock, hlc, head, resources, crl}
+ *   revocations  {crl}                        a newer revocation list than the peer's (CA-signed DER)
+ *   bye          {code, message}              why the link is being closed (or refused)
+ *   query        request: a match on behalf of an identity, relayed further
+ *
+ * The first heartbeat also says that the sender admitted the link: a refusing
+ * side sends `bye` instead, so a link counts as up only once it arrives.
  */
 export const PROTOCOL = 2;
 
@@ -54,7 +69,14 @@ export interface Hello {
   /** The sender will send its whole log; the receiver drops what is below these horizons and was not sent. */
   resync: boolean;
   horizons: ResyncHorizon[];
+  /** Where the sender's mesh listener is bound (HOST:PORT), so a node it dialled can dial it back; null when none. */
+  listen?: string | undefined;
+  /** The newest revocation list the sender holds (CA-signed DER), when it holds one. */
+  crl?: Uint8Array | undefined;
 }
+
+/** A revocation list as it travels: a CRL is a few dozen bytes per revoked certificate. */
+const crlBytes = bytes({ max: 1 << 20 });
 
 const horizon: Check<ResyncHorizon> = (value, path) => {
   if (
@@ -83,6 +105,8 @@ export const parseHello: Check<Hello> = object({
   seen: seq,
   resync: boolean(),
   horizons: arrayOf(horizon, { max: 100_000 }),
+  listen: optional(string({ pattern: /^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, what: 'HOST:PORT' })),
+  crl: optional(crlBytes),
 });
 
 export interface Heartbeat {
@@ -91,6 +115,8 @@ export interface Heartbeat {
   /** The sender's change-log head, for the receiver's lag. */
   head: number;
   resources: PeerResources;
+  /** The number of the revocation list the sender holds (0: none): a peer holding a newer one sends it. */
+  crl: number;
 }
 
 export const parseHeartbeat: Check<Heartbeat> = object({
@@ -107,7 +133,10 @@ export const parseHeartbeat: Check<Heartbeat> = object({
       disk_free: typeof parsed['disk_free'] === 'number' ? parsed['disk_free'] : null,
     };
   },
+  crl: integer({ min: 0 }),
 });
+
+export const parseRevocations: Check<{ crl: Uint8Array }> = object({ crl: crlBytes });
 
 export const parseAck: Check<{ seq: number }> = object({ seq });
 export const parseDefer: Check<{ seq: number; retry_ms: number; reason: string }> = object({

@@ -7,6 +7,7 @@ import type { TerminalInfo } from './terminal-types.js';
 import {
   arrayOf,
   boolean,
+  bytes,
   type Check,
   fail,
   type FieldsCheck,
@@ -27,7 +28,7 @@ import type {
   WorkspaceDiff,
   WorktreeInfo,
 } from './workspace-types.js';
-import type { ClusterStatus, PeerStatus, QueryMeshResult } from './mesh-types.js';
+import type { CertificateStatus, ClusterStatus, PeerStatus, QueryMeshResult } from './mesh-types.js';
 import {
   ATTRIBUTE_NAME,
   isRecordKey,
@@ -174,6 +175,8 @@ export interface StatusResult {
   identity: string;
   /** For liveness badges: 1-minute load average, memory in use (0..1), free bytes on the data disk. */
   resources: { load1: number; memory_used: number; disk_free: number };
+  /** This node's certificate (its end, and a warning within 30 days of it); null when it has none. */
+  certificate?: CertificateStatus | null;
 }
 
 export const methods = {
@@ -339,6 +342,31 @@ export const methods = {
   cluster_connect: method<{ ok: true; peer: PeerStatus }>()(object({ node: hostPort })),
   cluster_disconnect: method<{ ok: true; disconnected: boolean }>()(object({ node: nodeName })),
   cluster_status: query<ClusterStatus>()(object({})),
+  /** Forgets a peer: its pinned certificate, address and replication checkpoints (the next link pins anew). */
+  cluster_forget: method<{ ok: true; forgotten: boolean }>()(object({ node: nodeName })),
+  /**
+   * The revocation list this node enforces; with `crl` (a CA-signed list, DER, as
+   * `ca revoke` writes it), takes that list first when it is newer.
+   */
+  cluster_revocations: method<{ number: number; serials: string[]; taken: boolean }>()(
+    object({ crl: optional(bytes({ max: 1 << 20 })) }),
+  ),
+  /** On the CA machine: a one-time token for a new node (`mesh_join`), for `name` only when given. */
+  mesh_invite: query<{ token: string; expires: number; address: string }>()(
+    object({
+      name: optional(nodeName),
+      /** How long the token holds, in ms (default one hour, at most a week). */
+      ttl_ms: optional(integer({ min: 1, max: 7 * 86_400_000 })),
+      /** More names or addresses to put in the new node's certificate. */
+      hosts: optional(
+        arrayOf(string({ pattern: /^[A-Za-z0-9.:_-]{1,253}$/, what: 'a host name or address' }), { max: 16 }),
+      ),
+    }),
+  ),
+  /** On a new node: joins with a token from `mesh_invite` on the node at `address`, then links with it. */
+  mesh_join: method<{ ok: true; peer: PeerStatus }>()(
+    object({ token: string({ min: 1, max: 512 }), address: hostPort, force: optional(boolean()) }),
+  ),
   query_mesh: query<QueryMeshResult>()(
     object({
       table: anyTableName,
