@@ -42,6 +42,25 @@ export default tseslint.config(
     rules: boundary('tui/ talks to the daemon through src/ only.', '**/daemon/**', '**/bin/**'),
   },
   {
+    // The TUI's tests drive the bundle cortex tui loads (test/tui/helpers/shipped.ts): the modules,
+    // Ink and React are imported for their types only.
+    files: ['test/tui/**/*.ts', 'test/tui/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/tui/**', 'ink', 'react', 'ink-testing-library'],
+              allowTypeImports: true,
+              message: 'TUI tests run the bundle: take it from test/tui/helpers/shipped.ts (types may be imported).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

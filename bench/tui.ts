@@ -10,30 +10,51 @@ import { SessionWatch } from '../test/helpers/session-watch.js';
 /**
  * `cortex tui` as a user meets it: the real binary under a real PTY
  * (node-pty), its output parsed by a headless xterm into the screen a
- * terminal would show, against a real daemon with the fake provider.
+ * terminal would show, against a real daemon with the fake provider. The
+ * first three run side by side in the same run for both ways of drawing
+ * (CORTEX_TUI_FRAMES): `ink`, Ink writing a cleared, whole screen per frame
+ * (before), and `diff`, the cells that changed on the alternate screen (after).
  *  1. first frame: from spawning the TUI to the screen showing "connected"
  *     and the tree with its session (process start, Ink and React loading,
  *     connecting, the first lists);
- *  2. key to frame while the open session streams ~1,000 events a second:
- *     from writing a key to the PTY to the arrival of the output that shows
- *     its effect: moving the selection in the tree (j/k between two rows that
- *     open nothing), and scrolling the events (k/j, the title says
- *     "scrolled"; each k also asks the daemon for an older page);
- *  3. memory: the TUI's RSS with a session of 100,000 events open (the
- *     newest page loaded), then after scrolling to the top (every page loaded).
+ *  2. streaming: bytes per frame and frames per second while the open
+ *     session streams ~1,000 events a second (a frame is one synchronized
+ *     output, `ESC[?2026h`, which both ways write);
+ *  3. key to frame while it streams: from writing a key to the PTY to the
+ *     arrival of the output that shows its effect: moving the selection in
+ *     the tree (j/k between two rows that open nothing), and scrolling the
+ *     events (k/j, the title says "scrolled"; each k also asks the daemon for
+ *     an older page);
+ *  4. memory (after only): the TUI's RSS with a session of 100,000 events
+ *     open (the newest page loaded), then after scrolling to the top.
  * Times are taken when the output arrives, before xterm parses it.
  * Runnable alone (`node dist/bench/tui.js`); BENCH_TUI_TRACE=1 prints the
  * progress of the paging to the top on stderr.
  */
-export interface TuiBenchResult {
+type FrameMode = 'ink' | 'diff';
+
+interface Latency {
+  p50: number;
+  p99: number;
+  samples: number;
+}
+
+/** What one way of drawing measures. */
+export interface ModeResult {
   /** To the first output of any kind (Ink's first frame, still connecting): mostly loading the code. */
   firstOutputMs: number[];
   firstFrameMs: number[];
   /** RSS of a TUI just started on a small session. */
   idleRssMb: number;
   streamEventsPerSecond: number;
-  treeKeyMs: { p50: number; p99: number; samples: number };
-  scrollKeyMs: { p50: number; p99: number; samples: number };
+  /** While the session streams, the TUI following it. */
+  bytesPerFrame: number;
+  framesPerSecond: number;
+  treeKeyMs: Latency;
+  scrollKeyMs: Latency;
+}
+
+export interface MemoryResult {
   events: number;
   openRssMb: number;
   topRssMb: number;
@@ -44,11 +65,21 @@ export interface TuiBenchResult {
   pageUps: number;
 }
 
+export interface TuiBenchResult {
+  before: ModeResult;
+  after: ModeResult;
+  memory: MemoryResult;
+}
+
 const { Terminal } = xterm;
 const COLUMNS = 100;
 const ROWS = 30;
 const FIRST_FRAME_RUNS = 5;
 const KEY_SAMPLES = 100;
+/** How long the streaming session's frames are counted. */
+const STREAM_SECONDS = 5;
+/** Synchronized output begins: one per frame, in both ways of drawing. */
+const BEGIN_FRAME = '\x1b[?2026h';
 const MEMORY_EVENTS = 100_000;
 /** How far back the memory run pages up: four times the events the TUI holds at once. */
 const SCROLLED_EVENTS = 20_000;
@@ -63,8 +94,13 @@ export class PtyTui {
   /** When the first output arrived. */
   firstArrival: Promise<number>;
   readonly exited: Promise<void>;
+  /** Bytes and frames the TUI has written so far. */
+  bytes = 0;
+  frames = 0;
+  /** The end of the last chunk, where a frame's marker may have been cut in two. */
+  private tail = '';
 
-  constructor(home: string, cwd: string) {
+  constructor(home: string, cwd: string, mode: FrameMode) {
     this.pty = spawn(process.execPath, [CORTEX_BIN, '--home', home, 'tui'], {
       name: 'xterm-256color',
       cols: COLUMNS,
@@ -75,6 +111,7 @@ export class PtyTui {
         CORTEX_HOME: '',
         CORTEX_SOCKET: '',
         TERM: 'xterm-256color',
+        CORTEX_TUI_FRAMES: mode,
         // Options for the TUI's node alone (a heap cap, say); without them it inherits the bench's.
         NODE_OPTIONS: process.env['BENCH_TUI_NODE_OPTIONS'] ?? process.env['NODE_OPTIONS'] ?? '',
       },
@@ -84,12 +121,20 @@ export class PtyTui {
     this.pty.onData((data) => {
       const arrival = performance.now();
       first(arrival);
+      this.count(data);
       this.terminal.write(data, () => {
         this.arrival = arrival;
         for (const waiter of [...this.waiters]) waiter();
       });
     });
     this.exited = new Promise((resolve) => this.pty.onExit(() => resolve()));
+  }
+
+  private count(data: string): void {
+    this.bytes += Buffer.byteLength(data, 'utf8');
+    const text = this.tail + data;
+    this.frames += text.split(BEGIN_FRAME).length - 1;
+    this.tail = text.slice(-(BEGIN_FRAME.length - 1));
   }
 
   get pid(): number {
@@ -174,8 +219,8 @@ async function withDaemon<T>(
 }
 
 /** Runs `work` with a TUI, which is always ended afterwards. */
-async function withTui<T>(daemon: DaemonHandle, work: (tui: PtyTui) => Promise<T>): Promise<T> {
-  const tui = new PtyTui(daemon.home, daemon.home);
+async function withTui<T>(daemon: DaemonHandle, mode: FrameMode, work: (tui: PtyTui) => Promise<T>): Promise<T> {
+  const tui = new PtyTui(daemon.home, daemon.home, mode);
   try {
     const result = await work(tui);
     await tui.quit();
@@ -186,9 +231,9 @@ async function withTui<T>(daemon: DaemonHandle, work: (tui: PtyTui) => Promise<T
   }
 }
 
-/** Connected, and the tree down to a session row (`▶ fake 3s`). */
+/** Connected, and the tree down to a session row (`▶ fake <1m`). */
 const ready = (tui: PtyTui) => () =>
-  tui.screen().includes('● connected') && /│ +•?\S fake \d+[smhd]/.test(tui.screen());
+  tui.screen().includes('● connected') && /│ +•?\S fake (<1m|\d+[mhd])/.test(tui.screen());
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -199,7 +244,9 @@ function summarize(samples: number[]): { p50: number; p99: number; samples: numb
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), samples: samples.length };
 }
 
-export async function firstFrame(): Promise<Pick<TuiBenchResult, 'firstOutputMs' | 'firstFrameMs' | 'idleRssMb'>> {
+export async function firstFrame(
+  mode: FrameMode,
+): Promise<Pick<ModeResult, 'firstOutputMs' | 'firstFrameMs' | 'idleRssMb'>> {
   return withDaemon(async (daemon, control, workspace) => {
     const { session } = await control.call('session_start', { workspace, provider: 'fake', prompt: 'hello' });
     await (await SessionWatch.start(control, session.id)).turnEnd(1);
@@ -208,7 +255,7 @@ export async function firstFrame(): Promise<Pick<TuiBenchResult, 'firstOutputMs'
     let idleRssMb = NaN;
     for (let run = 0; run < FIRST_FRAME_RUNS; run++) {
       const started = performance.now();
-      await withTui(daemon, async (tui) => {
+      await withTui(daemon, mode, async (tui) => {
         firstFrameMs.push((await tui.waitFor(ready(tui), 'the first full frame')) - started);
         firstOutputMs.push((await tui.firstArrival) - started);
         idleRssMb = tui.memory().rssMb;
@@ -218,12 +265,16 @@ export async function firstFrame(): Promise<Pick<TuiBenchResult, 'firstOutputMs'
   });
 }
 
-export async function keyToFrame(): Promise<
-  Pick<TuiBenchResult, 'streamEventsPerSecond' | 'treeKeyMs' | 'scrollKeyMs'>
+export async function keyToFrame(
+  mode: FrameMode,
+): Promise<
+  Pick<ModeResult, 'streamEventsPerSecond' | 'bytesPerFrame' | 'framesPerSecond' | 'treeKeyMs' | 'scrollKeyMs'>
 > {
   return withDaemon(async (daemon, control, workspace) => {
-    // ~1,000 events a second for longer than the measurement; interrupted at the end.
-    const prompt = Array.from({ length: 1_000 }, () => '/stream 100\n/sleep 95').join('\n');
+    // ~1,000 events a second for longer than the measurement; interrupted at the end. Each burst
+    // counts to another total ("message 7 of 103"), so every burst changes the lines shown: with
+    // bursts alike, the screen after each would be the same and the diff would send nothing.
+    const prompt = Array.from({ length: 1_000 }, (_, burst) => `/stream ${95 + (burst % 10)}\n/sleep 95`).join('\n');
     const { session } = await control.call('session_start', { workspace, provider: 'fake', prompt });
     let received = 0;
     control.onNotification('event', (event) => {
@@ -231,11 +282,12 @@ export async function keyToFrame(): Promise<
     });
     await control.call('subscribe', { topic: `session:${session.id}` });
     try {
-      return await withTui(daemon, async (tui) => {
+      return await withTui(daemon, mode, async (tui) => {
         await tui.waitFor(ready(tui), 'the tree');
         // Open the streaming session (node → project → workspace → session), then go back to the node.
         for (const key of 'jjj') tui.press(key);
         await tui.waitFor(() => tui.screen().includes(`${session.id} · fake · running`), 'the session streaming');
+        const stream = await streamFrames(tui);
         // Row 0 is the tab strip, row 1 the tree's border: the node is row 2, the project row 3.
         const nodeSelected = () => tui.inverse(2, 2) && !tui.inverse(2, 3);
         const projectSelected = () => tui.inverse(2, 3) && !tui.inverse(2, 2);
@@ -267,6 +319,7 @@ export async function keyToFrame(): Promise<
         const seconds = (performance.now() - began) / 1000;
         return {
           streamEventsPerSecond: (received - countedFrom) / seconds,
+          ...stream,
           treeKeyMs: summarize(tree),
           scrollKeyMs: summarize(scroll),
         };
@@ -277,9 +330,15 @@ export async function keyToFrame(): Promise<
   });
 }
 
-export async function memory(): Promise<
-  Pick<TuiBenchResult, 'events' | 'openRssMb' | 'scrolledRssMb' | 'pageUps' | 'topRssMb' | 'peakRssMb'>
-> {
+/** Bytes per frame and frames per second over STREAM_SECONDS of the open session streaming, nothing pressed. */
+async function streamFrames(tui: PtyTui): Promise<Pick<ModeResult, 'bytesPerFrame' | 'framesPerSecond'>> {
+  const [bytes, frames] = [tui.bytes, tui.frames];
+  await new Promise((resolve) => setTimeout(resolve, STREAM_SECONDS * 1000));
+  const drawn = tui.frames - frames;
+  return { bytesPerFrame: (tui.bytes - bytes) / Math.max(1, drawn), framesPerSecond: drawn / STREAM_SECONDS };
+}
+
+export async function memory(): Promise<MemoryResult> {
   return withDaemon(async (daemon, control, workspace) => {
     const { session } = await control.call('session_start', {
       workspace,
@@ -293,7 +352,7 @@ export async function memory(): Promise<
       limit: 10,
     });
     const events = tail.at(-1)?.seq ?? MEMORY_EVENTS;
-    return withTui(daemon, async (tui) => {
+    return withTui(daemon, 'diff', async (tui) => {
       await tui.waitFor(ready(tui), 'the tree');
       for (const key of 'jjj') tui.press(key);
       const last = `message ${MEMORY_EVENTS} of ${MEMORY_EVENTS}`;
@@ -325,53 +384,84 @@ export async function memory(): Promise<
   });
 }
 
-export async function runTuiBench(): Promise<TuiBenchResult> {
-  const first = await firstFrame();
-  const keys = await keyToFrame();
-  const mem = await memory();
-  return { ...first, ...keys, ...mem };
+async function measureMode(mode: FrameMode): Promise<ModeResult> {
+  return { ...(await firstFrame(mode)), ...(await keyToFrame(mode)) };
 }
 
-export function formatTuiBench(result: TuiBenchResult): string {
-  const ms = (value: number) => `${value.toFixed(1)} ms`;
-  const mb = (value: number) => `${value.toFixed(0)} MB`;
-  const sorted = [...result.firstFrameMs].sort((a, b) => a - b);
-  const firstOutput = [...result.firstOutputMs].sort((a, b) => a - b);
-  const rows: [string, string, string][] = [
-    [
-      'first output (Ink drawn, still connecting: node, the CLI, React and Ink loaded)',
-      ms(percentile(firstOutput, 50)),
-      '',
-    ],
-    [
-      `first frame (median of ${sorted.length}; min–max ${sorted[0]!.toFixed(0)}–${sorted.at(-1)!.toFixed(0)} ms)`,
-      ms(percentile(sorted, 50)),
-      '< 500 ms',
-    ],
-    [
-      `key → frame, tree j/k, p50 / p99 (${result.treeKeyMs.samples} keys, ${Math.round(result.streamEventsPerSecond)} events/s streaming)`,
-      `${ms(result.treeKeyMs.p50)} / ${ms(result.treeKeyMs.p99)}`,
-      '< 50 ms',
-    ],
-    [
-      `key → frame, events k/j scroll, p50 / p99 (${result.scrollKeyMs.samples} keys)`,
-      `${ms(result.scrollKeyMs.p50)} / ${ms(result.scrollKeyMs.p99)}`,
-      '< 50 ms',
-    ],
-    ['RSS, TUI idle on a small session', mb(result.idleRssMb), ''],
-    [`RSS, ${result.events.toLocaleString('en')}-event session open (newest page)`, mb(result.openRssMb), '< 200 MB'],
-    [
-      `RSS, paged up through ${SCROLLED_EVENTS.toLocaleString('en')} events (${result.pageUps} PgUp)`,
-      mb(result.scrolledRssMb),
-      '< 200 MB',
-    ],
-    ['RSS, then g to the first event', mb(result.topRssMb), '< 200 MB'],
-    ['RSS peak (VmHWM) over that run', mb(result.peakRssMb), '< 200 MB'],
+export async function runTuiBench(): Promise<TuiBenchResult> {
+  const before = await measureMode('ink');
+  const after = await measureMode('diff');
+  return { before, after, memory: await memory() };
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const mb = (value: number) => `${value.toFixed(0)} MB`;
+
+/** The rows both ways of drawing measure: what, before, after, target. */
+function modeRows({ before, after }: TuiBenchResult): [string, string, string, string][] {
+  const median = (values: number[]) =>
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    );
+  const spread = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return `${ms(median(values))} (${sorted[0]!.toFixed(0)}–${sorted.at(-1)!.toFixed(0)})`;
+  };
+  const both = (what: string, of: (result: ModeResult) => string, target = ''): [string, string, string, string] => [
+    what,
+    of(before),
+    of(after),
+    target,
   ];
-  const headers: [string, string, string] = ['cortex tui', 'measured', 'target'];
+  const latency = (key: 'treeKeyMs' | 'scrollKeyMs') => (result: ModeResult) =>
+    `${ms(result[key].p50)} / ${ms(result[key].p99)}`;
+  return [
+    both('first output (Ink drawn, still connecting: node, the CLI, React and Ink loaded)', (r) =>
+      ms(median(r.firstOutputMs)),
+    ),
+    both(`first frame, median (min–max) of ${after.firstFrameMs.length}`, (r) => spread(r.firstFrameMs), '< 300 ms'),
+    both(`bytes per frame, ~${Math.round(after.streamEventsPerSecond)} events/s streaming in`, (r) =>
+      r.bytesPerFrame.toFixed(0),
+    ),
+    both('frames per second, the same', (r) => r.framesPerSecond.toFixed(1)),
+    both(
+      `key → frame, tree j/k, p50 / p99 (${after.treeKeyMs.samples} keys, streaming)`,
+      latency('treeKeyMs'),
+      '< 30 ms',
+    ),
+    both(
+      `key → frame, events k/j scroll, p50 / p99 (${after.scrollKeyMs.samples} keys)`,
+      latency('scrollKeyMs'),
+      '< 30 ms',
+    ),
+    both('RSS, TUI idle on a small session', (r) => mb(r.idleRssMb)),
+  ];
+}
+
+function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
   return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+export function formatTuiBench(result: TuiBenchResult): string {
+  const { memory: run } = result;
+  const memoryRows = [
+    [`RSS, ${run.events.toLocaleString('en')}-event session open (newest page)`, mb(run.openRssMb), '< 200 MB'],
+    [
+      `RSS, paged up through ${SCROLLED_EVENTS.toLocaleString('en')} events (${run.pageUps} PgUp)`,
+      mb(run.scrolledRssMb),
+      '< 200 MB',
+    ],
+    ['RSS, then g to the first event', mb(run.topRssMb), '< 200 MB'],
+    ['RSS peak (VmHWM) over that run', mb(run.peakRssMb), '< 200 MB'],
+  ];
+  return [
+    table(['cortex tui', 'before (ink: whole frames)', 'after (diff: changed cells)', 'target'], modeRows(result)),
+    '',
+    table(['cortex tui, memory (after)', 'measured', 'target'], memoryRows),
+  ].join('\n');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -263,6 +263,7 @@ export class Daemon {
     );
     terminals.load();
     subscriptions.register(terminals.family());
+    subscriptions.register(terminals.topic.family(subscriptions));
     this.inspector = inspector;
     this.terminals = terminals;
     const mesh = new Mesh({

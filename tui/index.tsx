@@ -20,9 +20,32 @@ export async function runTui(options: TuiOptions): Promise<void> {
   // blank the screen. Ink reads them once, when it is first imported, just below.
   delete process.env['CI'];
   delete process.env['CONTINUOUS_INTEGRATION'];
+  // Ink's colours (chalk) do not read NO_COLOR (no-color.org); FORCE_COLOR=0 tells them the same.
+  if (process.env['NO_COLOR'] !== undefined && process.env['FORCE_COLOR'] === undefined) {
+    process.env['FORCE_COLOR'] = '0';
+  }
   // The bundle (scripts/bundle-tui.mjs) carries Ink and React's production build in one file and
   // loads in a quarter of the time; React's development build comes only from the modules themselves.
   const entry = process.env['NODE_ENV'] === 'development' ? './run.js' : './run.bundle.js';
-  const { renderTui } = (await import(entry)) as typeof RunModule;
+  const { renderTui } = (await withoutFetch(() => import(entry))) as typeof RunModule;
   await renderTui(options);
+}
+
+/**
+ * Runs `load` with `fetch` hidden. yoga-layout, Ink's layout engine, loads
+ * its WebAssembly by fetching a data: URL when fetch exists, and the first
+ * fetch loads Node's whole implementation of it (undici); without fetch it
+ * decodes the same bytes itself, and the bundle imports in about a third less
+ * time. Nothing else runs meanwhile: the import is awaited before anything
+ * else starts.
+ */
+async function withoutFetch<T>(load: () => Promise<T>): Promise<T> {
+  const fetch = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (fetch === undefined) return load();
+  Reflect.deleteProperty(globalThis, 'fetch');
+  try {
+    return await load();
+  } finally {
+    Object.defineProperty(globalThis, 'fetch', fetch);
+  }
 }

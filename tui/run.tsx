@@ -1,30 +1,29 @@
-import { render } from 'ink';
 import { App } from './app.js';
+import { draw } from './draw.js';
 import type { TuiOptions } from './index.js';
 import { ConnectionProvider } from './state/connection.js';
-import { createScreenHost, ScreenProvider } from './state/screen.js';
+import type { FrameMode } from './state/screen.js';
+
+export * from './exports.js';
 
 /** Draws the app until the user quits; loaded by runTui() once React's build is chosen. */
 export async function renderTui(options: TuiOptions): Promise<void> {
-  // Ink draws through a stdout that can be muted, so the Terminal tab can lend the whole real
-  // terminal to a program (full screen) without Ink drawing over it.
-  const host = createScreenHost(process.stdin, process.stdout);
-  const tree = () => (
-    <ScreenProvider screen={host.screen}>
-      <ConnectionProvider connect={options.connect}>
-        <App cwd={options.cwd} />
-      </ConnectionProvider>
-    </ScreenProvider>
+  const mode: FrameMode = process.env['CORTEX_TUI_FRAMES'] === 'ink' ? 'ink' : 'diff';
+  // NO_COLOR, TERM=dumb and the like: the selection is drawn with a mark instead of a highlight.
+  const colour = typeof process.stdout.hasColors === 'function' && process.stdout.hasColors();
+  const drawn = draw(
+    <ConnectionProvider connect={options.connect}>
+      <App cwd={options.cwd} colour={colour} />
+    </ConnectionProvider>,
+    { stdin: process.stdin, stdout: process.stdout },
+    mode,
   );
-  const instance = render(
-    tree(),
-    // Live events are batched into at most ~30 updates a second (use-session-events), so this cap
-    // only lets a key's frame out sooner: at 30, while a session streamed, a key waited for the
-    // next 33 ms slot (p99 ~60 ms from key to frame in bench/tui.ts; ~40 ms at 60).
-    { stdout: host.inkStdout, stdin: process.stdin, exitOnCtrlC: false, maxFps: 60 },
-  );
-  // Rendering a new element of the same tree makes React commit and Ink write its whole frame: the
-  // app fills the terminal, and Ink draws a frame that tall from a cleared screen every time.
-  host.setRedraw(() => instance.rerender(tree()));
-  await instance.waitUntilExit();
+  // A crash must not leave the user on the TUI's screen with the cursor hidden.
+  process.once('exit', drawn.stop);
+  try {
+    await drawn.waitUntilExit();
+  } finally {
+    drawn.stop();
+    process.off('exit', drawn.stop);
+  }
 }

@@ -20,7 +20,7 @@ export interface Runtime {
   events: EventLog;
 }
 
-/** Builds the agent runtime on the daemon's database and registers the `session:` topics. */
+/** Builds the agent runtime on the daemon's database and registers the `session:`, `sessions:` and `workspaces:` topics. */
 export function createRuntime(
   db: Database,
   store: Store,
@@ -57,5 +57,6 @@ export function createRuntime(
     ),
   );
   subscriptions.register(sessionsTopic(sessions, subscriptions, authority));
+  subscriptions.register(workspaces.topic.family(subscriptions));
   return { workspaces, sessions, events };
 }

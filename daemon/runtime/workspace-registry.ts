@@ -6,6 +6,7 @@ import { CortexError } from '../../src/protocol/errors.js';
 import type { Project, Workspace } from '../../src/protocol/runtime-types.js';
 import type { Authority } from '../access/authority.js';
 import type { Identity } from '../identity/identity.js';
+import { WatchTopic } from '../pubsub/watch-topic.js';
 import type { Store } from '../store/store.js';
 import type { RuntimeStore } from './runtime-store.js';
 
@@ -18,6 +19,8 @@ type OwnedWorkspace = Workspace & { owner: string };
 export class WorkspaceRegistry {
   private readonly projects = new Map<string, Project>();
   private readonly workspaces = new Map<string, OwnedWorkspace>();
+  /** `workspaces:*`: projects and workspaces as they are added and removed (everyone sees projects). */
+  readonly topic = new WatchTopic('workspaces:');
 
   constructor(
     private readonly tables: RuntimeStore,
@@ -42,11 +45,13 @@ export class WorkspaceRegistry {
     };
     this.projects.set(name, project);
     await this.store.transact(() => this.tables.saveProject(project));
+    this.topic.publish('project_update', { project, removed: false }, () => true);
     return project;
   }
 
   async removeProject(name: string): Promise<void> {
-    if (!this.projects.has(name)) throw new CortexError('ENOTFOUND', `There is no project named ${name}.`);
+    const project = this.projects.get(name);
+    if (project === undefined) throw new CortexError('ENOTFOUND', `There is no project named ${name}.`);
     const used = [...this.workspaces.values()].filter((workspace) => workspace.project === name);
     if (used.length > 0) {
       throw new CortexError(
@@ -56,6 +61,7 @@ export class WorkspaceRegistry {
     }
     this.projects.delete(name);
     await this.store.transact(() => this.tables.deleteProject(name));
+    this.topic.publish('project_update', { project, removed: true }, () => true);
   }
 
   list(identity: Identity): Workspace[] {
@@ -89,13 +95,16 @@ export class WorkspaceRegistry {
     };
     this.workspaces.set(workspace.id, workspace);
     await this.store.transact(() => this.tables.saveWorkspace(workspace));
+    this.announce(workspace, false);
     return { workspace: publicView(workspace), created: true };
   }
 
   async remove(ref: string, identity: Identity): Promise<void> {
     const workspace = this.resolve(ref, identity);
+    const owned = this.workspaces.get(workspace.id)!;
     this.workspaces.delete(workspace.id);
     await this.store.transact(() => this.tables.deleteWorkspace(workspace.id));
+    this.announce(owned, true);
   }
 
   /** A workspace by id or absolute path, if the caller may use it. */
@@ -121,6 +130,14 @@ export class WorkspaceRegistry {
 
   project(name: string): Project | undefined {
     return this.projects.get(name);
+  }
+
+  /** Tells the subscribers of `workspaces:*` who may use the workspace. */
+  private announce(workspace: OwnedWorkspace, removed: boolean): void {
+    const view = publicView(workspace);
+    this.topic.publish('workspace_update', { workspace: view, removed }, (identity) =>
+      this.authority.mayUse(identity, workspace.owner),
+    );
   }
 }
 

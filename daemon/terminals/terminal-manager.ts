@@ -13,6 +13,7 @@ import { daemonUser, type SystemUser } from '../identity/system-user.js';
 import type { Logger } from '../logger.js';
 import type { Subscriber } from '../pubsub/subscriber.js';
 import type { Subscriptions, TopicFamily } from '../pubsub/subscriptions.js';
+import { WatchTopic } from '../pubsub/watch-topic.js';
 import { RingBuffer } from './ring-buffer.js';
 import { ScrollbackFile, type TerminalMeta } from './scrollback-file.js';
 
@@ -59,6 +60,8 @@ interface LiveTerminal {
  */
 export class TerminalManager {
   private readonly terminals = new Map<string, LiveTerminal>();
+  /** `terminals:*`: terminals as they open, end, start again and close, to whoever may use them. */
+  readonly topic = new WatchTopic('terminals:');
 
   constructor(
     private readonly options: TerminalOptions,
@@ -135,6 +138,7 @@ export class TerminalManager {
     const terminal = this.live(meta, join(this.options.directory, id), new RingBuffer(this.options.scrollbackBytes));
     this.start(terminal, runAs);
     this.terminals.set(id, terminal);
+    this.announce(terminal, false);
     return this.info(terminal);
   }
 
@@ -172,6 +176,7 @@ export class TerminalManager {
     for (const viewer of [...terminal.viewers]) this.subscriptions.unsubscribe(`term:${id}`, viewer);
     this.terminals.delete(id);
     rmSync(terminal.directory, { recursive: true, force: true });
+    this.announce(terminal, true);
   }
 
   /** Runs an ended terminal's command again in the same terminal; the old scrollback stays above it. */
@@ -187,12 +192,21 @@ export class TerminalManager {
     const notice = Buffer.from(`\r\n[cortex: started again: ${meta.command.join(' ')}]\r\n`);
     this.start(terminal, runAs);
     this.output(terminal, notice);
+    this.announce(terminal, false);
     return this.info(terminal);
   }
 
   /** On daemon shutdown: every program is hung up on; terminals are saved as ended. */
   async shutdown(): Promise<void> {
     await Promise.all([...this.terminals.values()].map((terminal) => this.stop(terminal, 'the daemon stopped')));
+  }
+
+  /** Tells the subscribers of `terminals:*` who may use the terminal what it is now. */
+  private announce(terminal: LiveTerminal, removed: boolean): void {
+    const owner = terminal.meta.owner;
+    this.topic.publish('terminal_update', { terminal: this.info(terminal), removed }, (identity) =>
+      this.authority.mayUse(identity, owner),
+    );
   }
 
   /** Starts the terminal's command, as `runAs` when given (through setpriv: node-pty would keep root's groups). */
@@ -301,6 +315,7 @@ export class TerminalManager {
     const exit = { id: meta.id, workspace: meta.workspace, exit_code: meta.exit_code, signal: meta.signal };
     for (const viewer of terminal.viewers) if (viewer.isOpen) viewer.notify('term_exit', exit);
     this.onExit(meta.workspace, info);
+    this.announce(terminal, false);
     this.log.info(`terminal ${meta.id}: ${meta.end_reason}`);
   }
 

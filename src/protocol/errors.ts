@@ -62,12 +62,20 @@ export function errorFromWire(value: unknown): CortexError {
 }
 
 /**
- * The Cortex error code of a thrown value, or undefined. Errors are recognised by
- * their code, never by `instanceof`: a bundle holds its own copy of CortexError.
+ * The code of an error that crossed the wire, read from its shape. Never
+ * `instanceof CortexError` across a boundary: the TUI's bundle holds its own
+ * copy of the class, so an error made by the client's copy is not an instance
+ * of the bundle's (a save conflict went unrecognised that way).
  */
 export function errorCode(error: unknown): ErrorCode | undefined {
-  const code = error !== null && typeof error === 'object' ? (error as { code?: unknown }).code : undefined;
+  if (error === null || typeof error !== 'object') return undefined;
+  const code: unknown = Reflect.get(error, 'code');
   return isErrorCode(code) ? code : undefined;
+}
+
+/** The `data` an error carried over the wire (the hash on disk of a conflict, say), read from its shape. */
+export function errorData(error: unknown): unknown {
+  return error !== null && typeof error === 'object' ? Reflect.get(error, 'data') : undefined;
 }
 
 /** A sentence for any thrown value, for the places that print errors to people. */

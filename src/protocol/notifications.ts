@@ -1,10 +1,10 @@
 import type { WireError } from './errors.js';
 import type { MeshEvent } from './mesh-types.js';
 import type { RawMsgpack } from './msgpack-types.js';
-import type { Session } from './runtime-types.js';
+import type { Project, Session, Workspace } from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
 import type { RecordKey, StoredRecord } from './store-types.js';
-import type { TermDropped, TermExit, TermOutput } from './terminal-types.js';
+import type { TermDropped, TermExit, TerminalInfo, TermOutput } from './terminal-types.js';
 import type { CheckResult, FsChange } from './workspace-types.js';
 
 /** A committed change to a table, sent to subscribers of `table:NAME`. */
@@ -40,7 +40,17 @@ export interface NotifyFailed {
 }
 
 /** The topic families, by the prefix their topics start with. */
-export type TopicPrefix = 'table:' | 'session:' | 'sessions:' | 'fs:' | 'workspace:' | 'term:' | 'mesh:' | 'notify:';
+export type TopicPrefix =
+  | 'table:'
+  | 'session:'
+  | 'sessions:'
+  | 'workspaces:'
+  | 'terminals:'
+  | 'fs:'
+  | 'workspace:'
+  | 'term:'
+  | 'mesh:'
+  | 'notify:';
 
 /** What a notification carries and which topic families send it (none: notices about the connection itself). */
 interface NotificationSpec<P, T extends TopicPrefix> {
@@ -64,6 +74,12 @@ export const notifications = {
   event: notification<SessionEvent>()('session:'),
   /** A session's new state, to subscribers of `sessions:*`. */
   session_update: notification<{ session: Session }>()('sessions:'),
+  /** A project added, changed or (`removed`) removed, to subscribers of `workspaces:*`. */
+  project_update: notification<{ project: Project; removed: boolean }>()('workspaces:'),
+  /** A workspace added or removed, to subscribers of `workspaces:*` who may use it. */
+  workspace_update: notification<{ workspace: Workspace; removed: boolean }>()('workspaces:'),
+  /** A terminal opened, ended, started again or (`removed`) closed, to subscribers of `terminals:*` who may use it. */
+  terminal_update: notification<{ terminal: TerminalInfo; removed: boolean }>()('terminals:'),
   /** Files that changed in the watched directories of a workspace (debounced). */
   fs_change: notification<{ workspace: string; changes: FsChange[] }>()('fs:'),
   /** A check run outside any session. */

@@ -95,5 +95,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<DaemonHan
 export async function cleanup(daemon: DaemonHandle | undefined): Promise<void> {
   if (!daemon) return;
   await daemon.kill();
-  rmSync(daemon.home, { recursive: true, force: true });
+  // A git the daemon started (a turn's snapshot) outlives its SIGKILL for a moment and may still be
+  // writing objects under the home: rm then meets a directory that just got a file (ENOTEMPTY).
+  rmSync(daemon.home, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 }

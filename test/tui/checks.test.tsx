@@ -3,10 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '../../src/client/client.js';
-import { checkRows, resultSummary } from '../../tui/tabs/checks/check-rows.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
-import { type Rendered } from './helpers/frames.js';
 import { renderApp } from './helpers/app.js';
+import type { Rendered } from './helpers/frames.js';
+import { tui } from './helpers/shipped.js';
+
+const { checkRows, resultSummary } = tui;
 
 describe('check rows', () => {
   const result = (command: string, started: number, ok: boolean) => ({
@@ -62,7 +64,7 @@ describe('Checks tab against a real daemon', () => {
   });
 
   it('lists the configured checks, runs them with r and shows each result and the output tail', async () => {
-    await app.waitFor((text) => text.includes('…/cortex-tui-checks-'), 'the workspace in the tree');
+    await app.waitFor((text) => text.includes('/checked│'), 'the workspace in the tree');
     // node, project, workspace: the workspace is the third row.
     await app.press('j', 'j', '5');
     let frame = await app.waitFor((text) => text.includes('· not run'), 'the checks, not run yet');

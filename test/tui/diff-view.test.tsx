@@ -2,16 +2,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EMPTY_USAGE, type Session, type Workspace } from '../../src/protocol/runtime-types.js';
 import type { DiffHunk, WorkspaceDiff } from '../../src/protocol/workspace-types.js';
-import { fileRow, layoutDiff, nextStart, positionAt } from '../../tui/tabs/diff/diff-layout.js';
-import { findFile, resolveRequest } from '../../tui/tabs/diff/diff-screen.js';
-import {
-  type CommentAnchor,
-  type DiffViewAction,
-  type DiffViewState,
+import type { CommentAnchor, DiffViewAction, DiffViewState } from '../../tui/tabs/diff/diff-view.js';
+import { tui } from './helpers/shipped.js';
+
+const {
   diffViewReducer,
+  fileRow,
+  findFile,
   INITIAL_VIEW,
-} from '../../tui/tabs/diff/diff-view.js';
-import { lineRange, reviewPrompt } from '../../tui/tabs/diff/review.js';
+  layoutDiff,
+  lineRange,
+  nextStart,
+  positionAt,
+  resolveRequest,
+  reviewPrompt,
+} = tui;
 
 const hunk = (old_start: number, new_start: number, lines: string[]): DiffHunk => ({
   old_start,

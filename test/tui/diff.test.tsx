@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stripVTControlCharacters } from 'node:util';
 import type { Client } from '../../src/client/client.js';
 import type { Session, Workspace } from '../../src/protocol/runtime-types.js';
 import type { DiffTab, DiffTarget } from '../../tui/tabs/diff/use-diff-tab.js';
@@ -11,16 +10,15 @@ import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/dae
 import { makeRepo } from '../helpers/git-repo.js';
 import { SessionWatch } from '../helpers/session-watch.js';
 import type { Rendered } from './helpers/frames.js';
+import { noEvents } from './helpers/tabs.js';
 
 // Ink's colours come from chalk, which fixes its colour depth from the environment when it
 // loads: without this the frames have no colour codes and the colour checks could not fail.
-// Ink and everything that loads it are therefore imported after the variable is set.
+// The bundle (with Ink in it) is therefore imported after the variable is set.
 process.env['FORCE_COLOR'] = '1';
-const { Box, Text, useInput } = await import('ink');
-const { useCallback, useRef, useState } = await import('react');
+const { tui } = await import('./helpers/shipped.js');
 const { lines, renderWatched } = await import('./helpers/frames.js');
-const { actionFor, keyName } = await import('../../tui/keymap.js');
-const { useDiffTab } = await import('../../tui/tabs/diff/use-diff-tab.js');
+const { Box, commandFor, keyName, Text, useCallback, useDiffTab, useInput, useRef, useState } = tui;
 
 /** The latest controller and every notice, for the assertions that are not about frames. */
 interface Probe {
@@ -42,6 +40,7 @@ function Harness({ client, selection, probe }: { client: Client; selection: Sele
     client,
     generation: 0,
     selection,
+    open: { session: selection.session, events: noEvents },
     active: true,
     focused: true,
     width: 60,
@@ -49,7 +48,6 @@ function Harness({ client, selection, probe }: { client: Client; selection: Sele
     notify,
     showTab: () => undefined,
     selectInTree: () => undefined,
-    reloadTree: () => undefined,
   };
   const tab = useDiffTab(context);
   probe.tab = tab;
@@ -58,9 +56,9 @@ function Harness({ client, selection, probe }: { client: Client; selection: Sele
   const latest = useRef(tab);
   latest.current = tab;
   useInput((input, key) => {
-    const action = actionFor(keyName(input, key), latest.current.focus);
-    if (action) latest.current.perform(action);
-    else latest.current.type?.(input, key);
+    const command = commandFor(keyName(input, key), latest.current.focus);
+    if (command?.owner === 'diff') latest.current.perform(command.action);
+    else if (command === undefined) latest.current.type?.(input, key);
   });
   return (
     <Box flexDirection="column">
@@ -70,33 +68,18 @@ function Harness({ client, selection, probe }: { client: Client; selection: Sele
   );
 }
 
-/** Applies one SGR code to the set in effect: colours replace colours, and 39, 27, 22 and 0 end them. */
-function applySgr(active: Set<number>, code: number): void {
-  const isColour = (value: number) => (value >= 30 && value <= 37) || (value >= 90 && value <= 97);
-  if (code === 0) active.clear();
-  else if (code === 39 || isColour(code)) for (const value of [...active]) if (isColour(value)) active.delete(value);
-  if (code === 27) active.delete(7);
-  if (code === 22) active.delete(1);
-  if (code !== 0 && code !== 39 && code !== 27 && code !== 22) active.add(code);
+/** SGR codes as the checks name them: 31 red, 32 green, 36 cyan (palette colours 1, 2, 6), 7 inverse. */
+const PALETTE: Record<number, number> = { 31: 1, 32: 2, 36: 6 };
+
+/** Whether `text` is drawn on the screen with an SGR code in effect. */
+function drawnWith(view: Rendered, code: number, text: string): boolean {
+  const style = view.styleOf(text);
+  return code === 7 ? style?.inverse === true : style?.colour === PALETTE[code];
 }
 
-/**
- * Whether `text` is drawn with an SGR code in effect (32 green, 31 red, 36 cyan, 7 inverse), following
- * the codes as a terminal would: a line the colour of the border before it gets no code of its own.
- */
-function drawnWith(frame: string, code: number, text: string): boolean {
-  const active = new Set<number>();
-  for (const part of frame.split('\u001b[')) {
-    const codes = /^([\d;]*)m/.exec(part);
-    for (const value of codes?.[1]?.split(';') ?? []) applySgr(active, Number(value));
-    if (part.slice(codes?.[0].length ?? 0).includes(text)) return active.has(code);
-  }
-  return false;
-}
-
-/** The frame's rows without colour codes or the pane's border. */
+/** The frame's rows without the pane's border. */
 function rows(frame: string): string[] {
-  return lines(stripVTControlCharacters(frame)).map((row) => row.replace(/^[│┌└]/, '').replace(/[│┐┘]$/, ''));
+  return lines(frame).map((row) => row.replace(/^[│┌└]/, '').replace(/[│┐┘]$/, ''));
 }
 
 /**
@@ -147,7 +130,11 @@ describe('Diff tab against a real daemon', () => {
     await watch.turnEnd(2);
     session = (await control.call('session_get', { session: started.session.id })).session;
     view = renderWatched(
-      <Harness client={client} selection={{ workspace, session, terminal: undefined }} probe={probe} />,
+      <Harness
+        client={client}
+        selection={{ workspace, project: undefined, session, terminal: undefined }}
+        probe={probe}
+      />,
     );
   });
 
@@ -190,11 +177,11 @@ describe('Diff tab against a real daemon', () => {
       shown.some((row) => row.trimEnd() === ' 5 +LINE FIVE'),
       'an added line with its number',
     );
-    assert.ok(drawnWith(frame, 36, '@@ -2,7 +2,7 @@'), 'the @@ line is cyan');
-    assert.ok(drawnWith(frame, 32, '+LINE FIVE'), 'the added line is green');
-    assert.ok(drawnWith(frame, 31, '-line 5'), 'the removed line is red');
-    assert.ok(!drawnWith(frame, 32, 'line 4') && !drawnWith(frame, 31, 'line 4'), 'context is plain');
-    assert.ok(drawnWith(frame, 7, 'M big.txt'), 'the current file is highlighted in the list');
+    assert.ok(drawnWith(view, 36, '@@ -2,7 +2,7 @@'), 'the @@ line is cyan');
+    assert.ok(drawnWith(view, 32, '+LINE FIVE'), 'the added line is green');
+    assert.ok(drawnWith(view, 31, '-line 5'), 'the removed line is red');
+    assert.ok(!drawnWith(view, 32, 'line 4') && !drawnWith(view, 31, 'line 4'), 'context is plain');
+    assert.ok(drawnWith(view, 7, 'M big.txt'), 'the current file is highlighted in the list');
   });
 
   it('n/N jump between hunks and f/F between files, and a binary file says so', async () => {
@@ -202,10 +189,10 @@ describe('Diff tab against a real daemon', () => {
     let frame = await view.waitFor((text) => bodyTop(text, 4).startsWith('@@ -2,7 +2,7 @@'), 'the first hunk');
     await view.press('n');
     frame = await view.waitFor((text) => bodyTop(text, 4).startsWith('@@ -47,7 +47,7 @@'), 'the second hunk');
-    assert.ok(drawnWith(frame, 7, '@@ -47,7 +47,7 @@'), 'the current hunk is highlighted');
+    assert.ok(drawnWith(view, 7, '@@ -47,7 +47,7 @@'), 'the current hunk is highlighted');
     await view.press('n');
     frame = await view.waitFor((text) => bodyTop(text, 4).startsWith('@@ -1,1 +1,1 @@'), 'the hunk in notes.txt');
-    assert.ok(drawnWith(frame, 7, 'M notes.txt'), 'the list follows into the next file');
+    assert.ok(drawnWith(view, 7, 'M notes.txt'), 'the list follows into the next file');
     await view.press('N');
     await view.waitFor((text) => bodyTop(text, 4).startsWith('@@ -47,7 +47,7 @@'), 'back to the second hunk');
     await view.press('f');
@@ -223,7 +210,7 @@ describe('Diff tab against a real daemon', () => {
     show({ kind: 'turn', session: session.id, turn: 1, path: 'zeta.txt' });
     const frame = await view.waitFor((text) => bodyTop(text, 4) === '── A zeta.txt  +1 −0', 'zeta.txt at the top');
     assert.match(title(frame), /^Turn 1\/2 ·/);
-    assert.ok(drawnWith(frame, 7, 'A zeta.txt'));
+    assert.ok(drawnWith(view, 7, 'A zeta.txt'));
     // An absolute path, as Codex reports file changes, finds the same file.
     show({ kind: 'turn', session: session.id, turn: 1, path: join(repo, 'notes.txt') });
     await view.waitFor((text) => bodyTop(text, 4) === '── M notes.txt  +1 −1', 'notes.txt at the top');
@@ -232,7 +219,7 @@ describe('Diff tab against a real daemon', () => {
   it('w switches to the workspace diff (every change against HEAD) and back to the latest turn', async () => {
     await view.press('w');
     const frame = await view.waitFor((text) => title(text).startsWith('Workspace vs HEAD · 5 files'), 'the workspace');
-    assert.match(stripVTControlCharacters(frame), /A second\.txt \+1 −0/);
+    assert.match(frame, /A second\.txt \+1 −0/);
     await view.press('X');
     await noticeSaying('Revert undoes a turn');
     await view.press('w');
@@ -279,8 +266,8 @@ describe('Diff tab against a real daemon', () => {
       rows(frame).some((row) => row.trimEnd() === '✎ use a constant'),
       'the comment under its hunk',
     );
-    assert.ok(drawnWith(frame, 36, '@@ -47,7 +47,7 @@ line 46 ✎1'), 'its hunk is marked');
-    assert.match(stripVTControlCharacters(frame), /M big\.txt \+2 −2 ✎1/);
+    assert.ok(drawnWith(view, 36, '@@ -47,7 +47,7 @@ line 46 ✎1'), 'its hunk is marked');
+    assert.match(frame, /M big\.txt \+2 −2 ✎1/);
     assert.equal(probe.tab!.comments, 1);
 
     const prompt = probe.tab!.takePrompt('go on');
@@ -343,7 +330,11 @@ describe('Diff tab against a real daemon', () => {
     // The app's tree passes the session anew as session_update notifications change it.
     const updated = (await control.call('session_get', { session: session.id })).session;
     view.rerender(
-      <Harness client={client} selection={{ workspace, session: updated, terminal: undefined }} probe={probe} />,
+      <Harness
+        client={client}
+        selection={{ workspace, project: undefined, session: updated, terminal: undefined }}
+        probe={probe}
+      />,
     );
     const frame = await view.waitFor(
       (text) => title(text).startsWith(`Turn ${sent.turn}/${sent.turn} (latest) · 2 files`),

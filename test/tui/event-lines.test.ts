@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
-import { mergeBySeq } from '../../tui/hooks/use-session-events.js';
-import { eventLines, type Line, wrapText } from '../../tui/state/event-lines.js';
-import { eventWindow, FOLLOW, type Scroll } from '../../tui/state/event-window.js';
+import type { Line } from '../../tui/state/event-lines.js';
+import type { Scroll } from '../../tui/tabs/events/event-window.js';
 import { command, event, message, messages } from './helpers/events.js';
+import { tui } from './helpers/shipped.js';
+
+const { eventLines, eventWindow, FOLLOW, mergeBySeq, wrapText } = tui;
 
 const texts = (lines: Line[]) => lines.map((line) => line.text);
 const USAGE = { input_tokens: 12, cached_input_tokens: 0, output_tokens: 34, reasoning_output_tokens: 0 };

@@ -1,19 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FsEntry, FsListResult } from '../../src/protocol/workspace-types.js';
-import { cells, expand } from '../../tui/tabs/files/display.js';
-import {
+import type { TextBuffer } from '../../tui/tabs/files/text-buffer.js';
+import { tui } from './helpers/shipped.js';
+
+const {
   bufferOf,
+  cells,
+  EMPTY_TREE,
   eraseBackward,
   eraseForward,
+  expand,
+  flatten,
   insertText,
   joinLines,
   moveCursor,
   splitLines,
-  type TextBuffer,
-} from '../../tui/tabs/files/text-buffer.js';
-import { EMPTY_TREE, flatten, withExpanded, withListing, withoutDirectory } from '../../tui/tabs/files/tree-model.js';
-import { treeLines } from '../../tui/tabs/files/view-lines.js';
+  treeLines,
+  withExpanded,
+  withListing,
+  withoutDirectory,
+} = tui;
 
 const entry = (name: string, type: FsEntry['type'] = 'file', ignored = false): FsEntry => ({
   name,

@@ -2,17 +2,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Box, Text } from 'ink';
-import { useState } from 'react';
 import type { Client } from '../../src/client/client.js';
 import type { Workspace } from '../../src/protocol/runtime-types.js';
-import { useKeyQueue } from '../../tui/hooks/use-key-queue.js';
-import { actionFor, keyName } from '../../tui/keymap.js';
 import type { TabContext } from '../../tui/tabs/tab.js';
-import { useFilesTab } from '../../tui/tabs/files/use-files-tab.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
 import { makeRepo } from '../helpers/git-repo.js';
 import { lines, type Rendered, renderWatched } from './helpers/frames.js';
+import { noEvents } from './helpers/tabs.js';
+import { tui } from './helpers/shipped.js';
+
+const { Box, commandFor, keyName, Text, useFilesTab, useKeyQueue, useState } = tui;
 
 const ESC = '\u001b';
 const CTRL_S = '\u0013';
@@ -65,7 +64,8 @@ function Harness({ client, generation, workspace }: HarnessProps) {
   const context: TabContext = {
     client,
     generation,
-    selection: { workspace, session: undefined, terminal: undefined },
+    selection: { workspace, project: undefined, session: undefined, terminal: undefined },
+    open: { session: undefined, events: noEvents },
     active: true,
     focused: true,
     width: 60,
@@ -73,14 +73,13 @@ function Harness({ client, generation, workspace }: HarnessProps) {
     notify: setNotice,
     showTab: () => undefined,
     selectInTree: () => undefined,
-    reloadTree: () => undefined,
   };
   const controller = useFilesTab(context);
   // As the app does: one key per render, each handled by the newest render's controller.
   useKeyQueue(controller.focus, (input, key) => {
-    const action = actionFor(keyName(input, key), controller.focus);
-    if (action) controller.perform(action);
-    else controller.type?.(input, key);
+    const command = commandFor(keyName(input, key), controller.focus);
+    if (command?.owner === 'files') controller.perform(command.action);
+    else if (command === undefined) controller.type?.(input, key);
   });
   return (
     <Box flexDirection="column">

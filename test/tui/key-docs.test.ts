@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
-import { KEY_TABLE_END, KEY_TABLE_START, renderKeyTable } from '../../tui/keys/key-docs.js';
-import { BINDINGS } from '../../tui/keymap.js';
+import { tui } from './helpers/shipped.js';
+
+const { BINDINGS, KEY_TABLE_END, KEY_TABLE_START, renderKeyTable } = tui;
 
 /** From dist/test/tui/ up to the package root. */
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url));

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Key, Text, useInput } from 'ink';
-import { render } from 'ink-testing-library';
-import { type Action, actionFor, BINDINGS, firstKey, type Focus, keyName, NO_FLAGS } from '../../tui/keymap.js';
+import type { Key } from 'ink';
+import type { Command, Focus } from '../../tui/keymap.js';
+import { renderWatched } from './helpers/frames.js';
+import { tui } from './helpers/shipped.js';
+
+const { BINDINGS, commandFor, firstKey, keyName, NO_FLAGS, Text, useInput } = tui;
 
 const NO_KEY: Key = NO_FLAGS;
 
@@ -68,7 +71,7 @@ describe('keyName', () => {
       });
       return <Text>probe</Text>;
     }
-    const instance = render(<Probe />);
+    const instance = renderWatched(<Probe />);
     const bytes: [string, string][] = [
       ['q', 'q'],
       ['G', 'G'],
@@ -101,42 +104,46 @@ describe('keyName', () => {
   });
 });
 
-describe('actionFor', () => {
+describe('commandFor', () => {
+  const app = (action: string) => ({ owner: 'app', action });
   it('routes the focused context first, then the global bindings', () => {
-    assert.equal(actionFor('j', 'tree'), 'down');
-    assert.equal(actionFor('j', 'events'), 'down');
-    assert.equal(actionFor('enter', 'tree'), 'open');
-    assert.equal(actionFor('enter', 'chat'), 'send');
-    assert.equal(actionFor('enter', 'form'), 'send');
-    assert.equal(actionFor('escape', 'chat'), 'focus-tree');
-    assert.equal(actionFor('escape', 'form'), 'cancel');
-    assert.equal(actionFor('q', 'tree'), 'quit');
-    assert.equal(actionFor('q', 'events'), 'quit');
-    assert.equal(actionFor('?', 'events'), 'help');
-    assert.equal(actionFor('2', 'events'), 'tab-chat');
-    assert.equal(actionFor('g', 'events'), 'top');
-    assert.equal(actionFor('G', 'events'), 'bottom');
-    assert.equal(actionFor('g', 'tree'), undefined);
-    assert.equal(actionFor('n', 'events'), undefined);
+    assert.deepEqual(commandFor('j', 'tree'), app('tree-down'));
+    assert.deepEqual(commandFor('j', 'events'), { owner: 'events', action: 'down' });
+    assert.deepEqual(commandFor('enter', 'tree'), app('open'));
+    assert.deepEqual(commandFor('enter', 'chat'), { owner: 'chat', action: 'send' });
+    assert.deepEqual(commandFor('enter', 'form'), app('form-submit'));
+    assert.deepEqual(commandFor('escape', 'chat'), app('focus-tree'));
+    assert.deepEqual(commandFor('escape', 'form'), app('form-cancel'));
+    assert.deepEqual(commandFor('q', 'tree'), app('quit'));
+    assert.deepEqual(commandFor('q', 'events'), app('quit'));
+    assert.deepEqual(commandFor('?', 'events'), app('help'));
+    assert.deepEqual(commandFor('2', 'events'), { owner: 'show', action: 'chat' });
+    assert.deepEqual(commandFor('g', 'events'), { owner: 'events', action: 'top' });
+    assert.deepEqual(commandFor('G', 'events'), { owner: 'events', action: 'bottom' });
+    assert.deepEqual(commandFor('t', 'tree'), { owner: 'terminal', action: 'open' });
+    assert.equal(commandFor('g', 'tree'), undefined);
+    assert.equal(commandFor('n', 'events'), undefined);
   });
 
   it('leaves text entry alone: in chat and forms, letters are text, not commands', () => {
     for (const focus of ['chat', 'form'] as const) {
-      for (const name of ['q', '?', '1', '2', 'j', 'k', 'n', 'i', 'x', 'tab', 'space']) {
-        assert.equal(actionFor(name, focus), undefined, `${name} in ${focus}`);
+      for (const name of ['q', '?', '1', '2', 'j', 'k', 'n', 'i', 'x', 'space']) {
+        assert.equal(commandFor(name, focus), undefined, `${name} in ${focus}`);
       }
     }
-    assert.equal(actionFor('ctrl+c', 'chat'), 'interrupt');
-    assert.equal(actionFor('ctrl+j', 'chat'), 'newline');
+    assert.deepEqual(commandFor('ctrl+c', 'chat'), app('interrupt'));
+    assert.deepEqual(commandFor('ctrl+j', 'chat'), { owner: 'chat', action: 'newline' });
+    assert.equal(commandFor('tab', 'chat'), undefined);
+    assert.deepEqual(commandFor('tab', 'form'), app('form-next'), 'Tab moves between the fields of a form');
   });
 
   it('in the help, only closes it or scrolls it: q closes the help rather than quitting', () => {
-    assert.equal(actionFor('q', 'help'), 'help');
-    assert.equal(actionFor('escape', 'help'), 'help');
-    assert.equal(actionFor('?', 'help'), 'help');
-    assert.equal(actionFor('j', 'help'), 'down');
-    assert.equal(actionFor('n', 'help'), undefined);
-    assert.equal(actionFor('1', 'help'), undefined);
+    assert.deepEqual(commandFor('q', 'help'), app('help'));
+    assert.deepEqual(commandFor('escape', 'help'), app('help'));
+    assert.deepEqual(commandFor('?', 'help'), app('help'));
+    assert.deepEqual(commandFor('j', 'help'), app('help-down'));
+    assert.equal(commandFor('n', 'help'), undefined);
+    assert.equal(commandFor('1', 'help'), undefined);
   });
 
   it('finds every binding of the table where it says it applies (no binding is shadowed)', () => {
@@ -147,10 +154,10 @@ describe('actionFor', () => {
           : [binding.where];
       for (const focus of places) {
         for (const key of binding.keys) {
-          const found: Action | undefined = actionFor(key, focus);
+          const found: Command | undefined = commandFor(key, focus);
           // A global key may be taken over by the focused context, never silently lost.
           const local = BINDINGS.find((other) => other.where === focus && other.keys.includes(key));
-          assert.equal(found, local?.action ?? binding.action, `${key} in ${focus}`);
+          assert.deepEqual(found, local?.command ?? binding.command, `${key} in ${focus}`);
         }
       }
     }
@@ -165,6 +172,11 @@ describe('actionFor', () => {
         where,
       );
     }
+  });
+
+  it('has a help section for every place a binding applies', () => {
+    const sections = new Set(tui.HELP_SECTIONS.map((section) => section.where));
+    for (const binding of BINDINGS) assert.ok(sections.has(binding.where), `${binding.where} has no section`);
   });
 });
 

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Text } from 'ink';
-import { render } from 'ink-testing-library';
 import { type Client, connectUnix } from '../../src/client/client.js';
-import { type SessionEventsView, useSessionEvents, WINDOW_EVENTS } from '../../tui/hooks/use-session-events.js';
-import { ConnectionProvider } from '../../tui/state/connection.js';
+import type { SessionEventsView } from '../../tui/hooks/use-session-events.js';
+import { type Rendered, renderWatched } from './helpers/frames.js';
+import { tui } from './helpers/shipped.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
 import { SessionWatch } from '../helpers/session-watch.js';
+
+const { ConnectionProvider, Text, useSessionEvents, WINDOW_EVENTS } = tui;
 
 /**
  * The events window against a real daemon: it pages older and newer events in
@@ -22,7 +23,7 @@ describe('useSessionEvents', () => {
   let lastSeq: number;
   let view: SessionEventsView | undefined;
   let renders: (() => void)[] = [];
-  let instance: ReturnType<typeof render> | undefined;
+  let instance: Rendered | undefined;
 
   function Probe({ id }: { id: string }) {
     view = useSessionEvents(id);
@@ -63,7 +64,7 @@ describe('useSessionEvents', () => {
     const subscribed = await control.call('subscribe', { topic: `session:${session}` });
     lastSeq = subscribed.last_seq ?? 0;
     const socket = daemon.socket;
-    instance = render(
+    instance = renderWatched(
       <ConnectionProvider connect={() => connectUnix(socket)}>
         <Probe id={session} />
       </ConnectionProvider>,

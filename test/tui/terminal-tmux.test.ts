@@ -21,8 +21,8 @@ describe('the Terminal tab in tmux', () => {
   let control: Client;
   let workspace: Workspace;
   let screen: TmuxScreen | undefined;
-  /** 100×30: the tree takes 34 columns, the pane 66 (64 inside its border); 26 rows, 25 below its title. */
-  const PANE = { cols: 64, rows: 25 };
+  /** 100×30: the tree takes 30 columns, the pane 70 (68 inside its border); 26 rows, 25 below its title. */
+  const PANE = { cols: 68, rows: 25 };
 
   before(async () => {
     mkdirSync(workspacePath);

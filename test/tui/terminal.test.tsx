@@ -4,21 +4,33 @@ import { mkdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Box, type Key, Text, useInput } from 'ink';
-import { render } from 'ink-testing-library';
-import { type RefObject, useRef, useState } from 'react';
+import type { Key } from 'ink';
+import type { RefObject } from 'react';
 import { Client } from '../../src/client/client.js';
 import type { Workspace } from '../../src/protocol/runtime-types.js';
 import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
-import { actionFor, firstKey, keyName, NO_FLAGS } from '../../tui/keymap.js';
 import type { Selection, TabContext } from '../../tui/tabs/tab.js';
-import { createEmulator } from '../../tui/tabs/terminal/emulator.js';
-import { keyBytes } from '../../tui/tabs/terminal/key-bytes.js';
-import { snapshot } from '../../tui/tabs/terminal/screen-snapshot.js';
-import { useTerminalTab } from '../../tui/tabs/terminal/use-terminal-tab.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
 import { TermOutput } from '../helpers/term-output.js';
-import { lines, type Rendered, renderWatched } from './helpers/frames.js';
+import { drawnLines, lines, type Rendered, renderWatched } from './helpers/frames.js';
+import { tui } from './helpers/shipped.js';
+import { noEvents } from './helpers/tabs.js';
+
+const {
+  Box,
+  commandFor,
+  createEmulator,
+  firstKey,
+  keyBytes,
+  keyName,
+  NO_FLAGS,
+  snapshot,
+  Text,
+  useInput,
+  useRef,
+  useState,
+  useTerminalTab,
+} = tui;
 
 const key = (flags: Partial<Key>): Key => ({ ...NO_FLAGS, ...flags });
 
@@ -89,7 +101,7 @@ describe('terminal keys to bytes', () => {
       });
       return <Text>probe</Text>;
     }
-    const instance = render(<Probe />);
+    const instance = renderWatched(<Probe />);
     try {
       for (const bytes of sent) {
         instance.stdin.write(bytes);
@@ -109,13 +121,13 @@ describe('terminal keys to bytes', () => {
       });
       return <Text>probe</Text>;
     }
-    const instance = render(<Probe />);
+    const instance = renderWatched(<Probe />);
     try {
       instance.stdin.write('\x1d');
       await new Promise<void>((resolve) => setImmediate(resolve));
       // Ink gives it no name and no ctrl flag: keyName names the bare byte.
       assert.deepEqual(names, ['ctrl+]']);
-      assert.equal(actionFor(names[0]!, 'terminal'), 'focus-tree');
+      assert.deepEqual(commandFor(names[0]!, 'terminal'), { owner: 'app', action: 'focus-tree' });
       // Read together with typed text, it is split off as a key of its own with the same name.
       const split = firstKey('ls\x1d', undefined, true);
       assert.equal(split.input, 'ls');
@@ -189,6 +201,7 @@ function Harness(props: { client: Client; selection: Selection; control: RefObje
     client: props.client,
     generation,
     selection,
+    open: { session: undefined, events: noEvents },
     active,
     focused: focused && active,
     width: size.width,
@@ -203,7 +216,6 @@ function Harness(props: { client: Client; selection: Selection; control: RefObje
         setSelection((current) => ({ ...current, terminal: picked }));
       });
     },
-    reloadTree: () => undefined,
   };
   const controller = useTerminalTab(context);
   const focus = focused ? controller.focus : 'tree';
@@ -216,13 +228,13 @@ function Harness(props: { client: Client; selection: Selection; control: RefObje
   keyboardInPane.current = focused;
   useInput((input, flags) => {
     const tab = latest.current;
-    const action = actionFor(keyName(input, flags), keyboardInPane.current ? tab.focus : 'tree');
-    if (action === 'focus-tree') {
+    const command = commandFor(keyName(input, flags), keyboardInPane.current ? tab.focus : 'tree');
+    if (command?.owner === 'app' && command.action === 'focus-tree') {
       keyboardInPane.current = false;
       return setFocused(false);
     }
-    if (action) return tab.perform(action);
-    if (keyboardInPane.current) tab.type?.(input, flags);
+    if (command?.owner === 'terminal') return tab.perform(command.action);
+    if (command === undefined && keyboardInPane.current) tab.type?.(input, flags);
   });
   return (
     <Box flexDirection="column">
@@ -263,7 +275,11 @@ describe('Terminal tab against a real daemon', () => {
     await output.waitFor('early-42');
     await control.call('term_detach', { id: terminal.id });
     view = renderWatched(
-      <Harness client={client} selection={{ workspace, session: undefined, terminal }} control={harness} />,
+      <Harness
+        client={client}
+        selection={{ workspace, project: undefined, session: undefined, terminal }}
+        control={harness}
+      />,
     );
   });
 
@@ -279,7 +295,7 @@ describe('Terminal tab against a real daemon', () => {
     const frame = await view.waitFor((text) => hasLine(text, 'early-42'), 'the scrollback');
     assert.match(frame, new RegExp(`Terminal ${terminal.id} · sh`));
     assert.match(frame, /focus:terminal /);
-    const rows = lines(frame);
+    const rows = drawnLines(frame);
     assert.equal(rows.length, 12 + 2 + 2, 'the pane (border included) and the harness lines');
     assert.ok(
       rows.slice(0, -2).every((row) => row.length <= 60),
@@ -353,11 +369,21 @@ describe('Terminal tab against a real daemon', () => {
     await view.waitFor((text) => text.includes('focus:terminal '), 'keys go to the program again');
   });
 
-  it('says full screen needs a real terminal when there is none', async () => {
+  it('lends the program the whole terminal with F, and draws the frame again after Ctrl-]', async () => {
     await view.press('\x1d');
     await view.waitFor((text) => text.includes('focus:tree '), 'the tree focused');
     await view.press('F');
-    await view.waitFor((text) => text.includes('notice:Full screen needs a real terminal.'), 'the notice');
+    // The shell's scrollback replayed at the whole terminal's size, nothing of the harness around it.
+    const full = await view.waitFor(
+      (text) => !text.includes('hints:') && text.includes('[cortex: started again: '),
+      'the program on the whole terminal',
+    );
+    assert.doesNotMatch(full, /[│┌└]/);
+    await view.press('\x1d');
+    await view.waitFor(
+      (text) => text.includes('hints:') && /notice:back from t_\w+, still running/.test(text),
+      'the frame drawn again',
+    );
   });
 });
 
@@ -403,7 +429,11 @@ describe('Terminal tab when the daemon drops it for falling behind', () => {
     const { terminal } = await control.call('term_open', { workspace: workspace.id, command: ['/bin/sh'] });
     const harness: RefObject<HarnessControl | null> = { current: null };
     view = renderWatched(
-      <Harness client={client} selection={{ workspace, session: undefined, terminal }} control={harness} />,
+      <Harness
+        client={client}
+        selection={{ workspace, project: undefined, session: undefined, terminal }}
+        control={harness}
+      />,
     );
     await view.waitFor((text) => /^│[#$] *│$/m.test(text), 'the prompt');
 

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { render } from 'ink-testing-library';
 import type { PeerStatus } from '../../src/protocol/mesh-types.js';
 import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
 import type { StatusResult } from '../../src/protocol/methods.js';
 import type { Project, Workspace } from '../../src/protocol/runtime-types.js';
-import { TreePane } from '../../tui/components/TreePane.js';
-import { age, buildTree, formatBytes, STATUS_GLYPH, type TreeData, type TreeRow } from '../../tui/state/tree.js';
+import type { TreeData, TreeRow } from '../../tui/state/tree.js';
 import { session } from './helpers/events.js';
-import { lines } from './helpers/frames.js';
+import { lines, renderWatched } from './helpers/frames.js';
+import { tui } from './helpers/shipped.js';
+
+const { age, buildTree, formatBytes, rowText, SELECTED_MARK, STATUS_GLYPH, TreePane } = tui;
 
 const NOW = 10_000_000;
 
@@ -74,12 +75,12 @@ describe('buildTree', () => {
       '  project project:alpha alpha',
       '    workspace ws_a …/src/alpha',
       '      session s_new ▶ fake 2h +2',
-      '      session s_old ○ fake 30s',
+      '      session s_old ○ fake <1m',
       '    workspace ws_a2 …/wt/alpha-fix',
       // A project known only from a workspace still gets its row; one with no workspace too.
       '  project project:beta beta',
       '    workspace ws_b /srv',
-      '      session s_b ✗ codex 0s',
+      '      session s_b ✗ codex <1m',
       '  project project:zeta zeta',
     ]);
   });
@@ -129,29 +130,49 @@ describe('buildTree', () => {
     );
     assert.deepEqual(shape(rows).slice(-7), [
       '    workspace ws_b /srv',
-      '      session s_b ✗ codex 0s',
+      '      session s_b ✗ codex <1m',
       '      terminal t_1 $ bash 2m',
-      '      terminal t_2 ✗ htop 5s',
+      '      terminal t_2 ✗ htop <1m',
       '  project project:zeta zeta',
       'peer peer:bravo bravo',
       'peer peer:zulu zulu',
     ]);
     const badges = rows.flatMap((row) => (row.kind === 'peer' ? [row.badge] : []));
-    assert.deepEqual(badges, ['● load 0.5 mem 25% disk 2.0T', '○ disconnected']);
+    assert.deepEqual(badges, [
+      ['● load 0.5 mem 25% disk 2.0T', '● 0.5 25% 2.0T', '● 0.5 25%', '● 0.5', '●'],
+      ['○ disconnected', '○'],
+    ]);
   });
 
-  it('gives the node its liveness badge, and says connecting before the first status', () => {
+  it('gives the node its resource badge in shorter and shorter forms, and says connecting before the first status', () => {
     const [node] = buildTree(data(), NOW);
     assert.deepEqual(node, {
       kind: 'node',
       id: 'node:laptop',
       depth: 0,
       label: 'laptop',
-      badge: 'load 0.4 mem 50% disk 5.5G',
+      badge: ['load 0.4 mem 50% disk 5.5G', '0.4 50% 5.5G', '0.4 50%', '0.4'],
     });
     const [waiting] = buildTree(data({ status: undefined }), NOW);
-    assert.equal(waiting?.kind === 'node' && waiting.badge, 'connecting');
+    assert.deepEqual(waiting?.kind === 'node' && waiting.badge, ['connecting', '…']);
     assert.equal(waiting?.label, '…');
+  });
+
+  it('shortens a badge before it cuts it: the longest form that fits the width', () => {
+    const [node] = buildTree(data(), NOW);
+    const at = (width: number) => rowText(node!, width);
+    assert.equal(at(40), ' laptop load 0.4 mem 50% disk 5.5G');
+    assert.equal(at(33), ' laptop 0.4 50% 5.5G', 'at 33 the words go');
+    assert.equal(at(18), ' laptop 0.4 50%', 'then the disk');
+    assert.equal(at(12), ' laptop 0.4', 'then the memory');
+    assert.equal(at(7), ' laptop', 'and only the name is ever cut');
+    assert.equal(at(5), ' lapt');
+  });
+
+  it("keeps the end of a workspace's path too long for the row: the directory's own name", () => {
+    const workspaceRow = buildTree(data(), NOW).find((row) => row.id === 'ws_a2')!;
+    assert.equal(rowText(workspaceRow, 40), '     …/wt/alpha-fix');
+    assert.equal(rowText(workspaceRow, 14), '     …lpha-fix');
   });
 
   it('marks only the unseen sessions, and carries each session for the panes', () => {
@@ -196,11 +217,11 @@ describe('buildTree', () => {
 });
 
 describe('age and formatBytes', () => {
-  it('rounds ages down to the largest whole unit', () => {
+  it('rounds ages down to the largest whole unit, never finer than a minute', () => {
     assert.deepEqual([-5, 0, 59_999, 60_000, 3_599_999, 3_600_000, 86_399_999, 86_400_000, 10 * 86_400_000].map(age), [
-      '0s',
-      '0s',
-      '59s',
+      '<1m',
+      '<1m',
+      '<1m',
       '1m',
       '59m',
       '1h',
@@ -226,46 +247,54 @@ describe('age and formatBytes', () => {
 
 describe('TreePane', () => {
   const rows = buildTree(data(), NOW);
-
-  it('draws every row indented under its parent, with the unseen marker and the node badge', () => {
-    const instance = render(<TreePane rows={rows} selected={0} focused width={34} height={12} />);
+  /** The pane's lines, drawn once. */
+  const drawn = async (props: Partial<Parameters<typeof TreePane>[0]>) => {
+    const instance = renderWatched(
+      <TreePane rows={rows} selected={0} focused width={34} height={12} colour {...props} />,
+    );
     try {
-      assert.deepEqual(lines(instance.lastFrame()!), [
-        '┌────────────────────────────────┐',
-        '│ laptop load 0.4 mem 50% disk 5.│',
-        '│   alpha                        │',
-        '│     …/src/alpha                │',
-        '│       ▶ fake 2h +2             │',
-        '│      •○ fake 30s               │',
-        '│     …/wt/alpha-fix             │',
-        '│   beta                         │',
-        '│     /srv                       │',
-        '│       ✗ codex 0s               │',
-        '│   zeta                         │',
-        '│                                │',
-        '│                                │',
-        '└────────────────────────────────┘',
-      ]);
+      await instance.waitFor((frame) => frame.includes('└'), 'the pane');
+      return lines(instance.frame()).filter((line) => line !== '');
     } finally {
       instance.unmount();
     }
+  };
+
+  it('draws every row indented under its parent, with the unseen marker and the node badge that fits', async () => {
+    assert.deepEqual(await drawn({}), [
+      '┌────────────────────────────────┐',
+      '│ laptop 0.4 50% 5.5G            │',
+      '│   alpha                        │',
+      '│     …/src/alpha                │',
+      '│       ▶ fake 2h +2             │',
+      '│      •○ fake <1m               │',
+      '│     …/wt/alpha-fix             │',
+      '│   beta                         │',
+      '│     /srv                       │',
+      '│       ✗ codex <1m              │',
+      '│   zeta                         │',
+      '│                                │',
+      '│                                │',
+      '└────────────────────────────────┘',
+    ]);
   });
 
-  it('scrolls to keep the selected row in view when the rows do not fit', () => {
-    const labels = (selected: number) => {
-      const instance = render(<TreePane rows={rows} selected={selected} focused={false} width={30} height={4} />);
-      try {
-        return lines(instance.lastFrame()!)
-          .slice(1, -1)
-          .map((line) => line.slice(1, -1).trim());
-      } finally {
-        instance.unmount();
-      }
-    };
-    assert.deepEqual(labels(0), ['laptop load 0.4 mem 50% dis', 'alpha', '…/src/alpha', '▶ fake 2h +2']);
+  it('marks the selected row without colour, where its highlight would not show', async () => {
+    const frame = await drawn({ selected: 2, colour: false });
+    assert.equal(frame[3], `│${SELECTED_MARK}    …/src/alpha                │`);
+    assert.equal(frame.filter((line) => line.includes(SELECTED_MARK)).length, 1);
+    assert.equal((await drawn({ selected: 2 })).filter((line) => line.includes(SELECTED_MARK)).length, 0);
+  });
+
+  it('scrolls to keep the selected row in view when the rows do not fit', async () => {
+    const labels = async (selected: number) =>
+      (await drawn({ selected, focused: false, width: 30, height: 4 }))
+        .slice(1, -1)
+        .map((line) => line.slice(1, -1).trim());
+    assert.deepEqual(await labels(0), ['laptop 0.4 50% 5.5G', 'alpha', '…/src/alpha', '▶ fake 2h +2']);
     // The selection sits in the middle while there is room above and below...
-    assert.deepEqual(labels(5), ['▶ fake 2h +2', '•○ fake 30s', '…/wt/alpha-fix', 'beta']);
+    assert.deepEqual(await labels(5), ['▶ fake 2h +2', '•○ fake <1m', '…/wt/alpha-fix', 'beta']);
     // ...and the last rows fill the pane at the end rather than leaving it half empty.
-    assert.deepEqual(labels(9), ['beta', '/srv', '✗ codex 0s', 'zeta']);
+    assert.deepEqual(await labels(9), ['beta', '/srv', '✗ codex <1m', 'zeta']);
   });
 });

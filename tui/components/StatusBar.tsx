@@ -13,12 +13,7 @@ interface Props {
 
 /** The bottom line: connection state, node, identity and the keys that matter here. */
 export function StatusBar({ state, retryInMs, error, node, identity, hints, width }: Props) {
-  const connection =
-    state === 'open'
-      ? '● connected'
-      : state === 'connecting'
-        ? `○ connecting${error ? ` (${error})` : ''}`
-        : `◌ reconnecting in ${Math.ceil(retryInMs / 1000)}s${error ? ` (${error})` : ''}`;
+  const connection = connectionText(state, retryInMs, error);
   return (
     <Box width={width}>
       <Text wrap="truncate">
@@ -27,4 +22,12 @@ export function StatusBar({ state, retryInMs, error, node, identity, hints, widt
       </Text>
     </Box>
   );
+}
+
+/** The connection's state, and why the last attempt failed. */
+function connectionText(state: ConnectionState, retryInMs: number, error: string | undefined): string {
+  const why = error ? ` (${error})` : '';
+  if (state === 'open') return '● connected';
+  if (state === 'connecting') return `○ connecting${why}`;
+  return `◌ reconnecting in ${Math.ceil(retryInMs / 1000)}s${why}`;
 }

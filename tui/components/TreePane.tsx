@@ -5,14 +5,21 @@ interface Props {
   rows: readonly TreeRow[];
   selected: number;
   focused: boolean;
+  /** Border included. */
   width: number;
   height: number;
+  /** Without colour the selected row is marked `›`, as its highlight would not show. */
+  colour: boolean;
 }
 
+/** The mark of the selected row on a terminal without colour, in the first column (always blank otherwise). */
+export const SELECTED_MARK = '›';
+
 /** The left pane: nodes → projects → workspaces → sessions, scrolled to keep the selection in view. */
-export function TreePane({ rows, selected, focused, width, height }: Props) {
+export function TreePane({ rows, selected, focused, width, height, colour }: Props) {
   const top = Math.max(0, Math.min(selected - Math.floor(height / 2), rows.length - height));
   const visible = rows.slice(top, top + height);
+  const inner = Math.max(1, width - 2);
   return (
     <Box
       flexDirection="column"
@@ -23,10 +30,7 @@ export function TreePane({ rows, selected, focused, width, height }: Props) {
     >
       {visible.map((row, index) => {
         const isSelected = top + index === selected;
-        const indent = '  '.repeat(row.depth);
-        const marker = row.kind === 'session' && row.unseen ? '•' : ' ';
-        const detail = row.kind === 'node' || row.kind === 'peer' ? ` ${row.badge}` : '';
-        const text = `${indent}${marker}${row.label}${detail}`.slice(0, Math.max(1, width - 2));
+        const text = rowText(row, inner);
         return (
           <Text
             key={row.id}
@@ -35,12 +39,29 @@ export function TreePane({ rows, selected, focused, width, height }: Props) {
             color={rowColor(row)}
             wrap="truncate"
           >
-            {text}
+            {isSelected && !colour ? `${SELECTED_MARK}${text.slice(1)}` : text}
           </Text>
         );
       })}
     </Box>
   );
+}
+
+/**
+ * A row in `width` columns: indented, its unseen mark, its label, and the
+ * longest form of its badge that fits. A workspace's path too long for the
+ * row keeps its end, the directory's own name.
+ */
+export function rowText(row: TreeRow, width: number): string {
+  const marker = row.kind === 'session' && row.unseen ? '•' : ' ';
+  const lead = `${'  '.repeat(row.depth)}${marker}`;
+  const text = `${lead}${row.label}`;
+  if (row.kind === 'workspace' && text.length > width) {
+    return `${lead}…${row.label.slice(row.label.length - (width - lead.length - 1))}`.slice(0, width);
+  }
+  if (row.kind !== 'node' && row.kind !== 'peer') return text.slice(0, width);
+  const badge = row.badge.find((form) => text.length + 1 + form.length <= width);
+  return (badge === undefined ? text : `${text} ${badge}`).slice(0, width);
 }
 
 function rowColor(row: TreeRow): string | undefined {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 import type { Client } from '../../src/client/client.js';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { useConnection } from '../state/connection.js';
@@ -58,68 +58,17 @@ export function useSessionEvents(session: string | undefined): SessionEventsView
   const { client, generation } = useConnection();
   const held = useRef<Held>(empty(session));
   const [, setVersion] = useState(0);
-  const pending = useRef<SessionEvent[]>([]);
-  const timer = useRef<NodeJS.Timeout | undefined>(undefined);
-  if (held.current.session !== session) {
-    held.current = empty(session);
-    pending.current = [];
-  }
+  if (held.current.session !== session) held.current = empty(session);
   const changed = useCallback(() => setVersion((version) => version + 1), []);
-
-  useEffect(() => {
-    if (!client || session === undefined) return;
-    let live = true;
-    const flush = () => {
-      timer.current = undefined;
-      const batch = pending.current;
-      pending.current = [];
-      if (!live || batch.length === 0 || held.current.session !== session) return;
-      const state = held.current;
-      if (state.hasNewer) state.liveTail = keepNewest(mergeBySeq(state.liveTail, batch), WINDOW_EVENTS);
-      else state.events = keepNewest(mergeBySeq(state.events, batch), WINDOW_EVENTS);
-      changed();
-    };
-    const stop = client.onNotification('event', (event) => {
-      if (event.session !== session || event.seq <= held.current.lastSeq) return;
-      held.current.lastSeq = event.seq;
-      pending.current.push(event);
-      timer.current ??= setTimeout(flush, FLUSH_MS);
-    });
-    void (async () => {
-      try {
-        const resuming = held.current.lastSeq > 0;
-        const subscribed = await client.call('subscribe', {
-          topic: `session:${session}`,
-          after: resuming ? held.current.lastSeq : undefined,
-        });
-        if (resuming || !live) return;
-        const last = subscribed.last_seq ?? 0;
-        const page = await newestPage(client, session, last);
-        if (!live || held.current.session !== session) return;
-        const state = held.current;
-        state.lastSeq = Math.max(state.lastSeq, last);
-        state.events = keepNewest(mergeBySeq(page, state.events), WINDOW_EVENTS);
-        changed();
-      } catch {
-        // Disconnected: the next generation subscribes again.
-      }
-    })();
-    return () => {
-      live = false;
-      stop();
-      if (timer.current) clearTimeout(timer.current);
-      timer.current = undefined;
-      void client.call('unsubscribe', { topic: `session:${session}` }).catch(() => undefined);
-    };
-  }, [client, generation, session, changed]);
+  useLiveEvents(client, generation, session, held, changed);
 
   /** Runs one page request at a time for the current session, applying its answer unless the session changed. */
   const load = useCallback(
-    (request: (client: Client, session: string) => Promise<(state: Held) => void>) => {
+    (request: PageRequest) => {
       const state = held.current;
       if (!client || session === undefined || state.loading) return;
       state.loading = true;
-      request(client, session).then(
+      request(client, session, state).then(
         (apply) => {
           state.loading = false;
           if (held.current !== state) return;
@@ -134,74 +83,144 @@ export function useSessionEvents(session: string | undefined): SessionEventsView
     [client, session, changed],
   );
 
-  const loadOlder = useCallback(() => {
-    const first = held.current.events[0]?.seq ?? 1;
-    if (first <= 1) return;
-    load(async (client, session) => {
-      const after = Math.max(0, first - 1 - PAGE);
-      const { events } = await client.call('session_events', { session, after, limit: first - 1 - after });
-      return (state) => {
-        const merged = mergeBySeq(events, state.events);
-        if (merged.length <= WINDOW_EVENTS) return void (state.events = merged);
-        state.events = merged.slice(0, WINDOW_EVENTS);
-        state.hasNewer = true;
-      };
-    });
-  }, [load]);
-
-  const loadNewer = useCallback(() => {
-    if (!held.current.hasNewer) return;
-    const last = held.current.events.at(-1)?.seq ?? 0;
-    load(async (client, session) => {
-      const page = await client.call('session_events', { session, after: last, limit: PAGE });
-      return (state) => {
-        let events = mergeBySeq(state.events, page.events);
-        const newest = events.at(-1)?.seq ?? 0;
-        const joined = state.liveTail.length > 0 && newest + 1 >= state.liveTail[0]!.seq;
-        if (joined) events = mergeBySeq(events, state.liveTail);
-        if (joined || (page.next === null && state.liveTail.length === 0)) {
-          state.hasNewer = false;
-          state.liveTail = [];
-        }
-        state.events = keepNewest(events, WINDOW_EVENTS);
-      };
-    });
-  }, [load]);
-
-  const toHead = useCallback(() => {
-    if ((held.current.events[0]?.seq ?? 1) <= 1) return;
-    load(async (client, session) => {
-      const { events } = await client.call('session_events', { session, after: 0, limit: PAGE });
-      return (state) => {
-        state.events = events;
-        state.hasNewer = (events.at(-1)?.seq ?? 0) < state.lastSeq;
-      };
-    });
-  }, [load]);
-
-  const toTail = useCallback(() => {
-    if (!held.current.hasNewer) return;
-    load(async (client, session) => {
-      const events = await newestPage(client, session, held.current.lastSeq);
-      return (state) => {
-        state.events = keepNewest(mergeBySeq(events, state.liveTail), WINDOW_EVENTS);
-        state.liveTail = [];
-        state.hasNewer = false;
-      };
-    });
-  }, [load]);
-
   const state = held.current;
   return {
     events: state.events,
     hasOlder: (state.events[0]?.seq ?? 1) > 1,
     hasNewer: state.hasNewer,
-    loadOlder,
-    loadNewer,
-    toHead,
-    toTail,
+    loadOlder: useCallback(() => {
+      if ((held.current.events[0]?.seq ?? 1) > 1) load(olderPage);
+    }, [load]),
+    loadNewer: useCallback(() => {
+      if (held.current.hasNewer) load(newerPage);
+    }, [load]),
+    toHead: useCallback(() => {
+      if ((held.current.events[0]?.seq ?? 1) > 1) load(headPage);
+    }, [load]),
+    toTail: useCallback(() => {
+      if (held.current.hasNewer) load(tailPage);
+    }, [load]),
   };
 }
+
+/**
+ * Live events of `session:ID`, batched into one update per frame: subscribed
+ * from the last seq known after a reconnection, or from the newest page at first.
+ */
+function useLiveEvents(
+  client: Client | undefined,
+  generation: number,
+  session: string | undefined,
+  held: RefObject<Held>,
+  changed: () => void,
+): void {
+  useEffect(() => {
+    if (!client || session === undefined) return;
+    let live = true;
+    let pending: SessionEvent[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      const batch = pending;
+      pending = [];
+      if (!live || batch.length === 0 || held.current.session !== session) return;
+      const state = held.current;
+      if (state.hasNewer) state.liveTail = keepNewest(mergeBySeq(state.liveTail, batch), WINDOW_EVENTS);
+      else state.events = keepNewest(mergeBySeq(state.events, batch), WINDOW_EVENTS);
+      changed();
+    };
+    const stop = client.onNotification('event', (event) => {
+      if (event.session !== session || event.seq <= held.current.lastSeq) return;
+      held.current.lastSeq = event.seq;
+      pending.push(event);
+      timer ??= setTimeout(flush, FLUSH_MS);
+    });
+    void subscribe(client, session, held.current).then((apply) => {
+      if (!live || !apply || held.current.session !== session) return;
+      apply(held.current);
+      changed();
+    });
+    return () => {
+      live = false;
+      stop();
+      if (timer) clearTimeout(timer);
+      void client.call('unsubscribe', { topic: `session:${session}` }).catch(() => undefined);
+    };
+  }, [client, generation, session, held, changed]);
+}
+
+/** Subscribes to the session's events: resuming after the last seq held, or at first with the newest page. */
+async function subscribe(client: Client, session: string, state: Held): Promise<((state: Held) => void) | undefined> {
+  try {
+    const resuming = state.lastSeq > 0;
+    const subscribed = await client.call('subscribe', {
+      topic: `session:${session}`,
+      after: resuming ? state.lastSeq : undefined,
+    });
+    if (resuming) return undefined;
+    const last = subscribed.last_seq ?? 0;
+    const page = await newestPage(client, session, last);
+    return (held) => {
+      held.lastSeq = Math.max(held.lastSeq, last);
+      held.events = keepNewest(mergeBySeq(page, held.events), WINDOW_EVENTS);
+    };
+  } catch {
+    // Disconnected: the next generation subscribes again.
+    return undefined;
+  }
+}
+
+/** A page asked of the daemon, and how its answer changes the window. */
+type PageRequest = (client: Client, session: string, state: Held) => Promise<(state: Held) => void>;
+
+/** The page before the window (dropping the newest events past the limit). */
+const olderPage: PageRequest = async (client, session, { events: held }) => {
+  const first = held[0]?.seq ?? 1;
+  const after = Math.max(0, first - 1 - PAGE);
+  const { events } = await client.call('session_events', { session, after, limit: first - 1 - after });
+  return (state) => {
+    const merged = mergeBySeq(events, state.events);
+    if (merged.length <= WINDOW_EVENTS) return void (state.events = merged);
+    state.events = merged.slice(0, WINDOW_EVENTS);
+    state.hasNewer = true;
+  };
+};
+
+/** The page after the window, joining the live tail once it reaches it. */
+const newerPage: PageRequest = async (client, session, { events: held }) => {
+  const last = held.at(-1)?.seq ?? 0;
+  const page = await client.call('session_events', { session, after: last, limit: PAGE });
+  return (state) => {
+    let events = mergeBySeq(state.events, page.events);
+    const newest = events.at(-1)?.seq ?? 0;
+    const joined = state.liveTail.length > 0 && newest + 1 >= state.liveTail[0]!.seq;
+    if (joined) events = mergeBySeq(events, state.liveTail);
+    if (joined || (page.next === null && state.liveTail.length === 0)) {
+      state.hasNewer = false;
+      state.liveTail = [];
+    }
+    state.events = keepNewest(events, WINDOW_EVENTS);
+  };
+};
+
+/** The session's first events, in place of the window. */
+const headPage: PageRequest = async (client, session) => {
+  const { events } = await client.call('session_events', { session, after: 0, limit: PAGE });
+  return (state) => {
+    state.events = events;
+    state.hasNewer = (events.at(-1)?.seq ?? 0) < state.lastSeq;
+  };
+};
+
+/** Back to the newest events, which then follow live. */
+const tailPage: PageRequest = async (client, session, { lastSeq }) => {
+  const events = await newestPage(client, session, lastSeq);
+  return (state) => {
+    state.events = keepNewest(mergeBySeq(events, state.liveTail), WINDOW_EVENTS);
+    state.liveTail = [];
+    state.hasNewer = false;
+  };
+};
 
 /** The newest page of a session whose newest seq is `last`. */
 async function newestPage(client: Client, session: string, last: number): Promise<SessionEvent[]> {

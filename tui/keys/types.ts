@@ -4,11 +4,20 @@
  * the dispatcher routes by and the help screen is drawn from.
  */
 
-export interface Binding<A extends string = string, W extends string = string> {
+/**
+ * What a key does, as a value: whose action it is (`app`, `show` for the tab
+ * keys, or a tab's name) and which. The dispatcher hands it to its owner
+ * through one table, so no action is routed by the spelling of its name.
+ */
+export interface CommandOf<O extends string, A extends string> {
+  owner: O;
+  action: A;
+}
+
+export interface Binding<C extends CommandOf<string, string>, W extends string = string> {
   /** Canonical key names, as keyName() produces them. */
   keys: readonly string[];
-  /** A tab's actions start with its name (`files-save`), so the app knows whose they are. */
-  action: A;
+  command: C;
   /** Where the binding applies; `global` applies everywhere except where the focus takes typed text. */
   where: W | 'global';
   description: string;

@@ -15,13 +15,16 @@ export interface TreeData {
   unseen: ReadonlySet<string>;
 }
 
+/** A badge in the forms it can take, longest first: the tree shows the longest that fits. */
+export type Badge = readonly string[];
+
 export type TreeRow =
-  | { kind: 'node'; id: string; depth: 0; label: string; badge: string }
+  | { kind: 'node'; id: string; depth: 0; label: string; badge: Badge }
   | { kind: 'project'; id: string; depth: 1; label: string }
   | { kind: 'workspace'; id: string; depth: 2; label: string; workspace: Workspace }
   | { kind: 'session'; id: string; depth: 3; label: string; session: Session; unseen: boolean }
   | { kind: 'terminal'; id: string; depth: 3; label: string; terminal: TerminalInfo }
-  | { kind: 'peer'; id: string; depth: 0; label: string; badge: string; peer: PeerStatus };
+  | { kind: 'peer'; id: string; depth: 0; label: string; badge: Badge; peer: PeerStatus };
 
 export const STATUS_GLYPH: Record<SessionStatus, string> = {
   starting: '…',
@@ -78,19 +81,31 @@ function terminalLabel(terminal: TerminalInfo, now: number): string {
 }
 
 /** A peer's liveness, then its machine's load, memory and disk as its heartbeat last said. */
-function peerBadge(peer: PeerStatus): string {
+function peerBadge(peer: PeerStatus): Badge {
   const liveness = peer.state === 'connected' ? '●' : peer.state === 'connecting' ? '◌' : '○';
   const resources = peer.resources;
-  if (peer.state !== 'connected' || resources === null) return `${liveness} ${peer.state}`;
+  if (peer.state !== 'connected' || resources === null) return [`${liveness} ${peer.state}`, liveness];
   const memory = resources.mem_total > 0 ? Math.round((1 - resources.mem_free / resources.mem_total) * 100) : 0;
-  const disk = resources.disk_free === null ? '' : ` disk ${formatBytes(resources.disk_free)}`;
-  return `${liveness} load ${resources.load.toFixed(1)} mem ${memory}%${disk}`;
+  const disk = resources.disk_free === null ? undefined : formatBytes(resources.disk_free);
+  return [...resourceBadge(resources.load, memory, disk).map((text) => `${liveness} ${text}`), liveness];
 }
 
-function nodeBadge(status: StatusResult | undefined): string {
-  if (status === undefined) return 'connecting';
+function nodeBadge(status: StatusResult | undefined): Badge {
+  if (status === undefined) return ['connecting', '…'];
   const { load1, memory_used, disk_free } = status.resources;
-  return `load ${load1.toFixed(1)} mem ${Math.round(memory_used * 100)}% disk ${formatBytes(disk_free)}`;
+  return resourceBadge(load1, Math.round(memory_used * 100), formatBytes(disk_free));
+}
+
+/**
+ * Load, memory and disk, shortened step by step so a narrow tree (80
+ * columns) drops the words, then the disk, then the memory, rather than
+ * cutting the numbers off.
+ */
+function resourceBadge(load: number, memoryPercent: number, disk: string | undefined): Badge {
+  const loadText = load.toFixed(1);
+  const full = `load ${loadText} mem ${memoryPercent}%${disk === undefined ? '' : ` disk ${disk}`}`;
+  const short = `${loadText} ${memoryPercent}%${disk === undefined ? '' : ` ${disk}`}`;
+  return [full, short, `${loadText} ${memoryPercent}%`, loadText];
 }
 
 export function formatBytes(bytes: number): string {
@@ -104,9 +119,14 @@ export function formatBytes(bytes: number): string {
   return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)}${units[unit]}`;
 }
 
+/**
+ * How old something is, to the minute: `<1m`, `5m`, `3h`, `2d`. Not to the
+ * second: the tree would change every time it is drawn, and an idle screen
+ * should send the terminal nothing.
+ */
 export function age(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));
-  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 60) return '<1m';
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
   return `${Math.floor(seconds / 86_400)}d`;

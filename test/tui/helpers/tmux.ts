@@ -53,6 +53,19 @@ export class TmuxScreen {
     return this.tmux(['capture-pane', '-p', '-t', 'main']);
   }
 
+  /** The screen with the scrollback above it: the whole history of the pane. */
+  async captureAll(): Promise<string> {
+    return this.tmux(['capture-pane', '-p', '-S', '-', '-t', 'main']);
+  }
+
+  /**
+   * Records every byte the pane's program writes from now on into `file`
+   * (tmux's pipe-pane), as the terminal receives it.
+   */
+  async record(file: string): Promise<void> {
+    await this.tmux(['pipe-pane', '-o', '-t', 'main', `cat >> '${file}'`]);
+  }
+
   async resize(width: number, height: number): Promise<void> {
     await this.tmux(['resize-window', '-t', 'main', '-x', String(width), '-y', String(height)]);
   }
@@ -67,14 +80,20 @@ export class TmuxScreen {
   }
 
   /**
-   * Polls the screen until `predicate` holds; the deadline only turns a hang
-   * into a failure that shows the last screen.
+   * Polls the screen (with `scrollback`, the history above it too) until
+   * `predicate` holds; the deadline only turns a hang into a failure that
+   * shows the last screen.
    */
-  async waitForScreen(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+  async waitForScreen(
+    predicate: (screen: string) => boolean,
+    what: string,
+    timeoutMs = 15_000,
+    scrollback = false,
+  ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let screen = '';
     for (;;) {
-      screen = await this.capture();
+      screen = await (scrollback ? this.captureAll() : this.capture());
       if (predicate(screen)) return screen;
       if (Date.now() > deadline)
         throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen:\n${screen}`);
@@ -82,9 +101,15 @@ export class TmuxScreen {
     }
   }
 
-  /** Waits until the pane's program has exited; resolves with its exit status. */
+  /**
+   * Waits until the pane's program has exited; resolves with its exit status.
+   * The status may have scrolled into the history: a program that drew on the
+   * alternate screen leaves the shell's line at the top of an empty screen,
+   * and tmux scrolls a line up to say the pane is dead.
+   */
   async waitForExit(timeoutMs = 15_000): Promise<number> {
-    const screen = await this.waitForScreen((text) => /^\[exited \d+\]$/m.test(text), 'the program to exit', timeoutMs);
+    const exited = (text: string) => /^\[exited \d+\]$/m.test(text);
+    const screen = await this.waitForScreen(exited, 'the program to exit', timeoutMs, true);
     return Number(/^\[exited (\d+)\]$/m.exec(screen)![1]);
   }
 

@@ -3,49 +3,28 @@ import { errorMessage } from '../../../src/protocol/errors.js';
 import type { SessionEvent } from '../../../src/protocol/session-events.js';
 import type { CheckResult } from '../../../src/protocol/workspace-types.js';
 import type { TabContext, TabController } from '../tab.js';
+import type { ChecksAction } from './keys.js';
 import { checkRows, resultsOfEvents } from './check-rows.js';
 import { ChecksPane } from './ChecksPane.js';
 
-interface ChecksSource {
-  /** The commands configured for the selected workspace's project. */
-  configured: readonly string[];
-  /** The loaded events of the open session: checks run after its turns are among them. */
-  events: readonly SessionEvent[];
-}
+const NO_CHECKS: readonly string[] = [];
+const NO_EVENTS: readonly SessionEvent[] = [];
+const NO_RESULTS: readonly CheckResult[] = [];
 
 /**
  * The Checks tab: the project's checks with the last result of each, from
  * the open session's check_result events, from runs started here, and from
  * runs anyone starts outside a session (`workspace:ID` notifications).
  */
-export function useChecksTab(context: TabContext, { configured, events }: ChecksSource): TabController {
-  const { client, generation, active, selection, notify } = context;
+export function useChecksTab(context: TabContext): TabController<ChecksAction> {
+  const { client, selection, notify } = context;
+  const configured = selection.project?.checks ?? NO_CHECKS;
+  // The open session's loaded events, when it is the selected one: checks run after its turns are among them.
+  const events = selection.session ? context.open.events.events : NO_EVENTS;
   const workspace = selection.workspace?.id;
-  const [seen, setSeen] = useState<{ workspace: string | undefined; results: CheckResult[] }>({
-    workspace,
-    results: [],
-  });
   const [running, setRunning] = useState(false);
   const [cursor, setCursor] = useState(0);
-  const ownResults = seen.workspace === workspace ? seen.results : [];
-  const addResults = (forWorkspace: string, results: CheckResult[]) =>
-    setSeen((current) => ({
-      workspace: forWorkspace,
-      results: [...(current.workspace === forWorkspace ? current.results : []), ...results],
-    }));
-
-  useEffect(() => {
-    if (!client || !active || workspace === undefined) return;
-    const topic = `workspace:${workspace}`;
-    const stop = client.onNotification('check_result', (result) => {
-      if (result.workspace === workspace) addResults(workspace, [result]);
-    });
-    client.call('subscribe', { topic }).catch(() => undefined);
-    return () => {
-      stop();
-      client.call('unsubscribe', { topic }).catch(() => undefined);
-    };
-  }, [client, generation, active, workspace]);
+  const { results: ownResults, add: addResults } = useRunResults(context, workspace);
 
   const sessionResults = useMemo(() => resultsOfEvents(events), [events]);
   const rows = useMemo(
@@ -78,9 +57,9 @@ export function useChecksTab(context: TabContext, { configured, events }: Checks
   return {
     focus: 'checks',
     perform: (action) => {
-      if (action === 'checks-run') return run();
-      if (action === 'checks-up') return setCursor(Math.max(0, selected - 1));
-      if (action === 'checks-down') return setCursor(Math.min(rows.length - 1, selected + 1));
+      if (action === 'run') return run();
+      if (action === 'up') return setCursor(Math.max(0, selected - 1));
+      setCursor(Math.min(rows.length - 1, selected + 1));
     },
     hints: 'r run checks · j/k select · Tab tree · ? help',
     render: () => (
@@ -95,4 +74,34 @@ export function useChecksTab(context: TabContext, { configured, events }: Checks
       />
     ),
   };
+}
+
+/**
+ * Results of check runs in the workspace outside the open session: those
+ * started here, and (while the tab is shown) those anyone starts, told by
+ * `workspace:ID`. Another workspace starts with none.
+ */
+function useRunResults({ client, generation, active }: TabContext, workspace: string | undefined) {
+  const [seen, setSeen] = useState<{ workspace: string | undefined; results: CheckResult[] }>({
+    workspace,
+    results: [],
+  });
+  const add = (forWorkspace: string, results: CheckResult[]) =>
+    setSeen((current) => ({
+      workspace: forWorkspace,
+      results: [...(current.workspace === forWorkspace ? current.results : []), ...results],
+    }));
+  useEffect(() => {
+    if (!client || !active || workspace === undefined) return;
+    const topic = `workspace:${workspace}`;
+    const stop = client.onNotification('check_result', (result) => {
+      if (result.workspace === workspace) add(workspace, [result]);
+    });
+    client.call('subscribe', { topic }).catch(() => undefined);
+    return () => {
+      stop();
+      client.call('unsubscribe', { topic }).catch(() => undefined);
+    };
+  }, [client, generation, active, workspace]);
+  return { results: seen.workspace === workspace ? seen.results : NO_RESULTS, add };
 }

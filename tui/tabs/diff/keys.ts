@@ -1,4 +1,4 @@
-import type { Binding, HelpSection } from '../../keys/types.js';
+import type { Binding, CommandOf, HelpSection } from '../../keys/types.js';
 
 /**
  * The Diff tab's modes: reading the diff, typing a review comment, and
@@ -7,81 +7,85 @@ import type { Binding, HelpSection } from '../../keys/types.js';
 export type DiffFocus = 'diff' | 'comment' | 'diff-confirm';
 
 export type DiffAction =
-  | 'diff-down'
-  | 'diff-up'
-  | 'diff-page-down'
-  | 'diff-page-up'
-  | 'diff-top'
-  | 'diff-bottom'
-  | 'diff-next-hunk'
-  | 'diff-prev-hunk'
-  | 'diff-next-file'
-  | 'diff-prev-file'
-  | 'diff-prev-turn'
-  | 'diff-next-turn'
-  | 'diff-workspace'
-  | 'diff-reload'
-  | 'diff-revert-file'
-  | 'diff-revert-turn'
-  | 'diff-comment'
-  | 'diff-uncomment'
-  | 'diff-send'
-  | 'diff-comment-save'
-  | 'diff-comment-cancel'
-  | 'diff-confirm-yes'
-  | 'diff-confirm-no';
+  | 'down'
+  | 'up'
+  | 'page-down'
+  | 'page-up'
+  | 'top'
+  | 'bottom'
+  | 'next-hunk'
+  | 'prev-hunk'
+  | 'next-file'
+  | 'prev-file'
+  | 'prev-turn'
+  | 'next-turn'
+  | 'workspace'
+  | 'reload'
+  | 'revert-file'
+  | 'revert-turn'
+  | 'comment'
+  | 'uncomment'
+  | 'send'
+  | 'comment-save'
+  | 'comment-cancel'
+  | 'confirm-yes'
+  | 'confirm-no';
 
-export const DIFF_BINDINGS: readonly Binding<DiffAction, DiffFocus>[] = [
-  { keys: ['down', 'j'], action: 'diff-down', where: 'diff', description: 'scroll down' },
-  { keys: ['up', 'k'], action: 'diff-up', where: 'diff', description: 'scroll up' },
-  { keys: ['pagedown', 'space'], action: 'diff-page-down', where: 'diff', description: 'page down' },
-  { keys: ['pageup'], action: 'diff-page-up', where: 'diff', description: 'page up' },
-  { keys: ['g', 'home'], action: 'diff-top', where: 'diff', description: 'first line' },
-  { keys: ['G', 'end'], action: 'diff-bottom', where: 'diff', description: 'last line' },
-  { keys: ['n'], action: 'diff-next-hunk', where: 'diff', description: 'next hunk' },
-  { keys: ['N'], action: 'diff-prev-hunk', where: 'diff', description: 'previous hunk' },
-  { keys: ['f'], action: 'diff-next-file', where: 'diff', description: 'next file' },
-  { keys: ['F'], action: 'diff-prev-file', where: 'diff', description: 'previous file' },
-  { keys: ['left', '<'], action: 'diff-prev-turn', where: 'diff', description: "the session's previous turn" },
+export type DiffCommand = CommandOf<'diff', DiffAction>;
+
+const diff = (action: DiffAction): DiffCommand => ({ owner: 'diff', action });
+
+export const DIFF_BINDINGS: readonly Binding<DiffCommand, DiffFocus>[] = [
+  { keys: ['down', 'j'], command: diff('down'), where: 'diff', description: 'scroll down' },
+  { keys: ['up', 'k'], command: diff('up'), where: 'diff', description: 'scroll up' },
+  { keys: ['pagedown', 'space'], command: diff('page-down'), where: 'diff', description: 'page down' },
+  { keys: ['pageup'], command: diff('page-up'), where: 'diff', description: 'page up' },
+  { keys: ['g', 'home'], command: diff('top'), where: 'diff', description: 'first line' },
+  { keys: ['G', 'end'], command: diff('bottom'), where: 'diff', description: 'last line' },
+  { keys: ['n'], command: diff('next-hunk'), where: 'diff', description: 'next hunk' },
+  { keys: ['N'], command: diff('prev-hunk'), where: 'diff', description: 'previous hunk' },
+  { keys: ['f'], command: diff('next-file'), where: 'diff', description: 'next file' },
+  { keys: ['F'], command: diff('prev-file'), where: 'diff', description: 'previous file' },
+  { keys: ['left', '<'], command: diff('prev-turn'), where: 'diff', description: "the session's previous turn" },
   {
     keys: ['right', '>'],
-    action: 'diff-next-turn',
+    command: diff('next-turn'),
     where: 'diff',
     description: "the session's next turn (the latest follows new turns)",
   },
   {
     keys: ['w'],
-    action: 'diff-workspace',
+    command: diff('workspace'),
     where: 'diff',
     description: 'switch between the turn and the workspace diff (work tree against HEAD)',
   },
-  { keys: ['r'], action: 'diff-reload', where: 'diff', description: 'load the diff again' },
+  { keys: ['r'], command: diff('reload'), where: 'diff', description: 'load the diff again' },
   {
     keys: ['x'],
-    action: 'diff-revert-file',
+    command: diff('revert-file'),
     where: 'diff',
     description: 'revert the current file to before the turn (asks y)',
   },
-  { keys: ['X'], action: 'diff-revert-turn', where: 'diff', description: 'revert the whole turn (asks y)' },
+  { keys: ['X'], command: diff('revert-turn'), where: 'diff', description: 'revert the whole turn (asks y)' },
   {
     keys: ['c'],
-    action: 'diff-comment',
+    command: diff('comment'),
     where: 'diff',
     description: 'comment on the hunk at the top (sent with the next message)',
   },
-  { keys: ['d'], action: 'diff-uncomment', where: 'diff', description: "delete the hunk's comments" },
+  { keys: ['d'], command: diff('uncomment'), where: 'diff', description: "delete the hunk's comments" },
   {
     keys: ['s'],
-    action: 'diff-send',
+    command: diff('send'),
     where: 'diff',
     description: 'send the review comments to the session now, as a turn',
   },
-  { keys: ['enter'], action: 'diff-comment-save', where: 'comment', description: 'keep the comment' },
-  { keys: ['escape'], action: 'diff-comment-cancel', where: 'comment', description: 'drop the comment' },
-  { keys: ['y'], action: 'diff-confirm-yes', where: 'diff-confirm', description: 'revert: discard the changes' },
+  { keys: ['enter'], command: diff('comment-save'), where: 'comment', description: 'keep the comment' },
+  { keys: ['escape'], command: diff('comment-cancel'), where: 'comment', description: 'drop the comment' },
+  { keys: ['y'], command: diff('confirm-yes'), where: 'diff-confirm', description: 'revert: discard the changes' },
   {
     keys: ['n', 'escape', 'q'],
-    action: 'diff-confirm-no',
+    command: diff('confirm-no'),
     where: 'diff-confirm',
     description: 'keep the changes (so does any other key)',
   },

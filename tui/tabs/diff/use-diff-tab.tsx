@@ -4,7 +4,6 @@ import type { Client } from '../../../src/client/client.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { Session, Workspace } from '../../../src/protocol/runtime-types.js';
 import type { WorkspaceDiff } from '../../../src/protocol/workspace-types.js';
-import type { Action } from '../../keymap.js';
 import type { TabContext, TabController } from '../tab.js';
 import { type DiffLayout, nextStart } from './diff-layout.js';
 import { emptyBody, findFile, resolveRequest, sourceOf, titleOf } from './diff-screen.js';
@@ -24,7 +23,7 @@ import { useDiffWindow } from './use-diff-window.js';
 
 export type { DiffTarget } from './diff-view.js';
 
-export interface DiffTab extends TabController {
+export interface DiffTab extends TabController<DiffAction> {
   /** Shows a diff (Enter on a file change in the Events tab lands here). */
   show: (target: DiffTarget) => void;
   /** Review comments gathered on hunks, waiting to go out with the next turn. */
@@ -158,58 +157,54 @@ function performAction(deps: Deps, action: DiffAction): void {
   const scroll = (by: number) => dispatch({ type: 'scroll', by, max: view.maxOffset });
   const page = Math.max(1, view.bodyRows - 1);
   switch (action) {
-    case 'diff-down':
+    case 'down':
       return scroll(1);
-    case 'diff-up':
+    case 'up':
       return scroll(-1);
-    case 'diff-page-down':
+    case 'page-down':
       return scroll(page);
-    case 'diff-page-up':
+    case 'page-up':
       return scroll(-page);
-    case 'diff-top':
+    case 'top':
       return dispatch({ type: 'jump', line: 0 });
-    case 'diff-bottom':
+    case 'bottom':
       return dispatch({ type: 'jump', line: view.maxOffset });
-    case 'diff-next-hunk':
-    case 'diff-prev-hunk': {
+    case 'next-hunk':
+    case 'prev-hunk': {
       const starts = view.layout?.hunkStarts.map((start) => start.line) ?? [];
-      return jump(deps, starts, action === 'diff-next-hunk' ? 1 : -1, 'hunk');
+      return jump(deps, starts, action === 'next-hunk' ? 1 : -1, 'hunk');
     }
-    case 'diff-next-file':
-    case 'diff-prev-file':
-      return jump(deps, view.layout?.fileStarts ?? [], action === 'diff-next-file' ? 1 : -1, 'file');
-    case 'diff-prev-turn':
+    case 'next-file':
+    case 'prev-file':
+      return jump(deps, view.layout?.fileStarts ?? [], action === 'next-file' ? 1 : -1, 'file');
+    case 'prev-turn':
       return stepTurn(deps, -1);
-    case 'diff-next-turn':
+    case 'next-turn':
       return stepTurn(deps, 1);
-    case 'diff-workspace':
+    case 'workspace':
       return toggleWorkspace(deps);
-    case 'diff-reload':
+    case 'reload':
       return dispatch({ type: 'reload' });
-    case 'diff-revert-file':
+    case 'revert-file':
       return askRevert(deps, false);
-    case 'diff-revert-turn':
+    case 'revert-turn':
       return askRevert(deps, true);
-    case 'diff-confirm-yes':
+    case 'confirm-yes':
       return state.mode.kind === 'confirm' ? revert(deps, state.mode.revert) : undefined;
-    case 'diff-confirm-no':
+    case 'confirm-no':
       dispatch({ type: 'read' });
       return deps.notify('Kept the changes.');
-    case 'diff-comment':
+    case 'comment':
       return startComment(deps);
-    case 'diff-uncomment':
+    case 'uncomment':
       return uncomment(deps);
-    case 'diff-comment-save':
+    case 'comment-save':
       return dispatch({ type: 'comment-end', keep: true });
-    case 'diff-comment-cancel':
+    case 'comment-cancel':
       return dispatch({ type: 'comment-end', keep: false });
-    case 'diff-send':
+    case 'send':
       return sendReview(deps);
   }
-}
-
-function isDiffAction(action: Action): action is DiffAction {
-  return action.startsWith('diff-');
 }
 
 /** A key no binding took: text of the comment being typed; while a revert asks, any key says no. */
@@ -230,6 +225,43 @@ function typeKey(deps: Deps, input: string, key: Key): boolean {
   return true;
 }
 
+/**
+ * What must not outlive a change of context: a turn chosen in one session
+ * means nothing once another session is selected, and a revert question left
+ * behind (the user switched tabs) must not be answered by a later y.
+ */
+function useDroppedWhenStale(dispatch: Dispatch<DiffViewAction>, session: string | undefined, focused: boolean): void {
+  useEffect(() => {
+    dispatch({ type: 'drop-turn-of-other-session', session });
+  }, [dispatch, session]);
+  useEffect(() => {
+    if (!focused) dispatch({ type: 'cancel-confirm' });
+  }, [dispatch, focused]);
+}
+
+/**
+ * show({path}) scrolls to the file once its diff is here; in a layout effect,
+ * so a key pressed just after sees the file, rather than its own move being
+ * undone by a late scroll.
+ */
+function useSeek(
+  seek: string | undefined,
+  diff: WorkspaceDiff | undefined,
+  layout: DiffLayout | undefined,
+  notify: (text: string) => void,
+  dispatch: Dispatch<DiffViewAction>,
+): void {
+  useLayoutEffect(() => {
+    if (seek === undefined || !diff || !layout) return;
+    const found = findFile(diff.files, seek);
+    if (found === undefined) {
+      notify(`${seek} is not in this diff.`);
+      return dispatch({ type: 'seek-done' });
+    }
+    dispatch({ type: 'jump', line: layout.fileStarts[found] ?? 0 });
+  }, [seek, diff, layout, notify, dispatch]);
+}
+
 function focusOf(state: DiffViewState): DiffFocus {
   return state.mode.kind === 'comment' ? 'comment' : state.mode.kind === 'confirm' ? 'diff-confirm' : 'diff';
 }
@@ -244,16 +276,7 @@ export function useDiffTab(context: TabContext): DiffTab {
   const { client, generation, selection, active, focused, width, height, notify } = context;
   const { session, workspace } = selection;
   const [state, dispatch] = useReducer(diffViewReducer, INITIAL_VIEW);
-
-  // A turn chosen in one session means nothing once another session is selected.
-  const sessionId = session?.id;
-  useEffect(() => {
-    dispatch({ type: 'drop-turn-of-other-session', session: sessionId });
-  }, [sessionId]);
-  // A revert question left behind (the user switched tabs) must not be answered by a later y.
-  useEffect(() => {
-    if (!focused) dispatch({ type: 'cancel-confirm' });
-  }, [focused]);
+  useDroppedWhenStale(dispatch, session?.id, focused);
 
   const request = resolveRequest(state.target, session, workspace);
   const latestTurn = request?.kind === 'turn' && session?.id === request.session && request.turn === session.turns;
@@ -280,18 +303,7 @@ export function useDiffTab(context: TabContext): DiffTab {
   });
   const { layout, position } = screen;
   const view: View = { request, source, diff: data.diff, ...screen, file: position.file, hunk: position.hunk };
-
-  // show({path}) scrolls to the file once its diff is here; in a layout effect, so a key pressed
-  // just after sees the file, rather than its own move being undone by a late scroll.
-  useLayoutEffect(() => {
-    if (state.seek === undefined || !data.diff || !layout) return;
-    const found = findFile(data.diff.files, state.seek);
-    if (found === undefined) {
-      notify(`${state.seek} is not in this diff.`);
-      return dispatch({ type: 'seek-done' });
-    }
-    dispatch({ type: 'jump', line: layout.fileStarts[found] ?? 0 });
-  }, [state.seek, data.diff, layout, notify]);
+  useSeek(state.seek, data.diff, layout, notify, dispatch);
 
   // takePrompt may run twice before the next render; the ref makes the second see the comments gone.
   const pendingComments = useRef<readonly ReviewComment[]>(state.comments);
@@ -301,9 +313,7 @@ export function useDiffTab(context: TabContext): DiffTab {
 
   return {
     focus: focusOf(state),
-    perform: (action) => {
-      if (isDiffAction(action)) performAction(deps, action);
-    },
+    perform: (action) => performAction(deps, action),
     type: (input, key) => typeKey(deps, input, key),
     hints: DIFF_HINTS[focusOf(state)],
     render: () => (
@@ -324,6 +334,7 @@ export function useDiffTab(context: TabContext): DiffTab {
         footer={screen.footer}
       />
     ),
+    badge: state.comments.length > 0 ? ` (${state.comments.length})` : undefined,
     show: (target) => dispatch({ type: 'show', target }),
     comments: state.comments.length,
     takePrompt: (message) => {

@@ -1,9 +1,9 @@
 import { useCallback, useRef, useState } from 'react';
 import type { Client } from '../../../src/client/client.js';
-import { CortexError, errorCode, errorMessage } from '../../../src/protocol/errors.js';
+import { CortexError, errorMessage } from '../../../src/protocol/errors.js';
 import type { FsReadResult } from '../../../src/protocol/workspace-types.js';
 import { type Doc, failedDoc, isModified, loadedDoc, loadingDoc } from './document.js';
-import { joinLines } from './text-buffer.js';
+import { type DocIo, diskChanged, onDisk, type SaveOutcome, saveDoc } from './doc-io.js';
 
 interface DocsState {
   workspace: string | undefined;
@@ -12,9 +12,7 @@ interface DocsState {
   open: string | undefined;
 }
 
-/** How a save ended, for the tab to say so and change mode. */
-export type SaveOutcome =
-  { kind: 'saved'; path: string } | { kind: 'conflict' | 'skipped' } | { kind: 'failed'; message: string };
+export type { SaveOutcome } from './doc-io.js';
 
 export interface Documents {
   /** The open file. */
@@ -97,70 +95,14 @@ export function useDocuments(client: Client | undefined, workspace: string | und
     if (!held || !isModified(held)) void load(path, false);
   };
 
-  const save = async (overwrite: boolean): Promise<SaveOutcome> => {
-    if (!client || workspace === undefined || !doc || doc.state !== 'ready' || doc.binary || doc.saving) {
-      return { kind: 'skipped' };
-    }
-    const { path } = doc;
-    const sent = doc.edits;
-    changeDoc(path, (held) => ({ ...held, saving: true }));
-    try {
-      const expected = overwrite ? await hashOnDisk(doc) : doc.hash;
-      const content = joinLines(doc.buffer.lines, doc.endings);
-      const written = await client.call('fs_write', { workspace, path, content, expected_hash: expected });
-      changeDoc(path, (held) => ({
-        ...held,
-        saving: false,
-        hash: written.hash,
-        saved: sent,
-        disk: 'same',
-        conflict: undefined,
-      }));
-      return { kind: 'saved', path };
-    } catch (error) {
-      const conflict = errorCode(error) === 'ECONFLICT';
-      changeDoc(path, (held) => ({
-        ...held,
-        saving: false,
-        conflict: conflict
-          ? { message: errorMessage(error), hash: hashOf((error as CortexError).data) }
-          : held.conflict,
-      }));
-      return conflict ? { kind: 'conflict' } : { kind: 'failed', message: errorMessage(error) };
-    }
-  };
-
-  /** The hash to overwrite: the one the conflict reported, else what is on disk now (none if it is gone). */
-  const hashOnDisk = async (held: Doc): Promise<string | undefined> => {
-    if (held.conflict?.hash !== undefined) return held.conflict.hash;
-    try {
-      return (await read(held.path)).hash;
-    } catch (error) {
-      if (errorCode(error) === 'ENOTFOUND') return undefined;
-      throw error;
-    }
-  };
-
-  const diskChanged = async (path: string, deleted: boolean): Promise<boolean> => {
-    if (!latest.current.docs.has(path)) return false;
-    if (deleted) {
-      changeDoc(path, (current) => ({ ...current, disk: 'deleted' }));
-      return true;
-    }
-    let result: FsReadResult;
-    try {
-      result = await read(path);
-    } catch {
-      return false;
-    }
-    const now = latest.current.docs.get(path);
-    // The echo of this tab's own save (or a touch that changed nothing) is not a change.
-    if (!now || (now.state === 'ready' && now.hash === result.hash)) {
-      if (now?.disk === 'deleted') changeDoc(path, (current) => ({ ...current, disk: 'same' }));
-      return false;
-    }
-    changeDoc(path, (current) => (isModified(current) ? onDisk(current, result) : loadedDoc(current, result)));
-    return true;
+  const io: DocIo = {
+    read,
+    write: (path, content, expected) => {
+      if (!client || workspace === undefined) return Promise.reject(new CortexError('ECLOSED', 'Not connected.'));
+      return client.call('fs_write', { workspace, path, content, expected_hash: expected });
+    },
+    change: changeDoc,
+    held: (path) => latest.current.docs.get(path),
   };
 
   return {
@@ -172,22 +114,11 @@ export function useDocuments(client: Client | undefined, workspace: string | und
     change: (change) => {
       if (state.open !== undefined) changeDoc(state.open, change);
     },
-    save,
+    save: (overwrite) => saveDoc(io, doc, overwrite),
     reload: () => {
       if (doc) void load(doc.path, true);
     },
-    diskChanged,
+    diskChanged: (path, deleted) => diskChanged(io, path, deleted),
     paths: () => [...state.docs.keys()],
   };
-}
-
-/** A doc with edits, told what is on disk now: it changed there unless the hash is still the one it was loaded with. */
-function onDisk(doc: Doc, read: FsReadResult): Doc {
-  return read.hash === doc.hash ? doc : { ...doc, disk: 'changed' };
-}
-
-function hashOf(data: unknown): string | undefined {
-  if (data === null || typeof data !== 'object') return undefined;
-  const hash = (data as { hash?: unknown }).hash;
-  return typeof hash === 'string' ? hash : undefined;
 }

@@ -104,18 +104,7 @@ export function useFileTree(
     }
   };
 
-  // The "more" row of a long folder came into view: fetch its next page.
-  const onScreen = rows.slice(top, top + height);
-  const wanted = onScreen.flatMap((row) => (row.kind === 'more' && !tree.model.loading.has(row.dir) ? [row.dir] : []));
-  const wantedKey = wanted.join('\n');
-  useEffect(() => {
-    if (!active || wantedKey === '') return;
-    for (const dir of wantedKey.split('\n')) {
-      const listing = tree.model.listings.get(dir);
-      if (listing?.next != null) list(dir, listing.next, PAGE);
-    }
-    // Keyed by the folders wanted, not the model: a page is asked for once, not on every render.
-  }, [active, wantedKey, list]);
+  useNextPages(active, tree.model, rows.slice(top, top + height), list);
 
   return {
     rows,
@@ -134,6 +123,25 @@ export function useFileTree(
     forget: (dir) => update((model) => withoutDirectory(model, dir)),
     isLoaded: (dir) => tree.model.listings.has(dir),
   };
+}
+
+/** The "more" row of a long folder came into view (`onScreen`): its next page is fetched, once. */
+function useNextPages(
+  active: boolean,
+  model: TreeModel,
+  onScreen: readonly TreeRow[],
+  list: (dir: string, offset: number, limit: number) => void,
+): void {
+  const wanted = onScreen.flatMap((row) => (row.kind === 'more' && !model.loading.has(row.dir) ? [row.dir] : []));
+  const wantedKey = wanted.join('\n');
+  useEffect(() => {
+    if (!active || wantedKey === '') return;
+    for (const dir of wantedKey.split('\n')) {
+      const listing = model.listings.get(dir);
+      if (listing?.next != null) list(dir, listing.next, PAGE);
+    }
+    // Keyed by the folders wanted, not the model: a page is asked for once, not on every render.
+  }, [active, wantedKey, list]);
 }
 
 /** The first row to show so that `index` is on screen, scrolling as little as possible. */

@@ -1,39 +1,16 @@
-import type { Key } from 'ink';
-import { useState } from 'react';
-import type { Action } from '../../keymap.js';
 import type { TabContext, TabController } from '../tab.js';
-import {
-  type Doc,
-  edited,
-  isModified,
-  scrolled,
-  scrolledSideways,
-  startEditing,
-  type View,
-  viewOf,
-} from './document.js';
+import { isModified, type View, viewOf } from './document.js';
 import { onDiskChanges, recheck } from './disk-changes.js';
 import { messageOf, statusOf } from './doc-status.js';
 import { FileListPane } from './FileListPane.js';
+import { BY_MODE, type FilesDeps, typeInto } from './files-actions.js';
 import { FileViewPane } from './FileViewPane.js';
-import type { FilesFocus } from './keys.js';
-import { eraseBackward, eraseForward, insertText, type Motion, moveCursor } from './text-buffer.js';
-import { isWithin, parentPath, ROOT } from './tree-model.js';
-import { type SaveOutcome, useDocuments } from './use-documents.js';
-import { useFileTree } from './use-file-tree.js';
+import type { FilesAction, FilesFocus } from './keys.js';
+import { type Documents, type SaveOutcome, useDocuments } from './use-documents.js';
+import { type FileTree, useFileTree } from './use-file-tree.js';
+import { useFilesState } from './use-files-state.js';
 import { useFsChanges } from './use-fs-changes.js';
 import { docLines, treeLines } from './view-lines.js';
-
-interface TabState {
-  workspace: string | undefined;
-  mode: FilesFocus;
-  /** Paths that changed on disk since they were last viewed. */
-  changed: ReadonlySet<string>;
-}
-
-function freshTab(workspace: string | undefined): TabState {
-  return { workspace, mode: 'files', changed: new Set() };
-}
 
 const HINTS: Record<FilesFocus, string> = {
   files: 'j/k move · Enter open · ←/→ fold · e edit · Tab tree · ? help',
@@ -42,17 +19,8 @@ const HINTS: Record<FilesFocus, string> = {
   conflict: 'o overwrite with yours · r reload theirs · Esc keep editing',
 };
 
-const MOTIONS: Partial<Record<Action, Motion>> = {
-  'files-up': 'up',
-  'files-down': 'down',
-  'files-left': 'left',
-  'files-right': 'right',
-  'files-line-start': 'line-start',
-  'files-line-end': 'line-end',
-};
-
 /** The Files tab's controller, and what the app may want to know before quitting. */
-export interface FilesTab extends TabController {
+export interface FilesTab extends TabController<FilesAction> {
   /** Files with edits not saved yet (they live only in this process). */
   unsaved: readonly string[];
 }
@@ -65,25 +33,11 @@ export interface FilesTab extends TabController {
  * them.
  */
 export function useFilesTab(context: TabContext): FilesTab {
-  const { client, generation, active, focused, width, height, notify } = context;
+  const { client, generation, active, width, height, notify } = context;
   const workspace = context.selection.workspace;
   const tree = useFileTree(client, workspace?.id, active, height - 1);
   const docs = useDocuments(client, workspace?.id);
-  const [stored, setTab] = useState(() => freshTab(workspace?.id));
-  const tab = stored.workspace === workspace?.id ? stored : freshTab(workspace?.id);
-  if (tab !== stored) setTab(tab);
-  const mode = workspace ? tab.mode : 'files';
-  const setMode = (next: FilesFocus) => setTab((current) => ({ ...current, mode: next }));
-  const mark = (paths: readonly string[], on: boolean) =>
-    setTab((current) => {
-      const changed = new Set(current.changed);
-      for (const path of paths) {
-        if (on) changed.add(path);
-        else for (const held of current.changed) if (isWithin(held, path)) changed.delete(held);
-      }
-      return { ...current, changed };
-    });
-
+  const { mode, changed, setMode, leaveConflict, mark } = useFilesState(workspace?.id);
   const doc = docs.doc;
   const view: View = doc
     ? viewOf(doc, width, height)
@@ -98,148 +52,67 @@ export function useFilesTab(context: TabContext): FilesTab {
     },
   });
 
-  const openFile = (path: string, next: 'viewer' | 'editor') => {
-    docs.open(path);
-    mark([path], false);
-    setMode(next);
+  const deps: FilesDeps = {
+    tree,
+    docs,
+    view,
+    height,
+    setMode,
+    notify,
+    openFile: (path, next) => {
+      docs.open(path);
+      mark([path], false);
+      setMode(next);
+    },
+    save: (overwrite) =>
+      void docs.save(overwrite).then((outcome: SaveOutcome) => {
+        if (outcome.kind === 'saved') notify(`saved ${outcome.path}`);
+        if (outcome.kind === 'failed') notify(`not saved: ${outcome.message}`);
+        if (outcome.kind === 'conflict') setMode('conflict');
+        if (outcome.kind === 'saved') leaveConflict();
+      }),
   };
 
-  const save = (overwrite: boolean) =>
-    void docs.save(overwrite).then((outcome: SaveOutcome) => {
-      if (outcome.kind === 'saved') notify(`saved ${outcome.path}`);
-      if (outcome.kind === 'failed') notify(`not saved: ${outcome.message}`);
-      if (outcome.kind === 'conflict') setMode('conflict');
-      else if (outcome.kind === 'saved')
-        setTab((current) => (current.mode === 'conflict' ? { ...current, mode: 'editor' } : current));
-    });
-
-  const inList = (action: Action) => {
-    const row = tree.row;
-    const rowsOnScreen = Math.max(1, height - 2);
-    switch (action) {
-      case 'files-up':
-        return tree.move(-1);
-      case 'files-down':
-        return tree.move(1);
-      case 'files-page-up':
-        return tree.move(-rowsOnScreen);
-      case 'files-page-down':
-        return tree.move(rowsOnScreen);
-      case 'files-top':
-        return tree.moveTo(0);
-      case 'files-bottom':
-        return tree.moveTo(tree.rows.length - 1);
-      case 'files-refresh':
-        return tree.refresh();
-      case 'files-left':
-        if (row?.kind === 'entry' && row.expanded) return tree.collapse(row.path);
-        if (row !== undefined) {
-          const parent = row.kind === 'entry' ? parentPath(row.path) : row.dir;
-          if (parent !== ROOT) tree.select(parent);
-        }
-        return;
-    }
-    if (row?.kind !== 'entry') return;
-    const directory = row.entry.type === 'directory';
-    if (action === 'files-open' && directory) return row.expanded ? tree.collapse(row.path) : tree.expand(row.path);
-    if (action === 'files-right' && directory) return row.expanded ? tree.move(1) : tree.expand(row.path);
-    if ((action === 'files-open' || action === 'files-right') && !directory) return openFile(row.path, 'viewer');
-    if (action === 'files-edit' && !directory) return openFile(row.path, 'editor');
+  const unsaved = [...docs.modified];
+  return {
+    focus: mode,
+    perform: (action) => {
+      if (workspace) BY_MODE[mode](deps, action);
+    },
+    type: (input, key) => typeInto(deps, mode, input, key),
+    hints: HINTS[mode],
+    render: () => renderFiles(context, { tree, docs, mode, changed, view }),
+    unsaved,
+    beforeQuit:
+      unsaved.length === 0
+        ? undefined
+        : `Unsaved edits in ${unsaved.join(', ')}: Ctrl-S in the editor saves; q again quits without them.`,
   };
-
-  const inViewer = (action: Action) => {
-    const page = Math.max(1, view.rows - 1);
-    const sideways = Math.max(4, Math.floor(view.columns / 2));
-    const lines = doc?.buffer.lines.length ?? 0;
-    const scroll: Partial<Record<Action, (held: Doc) => Doc>> = {
-      'files-up': (held) => scrolled(held, -1, view),
-      'files-down': (held) => scrolled(held, 1, view),
-      'files-page-up': (held) => scrolled(held, -page, view),
-      'files-page-down': (held) => scrolled(held, page, view),
-      'files-top': (held) => scrolled(held, -lines, view),
-      'files-bottom': (held) => scrolled(held, lines, view),
-      'files-left': (held) => scrolledSideways(held, -sideways),
-      'files-right': (held) => scrolledSideways(held, sideways),
-    };
-    const change = scroll[action];
-    if (change) return docs.change(change);
-    if (action === 'files-back') return setMode('files');
-    if (action === 'files-edit') {
-      if (!isEditable(doc)) return notify(doc?.binary ? 'Binary files are not edited here.' : 'Nothing to edit.');
-      docs.change((held) => startEditing(held, view));
-      return setMode('editor');
-    }
-  };
-
-  const inEditor = (action: Action) => {
-    if (action === 'files-back') return setMode('viewer');
-    if (action === 'files-save') {
-      if (doc && !isModified(doc) && doc.conflict === undefined && doc.disk !== 'deleted')
-        return notify('No changes to save.');
-      return save(false);
-    }
-    if (!isEditable(doc)) return;
-    const page = Math.max(1, view.rows - 1);
-    const motion = MOTIONS[action];
-    if (motion) return docs.change((held) => edited(held, (buffer) => moveCursor(buffer, motion), view));
-    if (action === 'files-page-up' || action === 'files-page-down') {
-      const direction = action === 'files-page-up' ? 'up' : 'down';
-      return docs.change((held) => edited(held, (buffer) => moveCursor(buffer, direction, page), view));
-    }
-    if (action === 'files-newline')
-      return docs.change((held) => edited(held, (buffer) => insertText(buffer, '\n'), view));
-    if (action === 'files-erase') return docs.change((held) => edited(held, eraseBackward, view));
-    if (action === 'files-erase-forward') return docs.change((held) => edited(held, eraseForward, view));
-  };
-
-  const inConflict = (action: Action) => {
-    if (action === 'files-overwrite') return save(true);
-    if (action === 'files-back') return setMode('editor');
-    if (action === 'files-reload') {
-      docs.reload();
-      return setMode('editor');
-    }
-  };
-
-  const type = (input: string, key: Key): boolean => {
-    if (mode !== 'editor' || !isEditable(doc) || key.ctrl || key.meta) return false;
-    const text = key.tab ? '\t' : input;
-    if (text === '') return false;
-    docs.change((held) => edited(held, (buffer) => insertText(buffer, text), view));
-    return true;
-  };
-
-  const perform = (action: Action) => {
-    if (!workspace) return;
-    if (mode === 'files') return inList(action);
-    if (mode === 'viewer') return inViewer(action);
-    if (mode === 'editor') return inEditor(action);
-    return inConflict(action);
-  };
-
-  const render = () => {
-    if (!workspace || !viewing || !doc) {
-      const lines = treeLines(tree.rows, tree.top, height - 1, tree.selected, tab.changed, docs.modified);
-      const hint = workspace ? undefined : 'Select a workspace in the tree to browse its files.';
-      const title = workspace ? `Files · ${workspace.path}` : 'Files';
-      return <FileListPane title={title} lines={lines} hint={hint} focused={focused} width={width} height={height} />;
-    }
-    return (
-      <FileViewPane
-        title={`${doc.path}${isModified(doc) ? ' · modified' : ''}${mode === 'viewer' ? '' : ' · editing'}`}
-        lines={doc.state === 'ready' && !doc.binary ? docLines(doc, view, mode !== 'viewer') : []}
-        message={messageOf(doc)}
-        status={statusOf(doc, mode, view)}
-        focused={focused}
-        width={width}
-        height={height}
-      />
-    );
-  };
-
-  return { focus: mode, perform, type, hints: HINTS[mode], render, unsaved: [...docs.modified] };
 }
 
-function isEditable(doc: Doc | undefined): boolean {
-  return doc !== undefined && doc.state === 'ready' && !doc.binary;
+/** The pane: the file list, or the open file in the viewer or the editor. */
+function renderFiles(
+  { selection, focused, width, height }: TabContext,
+  shown: { tree: FileTree; docs: Documents; mode: FilesFocus; changed: ReadonlySet<string>; view: View },
+) {
+  const { tree, docs, mode, view } = shown;
+  const workspace = selection.workspace;
+  const doc = docs.doc;
+  if (!workspace || mode === 'files' || !doc) {
+    const lines = treeLines(tree.rows, tree.top, height - 1, tree.selected, shown.changed, docs.modified);
+    const hint = workspace ? undefined : 'Select a workspace in the tree to browse its files.';
+    const title = workspace ? `Files · ${workspace.path}` : 'Files';
+    return <FileListPane title={title} lines={lines} hint={hint} focused={focused} width={width} height={height} />;
+  }
+  return (
+    <FileViewPane
+      title={`${doc.path}${isModified(doc) ? ' · modified' : ''}${mode === 'viewer' ? '' : ' · editing'}`}
+      lines={doc.state === 'ready' && !doc.binary ? docLines(doc, view, mode !== 'viewer') : []}
+      message={messageOf(doc)}
+      status={statusOf(doc, mode, view)}
+      focused={focused}
+      width={width}
+      height={height}
+    />
+  );
 }

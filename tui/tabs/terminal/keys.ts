@@ -1,4 +1,5 @@
-import type { Binding, HelpSection } from '../../keys/types.js';
+import type { AppCommand } from '../../keys/app-keys.js';
+import type { Binding, CommandOf, HelpSection } from '../../keys/types.js';
 
 /**
  * The Terminal tab with the keyboard: `terminal` while a running program is
@@ -7,23 +8,28 @@ import type { Binding, HelpSection } from '../../keys/types.js';
  */
 export type TerminalFocus = 'terminal' | 'terminal-idle';
 
-export type TerminalAction = 'terminal-open' | 'terminal-fullscreen' | 'terminal-restart';
+export type TerminalAction = 'open' | 'fullscreen' | 'restart';
+
+export type TerminalCommand = CommandOf<'terminal', TerminalAction>;
+
+const terminal = (action: TerminalAction): TerminalCommand => ({ owner: 'terminal', action });
+/** Leaving is the app's own `focus-tree`: the tab cannot move the keyboard itself. */
+const leave: AppCommand = { owner: 'app', action: 'focus-tree' };
 
 /** Ctrl-], as telnet and `cortex term attach` use it: a key no shell or editor needs. */
 export const LEAVE_KEYS = ['ctrl+]'];
 
-/** The keys of the tab. Leaving is the app's own `focus-tree`: the tab cannot move the keyboard itself. */
-export const TERMINAL_BINDINGS: readonly Binding<TerminalAction | 'focus-tree', TerminalFocus | 'tree'>[] = [
-  { keys: ['t'], action: 'terminal-open', where: 'tree', description: 'open a terminal in the selected workspace' },
+export const TERMINAL_BINDINGS: readonly Binding<TerminalCommand | AppCommand, TerminalFocus | 'tree'>[] = [
+  { keys: ['t'], command: terminal('open'), where: 'tree', description: 'open a terminal in the selected workspace' },
   {
     keys: ['F'],
-    action: 'terminal-fullscreen',
+    command: terminal('fullscreen'),
     where: 'global',
     description: 'full-screen raw attach to the terminal (Ctrl-] comes back)',
   },
-  { keys: LEAVE_KEYS, action: 'focus-tree', where: 'terminal', description: 'give the keyboard back to the tree' },
-  { keys: ['r'], action: 'terminal-restart', where: 'terminal-idle', description: 'run an ended terminal again' },
-  { keys: ['escape', ...LEAVE_KEYS], action: 'focus-tree', where: 'terminal-idle', description: 'back to the tree' },
+  { keys: LEAVE_KEYS, command: leave, where: 'terminal', description: 'give the keyboard back to the tree' },
+  { keys: ['r'], command: terminal('restart'), where: 'terminal-idle', description: 'run an ended terminal again' },
+  { keys: ['escape', ...LEAVE_KEYS], command: leave, where: 'terminal-idle', description: 'back to the tree' },
 ];
 
 export const TERMINAL_SECTIONS: readonly HelpSection<TerminalFocus>[] = [

@@ -26,7 +26,6 @@ export function useFullScreen(notify: (text: string) => void): FullScreen {
 
   const enter = useCallback(
     (client: Client, id: string) => {
-      if (!screen) return notify('Full screen needs a real terminal.');
       const raw = screen.takeOver();
       if (!raw) return;
       setActive(true);

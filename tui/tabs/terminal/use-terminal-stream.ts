@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 import type { Client } from '../../../src/client/client.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { TermExit, TerminalInfo } from '../../../src/protocol/terminal-types.js';
@@ -88,32 +88,8 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
     setScreen(undefined);
   }, [id]);
 
-  useEffect(() => {
-    const current = emulator.current;
-    if (!current || (current.terminal.cols === cols && current.terminal.rows === rows)) return;
-    current.terminal.resize(cols, rows);
-    setScreen(draw(current, latest.current.focused));
-  }, [cols, rows]);
-
-  // The cursor is drawn only while the keyboard is here.
-  const { focused } = options;
-  useEffect(() => {
-    if (emulator.current) setScreen(draw(emulator.current, focused));
-  }, [focused]);
-
-  // The PTY follows the pane (its program redraws for the new size), except while full screen holds it.
-  const running = info?.status === 'running';
-  const { holdSize } = options;
-  useEffect(() => {
-    if (holdSize) {
-      ptySize.current = undefined;
-      return;
-    }
-    if (!client || !id || !running) return;
-    if (ptySize.current?.cols === cols && ptySize.current.rows === rows) return;
-    ptySize.current = { cols, rows };
-    client.call('term_resize', { id, cols, rows }).catch(() => undefined);
-  }, [client, id, running, info, cols, rows, holdSize]);
+  useRedrawn(emulator, options, setScreen);
+  usePtyFollowsPane(options, info, ptySize);
 
   const write = useCallback(
     async (data: string) => {
@@ -132,6 +108,43 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
   }, [client, id, cols, rows]);
 
   return { info, screen, error, write, modes, restart };
+}
+
+/** The emulator's screen drawn again when the pane changes size, and when the keyboard comes or goes (the cursor shows only with it). */
+function useRedrawn(
+  emulator: RefObject<Emulator | undefined>,
+  { cols, rows, focused }: StreamOptions,
+  setScreen: (screen: ScreenSnapshot) => void,
+): void {
+  useEffect(() => {
+    const current = emulator.current;
+    if (!current || (current.terminal.cols === cols && current.terminal.rows === rows)) return;
+    current.terminal.resize(cols, rows);
+    setScreen(draw(current, focused));
+    // Only a new size redraws here; focus has its own effect below.
+  }, [cols, rows]);
+  useEffect(() => {
+    if (emulator.current) setScreen(draw(emulator.current, focused));
+  }, [emulator, focused, setScreen]);
+}
+
+/** The PTY follows the pane (its program redraws for the new size), except while full screen holds it. */
+function usePtyFollowsPane(
+  { client, id, cols, rows, holdSize }: StreamOptions,
+  info: TerminalInfo | undefined,
+  ptySize: RefObject<{ cols: number; rows: number } | undefined>,
+): void {
+  const running = info?.status === 'running';
+  useEffect(() => {
+    if (holdSize) {
+      ptySize.current = undefined;
+      return;
+    }
+    if (!client || !id || !running) return;
+    if (ptySize.current?.cols === cols && ptySize.current.rows === rows) return;
+    ptySize.current = { cols, rows };
+    client.call('term_resize', { id, cols, rows }).catch(() => undefined);
+  }, [client, id, running, info, cols, rows, holdSize, ptySize]);
 }
 
 /** What an attached emulator tells its owner. */
@@ -162,13 +175,15 @@ function attachEmulator(client: Client, id: string, emulator: Emulator, events: 
   const replies = term.onData((data) => {
     if (!early && events.answersQueries()) client.call('term_write', { id, data }).catch(() => undefined);
   });
-  const offOutput = client.onNotification('term_output', (output) => {
-    if (output.id !== id) return;
-    if (early) early.push(output.data);
-    else term.write(output.data);
-  });
-  const offExit = client.onNotification('term_exit', (exit) => exit.id === id && events.exited(exit));
-  const offDropped = client.onNotification('term_dropped', (dropped) => dropped.id === id && events.dropped());
+  const stops = [
+    client.onNotification('term_output', (output) => {
+      if (output.id !== id) return;
+      if (early) early.push(output.data);
+      else term.write(output.data);
+    }),
+    client.onNotification('term_exit', (exit) => exit.id === id && events.exited(exit)),
+    client.onNotification('term_dropped', (dropped) => dropped.id === id && events.dropped()),
+  ];
   let live = true;
   client.call('term_attach', { id }).then(
     ({ terminal, scrollback }) => {
@@ -183,9 +198,7 @@ function attachEmulator(client: Client, id: string, emulator: Emulator, events: 
   );
   return () => {
     live = false;
-    offOutput();
-    offExit();
-    offDropped();
+    for (const stop of stops) stop();
     parsed.dispose();
     replies.dispose();
     if (client.state === 'open') client.call('term_detach', { id }).catch(() => undefined);

@@ -1,8 +1,8 @@
 import type { Key } from 'ink';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { TerminalInfo } from '../../../src/protocol/terminal-types.js';
-import type { Action } from '../../keymap.js';
 import type { TabContext, TabController } from '../tab.js';
+import type { TerminalAction } from './keys.js';
 import { keyBytes } from './key-bytes.js';
 import { TerminalPane } from './TerminalPane.js';
 import { useFullScreen } from './use-full-screen.js';
@@ -19,7 +19,7 @@ export function screenSize(context: Pick<TabContext, 'width' | 'height'>): { col
  * xterm, keys sent to it while the pane has the keyboard, its size following
  * the pane's; `F` lends it the whole real terminal; `t` in the tree opens one.
  */
-export function useTerminalTab(context: TabContext): TabController {
+export function useTerminalTab(context: TabContext): TabController<TerminalAction> {
   const { client, selection, notify } = context;
   const { cols, rows } = screenSize(context);
   const choice = useTerminalChoice(context);
@@ -44,7 +44,6 @@ export function useTerminalTab(context: TabContext): TabController {
     client.call('term_open', { workspace: workspace.id, cols, rows }).then(
       ({ id }) => {
         choice.show(workspace.id, id);
-        context.reloadTree();
         context.selectInTree(id);
         context.showTab('terminal', true);
       },
@@ -52,13 +51,13 @@ export function useTerminalTab(context: TabContext): TabController {
     );
   };
 
-  const perform = (action: Action) => {
-    if (action === 'terminal-open') return open();
-    if (action === 'terminal-fullscreen') {
+  const perform = (action: TerminalAction) => {
+    if (action === 'open') return open();
+    if (action === 'fullscreen') {
       if (!client || !choice.id) return notify('No terminal to show: t in the tree opens one.');
       return full.enter(client, choice.id);
     }
-    if (action === 'terminal-restart' && stream.info?.status === 'ended') {
+    if (action === 'restart' && stream.info?.status === 'ended') {
       stream.restart().catch((error: unknown) => notify(errorMessage(error)));
     }
   };

@@ -1,5 +1,5 @@
-import type { SessionEvent } from '../../src/protocol/session-events.js';
-import type { Line } from './event-lines.js';
+import type { SessionEvent } from '../../../src/protocol/session-events.js';
+import type { Line } from '../../state/event-lines.js';
 
 /** A place in the loaded events: the window's bottom line is `up` lines above the last line of event `seq`. */
 export interface Anchor {

@@ -1,10 +1,10 @@
 import { Text } from 'ink';
 import { useLayoutEffect, useMemo, useRef } from 'react';
-import type { Session } from '../../src/protocol/runtime-types.js';
-import type { SessionEvent } from '../../src/protocol/session-events.js';
-import { eventLines, type Line } from '../state/event-lines.js';
-import { Pane } from './Pane.js';
-import { type Anchor, eventWindow, type Scroll } from '../state/event-window.js';
+import type { Session } from '../../../src/protocol/runtime-types.js';
+import type { SessionEvent } from '../../../src/protocol/session-events.js';
+import { eventLines, type Line } from '../../state/event-lines.js';
+import { Pane } from '../../components/Pane.js';
+import { type Anchor, eventWindow, type Scroll } from './event-window.js';
 
 /** What the pane shows, for the app's next key: where it is, and what Enter would open. */
 export interface EventsShown {

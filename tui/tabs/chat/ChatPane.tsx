@@ -1,6 +1,6 @@
 import { Text } from 'ink';
-import type { Session } from '../../src/protocol/runtime-types.js';
-import { Pane } from './Pane.js';
+import type { Session } from '../../../src/protocol/runtime-types.js';
+import { Pane } from '../../components/Pane.js';
 
 interface Props {
   session: Session | undefined;

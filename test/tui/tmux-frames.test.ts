@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '../../src/client/client.js';
+import { CORTEX_BIN, cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
+import { SessionWatch } from '../helpers/session-watch.js';
+import { TmuxScreen } from './helpers/tmux.js';
+
+/** Synchronized output: each frame the TUI writes starts with it (Ink's own frames did too). */
+const BEGIN_FRAME = '\x1b[?2026h';
+const CLEAR_SCREEN = '\x1b[2J';
+const CLEAR_SCROLLBACK = '\x1b[3J';
+/** The idle time the budget is for: two of the status refreshes (every 5 s) fall in it. */
+const IDLE_MS = 10_000;
+
+/**
+ * What `cortex tui` sends the terminal, byte for byte, as tmux receives it
+ * (pipe-pane), in a pane where a shell printed a screenful first: the TUI
+ * must send only what changed after its first frame, never clear the screen,
+ * and give the user's screen and scrollback back as they were when it quits.
+ */
+describe('what cortex tui writes to a terminal', () => {
+  const work = tempDir('cortex-tui-frames-');
+  const output = join(work.path, 'pane.bytes');
+  let daemon: DaemonHandle;
+  let control: Client;
+  let screen: TmuxScreen | undefined;
+
+  before(async () => {
+    const path = join(work.path, 'app');
+    mkdirSync(path);
+    daemon = await startDaemon();
+    control = await daemon.connect();
+    const { workspace } = await control.call('workspace_add', { path });
+    const { session } = await control.call('session_start', {
+      workspace: workspace.id,
+      provider: 'fake',
+      prompt: 'hello frames',
+    });
+    await (await SessionWatch.start(control, session.id)).turnEnd(1);
+  });
+
+  after(async () => {
+    await screen?.kill();
+    control?.close();
+    await cleanup(daemon);
+    work.remove();
+  });
+
+  /** Everything recorded so far, as text. */
+  const recorded = () => readFileSync(output, 'latin1');
+  /** The frames written after `offset` (each from one start of synchronized output to the next). */
+  const framesAfter = (offset: number) =>
+    recorded()
+      .slice(offset)
+      .split(BEGIN_FRAME)
+      .slice(1)
+      .map((frame) => BEGIN_FRAME + frame);
+  /** Polls the recording until a frame after `offset` passes `test`: the bytes have no event of their own. */
+  const frameAfter = async (offset: number, test: (frame: string) => boolean, what: string) => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const found = framesAfter(offset).find(test);
+      if (found !== undefined) return found;
+      if (Date.now() > deadline)
+        throw new Error(`no frame with ${what}; recorded: ${JSON.stringify(recorded().slice(offset))}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  it('sends only what changed: a j under 1 KB, 10 s idle under 200 bytes, never a cleared screen; quitting gives the screen back', async () => {
+    screen = await TmuxScreen.start(
+      [
+        '/bin/sh',
+        '-c',
+        // A screen and a scrollback of the user's, then the TUI once the test has looked at them.
+        `seq 1 60; printf 'ready> '; read line; exec "$@"`,
+        'sh',
+        process.execPath,
+        CORTEX_BIN,
+        '--home',
+        daemon.home,
+        'tui',
+      ],
+      { width: 100, height: 30 },
+    );
+    await screen.waitForScreen((text) => text.includes('ready>'), 'the shell');
+    const users = (await screen.captureAll()).trimEnd();
+    assert.match(users, /^1\n2\n3\n/, 'the scrollback holds what the shell printed');
+    await screen.record(output);
+    await screen.press('Enter');
+    await screen.waitForScreen(
+      (text) => text.includes('● connected') && /│ +•?○ fake /.test(text),
+      'the first full frame: connected, the tree down to the session',
+    );
+    const firstFrame = recorded().length;
+    assert.ok(firstFrame > 0, 'the first frame was recorded');
+
+    // node → project: two rows of the tree change, and nothing else.
+    const beforeKey = recorded().length;
+    await screen.press('j');
+    const moved = await frameAfter(beforeKey, (frame) => frame.includes('app'), 'the project row selected');
+    assert.ok(moved.length < 1024, `one j wrote ${moved.length} bytes: ${JSON.stringify(moved.slice(0, 300))}…`);
+
+    const idleFrom = recorded().length;
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idle = recorded().slice(idleFrom);
+    assert.ok(
+      idle.length < 200,
+      `${IDLE_MS / 1000} s idle wrote ${idle.length} bytes: ${JSON.stringify(idle.slice(0, 300))}…`,
+    );
+
+    const afterFirst = recorded().slice(firstFrame);
+    assert.ok(!afterFirst.includes(CLEAR_SCREEN), 'the screen was cleared after the first frame');
+    assert.ok(!recorded().includes(CLEAR_SCROLLBACK), "the user's scrollback was cleared");
+
+    await screen.press('q');
+    assert.equal(await screen.waitForExit(), 0);
+    const back = (await screen.captureAll()).trimEnd();
+    assert.equal(back.slice(0, users.length), users, "the user's screen and scrollback, as they were");
+    assert.doesNotMatch(back, /● connected|┌─/, 'nothing of the TUI left behind');
+  });
+});
