@@ -1,12 +1,12 @@
-import { mkdirSync, statfsSync, unlinkSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
-import { freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { parseAddress, peerOf } from '../src/address.js';
 import type { CortexPaths } from '../src/paths.js';
 import { CortexError } from '../src/protocol/errors.js';
+import type { PeerResources } from '../src/protocol/mesh-types.js';
 import type { StatusResult } from '../src/protocol/methods.js';
 import { VERSION } from '../src/version.js';
 import { type DaemonConfig, loadConfig } from './config.js';
@@ -14,12 +14,14 @@ import { createHandlers } from './handlers/index.js';
 import type { DaemonServices } from './handlers/types.js';
 import { createLogger, type Logger } from './logger.js';
 import { AccessControl } from './access/access-control.js';
+import { ForwardedIdentities } from './access/forwarded-identity.js';
 import { TokenStore } from './access/token-store.js';
 import { LocalIdentities } from './identity/local-identity.js';
 import { loadNativeAddon, type NativeAddon } from './identity/native.js';
 import { PidLock } from './pid-lock.js';
 import { createRuntime, type Runtime } from './runtime/index.js';
 import { Mesh } from './mesh/mesh.js';
+import { collectResources, fakeResources } from './mesh/resources.js';
 import { Subscriptions } from './pubsub/subscriptions.js';
 import { tableTopics } from './pubsub/table-topics.js';
 import { Connection } from './server/connection.js';
@@ -31,6 +33,8 @@ import { nodeTlsFiles } from './tls/node-tls-files.js';
 import { openDatabase } from './store/open-database.js';
 import { Store } from './store/store.js';
 import { TerminalManager } from './terminals/terminal-manager.js';
+import { nodeSummary } from './tree/node-summary.js';
+import { Tree } from './tree/tree.js';
 import { WorkspaceInspector } from './workspace/inspector.js';
 
 export interface DaemonOptions {
@@ -47,6 +51,11 @@ export interface DaemonOptions {
    * node whose clock is wrong. Read once at start and passed down, never global.
    */
   clockOffsetMs?: number | undefined;
+  /**
+   * CORTEX_TEST_RESOURCES: figures (load, mem_free, mem_total, disk_free) this daemon
+   * reports instead of its machine's, a testing aid for placement. Read once at start.
+   */
+  testResources?: string | undefined;
   /** Also log to stderr (the foreground daemon does; one started in the background logs to its file only). */
   logToStderr?: boolean;
 }
@@ -74,6 +83,7 @@ export class Daemon {
     private readonly lock: PidLock,
     private readonly db: Database,
     readonly store: Store,
+    private readonly fakeFigures: Partial<PeerResources>,
   ) {}
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -99,7 +109,10 @@ export class Daemon {
       const now = offset === 0 ? Date.now : () => Date.now() + offset;
       if (offset !== 0) log.warn(`the wall clock is offset by ${offset} ms (CORTEX_CLOCK_OFFSET_MS, a testing aid)`);
       const store = new Store(db, config.nodeName, now, config.mesh.maxDriftMs);
-      daemon = new Daemon(paths, config, log, lock, db, store);
+      const fake = fakeResources(options.testResources);
+      if (Object.keys(fake).length > 0)
+        log.warn(`machine figures replaced by ${JSON.stringify(fake)} (CORTEX_TEST_RESOURCES, a testing aid)`);
+      daemon = new Daemon(paths, config, log, lock, db, store, fake);
       await daemon.listen();
       log.info(`cortexd ${VERSION} (pid ${process.pid}, node ${config.nodeName}) listening on ${paths.socket}`);
       return daemon;
@@ -210,6 +223,8 @@ export class Daemon {
     subscriptions.register(terminals.family());
     this.inspector = inspector;
     this.terminals = terminals;
+    const runtime = this.runtime;
+    const figures = () => collectResources(this.paths.dataDir, this.fakeFigures);
     const mesh = new Mesh({
       node: this.config.nodeName,
       db: this.db,
@@ -218,7 +233,7 @@ export class Daemon {
       log: this.log,
       subscriptions,
       configDir: this.paths.configDir,
-      dataDir: this.paths.dataDir,
+      summary: () => nodeSummary(figures(), runtime, terminals),
       listen: this.config.meshListen,
       settings: this.config.mesh,
     });
@@ -233,6 +248,9 @@ export class Daemon {
       subscriptions,
       mesh,
       log: this.log,
+      node: this.config.nodeName,
+      placementLimits: this.config.placement,
+      workspaceRoot: this.config.workspaceRoot ?? join(this.paths.dataDir, 'workspaces'),
       status: () => ({
         version: VERSION,
         node: this.config.nodeName,
@@ -244,12 +262,28 @@ export class Daemon {
         mesh_listen: mesh.listening,
         tables: this.store.catalog.size,
         connections: this.connections.size,
-        resources: resources(this.paths.dataDir),
+        resources: statusResources(figures()),
       }),
     };
-    const dispatcher = new Dispatcher(createHandlers(services), this.log, notifyErrors, (connection) => {
+    const tree = new Tree({
+      me: this.config.nodeName,
+      local: createHandlers(services),
+      mesh,
+      subscriptions,
+      runtime,
+      terminals,
+      identities: new ForwardedIdentities(this.config.nodeName, this.config.identityMap, process.getuid?.() ?? 0),
+      limits: this.config.placement,
+      queryTimeoutMs: this.config.mesh.queryTimeoutMs,
+      viewerLimits: { maxPendingBytes: this.config.termViewerMaxPendingBytes, graceMs: 2000 },
+      log: this.log,
+    });
+    subscriptions.register(tree.family());
+    mesh.calls.serve(tree.server);
+    const dispatcher = new Dispatcher(tree.handlers, this.log, notifyErrors, (connection) => {
       this.connections.delete(connection);
       subscriptions.drop(connection);
+      tree.dropConnection(connection);
     });
     const addon = loadNativeAddon();
     const identities = new LocalIdentities(addon, this.log);
@@ -315,11 +349,10 @@ function groupIdOf(addon: NativeAddon | { missing: string }, group: string): num
   return gid;
 }
 
-function resources(dataDir: string): StatusResult['resources'] {
-  const disk = statfsSync(dataDir);
+function statusResources(figures: PeerResources): StatusResult['resources'] {
   return {
-    load1: Math.round(loadavg()[0]! * 100) / 100,
-    memory_used: Math.round((1 - freemem() / totalmem()) * 1000) / 1000,
-    disk_free: disk.bavail * disk.bsize,
+    load1: Math.round(figures.load * 100) / 100,
+    memory_used: Math.round((1 - figures.mem_free / figures.mem_total) * 1000) / 1000,
+    disk_free: figures.disk_free ?? 0,
   };
 }

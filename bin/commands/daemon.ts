@@ -25,6 +25,7 @@ export const daemonCommand: Command = {
       listen: options['listen'] as string | undefined,
       meshListen: options['mesh-listen'] as string | undefined,
       clockOffsetMs: clockOffset(context.env['CORTEX_CLOCK_OFFSET_MS']),
+      testResources: context.env['CORTEX_TEST_RESOURCES'],
       logToStderr: context.env['CORTEX_DAEMON_BACKGROUND'] !== '1',
     });
     await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import type { StatusResult, MethodName, ParamsOf, ResultOf, VersionTuple } from '../../src/protocol/methods.js';
 import type { RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { AccessControl } from '../access/access-control.js';
+import type { PlacementThresholds } from '../config.js';
 import type { TokenStore } from '../access/token-store.js';
 import type { Logger } from '../logger.js';
 import type { Mesh, MeshQueryAnswer } from '../mesh/mesh.js';
@@ -26,6 +27,12 @@ export interface DaemonServices {
   terminals: TerminalManager;
   mesh: Mesh;
   log: Logger;
+  /** This node's name. */
+  node: string;
+  /** When a node is past these, `cortex nodes` warns and `node: "auto"` skips it. */
+  placementLimits: PlacementThresholds;
+  /** Where workspace_clone clones. */
+  workspaceRoot: string;
   /** The parts of `status` that do not depend on the caller. */
   status(): Omit<StatusResult, 'identity'>;
 }

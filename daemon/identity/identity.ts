@@ -4,8 +4,13 @@
  */
 export interface Identity {
   name: string;
-  /** `mesh`: a user of another node, asking through query_mesh; ACLs here apply to its name. */
+  /**
+   * `mesh`: a caller of another node, through query_mesh or a call forwarded over the
+   * mesh (daemon/access/forwarded-identity.ts); this node's ACLs and mappings apply.
+   */
   via: 'unix' | 'token' | 'certificate' | 'mesh' | 'none';
+  /** For a forwarded call: the node the caller is on, and its full identity there (`user:alice@a`). */
+  origin?: { node: string; identity: string };
   /** Local callers only. */
   uid?: number;
   pid?: number;

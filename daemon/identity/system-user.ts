@@ -40,6 +40,34 @@ function lookup(uid: number): SystemUser | null {
   }
 }
 
+const byName = new Map<string, SystemUser | null>();
+
+/** The account with this login name (through `getent`), or undefined when there is none. */
+export function systemUserByName(name: string): SystemUser | undefined {
+  let user = byName.get(name);
+  if (user === undefined) {
+    user = lookupName(name);
+    byName.set(name, user);
+  }
+  return user ?? undefined;
+}
+
+function lookupName(name: string): SystemUser | null {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(name)) return null;
+  try {
+    const entry = execFileSync('getent', ['passwd', name], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    }).trim();
+    const [, , uid, gid, , home, shell] = entry.split(':');
+    if (uid === undefined || gid === undefined) return null;
+    return { uid: Number(uid), gid: Number(gid), name, home: home || '/', shell: shell || '/bin/sh' };
+  } catch {
+    return null;
+  }
+}
+
 export function daemonIsRoot(): boolean {
   return process.getuid?.() === 0;
 }
