@@ -200,6 +200,8 @@ export class RemoteStreams {
   private async resume(stream: RemoteStream): Promise<void> {
     stream.state = 'opening';
     const { topic } = stream;
+    // Its old subscription there, if the node still holds it, ends first (the links keep the order).
+    this.release(stream.node, stream.conn, topic);
     const params: Record<string, MsgValue> = { topic, ...(stream.cursor === null ? {} : { after: stream.cursor }) };
     try {
       const answer = await this.ctx.forward(stream.node, 'subscribe', params, stream.call);
@@ -237,7 +239,16 @@ export class RemoteStreams {
     const { subscriber } = stream;
     if (!subscriber.isOpen) return;
     const seq = name === 'event' && isMap(params) && typeof params['seq'] === 'number' ? params['seq'] : undefined;
-    if (seq !== undefined && stream.cursor !== null && seq <= stream.cursor) return;
+    if (seq !== undefined && stream.cursor !== null) {
+      if (seq <= stream.cursor) return;
+      // Events were lost on the way (the route went and came back between two checks, or the
+      // node's old subscription runs ahead of the one taken up again): the stream is taken up
+      // again after the last one delivered, which sends the rest in order.
+      if (seq > stream.cursor + 1) {
+        if (stream.state === 'open') void this.resume(stream);
+        return;
+      }
+    }
     if (name === 'lagged' || name === 'term_dropped') {
       // The node ended the stream by its own rule: so is it here.
       this.remove(stream);
