@@ -34,6 +34,7 @@ export const EXTRAS: readonly ExtraBench[] = [
   { name: 'pty', title: 'terminal throughput against tmux', run: script('pty.js') },
   { name: 'fs', title: 'fs_list of a 100,000-file tree', run: script('fs-list.js') },
   { name: 'tui', title: 'TUI first frame, key latency, memory', run: script('tui.js') },
+  { name: 'tree', title: 'one tree: remote against local events, terminals, listings', run: script('tree.js') },
 ];
 
 export function selectedExtras(raw = process.env['BENCH_EXTRAS']): ExtraBench[] {
