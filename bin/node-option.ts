@@ -47,7 +47,7 @@ export function atNode(client: Client, options: OptionValues): Client {
     return client.call(method, routed, callOptions);
   };
   return new Proxy(client, {
-    get: (target, property) => (property === 'call' ? call : Reflect.get(target, property, target)),
+    get: (target, property) => (property === 'call' ? call : (Reflect.get(target, property, target) as unknown)),
   });
 }
 

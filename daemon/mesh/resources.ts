@@ -42,7 +42,7 @@ export function fakeResources(text: string | undefined): Partial<PeerResources> 
       `CORTEX_TEST_RESOURCES must be a JSON map of ${FIGURES.join(', ')} to numbers, not ${JSON.stringify(text)}.`,
     );
   }
-  return parsed as Partial<PeerResources>;
+  return parsed;
 }
 
 function parseJson(text: string): unknown {

@@ -1,6 +1,6 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import { parseParams } from '../../src/protocol/method-params.js';
-import { isMethodName, type MethodName, type ParamsOf } from '../../src/protocol/methods.js';
+import { isMethodName, type MethodName } from '../../src/protocol/methods.js';
 import { isNodeMethod } from '../../src/protocol/tree-types.js';
 import type { ForwardedIdentities } from '../access/forwarded-identity.js';
 import type { Handler, HandlerTable } from '../handlers/types.js';
@@ -54,7 +54,7 @@ export class TreeServer implements NodeServer {
     }
     const caller = ctx.callers.get(request.route[0]!, request.conn, identity);
     try {
-      return await (ctx.local[method] as Handler<MethodName>)(params as ParamsOf<MethodName>, { identity, caller });
+      return await (ctx.local[method] as Handler<MethodName>)(params, { identity, caller });
     } finally {
       ctx.callers.settle(caller);
     }

@@ -88,9 +88,9 @@ export class NodeRouter {
 
   private remote(node: string, method: MethodName, params: Record<string, MsgValue>, call: CallContext) {
     const { streams } = this.ctx;
-    if (method === 'term_attach')
-      return streams.open(node, `term:${String(params['id'])}`, 'term_attach', params, call);
-    if (method === 'term_detach') return this.release(node, `term:${String(params['id'])}`, method, params, call);
+    const topic = `term:${typeof params['id'] === 'string' ? params['id'] : ''}`;
+    if (method === 'term_attach') return streams.open(node, topic, 'term_attach', params, call);
+    if (method === 'term_detach') return this.release(node, topic, method, params, call);
     return this.ctx.forward(node, method, params, call);
   }
 
@@ -134,6 +134,6 @@ export class NodeRouter {
   }
 
   private local(method: MethodName, params: Record<string, MsgValue>, call: CallContext): unknown {
-    return (this.ctx.local[method] as Handler<MethodName>)(params as ParamsOf<MethodName>, call);
+    return (this.ctx.local[method] as Handler<MethodName>)(params, call);
   }
 }

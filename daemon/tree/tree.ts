@@ -93,8 +93,7 @@ export class Tree {
     });
     const listings: Listings = new Listings({
       nodes: () => mesh.nodes(),
-      local: (method, params, call): unknown =>
-        router.route(method as MethodName, params as ParamsOf<MethodName>, call),
+      local: (method, params, call): unknown => router.route(method as MethodName, params, call),
       forward: (node, method, params, call, timeoutMs) => this.forward(node, method, params, call, timeoutMs),
       timeoutMs: queryTimeoutMs,
       locator,

@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { CortexError } from '../../src/protocol/errors.js';
 import { tempDir } from '../helpers/daemon.js';
 import { gitIn, writeFiles } from '../helpers/git-repo.js';
-import { eventually, type MeshNode, TestMesh } from '../mesh/mesh-helpers.js';
+import { eventually, type MeshNode, type TestMesh } from '../mesh/mesh-helpers.js';
 
 /**
  * Every node maps the test user of every other node onto root, its own user:
