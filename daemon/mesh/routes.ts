@@ -21,6 +21,8 @@ export interface NodeView {
 interface Report {
   hops: number;
   heardAt: number;
+  /** The news was fresh when the link told it (see Routes). */
+  fresh: boolean;
   summary: NodeSummary | null;
   down: GossipEntry['down'];
 }
@@ -34,12 +36,15 @@ interface LastNews {
 /**
  * Which nodes are reachable, and through which link. Every heartbeat carries
  * what its sender knows of every node (itself at 0 hops) and how old that news
- * is; a node is reachable through a link while the news it gives of that node
- * is fresh (younger than `liveMs`, the time after which a silent link is
- * dropped). News only gets younger from the node itself, so a route through a
- * loop ages out by itself, with no counting to infinity; a node does not tell
- * a peer of routes that go through that peer (split horizon). Calls go through
- * the link with the fewest hops, the freshest news breaking ties.
+ * is; a linked peer is reachable while its link is open, and a node beyond it
+ * while the last heartbeat of that link said fresh news of it (younger than
+ * `liveMs`, the time after which a silent link is dropped). A busy link whose
+ * heartbeats come late keeps its routes until it closes, so a long stream does
+ * not make its own far end look gone. News only gets younger from the node
+ * itself, so a route through a loop ages out by itself, with no counting to
+ * infinity; a node does not tell a peer of routes that go through that peer
+ * (split horizon). Calls go through the link with the fewest hops, the
+ * freshest news breaking ties.
  */
 export class Routes {
   /** Open links: when each last spoke, and what it last said of every node. */
@@ -73,7 +78,8 @@ export class Routes {
     for (const entry of entries) {
       if (entry.node === this.me) continue;
       const heardAt = now - entry.age_ms;
-      link.reports.set(entry.node, { hops: entry.hops, heardAt, summary: entry.summary, down: entry.down });
+      const fresh = entry.age_ms < this.liveMs;
+      link.reports.set(entry.node, { hops: entry.hops, heardAt, fresh, summary: entry.summary, down: entry.down });
       if (entry.down === null) this.noteNews(entry.node, heardAt, entry.summary);
     }
   }
@@ -106,7 +112,9 @@ export class Routes {
       if (route !== undefined) {
         if (route.via === peer) continue;
         const summary = news?.summary ?? null;
-        entries.push({ node, hops: route.hops, age_ms: Math.max(0, now - route.heardAt), summary, down: null });
+        // A linked peer is news as fresh as its open link, however late its heartbeats come.
+        const age_ms = route.hops === 1 ? 0 : Math.max(0, now - route.heardAt);
+        entries.push({ node, hops: route.hops, age_ms, summary, down: null });
       } else if (news !== undefined) {
         entries.push({
           node,
@@ -163,16 +171,12 @@ export class Routes {
   }
 
   private best(node: string): { via: string; hops: number; heardAt: number } | undefined {
-    const now = this.now();
     const direct = this.links.get(node);
-    if (direct !== undefined && now - direct.heardAt < this.liveMs) {
-      return { via: node, hops: 1, heardAt: direct.heardAt };
-    }
+    if (direct !== undefined) return { via: node, hops: 1, heardAt: direct.heardAt };
     let best: { via: string; hops: number; heardAt: number } | undefined;
     for (const [peer, link] of this.links) {
-      if (now - link.heardAt >= this.liveMs) continue;
       const report = link.reports.get(node);
-      if (report === undefined || report.down !== null || now - report.heardAt >= this.liveMs) continue;
+      if (report === undefined || report.down !== null || !report.fresh) continue;
       const hops = report.hops + 1;
       if (hops > MAX_ROUTE) continue;
       if (best === undefined || hops < best.hops || (hops === best.hops && report.heardAt > best.heardAt)) {

@@ -102,6 +102,10 @@ describe('listings across nodes', () => {
     assert.match(table.stdout, /\nc \(stale\)\s+s_/);
     const nodes = await cli(a, 'nodes');
     assert.match(nodes.stdout, /\nc\s+offline \d+s\s/);
+    // A call for c itself says it cannot be reached, and why.
+    const direct = await cli(a, 'session', 'show', sessions.get('c')!, '--node', 'c');
+    assert.equal(direct.code, 7, direct.stderr);
+    assert.match(direct.stderr, /c cannot be reached \((link_down|refused|timed_out): .*last heard \d+ s ago\)/);
 
     const map = identityMap(['a', 'b', 'c']);
     c = await mesh.start('c', { config: { identity_map: map } });
