@@ -7,7 +7,7 @@ import type { Client } from '../src/client/client.js';
 import type { SessionEvent } from '../src/protocol/session-events.js';
 import { runCortex } from '../test/helpers/cli.js';
 import { type MeshNode, TestMesh } from '../test/mesh/mesh-helpers.js';
-import { identityMap, reaches } from '../test/tree/tree-helpers.js';
+import { mapRoots, reaches } from '../test/tree/tree-helpers.js';
 import { median, mib } from './bench-daemon.js';
 
 /**
@@ -40,8 +40,9 @@ export async function runTreeBench(): Promise<TreeBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'cortex-bench-tree-'));
   try {
     await mesh.init();
-    const config = { mesh_heartbeat_ms: 2000, mesh_redial_max_ms: 400, identity_map: identityMap(['a', 'b', 'c']) };
+    const config = { mesh_heartbeat_ms: 2000, mesh_redial_max_ms: 400 };
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((name) => mesh.start(name, { config })));
+    await mapRoots([a!, b!, c!]);
     await a!.connect(b!);
     await b!.connect(c!);
     await reaches(a!, 'c');

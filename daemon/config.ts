@@ -10,7 +10,6 @@ import {
   type Check,
   fail,
   integer,
-  isPlainMap,
   literal,
   object,
   optional,
@@ -59,8 +58,6 @@ export interface DaemonConfig {
   /** HOST:PORT of the mesh peer listener, if any. */
   meshListen: string | undefined;
   mesh: MeshSettings;
-  /** Identities of other nodes (`user:alice@a`) and the local users they act as here, for calls forwarded to this node. */
-  identityMap: ReadonlyMap<string, string>;
   /** Where `node: "auto"` may not put a session, and when `cortex nodes` warns. */
   placement: PlacementThresholds;
   /** Where workspace_clone clones (default: the data directory's `workspaces/`). */
@@ -80,26 +77,6 @@ const loadFigure: Check<number> = (value, path) =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0
     ? value
     : fail(path, 'a load average (a number)', value);
-
-/** `{"user:alice@a": "alice"}`: full identities of other nodes, each onto a local user name. */
-const identityMap: Check<Map<string, string>> = (value, path) => {
-  if (!isPlainMap(value)) return fail(path, 'a map of identities to local users', value);
-  const map = new Map<string, string>();
-  for (const [identity, user] of Object.entries(value)) {
-    if (!/^(user|token|cert):\S+@[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(identity) || identity.length > 256) {
-      return fail(
-        `${path} key`,
-        'a full identity of another node (user:NAME@NODE, token:NAME@NODE, cert:NAME@NODE)',
-        identity,
-      );
-    }
-    if (typeof user !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(user)) {
-      return fail(`${path}.${identity}`, 'a local user name', user);
-    }
-    map.set(identity, user);
-  }
-  return map;
-};
 
 const parseFile = object({
   node_name: optional(string({ pattern: NODE_NAME, what: 'a node name (letters, digits, _ . -)' })),
@@ -131,7 +108,6 @@ const parseFile = object({
   mesh_query_timeout_ms: optional(integer({ min: 10, max: 60_000 })),
   mesh_redial_max_ms: optional(integer({ min: 100, max: 3_600_000 })),
   mesh_gc_interval_ms: optional(integer({ min: 10, max: 86_400_000 })),
-  identity_map: optional(identityMap),
   placement_max_load: optional(loadFigure),
   placement_min_disk_bytes: optional(integer({ min: 0 })),
   placement_min_free_memory: optional(integer({ min: 0 })),
@@ -203,7 +179,6 @@ export function loadConfig(
       gcIntervalMs: parsed.mesh_gc_interval_ms ?? 60_000,
       maxMessageBytes: parsed.max_message_bytes ?? 16 * MiB,
     },
-    identityMap: parsed.identity_map ?? new Map(),
     placement: {
       maxLoad: parsed.placement_max_load ?? 8,
       minDiskBytes: parsed.placement_min_disk_bytes ?? 1024 * MiB,

@@ -1,13 +1,13 @@
 import { CortexError } from '../../src/protocol/errors.js';
-import { NODE_NAME } from '../../src/protocol/store-types.js';
-import type { Identity } from '../identity/identity.js';
-import { systemUserByName } from '../identity/system-user.js';
+import { type Identity, identityOf } from '../identity/identity.js';
+import type { Authority } from './authority.js';
 
 /**
  * Who is calling, across nodes. A call forwarded to another node carries its
  * caller's full identity, `KIND:NAME@NODE` (`user:alice@a`, `token:ci@a`,
  * `cert:x@a`), and the node that runs it decides what that identity may do
- * there: this file is the one place on each side where that happens.
+ * there, by its own mappings and ACLs (Authority): this file is the one place
+ * on each side where an identity crosses nodes.
  *
  * Trust: a node believes an identity only from the node it names, and only as
  * far as its links vouch for it. A call arriving on the link with b may speak
@@ -17,22 +17,13 @@ import { systemUserByName } from '../identity/system-user.js';
  * identities, and a route that does not end with the link it came on is refused.
  */
 
-const FORWARDED_KINDS: Readonly<Record<'unix' | 'token' | 'certificate', string>> = {
-  unix: 'user',
-  token: 'token',
-  certificate: 'cert',
-};
-
 /** Origin side: the caller's full identity as a forwarded call carries it. */
-export function forwardedName(identity: Identity, node: string): string {
-  if (identity.origin !== undefined) return identity.origin.identity;
-  if (identity.via === 'none' || identity.via === 'mesh') {
+export function forwardedName(identity: Identity): string {
+  if (identity.refusal !== undefined) throw new CortexError('EACCES', identity.refusal);
+  if (identity.kind === 'anonymous' || identity.kind === 'node') {
     throw new CortexError('EACCES', `${identity.name} may not call other nodes: authenticate first.`);
   }
-  // A local uid the user database does not know is named user:UID on this node.
-  const name =
-    identity.via === 'unix' && identity.name.startsWith('user:') ? `#${identity.name.slice(5)}` : identity.name;
-  return `${FORWARDED_KINDS[identity.via]}:${name}@${node}`;
+  return identity.name;
 }
 
 /** What a forwarded call says about who sent it. */
@@ -44,39 +35,27 @@ export interface ForwardClaim {
 }
 
 /**
- * Target side: turns a forwarded caller into an identity of this node, or
- * refuses it (EACCES naming the identity). Until identities carry their node
- * everywhere, a remote identity acts here as the local user it is mapped onto
- * (`identity_map` in config.json); with no mapping it may do nothing.
+ * Target side: turns a forwarded caller into an identity of its node, for this
+ * node's Authority to judge, or refuses it (EACCES naming the identity). The
+ * methods served to other nodes act on projects, workspaces, sessions, files
+ * and terminals, which all need a local user: an identity this node maps onto
+ * none may do nothing here.
  */
 export class ForwardedIdentities {
   constructor(
     private readonly me: string,
-    /** Full remote identity → local user name. */
-    private readonly mappings: ReadonlyMap<string, string>,
-    private readonly daemonUid: number,
+    private readonly authority: Authority,
   ) {}
 
   accept(claim: ForwardClaim, linkPeer: string): Identity {
-    const origin = this.vouch(claim, linkPeer);
-    const local = this.mappings.get(claim.identity);
-    if (local === undefined) {
+    const identity = this.vouched(claim, linkPeer);
+    if (this.authority.localUserOf(identity) === undefined) {
       throw new CortexError(
         'EACCES',
-        `${claim.identity} has no local user on ${this.me}: an administrator of ${this.me} maps it onto one ("identity_map" in its config.json) before it may do anything there.`,
+        `${identity.name} has no local user on ${this.me}: an administrator of ${this.me} maps it onto one (cortex acl map ${identity.name} USER) before it may do anything there.`,
       );
     }
-    const account = systemUserByName(local);
-    if (account === undefined) {
-      throw new CortexError('EACCES', `${claim.identity} is mapped onto ${local}, which is not a user of ${this.me}.`);
-    }
-    return {
-      name: account.name,
-      via: 'mesh',
-      uid: account.uid,
-      admin: account.uid === 0 || account.uid === this.daemonUid,
-      origin: { node: origin, identity: claim.identity },
-    };
+    return identity;
   }
 
   /** The node the caller is on, once the claim is found to come from it (see the trust rule above); else EACCES. */
@@ -88,16 +67,25 @@ export class ForwardedIdentities {
     }
     // A node may speak for itself (to ask where an object is); nothing maps a node onto a user.
     if (claim.identity === `node:${origin}` && origin !== this.me) return origin;
-    const at = claim.identity.lastIndexOf('@');
-    const colon = claim.identity.indexOf(':');
-    const kind = claim.identity.slice(0, colon);
-    const node = claim.identity.slice(at + 1);
-    if (colon < 1 || at < colon + 2 || !['user', 'token', 'cert'].includes(kind) || !NODE_NAME.test(node)) {
+    this.vouched(claim, linkPeer);
+    return origin;
+  }
+
+  private vouched(claim: ForwardClaim, linkPeer: string): Identity {
+    const { route } = claim;
+    const origin = route[0];
+    if (origin === undefined || route[route.length - 1] !== linkPeer) {
+      throw refused(claim, `it came from ${linkPeer}, which its route does not end with`);
+    }
+    const identity = identityOf(claim.identity);
+    if (identity === undefined || identity.kind === 'node' || identity.kind === 'anonymous') {
       throw refused(claim, `${JSON.stringify(claim.identity)} is not an identity (KIND:NAME@NODE)`);
     }
-    if (node === this.me) throw refused(claim, `no other node may speak for ${claim.identity}, an identity of ${node}`);
-    if (node !== origin) throw refused(claim, `a call from ${origin} may not speak for ${claim.identity}`);
-    return origin;
+    if (identity.node === this.me) {
+      throw refused(claim, `no other node may speak for ${identity.name}, an identity of ${this.me}`);
+    }
+    if (identity.node !== origin) throw refused(claim, `a call from ${origin} may not speak for ${identity.name}`);
+    return identity;
   }
 }
 

@@ -21,6 +21,7 @@ type RuntimeMethods =
 
 export function runtimeHandlers({
   node,
+  authority,
   workspaces,
   sessions,
   events,
@@ -37,7 +38,7 @@ export function runtimeHandlers({
       return { ok: true };
     },
     workspace_add: ({ path, project }, call) => {
-      requireOwnDirectory(path, call.identity);
+      requireOwnDirectory(path, call.identity, authority);
       return workspaces.add(path, project, call.identity);
     },
     workspace_list: (_params, call) => ({ workspaces: workspaces.list(call.identity) }),
@@ -46,7 +47,7 @@ export function runtimeHandlers({
       return { ok: true };
     },
     workspace_clone: ({ remote, project }, call) =>
-      cloneWorkspace(workspaces, workspaceRoot, remote, project, call.identity),
+      cloneWorkspace(workspaces, workspaceRoot, remote, project, call.identity, authority),
     session_start: async ({ worktree, placement, ...params }, call) => {
       // With worktree, the session gets a new git worktree of the workspace's repository, on a branch of its own.
       const workspace = worktree

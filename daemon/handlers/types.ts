@@ -2,6 +2,7 @@ import type { StatusResult, MethodName, ParamsOf, ResultOf, VersionTuple } from 
 import type { RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { PlacementThresholds } from '../config.js';
+import type { Authority } from '../access/authority.js';
 import type { TokenStore } from '../access/token-store.js';
 import type { Logger } from '../logger.js';
 import type { Mesh, MeshQueryAnswer } from '../mesh/mesh.js';
@@ -18,6 +19,7 @@ import type { WorkspaceInspector } from '../workspace/inspector.js';
 export interface DaemonServices {
   store: Store;
   access: AccessControl;
+  authority: Authority;
   tokens: TokenStore;
   subscriptions: Subscriptions;
   workspaces: WorkspaceRegistry;

@@ -16,6 +16,7 @@ import {
   any,
   arrayOf,
   boolean,
+  bytes,
   type Check,
   integer,
   isPlainMap,
@@ -34,24 +35,29 @@ import type { RemoteSchemaChange, ResyncHorizon, TableDefinition } from '../stor
  * link. Everything a peer sends is parsed here before use, as the daemon parses
  * what clients send: an authenticated peer can still be a buggy one.
  *
- *   hello      {proto, node, version, clock, hlc, checkpoint, seen, resync, horizons}
- *   changes    {after, to, caught_up, defs, changes: [[seq, table, key, hlc, node, op, value, yours?]]}
- *              defs: the definition of every table the batch creates or writes, with its
- *              incarnation; a drop carries the incarnation it drops in place of the key
- *   ack        {seq}                        the receiver applied and committed up to seq
- *   defer      {seq, retry_ms, reason}      send again from seq+1, after retry_ms: the receiver stopped
- *                                           there (a clock too far ahead), or went back there (a clash
- *                                           resolved: it wants changes it refused before)
- *   heartbeat  {clock, hlc, head, resources, nodes}
- *              nodes: what the sender knows of every node (itself included), for routes and badges
- *   bye        {code, message}              why the link is being closed
- *   query      request: a match on behalf of an identity, relayed further
- *   forward    request {target, route, identity, conn, method, params}: a call for the node `target`,
- *              relayed hop by hop (each appends itself to route); answered with the method's result
- *   stream     {to, from, conn, topic, name, params}: a notification for a connection of node `to`
- *   release    {to, from, conn, topic}      the connection of node `from` no longer wants `topic` (all: null)
+ *   hello        {proto, node, version, clock, hlc, checkpoint, seen, resync, horizons, listen, crl}
+ *   changes      {after, to, caught_up, defs, changes: [[seq, table, key, hlc, node, op, value, yours?]]}
+ *                defs: the definition of every table the batch creates or writes, with its
+ *                incarnation; a drop carries the incarnation it drops in place of the key
+ *   ack          {seq}                        the receiver applied and committed up to seq
+ *   defer        {seq, retry_ms, reason}      send again from seq+1, after retry_ms: the receiver stopped
+ *                                             there (a clock too far ahead), or went back there (a clash
+ *                                             resolved: it wants changes it refused before)
+ *   heartbeat    {clock, hlc, head, resources, crl, nodes?}
+ *                nodes: what the sender knows of every node (itself included), for routes and
+ *                badges; absent from a node without it, which is then a peer with no routes beyond it
+ *   revocations  {crl}                        a newer revocation list than the peer's (CA-signed DER)
+ *   bye          {code, message}              why the link is being closed (or refused)
+ *   query        request: a match on behalf of an identity, relayed further
+ *   forward      request {target, route, identity, conn, method, params}: a call for the node `target`,
+ *                relayed hop by hop (each appends itself to route); answered with the method's result
+ *   stream       {to, from, conn, topic, name, params}: a notification for a connection of node `to`
+ *   release      {to, from, conn, topic}      the connection of node `from` no longer wants `topic` (all: null)
+ *
+ * The first heartbeat also says that the sender admitted the link: a refusing
+ * side sends `bye` instead, so a link counts as up only once it arrives.
  */
-export const PROTOCOL = 3;
+export const PROTOCOL = 2;
 
 /** A forwarded call or stream goes through at most this many nodes. */
 export const MAX_ROUTE = 16;
@@ -75,7 +81,14 @@ export interface Hello {
   /** The sender will send its whole log; the receiver drops what is below these horizons and was not sent. */
   resync: boolean;
   horizons: ResyncHorizon[];
+  /** Where the sender's mesh listener is bound (HOST:PORT), so a node it dialled can dial it back; null when none. */
+  listen?: string | undefined;
+  /** The newest revocation list the sender holds (CA-signed DER), when it holds one. */
+  crl?: Uint8Array | undefined;
 }
+
+/** A revocation list as it travels: a CRL is a few dozen bytes per revoked certificate. */
+const crlBytes = bytes({ max: 1 << 20 });
 
 const horizon: Check<ResyncHorizon> = (value, path) => {
   if (
@@ -104,6 +117,8 @@ export const parseHello: Check<Hello> = object({
   seen: seq,
   resync: boolean(),
   horizons: arrayOf(horizon, { max: 100_000 }),
+  listen: optional(string({ pattern: /^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, what: 'HOST:PORT' })),
+  crl: optional(crlBytes),
 });
 
 export interface Heartbeat {
@@ -112,6 +127,8 @@ export interface Heartbeat {
   /** The sender's change-log head, for the receiver's lag. */
   head: number;
   resources: PeerResources;
+  /** The number of the revocation list the sender holds (0: none): a peer holding a newer one sends it. */
+  crl: number;
   nodes: GossipEntry[];
 }
 
@@ -170,8 +187,11 @@ export const parseHeartbeat: Check<Heartbeat> = object({
       disk_free: typeof parsed['disk_free'] === 'number' ? parsed['disk_free'] : null,
     };
   },
-  nodes: arrayOf(gossipEntry, { max: 4096 }),
+  crl: integer({ min: 0 }),
+  nodes: (value, path) => (value === undefined ? [] : arrayOf(gossipEntry, { max: 4096 })(value, path)),
 });
+
+export const parseRevocations: Check<{ crl: Uint8Array }> = object({ crl: crlBytes });
 
 export const parseAck: Check<{ seq: number }> = object({ seq });
 export const parseDefer: Check<{ seq: number; retry_ms: number; reason: string }> = object({
@@ -319,7 +339,7 @@ export interface QueryRequest {
   table: string;
   pattern: Record<string, MsgValue>;
   limit: number;
-  /** Who asked, on the node where the query started: ACLs are checked against it on each node. */
+  /** Who asked, in full (`KIND:NAME@NODE`): each node checks it against its own grants and mappings. */
   identity: string;
   timeout_ms: number;
   /** Nodes already asked (or being asked): not to be asked again. */
@@ -330,7 +350,7 @@ export const parseQueryRequest: Check<QueryRequest> = object({
   table: string({ min: 1, max: 64 }),
   pattern: map(),
   limit: integer({ min: 1, max: 10_000 }),
-  identity: string({ min: 1, max: 128 }),
+  identity: string({ min: 1, max: 300 }),
   timeout_ms: integer({ min: 1, max: 60_000 }),
   exclude: arrayOf(nodeName, { max: 10_000 }),
 });

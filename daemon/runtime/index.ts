@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { Authority } from '../access/authority.js';
 import type { DaemonConfig } from '../config.js';
 import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
@@ -26,18 +27,27 @@ export function createRuntime(
   config: DaemonConfig,
   log: Logger,
   subscriptions: Subscriptions,
+  authority: Authority,
   env: NodeJS.ProcessEnv,
 ): Runtime {
   const tables = new RuntimeStore(db);
   const events = new EventLog(db, store, log);
-  const workspaces = new WorkspaceRegistry(tables, store, config.nodeName);
+  const workspaces = new WorkspaceRegistry(tables, store, authority);
   const codex = new CodexProvider({
     binary: findCodexBinary(config.codexBin ?? env['CORTEX_CODEX_BIN'], env),
     extraArgs: [...config.codexArgs, ...parseCodexArgs(env['CORTEX_CODEX_ARGS'])],
     env,
     stop: { sigintMs: config.interruptGraceMs, sigtermMs: config.interruptGraceMs },
   });
-  const sessions = new SessionManager(tables, store, events, workspaces, { codex, fake: new FakeProvider() }, log);
+  const sessions = new SessionManager(
+    tables,
+    store,
+    events,
+    workspaces,
+    { codex, fake: new FakeProvider() },
+    authority,
+    log,
+  );
   sessions.recover();
   subscriptions.register(
     sessionTopics(
@@ -46,6 +56,6 @@ export function createRuntime(
       subscriptions,
     ),
   );
-  subscriptions.register(sessionsTopic(sessions, subscriptions));
+  subscriptions.register(sessionsTopic(sessions, subscriptions, authority));
   return { workspaces, sessions, events };
 }

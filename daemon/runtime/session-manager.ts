@@ -8,6 +8,7 @@ import {
   type SessionStatus,
   type TokenUsage,
 } from '../../src/protocol/runtime-types.js';
+import type { Authority } from '../access/authority.js';
 import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
@@ -36,6 +37,8 @@ export const CUT_BY_RESTART = 'the daemon stopped while the turn was running';
 /** Where a turn runs, for the work done around it. */
 export interface TurnContext {
   session: string;
+  /** The session's owner (full identity): work around the turn runs as its local user. */
+  owner: string;
   workspace: string;
   /** The workspace directory. */
   cwd: string;
@@ -80,6 +83,7 @@ export class SessionManager {
     private readonly events: EventLog,
     private readonly workspaces: WorkspaceRegistry,
     private readonly providers: Record<ProviderName, Provider>,
+    private readonly authority: Authority,
     private readonly log: Logger,
   ) {
     for (const stored of tables.loadSessions()) this.sessions.set(stored.id, { stored, queue: [], running: undefined });
@@ -105,6 +109,8 @@ export class SessionManager {
 
   async start(request: StartRequest, identity: Identity): Promise<Session> {
     const workspace = this.workspaces.resolve(request.workspace, identity);
+    // A session is its provider's programs: a caller with no local user here may not start one.
+    this.authority.runAs(identity);
     const now = Date.now();
     const stored: StoredSession = {
       id: `s_${randomBytes(8)
@@ -143,6 +149,8 @@ export class SessionManager {
     if (session.stored.status === 'stopped' || session.stopping !== undefined) {
       throw new CortexError('EINVAL', `Session ${id} is stopped and takes no more messages; start a new session.`);
     }
+    // Its turns run as its owner's local user: refused now, not when the turn starts, if there is none.
+    this.authority.runAsOwner(session.stored.owner);
     if (session.running !== undefined) {
       session.queue.push(prompt);
       this.announce(session);
@@ -196,7 +204,7 @@ export class SessionManager {
     const workspace =
       filter.workspace === undefined ? undefined : this.workspaces.resolve(filter.workspace, identity).id;
     return [...this.sessions.values()]
-      .filter((session) => identity.admin || session.stored.owner === identity.name)
+      .filter((session) => this.authority.mayUse(identity, session.stored.owner))
       .filter((session) => workspace === undefined || session.stored.workspace === workspace)
       .filter((session) => filter.status === undefined || session.stored.status === filter.status)
       .map((session) => this.view(session));
@@ -214,6 +222,13 @@ export class SessionManager {
     return { sessions: this.sessions.size, running };
   }
 
+  /** Every session in a workspace, whoever owns it (for the daemon's own bookkeeping). */
+  sessionsIn(workspace: string): Session[] {
+    return [...this.sessions.values()]
+      .filter((session) => session.stored.workspace === workspace)
+      .map((session) => this.view(session));
+  }
+
   describe(id: string, identity: Identity): Session {
     return this.view(this.get(id, identity));
   }
@@ -226,12 +241,7 @@ export class SessionManager {
   private get(id: string, identity: Identity): LiveSession {
     const session = this.sessions.get(id);
     if (session === undefined) throw new CortexError('ENOTFOUND', `There is no session ${id}.`);
-    if (!identity.admin && session.stored.owner !== identity.name) {
-      throw new CortexError(
-        'EACCES',
-        `${identity.name} may not use session ${id} (it belongs to ${session.stored.owner}).`,
-      );
-    }
+    this.authority.requireUse(identity, session.stored.owner, `session ${id}`);
     return session;
   }
 
@@ -243,20 +253,33 @@ export class SessionManager {
     this.events.append(stored.id, turn, 'turn_started', { prompt, resumed });
     this.setStatus(session, 'running');
     const provider = this.providers[stored.provider];
-    const start = () =>
-      provider.startTurn(
-        { cwd: path, prompt, resumeRef: stored.resume_ref, model: stored.model, options: stored.options },
-        {
-          event: (type, payload) => this.events.append(stored.id, turn, type, payload),
-          resumeRef: (ref) => {
-            if (stored.resume_ref === ref) return;
-            stored.resume_ref = ref;
-            void this.persist(session);
+    const start = (): RunningTurn => {
+      try {
+        const runAs = this.authority.runAsOwner(stored.owner);
+        return provider.startTurn(
+          { cwd: path, prompt, resumeRef: stored.resume_ref, model: stored.model, options: stored.options, runAs },
+          {
+            event: (type, payload) => this.events.append(stored.id, turn, type, payload),
+            resumeRef: (ref) => {
+              if (stored.resume_ref === ref) return;
+              stored.resume_ref = ref;
+              void this.persist(session);
+            },
           },
-        },
-      );
+        );
+      } catch (error) {
+        // The owner lost its local user since the turn was queued, or its programs cannot be started as it.
+        const message = error instanceof Error ? error.message : String(error);
+        return { done: Promise.resolve({ status: 'failed', error: message }), interrupt: () => {} };
+      }
+    };
     session.running = this.hooks
-      ? withHooks(this.hooks, { session: stored.id, workspace: stored.workspace, cwd: path, turn }, start, this.log)
+      ? withHooks(
+          this.hooks,
+          { session: stored.id, owner: stored.owner, workspace: stored.workspace, cwd: path, turn },
+          start,
+          this.log,
+        )
       : start();
     void session.running.done.then((outcome) => this.finishTurn(session, turn, outcome));
     return turn;

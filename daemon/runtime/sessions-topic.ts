@@ -1,5 +1,6 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import type { Session } from '../../src/protocol/runtime-types.js';
+import type { Authority } from '../access/authority.js';
 import type { Identity } from '../identity/identity.js';
 import type { Subscriber } from '../pubsub/subscriber.js';
 import type { Publisher, TopicFamily } from '../pubsub/subscriptions.js';
@@ -10,11 +11,15 @@ import type { SessionManager } from './session-manager.js';
  * turns, queue), as `[2, "session_update", {session}]`, so a tree of sessions
  * stays current without polling.
  */
-export function sessionsTopic(sessions: SessionManager, publisher: Publisher): TopicFamily<'sessions:'> {
+export function sessionsTopic(
+  sessions: SessionManager,
+  publisher: Publisher,
+  authority: Authority,
+): TopicFamily<'sessions:'> {
   const watchers = new Map<Subscriber, Identity>();
   sessions.onChange((session: Session) => {
     for (const [subscriber, identity] of watchers) {
-      if (identity.admin || identity.name === session.owner) {
+      if (authority.mayUse(identity, session.owner)) {
         publisher.send(subscriber, 'sessions:*', 'session_update', { session });
       }
     }

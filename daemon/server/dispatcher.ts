@@ -95,7 +95,9 @@ export class Dispatcher implements MessageSink {
 
   /** Why this connection may not call `method` yet, if it may not. */
   private lockedOut(connection: Connection, method: MethodName): WireError | undefined {
-    if (connection.identity.via !== 'none' || OPEN_BEFORE_AUTH.has(method)) return undefined;
+    const { identity } = connection;
+    if (identity.refusal !== undefined) return { code: 'EACCES', message: identity.refusal };
+    if (identity.kind !== 'anonymous' || OPEN_BEFORE_AUTH.has(method)) return undefined;
     return { code: 'EACCES', message: `Authenticate first: call auth {token} before ${method}.` };
   }
 

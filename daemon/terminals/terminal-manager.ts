@@ -5,8 +5,11 @@ import { type IPty, spawn } from 'node-pty';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { Workspace } from '../../src/protocol/runtime-types.js';
 import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
+import type { Authority } from '../access/authority.js';
 import type { Identity } from '../identity/identity.js';
-import { daemonUser, runAsCaller, type SystemUser } from '../identity/system-user.js';
+import { qualifyLegacyName } from '../identity/legacy-names.js';
+import { launchAs } from '../identity/run-as.js';
+import { daemonUser, type SystemUser } from '../identity/system-user.js';
 import type { Logger } from '../logger.js';
 import type { Subscriber } from '../pubsub/subscriber.js';
 import type { Subscriptions, TopicFamily } from '../pubsub/subscriptions.js';
@@ -60,6 +63,7 @@ export class TerminalManager {
   constructor(
     private readonly options: TerminalOptions,
     private readonly subscriptions: Subscriptions,
+    private readonly authority: Authority,
     private readonly onExit: (workspace: string, info: TerminalInfo) => void,
     private readonly log: Logger,
   ) {}
@@ -76,6 +80,8 @@ export class TerminalManager {
       const directory = join(this.options.directory, name);
       const meta = ScrollbackFile.readMeta(directory);
       if (meta === undefined) continue;
+      // Saved before identities named their node.
+      meta.owner = qualifyLegacyName(meta.owner, this.authority.node, () => false);
       if (meta.status === 'running') {
         meta.status = 'ended';
         meta.end_reason = 'the daemon stopped while it ran';
@@ -106,7 +112,8 @@ export class TerminalManager {
   }
 
   open(workspace: Workspace, command: string[] | undefined, cols: number, rows: number, identity: Identity) {
-    const user = runAsCaller(identity) ?? daemonUser();
+    const runAs = this.authority.runAs(identity);
+    const user = runAs ?? daemonUser();
     const id = `t_${randomBytes(6).toString('hex')}`;
     const meta: TerminalMeta = {
       id,
@@ -126,7 +133,7 @@ export class TerminalManager {
       ended: null,
     };
     const terminal = this.live(meta, join(this.options.directory, id), new RingBuffer(this.options.scrollbackBytes));
-    this.start(terminal, user);
+    this.start(terminal, runAs);
     this.terminals.set(id, terminal);
     return this.info(terminal);
   }
@@ -142,7 +149,7 @@ export class TerminalManager {
 
   list(identity: Identity, workspace?: string): TerminalInfo[] {
     return [...this.terminals.values()]
-      .filter((terminal) => identity.admin || terminal.meta.owner === identity.name)
+      .filter((terminal) => this.authority.mayUse(identity, terminal.meta.owner))
       .filter((terminal) => workspace === undefined || terminal.meta.workspace === workspace)
       .sort((a, b) => a.meta.created - b.meta.created)
       .map((terminal) => this.info(terminal));
@@ -183,10 +190,11 @@ export class TerminalManager {
     const { meta } = terminal;
     meta.cols = cols ?? meta.cols;
     meta.rows = rows ?? meta.rows;
-    const user: SystemUser = { ...(runAsCaller(identity) ?? daemonUser()), uid: meta.uid, gid: meta.gid };
+    // It runs as its owner's local user again, which must still exist.
+    const runAs = this.authority.runAsOwner(meta.owner);
     Object.assign(meta, { status: 'running', exit_code: null, signal: null, end_reason: null, ended: null });
     const notice = Buffer.from(`\r\n[cortex: started again: ${meta.command.join(' ')}]\r\n`);
-    this.start(terminal, user);
+    this.start(terminal, runAs);
     this.output(terminal, notice);
     return this.info(terminal);
   }
@@ -196,19 +204,22 @@ export class TerminalManager {
     await Promise.all([...this.terminals.values()].map((terminal) => this.stop(terminal, 'the daemon stopped')));
   }
 
-  private start(terminal: LiveTerminal, user: SystemUser): void {
+  /** Starts the terminal's command, as `runAs` when given (through setpriv: node-pty would keep root's groups). */
+  private start(terminal: LiveTerminal, runAs: SystemUser | undefined): void {
     const { meta } = terminal;
+    const user = runAs ?? daemonUser();
+    Object.assign(meta, { uid: user.uid, gid: user.gid });
     const [file = user.shell, ...args] = meta.command;
     let pty: IPty;
     try {
-      pty = spawn(file, args, {
+      const launch = launchAs(runAs, file, args, this.environment(meta, user));
+      pty = spawn(launch.command, launch.args, {
         name: 'xterm-256color',
         cols: meta.cols,
         rows: meta.rows,
         cwd: meta.cwd,
-        env: this.environment(meta, user),
+        env: launch.env,
         encoding: null,
-        ...(meta.uid === process.getuid?.() ? {} : { uid: meta.uid, gid: meta.gid }),
       });
     } catch (error) {
       throw new CortexError('EINVAL', `${file} could not be started: ${(error as Error).message}.`);
@@ -337,12 +348,7 @@ export class TerminalManager {
   private get(id: string, identity: Identity): LiveTerminal {
     const terminal = this.terminals.get(id);
     if (terminal === undefined) throw new CortexError('ENOTFOUND', `There is no terminal ${id}.`);
-    if (!identity.admin && terminal.meta.owner !== identity.name) {
-      throw new CortexError(
-        'EACCES',
-        `${identity.name} may not use terminal ${id} (it belongs to ${terminal.meta.owner}).`,
-      );
-    }
+    this.authority.requireUse(identity, terminal.meta.owner, `terminal ${id}`);
     return terminal;
   }
 

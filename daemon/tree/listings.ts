@@ -48,7 +48,7 @@ export class Listings {
 
   async across(method: string, params: Record<string, MsgValue>, call: CallContext): Promise<Record<string, unknown>> {
     const answers = await Promise.all(this.ctx.nodes().map((view) => this.ask(view, method, params, call)));
-    const key = JSON.stringify([call.identity.name, call.identity.origin?.identity ?? null, method, params]);
+    const key = JSON.stringify([call.identity.name, method, params]);
     const cached = this.cached(key);
     const out: Record<string, unknown> = {};
     const nodes: ListingNode[] = [];

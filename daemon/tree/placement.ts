@@ -1,6 +1,7 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import type { ParamsOf, ResultOf } from '../../src/protocol/methods.js';
 import type { NodeSummary } from '../../src/protocol/tree-types.js';
+import type { Authority } from '../access/authority.js';
 import type { PlacementThresholds } from '../config.js';
 import type { NodeView } from '../mesh/routes.js';
 import { gitRemote, projectNameFor, type WorkspaceRegistry } from '../runtime/workspace-registry.js';
@@ -15,6 +16,7 @@ export interface PlacementContext {
   nodes(): NodeView[];
   limits: PlacementThresholds;
   registry: WorkspaceRegistry;
+  authority: Authority;
   /** A listing across nodes, for the caller. */
   listing<M extends 'project_list' | 'workspace_list'>(method: M, call: CallContext): Promise<ResultOf<M>>;
   /** Runs a node method where its params say (the router). */
@@ -94,7 +96,7 @@ export class Placement {
       } catch (error) {
         if (!(error instanceof CortexError && error.code === 'ENOTFOUND') || !ref.startsWith('/')) throw error;
       }
-      requireOwnDirectory(ref, call.identity);
+      requireOwnDirectory(ref, call.identity, this.ctx.authority);
       const remote = gitRemote(ref);
       return { project: projectNameFor(ref, remote), remote, path: ref };
     }

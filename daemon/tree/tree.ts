@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { MethodName, ParamsOf, ResultOf } from '../../src/protocol/methods.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import type { NodeUnreachable } from '../../src/protocol/tree-types.js';
+import type { Authority } from '../access/authority.js';
 import { type ForwardedIdentities, forwardedName } from '../access/forwarded-identity.js';
 import type { PlacementThresholds } from '../config.js';
 import type { HandlerTable } from '../handlers/types.js';
@@ -30,6 +31,7 @@ export interface TreeOptions {
   runtime: Runtime;
   terminals: TerminalManager;
   identities: ForwardedIdentities;
+  authority: Authority;
   limits: PlacementThresholds;
   /** How long each node may take to answer a listing across nodes, or a locate. */
   queryTimeoutMs: number;
@@ -104,6 +106,7 @@ export class Tree {
       nodes: () => mesh.nodes(),
       limits,
       registry: runtime.workspaces,
+      authority: options.authority,
       listing: async <M extends 'project_list' | 'workspace_list'>(method: M, call: CallContext) =>
         (await listings.across(method, {}, call)) as ResultOf<M>,
       run: async <M extends 'workspace_add' | 'workspace_clone' | 'session_start'>(
@@ -145,7 +148,7 @@ export class Tree {
     const request = {
       target: node,
       route: [me],
-      identity: forwardedName(call.identity, me),
+      identity: forwardedName(call.identity),
       conn: this.connKey(call.caller),
       method,
       params,

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { Workspace } from '../../src/protocol/runtime-types.js';
+import type { Authority } from '../access/authority.js';
 import type { Identity } from '../identity/identity.js';
-import { runAsCaller } from '../identity/system-user.js';
 import { projectNameFor, type WorkspaceRegistry } from '../runtime/workspace-registry.js';
 import { git, GitError } from './git.js';
 
@@ -23,6 +23,7 @@ export async function cloneWorkspace(
   remote: string,
   project: string | undefined,
   identity: Identity,
+  authority: Authority,
 ): Promise<{ workspace: Workspace; cloned: boolean }> {
   const name = project ?? projectNameFor(root, remote);
   const existing = registry
@@ -35,7 +36,7 @@ export async function cloneWorkspace(
   let path = join(root, name);
   for (let n = 2; existsSync(path); n++) path = join(root, `${name}-${n}`);
   try {
-    await git(['clone', '--quiet', '--', remote, path], { runAs: runAsCaller(identity), timeoutMs: CLONE_MS });
+    await git(['clone', '--quiet', '--', remote, path], { runAs: authority.runAs(identity), timeoutMs: CLONE_MS });
   } catch (error) {
     const reason = error instanceof GitError ? error.reason : error instanceof Error ? error.message : String(error);
     throw new CortexError('EINVAL', `git could not clone ${remote}: ${reason || 'it failed'}.`);

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { CortexError, errorMessage } from '../protocol/errors.js';
+import { CortexError, errorFromWire, errorMessage } from '../protocol/errors.js';
 import type { MethodName, Methods, ParamsOf, ResultOf } from '../protocol/methods.js';
 import type { MsgValue } from '../protocol/msgpack-types.js';
 import type { Lagged, NotificationName, Notifications } from '../protocol/notifications.js';
@@ -127,6 +127,8 @@ export class Client {
     const named = this.listeners.get(method);
     if (named !== undefined) for (const listener of [...named]) (listener as (params: MsgValue) => void)(params);
     if (method === 'lagged') this.resubscribe(params);
+    // The daemon says why it is about to close the connection: pending calls fail with that, not ECLOSED.
+    if (method === 'error') this.endpoint.failPendingOnCloseWith(errorFromWire(params));
   }
 
   /** Subscribes again from where a lagged subscription stopped, then tells the listeners. */

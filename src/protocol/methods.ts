@@ -1,11 +1,13 @@
 import { CortexError } from './errors.js';
-import { type Grant, IDENTITY_NAME, type Permission } from './access-types.js';
+import { type Grant, IDENTITY_NAME, type IdentityMapping, type Permission } from './access-types.js';
+import { isIdentityText } from './identity-names.js';
 import { type Project, PROVIDERS, type Session, SESSION_STATUSES, type Workspace } from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
 import type { TerminalInfo } from './terminal-types.js';
 import {
   arrayOf,
   boolean,
+  bytes,
   type Check,
   fail,
   type FieldsCheck,
@@ -26,7 +28,7 @@ import type {
   WorkspaceDiff,
   WorktreeInfo,
 } from './workspace-types.js';
-import type { ClusterStatus, PeerStatus, QueryMeshResult } from './mesh-types.js';
+import type { CertificateStatus, ClusterStatus, PeerStatus, QueryMeshResult } from './mesh-types.js';
 import type { AcrossNodes, ListingParams, NodeInfo, NodeMethodPrefix, NodeParams, Placement } from './tree-types.js';
 import {
   ATTRIBUTE_NAME,
@@ -93,9 +95,18 @@ const record = map() as Check<StoredRecord>;
 /** An opaque cursor from a previous `all`. */
 const cursor = string({ max: 8192, what: 'a cursor returned by an earlier call' });
 
-const identityName: Check<string> = string({
+/** An identity, full (`KIND:NAME@NODE`) or short for the local node (`alice`, `root@a`, `token:ci`). */
+const identity: Check<string> = (value, path) =>
+  typeof value === 'string' && isIdentityText(value)
+    ? value
+    : fail(path, 'an identity such as alice, root@a, token:ci or cert:alice@a', value);
+const tokenName: Check<string> = string({
   pattern: IDENTITY_NAME,
-  what: 'an identity (a user name, user:UID, a token name or a certificate CN)',
+  what: 'a token name (letters, digits, _ . @ : -)',
+});
+const localUser: Check<string> = string({
+  pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}[$]?$/,
+  what: "the name of one of this node's local users",
 });
 const permission: Check<Permission> = literal('read', 'write');
 
@@ -167,6 +178,8 @@ export interface StatusResult {
   identity: string;
   /** For liveness badges: 1-minute load average, memory in use (0..1), free bytes on the data disk. */
   resources: { load1: number; memory_used: number; disk_free: number };
+  /** This node's certificate (its end, and a warning within 30 days of it); null when it has none. */
+  certificate?: CertificateStatus | null;
 }
 
 export const methods = {
@@ -210,20 +223,23 @@ export const methods = {
     }),
   ),
   acl_grant: method<{ grant: Grant }>()(
-    object({ identity: identityName, table: tableName, permissions: arrayOf(permission, { min: 1, max: 2 }) }),
+    object({ identity, table: tableName, permissions: arrayOf(permission, { min: 1, max: 2 }) }),
   ),
   acl_revoke: method<{ grant: Grant }>()(
     object({
-      identity: identityName,
+      identity,
       table: tableName,
       permissions: optional(arrayOf(permission, { min: 1, max: 2 })),
     }),
   ),
-  acl_list: query<{ grants: Grant[] }>()(object({ identity: optional(identityName) })),
+  acl_list: query<{ grants: Grant[]; mappings: IdentityMapping[] }>()(object({ identity: optional(identity) })),
+  /** Lets a remote identity (or a token or certificate) act as one of this node's local users; administrators only. */
+  acl_map: method<{ mapping: IdentityMapping }>()(object({ identity, user: localUser })),
+  acl_unmap: method<{ ok: true; removed: IdentityMapping }>()(object({ identity })),
   auth: query<{ identity: string }>()(object({ token: string({ min: 1, max: 512, what: 'a token' }) })),
-  token_create: query<{ name: string; token: string }>()(object({ name: identityName })),
+  token_create: query<{ name: string; token: string }>()(object({ name: tokenName })),
   token_list: query<{ tokens: TokenInfo[] }>()(object({})),
-  token_revoke: method<{ ok: true }>()(object({ name: identityName })),
+  token_revoke: method<{ ok: true }>()(object({ name: tokenName })),
   /**
    * For `session:ID`, `last_seq` is the last event sent before live ones follow. With
    * `node`, the topic is another node's (a session's events, a terminal, a workspace's
@@ -345,6 +361,31 @@ export const methods = {
   cluster_connect: method<{ ok: true; peer: PeerStatus }>()(object({ node: hostPort })),
   cluster_disconnect: method<{ ok: true; disconnected: boolean }>()(object({ node: nodeName })),
   cluster_status: query<ClusterStatus>()(object({})),
+  /** Forgets a peer: its pinned certificate, address and replication checkpoints (the next link pins anew). */
+  cluster_forget: method<{ ok: true; forgotten: boolean }>()(object({ node: nodeName })),
+  /**
+   * The revocation list this node enforces; with `crl` (a CA-signed list, DER, as
+   * `ca revoke` writes it), takes that list first when it is newer.
+   */
+  cluster_revocations: method<{ number: number; serials: string[]; taken: boolean }>()(
+    object({ crl: optional(bytes({ max: 1 << 20 })) }),
+  ),
+  /** On the CA machine: a one-time token for a new node (`mesh_join`), for `name` only when given. */
+  mesh_invite: query<{ token: string; expires: number; address: string }>()(
+    object({
+      name: optional(nodeName),
+      /** How long the token holds, in ms (default one hour, at most a week). */
+      ttl_ms: optional(integer({ min: 1, max: 7 * 86_400_000 })),
+      /** More names or addresses to put in the new node's certificate. */
+      hosts: optional(
+        arrayOf(string({ pattern: /^[A-Za-z0-9.:_-]{1,253}$/, what: 'a host name or address' }), { max: 16 }),
+      ),
+    }),
+  ),
+  /** On a new node: joins with a token from `mesh_invite` on the node at `address`, then links with it. */
+  mesh_join: method<{ ok: true; peer: PeerStatus }>()(
+    object({ token: string({ min: 1, max: 512 }), address: hostPort, force: optional(boolean()) }),
+  ),
   /** Every node this one knows of: itself, its peers and the nodes beyond them, online or not, with their figures. */
   node_list: query<{ nodes: NodeInfo[] }>()(object({})),
   query_mesh: query<QueryMeshResult>()(

@@ -58,6 +58,13 @@ export const literal =
       ? (value as T)
       : fail(path, `one of ${choices.join(', ')}`, value);
 
+export const bytes =
+  (options: { max?: number } = {}): Check<Uint8Array> =>
+  (value, path) =>
+    value instanceof Uint8Array && (options.max === undefined || value.byteLength <= options.max)
+      ? value
+      : fail(path, options.max === undefined ? 'binary data' : `binary data of at most ${options.max} bytes`, value);
+
 export const any = (): Check<MsgValue> => (value) => value as MsgValue;
 
 export const optional =

@@ -101,6 +101,7 @@ export class Endpoint implements FrameSink {
   private flushQueued = false;
   private stallTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
+  private closingError: CortexError | undefined;
   private lastDrained = 0;
   /** Resolves once the stream is open; rejects with the stream's error if it closes first. */
   readonly opened: Promise<void>;
@@ -205,6 +206,11 @@ export class Endpoint implements FrameSink {
       writeResponse(this.out, id, { code: 'EINTERNAL', message: `The answer could not be sent: ${reason}` }, null);
     }
     this.queueFlush();
+  }
+
+  /** The other side said why it is closing the link: when it closes, pending calls fail with `error`. */
+  failPendingOnCloseWith(error: CortexError): void {
+    this.closingError = error;
   }
 
   /** Sends what is queued, ends the stream, and closes: pending calls fail with ECLOSED and `reason`. */
@@ -363,7 +369,7 @@ export class Endpoint implements FrameSink {
     if (wasConnecting) this.settleOpened(this.failure ?? new CortexError('ECLOSED', reason));
     this.reader.clear();
     this.drainListeners.clear();
-    this.pending.rejectAll(reason);
+    this.pending.rejectAll(reason, this.closingError);
     this.handler.closed?.(reason);
   }
 }

@@ -56,13 +56,13 @@ export class PendingCalls {
     return true;
   }
 
-  /** Fails every waiting call with ECLOSED. */
-  rejectAll(reason: string): void {
+  /** Fails every waiting call with `error`, or ECLOSED and `reason`. */
+  rejectAll(reason: string, error?: CortexError): void {
     const calls = [...this.calls.values()];
     this.calls.clear();
     for (const call of calls) {
       if (call.timer !== undefined) clearTimeout(call.timer);
-      call.reject(new CortexError('ECLOSED', reason));
+      call.reject(error ?? new CortexError('ECLOSED', reason));
     }
   }
 }

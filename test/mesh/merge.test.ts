@@ -73,7 +73,7 @@ describe('merging remote versions into the store', () => {
   beforeEach(() => {
     db?.close();
     dir.remove();
-    db = openDatabase(`${dir.path}/${Math.random().toString(36).slice(2)}`, 'normal');
+    db = openDatabase(`${dir.path}/${Math.random().toString(36).slice(2)}`, 'normal', { node: 'n' });
     wall = 1_000_000;
     store = new Store(db, 'a', () => wall, 5_000);
     checkpoints = [];

@@ -122,6 +122,8 @@ describe('a mesh of three daemons in a line', () => {
     await b.client.call('create_table', { name: 'metrics', attributes: ['id', 'load'] });
     await a.client.call('put', { table: 'metrics', record: { id: 'cpu', load: 1 } });
     await b.client.call('put', { table: 'metrics', record: { id: 'cpu', load: 2 } });
+    // b's metrics are root@b's: b lets root of a read them (root@a administers a only).
+    await b.client.call('acl_grant', { identity: 'root@a', table: 'metrics', permissions: ['read'] });
     const result = await a.client.call('query_mesh', { table: 'metrics', pattern: {} });
     assert.deepEqual(
       result.records.map((item) => [item.node, item.record['load']]),

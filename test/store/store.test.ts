@@ -19,7 +19,7 @@ describe('the table store on a real SQLite file', () => {
   let store: Store;
 
   before(async () => {
-    db = openDatabase(dir.path, 'normal');
+    db = openDatabase(dir.path, 'normal', { node: 'node-a' });
     store = new Store(db, 'node-a');
     store.createTable({
       name: 'users',
@@ -249,7 +249,7 @@ describe('the table store on a real SQLite file', () => {
 
   it('keeps its tables and records across a reopen', () => {
     db.close();
-    db = openDatabase(dir.path, 'normal');
+    db = openDatabase(dir.path, 'normal', { node: 'node-a' });
     store = new Store(db, 'node-a');
     assert.deepEqual(
       store.catalog.list().map((table) => table.name),

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { NodeInfo } from '../../src/protocol/tree-types.js';
 import { runCortex } from '../helpers/cli.js';
 import { eventually, type MeshNode, TestMesh } from '../mesh/mesh-helpers.js';
-import { gitRepo, identityMap, lineOfThree, reaches } from './tree-helpers.js';
+import { gitRepo, lineOfThree, reaches } from './tree-helpers.js';
 
 /**
  * One tree: listings across a line a — b — c answer with every node's objects,
@@ -107,8 +107,7 @@ describe('listings across nodes', () => {
     assert.equal(direct.code, 7, direct.stderr);
     assert.match(direct.stderr, /c cannot be reached \((link_down|refused|timed_out): .*last heard \d+ s ago\)/);
 
-    const map = identityMap(['a', 'b', 'c']);
-    c = await mesh.start('c', { config: { identity_map: map } });
+    c = await mesh.start('c');
     await reaches(a, 'c');
     const back = await eventually('c to answer listings again', async () => {
       const again = await a.client.call('session_list', { nodes: 'all' });

@@ -6,7 +6,7 @@ import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { SessionWatch } from '../helpers/session-watch.js';
 import { bounded, RawClient } from '../protocol/raw-client.js';
 import { type MeshNode, TestMesh } from '../mesh/mesh-helpers.js';
-import { gitRepo, identityMap, reaches } from './tree-helpers.js';
+import { gitRepo, mapRoots, reaches } from './tree-helpers.js';
 
 /** A field of a notification's params, as they came off the wire. */
 function field(params: MsgValue | undefined, name: string): MsgValue | undefined {
@@ -29,12 +29,9 @@ describe('bounded streams from another node', () => {
 
   before(async () => {
     await mesh.init();
-    const map = identityMap(['a', 'c']);
     const small = { subscription_hard_bytes: 64 * 1024, subscription_soft_bytes: 64 * 1024, stall_timeout_ms: 600_000 };
-    [a, c] = await Promise.all([
-      mesh.start('a', { config: { identity_map: map, ...small } }),
-      mesh.start('c', { config: { identity_map: map } }),
-    ]);
+    [a, c] = await Promise.all([mesh.start('a', { config: small }), mesh.start('c')]);
+    await mapRoots([a, c]);
     await a.connect(c);
     await reaches(a, 'c');
     workspace = (await c.client.call('workspace_add', { path: repo.path })).workspace.id;

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { TermOutput } from '../helpers/term-output.js';
 import { RawClient } from '../protocol/raw-client.js';
 import { eventually, type MeshNode, TestMesh } from '../mesh/mesh-helpers.js';
-import { gitRepo, identityMap, reaches } from './tree-helpers.js';
+import { gitRepo, mapRoots, reaches } from './tree-helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -23,11 +23,11 @@ describe('a terminal of another node with a viewer that stops reading', () => {
 
   before(async () => {
     await mesh.init();
-    const map = identityMap(['a', 'c']);
     [a, c] = await Promise.all([
-      mesh.start('a', { config: { identity_map: map, term_viewer_max_pending_bytes: 256 * 1024 } }),
-      mesh.start('c', { config: { identity_map: map } }),
+      mesh.start('a', { config: { term_viewer_max_pending_bytes: 256 * 1024 } }),
+      mesh.start('c'),
     ]);
+    await mapRoots([a, c]);
     await a.connect(c);
     await reaches(a, 'c');
     workspace = (await c.client.call('workspace_add', { path: repo.path })).workspace.id;

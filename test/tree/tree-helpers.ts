@@ -6,11 +6,17 @@ import { gitIn, writeFiles } from '../helpers/git-repo.js';
 import { eventually, type MeshNode, type TestMesh } from '../mesh/mesh-helpers.js';
 
 /**
- * Every node maps the test user of every other node onto root, its own user:
- * calls forwarded between the nodes of a test mesh act as the same person.
+ * Every node maps the test user of every other node onto root, its own user
+ * (`cortex acl map user:root@a root`): calls forwarded between the nodes of a
+ * test mesh act as the same person. Mappings are kept across restarts.
  */
-export function identityMap(nodes: readonly string[]): Record<string, string> {
-  return Object.fromEntries(nodes.map((node) => [`user:root@${node}`, 'root']));
+export async function mapRoots(nodes: readonly MeshNode[]): Promise<void> {
+  for (const node of nodes) {
+    for (const other of nodes) {
+      if (other === node) continue;
+      await node.client.call('acl_map', { identity: `user:root@${other.name}`, user: 'root' });
+    }
+  }
 }
 
 /**
@@ -26,11 +32,12 @@ export async function lineOfThree(
   const start = (name: string) => {
     const more = extra(name);
     return mesh.start(name, {
-      config: { identity_map: identityMap(names), ...more.config },
+      ...(more.config ? { config: more.config } : {}),
       ...(more.env ? { env: more.env } : {}),
     });
   };
   const [a, b, c] = await Promise.all(names.map(start));
+  await mapRoots([a!, b!, c!]);
   await a!.connect(b!);
   await b!.connect(c!);
   await reaches(a!, 'c');

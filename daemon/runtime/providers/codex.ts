@@ -78,11 +78,12 @@ export class CodexProvider implements Provider {
         error: 'The Codex CLI was not found: install @openai/codex, put codex on PATH, or set CORTEX_CODEX_BIN.',
       });
     }
-    const group = spawnGroup(binary, this.argsFor(request), {
-      cwd: request.cwd,
-      env: this.settings.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const group = spawnGroup(
+      binary,
+      this.argsFor(request),
+      { cwd: request.cwd, env: this.settings.env, stdio: ['ignore', 'pipe', 'pipe'] },
+      request.runAs,
+    );
     const mapper = new CodexEventMapper(sink);
     let interrupted: string | null = null;
     let malformed: string | null = null;

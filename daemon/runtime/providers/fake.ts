@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EMPTY_USAGE } from '../../../src/protocol/runtime-types.js';
+import type { SystemUser } from '../../identity/system-user.js';
 import { spawnGroup, stopGroup } from './process-group.js';
 import type { Provider, RunningTurn, TurnOutcome, TurnRequest, TurnSink } from './provider.js';
 
@@ -57,8 +58,8 @@ export class FakeProvider implements Provider {
               changes: [{ path, kind: 'update' }],
               status: 'in_progress',
             });
-            mkdirSync(dirname(target), { recursive: true });
-            writeFileSync(target, `${text.join(' ')}\n`);
+            const failure = await writeFile(target, `${text.join(' ')}\n`, request.runAs);
+            if (failure !== undefined) return { status: 'failed', error: `${path} could not be written: ${failure}` };
             sink.event('file_change', {
               item_id: id,
               phase: 'completed',
@@ -77,10 +78,12 @@ export class FakeProvider implements Provider {
               output: '',
               status: 'in_progress',
             });
-            const group = spawnGroup('/bin/sh', ['-c', argument], {
-              cwd: request.cwd,
-              stdio: ['ignore', 'pipe', 'pipe'],
-            });
+            const group = spawnGroup(
+              '/bin/sh',
+              ['-c', argument],
+              { cwd: request.cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+              request.runAs,
+            );
             stopChild = () => stopGroup(group, { sigintMs: 500, sigtermMs: 500 });
             let output = '';
             createInterface({ input: group.child.stdout! }).on('line', (text) => (output += `${text}\n`));
@@ -138,4 +141,29 @@ export class FakeProvider implements Provider {
       },
     };
   }
+}
+
+/**
+ * Writes a file the way the turn's user would: by a child running as them when
+ * there is one (so their permissions apply, and a symlink cannot lead the
+ * daemon's rights elsewhere), else directly. Returns why it failed, if it did.
+ */
+async function writeFile(target: string, text: string, runAs: SystemUser | undefined): Promise<string | undefined> {
+  if (runAs === undefined) {
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, text);
+    return undefined;
+  }
+  const script = 'mkdir -p -- "$(dirname -- "$1")" && printf %s "$2" > "$1"';
+  const group = spawnGroup(
+    '/bin/sh',
+    ['-c', script, 'sh', target, text],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+    runAs,
+  );
+  let stderr = '';
+  group.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const { code, error } = await group.exited;
+  if (error) return error.message;
+  return code === 0 ? undefined : stderr.trim() || `exit code ${code}`;
 }

@@ -1,6 +1,7 @@
 import type { MsgValue } from '../../../src/protocol/msgpack-types.js';
 import type { ProviderName, TokenUsage } from '../../../src/protocol/runtime-types.js';
 import type { EventPayloads, EventType } from '../../../src/protocol/session-events.js';
+import type { SystemUser } from '../../identity/system-user.js';
 
 /** What a provider needs to run one turn. */
 export interface TurnRequest {
@@ -11,6 +12,8 @@ export interface TurnRequest {
   resumeRef: string | null;
   model: string | null;
   options: Record<string, MsgValue>;
+  /** The local user the turn's programs run as (the session owner's), or undefined for the daemon's own. */
+  runAs: SystemUser | undefined;
 }
 
 /** Where a running turn reports to. */
