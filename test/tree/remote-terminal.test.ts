@@ -24,8 +24,10 @@ describe('a terminal of another node with a viewer that stops reading', () => {
   before(async () => {
     await mesh.init();
     [a, c] = await Promise.all([
-      mesh.start('a', { config: { term_viewer_max_pending_bytes: 256 * 1024 } }),
-      mesh.start('c'),
+      mesh.start('a', { config: { term_viewer_max_pending_bytes: 2 * MiB } }),
+      // c sends both viewers' copies down one link; its own rule for that link is not what
+      // this test looks at, so it is kept loose on this busy machine.
+      mesh.start('c', { config: { term_viewer_max_pending_bytes: 32 * MiB } }),
     ]);
     await mapRoots([a, c]);
     await a.connect(c);
@@ -39,7 +41,7 @@ describe('a terminal of another node with a viewer that stops reading', () => {
 
   it('drops the viewer on a that does not read, and streams the whole burst to the one that does', async () => {
     const file = join(repo.path, 'burst.txt');
-    writeFileSync(file, `${'x'.repeat(99)}\n`.repeat(100_000));
+    writeFileSync(file, `${'x'.repeat(99)}\n`.repeat(200_000));
     const { id } = await a.client.call('term_open', { workspace, command: ['sh'] });
     const slow = await RawClient.open(a.daemon.socket);
     await slow.ok(1, 'term_attach', { id });
@@ -50,7 +52,7 @@ describe('a terminal of another node with a viewer that stops reading', () => {
 
     await a.client.call('term_write', { id, data: `cat ${file}; echo burst-$((2*3))-done\n` });
     await fast.waitFor('burst-6-done', 60_000);
-    assert.ok(fast.bytes > 10_000_000, `the viewer that reads got the whole burst (${fast.bytes} bytes)`);
+    assert.ok(fast.bytes > 20_000_000, `the viewer that reads got the whole burst (${fast.bytes} bytes)`);
     assert.deepEqual(fast.dropped, [], 'the viewer that reads was never dropped');
 
     slow.socket.resume();
