@@ -37,6 +37,7 @@ export const EXTRAS: readonly ExtraBench[] = [
   { name: 'tui', title: 'TUI first frame, key latency, memory', run: script('tui.js') },
   { name: 'cli', title: 'CLI start-up against node -e 0 and redis-cli', run: script('cli-start.js') },
   { name: 'backup', title: 'export and import of 1,000,000 records against sqlite3', run: script('backup.js') },
+  { name: 'tree', title: 'one tree: remote against local events, terminals, listings', run: script('tree.js') },
   { name: 'acl', title: 'identity checks on the get path', run: script('acl-check.js') },
 ];
 

@@ -10,6 +10,7 @@ const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   ECONNREFUSED: 7,
   ETIMEDOUT: 7,
   ECLOSED: 7,
+  EUNREACHABLE: 7,
   ENOSPC: 8,
   ETOOBIG: 9,
   EBUSY: 10,

@@ -3,7 +3,18 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CortexError } from '../src/protocol/errors.js';
 import { NODE_NAME } from '../src/protocol/store-types.js';
-import { arrayOf, boolean, integer, literal, object, optional, string } from '../src/protocol/validate.js';
+import { AUTO_NODE } from '../src/protocol/tree-types.js';
+import {
+  arrayOf,
+  boolean,
+  type Check,
+  fail,
+  integer,
+  literal,
+  object,
+  optional,
+  string,
+} from '../src/protocol/validate.js';
 import type { LogLevel } from './logger.js';
 import type { MeshSettings } from './mesh/mesh-settings.js';
 import type { SubscriptionLimits } from './pubsub/subscriptions.js';
@@ -50,9 +61,25 @@ export interface DaemonConfig {
   /** HOST:PORT of the mesh peer listener, if any. */
   meshListen: string | undefined;
   mesh: MeshSettings;
+  /** Where `node: "auto"` may not put a session, and when `cortex nodes` warns. */
+  placement: PlacementThresholds;
+  /** Where workspace_clone clones (default: the data directory's `workspaces/`). */
+  workspaceRoot: string | undefined;
+}
+
+/** A node past any of these is skipped by `node: "auto"` and marked in `cortex nodes`. */
+export interface PlacementThresholds {
+  maxLoad: number;
+  minDiskBytes: number;
+  minFreeMemory: number;
 }
 
 const MiB = 1024 * 1024;
+
+const loadFigure: Check<number> = (value, path) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0
+    ? value
+    : fail(path, 'a load average (a number)', value);
 
 const parseFile = object({
   node_name: optional(string({ pattern: NODE_NAME, what: 'a node name (letters, digits, _ . -)' })),
@@ -84,6 +111,10 @@ const parseFile = object({
   mesh_query_timeout_ms: optional(integer({ min: 10, max: 60_000 })),
   mesh_redial_max_ms: optional(integer({ min: 100, max: 3_600_000 })),
   mesh_gc_interval_ms: optional(integer({ min: 10, max: 86_400_000 })),
+  placement_max_load: optional(loadFigure),
+  placement_min_disk_bytes: optional(integer({ min: 0 })),
+  placement_min_free_memory: optional(integer({ min: 0 })),
+  workspace_root: optional(string({ pattern: /^\//, max: 4096, what: 'an absolute path' })),
 });
 
 export function configPath(configDir: string): string {
@@ -109,8 +140,15 @@ export function loadConfig(
     }
   }
   const parsed = parseFile(raw, file);
+  const nodeName = overrides.nodeName ?? parsed.node_name ?? defaultNodeName();
+  if (nodeName === AUTO_NODE) {
+    throw new CortexError(
+      'EINVAL',
+      `A node may not be named ${AUTO_NODE}: --node ${AUTO_NODE} picks a node for a session.`,
+    );
+  }
   return {
-    nodeName: overrides.nodeName ?? parsed.node_name ?? defaultNodeName(),
+    nodeName,
     nodeNameFrom:
       overrides.nodeName !== undefined
         ? '--node-name'
@@ -150,6 +188,12 @@ export function loadConfig(
       gcIntervalMs: parsed.mesh_gc_interval_ms ?? 60_000,
       maxMessageBytes: parsed.max_message_bytes ?? 16 * MiB,
     },
+    placement: {
+      maxLoad: parsed.placement_max_load ?? 8,
+      minDiskBytes: parsed.placement_min_disk_bytes ?? 1024 * MiB,
+      minFreeMemory: parsed.placement_min_free_memory ?? 256 * MiB,
+    },
+    workspaceRoot: parsed.workspace_root,
   };
 }
 

@@ -1,12 +1,12 @@
-import { rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
-import { freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { parseAddress, peerOf } from '../src/address.js';
 import { type CortexPaths, stoppedMarker } from '../src/paths.js';
 import { CortexError } from '../src/protocol/errors.js';
+import type { PeerResources } from '../src/protocol/mesh-types.js';
 import type { StatusResult } from '../src/protocol/methods.js';
 import { VERSION } from '../src/version.js';
 import { type DaemonConfig, loadConfig } from './config.js';
@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger.js';
 import { AccessControl } from './access/access-control.js';
 import { Authority } from './access/authority.js';
 import { IdentityMap } from './access/identity-map.js';
+import { ForwardedIdentities } from './access/forwarded-identity.js';
 import { TokenStore } from './access/token-store.js';
 import { credentialIdentity } from './identity/identity.js';
 import { LocalIdentities } from './identity/local-identity.js';
@@ -25,6 +26,7 @@ import { type AddonOrReason, loadNativeAddon } from './identity/native.js';
 import { PidLock } from './pid-lock.js';
 import { createRuntime, type Runtime } from './runtime/index.js';
 import { Mesh } from './mesh/mesh.js';
+import { collectResources, fakeResources } from './mesh/resources.js';
 import { Subscriptions } from './pubsub/subscriptions.js';
 import { tableTopics } from './pubsub/table-topics.js';
 import { Connection } from './server/connection.js';
@@ -41,6 +43,8 @@ import { openDatabase } from './store/open-database.js';
 import { ImportStaging } from './store/import-staging.js';
 import { Store } from './store/store.js';
 import { TerminalManager } from './terminals/terminal-manager.js';
+import { nodeSummary } from './tree/node-summary.js';
+import { Tree } from './tree/tree.js';
 import { WorkspaceInspector } from './workspace/inspector.js';
 
 export interface DaemonOptions {
@@ -57,6 +61,11 @@ export interface DaemonOptions {
    * node whose clock is wrong. Read once at start and passed down, never global.
    */
   clockOffsetMs?: number | undefined;
+  /**
+   * CORTEX_TEST_RESOURCES: figures (load, mem_free, mem_total, disk_free) this daemon
+   * reports instead of its machine's, a testing aid for placement. Read once at start.
+   */
+  testResources?: string | undefined;
   /** Also log to stderr (the foreground daemon does; one started in the background logs to its file only). */
   logToStderr?: boolean;
   /** Testing aids (CORTEX_TEST_NO_ADDON, CORTEX_TEST_FAIL_PEERCRED): act as if the addon were missing, or every caller's credentials unreadable. */
@@ -95,6 +104,7 @@ export class Daemon {
     readonly store: Store,
     private readonly addon: AddonOrReason,
     private readonly failPeerCred: boolean,
+    private readonly fakeFigures: Partial<PeerResources>,
   ) {}
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -131,7 +141,10 @@ export class Daemon {
       const now = offset === 0 ? Date.now : () => Date.now() + offset;
       if (offset !== 0) log.warn(`the wall clock is offset by ${offset} ms (CORTEX_CLOCK_OFFSET_MS, a testing aid)`);
       const store = new Store(db, config.nodeName, now, config.mesh.maxDriftMs);
-      daemon = new Daemon(paths, config, log, lock, db, store, addon, options.failPeerCred === true);
+      const fake = fakeResources(options.testResources);
+      if (Object.keys(fake).length > 0)
+        log.warn(`machine figures replaced by ${JSON.stringify(fake)} (CORTEX_TEST_RESOURCES, a testing aid)`);
+      daemon = new Daemon(paths, config, log, lock, db, store, addon, options.failPeerCred === true, fake);
       await daemon.listen();
       rmSync(stoppedMarker(paths.dataDir), { force: true });
       log.info(`cortexd ${VERSION} (pid ${process.pid}, node ${config.nodeName}) listening on ${paths.socket}`);
@@ -266,6 +279,8 @@ export class Daemon {
     subscriptions.register(terminals.topic.family(subscriptions));
     this.inspector = inspector;
     this.terminals = terminals;
+    const runtime = this.runtime;
+    const figures = () => collectResources(this.paths.dataDir, this.fakeFigures);
     const mesh = new Mesh({
       node: this.config.nodeName,
       db: this.db,
@@ -275,6 +290,7 @@ export class Daemon {
       subscriptions,
       configDir: this.paths.configDir,
       dataDir: this.paths.dataDir,
+      summary: () => nodeSummary(figures(), runtime, terminals),
       listen: this.config.meshListen,
       settings: this.config.mesh,
       revocations,
@@ -299,6 +315,9 @@ export class Daemon {
         // After this turn, so that the caller's answer goes out before its connection closes.
         setImmediate(() => void this.stop(onPurpose));
       },
+      node: this.config.nodeName,
+      placementLimits: this.config.placement,
+      workspaceRoot: this.config.workspaceRoot ?? join(this.paths.dataDir, 'workspaces'),
       status: () => ({
         version: VERSION,
         node: this.config.nodeName,
@@ -311,14 +330,31 @@ export class Daemon {
         tables: this.store.catalog.size,
         connections: this.connections.size,
         max_message_bytes: this.config.maxMessageBytes,
-        resources: resources(this.paths.dataDir),
+        resources: statusResources(figures()),
         certificate: mesh.certificate(),
       }),
     };
-    const dispatcher = new Dispatcher(createHandlers(services), this.log, notifyErrors, (connection) => {
+    const tree = new Tree({
+      me: this.config.nodeName,
+      local: createHandlers(services),
+      mesh,
+      subscriptions,
+      runtime,
+      terminals,
+      identities: new ForwardedIdentities(this.config.nodeName, authority),
+      authority,
+      limits: this.config.placement,
+      queryTimeoutMs: this.config.mesh.queryTimeoutMs,
+      viewerLimits: { maxPendingBytes: this.config.termViewerMaxPendingBytes, graceMs: 2000 },
+      log: this.log,
+    });
+    subscriptions.register(tree.family());
+    mesh.calls.serve(tree.server);
+    const dispatcher = new Dispatcher(tree.handlers, this.log, notifyErrors, (connection) => {
       this.connections.delete(connection);
       subscriptions.drop(connection);
       imports.dropOwner(connection.id);
+      tree.dropConnection(connection);
     });
     const { addon } = this;
     const identities = new LocalIdentities(node, addon, this.log, this.failPeerCred);
@@ -405,11 +441,10 @@ function groupIdOf(addon: AddonOrReason, group: string): number {
   return gid;
 }
 
-function resources(dataDir: string): StatusResult['resources'] {
-  const disk = statfsSync(dataDir);
+function statusResources(figures: PeerResources): StatusResult['resources'] {
   return {
-    load1: Math.round(loadavg()[0]! * 100) / 100,
-    memory_used: Math.round((1 - freemem() / totalmem()) * 1000) / 1000,
-    disk_free: disk.bavail * disk.bsize,
+    load1: Math.round(figures.load * 100) / 100,
+    memory_used: Math.round((1 - figures.mem_free / figures.mem_total) * 1000) / 1000,
+    disk_free: figures.disk_free ?? 0,
   };
 }

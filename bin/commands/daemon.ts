@@ -33,6 +33,7 @@ export const daemonCommand: Command = {
       listen: options['listen'] as string | undefined,
       meshListen: options['mesh-listen'] as string | undefined,
       clockOffsetMs: clockOffset(context.env['CORTEX_CLOCK_OFFSET_MS']),
+      testResources: context.env['CORTEX_TEST_RESOURCES'],
       // Testing aids, documented in SECURITY.md: act as if the addon had not built, or as if no
       // caller's kernel identity could be read.
       pretendNoAddon: context.env['CORTEX_TEST_NO_ADDON'] === '1',

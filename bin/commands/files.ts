@@ -5,15 +5,24 @@ import { toJson } from '../../src/json-values.js';
 import type { CheckResult, FsEntry, FsListResult, WorkspaceDiff } from '../../src/protocol/workspace-types.js';
 import { type CliContext, type Command, line, type OptionValues, withClient } from '../context.js';
 import { positiveInteger, required } from '../parse-input.js';
+import { allNodes, atNode, NODE_OPTIONS, nodeCell, nodeOption, reportNodes } from '../node-option.js';
 import { formatBytes, printTable } from '../table-output.js';
 
-const workspaceOption = { workspace: { type: 'string' }, cwd: { type: 'string' } } as const;
+const workspaceOption = { workspace: { type: 'string' }, cwd: { type: 'string' }, ...NODE_OPTIONS } as const;
 
 /** The workspace a command is about: --workspace (id or path), else --cwd or the current directory, registered if new. */
 async function workspaceOf(client: Client, options: OptionValues): Promise<string> {
   const named = options['workspace'] as string | undefined;
   if (named !== undefined) return named.startsWith('/') || named.startsWith('ws_') ? named : resolve(named);
-  const path = resolve((options['cwd'] as string | undefined) ?? process.cwd());
+  const cwd = options['cwd'] as string | undefined;
+  const node = nodeOption(options);
+  if (node !== undefined && (cwd === undefined || !cwd.startsWith('/'))) {
+    throw new CortexError(
+      'EINVAL',
+      `With --node ${node}, name the workspace: --workspace ID or --cwd PATH on ${node}.`,
+    );
+  }
+  const path = resolve(cwd ?? process.cwd());
   return (await client.call('workspace_add', { path })).workspace.id;
 }
 
@@ -28,7 +37,8 @@ export const fsCommand: Command = {
   options: { ...workspaceOption, hash: { type: 'string' } },
   async run(context, args, options) {
     const verb = required(args, 0, FS_VERBS);
-    await withClient(context, async (client) => {
+    await withClient(context, async (daemon) => {
+      const client = atNode(daemon, options);
       const workspace = await workspaceOf(client, options);
       switch (verb) {
         case 'ls':
@@ -79,7 +89,8 @@ export const diffCommand: Command = {
     'The workspace against git HEAD (untracked files included), or with --turn exactly what one turn of a session changed.',
   options: { ...workspaceOption, turn: { type: 'string' }, stat: { type: 'boolean' } },
   async run(context, _args, options) {
-    await withClient(context, async (client) => {
+    await withClient(context, async (daemon) => {
+      const client = atNode(daemon, options);
       let diff: WorkspaceDiff;
       const turn = options['turn'] as string | undefined;
       if (turn !== undefined) {
@@ -98,13 +109,14 @@ export const diffCommand: Command = {
 export const revertCommand: Command = {
   name: 'revert',
   maxArgs: 3,
-  usage: 'revert SESSION TURN [PATH]',
+  usage: 'revert SESSION TURN [PATH] [--node NAME]',
   summary: 'Undo what one turn of a session did to PATH, or to every file it changed; refused if a file changed since.',
-  async run(context, args) {
+  options: NODE_OPTIONS,
+  async run(context, args, options) {
     const session = required(args, 0, 'the session id');
     const turn = positiveInteger(required(args, 1, 'the turn'), 'TURN')!;
-    const { reverted } = await withClient(context, (client) =>
-      client.call('ws_revert', { session, turn, path: args[2] }),
+    const { reverted } = await withClient(context, (daemon) =>
+      atNode(daemon, options).call('ws_revert', { session, turn, path: args[2] }),
     );
     for (const path of reverted)
       line(context.stdout, context.global.json ? toJson({ reverted: path }) : `reverted ${path}`);
@@ -121,7 +133,8 @@ export const checkCommand: Command = {
   async run(context, args, options) {
     const verb = required(args, 0, 'run');
     if (verb !== 'run') throw new CortexError('EINVAL', `check takes run, not ${JSON.stringify(verb)}.`);
-    const results = await withClient(context, async (client) => {
+    const results = await withClient(context, async (daemon) => {
+      const client = atNode(daemon, options);
       const session = options['session'] as string | undefined;
       let workspace: string;
       if (session !== undefined && options['workspace'] === undefined && options['cwd'] === undefined) {
@@ -139,23 +152,27 @@ export const checkCommand: Command = {
 export const worktreeCommand: Command = {
   name: 'worktree',
   maxArgs: { ls: 1, list: 1, rm: 2, remove: 2 },
-  usage: 'worktree ls | worktree rm WORKSPACE [--force]',
+  usage: 'worktree ls [--all-nodes] | worktree rm WORKSPACE [--force] [--node NAME]',
   summary:
     "Git worktrees that sessions started with --worktree run in, with their disk use; rm removes a stopped session's worktree (--force even with uncommitted changes).",
-  options: { force: { type: 'boolean' } },
+  options: { force: { type: 'boolean' }, ...NODE_OPTIONS },
   async run(context, args, options) {
     const verb = required(args, 0, 'ls or rm');
-    await withClient(context, async (client) => {
+    await withClient(context, async (daemon) => {
+      const client = atNode(daemon, options);
       if (verb === 'ls' || verb === 'list') {
-        const { worktrees } = await client.call('worktree_list', {});
+        const all = allNodes(options);
+        const { worktrees, nodes } = await client.call('worktree_list', all ? { nodes: 'all' } : {});
+        reportNodes(context.stderr, nodes);
         if (context.global.json) {
           for (const worktree of worktrees) line(context.stdout, toJson(worktree));
         } else if (worktrees.length === 0) {
           line(context.stderr, 'No worktrees: cortex session start --worktree "prompt" makes one.');
         } else {
           printTable(context.stdout, [
-            ['WORKSPACE', 'BRANCH', 'SIZE', 'CHANGES', 'SESSIONS', 'PATH'],
+            [...(all ? ['NODE'] : []), 'WORKSPACE', 'BRANCH', 'SIZE', 'CHANGES', 'SESSIONS', 'PATH'],
             ...worktrees.map((worktree) => [
+              ...(all ? [nodeCell(worktree)] : []),
               worktree.workspace,
               worktree.branch ?? '-',
               formatBytes(worktree.bytes),

@@ -4,6 +4,7 @@ import { exportCommand, importCommand } from './backup.js';
 import { bridgeCommand } from './bridge.js';
 import { caCommand } from './ca.js';
 import { clusterCommand, meshCommand, queryMeshCommand } from './cluster.js';
+import { nodesCommand } from './nodes.js';
 import { daemonCommand } from './daemon.js';
 import { projectCommand, workspaceCommand } from './projects.js';
 import { sessionCommand } from './session.js';
@@ -33,6 +34,7 @@ export const commands: readonly Command[] = [
   queryMeshCommand,
   clusterCommand,
   meshCommand,
+  nodesCommand,
   exportCommand,
   importCommand,
   sessionCommand,

@@ -2,27 +2,30 @@ import { resolve } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
 import { toJson } from '../../src/json-values.js';
 import { type Command, line, withClient } from '../context.js';
+import { allNodes, atNode, NODE_OPTIONS, nodeCell, reportNodes } from '../node-option.js';
 import { required } from '../parse-input.js';
 
 export const projectCommand: Command = {
   name: 'project',
   maxArgs: { ls: 1, list: 1, add: 2, set: 2, rm: 2, remove: 2 },
   usage:
-    'project ls | project add NAME [--remote URL] [--check CMD]... | project set NAME --check CMD... | project rm NAME',
+    'project ls [--all-nodes] | project add NAME [--remote URL] [--check CMD]... | project set NAME --check CMD... | project rm NAME  [--node NAME]',
   summary:
     'Projects: a name, an optional git remote, and check commands (`set` replaces the checks of an existing one).',
-  options: { remote: { type: 'string' }, check: { type: 'string', multiple: true } },
+  options: { remote: { type: 'string' }, check: { type: 'string', multiple: true }, ...NODE_OPTIONS },
   async run(context, args, options) {
     const verb = required(args, 0, 'ls, add, set or rm');
-    await withClient(context, async (client) => {
+    await withClient(context, async (daemon) => {
+      const client = atNode(daemon, options);
       if (verb === 'ls' || verb === 'list') {
-        const { projects } = await client.call('project_list', {});
+        const all = allNodes(options);
+        const { projects, nodes } = await client.call('project_list', all ? { nodes: 'all' } : {});
+        reportNodes(context.stderr, nodes);
         for (const project of projects) {
+          const fields = [project.name, project.remote ?? '-', project.checks.join('; ') || '-'];
           line(
             context.stdout,
-            context.global.json
-              ? toJson(project)
-              : `${project.name}\t${project.remote ?? '-'}\t${project.checks.join('; ') || '-'}`,
+            context.global.json ? toJson(project) : [...(all ? [nodeCell(project)] : []), ...fields].join('\t'),
           );
         }
       } else if (verb === 'add') {
@@ -57,18 +60,22 @@ export const projectCommand: Command = {
 export const workspaceCommand: Command = {
   name: 'workspace',
   maxArgs: { ls: 1, list: 1, add: 2, rm: 2, remove: 2 },
-  usage: 'workspace ls | workspace add PATH [--project NAME] | workspace rm ID',
-  summary: 'Workspaces: directories on this node bound to a project.',
-  options: { project: { type: 'string' } },
+  usage: 'workspace ls [--all-nodes] | workspace add PATH [--project NAME] | workspace rm ID [--node NAME]',
+  summary: 'Workspaces: directories of a node (this one unless --node) bound to a project.',
+  options: { project: { type: 'string' }, ...NODE_OPTIONS },
   async run(context, args, options) {
     const verb = required(args, 0, 'ls, add or rm');
-    await withClient(context, async (client) => {
+    await withClient(context, async (daemon) => {
+      const client = atNode(daemon, options);
       if (verb === 'ls' || verb === 'list') {
-        const { workspaces } = await client.call('workspace_list', {});
+        const all = allNodes(options);
+        const { workspaces, nodes } = await client.call('workspace_list', all ? { nodes: 'all' } : {});
+        reportNodes(context.stderr, nodes);
         for (const workspace of workspaces) {
+          const fields = [workspace.id, workspace.project, workspace.path];
           line(
             context.stdout,
-            context.global.json ? toJson(workspace) : `${workspace.id}\t${workspace.project}\t${workspace.path}`,
+            context.global.json ? toJson(workspace) : [...(all ? [nodeCell(workspace)] : []), ...fields].join('\t'),
           );
         }
       } else if (verb === 'add') {

@@ -6,6 +6,7 @@ import { toJson } from '../../src/json-values.js';
 import { PROVIDERS, type ProviderName, type Session } from '../../src/protocol/runtime-types.js';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { type CliContext, type Command, line, type OptionValues, withClient } from '../context.js';
+import { allNodes, atNode, NODE_OPTIONS, nodeCell, nodeOption, reportNodes } from '../node-option.js';
 import { printTable } from '../table-output.js';
 import { positiveInteger, required } from '../parse-input.js';
 
@@ -14,9 +15,9 @@ const VERBS = 'start, send, ls, show, events, interrupt or stop';
 export const sessionCommand: Command = {
   name: 'session',
   maxArgs: { start: Infinity, send: Infinity, ls: 1, list: 1, show: 2, events: 2, interrupt: 2, stop: 2 },
-  usage: 'session start|send|ls|show|events|interrupt|stop ...',
+  usage: 'session start|send|ls|show|events|interrupt|stop ... [--node NAME] [--all-nodes]',
   summary:
-    'Agent sessions: `session start [--cwd P] [--provider codex|fake] [--model M] [--worktree] [--wait] "prompt"`, `session send ID "prompt" [--wait]`, `session events ID [--after N] [--follow]`.',
+    'Agent sessions: `session start [--cwd P] [--provider codex|fake] [--model M] [--worktree] [--wait] "prompt"`, `session send ID "prompt" [--wait]`, `session events ID [--after N] [--follow]`. --node NAME runs it on another node (`--node auto [--clone]` picks one for `start`); `ls --all-nodes` lists every node\'s.',
   options: {
     cwd: { type: 'string' },
     provider: { type: 'string' },
@@ -26,10 +27,13 @@ export const sessionCommand: Command = {
     worktree: { type: 'boolean' },
     after: { type: 'string' },
     follow: { type: 'boolean', short: 'f' },
+    clone: { type: 'boolean' },
+    ...NODE_OPTIONS,
   },
   async run(context, args, options) {
     const verb = required(args, 0, VERBS);
-    await withClient(context, async (client) => {
+    await withClient(context, async (daemon) => {
+      const client = atNode(daemon, options);
       switch (verb) {
         case 'start':
           return start(context, client, args, options);
@@ -37,7 +41,7 @@ export const sessionCommand: Command = {
           return send(context, client, args, options);
         case 'ls':
         case 'list':
-          return list(context, client);
+          return list(context, client, allNodes(options));
         case 'show': {
           const { session } = await client.call('session_get', { session: required(args, 1, 'the session id') });
           line(context.stdout, context.global.json ? toJson(session) : describe(session));
@@ -78,20 +82,40 @@ async function start(context: CliContext, client: Client, args: string[], option
       `--provider must be one of ${PROVIDERS.join(', ')}, not ${JSON.stringify(provider)}.`,
     );
   }
-  const path = resolve((options['cwd'] as string | undefined) ?? process.cwd());
-  const { workspace } = await client.call('workspace_add', { path });
   const prompt = args.slice(1).join(' ') || undefined;
   const sandbox = options['sandbox'] as string | undefined;
-  const { session } = await client.call('session_start', {
-    workspace: workspace.id,
+  const { session, placed } = await client.call('session_start', {
+    workspace: await startWorkspace(client, options),
     provider: provider as ProviderName,
     model: options['model'] as string | undefined,
     prompt,
     options: sandbox ? { sandbox } : undefined,
     worktree: options['worktree'] === true ? true : undefined,
+    clone: options['clone'] === true ? true : undefined,
   });
-  line(context.stdout, context.global.json ? toJson(session) : session.id);
+  if (placed !== undefined && !context.global.json) line(context.stderr, `on ${placed.node}: ${placed.reason}`);
+  line(
+    context.stdout,
+    context.global.json ? toJson(placed === undefined ? session : { ...session, placed }) : session.id,
+  );
   if (options['wait'] && prompt !== undefined) await waitForTurn(client, session.id, 1, 0);
+}
+
+/**
+ * The workspace a new session runs in: --cwd (or this directory) registered on
+ * the node it runs on; with --node NAME, --cwd is a path on that node and must
+ * be given. With --node auto it is this node's directory, which the chosen node
+ * finds its own workspace of by the project's git remote.
+ */
+async function startWorkspace(client: Client, options: OptionValues): Promise<string> {
+  const node = nodeOption(options);
+  const cwd = options['cwd'] as string | undefined;
+  if (node === 'auto') return resolve(cwd ?? process.cwd());
+  if (options['clone'] === true) throw new CortexError('EINVAL', '--clone goes with --node auto.');
+  if (node !== undefined && (cwd === undefined || !cwd.startsWith('/'))) {
+    throw new CortexError('EINVAL', `With --node ${node}, --cwd is an absolute path on ${node}.`);
+  }
+  return (await client.call('workspace_add', { path: resolve(cwd ?? process.cwd()) })).workspace.id;
 }
 
 async function send(context: CliContext, client: Client, args: string[], options: OptionValues): Promise<void> {
@@ -140,8 +164,9 @@ function subscribeForTurnEnd(client: Client, session: string, after?: number) {
   };
 }
 
-async function list(context: CliContext, client: Client): Promise<void> {
-  const { sessions } = await client.call('session_list', {});
+async function list(context: CliContext, client: Client, all: boolean): Promise<void> {
+  const { sessions, nodes } = await client.call('session_list', all ? { nodes: 'all' } : {});
+  reportNodes(context.stderr, nodes);
   if (context.global.json) {
     for (const session of sessions) line(context.stdout, toJson(session));
     return;
@@ -151,8 +176,9 @@ async function list(context: CliContext, client: Client): Promise<void> {
     return;
   }
   const rows = [
-    ['ID', 'STATUS', 'PROVIDER', 'TURNS', 'WORKSPACE', 'UPDATED'],
+    [...(all ? ['NODE'] : []), 'ID', 'STATUS', 'PROVIDER', 'TURNS', 'WORKSPACE', 'UPDATED'],
     ...sessions.map((session) => [
+      ...(all ? [nodeCell(session)] : []),
       session.id,
       session.status + (session.queued ? ` (+${session.queued} queued)` : ''),
       session.provider,

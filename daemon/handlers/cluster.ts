@@ -1,10 +1,12 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import { DEFAULT_PAGE } from '../../src/protocol/methods.js';
+import { nodeList } from '../tree/node-list.js';
 import type { DaemonServices, HandlerTable } from './types.js';
 
 export function clusterHandlers({
   mesh,
   authority,
+  placementLimits,
 }: DaemonServices): Pick<
   HandlerTable,
   | 'cluster_connect'
@@ -15,6 +17,7 @@ export function clusterHandlers({
   | 'mesh_invite'
   | 'mesh_join'
   | 'query_mesh'
+  | 'node_list'
 > {
   return {
     cluster_connect: async ({ node }, call) => {
@@ -32,6 +35,8 @@ export function clusterHandlers({
       authority.requireAdmin(call.identity, 'see the cluster');
       return mesh.status();
     },
+    // Node names, states and figures are for every user of the node (the tree shows them).
+    node_list: () => ({ nodes: nodeList(mesh.nodes(), placementLimits, Date.now()) }),
     cluster_forget: async ({ node }, call) => {
       authority.requireAdmin(call.identity, 'forget peers');
       if (!(await mesh.forget(node))) {

@@ -1,5 +1,6 @@
 import { DEFAULT_PAGE } from '../../src/protocol/methods.js';
 import { requireOwnDirectory } from '../workspace/caller-access.js';
+import { cloneWorkspace } from '../workspace/clone.js';
 import type { DaemonServices, HandlerTable } from './types.js';
 
 type RuntimeMethods =
@@ -9,6 +10,7 @@ type RuntimeMethods =
   | 'workspace_add'
   | 'workspace_list'
   | 'workspace_remove'
+  | 'workspace_clone'
   | 'session_start'
   | 'session_send'
   | 'session_interrupt'
@@ -18,11 +20,13 @@ type RuntimeMethods =
   | 'session_events';
 
 export function runtimeHandlers({
+  node,
   authority,
   workspaces,
   sessions,
   events,
   inspector,
+  workspaceRoot,
 }: DaemonServices): Pick<HandlerTable, RuntimeMethods> {
   return {
     project_add: async ({ name, remote, checks }) => ({
@@ -42,12 +46,23 @@ export function runtimeHandlers({
       await workspaces.remove(workspace, call.identity);
       return { ok: true };
     },
-    session_start: async ({ worktree, ...params }, call) => {
+    workspace_clone: ({ remote, project }, call) =>
+      cloneWorkspace(workspaces, workspaceRoot, remote, project, call.identity, authority),
+    session_start: async ({ worktree, placement, ...params }, call) => {
       // With worktree, the session gets a new git worktree of the workspace's repository, on a branch of its own.
       const workspace = worktree
         ? (await inspector.worktrees.create(params.workspace, call.identity)).id
         : params.workspace;
-      return { session: await sessions.start({ ...params, workspace }, call.identity) };
+      if (placement === undefined) return { session: await sessions.start({ ...params, workspace }, call.identity) };
+      // Chosen by another node (node "auto"): the choice is said in the session before its first turn.
+      const started = await sessions.start({ ...params, workspace, prompt: undefined }, call.identity);
+      const message = `placed on ${node} by ${placement.by}: ${placement.reason}`;
+      events.append(started.id, 0, 'notice', { message });
+      if (params.prompt !== undefined) sessions.send(started.id, params.prompt, call.identity);
+      return {
+        session: sessions.describe(started.id, call.identity),
+        placed: { node, ...placement },
+      };
     },
     session_send: ({ session, prompt }, call) => ({ ok: true, ...sessions.send(session, prompt, call.identity) }),
     session_interrupt: ({ session }, call) => ({ ok: true, interrupted: sessions.interrupt(session, call.identity) }),

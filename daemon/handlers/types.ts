@@ -1,6 +1,7 @@
 import type { StatusResult, MethodName, ParamsOf, ResultOf, VersionTuple } from '../../src/protocol/methods.js';
 import type { RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { AccessControl } from '../access/access-control.js';
+import type { PlacementThresholds } from '../config.js';
 import type { Authority } from '../access/authority.js';
 import type { TokenStore } from '../access/token-store.js';
 import type { Logger } from '../logger.js';
@@ -32,6 +33,12 @@ export interface DaemonServices {
   log: Logger;
   /** Stops the daemon as SIGTERM does, noting why in the data directory (see Daemon.stop). */
   stop(onPurpose: string): void;
+  /** This node's name. */
+  node: string;
+  /** When a node is past these, `cortex nodes` warns and `node: "auto"` skips it. */
+  placementLimits: PlacementThresholds;
+  /** Where workspace_clone clones. */
+  workspaceRoot: string;
   /** The parts of `status` that do not depend on the caller. */
   status(): Omit<StatusResult, 'identity'>;
 }

@@ -5,6 +5,7 @@ import type { Database } from 'better-sqlite3';
 import { parseAddress, peerOf } from '../../src/address.js';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { ClusterStatus, MeshNodeFailure, PeerStatus } from '../../src/protocol/mesh-types.js';
+import type { NodeReason, NodeSummary } from '../../src/protocol/tree-types.js';
 import { type MsgValue, RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { AccessControl } from '../access/access-control.js';
 import { type Identity, identityOf } from '../identity/identity.js';
@@ -29,8 +30,10 @@ import { PeerPins } from './peer-pins.js';
 import { PeerSession, type SessionContext } from './peer-session.js';
 import { dialPeer, listenPeers, refuseSocket } from './peer-tls.js';
 import { fanOut } from './query-fanout.js';
+import { linkReason } from './link-reason.js';
+import { NodeCalls } from './node-calls.js';
+import { type NodeView, Routes } from './routes.js';
 import type { NodeAnswer, QueryRequest } from './wire.js';
-import { collectResources } from './resources.js';
 import { TombstoneCollector } from './tombstone-gc.js';
 
 export interface MeshOptions {
@@ -42,6 +45,8 @@ export interface MeshOptions {
   subscriptions: Subscriptions;
   configDir: string;
   dataDir: string;
+  /** What this node tells the mesh about itself in every heartbeat. */
+  summary: () => NodeSummary;
   /** HOST:PORT for the peer listener; without it this node only dials out. */
   listen: string | undefined;
   settings: MeshSettings;
@@ -63,6 +68,13 @@ export interface MeshQueryAnswer {
  */
 export class Mesh {
   readonly events: MeshEvents;
+  /** Calls and streams for other nodes, relayed when there is no direct link. */
+  readonly calls: NodeCalls;
+  private readonly routes: Routes;
+  /** The nodes reachable at the last check, and who wants to hear when that changes. */
+  private online = new Set<string>();
+  private readonly reachabilityListeners = new Set<(node: string, online: boolean) => void>();
+  private reachTimer: NodeJS.Timeout | undefined;
   /** This node's certificate, for `status` and `cluster`. */
   readonly certificate: ReturnType<typeof certificateWatcher>;
   private readonly book: PeerBook;
@@ -94,6 +106,19 @@ export class Mesh {
     this.events = new MeshEvents(subscriptions, store.now, options.access.authority);
     subscriptions.register(this.events.family());
     this.book = new PeerBook(options.db, store);
+    // A node is reachable while news of it is as fresh as a link must be to stay open.
+    const liveMs = Math.max(4 * settings.heartbeatMs, 2000);
+    this.routes = new Routes(options.node, liveMs, store.now, (node) => this.linkError(node));
+    this.calls = new NodeCalls({
+      me: options.node,
+      nextHop: (node) => this.routes.nextHop(node),
+      channel: (peer) => {
+        const link = this.links.get(peer);
+        return link?.state === 'open' ? link.channel : undefined;
+      },
+      unreachable: (node) => this.unreachable(node),
+      log,
+    });
     this.gate = new PeerGate(options.node, new PeerPins(options.dataDir, log), revocations, log, this.events);
     this.certificate = certificateWatcher(tlsPaths(options.configDir).nodeCert, revocations);
     this.dialers = new Dialers(
@@ -118,7 +143,10 @@ export class Mesh {
       log,
       events: this.events,
       settings,
-      resources: () => collectResources(options.dataDir),
+      resources: () => {
+        const { load, mem_free, mem_total, disk_free } = options.summary();
+        return { load, mem_free, mem_total, disk_free };
+      },
       listen: () => this.listenAddress,
       revocations: () => revocations.current,
       revocationsFrom: (peer, crl) => this.revocationsFrom(peer, crl),
@@ -127,6 +155,14 @@ export class Mesh {
       closed: (session, wasUp) => this.closed(session, wasUp),
       query: (request) => this.answerPeer(request),
       droppedTable: (table) => options.access.forgetTable(table),
+      gossip: (peer, entries) => {
+        this.routes.learn(peer, entries);
+        this.checkReachability();
+      },
+      gossipFor: (peer) => this.routes.gossipFor(peer, options.summary()),
+      forward: (request, peer) => this.calls.incoming(request, peer),
+      stream: (message) => this.calls.incomingStream(message),
+      release: (message) => this.calls.incomingRelease(message),
     };
     this.unsubscribeRewind = store.replica.onRewind((rewind) => this.rewind(rewind));
     // Every commit that grew the log is sent on to the links, once per turn of the event loop.
@@ -155,6 +191,8 @@ export class Mesh {
       else if (peer.lastSeen > recent) this.dialers.dialBack(peer.node).schedule(0);
     }
     this.scheduleCollection();
+    // News of nodes beyond the links ages between heartbeats: reachability is checked as often.
+    this.reachTimer = setInterval(() => this.checkReachability(), this.options.settings.heartbeatMs);
   }
 
   get listening(): string | null {
@@ -297,6 +335,39 @@ export class Mesh {
     return result;
   }
 
+  /** Every node this one knows of, itself first, online or not. */
+  nodes(): NodeView[] {
+    return this.routes.view(this.options.summary());
+  }
+
+  /** Called when a node becomes reachable (true) or unreachable (false). */
+  onReachability(listener: (node: string, online: boolean) => void): () => void {
+    this.reachabilityListeners.add(listener);
+    return () => this.reachabilityListeners.delete(listener);
+  }
+
+  /** Whether calls for `node` can go out now. */
+  reachable(node: string): boolean {
+    return this.routes.nextHop(node) !== undefined;
+  }
+
+  /** The error of a call for a node that cannot be reached: ENOTFOUND for a node never heard of. */
+  unreachable(node: string): CortexError {
+    const view = this.nodes().find((known) => known.node === node);
+    if (view === undefined) {
+      const known = this.nodes().map((other) => other.node);
+      return new CortexError('ENOTFOUND', `There is no node named ${node} in this mesh (known: ${known.join(', ')}).`);
+    }
+    const down = view.down ?? { reason: 'link_down' as NodeReason, message: 'the route to it just went down' };
+    const heard =
+      view.heardAt === null ? 'never heard from' : `last heard ${ago(this.options.store.now() - view.heardAt)}`;
+    return new CortexError('EUNREACHABLE', `${node} cannot be reached (${down.reason}: ${down.message}; ${heard}).`, {
+      node,
+      reason: down.reason,
+      last_heard: view.heardAt,
+    });
+  }
+
   /**
    * A query relayed by a peer, for a caller of another node. The identity is the
    * asker's, in full, and is checked here against this node's own grants and
@@ -319,6 +390,7 @@ export class Mesh {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.reachTimer !== undefined) clearInterval(this.reachTimer);
     this.unsubscribeLog();
     this.unsubscribeRewind();
     this.unsubscribeRevocations();
@@ -482,6 +554,8 @@ export class Mesh {
     existing?.close(`replaced by a newer link with ${peer}`, { code: 'EEXIST', message: 'replaced by a newer link' });
     this.links.set(peer, session);
     this.lastErrors.delete(peer);
+    this.routes.linkUp(peer);
+    queueMicrotask(() => this.checkReachability());
     return undefined;
   }
 
@@ -506,6 +580,8 @@ export class Mesh {
     if (session.closeReason !== null) this.lastErrors.set(peer, session.closeReason);
     if (this.links.get(peer) !== session) return;
     this.links.delete(peer);
+    this.routes.linkDown(peer);
+    this.checkReachability();
     if (!wasUp) return;
     if (!this.stopped) {
       this.options.log.info(`mesh: link with ${peer} down: ${session.closeReason ?? 'closed'}`);
@@ -584,6 +660,28 @@ export class Mesh {
       });
   }
 
+  /** Why this node's own link with `node` is down, when it is one of its peers and it is. */
+  private linkError(node: string): { reason: NodeReason; message: string } | null {
+    if (this.links.get(node)?.state === 'open') return null;
+    const message = this.dialers.lastError(node) ?? this.lastErrors.get(node);
+    return message === undefined || message === null ? null : { reason: linkReason(message), message };
+  }
+
+  /** Tells the listeners of every node that became reachable or unreachable since the last check. */
+  private checkReachability(): void {
+    if (this.stopped) return;
+    const now = this.routes.reachable();
+    const before = this.online;
+    this.online = now;
+    for (const node of now) if (!before.has(node)) this.reachabilityChanged(node, true);
+    for (const node of before) if (!now.has(node)) this.reachabilityChanged(node, false);
+  }
+
+  private reachabilityChanged(node: string, online: boolean): void {
+    this.options.log.info(`mesh: ${node} is ${online ? 'reachable' : 'out of reach'}`);
+    for (const listener of [...this.reachabilityListeners]) listener(node, online);
+  }
+
   private fanOutContext() {
     return {
       me: this.options.node,
@@ -615,4 +713,10 @@ export class Mesh {
       );
     }, delayMs);
   }
+}
+
+/** 2300 → `2 s ago`. */
+function ago(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  return seconds < 120 ? `${seconds} s ago` : `${Math.round(seconds / 60)} min ago`;
 }

@@ -69,6 +69,16 @@ export class PeerChannel {
     return this.endpoint.congested;
   }
 
+  /** Output queued for the peer and not yet taken by it. */
+  get pendingBytes(): number {
+    return this.endpoint.pendingBytes;
+  }
+
+  /** When the queued output last ran dry (Date.now()). */
+  get drainedAt(): number {
+    return this.endpoint.drainedAt;
+  }
+
   onDrain(listener: () => void): () => void {
     return this.endpoint.onDrain(listener);
   }

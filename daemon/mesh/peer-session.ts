@@ -16,6 +16,8 @@ import type { PeerBook } from './peer-book.js';
 import type { PeerChannel } from './peer-channel.js';
 import {
   type Bye,
+  type ForwardRequest,
+  type GossipEntry,
   type Heartbeat,
   type Hello,
   type NodeAnswer,
@@ -23,12 +25,17 @@ import {
   parseBye,
   parseChanges,
   parseDefer,
+  parseForward,
   parseHeartbeat,
   parseHello,
   parseQueryRequest,
+  parseRelease,
+  parseStream,
   parseRevocations,
   PROTOCOL,
   type QueryRequest,
+  type ReleaseMessage,
+  type StreamMessage,
 } from './wire.js';
 
 /** What a link needs from the rest of the daemon. */
@@ -54,6 +61,13 @@ export interface SessionContext {
   closed(session: PeerSession, wasUp: boolean): void;
   query(request: QueryRequest): Promise<NodeAnswer[]>;
   droppedTable(table: string): void;
+  /** What the peer's heartbeat says of every node it knows; and what to tell it. */
+  gossip(peer: string, entries: GossipEntry[]): void;
+  gossipFor(peer: string): GossipEntry[];
+  /** Calls and streams for other nodes, or passing through this one (NodeCalls). */
+  forward(request: ForwardRequest, peer: string): Promise<unknown>;
+  stream(message: StreamMessage): void;
+  release(message: ReleaseMessage): void;
 }
 
 /** How long the two hellos may take once TLS is up. */
@@ -231,6 +245,12 @@ export class PeerSession {
         case 'heartbeat':
           this.heartbeat(parseHeartbeat(params, 'heartbeat'));
           return;
+        case 'stream':
+          this.ctx.stream(parseStream(params, 'stream'));
+          return;
+        case 'release':
+          this.ctx.release(parseRelease(params, 'release'));
+          return;
         case 'revocations': {
           const crl = parseRevocations(params, 'revocations').crl;
           this.ctx.revocationsFrom(this.peer, crl);
@@ -263,6 +283,7 @@ export class PeerSession {
   private async request(method: string, params: Record<string, MsgValue>): Promise<unknown> {
     this.lastReceived = Date.now();
     if (this.state !== 'open') throw new CortexError('EBUSY', 'The link is not open yet.');
+    if (method === 'forward') return this.ctx.forward(parseForward(params, 'forward'), this.peer);
     if (method !== 'query') throw new CortexError('ENOTFOUND', `There is no peer method ${JSON.stringify(method)}.`);
     return { answers: await this.ctx.query(parseQueryRequest(params, 'query')) };
   }
@@ -398,6 +419,7 @@ export class PeerSession {
       this.refuse(new CortexError('ECONFLICT', message));
       return;
     }
+    ctx.gossip(peer, beat.nodes);
     const change: { lastSeen?: number; syncedHlc?: number } = {};
     if (!this.resyncing || this.resyncAcked) change.lastSeen = now;
     // Everything the peer had logged when it sent this heartbeat is applied here: both
@@ -421,6 +443,7 @@ export class PeerSession {
       hlc: ctx.store.replica.hlc,
       head: ctx.store.replica.headSeq(),
       resources: ctx.resources(),
+      nodes: ctx.gossipFor(this.peer),
       crl: ctx.revocations()?.number ?? 0,
     };
     this.channel.notify('heartbeat', beat);

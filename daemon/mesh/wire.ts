@@ -1,5 +1,6 @@
 import { CortexError, type ErrorCode, isErrorCode } from '../../src/protocol/errors.js';
 import type { PeerResources } from '../../src/protocol/mesh-types.js';
+import { NODE_REASONS, type NodeReason, type NodeSummary } from '../../src/protocol/tree-types.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import {
   ATTRIBUTE_NAME,
@@ -12,12 +13,14 @@ import {
   TABLE_NAME,
 } from '../../src/protocol/store-types.js';
 import {
+  any,
   arrayOf,
   boolean,
   bytes,
   type Check,
   integer,
   isPlainMap,
+  literal,
   map,
   object,
   optional,
@@ -40,15 +43,24 @@ import type { RemoteSchemaChange, ResyncHorizon, TableDefinition } from '../stor
  *   defer        {seq, retry_ms, reason}      send again from seq+1, after retry_ms: the receiver stopped
  *                                             there (a clock too far ahead), or went back there (a clash
  *                                             resolved: it wants changes it refused before)
- *   heartbeat    {clock, hlc, head, resources, crl}
+ *   heartbeat    {clock, hlc, head, resources, crl, nodes?}
+ *                nodes: what the sender knows of every node (itself included), for routes and
+ *                badges; absent from a node without it, which is then a peer with no routes beyond it
  *   revocations  {crl}                        a newer revocation list than the peer's (CA-signed DER)
  *   bye          {code, message}              why the link is being closed (or refused)
  *   query        request: a match on behalf of an identity, relayed further
+ *   forward      request {target, route, identity, conn, method, params}: a call for the node `target`,
+ *                relayed hop by hop (each appends itself to route); answered with the method's result
+ *   stream       {to, from, conn, topic, name, params}: a notification for a connection of node `to`
+ *   release      {to, from, conn, topic}      the connection of node `from` no longer wants `topic` (all: null)
  *
  * The first heartbeat also says that the sender admitted the link: a refusing
  * side sends `bye` instead, so a link counts as up only once it arrives.
  */
 export const PROTOCOL = 2;
+
+/** A forwarded call or stream goes through at most this many nodes. */
+export const MAX_ROUTE = 16;
 
 export const OP_WIRE = { put: 0, delete: 1, create: 2, drop: 3 } as const;
 
@@ -117,7 +129,49 @@ export interface Heartbeat {
   resources: PeerResources;
   /** The number of the revocation list the sender holds (0: none): a peer holding a newer one sends it. */
   crl: number;
+  nodes: GossipEntry[];
 }
+
+/** What a node knows of another (or of itself, at 0 hops), as its heartbeats tell its peers. */
+export interface GossipEntry {
+  node: string;
+  hops: number;
+  /** How long ago the sender last had news of it, in ms. */
+  age_ms: number;
+  summary: NodeSummary | null;
+  /** The sender cannot reach it, and why. */
+  down: { reason: NodeReason; message: string } | null;
+}
+
+const finite = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+
+/** A node's figures, read leniently: a figure it does not send counts as 0. */
+const summary: Check<NodeSummary> = (value, path) => {
+  const parsed = map()(value, path);
+  const objects = isPlainMap(parsed['objects']) ? parsed['objects'] : {};
+  return {
+    load: finite(parsed['load']),
+    mem_free: finite(parsed['mem_free']),
+    mem_total: finite(parsed['mem_total']),
+    disk_free: typeof parsed['disk_free'] === 'number' ? parsed['disk_free'] : null,
+    sessions_running: finite(parsed['sessions_running']),
+    objects: {
+      projects: finite(objects['projects']),
+      workspaces: finite(objects['workspaces']),
+      sessions: finite(objects['sessions']),
+      terminals: finite(objects['terminals']),
+    },
+  };
+};
+
+const gossipEntry: Check<GossipEntry> = object({
+  node: nodeName,
+  hops: integer({ min: 0, max: MAX_ROUTE }),
+  age_ms: integer({ min: 0 }),
+  summary: (value, path) => (value === null ? null : summary(value, path)),
+  down: (value, path) =>
+    value === null ? null : object({ reason: literal(...NODE_REASONS), message: string({ max: 2000 }) })(value, path),
+});
 
 export const parseHeartbeat: Check<Heartbeat> = object({
   clock: integer({ min: 0 }),
@@ -134,6 +188,7 @@ export const parseHeartbeat: Check<Heartbeat> = object({
     };
   },
   crl: integer({ min: 0 }),
+  nodes: (value, path) => (value === undefined ? [] : arrayOf(gossipEntry, { max: 4096 })(value, path)),
 });
 
 export const parseRevocations: Check<{ crl: Uint8Array }> = object({ crl: crlBytes });
@@ -332,3 +387,64 @@ export function parseAnswers(value: unknown): NodeAnswer[] {
     ];
   });
 }
+
+/** A call for another node, relayed hop by hop (see NodeCalls). */
+export interface ForwardRequest {
+  /** The node that runs it. */
+  target: string;
+  /** The nodes it went through: the caller's node first, then each relay. */
+  route: string[];
+  /** The caller's full identity on its node (daemon/access/forwarded-identity.ts). */
+  identity: string;
+  /** The calling connection on the caller's node: its streams come back to it. */
+  conn: string;
+  method: string;
+  params: Record<string, MsgValue>;
+}
+
+export const parseForward: Check<ForwardRequest> = object({
+  target: nodeName,
+  route: arrayOf(nodeName, { min: 1, max: MAX_ROUTE }),
+  identity: string({ min: 3, max: 300 }),
+  conn: string({ min: 1, max: 64 }),
+  method: string({ min: 1, max: 64 }),
+  params: map(),
+});
+
+/** A notification for a connection of another node (a stream it subscribed to here). */
+export interface StreamMessage {
+  to: string;
+  from: string;
+  conn: string;
+  topic: string;
+  name: string;
+  /** As the notification was published there (a session event, terminal output...). */
+  params: unknown;
+}
+
+export const parseStream: Check<StreamMessage> = object({
+  to: nodeName,
+  from: nodeName,
+  conn: string({ min: 1, max: 64 }),
+  topic: string({ min: 1, max: 300 }),
+  name: string({ min: 1, max: 64 }),
+  params: any(),
+});
+
+/** A connection of node `from` no longer wants `topic` from node `to` (nothing at all, when topic is null). */
+export interface ReleaseMessage {
+  to: string;
+  from: string;
+  conn: string;
+  topic: string | null;
+}
+
+export const parseRelease: Check<ReleaseMessage> = (value, path) => {
+  const parsed = object({
+    to: nodeName,
+    from: nodeName,
+    conn: string({ min: 1, max: 64 }),
+    topic: optional(string({ min: 1, max: 300 })),
+  })(value, path);
+  return { ...parsed, topic: parsed.topic ?? null };
+};

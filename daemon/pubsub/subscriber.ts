@@ -1,9 +1,10 @@
 import type { NotificationName, Outgoing } from '../../src/protocol/notifications.js';
 
-/** Someone who can receive notifications: a connection. */
+/** Someone who can receive notifications: a connection (or, for a stream another node asked for, that node's connection). */
 export interface Subscriber {
   readonly id: number;
-  notify<N extends NotificationName>(name: N, params: Outgoing<N>): void;
+  /** `topic`: what it is sent for (a subscriber relaying it to another node says so there). */
+  notify<N extends NotificationName>(name: N, params: Outgoing<N>, topic?: string): void;
   readonly isOpen: boolean;
   /** Output queued for it and not yet taken by the other side: what limits a slow reader. */
   readonly pendingBytes: number;

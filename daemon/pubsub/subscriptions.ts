@@ -121,8 +121,21 @@ export class Subscriptions implements Publisher {
       this.endLagged(topic, subscriber, lag);
       return false;
     }
-    subscriber.notify(name, params);
+    subscriber.notify(name, params, topic);
     return true;
+  }
+
+  /** Whether the subscriber has any subscription left. */
+  subscribed(subscriber: Subscriber): boolean {
+    return (this.bySubscriber.get(subscriber)?.size ?? 0) > 0;
+  }
+
+  /**
+   * Why a subscriber is past its limits, if it is: for streams sent to it other
+   * than through `send` (another node's, relayed), so that they end by the same rule.
+   */
+  lag(subscriber: Subscriber): string | undefined {
+    return this.lagOf(subscriber);
   }
 
   /** Why a subscriber is past its limits, if it is. */
@@ -145,7 +158,7 @@ export class Subscriptions implements Publisher {
   private endLagged(topic: Topic, subscriber: Subscriber, reason: string): void {
     const cursor = this.familyOf(topic).cursor?.(topic, subscriber) ?? null;
     if (!this.unsubscribe(topic, subscriber)) return;
-    subscriber.notify('lagged', { topic, cursor, reason });
+    subscriber.notify('lagged', { topic, cursor, reason }, topic);
     this.log(`connection ${subscriber.id}: ${topic} ended, ${reason} (lagged, resumes after ${cursor ?? 'nothing'})`);
   }
 

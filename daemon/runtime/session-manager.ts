@@ -210,6 +210,18 @@ export class SessionManager {
       .map((session) => this.view(session));
   }
 
+  /** Whether a session of this id is here (whoever's it is). */
+  has(id: string): boolean {
+    return this.sessions.has(id);
+  }
+
+  /** How many sessions there are, and how many run a turn now: for the node's summary in heartbeats. */
+  counts(): { sessions: number; running: number } {
+    let running = 0;
+    for (const session of this.sessions.values()) if (session.running !== undefined) running++;
+    return { sessions: this.sessions.size, running };
+  }
+
   /** Every session in a workspace, whoever owns it (for the daemon's own bookkeeping). */
   sessionsIn(workspace: string): Session[] {
     return [...this.sessions.values()]

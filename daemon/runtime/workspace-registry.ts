@@ -64,6 +64,15 @@ export class WorkspaceRegistry {
     this.topic.publish('project_update', { project, removed: true }, () => true);
   }
 
+  /** Whether a workspace of this id is here (whoever's it is). */
+  has(id: string): boolean {
+    return this.workspaces.has(id);
+  }
+
+  counts(): { projects: number; workspaces: number } {
+    return { projects: this.projects.size, workspaces: this.workspaces.size };
+  }
+
   list(identity: Identity): Workspace[] {
     return [...this.workspaces.values()]
       .filter((workspace) => this.authority.mayUse(identity, workspace.owner))
@@ -86,7 +95,8 @@ export class WorkspaceRegistry {
     const projectName = project ?? projectNameFor(real, remote);
     if (!this.projects.has(projectName)) await this.addProject(projectName, remote, []);
     const workspace: OwnedWorkspace = {
-      id: `ws_${randomBytes(4).toString('hex')}`,
+      // 48 bits: ids are unique across the nodes of a mesh, where they resolve to their node.
+      id: `ws_${randomBytes(6).toString('hex')}`,
       node: this.authority.node,
       path: real,
       project: projectName,
@@ -156,7 +166,8 @@ function existingDirectory(path: string): string {
   return real;
 }
 
-function gitRemote(path: string): string | null {
+/** The URL of a directory's `origin` remote, if it is a git work tree with one. */
+export function gitRemote(path: string): string | null {
   try {
     const url = execFileSync('git', ['-C', path, 'config', '--get', 'remote.origin.url'], {
       encoding: 'utf8',
@@ -170,7 +181,7 @@ function gitRemote(path: string): string | null {
 }
 
 /** `git@host:team/app.git` and `https://host/team/app` both name the project `app`. */
-function projectNameFor(path: string, remote: string | null): string {
+export function projectNameFor(path: string, remote: string | null): string {
   const source = remote
     ? (remote
         .replace(/\.git$/, '')

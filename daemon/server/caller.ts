@@ -3,7 +3,7 @@ import type { Subscriber } from '../pubsub/subscriber.js';
 
 /** The connection a call came on: its identity changes when it authenticates. */
 export interface Caller extends Subscriber {
-  readonly transport: 'unix' | 'tls';
+  readonly transport: 'unix' | 'tls' | 'mesh';
   identity: Identity;
   /** Where it comes from, for logs: a pid or an address. */
   readonly peer: string;

@@ -1,7 +1,7 @@
 import { CortexError, type WireError } from '../../src/protocol/errors.js';
 import { isMethodName, type MethodName, methods } from '../../src/protocol/methods.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
-import { namedParams } from '../../src/protocol/params.js';
+import { parseParams } from '../../src/protocol/method-params.js';
 import type { Handler, HandlerTable } from '../handlers/types.js';
 import type { Logger } from '../logger.js';
 import type { Connection, MessageSink } from './connection.js';
@@ -102,10 +102,8 @@ export class Dispatcher implements MessageSink {
   }
 
   private call<M extends MethodName>(method: M, rawParams: MsgValue, connection: Connection): unknown {
-    const { params: parse } = methods[method];
-    const params = parse(namedParams(method, parse.fields, rawParams), 'params');
     const handler = this.handlers[method] as Handler<M>;
-    return handler(params as Parameters<Handler<M>>[0], { identity: connection.identity, caller: connection });
+    return handler(parseParams(method, rawParams), { identity: connection.identity, caller: connection });
   }
 
   /** A notification that failed: nobody waits for an answer, so the log says it, and a subscriber of notify:errors hears it. */

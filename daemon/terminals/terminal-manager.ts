@@ -16,6 +16,7 @@ import type { Subscriptions, TopicFamily } from '../pubsub/subscriptions.js';
 import { WatchTopic } from '../pubsub/watch-topic.js';
 import { RingBuffer } from './ring-buffer.js';
 import { ScrollbackFile, type TerminalMeta } from './scrollback-file.js';
+import { ViewerLag } from './viewer-lag.js';
 
 export interface TerminalOptions {
   /** Where terminals are saved: DIRECTORY/ID/{meta.json,scrollback}. */
@@ -42,8 +43,7 @@ interface LiveTerminal {
   pty: IPty | undefined;
   exited: Promise<void> | undefined;
   viewers: Set<Subscriber>;
-  /** Since when each viewer that is behind has been behind. */
-  lagging: Map<Subscriber, number>;
+  lagging: ViewerLag;
   /** Output read since the last delivery: sent to viewers once per turn of the event loop. */
   queued: Buffer[];
   flushScheduled: boolean;
@@ -109,7 +109,7 @@ export class TerminalManager {
       unsubscribe: (topic, subscriber) => {
         const terminal = this.terminals.get(topic.slice('term:'.length));
         terminal?.viewers.delete(subscriber);
-        terminal?.lagging.delete(subscriber);
+        terminal?.lagging.forget(subscriber);
       },
     };
   }
@@ -140,6 +140,15 @@ export class TerminalManager {
     this.terminals.set(id, terminal);
     this.announce(terminal, false);
     return this.info(terminal);
+  }
+
+  /** Whether a terminal of this id is here (whoever's it is). */
+  has(id: string): boolean {
+    return this.terminals.has(id);
+  }
+
+  get size(): number {
+    return this.terminals.size;
   }
 
   list(identity: Identity, workspace?: string): TerminalInfo[] {
@@ -263,37 +272,15 @@ export class TerminalManager {
     const { id } = terminal.meta;
     for (const viewer of [...terminal.viewers]) {
       if (!viewer.isOpen) continue;
-      const reason = this.lagReason(terminal, viewer);
+      const reason = terminal.lagging.reason(viewer);
       if (reason !== undefined) {
         this.subscriptions.unsubscribe(`term:${id}`, viewer);
-        viewer.notify('term_dropped', { id, reason });
+        viewer.notify('term_dropped', { id, reason }, `term:${id}`);
         this.log.info(`terminal ${id}: viewer ${viewer.id} dropped from the stream: ${reason}`);
         continue;
       }
-      viewer.notify('term_output', { id, data });
+      viewer.notify('term_output', { id, data }, `term:${id}`);
     }
-  }
-
-  /**
-   * Why a viewer should be dropped, if it should: a client may fall behind for
-   * a moment (a burst arrives faster than it reads), but not for long, and
-   * never by more than four times the limit.
-   */
-  private lagReason(terminal: LiveTerminal, viewer: Subscriber): string | undefined {
-    const pending = viewer.pendingBytes ?? 0;
-    const limit = this.options.viewerMaxPendingBytes;
-    if (pending <= limit) {
-      terminal.lagging.delete(viewer);
-      return undefined;
-    }
-    if (pending > limit * 4) return `it left more than ${limit * 4} bytes of output unread`;
-    const now = Date.now();
-    const since = terminal.lagging.get(viewer) ?? now;
-    terminal.lagging.set(viewer, since);
-    if (now - since > this.options.viewerGraceMs) {
-      return `it left more than ${limit} bytes of output unread for over ${this.options.viewerGraceMs} ms`;
-    }
-    return undefined;
   }
 
   private ended(terminal: LiveTerminal, pty: IPty, exitCode: number, signal: number): void {
@@ -313,7 +300,7 @@ export class TerminalManager {
     terminal.file = undefined;
     const info = this.info(terminal);
     const exit = { id: meta.id, workspace: meta.workspace, exit_code: meta.exit_code, signal: meta.signal };
-    for (const viewer of terminal.viewers) if (viewer.isOpen) viewer.notify('term_exit', exit);
+    for (const viewer of terminal.viewers) if (viewer.isOpen) viewer.notify('term_exit', exit, `term:${meta.id}`);
     this.onExit(meta.workspace, info);
     this.announce(terminal, false);
     this.log.info(`terminal ${meta.id}: ${meta.end_reason}`);
@@ -389,7 +376,7 @@ export class TerminalManager {
       pty: undefined,
       exited: undefined,
       viewers: new Set(),
-      lagging: new Map(),
+      lagging: new ViewerLag(this.options.viewerMaxPendingBytes, this.options.viewerGraceMs),
       queued: [],
       flushScheduled: false,
     };

@@ -188,7 +188,11 @@ export class Client {
   private resubscribe(params: MsgValue): void {
     const lagged = asLagged(params);
     if (lagged === undefined) return;
-    const again = lagged.cursor === null ? { topic: lagged.topic } : { topic: lagged.topic, after: lagged.cursor };
+    const again = {
+      topic: lagged.topic,
+      ...(lagged.cursor === null ? {} : { after: lagged.cursor }),
+      ...(lagged.node === undefined ? {} : { node: lagged.node }),
+    };
     this.call('subscribe', again).then(
       (result) => this.resubscribed({ ...lagged, result }),
       (error: unknown) => {
@@ -210,9 +214,14 @@ function capitalize(text: string): string {
 /** A `lagged` notification's params, checked: they come off the wire. */
 function asLagged(params: MsgValue): Lagged | undefined {
   if (params === null || typeof params !== 'object' || Array.isArray(params)) return undefined;
-  const { topic, cursor, reason } = params as Record<string, MsgValue>;
+  const { topic, cursor, reason, node } = params as Record<string, MsgValue>;
   if (typeof topic !== 'string' || (cursor !== null && typeof cursor !== 'number')) return undefined;
-  return { topic, cursor, reason: typeof reason === 'string' ? reason : 'it lagged' };
+  return {
+    topic,
+    cursor,
+    reason: typeof reason === 'string' ? reason : 'it lagged',
+    ...(typeof node === 'string' ? { node } : {}),
+  };
 }
 
 /**

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'ETIMEDOUT', // a call or connection took longer than allowed
   'ECLOSED', // the connection closed before an answer came
   'ECONNREFUSED', // no daemon answered
+  'EUNREACHABLE', // the node a call is for cannot be reached through the mesh (data: {node, reason, last_heard})
   'EINTERNAL', // a bug: the daemon logs the details
 ] as const;
 

@@ -29,6 +29,7 @@ import type {
   WorktreeInfo,
 } from './workspace-types.js';
 import type { CertificateStatus, ClusterStatus, PeerStatus, QueryMeshResult } from './mesh-types.js';
+import type { AcrossNodes, ListingParams, NodeInfo, NodeMethodPrefix, NodeParams, Placement } from './tree-types.js';
 import {
   ATTRIBUTE_NAME,
   isRecordKey,
@@ -153,6 +154,8 @@ const projectName: Check<string> = string({
   pattern: /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/,
   what: 'a project name (letters, digits, _ . @ -)',
 });
+/** A URL or path git can clone; never one that git would read as an option. */
+const gitRemote: Check<string> = string({ pattern: /^[^-\s][^\s]*$/, max: 2048, what: 'a git remote URL' });
 const absolutePath: Check<string> = string({ pattern: /^\//, max: 4096, what: 'an absolute path' });
 /** A workspace id (`ws_...`) or its absolute path on this node. */
 const workspaceRef: Check<string> = string({ min: 1, max: 4096, what: 'a workspace id or absolute path' });
@@ -281,11 +284,16 @@ export const methods = {
   token_create: query<{ name: string; token: string }>()(object({ name: tokenName })),
   token_list: query<{ tokens: TokenInfo[] }>()(object({})),
   token_revoke: method<{ ok: true }>()(object({ name: tokenName })),
-  /** For `session:ID`, `last_seq` is the last event sent before live ones follow. */
+  /**
+   * For `session:ID`, `last_seq` is the last event sent before live ones follow. With
+   * `node`, the topic is another node's (a session's events, a terminal, a workspace's
+   * files); a session or terminal id names its node by itself.
+   */
   subscribe: query<{ ok: true; topic: string; last_seq?: number }>()(
     object({
       topic: string({ min: 3, max: 256, what: 'a topic such as table:NAME' }),
       after: optional(integer({ min: 0 })),
+      node: optional(nodeName),
     }),
   ),
   project_add: method<{ project: Project }>()(
@@ -302,7 +310,12 @@ export const methods = {
   ),
   workspace_list: query<{ workspaces: Workspace[] }>()(object({})),
   workspace_remove: method<{ ok: true }>()(object({ workspace: workspaceRef })),
-  session_start: method<{ session: Session }>()(
+  /** Clones a git remote into the daemon's workspace root (`workspace_root`) and registers it. */
+  workspace_clone: method<{ workspace: Workspace; cloned: boolean }>()(
+    object({ remote: gitRemote, project: optional(projectName) }),
+  ),
+  /** `placed`: the node `node: "auto"` chose, and why. */
+  session_start: method<{ session: Session; placed?: Placement & { node: string } }>()(
     object({
       workspace: workspaceRef,
       provider: optional(literal(...PROVIDERS)),
@@ -311,6 +324,10 @@ export const methods = {
       options: optional(map()),
       /** Run the session in its own git worktree, on a new branch. */
       worktree: optional(boolean()),
+      /** With `node: "auto"`: clone the project's git remote on the chosen node when it has no workspace of it. */
+      clone: optional(boolean()),
+      /** Set by the node that chose this one (`node: "auto"`): recorded as the session's `placed` event. */
+      placement: optional(object({ by: nodeName, reason: string({ min: 1, max: 4000, what: 'a reason' }) })),
     }),
   ),
   session_send: method<{ ok: true; turn: number; queued: boolean }>()(object({ session: sessionId, prompt })),
@@ -327,7 +344,9 @@ export const methods = {
       limit: optional(integer({ min: 1, max: MAX_PAGE })),
     }),
   ),
-  unsubscribe: method<{ ok: true; subscribed: boolean }>()(object({ topic: string({ min: 1, max: 256 }) })),
+  unsubscribe: method<{ ok: true; subscribed: boolean }>()(
+    object({ topic: string({ min: 1, max: 256 }), node: optional(nodeName) }),
+  ),
 
   // The workspace inspector: files, diffs, revert, worktrees, checks.
   fs_list: query<FsListResult>()(
@@ -411,6 +430,8 @@ export const methods = {
   mesh_join: method<{ ok: true; peer: PeerStatus }>()(
     object({ token: string({ min: 1, max: 512 }), address: hostPort, force: optional(boolean()) }),
   ),
+  /** Every node this one knows of: itself, its peers and the nodes beyond them, online or not, with their figures. */
+  node_list: query<{ nodes: NodeInfo[] }>()(object({})),
   query_mesh: query<QueryMeshResult>()(
     object({
       table: anyTableName,
@@ -424,8 +445,18 @@ export const methods = {
 
 export type Methods = typeof methods;
 export type MethodName = keyof Methods;
-export type ParamsOf<M extends MethodName> = Methods[M] extends MethodSpec<infer P, unknown> ? P : never;
-export type ResultOf<M extends MethodName> = Methods[M] extends MethodSpec<unknown, infer R> ? R : never;
+type DeclaredParams<M extends MethodName> = Methods[M] extends MethodSpec<infer P, unknown> ? P : never;
+type DeclaredResult<M extends MethodName> = Methods[M] extends MethodSpec<unknown, infer R> ? R : never;
+/** A method of a node family (tree-types.ts): it takes `node`, and a listing `nodes` too. */
+type NodeMethod = `${NodeMethodPrefix}${string}`;
+export type ParamsOf<M extends MethodName> = M extends NodeMethod
+  ? DeclaredParams<M> & (M extends `${string}_list` ? ListingParams : NodeParams)
+  : DeclaredParams<M>;
+export type ResultOf<M extends MethodName> = M extends NodeMethod
+  ? M extends `${string}_list`
+    ? AcrossNodes<DeclaredResult<M>>
+    : DeclaredResult<M>
+  : DeclaredResult<M>;
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methods, name);

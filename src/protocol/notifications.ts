@@ -5,6 +5,7 @@ import type { Project, Session, Workspace } from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
 import type { RecordKey, StoredRecord } from './store-types.js';
 import type { TermDropped, TermExit, TerminalInfo, TermOutput } from './terminal-types.js';
+import type { NodeReachable, NodeUnreachable } from './tree-types.js';
 import type { CheckResult, FsChange } from './workspace-types.js';
 
 /** A committed change to a table, sent to subscribers of `table:NAME`. */
@@ -31,6 +32,8 @@ export interface Lagged {
    */
   cursor: number | null;
   reason: string;
+  /** The node whose topic it was, for a subscription made with `node`: subscribe there again. */
+  node?: string;
 }
 
 /** A method sent as a notification (no msgid) failed; to subscribers of `notify:errors`. */
@@ -50,7 +53,8 @@ export type TopicPrefix =
   | 'workspace:'
   | 'term:'
   | 'mesh:'
-  | 'notify:';
+  | 'notify:'
+  | 'nodes:';
 
 /** What a notification carries and which topic families send it (none: notices about the connection itself). */
 interface NotificationSpec<P, T extends TopicPrefix> {
@@ -94,6 +98,13 @@ export const notifications = {
   mesh_event: notification<MeshEvent>()('mesh:'),
   /** A method sent as a notification failed. */
   notify_failed: notification<NotifyFailed>()('notify:'),
+  /**
+   * Another node went out of reach: to subscribers of its topics (whose streams pause and
+   * resume by themselves when it is back) and of `nodes:*`.
+   */
+  node_unreachable: notification<NodeUnreachable>()('nodes:'),
+  /** A node is reachable again: to the subscribers whose streams from it resumed, and to `nodes:*`. */
+  node_reachable: notification<NodeReachable>()('nodes:'),
   /** A subscription ended: the subscriber left more unread than its limits allow. */
   lagged: notification<Lagged>()(),
   /** A message that could not be answered by msgid (no msgid could be read, or it was a notification). */
