@@ -167,7 +167,15 @@ export class Daemon {
     tokens.onRevoked((name) => this.closeConnectionsOf(name));
     const subscriptions = new Subscriptions();
     subscriptions.register(tableTopics(this.store, access, subscriptions));
-    this.runtime = createRuntime(this.db, this.store, this.config, this.log, subscriptions, process.env);
+    this.runtime = await createRuntime(
+      this.db,
+      this.store,
+      this.config,
+      this.log,
+      subscriptions,
+      process.env,
+      this.paths.dataDir,
+    );
     const inspector = new WorkspaceInspector(
       this.runtime,
       subscriptions,
@@ -207,6 +215,8 @@ export class Daemon {
     subscriptions.register(terminals.family());
     this.inspector = inspector;
     this.terminals = terminals;
+    // The inspector's turn hooks are in place: messages queued before a restart may run.
+    this.runtime.sessions.runRecoveredQueues();
     const mesh = new Mesh({
       node: this.config.nodeName,
       db: this.db,

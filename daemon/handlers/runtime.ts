@@ -11,6 +11,9 @@ type RuntimeMethods =
   | 'workspace_remove'
   | 'session_start'
   | 'session_send'
+  | 'session_approve'
+  | 'session_deny'
+  | 'session_resume'
   | 'session_interrupt'
   | 'session_stop'
   | 'session_list'
@@ -41,14 +44,26 @@ export function runtimeHandlers({
       await workspaces.remove(workspace, call.identity);
       return { ok: true };
     },
-    session_start: async ({ worktree, ...params }, call) => {
+    session_start: async ({ worktree, options, ...params }, call) => {
       // With worktree, the session gets a new git worktree of the workspace's repository, on a branch of its own.
       const workspace = worktree
         ? (await inspector.worktrees.create(params.workspace, call.identity)).id
         : params.workspace;
-      return { session: await sessions.start({ ...params, workspace }, call.identity) };
+      return { session: await sessions.start({ ...params, sandbox: options?.sandbox, workspace }, call.identity) };
     },
-    session_send: ({ session, prompt }, call) => ({ ok: true, ...sessions.send(session, prompt, call.identity) }),
+    session_send: async ({ session, prompt, steer }, call) => ({
+      ok: true,
+      ...(await sessions.send(session, prompt, call.identity, steer ?? false)),
+    }),
+    session_approve: ({ session, request, always }, call) => ({
+      ok: true,
+      ...sessions.answer(session, call.identity, request, always ? 'approve_for_session' : 'approve'),
+    }),
+    session_deny: ({ session, request }, call) => ({
+      ok: true,
+      ...sessions.answer(session, call.identity, request, 'deny'),
+    }),
+    session_resume: ({ session, prompt }, call) => sessions.resume(session, call.identity, prompt),
     session_interrupt: ({ session }, call) => ({ ok: true, interrupted: sessions.interrupt(session, call.identity) }),
     session_stop: async ({ session }, call) => {
       await sessions.stop(session, call.identity);

@@ -25,6 +25,8 @@ export class EventLog {
   private readonly page: Statement<[string, number, number], EventRow>;
   private readonly maxSeq: Statement<[string], number | null>;
   private readonly ofType: Statement<[string, number, string], EventRow>;
+  private readonly typeAfter: Statement<[string, string, number], EventRow>;
+  private readonly lastOfType: Statement<[string, string], EventRow>;
 
   constructor(
     db: Database,
@@ -38,6 +40,12 @@ export class EventLog {
     );
     this.ofType = db.prepare(
       'SELECT seq, time, turn, type, payload FROM _events WHERE session = ? AND turn = ? AND type = ? ORDER BY seq',
+    );
+    this.typeAfter = db.prepare(
+      'SELECT seq, time, turn, type, payload FROM _events WHERE session = ? AND type = ? AND seq > ? ORDER BY seq',
+    );
+    this.lastOfType = db.prepare(
+      'SELECT seq, time, turn, type, payload FROM _events WHERE session = ? AND type = ? ORDER BY seq DESC LIMIT 1',
     );
     this.maxSeq = db.prepare('SELECT max(seq) FROM _events WHERE session = ?').pluck() as Statement<
       [string],
@@ -71,6 +79,19 @@ export class EventLog {
   ofTurn<T extends EventType>(session: string, turn: number, type: T): SessionEvent<T>[] {
     this.store.beforeRead();
     return this.ofType.all(session, turn, type).map((row) => toEvent(session, row) as SessionEvent<T>);
+  }
+
+  /** The committed events of one type after `after`, oldest first. */
+  ofTypeAfter<T extends EventType>(session: string, type: T, after: number): SessionEvent<T>[] {
+    this.store.beforeRead();
+    return this.typeAfter.all(session, type, after).map((row) => toEvent(session, row) as SessionEvent<T>);
+  }
+
+  /** The newest committed event of one type, if any. */
+  lastOfTypeIn<T extends EventType>(session: string, type: T): SessionEvent<T> | undefined {
+    this.store.beforeRead();
+    const row = this.lastOfType.get(session, type);
+    return row === undefined ? undefined : (toEvent(session, row) as SessionEvent<T>);
   }
 
   lastSeqOf(session: string): number {

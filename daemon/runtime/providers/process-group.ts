@@ -5,16 +5,19 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/** How a process ended: its exit, or `error` when it could not start. */
+export type Ended = Exit & { error?: NodeJS.ErrnoException };
+
 export interface GroupChild {
   child: ChildProcess;
   /** Settles when the process has exited (or failed to start, with `error`). */
-  exited: Promise<Exit & { error?: NodeJS.ErrnoException }>;
+  exited: Promise<Ended>;
 }
 
 /** Starts a process as the leader of its own process group, so everything it starts can be signalled together. */
 export function spawnGroup(command: string, args: readonly string[], options: SpawnOptions): GroupChild {
   const child = spawn(command, args, { ...options, detached: true });
-  const exited = new Promise<Exit & { error?: NodeJS.ErrnoException }>((resolve) => {
+  const exited = new Promise<Ended>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
