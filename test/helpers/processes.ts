@@ -37,3 +37,12 @@ export async function whenGone(text: string, timeoutMs = 15_000): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Resolves once a process matches `text`; rejects after `timeoutMs`. A bounded poll, as whenGone. */
+export async function whenRunning(text: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (processesMatching(text).length === 0) {
+    if (Date.now() > deadline) throw new Error(`no process matching ${text} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
