@@ -112,6 +112,11 @@ export class EventText {
     return text === null ? lineBreak : `${lineBreak}${text}\n`;
   }
 
+  /** What to write after the last event: the line break a streamed piece left open. */
+  end(): string {
+    return this.midLine ? '\n' : '';
+  }
+
   private lineOf(event: SessionEvent): string | null {
     if (event.type === 'agent_message' && this.streamed.has(event.payload.item_id)) return null;
     if (event.type !== 'command') return formatEvent(event);

@@ -264,7 +264,10 @@ async function events(context: CliContext, client: Client, session: string, opti
   for (;;) {
     const page = await client.call('session_events', { session, after, limit: 1000 });
     for (const event of page.events) print(event);
-    if (page.next === null) return;
+    if (page.next === null) {
+      if (!context.global.json) context.stdout.write(text.end());
+      return;
+    }
     after = page.next;
   }
 }

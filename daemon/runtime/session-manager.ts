@@ -308,11 +308,16 @@ export class SessionManager {
   }
 
   /**
-   * On daemon shutdown: interrupt every running turn and wait for their processes. Queued messages stay in
-   * the log and run after the next start.
+   * On daemon shutdown: deny what waits for an answer, interrupt every running turn and wait for their
+   * processes. Queued messages stay in the log and run after the next start.
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    for (const session of this.sessions.values()) {
+      for (const pending of [...session.waiting]) {
+        this.settle(session, pending, 'deny', 'cortex', 'the daemon stopped before anyone answered');
+      }
+    }
     const running = [...this.sessions.values()].flatMap((session) => session.running ?? []);
     for (const turn of running) turn.handle.interrupt('the daemon stopped');
     await Promise.all(running.map((turn) => turn.handle.done));
