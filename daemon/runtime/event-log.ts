@@ -5,6 +5,9 @@ import type { EventPayloads, EventType, SessionEvent } from '../../src/protocol/
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 
+/** Told of each event once committed, with its payload as the MessagePack bytes it was stored as. */
+export type CommittedListener = (event: SessionEvent, payload: Uint8Array) => void;
+
 interface EventRow {
   seq: number;
   time: number;
@@ -20,7 +23,7 @@ interface EventRow {
  */
 export class EventLog {
   private readonly lastSeq = new Map<string, number>();
-  private readonly listeners = new Set<(event: SessionEvent) => void>();
+  private readonly listeners = new Set<CommittedListener>();
   private readonly insert: Statement<[string, number, number, number, string, Buffer]>;
   private readonly page: Statement<[string, number, number], EventRow>;
   private readonly maxSeq: Statement<[string], number | null>;
@@ -62,7 +65,7 @@ export class EventLog {
       .transact(() => this.insert.run(session, seq, event.time, turn, type, bytes))
       .then(
         () => {
-          for (const listener of this.listeners) listener(event);
+          for (const listener of this.listeners) listener(event, bytes);
         },
         (error: unknown) => this.log.error(`event ${session}#${seq} (${type}) was not saved: ${String(error)}`),
       );
@@ -98,7 +101,7 @@ export class EventLog {
     return this.lastSeq.get(session) ?? this.maxSeq.get(session) ?? 0;
   }
 
-  onCommitted(listener: (event: SessionEvent) => void): void {
+  onCommitted(listener: CommittedListener): void {
     this.listeners.add(listener);
   }
 

@@ -511,6 +511,9 @@ function withHooks(hooks: TurnHooks, context: TurnContext, start: () => RunningT
   const failed = (what: string) => (error: unknown) =>
     log.error(`session ${context.session} turn ${context.turn}: ${what} failed: ${String(error)}`);
   const done = (async (): Promise<TurnOutcome> => {
+    // Once the turn_started just written is committed and sent (group commit runs on setImmediate): the
+    // snapshot's git processes would otherwise hold up the turn's first event.
+    await new Promise((resolve) => setImmediate(resolve));
     await hooks.beforeTurn(context).catch(failed('the work before the turn'));
     if (abort.signal.aborted) return { status: 'interrupted', reason: String(abort.signal.reason) };
     inner = start();

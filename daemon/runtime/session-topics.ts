@@ -1,8 +1,20 @@
+import { encode } from '../../src/protocol/msgpack-encode.js';
+import { RawMsgpack } from '../../src/protocol/msgpack-types.js';
+import type { SessionEvent } from '../../src/protocol/session-events.js';
 import type { Identity } from '../identity/identity.js';
 import type { Subscriber, TopicFamily } from '../pubsub/subscriptions.js';
 import type { EventLog } from './event-log.js';
 
 const REPLAY_PAGE = 1000;
+
+/**
+ * The event as MessagePack, encoded once for all its subscribers (its payload as stored): every connection
+ * copies the bytes instead of encoding the same map again.
+ */
+function encodedOnce(event: SessionEvent, payload: Uint8Array): RawMsgpack {
+  const { session, seq, time, turn, type } = event;
+  return new RawMsgpack(encode({ session, seq, time, turn, type, payload: new RawMsgpack(payload) }));
+}
 
 /**
  * `session:ID`: a session's events as `[2, "event", ...]`. With `after: N` the
@@ -12,12 +24,14 @@ const REPLAY_PAGE = 1000;
  */
 export function sessionTopics(events: EventLog, authorize: (identity: Identity, session: string) => void): TopicFamily {
   const delivered = new Map<string, Map<Subscriber, number>>();
-  events.onCommitted((event) => {
+  events.onCommitted((event, payload) => {
     const subscribers = delivered.get(event.session);
     if (subscribers === undefined) return;
+    let wire: RawMsgpack | undefined;
     for (const [subscriber, last] of subscribers) {
       if (event.seq <= last || !subscriber.isOpen) continue;
-      subscriber.notify('event', event);
+      wire ??= encodedOnce(event, payload);
+      subscriber.notify('event', wire);
       subscribers.set(subscriber, event.seq);
     }
   });

@@ -30,11 +30,9 @@ export class TurnWatchdog {
     this.armTimeout();
   }
 
-  /** The turn produced an event. */
+  /** The turn produced an event (called for every one: the timer is not moved, it looks when it fires). */
   touch(): void {
-    if (this.stopped) return;
     this.lastEvent = Date.now();
-    if (!this.paused) this.armStall();
   }
 
   /** A person is being asked: neither silence nor running time counts until `resume`. */
@@ -61,9 +59,23 @@ export class TurnWatchdog {
     clearTimeout(this.timeoutTimer);
   }
 
-  private armStall(): void {
+  /** Fires `stallMs` after the last event; said once per silence (the next fire waits for a new event). */
+  private armStall(delayMs = this.settings.stallMs): void {
     clearTimeout(this.stallTimer);
-    this.stallTimer = setTimeout(() => this.stalled(Date.now() - this.lastEvent), this.settings.stallMs);
+    this.stallTimer = setTimeout(() => {
+      const silentMs = Date.now() - this.lastEvent;
+      if (silentMs < this.settings.stallMs) return this.armStall(this.settings.stallMs - silentMs);
+      this.stalled(silentMs);
+      this.waitForEvent(this.lastEvent);
+    }, delayMs);
+  }
+
+  /** After a stall: look again once an event came, without a timer per event. */
+  private waitForEvent(since: number): void {
+    this.stallTimer = setTimeout(() => {
+      if (this.lastEvent === since) return this.waitForEvent(since);
+      this.armStall(this.settings.stallMs - (Date.now() - this.lastEvent));
+    }, this.settings.stallMs);
   }
 
   private armTimeout(): void {
