@@ -42,11 +42,9 @@ export class CodexAppServerProvider implements Provider {
         turn = new AppServerTurn(server, thread, request, sink, this.settings.stop);
         this.turns.set(request.session, turn);
         await turn.start();
-        return await turn.done;
+        return noticeIfBusy(await turn.done, sink);
       } catch (error) {
-        const message = oneSentence((error as Error).message);
-        if (THREAD_BUSY.test(message)) sink.event('notice', { message: THREAD_BUSY_NOTICE });
-        return { status: 'failed', error: message };
+        return noticeIfBusy({ status: 'failed', error: oneSentence((error as Error).message) }, sink);
       } finally {
         this.turns.delete(request.session);
         this.armIdle(request.session);
@@ -151,6 +149,14 @@ export class CodexAppServerProvider implements Provider {
     clearTimeout(this.idle.get(session));
     this.idle.delete(session);
   }
+}
+
+/** A turn that failed because another Codex client holds the thread gets a notice saying what to do. */
+function noticeIfBusy(outcome: TurnOutcome, sink: TurnSink): TurnOutcome {
+  if (outcome.status === 'failed' && THREAD_BUSY.test(outcome.error)) {
+    sink.event('notice', { message: THREAD_BUSY_NOTICE });
+  }
+  return outcome;
 }
 
 /**
