@@ -233,7 +233,7 @@ export class SessionManager {
         await running.handle.steer(prompt);
         return { turn: running.number, queued: false, steered: true };
       } catch (error) {
-        this.events.append(id, running.number, 'notice', {
+        running.append('notice', {
           message: `The running turn could not take the message (${(error as Error).message}); it is queued instead.`,
         });
         if (session.running === undefined)
@@ -413,9 +413,9 @@ export class SessionManager {
       session.waiting.push(pending);
       turn.watchdog.pause();
       this.announce(session);
-      withdrawn.addEventListener('abort', () =>
-        this.settle(session, pending, 'cancelled', 'cortex', 'the agent withdrew the request'),
-      );
+      const withdraw = () => this.settle(session, pending, 'cancelled', 'cortex', 'the agent withdrew the request');
+      if (withdrawn.aborted) withdraw();
+      else withdrawn.addEventListener('abort', withdraw, { once: true });
     });
   }
 
