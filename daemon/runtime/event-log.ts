@@ -28,8 +28,7 @@ export class EventLog {
   private readonly page: Statement<[string, number, number], EventRow>;
   private readonly maxSeq: Statement<[string], number | null>;
   private readonly ofType: Statement<[string, number, string], EventRow>;
-  private readonly typeAfter: Statement<[string, string, number], EventRow>;
-  private readonly lastOfType: Statement<[string, string], EventRow>;
+  private readonly newest: Statement<[string], EventRow>;
 
   constructor(
     db: Database,
@@ -44,12 +43,7 @@ export class EventLog {
     this.ofType = db.prepare(
       'SELECT seq, time, turn, type, payload FROM _events WHERE session = ? AND turn = ? AND type = ? ORDER BY seq',
     );
-    this.typeAfter = db.prepare(
-      'SELECT seq, time, turn, type, payload FROM _events WHERE session = ? AND type = ? AND seq > ? ORDER BY seq',
-    );
-    this.lastOfType = db.prepare(
-      'SELECT seq, time, turn, type, payload FROM _events WHERE session = ? AND type = ? ORDER BY seq DESC LIMIT 1',
-    );
+    this.newest = db.prepare('SELECT seq, time, turn, type, payload FROM _events WHERE session = ? ORDER BY seq DESC');
     this.maxSeq = db.prepare('SELECT max(seq) FROM _events WHERE session = ?').pluck() as Statement<
       [string],
       number | null
@@ -84,17 +78,16 @@ export class EventLog {
     return this.ofType.all(session, turn, type).map((row) => toEvent(session, row) as SessionEvent<T>);
   }
 
-  /** The committed events of one type after `after`, oldest first. */
-  ofTypeAfter<T extends EventType>(session: string, type: T, after: number): SessionEvent<T>[] {
+  /**
+   * The committed events of the given types, newest first, read from the database only as far as the caller
+   * iterates (the walk back through a long session stops where the caller has what it needs). The database
+   * is busy with the walk until it ends: the caller runs no other statement meanwhile.
+   */
+  *newestFirst<T extends EventType>(session: string, types: readonly T[]): Generator<SessionEvent<T>> {
     this.store.beforeRead();
-    return this.typeAfter.all(session, type, after).map((row) => toEvent(session, row) as SessionEvent<T>);
-  }
-
-  /** The newest committed event of one type, if any. */
-  lastOfTypeIn<T extends EventType>(session: string, type: T): SessionEvent<T> | undefined {
-    this.store.beforeRead();
-    const row = this.lastOfType.get(session, type);
-    return row === undefined ? undefined : (toEvent(session, row) as SessionEvent<T>);
+    for (const row of this.newest.iterate(session)) {
+      if ((types as readonly EventType[]).includes(row.type)) yield toEvent(session, row) as SessionEvent<T>;
+    }
   }
 
   lastSeqOf(session: string): number {

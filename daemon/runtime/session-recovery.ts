@@ -12,33 +12,47 @@ export interface Recovered {
   unanswered: string[];
 }
 
+/** Each lookup walks back from the newest event only as far as it must: a long history costs no more. */
 export function recoverSession(events: EventLog, stored: StoredSession): Recovered {
-  const { id } = stored;
-  const started = events.ofTurn(id, 0, 'session_started')[0];
+  const { id, status } = stored;
+  const [started] = events.read(id, 0, 1);
+  const cutShort = status === 'running' || status === 'starting';
   return {
-    runAs: started?.payload.run_as ?? null,
-    queue: stored.status === 'stopped' ? [] : queuedPrompts(events, id),
-    unanswered: stored.status === 'running' || stored.status === 'starting' ? unanswered(events, id, stored.turns) : [],
+    runAs: started?.type === 'session_started' ? (started.payload.run_as ?? null) : null,
+    // Only a turn that was running (or cut by a graceful stop: interrupted) can have had a queue behind it.
+    queue: cutShort || status === 'interrupted' ? queuedPrompts(events, id) : [],
+    unanswered: cutShort ? unanswered(events, id) : [],
   };
 }
 
 /**
- * A queued message carries the number of the turn it will be; it is still waiting when no turn of that
- * number started, and no stop (which drops the queue) came after it.
+ * A queued message carries the number of the turn it will be, and those numbers grow with the log. Walking
+ * back: the first turn_started gives the last turn that ran; queued messages for later turns still wait;
+ * a queued message for a turn that ran, or a stop (which drops the queue), ends the walk.
  */
 function queuedPrompts(events: EventLog, session: string): string[] {
-  const stoppedAt = events.lastOfTypeIn(session, 'session_stopped')?.seq ?? 0;
-  const lastTurn = events.lastOfTypeIn(session, 'turn_started')?.turn ?? 0;
-  return events
-    .ofTypeAfter(session, 'turn_queued', stoppedAt)
-    .filter((event) => event.turn > lastTurn)
-    .map((event) => event.payload.prompt);
+  const waiting: { turn: number; prompt: string }[] = [];
+  let lastStarted: number | undefined;
+  for (const event of events.newestFirst(session, ['turn_started', 'turn_queued', 'session_stopped'])) {
+    if (event.type === 'session_stopped') break;
+    if (event.type === 'turn_started') lastStarted ??= event.turn;
+    else if (lastStarted !== undefined && event.turn <= lastStarted) break;
+    else waiting.push({ turn: event.turn, prompt: event.payload.prompt });
+  }
+  return waiting
+    .filter((queued) => lastStarted === undefined || queued.turn > lastStarted)
+    .reverse()
+    .map((queued) => queued.prompt);
 }
 
-function unanswered(events: EventLog, session: string, turn: number): string[] {
-  const answered = new Set(events.ofTurn(session, turn, 'approval_resolved').map((event) => event.payload.request));
-  return events
-    .ofTurn(session, turn, 'approval_requested')
-    .map((event) => event.payload.request)
-    .filter((request) => !answered.has(request));
+/** The requests of the last turn without an answer: walking back to that turn's start. */
+function unanswered(events: EventLog, session: string): string[] {
+  const answered = new Set<string>();
+  const waiting: string[] = [];
+  for (const event of events.newestFirst(session, ['approval_requested', 'approval_resolved', 'turn_started'])) {
+    if (event.type === 'turn_started') break;
+    if (event.type === 'approval_resolved') answered.add(event.payload.request);
+    else if (!answered.has(event.payload.request)) waiting.push(event.payload.request);
+  }
+  return waiting.reverse();
 }
