@@ -32,9 +32,11 @@ export const EXTRAS: readonly ExtraBench[] = [
   },
   { name: 'codex', title: 'Codex turns: app-server against exec', run: script('codex-turns.js') },
   { name: 'mesh', title: 'mesh replication', run: script('mesh.js') },
+  { name: 'handshake', title: 'mesh handshake with pinning and revocation checked', run: script('handshake.js') },
   { name: 'pty', title: 'terminal throughput against tmux', run: script('pty.js') },
   { name: 'fs', title: 'fs_list of a 100,000-file tree', run: script('fs-list.js') },
   { name: 'tui', title: 'TUI first frame, key latency, memory', run: script('tui.js') },
+  { name: 'acl', title: 'identity checks on the get path', run: script('acl-check.js') },
 ];
 
 export function selectedExtras(raw = process.env['BENCH_EXTRAS']): ExtraBench[] {

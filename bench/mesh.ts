@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '../src/client/client.js';
-import type { TableChange } from '../src/protocol/notifications.js';
 import { type MeshNode, TestMesh } from '../test/mesh/mesh-helpers.js';
 
 export interface MeshBenchResult {
@@ -46,9 +45,8 @@ export async function runMeshBench(options: MeshBenchOptions = {}): Promise<Mesh
     // Production heartbeats; only redial quickly, so linking is not what is measured.
     const config = { mesh_heartbeat_ms: 2000, mesh_redial_max_ms: 400, mesh_gc_interval_ms: 60_000 };
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((name) => mesh.start(name, { config })));
-    for (const node of [a!, b!]) {
-      await node.client.call('create_table', { name: 'bench', attributes: ['id', 'name', 'n'], replicate: 'mesh' });
-    }
+    // One table, made on a: b receives it with the first batch (tables made apart never merge).
+    await a!.client.call('create_table', { name: 'bench', attributes: ['id', 'name', 'n'], replicate: 'mesh' });
 
     // Catch-up: the log on a holds `records` changes b has not seen; link and time until b has the last.
     await writeAll(a!.client, 'c', records);
@@ -101,6 +99,7 @@ async function writeAll(client: Client, prefix: string, count: number): Promise<
 
 /** Changes arrive in log order, so the last record being readable means all of them are. */
 async function readable(node: MeshNode, id: string): Promise<void> {
+  await readableTable(node, 'bench');
   while ((await node.client.call('get', { table: 'bench', key: id })).record === null) await delay(2);
 }
 
@@ -110,8 +109,8 @@ async function readableTable(node: MeshNode, table: string): Promise<void> {
 
 function arrival(client: Client, key: string): Promise<void> {
   return new Promise((resolve) => {
-    const off = client.onNotification((method, params) => {
-      if (method === 'table_change' && (params as unknown as TableChange).key === key) {
+    const off = client.onNotification('table_change', (change) => {
+      if (change.key === key) {
         off();
         resolve();
       }

@@ -2,7 +2,6 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '../src/client/client.js';
-import type { SessionEvent } from '../src/protocol/session-events.js';
 import { cleanup, startDaemon, tempDir } from '../test/helpers/daemon.js';
 import { processCpuMicros, selfCpuMicros } from './cpu.js';
 
@@ -84,9 +83,8 @@ async function runTurn(
       let received = 0;
       done.push(
         new Promise<void>((resolve) => {
-          client.onNotification((method, params) => {
-            const event = params as unknown as SessionEvent;
-            if (method !== 'event' || event.type !== 'agent_message') return;
+          client.onNotification('event', (event) => {
+            if (event.type !== 'agent_message') return;
             const at = performance.timeOrigin + performance.now();
             if (firstAt === 0) firstAt = at;
             if (mode === 'paced' && s === 0) latenciesMs.push(at - Number(event.payload.text));
@@ -139,9 +137,8 @@ async function runDeltas(pieces: number): Promise<DeltaResult> {
       let received = 0;
       done.push(
         new Promise<void>((resolve) => {
-          client.onNotification((method, params) => {
-            const event = params as unknown as SessionEvent;
-            if (method !== 'event' || event.type !== 'agent_message_delta') return;
+          client.onNotification('event', (event) => {
+            if (event.type !== 'agent_message_delta') return;
             if (s === 0) events++;
             received += event.payload.text.length;
             if (received === bytes) resolve();

@@ -1,10 +1,10 @@
 import { mkdirSync, statfsSync, unlinkSync } from 'node:fs';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { parseAddress } from '../src/address.js';
+import { parseAddress, peerOf } from '../src/address.js';
 import type { CortexPaths } from '../src/paths.js';
 import { CortexError } from '../src/protocol/errors.js';
 import type { StatusResult } from '../src/protocol/methods.js';
@@ -14,9 +14,12 @@ import { createHandlers } from './handlers/index.js';
 import type { DaemonServices } from './handlers/types.js';
 import { createLogger, type Logger } from './logger.js';
 import { AccessControl } from './access/access-control.js';
+import { Authority } from './access/authority.js';
+import { IdentityMap } from './access/identity-map.js';
 import { TokenStore } from './access/token-store.js';
+import { credentialIdentity } from './identity/identity.js';
 import { LocalIdentities } from './identity/local-identity.js';
-import { loadNativeAddon, type NativeAddon } from './identity/native.js';
+import { type AddonOrReason, loadNativeAddon } from './identity/native.js';
 import { PidLock } from './pid-lock.js';
 import { createRuntime, type Runtime } from './runtime/index.js';
 import { Mesh } from './mesh/mesh.js';
@@ -24,9 +27,14 @@ import { Subscriptions } from './pubsub/subscriptions.js';
 import { tableTopics } from './pubsub/table-topics.js';
 import { Connection } from './server/connection.js';
 import { Dispatcher } from './server/dispatcher.js';
-import { listenTls, peerOf } from './server/tls-listener.js';
-import { listenUnix } from './server/unix-listener.js';
+import { NotifyErrors } from './server/notify-errors.js';
+import { listenTls } from './server/tls-listener.js';
+import { type LocalCredentials, listenUnix, type UnixListener } from './server/unix-listener.js';
+import { tlsPaths } from './tls/certificate-authority.js';
+import { normalizeSerial } from './tls/issued-ledger.js';
 import { nodeTlsFiles } from './tls/node-tls-files.js';
+import type { RevocationList } from './tls/revocation-list.js';
+import { Revocations, savedListPath } from './tls/revocations.js';
 import { openDatabase } from './store/open-database.js';
 import { Store } from './store/store.js';
 import { TerminalManager } from './terminals/terminal-manager.js';
@@ -48,6 +56,9 @@ export interface DaemonOptions {
   clockOffsetMs?: number | undefined;
   /** Also log to stderr (the foreground daemon does; one started in the background logs to its file only). */
   logToStderr?: boolean;
+  /** Testing aids (CORTEX_TEST_NO_ADDON, CORTEX_TEST_FAIL_PEERCRED): act as if the addon were missing, or every caller's credentials unreadable. */
+  pretendNoAddon?: boolean;
+  failPeerCred?: boolean;
 }
 
 /**
@@ -57,7 +68,7 @@ export interface DaemonOptions {
 export class Daemon {
   private readonly connections = new Set<Connection>();
   private readonly startedAt = Date.now();
-  private server: Server | undefined;
+  private server: UnixListener | undefined;
   private tlsServer: TlsServer | undefined;
   private tlsAddress: string | null = null;
   private runtime: Runtime | undefined;
@@ -65,6 +76,9 @@ export class Daemon {
   private terminals: TerminalManager | undefined;
   private stopping: Promise<void> | undefined;
   private mesh: Mesh | undefined;
+  private revocations: Revocations | undefined;
+  /** The serial of the client certificate each TLS connection came with, to close it when revoked. */
+  private readonly clientSerials = new WeakMap<Connection, string>();
 
   private constructor(
     readonly paths: CortexPaths,
@@ -73,6 +87,8 @@ export class Daemon {
     private readonly lock: PidLock,
     private readonly db: Database,
     readonly store: Store,
+    private readonly addon: AddonOrReason,
+    private readonly failPeerCred: boolean,
   ) {}
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -93,12 +109,21 @@ export class Daemon {
     let db: Database | undefined;
     let daemon: Daemon | undefined;
     try {
-      db = openDatabase(paths.dataDir, config.synchronous);
+      // Without the addon nobody's credentials can be read: a socket shared with a group would
+      // make every member the owner, so the daemon refuses to serve one (before touching anything).
+      const addon = loadNativeAddon(options.pretendNoAddon === true);
+      if ('missing' in addon && config.socketGroup !== undefined) {
+        throw new CortexError(
+          'EINVAL',
+          `The socket is to be shared with the group ${config.socketGroup}, but the native addon that tells its members apart is not available (${addon.missing}); the daemon refuses to serve a shared socket without it: rebuild it (npm rebuild) or run without a group.`,
+        );
+      }
+      db = openDatabase(paths.dataDir, config.synchronous, { node: config.nodeName });
       const offset = options.clockOffsetMs ?? 0;
       const now = offset === 0 ? Date.now : () => Date.now() + offset;
       if (offset !== 0) log.warn(`the wall clock is offset by ${offset} ms (CORTEX_CLOCK_OFFSET_MS, a testing aid)`);
       const store = new Store(db, config.nodeName, now, config.mesh.maxDriftMs);
-      daemon = new Daemon(paths, config, log, lock, db, store);
+      daemon = new Daemon(paths, config, log, lock, db, store, addon, options.failPeerCred === true);
       await daemon.listen();
       log.info(`cortexd ${VERSION} (pid ${process.pid}, node ${config.nodeName}) listening on ${paths.socket}`);
       return daemon;
@@ -114,11 +139,7 @@ export class Daemon {
 
   private async closeListeners(): Promise<void> {
     await this.mesh?.stop();
-    await Promise.all(
-      [this.server, this.tlsServer].map((server) =>
-        server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve(),
-      ),
-    );
+    await Promise.all([this.server?.close(), this.closeTls()]);
     try {
       unlinkSync(this.paths.socket);
     } catch {
@@ -138,11 +159,9 @@ export class Daemon {
     } catch (error) {
       this.log.error(`stopping the mesh failed: ${(error as Error).message}`);
     }
-    const closed = [this.server, this.tlsServer].map((server) =>
-      server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve(),
-    );
+    const closed = Promise.all([this.server?.close(), this.closeTls()]);
     for (const connection of this.connections) connection.close();
-    await Promise.all(closed);
+    await closed;
     await this.runtime?.sessions.shutdown();
     await this.terminals?.shutdown();
     await this.inspector?.close();
@@ -161,11 +180,27 @@ export class Daemon {
     this.log.info('cortexd stopped');
   }
 
+  private closeTls(): Promise<void> {
+    const server = this.tlsServer;
+    return server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+  }
+
   private async listen(): Promise<void> {
-    const access = new AccessControl(this.db, this.store.catalog);
+    const node = this.config.nodeName;
+    const authority = new Authority(node, process.getuid?.() ?? 0, new IdentityMap(this.db, node));
+    const tls = tlsPaths(this.paths.configDir);
+    const revocations = new Revocations(
+      { caCert: tls.caCert, caCrl: tls.caCrl, saved: savedListPath(this.paths.dataDir) },
+      this.log,
+    );
+    revocations.load();
+    revocations.onChange((list) => this.closeRevokedClients(list));
+    const access = new AccessControl(this.db, this.store.catalog, authority);
     const tokens = new TokenStore(this.db);
     tokens.onRevoked((name) => this.closeConnectionsOf(name));
-    const subscriptions = new Subscriptions();
+    const subscriptions = new Subscriptions(this.config.subscriptionLimits, (line) => this.log.info(line));
+    const notifyErrors = new NotifyErrors(subscriptions);
+    subscriptions.register(notifyErrors.family());
     subscriptions.register(tableTopics(this.store, access, subscriptions));
     this.runtime = await createRuntime(
       this.db,
@@ -173,11 +208,13 @@ export class Daemon {
       this.config,
       this.log,
       subscriptions,
+      authority,
       process.env,
       this.paths.dataDir,
     );
     const inspector = new WorkspaceInspector(
       this.runtime,
+      authority,
       subscriptions,
       {
         dataDir: this.paths.dataDir,
@@ -202,6 +239,7 @@ export class Daemon {
         closeGraceMs: 2000,
       },
       subscriptions,
+      authority,
       (workspace, terminal) =>
         inspector.workspaceTopics.publish(workspace, 'term_exit', {
           id: terminal.id,
@@ -228,14 +266,19 @@ export class Daemon {
       dataDir: this.paths.dataDir,
       listen: this.config.meshListen,
       settings: this.config.mesh,
+      revocations,
     });
     this.mesh = mesh;
+    this.revocations = revocations;
+    const own = mesh.certificate();
+    if (own?.warning) this.log.warn(own.warning);
     const services: DaemonServices = {
       ...this.runtime,
       inspector,
       terminals,
       store: this.store,
       access,
+      authority,
       tokens,
       subscriptions,
       mesh,
@@ -252,27 +295,32 @@ export class Daemon {
         tables: this.store.catalog.size,
         connections: this.connections.size,
         resources: resources(this.paths.dataDir),
+        certificate: mesh.certificate(),
       }),
     };
-    const dispatcher = new Dispatcher(createHandlers(services), this.log, (connection) => {
+    const dispatcher = new Dispatcher(createHandlers(services), this.log, notifyErrors, (connection) => {
       this.connections.delete(connection);
       subscriptions.drop(connection);
     });
-    const addon = loadNativeAddon();
-    const identities = new LocalIdentities(addon, this.log);
+    const { addon } = this;
+    const identities = new LocalIdentities(node, addon, this.log, this.failPeerCred);
     const gid = this.config.socketGroup === undefined ? undefined : groupIdOf(addon, this.config.socketGroup);
     this.server = await listenUnix(
       this.paths.socket,
-      (socket: Socket) => {
+      (socket: Socket, credentials: LocalCredentials) => {
         if (this.stopping) {
           socket.destroy();
           return;
         }
-        const identity = identities.identify(socket);
+        const identity = identities.identify(credentials);
         const peer = identity.pid === undefined ? 'local' : `pid ${identity.pid}`;
         this.connections.add(new Connection(socket, identity, dispatcher, this.config, this.log, 'unix', peer));
       },
-      gid,
+      {
+        gid,
+        addon: 'missing' in addon ? undefined : addon,
+        onAcceptError: (reason) => this.log.error(`the socket could not accept a caller: ${reason}`),
+      },
     );
     if (this.config.listen !== undefined) await this.listenRemote(this.config.listen, dispatcher);
     await mesh.start();
@@ -281,23 +329,45 @@ export class Daemon {
   private async listenRemote(listen: string, dispatcher: Dispatcher): Promise<void> {
     const address = parseAddress(listen);
     const files = await nodeTlsFiles(this.paths.configDir, this.config.nodeName, [address.host], '--listen');
-    this.tlsServer = await listenTls(address, files, this.log, (socket, identity) => {
-      if (this.stopping) {
-        socket.destroy();
-        return;
-      }
-      const connection = new Connection(socket, identity, dispatcher, this.config, this.log, 'tls', peerOf(socket));
-      this.connections.add(connection);
-    });
+    this.tlsServer = await listenTls(
+      address,
+      this.config.nodeName,
+      files,
+      this.log,
+      this.revocations!,
+      (socket, identity) => {
+        if (this.stopping) {
+          socket.destroy();
+          return;
+        }
+        const connection = new Connection(socket, identity, dispatcher, this.config, this.log, 'tls', peerOf(socket));
+        this.connections.add(connection);
+        if (identity.kind === 'cert') {
+          this.clientSerials.set(connection, normalizeSerial(socket.getPeerCertificate().serialNumber));
+        }
+      },
+    );
     const bound = this.tlsServer.address() as AddressInfo;
     this.tlsAddress = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
     this.log.info(`tls listening on ${this.tlsAddress}`);
   }
 
+  /** A revoked client certificate takes effect at once, as a revoked token does. */
+  private closeRevokedClients(list: RevocationList): void {
+    for (const connection of this.connections) {
+      const serial = this.clientSerials.get(connection);
+      if (serial !== undefined && list.serials.has(serial)) {
+        this.log.info(`connection ${connection.id}: closed, its client certificate (serial ${serial}) was revoked`);
+        connection.close();
+      }
+    }
+  }
+
   /** A revoked token takes effect at once: connections authenticated with it are closed. */
   private closeConnectionsOf(tokenName: string): void {
+    const revoked = credentialIdentity('token', tokenName, this.config.nodeName).name;
     for (const connection of this.connections) {
-      if (connection.identity.via === 'token' && connection.identity.name === tokenName) {
+      if (connection.identity.name === revoked) {
         this.log.info(`connection ${connection.id}: closed, its token ${tokenName} was revoked`);
         connection.close();
       }
@@ -305,13 +375,8 @@ export class Daemon {
   }
 }
 
-function groupIdOf(addon: NativeAddon | { missing: string }, group: string): number {
-  if ('missing' in addon) {
-    throw new CortexError(
-      'EINVAL',
-      `A socket group (${group}) needs the native addon, which is not built: ${addon.missing}`,
-    );
-  }
+function groupIdOf(addon: AddonOrReason, group: string): number {
+  if ('missing' in addon) throw new CortexError('EINVAL', `A socket group (${group}) needs the native addon.`);
   const gid = addon.groupId(group);
   if (gid === null) {
     throw new CortexError(

@@ -1,6 +1,6 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import { toJson } from '../../src/json-values.js';
-import type { Grant, Permission } from '../../src/protocol/access-types.js';
+import type { Grant, IdentityMapping, Permission } from '../../src/protocol/access-types.js';
 import { type CliContext, type Command, line, withClient } from '../context.js';
 import { required } from '../parse-input.js';
 
@@ -32,15 +32,42 @@ function printGrants(context: CliContext, grants: Grant[]): void {
   }
 }
 
+function printMappings(context: CliContext, mappings: IdentityMapping[]): void {
+  for (const mapping of mappings) {
+    line(
+      context.stdout,
+      context.global.json
+        ? toJson({ mapping })
+        : `${mapping.identity}\tacts as ${mapping.user}\t(by ${mapping.mapped_by})`,
+    );
+  }
+}
+
 export const aclCommand: Command = {
   name: 'acl',
-  usage: 'acl grant|revoke IDENTITY TABLE [read,write] | acl list [IDENTITY]',
-  summary: 'Grant or revoke read/write on a table (owner or administrator), or list grants.',
+  usage:
+    'acl grant|revoke IDENTITY TABLE [read,write] | acl map IDENTITY@NODE LOCALUSER | acl unmap IDENTITY@NODE | acl list [IDENTITY]',
+  summary:
+    'Grant or revoke read/write on a table (owner or administrator); map a remote identity, token or certificate onto a local user (administrators); list both.',
   async run(context, args) {
-    const verb = required(args, 0, 'grant, revoke or list');
+    const verb = required(args, 0, 'grant, revoke, map, unmap or list');
     await withClient(context, async (client) => {
       if (verb === 'list') {
-        printGrants(context, (await client.call('acl_list', { identity: args[1] })).grants);
+        const { grants, mappings } = await client.call('acl_list', { identity: args[1] });
+        if (grants.length > 0 || mappings.length === 0) printGrants(context, grants);
+        printMappings(context, mappings);
+        return;
+      }
+      if (verb === 'map') {
+        const identity = required(args, 1, 'the identity (such as root@a or token:ci)');
+        const user = required(args, 2, 'the local user it acts as');
+        printMappings(context, [(await client.call('acl_map', { identity, user })).mapping]);
+        return;
+      }
+      if (verb === 'unmap') {
+        const identity = required(args, 1, 'the identity to unmap');
+        const { removed } = await client.call('acl_unmap', { identity });
+        line(context.stdout, context.global.json ? toJson({ removed }) : `unmapped ${removed.identity}`);
         return;
       }
       const identity = required(args, 1, 'the identity');
@@ -52,7 +79,7 @@ export const aclCommand: Command = {
         const permissions = permissionsArgument(args[3], 4);
         printGrants(context, [(await client.call('acl_revoke', { identity, table, permissions })).grant]);
       } else {
-        throw new CortexError('EINVAL', `acl takes grant, revoke or list, not ${JSON.stringify(verb)}.`);
+        throw new CortexError('EINVAL', `acl takes grant, revoke, map, unmap or list, not ${JSON.stringify(verb)}.`);
       }
     });
   },

@@ -25,6 +25,10 @@ export const daemonCommand: Command = {
       listen: options['listen'] as string | undefined,
       meshListen: options['mesh-listen'] as string | undefined,
       clockOffsetMs: clockOffset(context.env['CORTEX_CLOCK_OFFSET_MS']),
+      // Testing aids, documented in SECURITY.md: act as if the addon had not built, or as if no
+      // caller's kernel identity could be read.
+      pretendNoAddon: context.env['CORTEX_TEST_NO_ADDON'] === '1',
+      failPeerCred: context.env['CORTEX_TEST_FAIL_PEERCRED'] === '1',
       logToStderr: context.env['CORTEX_DAEMON_BACKGROUND'] !== '1',
     });
     await new Promise<void>((resolve) => {

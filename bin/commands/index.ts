@@ -3,7 +3,7 @@ import { aclCommand, tokenCommand } from './access.js';
 import { exportCommand, importCommand } from './backup.js';
 import { bridgeCommand } from './bridge.js';
 import { caCommand } from './ca.js';
-import { clusterCommand, queryMeshCommand } from './cluster.js';
+import { clusterCommand, meshCommand, queryMeshCommand } from './cluster.js';
 import { daemonCommand } from './daemon.js';
 import { projectCommand, workspaceCommand } from './projects.js';
 import { sessionCommand } from './session.js';
@@ -30,6 +30,7 @@ export const commands: readonly Command[] = [
   allCommand,
   queryMeshCommand,
   clusterCommand,
+  meshCommand,
   exportCommand,
   importCommand,
   sessionCommand,

@@ -38,6 +38,12 @@ export const statusCommand: Command = {
       ['connections', status.connections],
       ['identity', status.identity],
     ];
+    const certificate = status.certificate;
+    if (certificate !== undefined && certificate !== null) {
+      const end = new Date(certificate.not_after).toISOString().slice(0, 10);
+      rows.push(['certificate', `${certificate.name}, expires ${end} (${certificate.days_left} days)`]);
+      if (certificate.warning !== null) rows.push(['warning', certificate.warning]);
+    }
     for (const [name, value] of rows) line(context.stdout, `${name.padEnd(12)}${value}`);
   },
 };

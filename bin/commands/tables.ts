@@ -1,6 +1,6 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import { toJson } from '../../src/json-values.js';
-import { parseReplicationPolicy } from '../../src/protocol/store-types.js';
+import { parseReplicationPolicy, type TableClash } from '../../src/protocol/store-types.js';
 import { type Command, line, withClient } from '../context.js';
 import { printTable } from '../table-output.js';
 import { required } from '../parse-input.js';
@@ -8,7 +8,7 @@ import { required } from '../parse-input.js';
 export const tablesCommand: Command = {
   name: 'tables',
   usage: 'tables [--json]',
-  summary: 'List the tables: key, attributes, indexes, replication, owner.',
+  summary: 'List the tables: key, attributes, indexes, replication, owner, name clashes.',
   async run(context) {
     const { tables } = await withClient(context, (client) => client.call('tables', {}));
     if (context.global.json) {
@@ -20,18 +20,32 @@ export const tablesCommand: Command = {
       return;
     }
     const rows = [
-      ['TABLE', 'ATTRIBUTES (KEY FIRST)', 'INDEXES', 'REPLICATE', 'OWNER'],
+      ['TABLE', 'ATTRIBUTES (KEY FIRST)', 'INDEXES', 'REPLICATE', 'OWNER', 'CLASH'],
       ...tables.map((table) => [
         table.name,
         table.attributes.join(','),
         table.indexes.join(',') || '-',
         table.replicate,
         table.owner,
+        clashText(table.clashes),
       ]),
     ];
     printTable(context.stdout, rows);
+    for (const table of tables.filter((candidate) => candidate.clashes.length > 0)) {
+      line(
+        context.stderr,
+        `${table.name} clashes with another table of that name on the mesh: neither is merged; drop one of them to resolve it.`,
+      );
+    }
   },
 };
+
+/** Who else has a table of this name: where it was created and whose it is. */
+function clashText(clashes: readonly TableClash[]): string {
+  if (clashes.length === 0) return '-';
+  const seen = new Map(clashes.map((clash) => [clash.incarnation, `${clash.owner}'s on ${clash.node}`]));
+  return [...seen.values()].join(', ');
+}
 
 export const createTableCommand: Command = {
   name: 'create_table',

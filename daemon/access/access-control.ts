@@ -3,6 +3,7 @@ import { CortexError } from '../../src/protocol/errors.js';
 import type { Grant, Permission } from '../../src/protocol/access-types.js';
 import type { Identity } from '../identity/identity.js';
 import type { TableCatalog } from '../store/table-catalog.js';
+import type { Authority } from './authority.js';
 
 const BITS: Record<Permission, number> = { read: 1, write: 2 };
 
@@ -24,11 +25,17 @@ interface GrantRow {
 
 /**
  * Per-table ACLs. The creator of a table has full access to it, administrators
- * (the daemon's owner and root) to everything, anyone else only what was
- * granted. Grants live in `_acl` and in memory, so a check costs a map lookup.
+ * (see Authority) to everything, anyone else only what was granted to its full
+ * identity (or to the local user it is mapped onto). Grants live in `_acl` and
+ * in memory, so a check costs a map lookup.
  */
 export class AccessControl {
-  private readonly grants = new Map<string, GrantRow>();
+  /**
+   * Grants by identity, then table. Two lookups of strings the caller already has: a joined key
+   * would be a new string on every check, flattened and hashed each time (full identities are
+   * long enough for V8 to build them as cons strings), which cost more than the rest of the check.
+   */
+  private readonly grants = new Map<string, Map<string, GrantRow>>();
   private readonly upsert: Statement<[string, string, number, string, number]>;
   private readonly remove: Statement<[string, string]>;
   private readonly removeTable: Statement<[string]>;
@@ -36,9 +43,10 @@ export class AccessControl {
   constructor(
     db: Database,
     private readonly catalog: TableCatalog,
+    readonly authority: Authority,
   ) {
     for (const row of db.prepare('SELECT identity, tbl, perms, granted_by, granted FROM _acl').all() as GrantRow[]) {
-      this.grants.set(grantKey(row.identity, row.tbl), row);
+      this.remember(row);
     }
     this.upsert = db.prepare(
       'INSERT OR REPLACE INTO _acl (identity, tbl, perms, granted_by, granted) VALUES (?, ?, ?, ?, ?)',
@@ -49,71 +57,85 @@ export class AccessControl {
 
   /** Throws EACCES unless `identity` holds `permission` on `table` (ENOTFOUND first, for a missing table). */
   require(identity: Identity, table: string, permission: Permission): void {
-    if (identity.admin) return;
+    if (this.authority.isAdmin(identity)) return;
     if (table.startsWith('_')) {
       throw new CortexError(
         'EACCES',
         `${identity.name} may not ${permission} ${table}: system tables are for administrators.`,
       );
     }
-    if (this.allows(identity, table, permission)) return;
+    if (this.granted(identity, table, permission)) return;
     throw new CortexError('EACCES', `${identity.name} may not ${permission} ${table} (no ${permission} permission).`);
   }
 
   allows(identity: Identity, table: string, permission: Permission): boolean {
-    if (identity.admin) return true;
-    const info = this.catalog.handle(table).info;
-    if (info.owner === identity.name) return true;
-    const grant = this.grants.get(grantKey(identity.name, table));
+    return this.authority.isAdmin(identity) || this.granted(identity, table, permission);
+  }
+
+  /** Whether the identity, or the local user it is mapped onto, owns the table or was granted `permission`. */
+  private granted(identity: Identity, table: string, permission: Permission): boolean {
+    const { owner } = this.catalog.handle(table).info;
+    if (this.grantedTo(identity.name, owner, table, permission)) return true;
+    const mapped = this.authority.mappedName(identity);
+    return mapped !== undefined && this.grantedTo(mapped, owner, table, permission);
+  }
+
+  private grantedTo(name: string, owner: string, table: string, permission: Permission): boolean {
+    if (owner === name) return true;
+    const grant = this.grants.get(name)?.get(table);
     return grant !== undefined && (grant.perms & BITS[permission]) !== 0;
   }
 
-  /** Grants and revokes need the table's ownership or an administrator. */
+  /** Dropping a table, grants and revokes need the table's ownership or an administrator. */
   requireOwner(identity: Identity, table: string, action: string): void {
     const info = this.catalog.handle(table).info;
-    if (identity.admin || info.owner === identity.name) return;
+    if (this.authority.mayUse(identity, info.owner)) return;
     throw new CortexError(
       'EACCES',
       `${identity.name} may not ${action} ${table}: only its owner (${info.owner}) or an administrator may.`,
     );
   }
 
-  grant(by: Identity, who: string, table: string, permissions: readonly Permission[]): Grant {
+  /** Grants to `who`, an identity as typed (`alice`, `root@a`, `token:ci`): stored in full. */
+  grant(by: Identity, typed: string, table: string, permissions: readonly Permission[]): Grant {
     this.requireOwner(by, table, 'grant access to');
-    const key = grantKey(who, table);
-    const mask = (this.grants.get(key)?.perms ?? 0) | toMask(permissions);
+    const who = this.authority.qualify(typed);
+    const mask = (this.grants.get(who)?.get(table)?.perms ?? 0) | toMask(permissions);
     const row = { identity: who, tbl: table, perms: mask, granted_by: by.name, granted: Date.now() };
     this.upsert.run(row.identity, row.tbl, row.perms, row.granted_by, row.granted);
-    this.grants.set(key, row);
+    this.remember(row);
     return toGrant(row);
   }
 
   /** Removes the given permissions (all when none are given); returns what is left. */
-  revoke(by: Identity, who: string, table: string, permissions?: readonly Permission[]): Grant {
+  revoke(by: Identity, typed: string, table: string, permissions?: readonly Permission[]): Grant {
     this.requireOwner(by, table, 'revoke access to');
-    const key = grantKey(who, table);
-    const current = this.grants.get(key);
+    const who = this.authority.qualify(typed);
+    const current = this.grants.get(who)?.get(table);
     const mask = current ? current.perms & ~toMask(permissions ?? ['read', 'write']) : 0;
     if (current && mask === 0) {
       this.remove.run(who, table);
-      this.grants.delete(key);
+      this.grants.get(who)?.delete(table);
     } else if (current) {
       const row = { ...current, perms: mask };
       this.upsert.run(row.identity, row.tbl, row.perms, row.granted_by, row.granted);
-      this.grants.set(key, row);
+      this.remember(row);
     }
     return { identity: who, table, permissions: toPermissions(mask), granted_by: by.name, granted: Date.now() };
   }
 
   /** The grants a caller may see: all for administrators, else those on its own tables and those naming it. */
-  list(by: Identity, who?: string): Grant[] {
+  list(by: Identity, typed?: string): Grant[] {
+    const who = typed === undefined ? undefined : this.authority.qualify(typed);
+    const admin = this.authority.isAdmin(by);
     return [...this.grants.values()]
+      .flatMap((tables) => [...tables.values()])
       .filter((row) => who === undefined || row.identity === who)
       .filter(
         (row) =>
-          by.admin ||
-          row.identity === by.name ||
-          (this.catalog.has(row.tbl) && this.catalog.handle(row.tbl).info.owner === by.name),
+          admin ||
+          this.authority.holds(by, row.identity) ||
+          (this.catalog.has(row.tbl) && this.authority.holds(by, this.catalog.handle(row.tbl).info.owner)),
       )
       .map(toGrant)
       .sort((a, b) => (a.table === b.table ? (a.identity < b.identity ? -1 : 1) : a.table < b.table ? -1 : 1));
@@ -122,12 +144,17 @@ export class AccessControl {
   /** Drops every grant on a table that no longer exists. */
   forgetTable(table: string): void {
     this.removeTable.run(table);
-    for (const [key, row] of this.grants) if (row.tbl === table) this.grants.delete(key);
+    for (const tables of this.grants.values()) tables.delete(table);
   }
-}
 
-function grantKey(identity: string, table: string): string {
-  return `${identity}\u0000${table}`;
+  private remember(row: GrantRow): void {
+    let tables = this.grants.get(row.identity);
+    if (tables === undefined) {
+      tables = new Map();
+      this.grants.set(row.identity, tables);
+    }
+    tables.set(row.tbl, row);
+  }
 }
 
 function toGrant(row: GrantRow): Grant {

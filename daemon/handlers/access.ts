@@ -1,27 +1,27 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { CortexError } from '../../src/protocol/errors.js';
-import type { Identity } from '../identity/identity.js';
+import { credentialIdentity } from '../identity/identity.js';
 import type { DaemonServices, HandlerTable } from './types.js';
 
 /** A failed `auth` is answered only after this long, so guessing tokens over the network is impractical. */
 export const FAILED_AUTH_DELAY_MS = 1000;
 
-function requireAdmin(identity: Identity, action: string): void {
-  if (!identity.admin) {
-    throw new CortexError(
-      'EACCES',
-      `${identity.name} may not ${action}: only administrators (the daemon's owner and root) may.`,
-    );
-  }
-}
-
 export function accessHandlers({
   access,
+  authority,
   tokens,
   log,
 }: DaemonServices): Pick<
   HandlerTable,
-  'acl_grant' | 'acl_revoke' | 'acl_list' | 'auth' | 'token_create' | 'token_list' | 'token_revoke'
+  | 'acl_grant'
+  | 'acl_revoke'
+  | 'acl_list'
+  | 'acl_map'
+  | 'acl_unmap'
+  | 'auth'
+  | 'token_create'
+  | 'token_list'
+  | 'token_revoke'
 > {
   return {
     acl_grant: ({ identity, table, permissions }, call) => ({
@@ -30,7 +30,20 @@ export function accessHandlers({
     acl_revoke: ({ identity, table, permissions }, call) => ({
       grant: access.revoke(call.identity, identity, table, permissions),
     }),
-    acl_list: ({ identity }, call) => ({ grants: access.list(call.identity, identity) }),
+    acl_list: ({ identity }, call) => ({
+      grants: access.list(call.identity, identity),
+      mappings: authority.mappingsFor(call.identity),
+    }),
+    acl_map: ({ identity, user }, call) => {
+      const mapping = authority.map(call.identity, identity, user);
+      log.info(`${call.identity.name} mapped ${mapping.identity} onto the local user ${user}`);
+      return { mapping };
+    },
+    acl_unmap: ({ identity }, call) => {
+      const removed = authority.unmap(call.identity, identity);
+      log.info(`${call.identity.name} unmapped ${removed.identity} (it acted as ${removed.user})`);
+      return { ok: true, removed };
+    },
 
     auth: async ({ token }, call) => {
       const name = tokens.verify(token);
@@ -39,20 +52,20 @@ export function accessHandlers({
         await delay(FAILED_AUTH_DELAY_MS);
         throw new CortexError('EACCES', 'The token is not valid (wrong, revoked, or never created here).');
       }
-      call.caller.identity = { name, via: 'token', admin: false };
-      log.info(`connection ${call.caller.id} from ${call.caller.peer} authenticated as token ${name}`);
-      return { identity: name };
+      call.caller.identity = credentialIdentity('token', name, authority.node);
+      log.info(`connection ${call.caller.id} from ${call.caller.peer} authenticated as ${call.caller.identity.name}`);
+      return { identity: call.caller.identity.name };
     },
     token_create: ({ name }, call) => {
-      requireAdmin(call.identity, 'create tokens');
+      authority.requireAdmin(call.identity, 'create tokens');
       return { name, token: tokens.create(name, call.identity.name) };
     },
     token_list: (_params, call) => {
-      requireAdmin(call.identity, 'list tokens');
+      authority.requireAdmin(call.identity, 'list tokens');
       return { tokens: tokens.list() };
     },
     token_revoke: ({ name }, call) => {
-      requireAdmin(call.identity, 'revoke tokens');
+      authority.requireAdmin(call.identity, 'revoke tokens');
       tokens.revoke(name);
       return { ok: true };
     },

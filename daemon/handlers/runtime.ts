@@ -21,6 +21,7 @@ type RuntimeMethods =
   | 'session_events';
 
 export function runtimeHandlers({
+  authority,
   workspaces,
   sessions,
   events,
@@ -36,7 +37,7 @@ export function runtimeHandlers({
       return { ok: true };
     },
     workspace_add: ({ path, project }, call) => {
-      requireOwnDirectory(path, call.identity);
+      requireOwnDirectory(path, call.identity, authority);
       return workspaces.add(path, project, call.identity);
     },
     workspace_list: (_params, call) => ({ workspaces: workspaces.list(call.identity) }),

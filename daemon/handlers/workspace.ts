@@ -1,5 +1,4 @@
 import { CortexError } from '../../src/protocol/errors.js';
-import { runAsCaller } from '../identity/system-user.js';
 import type { DaemonServices, HandlerTable } from './types.js';
 
 type WorkspaceMethods =
@@ -19,26 +18,32 @@ type WorkspaceMethods =
  * administrators); where the daemon runs as root, files are read and written
  * only if the caller's own uid could (see CallerAccess), and checks run as it.
  */
-export function workspaceHandlers({ inspector }: DaemonServices): Pick<HandlerTable, WorkspaceMethods> {
+export function workspaceHandlers({ inspector, authority }: DaemonServices): Pick<HandlerTable, WorkspaceMethods> {
   return {
     fs_list: async ({ workspace: ref, path, offset, limit }, call) => {
       const workspace = inspector.workspace(ref, call.identity);
-      const result = await inspector.files.list(workspace.path, path ?? '.', runAsCaller(call.identity), offset, limit);
+      const result = await inspector.files.list(
+        workspace.path,
+        path ?? '.',
+        authority.runAs(call.identity),
+        offset,
+        limit,
+      );
       // A subscriber of fs:WORKSPACE that lists a directory is told about its changes from now on.
       await inspector.fsTopics.listed(workspace.id, result.path, call.caller);
       return result;
     },
     fs_stat: async ({ workspace: ref, path }, call) => {
       const workspace = inspector.workspace(ref, call.identity);
-      return { stat: await inspector.files.stat(workspace.path, path, runAsCaller(call.identity)) };
+      return { stat: await inspector.files.stat(workspace.path, path, authority.runAs(call.identity)) };
     },
     fs_read: ({ workspace: ref, path }, call) => {
       const workspace = inspector.workspace(ref, call.identity);
-      return inspector.files.read(workspace.path, path, runAsCaller(call.identity));
+      return inspector.files.read(workspace.path, path, authority.runAs(call.identity));
     },
     fs_write: ({ workspace: ref, path, content, expected_hash }, call) => {
       const workspace = inspector.workspace(ref, call.identity);
-      return inspector.files.write(workspace.path, path, content, expected_hash, runAsCaller(call.identity));
+      return inspector.files.write(workspace.path, path, content, expected_hash, authority.runAs(call.identity));
     },
     ws_diff: async ({ workspace: ref }, call) => ({
       diff: await inspector.diff(inspector.workspace(ref, call.identity)),
@@ -49,7 +54,7 @@ export function workspaceHandlers({ inspector }: DaemonServices): Pick<HandlerTa
     },
     ws_revert: async ({ session, turn, path }, call) => {
       const { view, root } = inspector.session(session, call.identity);
-      return { reverted: await inspector.turns.revert(view, turn, root, path, runAsCaller(call.identity)) };
+      return { reverted: await inspector.turns.revert(view, turn, root, path, authority.runAs(call.identity)) };
     },
     worktree_list: async ({ workspace }, call) => ({
       worktrees: await inspector.worktrees.list(call.identity, workspace),
@@ -64,7 +69,7 @@ export function workspaceHandlers({ inspector }: DaemonServices): Pick<HandlerTa
       if (view !== undefined && view.workspace !== workspace.id) {
         throw new CortexError('EINVAL', `Session ${view.id} works in ${view.workspace}, not in ${workspace.id}.`);
       }
-      return { results: await inspector.runChecks(workspace, view, runAsCaller(call.identity)) };
+      return { results: await inspector.runChecks(workspace, view, authority.runAs(call.identity)) };
     },
   };
 }

@@ -1,17 +1,17 @@
-import type { RecordKey } from '../../src/protocol/store-types.js';
 import type { Logger } from '../logger.js';
+import { keyId } from '../store/key-id.js';
 import type { MergeObserver, RemoteWrite } from '../store/merge.js';
-import type { ApplyResult, Store } from '../store/store.js';
+import type { ApplyResult } from '../store/replica.js';
+import type { Store } from '../store/store.js';
 import type { Version } from '../store/version.js';
 import type { MeshEvents } from './mesh-events.js';
 import type { PeerBook } from './peer-book.js';
 import type { PeerChannel } from './peer-channel.js';
-import { purgeBelowHorizon } from './resync.js';
 import type { ChangeBatch } from './wire.js';
 
 export interface ResyncInfo {
-  /** The peer's tombstone horizons, per table. */
-  horizons: Map<string, Version>;
+  /** The peer's tombstone horizons, per table, with the incarnation they belong to. */
+  horizons: Map<string, { incarnation: string; horizon: Version }>;
   /** How far the peer ever got into this node's log: versions up to there, it had once. */
   seenByPeer: number;
   /** How far this node ever got into the peer's log, before this resync. */
@@ -31,7 +31,7 @@ export interface InboundOptions {
   syncedHlc: number;
   /** Set when the peer sends a full resync (it has not heard from this node for too long). */
   resync: ResyncInfo | undefined;
-  /** Tables dropped by the peer's changes (their grants go too). */
+  /** Tables dropped here by the peer's changes (their grants go too). */
   dropped(table: string): void;
   /** The apply failed (a full disk): the link must close, the checkpoint on disk is where to resume. */
   failed(reason: string): void;
@@ -46,7 +46,9 @@ const EXAMPLES = 10;
  * after its commit, and defers when a change is stamped too far ahead. While it
  * catches up after a (re)connect it notes keys both sides wrote since they were
  * last in sync: merged automatically, but reported, as Mnesia reports an
- * inconsistent_database after a partition.
+ * inconsistent_database after a partition. Tables it refuses (another incarnation
+ * of a name held here, a policy that leaves this node out) are reported once per
+ * link; creations and drops it applies are audited in the log.
  */
 export class Inbound {
   private expected: number;
@@ -56,10 +58,12 @@ export class Inbound {
   private caughtUpDone = false;
   private conflicts = 0;
   private readonly examples: string[] = [];
-  /** Tables refused on this link, with why (reported once, and refused for the rest of the link). */
-  private readonly refused = new Map<string, string>();
+  /** Refusals reported on this link (table, incarnation, reason): each is logged once. */
+  private readonly reported = new Set<string>();
   private deferredAt: number | undefined;
   private rewindAsked = false;
+  /** A clash resolved here: read the peer's log again after this seq, once the batch being applied is done. */
+  private rewindTo: number | undefined;
   /** During a resync: the keys the peer sent, per table, so the rest can be dropped. */
   private readonly received = new Map<string, Set<string>>();
 
@@ -99,10 +103,25 @@ export class Inbound {
     this.queue.length = 0;
   }
 
+  /**
+   * Reads the peer's log again after `seq`: a clash was resolved here, and the
+   * changes refused for the other table of its name are wanted now. Merging them
+   * again is harmless for everything else (an older or equal version changes nothing).
+   */
+  rewind(seq: number): void {
+    if (this.closed) return;
+    this.rewindTo = Math.min(this.rewindTo ?? seq, seq);
+    if (!this.busy) void this.drain();
+  }
+
   private async drain(): Promise<void> {
     this.busy = true;
     try {
-      while (this.queue.length > 0 && !this.closed) {
+      while ((this.queue.length > 0 || this.rewindTo !== undefined) && !this.closed) {
+        if (this.rewindTo !== undefined) {
+          await this.goBack(this.rewindTo);
+          continue;
+        }
         const batch = this.queue.shift()!;
         if (batch.after !== this.expected) {
           this.outOfOrder();
@@ -120,11 +139,26 @@ export class Inbound {
     }
   }
 
+  /** Moves the checkpoint back to `seq` and asks the peer to send again from there. */
+  private async goBack(seq: number): Promise<void> {
+    const { store, book, channel, peer, log } = this.options;
+    this.rewindTo = undefined;
+    if (seq >= this.expected) return;
+    await store.transact(() => book.checkpoint(peer, seq));
+    this.expected = seq;
+    this.queue.length = 0;
+    this.deferredAt = undefined;
+    // Batches already on their way start past the new checkpoint: dropped without asking again.
+    this.rewindAsked = true;
+    log.info(`mesh: reading the log of ${peer} again after seq ${seq}, for a table no longer in a clash here`);
+    channel.notify('defer', { seq, retry_ms: 0, reason: 'a clash was resolved' });
+  }
+
   private async apply(batch: ChangeBatch): Promise<void> {
     const { store, book, channel, peer } = this.options;
     let result: ApplyResult;
     try {
-      result = await store.applyRemote({
+      result = await store.replica.apply({
         from: peer,
         to: batch.to,
         changes: batch.changes,
@@ -132,7 +166,6 @@ export class Inbound {
         checkpoint: (seq) => book.checkpoint(peer, seq),
         observer: this.observer,
         hadIt: this.hadIt,
-        refused: this.refused,
       });
     } catch (error) {
       this.closed = true;
@@ -167,7 +200,7 @@ export class Inbound {
 
   private deferred(seq: number, aheadMs: number): void {
     const { store, channel, peer, log, events } = this.options;
-    const drift = store.clock.maxDriftMs;
+    const drift = store.replica.maxDriftMs;
     // Ask again once the change is within the bound; check at least every 5 s in case clocks move.
     const retry = Math.min(Math.max(aheadMs - drift + 50, 50), 5000);
     const reason = `a change from ${peer} is stamped ${(aheadMs / 1000).toFixed(1)} s ahead of this node's clock (at most ${drift / 1000} s is accepted)`;
@@ -195,14 +228,32 @@ export class Inbound {
 
   private report(result: ApplyResult): void {
     const { peer, log, events } = this.options;
-    for (const [table, reason] of result.refused) {
-      if (this.refused.has(table)) continue;
-      this.refused.set(table, reason);
-      const message = `changes to ${table} from ${peer} were refused: ${reason}`;
+    for (const [table, refusal] of result.refused) {
+      const id = `${table}\u0000${refusal.incarnation}\u0000${refusal.reason}`;
+      if (this.reported.has(id)) continue;
+      this.reported.add(id);
+      if (refusal.clash !== undefined) {
+        const { here, there } = refusal.clash;
+        const message = `table clash: ${table} here is ${here.incarnation} (created on ${here.node}, owner ${here.owner}); ${peer} sent ${there.incarnation} of the same name (created on ${there.node}, owner ${there.owner}); neither is merged or dropped: drop one of them to resolve it`;
+        log.warn(`mesh: ${message}`);
+        events.emit({ type: 'table_clash', peer, message, data: refusal.clash });
+        continue;
+      }
+      const message = `changes to ${table} from ${peer} were refused: ${refusal.reason}`;
       log.warn(`mesh: ${message}`);
-      events.emit({ type: 'refused', peer, message, data: { table } });
+      events.emit({ type: 'refused', peer, message, data: { table, incarnation: refusal.incarnation } });
     }
-    for (const table of result.dropped) this.options.dropped(table);
+    for (const table of result.created) {
+      log.info(
+        `mesh: audit: table ${table.name} (incarnation ${table.incarnation}, ${table.replicate}, owner ${table.owner}) created on ${table.node}, received from ${peer}`,
+      );
+    }
+    for (const drop of result.dropped) {
+      log.info(
+        `mesh: audit: table ${drop.table} (incarnation ${drop.incarnation}) dropped on ${drop.node} by ${drop.by}, received from ${peer}: dropped here too`,
+      );
+      this.options.dropped(drop.table);
+    }
   }
 
   private async finishCatchUp(): Promise<void> {
@@ -215,9 +266,9 @@ export class Inbound {
     }
     if (resync !== undefined && resync.horizons.size > 0) {
       let purged = 0;
-      for (const [table, horizon] of resync.horizons) {
+      for (const [table, { incarnation, horizon }] of resync.horizons) {
         const received = this.received.get(table) ?? new Set<string>();
-        purged += await purgeBelowHorizon(store, table, horizon, received, peer, resync.seenByPeer);
+        purged += await store.replica.purgeBelowHorizon(table, incarnation, horizon, received, peer, resync.seenByPeer);
       }
       this.received.clear();
       const message = `full resync from ${peer} done: ${purged} record(s) deleted there since this node last synced were deleted here too`;
@@ -225,9 +276,4 @@ export class Inbound {
       events.emit({ type: 'resync', peer, message, data: { purged } });
     }
   }
-}
-
-/** A key as a set member: integers and strings apart, as the store keeps them. */
-export function keyId(key: RecordKey): string {
-  return typeof key === 'number' ? `n${key}` : `s${key}`;
 }

@@ -1,8 +1,12 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import type { MeshEvent } from '../../src/protocol/mesh-types.js';
+import type { Authority } from '../access/authority.js';
 import type { Subscriptions, TopicFamily } from '../pubsub/subscriptions.js';
 
 export const MESH_TOPIC = 'mesh:events';
+
+/** A mesh event before it is stamped with its time. */
+export type MeshEventInput = MeshEvent extends infer E ? (E extends MeshEvent ? Omit<E, 'time'> : never) : never;
 
 /**
  * Mesh events (peers up and down, merged conflicts, refused clocks and tables,
@@ -13,23 +17,22 @@ export class MeshEvents {
   constructor(
     private readonly subscriptions: Subscriptions,
     private readonly now: () => number,
+    private readonly authority: Authority,
   ) {}
 
-  emit(event: Omit<MeshEvent, 'time'>): void {
+  emit(event: MeshEventInput): void {
     this.subscriptions.publish(MESH_TOPIC, 'mesh_event', { ...event, time: this.now() });
   }
 
-  family(): TopicFamily {
+  family(): TopicFamily<'mesh:'> {
     return {
       prefix: 'mesh:',
-      subscribe(topic, _subscriber, call) {
+      subscribe: (topic, _subscriber, call) => {
         if (topic !== MESH_TOPIC) {
           throw new CortexError('EINVAL', `The mesh has one topic, ${MESH_TOPIC}, not ${JSON.stringify(topic)}.`);
         }
-        if (!call.identity.admin) {
-          throw new CortexError('EACCES', `${call.identity.name} may not watch the mesh: only administrators may.`);
-        }
-        return { topic };
+        this.authority.requireAdmin(call.identity, 'watch the mesh');
+        return {};
       },
     };
   }

@@ -1,25 +1,35 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Database } from 'better-sqlite3';
-import { parseAddress } from '../../src/address.js';
+import { parseAddress, peerOf } from '../../src/address.js';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { ClusterStatus, MeshNodeFailure, PeerStatus } from '../../src/protocol/mesh-types.js';
 import { type MsgValue, RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { AccessControl } from '../access/access-control.js';
-import type { Identity } from '../identity/identity.js';
+import { type Identity, identityOf } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { Subscriptions } from '../pubsub/subscriptions.js';
-import { peerOf } from '../server/tls-listener.js';
+import type { Rewind } from '../store/incarnations.js';
 import type { Store } from '../store/store.js';
+import { holdsCa, tlsPaths } from '../tls/certificate-authority.js';
+import { certificateWatcher } from '../tls/certificate-expiry.js';
 import { certificateName, nodeTlsFiles, type TlsFiles } from '../tls/node-tls-files.js';
+import { isRefusal, type VerifiedCertificate } from '../tls/peer-certificate.js';
+import type { RevocationList } from '../tls/revocation-list.js';
+import type { Revocations } from '../tls/revocations.js';
 import { MeshEvents } from './mesh-events.js';
 import type { MeshSettings } from './mesh-settings.js';
 import { PeerBook } from './peer-book.js';
 import { PeerChannel } from './peer-channel.js';
+import { Dialers } from './dialers.js';
+import { MeshJoining } from './mesh-joining.js';
+import { PeerGate } from './peer-gate.js';
+import { PeerPins } from './peer-pins.js';
 import { PeerSession, type SessionContext } from './peer-session.js';
-import { dialPeer, listenPeers } from './peer-tls.js';
+import { dialPeer, listenPeers, refuseSocket } from './peer-tls.js';
 import { fanOut } from './query-fanout.js';
-import { Redialer } from './redialer.js';
+import type { NodeAnswer, QueryRequest } from './wire.js';
 import { collectResources } from './resources.js';
 import { TombstoneCollector } from './tombstone-gc.js';
 
@@ -35,6 +45,8 @@ export interface MeshOptions {
   /** HOST:PORT for the peer listener; without it this node only dials out. */
   listen: string | undefined;
   settings: MeshSettings;
+  /** The revocation list this node enforces, shared with the TLS listener. */
+  revocations: Revocations;
 }
 
 /** query_mesh's answer, with records still as their stored bytes. */
@@ -46,16 +58,24 @@ export interface MeshQueryAnswer {
 /**
  * The mesh: the peer listener, the links (one per peer), the saved peers and
  * their redialling, tombstone collection, and query_mesh. Every link replicates
- * both ways from the change log; see peer-session.ts for one link's life.
+ * both ways from the change log; see peer-session.ts for one link's life, and
+ * peer-gate.ts for who may link at all.
  */
 export class Mesh {
   readonly events: MeshEvents;
+  /** This node's certificate, for `status` and `cluster`. */
+  readonly certificate: ReturnType<typeof certificateWatcher>;
   private readonly book: PeerBook;
+  private readonly gate: PeerGate;
+  private readonly joining: MeshJoining;
+  private readonly loose = new Set<TLSSocket>();
+  /** The listener's address while this node waits for its certificate (from `mesh join`). */
+  private waitingToListen: string | undefined;
   private readonly links = new Map<string, PeerSession>();
   private readonly handshakes = new Set<PeerSession>();
   /** Links opened by cluster_connect: admitted even when the peer had been disconnected. */
   private readonly explicit = new WeakSet<PeerSession>();
-  private readonly dialers = new Map<string, Redialer>();
+  private readonly dialers: Dialers;
   private readonly lastErrors = new Map<string, string>();
   private readonly collector: TombstoneCollector;
   private readonly context: SessionContext;
@@ -66,13 +86,31 @@ export class Mesh {
   private pumpQueued = false;
   private stopped = false;
   private readonly unsubscribeLog: () => void;
+  private readonly unsubscribeRevocations: () => void;
+  private readonly unsubscribeRewind: () => void;
 
   constructor(private readonly options: MeshOptions) {
-    const { store, log, subscriptions, settings } = options;
-    this.events = new MeshEvents(subscriptions, store.now);
+    const { store, log, subscriptions, settings, revocations } = options;
+    this.events = new MeshEvents(subscriptions, store.now, options.access.authority);
     subscriptions.register(this.events.family());
     this.book = new PeerBook(options.db, store);
-    this.collector = new TombstoneCollector(store, settings.graceMs, () => this.peersHolding());
+    this.gate = new PeerGate(options.node, new PeerPins(options.dataDir, log), revocations, log, this.events);
+    this.certificate = certificateWatcher(tlsPaths(options.configDir).nodeCert, revocations);
+    this.dialers = new Dialers(
+      this.book,
+      (address, node) => this.dial(address, node),
+      (node) => this.links.get(node)?.state === 'open',
+      settings.redialMaxMs,
+    );
+    this.joining = new MeshJoining({
+      me: options.node,
+      configDir: options.configDir,
+      log,
+      revocations,
+      listenAddress: () => this.listenAddress,
+      knows: (name) => name === options.node || this.gate.pinOf(name) !== null || this.links.has(name),
+    });
+    this.collector = new TombstoneCollector(store.replica, store.now, settings.graceMs, () => this.peersHolding());
     this.context = {
       me: options.node,
       store,
@@ -81,11 +119,16 @@ export class Mesh {
       events: this.events,
       settings,
       resources: () => collectResources(options.dataDir),
+      listen: () => this.listenAddress,
+      revocations: () => revocations.current,
+      revocationsFrom: (peer, crl) => this.revocationsFrom(peer, crl),
       admit: (session) => this.admit(session),
-      closed: (session, wasOpen) => this.closed(session, wasOpen),
-      query: (request) => fanOut(this.fanOutContext(), request, { name: request.identity, via: 'mesh', admin: false }),
+      up: (session) => this.up(session),
+      closed: (session, wasUp) => this.closed(session, wasUp),
+      query: (request) => this.answerPeer(request),
       droppedTable: (table) => options.access.forgetTable(table),
     };
+    this.unsubscribeRewind = store.replica.onRewind((rewind) => this.rewind(rewind));
     // Every commit that grew the log is sent on to the links, once per turn of the event loop.
     this.unsubscribeLog = store.onLog(() => {
       if (this.pumpQueued || this.links.size === 0) return;
@@ -95,13 +138,21 @@ export class Mesh {
         for (const link of this.links.values()) link.outbound?.pump();
       });
     });
+    this.unsubscribeRevocations = revocations.onChange((list) => this.enforce(list));
   }
 
-  /** Opens the peer listener (when configured), redials the saved peers and starts collecting tombstones. */
+  /**
+   * Opens the peer listener (when configured), redials the saved peers, dials
+   * back the peers that had dialled this node (their own redial may be far off
+   * after this node was away), and starts collecting tombstones.
+   */
   async start(): Promise<void> {
-    if (this.options.listen !== undefined) await this.listen(this.options.listen);
+    if (this.options.listen !== undefined) await this.listenOrWait(this.options.listen);
+    const recent = this.options.store.now() - this.options.settings.graceMs;
     for (const peer of this.book.all()) {
-      if (peer.dial && !peer.blocked && peer.address !== null) this.keepLinked(peer.node).schedule(0);
+      if (peer.blocked || peer.address === null) continue;
+      if (peer.dial) this.dialers.keep(peer.node).schedule(0);
+      else if (peer.lastSeen > recent) this.dialers.dialBack(peer.node).schedule(0);
     }
     this.scheduleCollection();
   }
@@ -110,21 +161,49 @@ export class Mesh {
     return this.listenAddress;
   }
 
-  /** cluster_connect: links with the node at `address`, and keeps it linked from now on. */
-  async connect(address: string): Promise<PeerStatus> {
-    const node = await this.dial(address, undefined, true);
+  /**
+   * cluster_connect: links with the node at `address`, and keeps it linked from
+   * now on. `checkHost`: the certificate must name the host dialled (unless the
+   * node at `address` was proven otherwise, as the inviting node of a join is).
+   */
+  async connect(address: string, checkHost = true): Promise<PeerStatus> {
+    const node = await this.dial(address, undefined, true, checkHost);
     await this.book.update(node, { address, dial: true, blocked: false });
     this.lastErrors.delete(node);
-    this.keepLinked(node);
+    this.dialers.stop(node);
+    this.dialers.keep(node);
     return this.peerStatus(node);
+  }
+
+  /**
+   * cluster_forget: this node forgets everything about `node`: its pinned
+   * certificate, its address, how far the two had replicated. The next link with
+   * a node of that name is a first link: pinned anew, with a full resync (a new
+   * certificate may well be a new machine under the old name).
+   */
+  async forget(node: string): Promise<boolean> {
+    const known = this.book.get(node) !== undefined || this.links.has(node) || this.gate.pinOf(node) !== null;
+    const refused = this.gate.refusalOf(node) !== null;
+    if (!known && !refused) return false;
+    this.dialers.stop(node);
+    const bye = {
+      code: 'ECLOSED' as const,
+      message: `${this.options.node} forgot ${node} (cluster_forget); link again`,
+    };
+    this.links.get(node)?.close(`${node} was forgotten by cluster_forget`, bye);
+    for (const session of this.handshakes) if (session.peer === node) session.close('forgotten', bye);
+    await this.book.forget(node);
+    this.gate.forget(node);
+    this.lastErrors.delete(node);
+    this.options.log.warn(`mesh: forgot ${node}: its pinned certificate, address and replication checkpoints`);
+    return true;
   }
 
   /** cluster_disconnect: ends the link, stops redialling, and refuses the peer's links until connected again. */
   async disconnect(node: string): Promise<boolean> {
     const known = this.book.get(node) !== undefined || this.links.has(node);
     if (!known) return false;
-    this.dialers.get(node)?.stop();
-    this.dialers.delete(node);
+    this.dialers.stop(node);
     await this.book.update(node, { dial: false, blocked: true });
     const bye = {
       code: 'EACCES' as const,
@@ -137,12 +216,49 @@ export class Mesh {
   }
 
   status(): ClusterStatus {
-    const nodes = new Set([...this.book.all().map((peer) => peer.node), ...this.links.keys()]);
+    const nodes = new Set([
+      ...this.book.all().map((peer) => peer.node),
+      ...this.links.keys(),
+      ...this.gate.refusedNames(),
+    ]);
+    const list = this.options.revocations.current;
     return {
       node: this.options.node,
       listen: this.listenAddress,
       peers: [...nodes].sort().map((node) => this.peerStatus(node)),
+      certificate: this.certificate(),
+      revocations: { number: list?.number ?? 0, revoked: list?.serials.size ?? 0 },
     };
+  }
+
+  /** mesh_invite, on the CA machine: a one-time token for a new node to join with. */
+  invite(options: { name: string | undefined; ttlMs: number; hosts: string[] }) {
+    return this.joining.invite(options);
+  }
+
+  /**
+   * mesh_join, on a new node: gets this node's certificate from the inviting node
+   * with the token (the key is made here and stays here), opens the mesh listener
+   * that was waiting for it, and links with the inviting node.
+   */
+  async join(token: string, address: string, force: boolean): Promise<PeerStatus> {
+    const listenHost = this.waitingToListen === undefined ? undefined : parseAddress(this.waitingToListen).host;
+    const crl = await this.joining.fetchCertificate(token, address, force, listenHost);
+    this.files = undefined;
+    this.options.log.info(`mesh: joined the mesh as ${this.options.node}, with an invitation from ${address}`);
+    if (crl !== null) this.revocationsFrom(address, crl);
+    const waiting = this.waitingToListen;
+    this.waitingToListen = undefined;
+    if (waiting !== undefined) await this.listen(waiting);
+    // The join proved it a node of this mesh (its CA, in the token), whatever host names its certificate has.
+    return this.connect(address, false);
+  }
+
+  /** cluster_revocations: the list in force, after taking `crl` when it is the CA's and newer. */
+  revocationList(crl: Uint8Array | undefined): { number: number; serials: string[]; taken: boolean } {
+    const taken = crl === undefined ? false : this.options.revocations.adopt(crl);
+    const list = this.options.revocations.current;
+    return { number: list?.number ?? 0, serials: [...(list?.serials ?? [])].sort(), taken };
   }
 
   /** query_mesh: every reachable node answers a match, each checked against its own ACLs. */
@@ -181,25 +297,76 @@ export class Mesh {
     return result;
   }
 
+  /**
+   * A query relayed by a peer, for a caller of another node. The identity is the
+   * asker's, in full, and is checked here against this node's own grants and
+   * mappings. One that names this node is forged (a query never comes back to
+   * the node it started on), and refused.
+   */
+  private answerPeer(request: QueryRequest): Promise<NodeAnswer[]> {
+    const { node } = this.options;
+    const identity = identityOf(request.identity);
+    if (identity === undefined || identity.node === node) {
+      const why =
+        identity === undefined
+          ? `${JSON.stringify(request.identity)} is not an identity`
+          : `a peer may not speak for ${identity.name}, an identity of ${node} itself`;
+      this.options.log.warn(`mesh: a query_mesh relayed by a peer was refused: ${why}`);
+      return Promise.resolve([{ node, code: 'EACCES', message: `${node} refused the query: ${why}.` }]);
+    }
+    return fanOut(this.fanOutContext(), request, identity);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribeLog();
+    this.unsubscribeRewind();
+    this.unsubscribeRevocations();
     if (this.gcTimer !== undefined) clearTimeout(this.gcTimer);
-    for (const dialer of this.dialers.values()) dialer.stop();
+    this.dialers.stopAll();
     const bye = { code: 'ECLOSED' as const, message: `${this.options.node} is shutting down` };
     for (const session of [...this.links.values(), ...this.handshakes]) session.close('shutting down', bye);
+    for (const socket of this.loose) socket.destroy();
     const server = this.server;
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** A connection that is no link (refused, or asking to join): it must not hold up the listener's close. */
+  private holdLoose(socket: TLSSocket): void {
+    this.loose.add(socket);
+    socket.once('close', () => this.loose.delete(socket));
+  }
+
+  /** A node with no certificate yet opens its listener once `mesh join` brings one. */
+  private async listenOrWait(address: string): Promise<void> {
+    const { configDir, log } = this.options;
+    if (!existsSync(tlsPaths(configDir).nodeCert) && !holdsCa(configDir)) {
+      this.waitingToListen = address;
+      log.warn(
+        `mesh: no listener on ${address} until this node has its certificate: cortex mesh join TOKEN HOST:PORT, or cortex ca install DIR and a restart`,
+      );
+      return;
+    }
+    await this.listen(address);
+  }
+
   private async listen(address: string): Promise<void> {
     const files = await this.tls([parseAddress(address).host]);
-    const { server, address: bound } = await listenPeers(address, files, this.options.log, (socket, node) => {
+    const { server, address: bound } = await listenPeers(address, files, this.options.log, (socket) => {
       if (this.stopped) {
         socket.destroy();
         return;
       }
-      this.open(socket, node, 'inbound', null, peerOf(socket));
+      const from = peerOf(socket);
+      const certificate = this.gate.verify(socket);
+      if (!isRefusal(certificate)) {
+        this.open(socket, certificate, 'inbound', null, from);
+        return;
+      }
+      this.holdLoose(socket);
+      const refuse = () => this.gate.refuse(socket, certificate, from);
+      // With no certificate, the CA machine's listener takes a join request instead.
+      if (certificate.reason !== 'no_certificate' || !this.joining.serve(socket, from, refuse)) refuse();
     });
     this.server = server;
     this.listenAddress = bound;
@@ -222,15 +389,31 @@ export class Mesh {
     return files;
   }
 
-  private async dial(address: string, expected: string | undefined, explicit = false): Promise<string> {
+  /**
+   * Dials `address`. A known peer (`expected`, pinned) is proven by its pin rather
+   * than by the host name in its certificate, so it can be dialled back at the
+   * address it gave whatever names its certificate holds.
+   */
+  private async dial(
+    address: string,
+    expected: string | undefined,
+    explicit = false,
+    checkHost = true,
+  ): Promise<string> {
     if (this.stopped) throw new CortexError('ECLOSED', 'The daemon is shutting down.');
     const files = await this.tls();
-    const { socket, node } = await dialPeer(address, files);
+    const pinned = expected !== undefined && this.gate.pinOf(expected) !== null;
+    const socket = await dialPeer(address, files, { checkHost: checkHost && !pinned });
+    const certificate = this.gate.check(socket, address);
+    if (isRefusal(certificate))
+      throw new CortexError('EACCES', `Could not link with ${address}: ${certificate.message}.`);
+    const node = certificate.name;
     if (expected !== undefined && node !== expected) {
-      socket.destroy();
-      throw new CortexError('EACCES', `${address} now answers as ${node}, not ${expected}.`);
+      const message = `${address} now answers as ${node}, not ${expected}`;
+      refuseSocket(socket, { code: 'EACCES', message: `${this.options.node} expected ${expected} at ${address}` });
+      throw new CortexError('EACCES', `${message}.`);
     }
-    const session = this.open(socket, node, 'outbound', address, address, explicit);
+    const session = this.open(socket, certificate, 'outbound', address, address, explicit);
     try {
       await session.ready;
     } catch (error) {
@@ -245,15 +428,22 @@ export class Mesh {
 
   private open(
     socket: TLSSocket,
-    node: string,
+    certificate: VerifiedCertificate,
     direction: 'outbound' | 'inbound',
     address: string | null,
     from: string,
     explicit = false,
   ): PeerSession {
-    this.options.log.debug(`mesh: ${direction} TLS link with ${node} (${from})`);
-    const channel = new PeerChannel(socket, Math.max(this.options.settings.maxMessageBytes, 64 << 20));
-    const session = new PeerSession(this.context, channel, node, direction, address);
+    this.options.log.debug(`mesh: ${direction} TLS link with ${certificate.name} (${from})`);
+    const channel = new PeerChannel(
+      socket,
+      Math.max(this.options.settings.maxMessageBytes, 64 << 20),
+      certificate.name,
+    );
+    const session = new PeerSession(this.context, channel, certificate, direction, address, {
+      from,
+      host: socket.remoteAddress,
+    });
     if (explicit) this.explicit.add(session);
     if (session.state !== 'closed') this.handshakes.add(session);
     return session;
@@ -283,56 +473,81 @@ export class Mesh {
       if (existing.direction !== session.direction && session.direction !== preferred) {
         return new CortexError('EEXIST', `${me} is already linked with ${peer}`);
       }
-      existing.close(`replaced by a newer link with ${peer}`, { code: 'EEXIST', message: 'replaced by a newer link' });
     }
+    const refusal = this.gate.pinOnLink(session.certificate);
+    if (refusal !== undefined) {
+      this.gate.report(refusal, session.from);
+      return new CortexError('EACCES', `${me} refused the link: ${refusal.message}`);
+    }
+    existing?.close(`replaced by a newer link with ${peer}`, { code: 'EEXIST', message: 'replaced by a newer link' });
     this.links.set(peer, session);
     this.lastErrors.delete(peer);
     return undefined;
   }
 
-  private closed(session: PeerSession, wasOpen: boolean): void {
+  /** Both sides admitted the link: remember where a peer that dialled in listens, to dial it back one day. */
+  private up(session: PeerSession): void {
+    const { peer, advertised } = session;
+    const record = this.book.get(peer);
+    if (
+      session.direction === 'inbound' &&
+      advertised !== null &&
+      record?.dial !== true &&
+      record?.address !== advertised
+    ) {
+      this.book.note(peer, { address: advertised });
+    }
+    this.dialers.linkedBack(peer);
+  }
+
+  private closed(session: PeerSession, wasUp: boolean): void {
     this.handshakes.delete(session);
     const { peer } = session;
     if (session.closeReason !== null) this.lastErrors.set(peer, session.closeReason);
     if (this.links.get(peer) !== session) return;
     this.links.delete(peer);
-    if (wasOpen && !this.stopped) {
+    if (!wasUp) return;
+    if (!this.stopped) {
       this.options.log.info(`mesh: link with ${peer} down: ${session.closeReason ?? 'closed'}`);
       this.events.emit({ type: 'peer_down', peer, message: session.closeReason ?? 'the link closed' });
     }
-    this.dialers.get(peer)?.linkClosed();
+    this.dialers.linkClosed(peer, this.options.store.now() - session.upSince);
   }
 
-  private keepLinked(node: string): Redialer {
-    let dialer = this.dialers.get(node);
-    if (dialer === undefined) {
-      dialer = new Redialer(
-        async () => {
-          const address = this.book.get(node)?.address;
-          if (address === null || address === undefined) throw new CortexError('ENOTFOUND', `No address for ${node}.`);
-          return this.dial(address, node);
-        },
-        () => this.links.get(node)?.state === 'open',
-        this.options.settings.redialMaxMs,
-      );
-      this.dialers.set(node, dialer);
+  /** A new revocation list: a linked node it revokes is cut at once, and the others get the list. */
+  private enforce(list: RevocationList): void {
+    this.options.log.info(`mesh: revocation list #${list.number} in force (${list.serials.size} revoked)`);
+    for (const session of [...this.links.values(), ...this.handshakes]) {
+      if (!list.serials.has(session.certificate.serial)) continue;
+      const { message } = this.gate.revoked(session.certificate, session.from);
+      session.close(`cut: ${message}`, { code: 'EACCES', message: `${this.options.node} cut the link: ${message}` });
     }
-    return dialer;
+    for (const session of this.links.values()) session.sendRevocations(list);
+  }
+
+  /** A peer's list, taken when it is the CA's and newer than this node's. */
+  private revocationsFrom(peer: string, crl: Uint8Array): void {
+    try {
+      if (this.options.revocations.adopt(crl)) {
+        this.options.log.info(`mesh: took revocation list #${this.options.revocations.number} from ${peer}`);
+      }
+    } catch (error) {
+      this.options.log.warn(`mesh: ${peer} sent a revocation list that is not used: ${(error as Error).message}`);
+    }
   }
 
   private peerStatus(node: string): PeerStatus {
     const { store } = this.options;
     const link = this.links.get(node);
     const record = this.book.get(node);
-    const head = store.changeLog.headSeq();
+    const head = store.replica.headSeq();
     const acked = link?.outbound?.acked ?? record?.acked ?? 0;
-    const oldest = head > acked ? store.changeLog.firstHlcAfter(acked) : undefined;
-    const dialer = this.dialers.get(node);
-    const error = link === undefined ? (dialer?.lastError ?? this.lastErrors.get(node) ?? null) : null;
+    const oldest = head > acked ? store.replica.firstHlcAfter(acked) : undefined;
+    const error = link === undefined ? (this.dialers.lastError(node) ?? this.lastErrors.get(node) ?? null) : null;
     return {
       node,
       address: record?.address ?? link?.address ?? null,
-      state: link !== undefined ? 'connected' : dialer !== undefined ? 'connecting' : 'disconnected',
+      state: link !== undefined ? 'connected' : this.dialers.has(node) ? 'connecting' : 'disconnected',
       direction: link?.direction ?? null,
       since: link?.since ?? record?.lastSeen ?? null,
       last_heartbeat: link?.lastHeartbeat ?? null,
@@ -343,7 +558,30 @@ export class Mesh {
       },
       error,
       resources: link?.resources ?? null,
+      pinned: this.gate.pinOf(node),
+      refused: this.gate.refusalOf(node),
     };
+  }
+
+  /**
+   * A clash was resolved here (the local table of its name was dropped): the peer's
+   * changes to the other table, refused until now, are read again. Over the live
+   * link when there is one; else the saved checkpoint goes back, for the next link.
+   */
+  private rewind({ table, peer, seq }: Rewind): void {
+    const link = this.links.get(peer);
+    if (link?.inbound !== undefined) {
+      link.inbound.rewind(seq);
+      return;
+    }
+    const record = this.book.get(peer);
+    if (record === undefined || record.checkpoint <= seq) return;
+    this.options.log.info(`mesh: ${table} is no longer in a clash here; ${peer}'s log is read again after seq ${seq}`);
+    this.options.store
+      .transact(() => this.book.checkpoint(peer, seq))
+      .catch((error: unknown) => {
+        this.options.log.warn(`mesh: could not move the checkpoint of ${peer} back: ${(error as Error).message}`);
+      });
   }
 
   private fanOutContext() {

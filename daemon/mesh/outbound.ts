@@ -1,7 +1,8 @@
 import type { LogEntry } from '../store/change-log.js';
 import { OP_CREATE, OP_DELETE, OP_DROP, OP_PUT } from '../store/change-log.js';
+import { incarnationOf } from '../store/incarnations.js';
+import type { Replica, TableDefinition } from '../store/replica.js';
 import { policyIncludes } from '../store/replication-policy.js';
-import type { Store, TableDefinition } from '../store/store.js';
 import type { PeerChannel } from './peer-channel.js';
 import { type ChangesMessage, OP_WIRE, type WireChange } from './wire.js';
 
@@ -12,7 +13,7 @@ const BATCH_BYTES = 1 << 20;
 const WINDOW = 8;
 
 export interface OutboundOptions {
-  store: Store;
+  replica: Replica;
   channel: PeerChannel;
   peer: string;
   /** The seq the peer has applied up to (its hello's checkpoint), or 0 for a full resync. */
@@ -29,12 +30,13 @@ export interface OutboundOptions {
  * it did not come from the peer, it is still the key's latest version) and sends
  * it in batches, a few at a time until acknowledged. A change superseded by a
  * later write of the same key is skipped: the later entry carries the key's state.
+ * Every batch carries the definition of each table it creates or writes, so the
+ * peer knows which incarnation each change belongs to.
  */
 export class Outbound {
   private sent: number;
   private ackedSeq: number;
   private readonly inflight: number[] = [];
-  private readonly sentDefs = new Map<string, number>();
   private readonly batchDefinitions = new Map<string, TableDefinition | undefined>();
   private caughtUpSent = false;
   /** The `to` of the first batch that reached the end of the log: a resync is done once it is acknowledged. */
@@ -57,11 +59,11 @@ export class Outbound {
   /** Sends what it can now; called when the log grows, on acks and when the socket drains. */
   pump(): void {
     if (this.stopped || this.pumping || this.retry !== undefined) return;
-    const { channel, store } = this.options;
+    const { channel, replica } = this.options;
     this.pumping = true;
     try {
       while (this.inflight.length < WINDOW && channel.isOpen && !channel.congested) {
-        const entries = store.changesAfter(this.sent, BATCH_ENTRIES);
+        const entries = replica.changesAfter(this.sent, BATCH_ENTRIES);
         if (entries.length === 0) {
           if (!this.caughtUpSent)
             this.send({ after: this.sent, to: this.sent, caught_up: true, defs: [], changes: [] });
@@ -74,25 +76,25 @@ export class Outbound {
     }
   }
 
-  /** The peer applied and committed up to `seq`. */
+  /** The peer applied and committed up to `seq` (after a rewind, again). */
   ack(seq: number): void {
-    if (seq <= this.ackedSeq) return;
-    this.ackedSeq = seq;
     while (this.inflight.length > 0 && this.inflight[0]! <= seq) this.inflight.shift();
-    this.options.acked(seq);
+    if (seq > this.ackedSeq) {
+      this.ackedSeq = seq;
+      this.options.acked(seq);
+    }
     this.pump();
   }
 
   /**
-   * The peer stopped after `seq` (a change stamped too far ahead of its clock):
-   * everything sent after it was dropped, so send again from there once it can
-   * take it. Definitions are sent again too, as the batches that carried them may
-   * be among those dropped.
+   * The peer stopped after `seq` (a change stamped too far ahead of its clock, or
+   * a clash resolved there: it wants a table's changes it refused before), and
+   * dropped everything sent after it: send again from there once it can take it.
+   * The peer knows where it stands, even below what it acknowledged before.
    */
   defer(seq: number, retryMs: number): void {
-    this.sent = Math.max(seq, this.ackedSeq);
+    this.sent = seq;
     this.inflight.length = 0;
-    this.sentDefs.clear();
     // The batch that told the peer it had caught up may have been dropped too.
     this.caughtUpSent = false;
     if (this.retry !== undefined) clearTimeout(this.retry);
@@ -144,13 +146,13 @@ export class Outbound {
 
   /** The wire form of an entry, or undefined when the peer should not get it. */
   private changeFor(entry: LogEntry, defs: TableDefinition[]): WireChange | undefined {
-    const { store, peer, sendEverything } = this.options;
+    const { replica, peer, sendEverything } = this.options;
     // Echo suppression: the peer made this change or sent it here, so it has it (or newer).
     if (!sendEverything && (entry.node === peer || entry.src === peer)) return undefined;
     if (entry.op === OP_PUT || entry.op === OP_DELETE) {
       const definition = this.definitionFor(entry.tbl, defs);
       if (definition === undefined) return undefined;
-      const row = store.rowState(entry.tbl, entry.k);
+      const row = replica.rowState(entry.tbl, entry.k);
       if (row === undefined || row.hlc !== entry.hlc || row.node !== entry.node) return undefined;
       const change: WireChange =
         row.del === 1
@@ -161,17 +163,17 @@ export class Outbound {
       return change;
     }
     if (entry.op === OP_CREATE) {
-      const current = store.definition(entry.tbl);
-      if (current === undefined || current.hlc !== entry.hlc || current.node !== entry.node) return undefined;
-      if (this.definitionFor(entry.tbl, defs) === undefined) return undefined;
+      const current = this.definitionFor(entry.tbl, defs);
+      if (current === undefined || current.incarnation !== incarnationOf(entry)) return undefined;
       return [entry.seq, entry.tbl, '', entry.hlc, entry.node, OP_WIRE.create, null];
     }
     if (entry.op === OP_DROP) {
-      const drop = store.dropOf(entry.tbl);
+      const incarnation = String(entry.k);
+      const drop = replica.dropOf(entry.tbl, incarnation);
       if (drop === undefined || drop.hlc !== entry.hlc || drop.node !== entry.node) return undefined;
       if (!policyIncludes(drop.replicate, peer)) return undefined;
-      this.sentDefs.delete(entry.tbl);
-      return [entry.seq, entry.tbl, '', entry.hlc, entry.node, OP_WIRE.drop, drop.replicate];
+      const payload = { replicate: drop.replicate, by: drop.by };
+      return [entry.seq, entry.tbl, incarnation, entry.hlc, entry.node, OP_WIRE.drop, payload];
     }
     return undefined;
   }
@@ -179,16 +181,11 @@ export class Outbound {
   /** The table's definition when the peer should have the table; added to the batch the first time. */
   private definitionFor(table: string, defs: TableDefinition[]): TableDefinition | undefined {
     // One lookup per table per batch, not per change.
-    let definition = this.batchDefinitions.get(table);
-    if (!this.batchDefinitions.has(table)) {
-      definition = this.options.store.definition(table);
-      this.batchDefinitions.set(table, definition);
-    }
-    if (definition === undefined || !policyIncludes(definition.replicate, this.options.peer)) return undefined;
-    if (this.sentDefs.get(table) !== definition.hlc) {
-      this.sentDefs.set(table, definition.hlc);
-      defs.push(definition);
-    }
+    if (this.batchDefinitions.has(table)) return this.batchDefinitions.get(table);
+    let definition = this.options.replica.definition(table);
+    if (definition !== undefined && !policyIncludes(definition.replicate, this.options.peer)) definition = undefined;
+    this.batchDefinitions.set(table, definition);
+    if (definition !== undefined) defs.push(definition);
     return definition;
   }
 }

@@ -47,6 +47,7 @@ export class PeerBook {
   private readonly setCheckpoint: Statement<[number, number, string]>;
 
   private readonly readCheckpoint: Statement<[string], number>;
+  private readonly remove: Statement<[string]>;
 
   constructor(
     db: Database,
@@ -73,6 +74,7 @@ export class PeerBook {
     );
     this.setCheckpoint = db.prepare('UPDATE _peers SET checkpoint = ?, seen = max(seen, ?) WHERE node = ?');
     this.readCheckpoint = db.prepare<[string], number>('SELECT checkpoint FROM _peers WHERE node = ?').pluck();
+    this.remove = db.prepare('DELETE FROM _peers WHERE node = ?');
   }
 
   get(node: string): PeerRecord | undefined {
@@ -108,6 +110,14 @@ export class PeerBook {
         next.lastSeen,
         next.syncedHlc,
       );
+    });
+  }
+
+  /** Forgets a peer altogether (cluster_forget): its next link is a first one, with a full resync. */
+  forget(node: string): Promise<void> {
+    this.peers.delete(node);
+    return this.store.transact(() => {
+      this.remove.run(node);
     });
   }
 

@@ -1,11 +1,13 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import type { PeerResources } from '../../src/protocol/mesh-types.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
+import { isPlainMap } from '../../src/protocol/validate.js';
 import { VERSION } from '../../src/version.js';
 import type { Logger } from '../logger.js';
-import { policyIncludes } from '../store/replication-policy.js';
+import type { ResyncHorizon } from '../store/replica.js';
 import type { Store } from '../store/store.js';
-import type { Version } from '../store/version.js';
+import type { VerifiedCertificate } from '../tls/peer-certificate.js';
+import type { RevocationList } from '../tls/revocation-list.js';
 import { Inbound } from './inbound.js';
 import type { MeshEvents } from './mesh-events.js';
 import type { MeshSettings } from './mesh-settings.js';
@@ -24,6 +26,7 @@ import {
   parseHeartbeat,
   parseHello,
   parseQueryRequest,
+  parseRevocations,
   PROTOCOL,
   type QueryRequest,
 } from './wire.js';
@@ -37,9 +40,18 @@ export interface SessionContext {
   events: MeshEvents;
   settings: MeshSettings;
   resources(): PeerResources;
+  /** HOST:PORT of this node's mesh listener, told to peers so that they can dial back; null when none. */
+  listen(): string | null;
+  /** The revocation list this node enforces, sent to peers that hold an older one. */
+  revocations(): RevocationList | undefined;
+  /** A peer sent a revocation list: take it if it is the CA's and newer (checked asynchronously). */
+  revocationsFrom(peer: string, crl: Uint8Array): void;
   /** Whether an established link may stay: undefined to keep it, else the reason to refuse it. */
   admit(session: PeerSession): CortexError | undefined;
-  closed(session: PeerSession, wasOpen: boolean): void;
+  /** The link is up: both sides admitted it. */
+  up(session: PeerSession): void;
+  /** `wasUp`: the link had been up (both sides admitted it), not refused on the way. */
+  closed(session: PeerSession, wasUp: boolean): void;
   query(request: QueryRequest): Promise<NodeAnswer[]>;
   droppedTable(table: string): void;
 }
@@ -57,10 +69,18 @@ const HELLO_MS = 10_000;
  * peer whose clock is ahead by more than max_clock_drift_ms is refused, so its
  * timestamps cannot win every conflict. A peer this node has not heard from for
  * longer than the tombstone grace period (or never) gets a full resync: this
- * node's whole log and its tombstone horizons.
+ * node's whole log and its tombstone horizons. The hello also says where the
+ * sender's mesh listener is (for dialling back) and brings its revocation list.
+ *
+ * A link is up once both sides have admitted it: this side when the peer's hello
+ * passes its checks, the peer when its first heartbeat arrives (a peer that
+ * refuses sends `bye` instead). Only then does `ready` resolve, so cluster_connect
+ * never reports a link the other side refused.
  */
 export class PeerSession {
   state: 'handshake' | 'open' | 'closed' = 'handshake';
+  /** Both sides admitted the link (the peer's first heartbeat came). */
+  up = false;
   since: number;
   lastHeartbeat: number | null = null;
   peerHead = 0;
@@ -77,20 +97,36 @@ export class PeerSession {
   /** This side sends the peer its whole log on this link (the peer is new, or was away too long). */
   private readonly resyncing: boolean;
   /** This node's tombstone horizons, sent with a resync: the peer drops what they deleted. */
-  private readonly sentHorizons: [string, number, string][];
+  private readonly sentHorizons: ResyncHorizon[];
   /** What this node's hello said it had applied of the peer's log: the peer resumes after it. */
   private readonly sentCheckpoint: number;
   private readonly sentSeen: number;
   private resyncAcked = false;
   private caughtUpTo: number | undefined;
+  /** The number of the newest revocation list the peer holds, or was sent. */
+  private peerCrl = 0;
+  /** HOST:PORT where the peer's mesh listener can be dialled, from its hello. */
+  advertised: string | null = null;
+  /** When both sides had admitted the link (this node's clock, ms). */
+  upSince = 0;
+  readonly peer: string;
+  readonly from: string;
+  private readonly remoteHost: string | undefined;
 
   constructor(
     private readonly ctx: SessionContext,
     readonly channel: PeerChannel,
-    readonly peer: string,
+    /** The peer's certificate, verified by the PeerGate: its CN is the peer's node name. */
+    readonly certificate: VerifiedCertificate,
     readonly direction: 'outbound' | 'inbound',
     readonly address: string | null,
+    /** Where the link comes from or goes to (for logs), and the peer's IP address (to dial back a listener bound to every address). */
+    remote: { from: string; host: string | undefined },
   ) {
+    this.from = remote.from;
+    this.remoteHost = remote.host;
+    const peer = certificate.name;
+    this.peer = peer;
     this.since = ctx.store.now();
     this.lastReceived = Date.now();
     this.ready = new Promise((resolve, reject) => {
@@ -101,7 +137,7 @@ export class PeerSession {
     this.ready.catch(() => undefined);
     const record = ctx.book.get(peer);
     this.resyncing = record === undefined || record.lastSeen < ctx.store.now() - ctx.settings.graceMs;
-    this.sentHorizons = this.resyncing ? this.horizons() : [];
+    this.sentHorizons = this.resyncing ? ctx.store.replica.horizonsFor(peer) : [];
     this.sentCheckpoint = record?.checkpoint ?? 0;
     this.sentSeen = record?.seen ?? 0;
     this.helloTimer = setTimeout(
@@ -118,19 +154,21 @@ export class PeerSession {
       node: ctx.me,
       version: VERSION,
       clock: ctx.store.now(),
-      hlc: ctx.store.clock.current,
+      hlc: ctx.store.replica.hlc,
       checkpoint: this.sentCheckpoint,
       seen: this.sentSeen,
       resync: this.resyncing,
       horizons: this.sentHorizons,
+      listen: ctx.listen() ?? undefined,
+      crl: ctx.revocations()?.der,
     };
+    this.peerCrl = ctx.revocations()?.number ?? 0;
     channel.notify('hello', hello);
   }
 
   /** Ends the link, telling the peer why when `bye` is given. Idempotent. */
   close(reason: string, bye?: Bye): void {
     if (this.state === 'closed') return;
-    const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.closeReason = reason;
     this.since = this.ctx.store.now();
@@ -141,12 +179,16 @@ export class PeerSession {
     if (bye !== undefined) this.channel.notify('bye', bye);
     this.channel.close(reason);
     this.rejectReady(new CortexError(bye?.code ?? 'ECLOSED', reason));
-    this.ctx.closed(this, wasOpen);
+    this.ctx.closed(this, this.up);
   }
 
   /** Refuses the link with a reason the peer logs (and cluster_connect reports). */
   refuse(error: CortexError): void {
-    this.close(`link with ${this.peer} refused: ${error.message}`, { code: error.code, message: error.message });
+    const reason = `link with ${this.peer} refused: ${error.message}`;
+    // Two nodes dialling each other at once is routine: one of the two links goes.
+    if (error.code === 'EEXIST') this.ctx.log.debug(`mesh: ${reason}`);
+    else this.ctx.log.warn(`mesh: ${reason}`);
+    this.close(reason, { code: error.code, message: error.message });
   }
 
   private notification(method: string, params: MsgValue): void {
@@ -159,6 +201,17 @@ export class PeerSession {
       }
       if (this.state === 'handshake') {
         if (method !== 'hello') throw new CortexError('EPROTO', `${method} before hello`);
+        // Another protocol's hello may not parse as this one's: its version is read first.
+        const proto = isPlainMap(params) ? params['proto'] : undefined;
+        if (proto !== PROTOCOL) {
+          this.refuse(
+            new CortexError(
+              'EPROTO',
+              `it speaks peer protocol ${typeof proto === 'number' ? proto : '?'}, this node ${PROTOCOL}`,
+            ),
+          );
+          return;
+        }
         this.established(parseHello(params, 'hello'));
         return;
       }
@@ -178,6 +231,11 @@ export class PeerSession {
         case 'heartbeat':
           this.heartbeat(parseHeartbeat(params, 'heartbeat'));
           return;
+        case 'revocations': {
+          const crl = parseRevocations(params, 'revocations').crl;
+          this.ctx.revocationsFrom(this.peer, crl);
+          return;
+        }
         default:
           throw new CortexError('EPROTO', `unknown message ${JSON.stringify(method)}`);
       }
@@ -190,8 +248,14 @@ export class PeerSession {
 
   private closeFromPeer(bye: Bye): void {
     if (this.state === 'closed') return;
+    // Refused before the link was up: the peer's reason is the whole story (a duplicate link is routine).
+    if (!this.up) {
+      const line = `mesh: no link with ${this.peer}: ${bye.message}`;
+      if (bye.code === 'EEXIST') this.ctx.log.debug(line);
+      else this.ctx.log.warn(line);
+    }
     const reason = `${this.peer} closed the link: ${bye.message}`;
-    this.channel.close(reason);
+    // Before the channel closes: whoever waits on `ready` learns the peer's reason, not "closed".
     this.rejectReady(new CortexError(bye.code, bye.message));
     this.close(reason);
   }
@@ -206,18 +270,17 @@ export class PeerSession {
   private established(hello: Hello): void {
     const { ctx, peer } = this;
     clearTimeout(this.helloTimer);
+    if (hello.crl !== undefined) ctx.revocationsFrom(peer, hello.crl);
+    // The list it brought may revoke it: then this link is cut already.
+    if (this.state === 'closed') return;
+    this.advertised = dialBackAddress(hello.listen, this.remoteHost);
     if (hello.node !== peer) {
       this.refuse(new CortexError('EACCES', `it says it is ${hello.node} but its certificate names ${peer}`));
-      return;
-    }
-    if (hello.proto !== PROTOCOL) {
-      this.refuse(new CortexError('EPROTO', `it speaks peer protocol ${hello.proto}, this node ${PROTOCOL}`));
       return;
     }
     const ahead = hello.clock - ctx.store.now();
     if (ahead > ctx.settings.maxDriftMs) {
       const message = `the clock of ${peer} is ${(ahead / 1000).toFixed(1)} s ahead of this node's (at most ${ctx.settings.maxDriftMs / 1000} s is allowed): fix its time (NTP); its writes would otherwise win every conflict`;
-      ctx.log.warn(`mesh: link refused: ${message}`);
       ctx.events.emit({ type: 'clock_skew', peer, message, data: { ahead_ms: ahead } });
       this.refuse(new CortexError('ECONFLICT', message));
       return;
@@ -238,7 +301,7 @@ export class PeerSession {
       ...(this.direction === 'outbound' ? { address: this.address } : {}),
     });
     this.outbound = new Outbound({
-      store: ctx.store,
+      replica: ctx.store.replica,
       channel: this.channel,
       peer,
       start: this.resyncing ? 0 : hello.checkpoint,
@@ -258,7 +321,9 @@ export class PeerSession {
       syncedHlc: record?.syncedHlc ?? 0,
       resync: hello.resync
         ? {
-            horizons: new Map(hello.horizons.map(([table, hlc, node]): [string, Version] => [table, { hlc, node }])),
+            horizons: new Map(
+              hello.horizons.map(([table, incarnation, hlc, node]) => [table, { incarnation, horizon: { hlc, node } }]),
+            ),
             seenByPeer: hello.seen,
             seenHere: this.sentSeen,
           }
@@ -270,7 +335,16 @@ export class PeerSession {
       },
     });
     this.beatTimer = setInterval(() => this.beat(), ctx.settings.heartbeatMs);
+    // The first heartbeat tells the peer that this side admitted the link.
     this.beat();
+    this.outbound.pump();
+  }
+
+  /** The peer's first heartbeat: it admitted the link too. */
+  private confirmed(): void {
+    const { ctx, peer } = this;
+    this.up = true;
+    this.upSince = ctx.store.now();
     ctx.log.info(
       `mesh: linked with ${peer} (${this.direction}${this.address ? ` ${this.address}` : ''})${this.resyncing ? ', sending it a full resync' : ''}`,
     );
@@ -280,8 +354,15 @@ export class PeerSession {
       message: `linked with ${peer}`,
       data: { direction: this.direction, resync: this.resyncing },
     });
+    ctx.up(this);
     this.resolveReady();
-    this.outbound.pump();
+  }
+
+  /** Sends the peer a revocation list newer than the one it holds (once per list). */
+  sendRevocations(list: RevocationList): void {
+    if (this.state !== 'open' || list.number <= this.peerCrl) return;
+    this.peerCrl = list.number;
+    this.channel.notify('revocations', { crl: list.der });
   }
 
   private acked(seq: number): void {
@@ -302,6 +383,10 @@ export class PeerSession {
 
   private heartbeat(beat: Heartbeat): void {
     const { ctx, peer } = this;
+    if (!this.up) this.confirmed();
+    if (beat.crl > this.peerCrl) this.peerCrl = beat.crl;
+    const list = ctx.revocations();
+    if (list !== undefined) this.sendRevocations(list);
     const now = ctx.store.now();
     this.lastHeartbeat = now;
     this.peerHead = beat.head;
@@ -318,7 +403,7 @@ export class PeerSession {
     // Everything the peer had logged when it sent this heartbeat is applied here: both
     // sides had exchanged their writes up to (about) this moment.
     if (this.inbound !== undefined && this.inbound.caughtUp && this.inbound.checkpoint >= beat.head) {
-      change.syncedHlc = Math.min(beat.hlc, ctx.store.clock.current);
+      change.syncedHlc = Math.min(beat.hlc, ctx.store.replica.hlc);
     }
     ctx.book.note(peer, change);
   }
@@ -333,20 +418,26 @@ export class PeerSession {
     }
     const beat: Heartbeat = {
       clock: ctx.store.now(),
-      hlc: ctx.store.clock.current,
-      head: ctx.store.changeLog.headSeq(),
+      hlc: ctx.store.replica.hlc,
+      head: ctx.store.replica.headSeq(),
       resources: ctx.resources(),
+      crl: ctx.revocations()?.number ?? 0,
     };
     this.channel.notify('heartbeat', beat);
   }
+}
 
-  /** This node's horizons for the tables the peer holds: sent with a full resync. */
-  private horizons(): [string, number, string][] {
-    const { store } = this.ctx;
-    return store.catalog.list().flatMap((table): [string, number, string][] => {
-      if (!policyIncludes(table.replicate, this.peer)) return [];
-      const horizon = store.horizonOf(table.name);
-      return horizon === undefined ? [] : [[table.name, horizon.hlc, horizon.node]];
-    });
-  }
+/**
+ * Where a peer's listener can be dialled back: the address it is bound to, or,
+ * when bound to every address (0.0.0.0, ::), the address its link came from.
+ */
+function dialBackAddress(listen: string | undefined, remoteHost: string | undefined): string | null {
+  if (listen === undefined) return null;
+  const match = /^(\[([^\]]+)\]|[^:]+):(\d+)$/.exec(listen);
+  if (match === null) return null;
+  const host = match[2] ?? match[1]!;
+  if (host !== '0.0.0.0' && host !== '::') return listen;
+  if (remoteHost === undefined) return null;
+  const plain = remoteHost.replace(/^::ffff:(?=\d+\.)/, '');
+  return plain.includes(':') ? `[${plain}]:${match[3]}` : `${plain}:${match[3]}`;
 }

@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { connect, createServer, type PeerCertificate, type Server, type TLSSocket } from 'node:tls';
-import { parseAddress } from '../../src/address.js';
+import { checkServerIdentity, connect, createSecureContext, createServer, type Server, type TLSSocket } from 'node:tls';
+import { parseAddress, peerOf } from '../../src/address.js';
 import { CortexError } from '../../src/protocol/errors.js';
+import { NOTIFICATION } from '../../src/protocol/messages.js';
+import { encode } from '../../src/protocol/msgpack-encode.js';
 import type { Logger } from '../logger.js';
-import { peerOf } from '../server/tls-listener.js';
 import type { TlsFiles } from '../tls/node-tls-files.js';
+import type { Bye } from './wire.js';
+
+/** The server name a joining node asks for (see listenPeers). */
+export const JOIN_SERVERNAME = 'join.cortex.invalid';
 
 /** How long a TLS handshake with a peer may take. */
 const HANDSHAKE_MS = 10_000;
@@ -21,41 +26,38 @@ function readCredentials(files: TlsFiles): Credentials {
 }
 
 /**
- * The peer listener: mutual TLS, where both sides present a node certificate from
- * the shared CA. A client without a certificate, or with one from another CA, fails
- * the handshake (`rejectUnauthorized`); a certificate from the right CA that is not
- * a node certificate (a client certificate, OU=client) is refused right after it.
- * `onPeer` receives the socket and the node name the certificate proves.
+ * The peer listener: mutual TLS, where the peer must present a certificate. The
+ * handshake completes whatever the certificate is (rejectUnauthorized off), and
+ * `onPeer` decides (see PeerGate): a refused peer is told why in a `bye` instead
+ * of finding the connection hung up.
  */
 export async function listenPeers(
   address: string,
   files: TlsFiles,
   log: Logger,
-  onPeer: (socket: TLSSocket, node: string) => void,
+  onPeer: (socket: TLSSocket) => void,
 ): Promise<{ server: Server; address: string }> {
   const { host, port } = parseAddress(address);
+  const credentials = readCredentials(files);
+  // A node joining with a token asks for this name, and gets the CA's certificate after the node's to
+  // check against its token; peers, which have the CA, are spared the longer handshake.
+  const withCa = createSecureContext({
+    ...credentials,
+    cert: Buffer.concat([credentials.cert, Buffer.from('\n'), credentials.ca]),
+  });
   const server = createServer(
     {
-      ...readCredentials(files),
+      ...credentials,
+      SNICallback: (servername, done) => done(null, servername === JOIN_SERVERNAME ? withCa : undefined),
       requestCert: true,
-      rejectUnauthorized: true,
+      rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
       handshakeTimeout: HANDSHAKE_MS,
     },
-    (socket) => {
-      const node = nodeNameOf(socket.getPeerCertificate());
-      if (node instanceof CortexError) {
-        log.warn(`peer ${peerOf(socket)} refused: ${node.message}`);
-        socket.destroy();
-        return;
-      }
-      onPeer(socket, node);
-    },
+    onPeer,
   );
   server.on('tlsClientError', (error, socket) => {
-    log.warn(
-      `peer ${peerOf(socket)} refused at the TLS handshake (a peer needs a node certificate from this mesh's CA): ${error.message.trim()}`,
-    );
+    log.warn(`mesh: ${peerOf(socket)} failed the TLS handshake: ${error.message.trim()}`);
     socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
@@ -70,11 +72,13 @@ export async function listenPeers(
 }
 
 /**
- * Dials a peer's listener with this node's certificate and verifies the peer's
- * against the CA (and its host name or address against the certificate's names).
- * Resolves with the socket and the node name its certificate proves.
+ * Dials a peer's listener with this node's certificate. The handshake's own
+ * verification (the CA, the validity, and, with `checkHost`, that the certificate
+ * names the host dialled) is left for the caller to read off the socket
+ * (`authorized`): a peer already pinned by certificate is redialled at whatever
+ * address it last gave, where the pin proves more than a host name would.
  */
-export function dialPeer(address: string, files: TlsFiles): Promise<{ socket: TLSSocket; node: string }> {
+export function dialPeer(address: string, files: TlsFiles, options: { checkHost: boolean }): Promise<TLSSocket> {
   const { host, port } = parseAddress(address);
   return new Promise((resolve, reject) => {
     let credentials: Credentials;
@@ -90,6 +94,8 @@ export function dialPeer(address: string, files: TlsFiles): Promise<{ socket: TL
       ...credentials,
       minVersion: 'TLSv1.2',
       servername: /^[\d.:]+$/.test(host) ? undefined : host,
+      rejectUnauthorized: false,
+      checkServerIdentity: options.checkHost ? checkServerIdentity : () => undefined,
     });
     const timer = setTimeout(() => {
       socket.destroy();
@@ -97,44 +103,24 @@ export function dialPeer(address: string, files: TlsFiles): Promise<{ socket: TL
     }, HANDSHAKE_MS);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
-      const node = nodeNameOf(socket.getPeerCertificate());
-      if (node instanceof CortexError) {
-        socket.destroy();
-        reject(node);
-        return;
-      }
-      resolve({ socket, node });
+      resolve(socket);
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(
         new CortexError(
           error.code === 'ECONNREFUSED' ? 'ECONNREFUSED' : 'EACCES',
-          `Could not link with ${address}: ${error.message}${hint(error)}.`,
+          `Could not link with ${address}: ${error.message}.`,
         ),
       );
     });
   });
 }
 
-function hint(error: NodeJS.ErrnoException): string {
-  if (error.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return ' (issue its node certificate with that name or address: cortex ca issue node --host ...)';
-  }
-  if (/certificate|verify/i.test(error.message)) return ' (are both nodes using certificates from the same CA?)';
-  return '';
-}
-
-function nodeNameOf(certificate: PeerCertificate): string | CortexError {
-  const subject = certificate.subject as Record<string, string | string[] | undefined> | undefined;
-  const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-  const unit = first(subject?.['OU']);
-  const name = first(subject?.['CN']);
-  if (unit !== 'node' || !name) {
-    return new CortexError(
-      'EACCES',
-      `The certificate ${name ? `of ${name} ` : ''}is not a node certificate (cortex ca issue node issues one).`,
-    );
-  }
-  return name;
+/** Tells a peer why it is refused, before anything else is exchanged, then closes. */
+export function refuseSocket(socket: TLSSocket, bye: Bye): void {
+  socket.on('error', () => undefined);
+  socket.end(encode([NOTIFICATION, 'bye', bye]));
+  // A peer that never reads must not hold the socket open.
+  setTimeout(() => socket.destroy(), 2000).unref();
 }

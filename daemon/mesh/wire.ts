@@ -3,6 +3,7 @@ import type { PeerResources } from '../../src/protocol/mesh-types.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import {
   ATTRIBUTE_NAME,
+  INCARNATION,
   isRecordKey,
   NODE_NAME,
   parseReplicationPolicy,
@@ -10,24 +11,44 @@ import {
   type ReplicationPolicy,
   TABLE_NAME,
 } from '../../src/protocol/store-types.js';
-import { arrayOf, boolean, type Check, integer, map, object, string, isPlainMap } from '../../src/protocol/validate.js';
+import {
+  arrayOf,
+  boolean,
+  bytes,
+  type Check,
+  integer,
+  isPlainMap,
+  map,
+  object,
+  optional,
+  string,
+} from '../../src/protocol/validate.js';
+import { incarnationOf } from '../store/incarnations.js';
 import type { RemoteWrite } from '../store/merge.js';
-import type { RemoteSchemaChange, TableDefinition } from '../store/store.js';
+import type { RemoteSchemaChange, ResyncHorizon, TableDefinition } from '../store/replica.js';
 
 /**
  * The peer protocol: MessagePack-RPC notifications and requests on the mesh
  * link. Everything a peer sends is parsed here before use, as the daemon parses
  * what clients send: an authenticated peer can still be a buggy one.
  *
- *   hello      {proto, node, version, clock, hlc, checkpoint, seen, resync, horizons}
- *   changes    {after, to, caught_up, defs, changes: [[seq, table, key, hlc, node, op, value, yours?]]}
- *   ack        {seq}                        the receiver applied and committed up to seq
- *   defer      {seq, retry_ms, reason}      the receiver stopped at seq+1 (clock too far ahead)
- *   heartbeat  {clock, hlc, head, resources}
- *   bye        {code, message}              why the link is being closed
- *   query      request: a match on behalf of an identity, relayed further
+ *   hello        {proto, node, version, clock, hlc, checkpoint, seen, resync, horizons, listen, crl}
+ *   changes      {after, to, caught_up, defs, changes: [[seq, table, key, hlc, node, op, value, yours?]]}
+ *                defs: the definition of every table the batch creates or writes, with its
+ *                incarnation; a drop carries the incarnation it drops in place of the key
+ *   ack          {seq}                        the receiver applied and committed up to seq
+ *   defer        {seq, retry_ms, reason}      send again from seq+1, after retry_ms: the receiver stopped
+ *                                             there (a clock too far ahead), or went back there (a clash
+ *                                             resolved: it wants changes it refused before)
+ *   heartbeat    {clock, hlc, head, resources, crl}
+ *   revocations  {crl}                        a newer revocation list than the peer's (CA-signed DER)
+ *   bye          {code, message}              why the link is being closed (or refused)
+ *   query        request: a match on behalf of an identity, relayed further
+ *
+ * The first heartbeat also says that the sender admitted the link: a refusing
+ * side sends `bye` instead, so a link counts as up only once it arrives.
  */
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 
 export const OP_WIRE = { put: 0, delete: 1, create: 2, drop: 3 } as const;
 
@@ -47,22 +68,31 @@ export interface Hello {
   seen: number;
   /** The sender will send its whole log; the receiver drops what is below these horizons and was not sent. */
   resync: boolean;
-  horizons: [string, number, string][];
+  horizons: ResyncHorizon[];
+  /** Where the sender's mesh listener is bound (HOST:PORT), so a node it dialled can dial it back; null when none. */
+  listen?: string | undefined;
+  /** The newest revocation list the sender holds (CA-signed DER), when it holds one. */
+  crl?: Uint8Array | undefined;
 }
 
-const horizon: Check<[string, number, string]> = (value, path) => {
+/** A revocation list as it travels: a CRL is a few dozen bytes per revoked certificate. */
+const crlBytes = bytes({ max: 1 << 20 });
+
+const horizon: Check<ResyncHorizon> = (value, path) => {
   if (
     Array.isArray(value) &&
-    value.length === 3 &&
+    value.length === 4 &&
     typeof value[0] === 'string' &&
     TABLE_NAME.test(value[0]) &&
-    typeof value[1] === 'number' &&
-    Number.isSafeInteger(value[1]) &&
-    typeof value[2] === 'string'
+    typeof value[1] === 'string' &&
+    INCARNATION.test(value[1]) &&
+    typeof value[2] === 'number' &&
+    Number.isSafeInteger(value[2]) &&
+    typeof value[3] === 'string'
   ) {
-    return [value[0], value[1], value[2]];
+    return [value[0], value[1], value[2], value[3]];
   }
-  throw new CortexError('EPROTO', `${path} must be [table, hlc, node].`);
+  throw new CortexError('EPROTO', `${path} must be [table, incarnation, hlc, node].`);
 };
 
 export const parseHello: Check<Hello> = object({
@@ -75,6 +105,8 @@ export const parseHello: Check<Hello> = object({
   seen: seq,
   resync: boolean(),
   horizons: arrayOf(horizon, { max: 100_000 }),
+  listen: optional(string({ pattern: /^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, what: 'HOST:PORT' })),
+  crl: optional(crlBytes),
 });
 
 export interface Heartbeat {
@@ -83,6 +115,8 @@ export interface Heartbeat {
   /** The sender's change-log head, for the receiver's lag. */
   head: number;
   resources: PeerResources;
+  /** The number of the revocation list the sender holds (0: none): a peer holding a newer one sends it. */
+  crl: number;
 }
 
 export const parseHeartbeat: Check<Heartbeat> = object({
@@ -99,7 +133,10 @@ export const parseHeartbeat: Check<Heartbeat> = object({
       disk_free: typeof parsed['disk_free'] === 'number' ? parsed['disk_free'] : null,
     };
   },
+  crl: integer({ min: 0 }),
 });
+
+export const parseRevocations: Check<{ crl: Uint8Array }> = object({ crl: crlBytes });
 
 export const parseAck: Check<{ seq: number }> = object({ seq });
 export const parseDefer: Check<{ seq: number; retry_ms: number; reason: string }> = object({
@@ -121,13 +158,20 @@ export function parseBye(value: unknown): Bye {
   };
 }
 
+/** What a drop carries in place of a record: the dropped table's policy and who dropped it. */
+export interface WireDrop {
+  replicate: ReplicationPolicy;
+  by: string;
+}
+
 /**
  * One change as it travels: [seq, table, key, hlc, node, op, value], plus, in a full
- * resync, a last 1 when the change came from the receiver.
+ * resync, a last 1 when the change came from the receiver. A drop has the incarnation
+ * it drops as its key.
  */
 export type WireChange =
-  | [number, string, RecordKey, number, string, number, Uint8Array | string | null]
-  | [number, string, RecordKey, number, string, number, Uint8Array | string | null, 1];
+  | [number, string, RecordKey, number, string, number, Uint8Array | WireDrop | null]
+  | [number, string, RecordKey, number, string, number, Uint8Array | WireDrop | null, 1];
 
 export interface ChangesMessage {
   after: number;
@@ -155,9 +199,13 @@ const parseDefinition: Check<TableDefinition> = (value, path) => {
     created: integer({ min: 0 }),
     hlc: integer({ min: 0 }),
     node: nodeName,
+    incarnation: string({ max: 128 }),
   })(value, path);
   const replicate = parseReplicationPolicy(parsed.replicate);
   if (replicate === undefined) throw new CortexError('EPROTO', `${path}.replicate is not a replication policy.`);
+  if (parsed.incarnation !== incarnationOf(parsed)) {
+    throw new CortexError('EPROTO', `${path}.incarnation must name the node and clock of its creation.`);
+  }
   if (!parsed.indexes.every((attribute) => parsed.attributes.includes(attribute))) {
     throw new CortexError('EPROTO', `${path}.indexes must name attributes.`);
   }
@@ -218,9 +266,14 @@ function parseChange(value: unknown, path: string): RemoteWrite | RemoteSchemaCh
     case OP_WIRE.create:
       return { seq: changeSeq, table, hlc, node, op: 'create' };
     case OP_WIRE.drop: {
-      const replicate: ReplicationPolicy | undefined =
-        typeof payload === 'string' ? parseReplicationPolicy(payload) : undefined;
-      return { seq: changeSeq, table, hlc, node, op: 'drop', replicate };
+      const drop = isPlainMap(payload) ? payload : {};
+      const replicate = typeof drop['replicate'] === 'string' ? parseReplicationPolicy(drop['replicate']) : undefined;
+      const by = drop['by'];
+      const incarnation = typeof key === 'string' && (key === '' || INCARNATION.test(key)) ? key : undefined;
+      if (replicate === undefined || typeof by !== 'string' || by.length > 256 || incarnation === undefined) {
+        throw new CortexError('EPROTO', `${path}: a drop carries an incarnation, {replicate, by}.`);
+      }
+      return { seq: changeSeq, table, hlc, node, op: 'drop', incarnation, replicate, by };
     }
     default:
       throw new CortexError('EPROTO', `${path} has an unknown operation.`);
@@ -231,7 +284,7 @@ export interface QueryRequest {
   table: string;
   pattern: Record<string, MsgValue>;
   limit: number;
-  /** Who asked, on the node where the query started: ACLs are checked against it on each node. */
+  /** Who asked, in full (`KIND:NAME@NODE`): each node checks it against its own grants and mappings. */
   identity: string;
   timeout_ms: number;
   /** Nodes already asked (or being asked): not to be asked again. */
@@ -242,7 +295,7 @@ export const parseQueryRequest: Check<QueryRequest> = object({
   table: string({ min: 1, max: 64 }),
   pattern: map(),
   limit: integer({ min: 1, max: 10_000 }),
-  identity: string({ min: 1, max: 128 }),
+  identity: string({ min: 1, max: 300 }),
   timeout_ms: integer({ min: 1, max: 60_000 }),
   exclude: arrayOf(nodeName, { max: 10_000 }),
 });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
+import type { Authority } from '../access/authority.js';
 import type { DaemonConfig } from '../config.js';
 import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
@@ -33,12 +34,13 @@ export async function createRuntime(
   config: DaemonConfig,
   log: Logger,
   subscriptions: Subscriptions,
+  authority: Authority,
   env: NodeJS.ProcessEnv,
   dataDir: string,
 ): Promise<Runtime> {
   const tables = new RuntimeStore(db);
   const events = new EventLog(db, store, log);
-  const workspaces = new WorkspaceRegistry(tables, store, config.nodeName);
+  const workspaces = new WorkspaceRegistry(tables, store, authority);
   const groups = new ProcessGroups(join(dataDir, 'provider-groups'), log);
   const swept = await groups.sweep();
   const codex: CodexSettings = {
@@ -58,11 +60,15 @@ export async function createRuntime(
     stallMs: config.turnStallMs,
     timeoutMs: config.turnTimeoutMs,
   };
-  const sessions = new SessionManager(tables, store, events, workspaces, providers, defaults, log);
+  const sessions = new SessionManager(tables, store, events, workspaces, providers, defaults, authority, log);
   sessions.recover(swept);
   subscriptions.register(
-    sessionTopics(events, (identity: Identity, session: string) => sessions.authorize(identity, session)),
+    sessionTopics(
+      events,
+      (identity: Identity, session: string) => sessions.authorize(identity, session),
+      subscriptions,
+    ),
   );
-  subscriptions.register(sessionsTopic(sessions));
+  subscriptions.register(sessionsTopic(sessions, subscriptions, authority));
   return { workspaces, sessions, events };
 }

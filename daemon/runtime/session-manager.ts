@@ -11,7 +11,9 @@ import {
   type TokenUsage,
 } from '../../src/protocol/runtime-types.js';
 import type { RunAs } from '../../src/protocol/session-events.js';
+import type { Authority } from '../access/authority.js';
 import type { Identity } from '../identity/identity.js';
+import type { SystemUser } from '../identity/system-user.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import { ActiveTurn } from './active-turn.js';
@@ -21,14 +23,11 @@ import type { SweptGroup } from './providers/process-groups.js';
 import type { ApprovalAnswer, ApprovalAsk, Provider, RunningTurn, TurnOutcome } from './providers/provider.js';
 import type { RuntimeStore, StoredSession } from './runtime-store.js';
 import { recoverSession } from './session-recovery.js';
-import { sessionUser } from './session-user.js';
 import type { WatchdogSettings } from './turn-watchdog.js';
 import type { WorkspaceRegistry } from './workspace-registry.js';
 
 interface LiveSession {
   stored: StoredSession;
-  /** Who its processes run as (decided when it started). */
-  runAs: RunAs | null;
   /** Prompts waiting for the running turn to end. */
   queue: string[];
   running: ActiveTurn | undefined;
@@ -49,6 +48,8 @@ export const CUT_BY_RESTART = 'the daemon stopped while the turn was running';
 /** Where a turn runs, for the work done around it. */
 export interface TurnContext {
   session: string;
+  /** The session's owner (full identity): work around the turn runs as its local user. */
+  owner: string;
   workspace: string;
   /** The workspace directory. */
   cwd: string;
@@ -103,10 +104,11 @@ export class SessionManager {
     private readonly workspaces: WorkspaceRegistry,
     private readonly providers: Record<ProviderName, Provider>,
     private readonly defaults: SessionDefaults,
+    private readonly authority: Authority,
     private readonly log: Logger,
   ) {
     for (const stored of tables.loadSessions()) {
-      this.sessions.set(stored.id, { stored, runAs: null, queue: [], running: undefined, waiting: [] });
+      this.sessions.set(stored.id, { stored, queue: [], running: undefined, waiting: [] });
     }
   }
 
@@ -123,7 +125,6 @@ export class SessionManager {
     for (const session of this.sessions.values()) {
       const { stored } = session;
       const recovered = recoverSession(this.events, stored);
-      session.runAs = recovered.runAs;
       session.queue = recovered.queue;
       const killed = swept.filter((group) => group.session === stored.id).reduce((sum, g) => sum + g.killed, 0);
       if (killed > 0) {
@@ -163,6 +164,8 @@ export class SessionManager {
     const provider = request.provider ?? 'codex';
     const approval = request.approval ?? this.defaults.approval;
     this.providers[provider].check?.({ approval });
+    // A session is its provider's programs: a caller with no local user here may not start one.
+    const runAs = recordOf(this.authority.runAs(identity));
     const now = Date.now();
     const stored: StoredSession = {
       id: `s_${randomBytes(8)
@@ -182,8 +185,7 @@ export class SessionManager {
       usage: { ...EMPTY_USAGE },
       owner: identity.name,
     };
-    const runAs = sessionUser(identity);
-    const session: LiveSession = { stored, runAs, queue: [], running: undefined, waiting: [] };
+    const session: LiveSession = { stored, queue: [], running: undefined, waiting: [] };
     this.sessions.set(stored.id, session);
     await this.persist(session);
     this.events.append(stored.id, 0, 'session_started', {
@@ -217,6 +219,8 @@ export class SessionManager {
         `Session ${id} is stopped and takes no more messages; cortex session resume ${id} starts it again.`,
       );
     }
+    // Its turns run as its owner's local user: refused now, not when the turn starts, if there is none.
+    this.authority.runAsOwner(session.stored.owner);
     const running = session.running;
     if (running === undefined) return { turn: this.runTurn(session, prompt), queued: false, steered: false };
     if (steer) {
@@ -286,6 +290,8 @@ export class SessionManager {
         `Session ${id} is not stopped (it is ${session.stored.status}); send it a message instead.`,
       );
     }
+    // Its turns run as its owner's local user: an owner that has none any more resumes nothing.
+    this.authority.runAsOwner(session.stored.owner);
     session.stopping = undefined;
     this.events.append(id, session.stored.turns, 'session_resumed', { by: identity.name });
     this.setStatus(session, 'idle');
@@ -328,9 +334,16 @@ export class SessionManager {
     const workspace =
       filter.workspace === undefined ? undefined : this.workspaces.resolve(filter.workspace, identity).id;
     return [...this.sessions.values()]
-      .filter((session) => identity.admin || session.stored.owner === identity.name)
+      .filter((session) => this.authority.mayUse(identity, session.stored.owner))
       .filter((session) => workspace === undefined || session.stored.workspace === workspace)
       .filter((session) => filter.status === undefined || session.stored.status === filter.status)
+      .map((session) => this.view(session));
+  }
+
+  /** Every session in a workspace, whoever owns it (for the daemon's own bookkeeping). */
+  sessionsIn(workspace: string): Session[] {
+    return [...this.sessions.values()]
+      .filter((session) => session.stored.workspace === workspace)
       .map((session) => this.view(session));
   }
 
@@ -346,12 +359,7 @@ export class SessionManager {
   private get(id: string, identity: Identity): LiveSession {
     const session = this.sessions.get(id);
     if (session === undefined) throw new CortexError('ENOTFOUND', `There is no session ${id}.`);
-    if (!identity.admin && session.stored.owner !== identity.name) {
-      throw new CortexError(
-        'EACCES',
-        `${identity.name} may not use session ${id} (it belongs to ${session.stored.owner}).`,
-      );
-    }
+    this.authority.requireUse(identity, session.stored.owner, `session ${id}`);
     return session;
   }
 
@@ -378,22 +386,36 @@ export class SessionManager {
       this.defaults,
       provider.name,
     );
-    const start = () =>
-      provider.startTurn(
-        {
-          session: stored.id,
-          cwd: path,
-          prompt,
-          resumeRef: stored.resume_ref,
-          model: stored.model,
-          approval: stored.approval,
-          sandbox: stored.sandbox,
-          runAs: session.runAs,
-        },
-        active.sink,
-      );
+    const start = (): RunningTurn => {
+      try {
+        // Asked each turn, not taken from session_started: an owner unmapped since then runs nothing more.
+        const runAs = this.authority.runAsOwner(stored.owner);
+        return provider.startTurn(
+          {
+            session: stored.id,
+            cwd: path,
+            prompt,
+            resumeRef: stored.resume_ref,
+            model: stored.model,
+            approval: stored.approval,
+            sandbox: stored.sandbox,
+            runAs,
+          },
+          active.sink,
+        );
+      } catch (error) {
+        // The owner lost its local user since the turn was queued, or its programs cannot be started as it.
+        const message = error instanceof Error ? error.message : String(error);
+        return { done: Promise.resolve({ status: 'failed', error: message }), interrupt: () => {} };
+      }
+    };
     active.handle = this.hooks
-      ? withHooks(this.hooks, { session: stored.id, workspace: stored.workspace, cwd: path, turn }, start, this.log)
+      ? withHooks(
+          this.hooks,
+          { session: stored.id, owner: stored.owner, workspace: stored.workspace, cwd: path, turn },
+          start,
+          this.log,
+        )
       : start();
     session.running = active;
     void active.handle.done.then((outcome) => this.finishTurn(session, active, outcome));
@@ -541,4 +563,9 @@ function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
     output_tokens: a.output_tokens + b.output_tokens,
     reasoning_output_tokens: a.reasoning_output_tokens + b.reasoning_output_tokens,
   };
+}
+
+/** The user a session starts as, as session_started records it (null: the daemon's own). */
+function recordOf(user: SystemUser | undefined): RunAs | null {
+  return user === undefined ? null : { uid: user.uid, gid: user.gid, name: user.name };
 }

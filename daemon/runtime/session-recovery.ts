@@ -1,11 +1,8 @@
-import type { RunAs } from '../../src/protocol/session-events.js';
 import type { EventLog } from './event-log.js';
 import type { StoredSession } from './runtime-store.js';
 
 /** What a session's log says about it that its row does not hold. */
 export interface Recovered {
-  /** The account its processes run as, from its session_started event (the daemon wrote it; no client can). */
-  runAs: RunAs | null;
   /** Messages queued and not yet run (they outlive the daemon: the log holds them). */
   queue: string[];
   /** Approval requests of the turn the daemon died in that nobody answered. */
@@ -15,10 +12,8 @@ export interface Recovered {
 /** Each lookup walks back from the newest event only as far as it must: a long history costs no more. */
 export function recoverSession(events: EventLog, stored: StoredSession): Recovered {
   const { id, status } = stored;
-  const [started] = events.read(id, 0, 1);
   const cutShort = status === 'running' || status === 'starting';
   return {
-    runAs: started?.type === 'session_started' ? (started.payload.run_as ?? null) : null,
     // Only a turn that was running (or cut by a graceful stop: interrupted) can have had a queue behind it.
     queue: cutShort || status === 'interrupted' ? queuedPrompts(events, id) : [],
     unanswered: cutShort ? unanswered(events, id) : [],

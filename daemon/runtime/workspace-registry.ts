@@ -4,6 +4,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { Project, Workspace } from '../../src/protocol/runtime-types.js';
+import type { Authority } from '../access/authority.js';
 import type { Identity } from '../identity/identity.js';
 import type { Store } from '../store/store.js';
 import type { RuntimeStore } from './runtime-store.js';
@@ -21,7 +22,7 @@ export class WorkspaceRegistry {
   constructor(
     private readonly tables: RuntimeStore,
     private readonly store: Store,
-    private readonly node: string,
+    private readonly authority: Authority,
   ) {
     for (const project of tables.loadProjects()) this.projects.set(project.name, project);
     for (const workspace of tables.loadWorkspaces()) this.workspaces.set(workspace.id, workspace);
@@ -58,7 +59,9 @@ export class WorkspaceRegistry {
   }
 
   list(identity: Identity): Workspace[] {
-    return [...this.workspaces.values()].filter((workspace) => this.mayUse(identity, workspace)).map(publicView);
+    return [...this.workspaces.values()]
+      .filter((workspace) => this.authority.mayUse(identity, workspace.owner))
+      .map(publicView);
   }
 
   /** Registers a directory, with a project named after its git remote or its name when none is given. */
@@ -70,7 +73,7 @@ export class WorkspaceRegistry {
     const real = existingDirectory(path);
     const existing = [...this.workspaces.values()].find((workspace) => workspace.path === real);
     if (existing) {
-      this.authorize(identity, existing);
+      this.authority.requireUse(identity, existing.owner, `the workspace ${existing.path}`);
       return { workspace: publicView(existing), created: false };
     }
     const remote = gitRemote(real);
@@ -78,7 +81,7 @@ export class WorkspaceRegistry {
     if (!this.projects.has(projectName)) await this.addProject(projectName, remote, []);
     const workspace: OwnedWorkspace = {
       id: `ws_${randomBytes(4).toString('hex')}`,
-      node: this.node,
+      node: this.authority.node,
       path: real,
       project: projectName,
       owner: identity.name,
@@ -100,32 +103,24 @@ export class WorkspaceRegistry {
     const workspace = this.workspaces.get(ref) ?? [...this.workspaces.values()].find((item) => item.path === ref);
     if (workspace === undefined)
       throw new CortexError('ENOTFOUND', `There is no workspace ${ref}; add it with workspace_add.`);
-    this.authorize(identity, workspace);
+    this.authority.requireUse(identity, workspace.owner, `the workspace ${workspace.path}`);
     return publicView(workspace);
   }
 
   /** The directory of a workspace the daemon already authorized (its own sessions). */
   pathOf(id: string): string {
+    return this.find(id).path;
+  }
+
+  /** A workspace by id for the daemon's own work around a session it already authorized. */
+  find(id: string): Workspace {
     const workspace = this.workspaces.get(id);
     if (workspace === undefined) throw new CortexError('ENOTFOUND', `The workspace ${id} was removed.`);
-    return workspace.path;
+    return publicView(workspace);
   }
 
   project(name: string): Project | undefined {
     return this.projects.get(name);
-  }
-
-  private authorize(identity: Identity, workspace: OwnedWorkspace): void {
-    if (!this.mayUse(identity, workspace)) {
-      throw new CortexError(
-        'EACCES',
-        `${identity.name} may not use the workspace ${workspace.path} (it belongs to ${workspace.owner}).`,
-      );
-    }
-  }
-
-  private mayUse(identity: Identity, workspace: OwnedWorkspace): boolean {
-    return identity.admin || workspace.owner === identity.name;
   }
 }
 

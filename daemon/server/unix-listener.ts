@@ -1,7 +1,27 @@
-import { chmodSync, chownSync, mkdirSync, unlinkSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { chmodSync, chownSync, closeSync, mkdirSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
+import type { NativeAddon, PeerCredentials } from '../identity/native.js';
+
+/**
+ * What the kernel said about a caller: its credentials, why they could not be
+ * read, or undefined when the addon is missing and Node accepted the caller.
+ */
+export type LocalCredentials = PeerCredentials | { error: string } | undefined;
+
+export interface UnixListener {
+  close(): Promise<void>;
+}
+
+export interface UnixListenOptions {
+  /** Let this group's members connect too. */
+  gid?: number | undefined;
+  /** Accept through the addon, which reads each caller's credentials; without it Node accepts. */
+  addon?: NativeAddon | undefined;
+  /** Accepting failed (out of descriptors, say): for the log. */
+  onAcceptError: (reason: string) => void;
+}
 
 /**
  * Listens on a Unix socket that only its owner may use (mode 0600 in a 0700
@@ -10,7 +30,12 @@ import { CortexError } from '../../src/protocol/errors.js';
  * file left behind by a killed daemon is removed; one that still answers belongs
  * to a running daemon and is left alone.
  */
-export async function listenUnix(path: string, onSocket: (socket: Socket) => void, gid?: number): Promise<Server> {
+export async function listenUnix(
+  path: string,
+  onSocket: (socket: Socket, credentials: LocalCredentials) => void,
+  options: UnixListenOptions,
+): Promise<UnixListener> {
+  const { gid, addon } = options;
   const directory = dirname(path);
   mkdirSync(directory, { recursive: true, mode: 0o700 });
   if (gid !== undefined) {
@@ -25,16 +50,12 @@ export async function listenUnix(path: string, onSocket: (socket: Socket) => voi
   } catch {
     // No stale socket.
   }
-  const server = createServer({ pauseOnConnect: false }, onSocket);
   const previous = process.umask(0o177);
+  let listener: UnixListener;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(path, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    listener = addon
+      ? acceptNatively(addon, path, onSocket, options.onAcceptError)
+      : await acceptInNode(path, onSocket);
   } finally {
     process.umask(previous);
   }
@@ -42,7 +63,54 @@ export async function listenUnix(path: string, onSocket: (socket: Socket) => voi
     chownSync(path, -1, gid);
     chmodSync(path, 0o660);
   }
-  return server;
+  return listener;
+}
+
+function acceptNatively(
+  addon: NativeAddon,
+  path: string,
+  onSocket: (socket: Socket, credentials: LocalCredentials) => void,
+  onAcceptError: (reason: string) => void,
+): UnixListener {
+  const handle = addon.listen(path, (fd, credentials, error) => {
+    if (fd < 0) {
+      onAcceptError(error ?? 'accept failed');
+      return;
+    }
+    // An exception here would reach the addon, which reports it as fatal: one caller must never stop the daemon.
+    let socket: Socket | undefined;
+    try {
+      socket = new Socket({ fd, readable: true, writable: true });
+      onSocket(socket, credentials ?? { error: error ?? 'no credentials came with the connection' });
+    } catch (failure) {
+      onAcceptError(`a connection could not be set up: ${(failure as Error).message}`);
+      if (socket === undefined) closeSync(fd);
+      else socket.destroy();
+    }
+  });
+  let closed = false;
+  return {
+    close() {
+      if (!closed) addon.close(handle);
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+}
+
+async function acceptInNode(
+  path: string,
+  onSocket: (socket: Socket, credentials: LocalCredentials) => void,
+): Promise<UnixListener> {
+  const server: Server = createServer({ pauseOnConnect: false }, (socket) => onSocket(socket, undefined));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 function answers(path: string): Promise<boolean> {

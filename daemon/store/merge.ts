@@ -40,6 +40,12 @@ export type MergeObserver = (
 
 const scanner = new FrameScanner();
 
+/** A remote or restored write that was applied, with its seq in this node's change log. */
+export interface AppliedWrite {
+  write: RemoteWrite;
+  seq: number;
+}
+
 /**
  * Merges remote versions into the tables: record-level last-writer-wins by
  * (hlc, node). Every merge moves the local clock past the remote timestamp (so a
@@ -49,6 +55,8 @@ const scanner = new FrameScanner();
  */
 export class Merger {
   private readonly horizons = new Map<string, Version>();
+  /** The change-log seq of the last write applied. */
+  lastLogged = 0;
   private readonly setHorizon: Statement<[string, number, string]>;
   private readonly removeHorizon: Statement<[string]>;
 
@@ -93,7 +101,10 @@ export class Merger {
     if (outcome !== 'applied') return outcome;
     if (write.op === 'put') handle.put.run(...this.rowValues(handle, write));
     else handle.putTombstone.run(write.key, write.hlc, write.node);
-    this.log.append.run(write.table, write.key, write.hlc, write.node, write.op === 'put' ? OP_PUT : OP_DELETE, src);
+    const op = write.op === 'put' ? OP_PUT : OP_DELETE;
+    this.lastLogged = Number(
+      this.log.append.run(write.table, write.key, write.hlc, write.node, op, src).lastInsertRowid,
+    );
     return 'applied';
   }
 

@@ -11,26 +11,30 @@ import {
   type TableInfo,
 } from '../../src/protocol/store-types.js';
 import type { TableChange } from '../../src/protocol/notifications.js';
-import { ChangeLog, type LogEntry, OP_CREATE, OP_DELETE, OP_DROP, OP_PUT } from './change-log.js';
-import { HLC_PER_MS, HybridClock } from './hlc.js';
+import { ChangeLog, OP_CREATE, OP_DELETE, OP_DROP, OP_PUT } from './change-log.js';
+import { HybridClock } from './hlc.js';
+import { incarnationOf, Incarnations, type Rewind } from './incarnations.js';
 import { buildMatchQuery, parsePattern, recordMatches } from './match-query.js';
-import { isEncodedMap, type MergeObserver, Merger, type RemoteWrite } from './merge.js';
+import { type AppliedWrite, Merger, type RemoteWrite } from './merge.js';
+import { Replica } from './replica.js';
 import { policyNodes } from './replication-policy.js';
-import { type RowState, TableCatalog, type TableHandle } from './table-catalog.js';
-import { indexValue, tableSqlName } from './table-sql.js';
-import { compareVersions, type Version } from './version.js';
+import { TableCatalog, type TableHandle } from './table-catalog.js';
+import { indexValue } from './table-sql.js';
+import type { Version } from './version.js';
 import { WriteBatcher } from './write-batcher.js';
 
 /** A page of records stops growing past this many bytes (at least one record is always sent). */
 const MAX_RESULT_BYTES = 8 * 1024 * 1024;
 
 /** A change as subscribers see it; the record is sent as the stored bytes. */
-export type CommittedChange = Omit<TableChange, 'record'> & { record: RawMsgpack | null };
+export type CommittedChange = TableChange<RawMsgpack>;
 
 /** A record ready to write: its key and the statement's values (key, bytes, hlc, node, index values...). */
 interface Row {
   key: RecordKey;
   values: unknown[];
+  /** Its change-log seq, once written. */
+  seq: number;
 }
 
 export interface NewTable {
@@ -41,58 +45,6 @@ export interface NewTable {
   owner: string;
 }
 
-/** A table definition as it travels between nodes, with the version of its creation. */
-export interface TableDefinition extends TableInfo {
-  hlc: number;
-  node: string;
-}
-
-/** A table created or dropped on a peer. */
-export interface RemoteSchemaChange {
-  seq: number;
-  table: string;
-  hlc: number;
-  node: string;
-  op: 'create' | 'drop';
-  /** For a drop: the policy the dropped table had, so the drop relays to the same nodes. */
-  replicate?: ReplicationPolicy | undefined;
-}
-
-/** A batch of a peer's changes, in the order of its change log. */
-export interface RemoteBatch {
-  /** The peer it comes from. */
-  from: string;
-  /** The last seq of the peer's log the batch covers (entries not meant for this node are left out). */
-  to: number;
-  changes: readonly (RemoteWrite | RemoteSchemaChange)[];
-  /** Definitions of the tables the changes touch, in case this node does not have them yet. */
-  defs: ReadonlyMap<string, TableDefinition>;
-  /** Saves how far into the peer's log this node got; runs inside the transaction that applied it. */
-  checkpoint(seq: number): void;
-  observer?: MergeObserver | undefined;
-  /** During a full resync: whether this node is known to have held this version once. */
-  hadIt?: ((write: RemoteWrite) => boolean) | undefined;
-  /**
-   * Tables refused earlier on this link, with why: their later changes are refused
-   * too, as a definition travels only with a link's first batch for its table.
-   */
-  refused?: ReadonlyMap<string, string> | undefined;
-}
-
-export interface ApplyResult {
-  /** The seq the checkpoint was moved to. */
-  checkpoint: number;
-  applied: number;
-  /** Puts refused as deleted records coming back (see Merger.merge). */
-  stale: number;
-  /** Tables whose changes were refused, with the reason (policy, a different key). */
-  refused: Map<string, string>;
-  /** Tables dropped by the batch. */
-  dropped: string[];
-  /** Set when a change's timestamp was too far ahead: it and what follows wait. */
-  deferred?: { seq: number; aheadMs: number };
-}
-
 /**
  * The table store: definitions, records, the change log and the clock that
  * versions every write. Writes go through group commit and resolve once
@@ -101,14 +53,15 @@ export interface ApplyResult {
 export class Store {
   readonly catalog: TableCatalog;
   readonly clock: HybridClock;
-  readonly changeLog: ChangeLog;
+  /** What the mesh reads and writes through: the store keeps every row change in the change log. */
+  readonly replica: Replica;
+  private readonly changeLog: ChangeLog;
   private readonly merger: Merger;
   private readonly batcher: WriteBatcher;
+  private readonly incarnations: Incarnations;
   private readonly changeListeners = new Set<(change: CommittedChange) => void>();
   private readonly matchStatements = new Map<string, Statement>();
   private readonly logListeners = new Set<() => void>();
-  private readonly dropped = new Map<string, Version & { replicate: ReplicationPolicy }>();
-  private readonly saveDropped: Statement<[string, number, string, string]>;
   private readonly saveClock: Statement<[number]>;
 
   constructor(
@@ -130,41 +83,67 @@ export class Store {
     this.clock = new HybridClock(now, Math.max(last ?? 0, observed ?? 0), maxDriftMs);
     this.merger = new Merger(db, this.catalog, this.changeLog, this.clock, node);
     this.batcher = new WriteBatcher(db);
+    this.incarnations = new Incarnations(db);
     this.saveClock = db.prepare("INSERT OR REPLACE INTO _meta (name, value) VALUES ('hlc_high', ?)");
-    this.saveDropped = db.prepare('INSERT OR REPLACE INTO _dropped (tbl, hlc, node, replicate) VALUES (?, ?, ?, ?)');
-    for (const row of db.prepare('SELECT tbl, hlc, node, replicate FROM _dropped').all() as {
-      tbl: string;
-      hlc: number;
-      node: string;
-      replicate: ReplicationPolicy;
-    }[]) {
-      this.dropped.set(row.tbl, { hlc: row.hlc, node: row.node, replicate: row.replicate });
-    }
+    this.replica = new Replica({
+      db,
+      node,
+      now,
+      catalog: this.catalog,
+      changeLog: this.changeLog,
+      clock: this.clock,
+      merger: this.merger,
+      batcher: this.batcher,
+      incarnations: this.incarnations,
+      exclusive: (work) => this.exclusive(work),
+      saveClock: () => this.saveClock.run(this.clock.current),
+      announceLog: () => this.announceLog(),
+      announceWrites: (writes) => this.announceWrites(writes),
+    });
   }
 
+  /** Creates a table: a new incarnation, named by this node and the clock of its creation. */
   createTable(request: NewTable): TableInfo {
-    const info = checkDefinition(request, this.node, this.now());
+    const definition = checkDefinition(request, this.node, this.now());
+    let info: TableInfo | undefined;
     this.exclusive(() => {
       const hlc = this.clock.tick();
+      info = { ...definition, incarnation: incarnationOf({ hlc, node: this.node }) };
       this.catalog.create(info, hlc, this.node);
       this.changeLog.append.run(info.name, '', hlc, this.node, OP_CREATE, null);
     });
     this.announceLog();
-    return info;
+    return info!;
   }
 
-  dropTable(name: string): void {
-    const { replicate } = this.catalog.handle(name).info;
+  /**
+   * Drops a table; `by` is who asked. A replicated table's drop travels like a write,
+   * naming its incarnation, so it drops that table and no other of the same name.
+   * Clashes with other tables of the name end: they are wanted now.
+   */
+  dropTable(name: string, by: string): TableInfo {
+    const { info } = this.catalog.handle(name);
+    const rewinds: Rewind[] = [];
     this.exclusive(() => {
       const hlc = this.clock.tick();
       this.catalog.drop(name);
       this.merger.forgetTable(name);
-      // A replicated table's drop travels like a write, and outranks its older definition
-      // wherever that is still on its way.
-      if (replicate !== 'local') this.recordDrop(name, { hlc, node: this.node }, replicate);
-      this.changeLog.append.run(name, '', hlc, this.node, OP_DROP, null);
+      if (info.replicate !== 'local') {
+        this.incarnations.recordDrop({
+          table: name,
+          incarnation: info.incarnation,
+          hlc,
+          node: this.node,
+          replicate: info.replicate,
+          by,
+        });
+      }
+      this.changeLog.append.run(name, info.incarnation, hlc, this.node, OP_DROP, null);
+      rewinds.push(...this.incarnations.resolve(name));
     });
     this.announceLog();
+    this.replica.announceRewinds(rewinds);
+    return info;
   }
 
   put(table: string, record: StoredRecord): Promise<void> {
@@ -196,9 +175,11 @@ export class Store {
       if (version === undefined) throw new CortexError('EINVAL', `records[${index}] of ${table} has no version.`);
       return { seq: 0, table, key: row.key, hlc: version.hlc, node: version.node, op: 'put', value: encode(record) };
     });
-    const applied: RemoteWrite[] = [];
+    const applied: AppliedWrite[] = [];
     await this.batcher.write(() => {
-      for (const write of writes) if (this.merger.merge(write, null) === 'applied') applied.push(write);
+      for (const write of writes) {
+        if (this.merger.merge(write, null) === 'applied') applied.push({ write, seq: this.merger.lastLogged });
+      }
       this.saveClock.run(this.clock.current);
     });
     this.announceWrites(applied);
@@ -209,14 +190,15 @@ export class Store {
   async delete(table: string, key: RecordKey): Promise<boolean> {
     const handle = this.catalog.handle(table);
     let hlc = 0;
+    let seq = 0;
     const deleted = await this.batcher.write(() => {
       hlc = this.clock.tick();
       if (handle.tombstone.run(hlc, this.node, key).changes === 0) return false;
-      this.changeLog.append.run(table, key, hlc, this.node, OP_DELETE, null);
+      seq = Number(this.changeLog.append.run(table, key, hlc, this.node, OP_DELETE, null).lastInsertRowid);
       return true;
     });
     if (deleted) {
-      this.announce({ table, key, op: 'delete', record: null, hlc, node: this.node });
+      this.announce({ table, key, op: 'delete', record: null, hlc, node: this.node, seq });
       this.announceLog();
     }
     return deleted;
@@ -234,215 +216,9 @@ export class Store {
     return () => this.logListeners.delete(listener);
   }
 
-  /** Log entries after `seq`, committed ones only. */
-  changesAfter(seq: number, limit: number): LogEntry[] {
-    this.batcher.commit();
-    return this.changeLog.entriesAfter(seq, limit);
-  }
-
-  /** The newest committed seq of the change log. */
-  headSeq(): number {
-    this.batcher.commit();
-    return this.changeLog.headSeq();
-  }
-
-  /** A row's bytes and version, tombstones included; undefined when the table or row is absent. */
-  rowState(table: string, key: RecordKey): RowState | undefined {
-    return this.catalog.has(table) ? this.catalog.handle(table).row.get(key) : undefined;
-  }
-
-  /** The definition of a table as peers receive it. */
-  definition(table: string): TableDefinition | undefined {
-    if (!this.catalog.has(table)) return undefined;
-    const version = this.catalog.versionOf(table)!;
-    return { ...this.catalog.handle(table).info, hlc: version.hlc, node: version.node };
-  }
-
-  /** The drop of a replicated table, if this node knows of one. */
-  dropOf(table: string): (Version & { replicate: ReplicationPolicy }) | undefined {
-    return this.dropped.get(table);
-  }
-
-  /** Live rows whose clock is at most `hlc`: what a full resync may have to drop. Inside transact. */
-  liveRowsUpTo(table: string, hlc: number): { k: RecordKey; hlc: number; node: string }[] {
-    return this.db
-      .prepare<[number], { k: RecordKey; hlc: number; node: string }>(
-        `SELECT k, hlc, node FROM ${tableSqlName(table)} WHERE del = 0 AND hlc <= ?`,
-      )
-      .all(hlc);
-  }
-
-  horizonOf(table: string): Version | undefined {
-    return this.merger.horizonOf(table);
-  }
-
   /** Runs bookkeeping (checkpoints, collection) in the current group commit; resolves once committed. */
   transact<T>(work: () => T): Promise<T> {
     return this.batcher.write(work);
-  }
-
-  /** Raises a table's tombstone horizon; call inside transact. */
-  raiseHorizon(table: string, version: Version): void {
-    this.merger.raiseHorizon(table, version);
-  }
-
-  /**
-   * Applies a batch of a peer's changes: writes merge by last-writer-wins inside
-   * group commit; table creations and drops run in a transaction of their own. The
-   * checkpoint moves in the same transaction as the changes it covers, so it is
-   * never saved ahead of them. A change stamped too far ahead of this node's clock
-   * stops the batch there: what came before is applied, the rest waits.
-   */
-  async applyRemote(batch: RemoteBatch): Promise<ApplyResult> {
-    const result: ApplyResult = {
-      checkpoint: -1,
-      applied: 0,
-      stale: 0,
-      refused: new Map(batch.refused),
-      dropped: [],
-    };
-    const { changes } = batch;
-    let index = 0;
-    for (;;) {
-      const limit = (this.now() + this.clock.maxDriftMs) * HLC_PER_MS;
-      const next = changes[index];
-      if (next !== undefined && this.isSchemaStep(next, batch, result)) {
-        // A definition stamped too far ahead waits like any change (its clock must not be observed).
-        const stamp = Math.max(next.hlc, batch.defs.get(next.table)?.hlc ?? 0);
-        if (stamp > limit) {
-          result.deferred = { seq: next.seq, aheadMs: Math.ceil(stamp / HLC_PER_MS - this.now()) };
-          if (next.seq - 1 > result.checkpoint) {
-            const checkpoint = next.seq - 1;
-            await this.batcher.write(() => batch.checkpoint(checkpoint));
-            result.checkpoint = checkpoint;
-          }
-          return result;
-        }
-        // Each step waits for the one before to commit, so a later checkpoint can never
-        // land while an earlier part of the batch was rolled back.
-        this.exclusive(() => {
-          if (next.op === 'drop') this.applyDrop(next, batch.from, result);
-          else this.ensureTable(next.table, batch, result);
-          if (next.op === 'create' || next.op === 'drop') batch.checkpoint(next.seq);
-          this.saveClock.run(this.clock.current);
-        });
-        if (next.op === 'create' || next.op === 'drop') {
-          result.checkpoint = next.seq;
-          index++;
-        }
-        this.announceLog();
-        continue;
-      }
-      const applied: RemoteWrite[] = [];
-      let checkpoint = -1;
-      await this.batcher.write(() => {
-        while (index < changes.length) {
-          const write = changes[index]!;
-          if (write.hlc > limit) {
-            result.deferred = { seq: write.seq, aheadMs: Math.ceil(write.hlc / HLC_PER_MS - this.now()) };
-            break;
-          }
-          if (this.isSchemaStep(write, batch, result)) break;
-          this.mergeOne(write as RemoteWrite, batch, result, applied);
-          index++;
-        }
-        if (result.deferred !== undefined) checkpoint = result.deferred.seq - 1;
-        else if (index === changes.length) checkpoint = batch.to;
-        else if (index > 0) checkpoint = changes[index - 1]!.seq;
-        if (checkpoint > result.checkpoint) batch.checkpoint(checkpoint);
-        this.saveClock.run(this.clock.current);
-      });
-      if (checkpoint > result.checkpoint) result.checkpoint = checkpoint;
-      this.announceWrites(applied);
-      if (index === changes.length || result.deferred !== undefined) return result;
-    }
-  }
-
-  private isSchemaStep(change: RemoteWrite | RemoteSchemaChange, batch: RemoteBatch, result: ApplyResult): boolean {
-    return change.op === 'create' || change.op === 'drop' || this.needsTable(change, batch, result);
-  }
-
-  private mergeOne(write: RemoteWrite, batch: RemoteBatch, result: ApplyResult, applied: RemoteWrite[]): void {
-    if (result.refused.has(write.table)) return;
-    if (!this.catalog.has(write.table)) {
-      result.refused.set(write.table, 'no definition of it came with its records');
-      return;
-    }
-    if (write.op === 'put' && (write.value === null || !isEncodedMap(write.value))) {
-      result.refused.set(write.table, 'a record was not a MessagePack map');
-      return;
-    }
-    const outcome = this.merger.merge(write, batch.from, batch.observer, batch.hadIt?.(write) ?? false);
-    if (outcome === 'applied') {
-      result.applied++;
-      applied.push(write);
-    } else if (outcome === 'stale') result.stale++;
-    else if (outcome === 'refused') {
-      const { replicate } = this.catalog.handle(write.table).info;
-      result.refused.set(write.table, `its policy here (${replicate}) does not include ${this.node}`);
-    }
-  }
-
-  /** A write for a table this node does not have yet, whose definition came with the batch. */
-  private needsTable(change: RemoteWrite | RemoteSchemaChange, batch: RemoteBatch, result: ApplyResult): boolean {
-    return !this.catalog.has(change.table) && !result.refused.has(change.table) && batch.defs.has(change.table);
-  }
-
-  /** Creates a table from a peer's definition, unless this node must not hold it; inside a transaction. */
-  private ensureTable(name: string, batch: RemoteBatch, result: ApplyResult): void {
-    const definition = batch.defs.get(name);
-    if (this.catalog.has(name)) {
-      // The definition went with an earlier batch of this link, or the table was made here too.
-      const local = this.catalog.handle(name).info;
-      if (definition !== undefined && local.attributes[0] !== definition.attributes[0]) {
-        result.refused.set(
-          name,
-          `it is keyed by ${local.attributes[0]} here and by ${definition.attributes[0]} on ${batch.from}`,
-        );
-      }
-      return;
-    }
-    if (definition === undefined) {
-      result.refused.set(name, 'no definition of it came with its records');
-      return;
-    }
-    if (!this.merger.accepts(definition.replicate)) {
-      result.refused.set(name, `its policy (${definition.replicate}) does not include ${this.node}`);
-      return;
-    }
-    const drop = this.dropped.get(name);
-    if (drop !== undefined && compareVersions(drop, definition) >= 0) {
-      // An incarnation of the table that was dropped since: its records are not wanted.
-      result.refused.set(name, 'it was dropped after it was created');
-      return;
-    }
-    this.clock.observe(definition.hlc);
-    const { hlc, node, ...info } = definition;
-    this.catalog.create(info, hlc, node);
-    this.changeLog.append.run(name, '', hlc, node, OP_CREATE, batch.from);
-    result.refused.delete(name);
-  }
-
-  private applyDrop(change: RemoteSchemaChange, src: string, result: ApplyResult): void {
-    const version = { hlc: change.hlc, node: change.node };
-    this.clock.observe(change.hlc);
-    const known = this.dropped.get(change.table);
-    if (known !== undefined && compareVersions(known, version) >= 0) return;
-    const local = this.catalog.versionOf(change.table);
-    const replicate = change.replicate ?? known?.replicate ?? 'mesh';
-    if (local !== undefined) {
-      if (compareVersions(local, version) > 0) return; // a newer incarnation: the drop is older than it
-      this.catalog.drop(change.table);
-      this.merger.forgetTable(change.table);
-      result.dropped.push(change.table);
-    }
-    this.recordDrop(change.table, version, replicate);
-    this.changeLog.append.run(change.table, '', change.hlc, change.node, OP_DROP, src);
-  }
-
-  private recordDrop(table: string, version: Version, replicate: ReplicationPolicy): void {
-    this.saveDropped.run(table, version.hlc, version.node, replicate);
-    this.dropped.set(table, { ...version, replicate });
   }
 
   private get hasListeners(): boolean {
@@ -459,16 +235,17 @@ export class Store {
           record: new RawMsgpack(row.values[1] as Buffer),
           hlc: row.values[2] as number,
           node: this.node,
+          seq: row.seq,
         });
       }
     }
     this.announceLog();
   }
 
-  private announceWrites(writes: RemoteWrite[]): void {
+  private announceWrites(writes: AppliedWrite[]): void {
     if (writes.length === 0) return;
     if (this.changeListeners.size > 0) {
-      for (const write of writes) {
+      for (const { write, seq } of writes) {
         this.announce({
           table: write.table,
           key: write.key,
@@ -476,6 +253,7 @@ export class Store {
           record: write.value === null ? null : new RawMsgpack(write.value),
           hlc: write.hlc,
           node: write.node,
+          seq,
         });
       }
     }
@@ -588,14 +366,16 @@ export class Store {
     for (const attribute of handle.info.indexes) {
       values.push(indexValue(Object.hasOwn(record, attribute) ? record[attribute] : undefined));
     }
-    return { key, values };
+    return { key, values, seq: 0 };
   }
 
   private writeRow(handle: TableHandle, row: Row): void {
     const hlc = this.clock.tick();
     row.values[2] = hlc;
     handle.put.run(...row.values);
-    this.changeLog.append.run(handle.info.name, row.key, hlc, this.node, OP_PUT, null);
+    row.seq = Number(
+      this.changeLog.append.run(handle.info.name, row.key, hlc, this.node, OP_PUT, null).lastInsertRowid,
+    );
   }
 
   /** Runs a catalog change in a transaction of its own, after committing pending writes. */
@@ -605,7 +385,7 @@ export class Store {
   }
 }
 
-function checkDefinition(request: NewTable, node: string, now: number): TableInfo {
+function checkDefinition(request: NewTable, node: string, now: number): Omit<TableInfo, 'incarnation'> {
   const { name, attributes, owner } = request;
   const indexes = request.indexes ?? [];
   const replicate = request.replicate ?? 'local';

@@ -40,6 +40,7 @@ interface TableRow {
   created: number;
   hlc: number;
   node: string;
+  incarnation: string;
 }
 
 /** The user tables: their definitions in `_tables` and their SQLite tables. */
@@ -50,7 +51,7 @@ export class TableCatalog {
 
   constructor(private readonly db: Database) {
     const rows = db
-      .prepare('SELECT name, attributes, indexes, replicate, owner, created, hlc, node FROM _tables')
+      .prepare('SELECT name, attributes, indexes, replicate, owner, created, hlc, node, incarnation FROM _tables')
       .all() as TableRow[];
     for (const row of rows) this.load(infoFromRow(row), { hlc: row.hlc, node: row.node });
   }
@@ -79,6 +80,11 @@ export class TableCatalog {
     return this.tables.has(name);
   }
 
+  /** The table, or undefined. */
+  find(name: string): TableHandle | undefined {
+    return this.tables.get(name);
+  }
+
   /** Creates the SQLite table and its indexes and records the definition; the caller holds a transaction. */
   create(info: TableInfo, hlc: number, node: string): void {
     if (this.tables.has(info.name)) {
@@ -87,7 +93,7 @@ export class TableCatalog {
     for (const statement of createTableStatements(info)) this.db.exec(statement);
     this.db
       .prepare(
-        'INSERT INTO _tables (name, attributes, indexes, replicate, owner, created, hlc, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO _tables (name, attributes, indexes, replicate, owner, created, hlc, node, incarnation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         info.name,
@@ -98,6 +104,7 @@ export class TableCatalog {
         info.created,
         hlc,
         node,
+        info.incarnation,
       );
     this.load(info, { hlc, node });
   }
@@ -153,5 +160,6 @@ function infoFromRow(row: TableRow): TableInfo {
     replicate: row.replicate as ReplicationPolicy,
     owner: row.owner,
     created: row.created,
+    incarnation: row.incarnation,
   };
 }

@@ -5,10 +5,14 @@ import { type IPty, spawn } from 'node-pty';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { Workspace } from '../../src/protocol/runtime-types.js';
 import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
+import type { Authority } from '../access/authority.js';
 import type { Identity } from '../identity/identity.js';
-import { daemonUser, runAsCaller, type SystemUser } from '../identity/system-user.js';
+import { qualifyLegacyName } from '../identity/legacy-names.js';
+import { launchAs } from '../identity/run-as.js';
+import { daemonUser, type SystemUser } from '../identity/system-user.js';
 import type { Logger } from '../logger.js';
-import type { Subscriber, Subscriptions, TopicFamily } from '../pubsub/subscriptions.js';
+import type { Subscriber } from '../pubsub/subscriber.js';
+import type { Subscriptions, TopicFamily } from '../pubsub/subscriptions.js';
 import { RingBuffer } from './ring-buffer.js';
 import { ScrollbackFile, type TerminalMeta } from './scrollback-file.js';
 
@@ -59,6 +63,7 @@ export class TerminalManager {
   constructor(
     private readonly options: TerminalOptions,
     private readonly subscriptions: Subscriptions,
+    private readonly authority: Authority,
     private readonly onExit: (workspace: string, info: TerminalInfo) => void,
     private readonly log: Logger,
   ) {}
@@ -75,6 +80,8 @@ export class TerminalManager {
       const directory = join(this.options.directory, name);
       const meta = ScrollbackFile.readMeta(directory);
       if (meta === undefined) continue;
+      // Saved before identities named their node.
+      meta.owner = qualifyLegacyName(meta.owner, this.authority.node, () => false);
       if (meta.status === 'running') {
         meta.status = 'ended';
         meta.end_reason = 'the daemon stopped while it ran';
@@ -88,13 +95,13 @@ export class TerminalManager {
   }
 
   /** `term:ID`: a terminal's output, as term_output notifications. term_attach subscribes through it. */
-  family(): TopicFamily {
+  family(): TopicFamily<'term:'> {
     return {
       prefix: 'term:',
       subscribe: (topic, subscriber, call) => {
         const terminal = this.get(topic.slice('term:'.length), call.identity);
         terminal.viewers.add(subscriber);
-        return { topic };
+        return {};
       },
       unsubscribe: (topic, subscriber) => {
         const terminal = this.terminals.get(topic.slice('term:'.length));
@@ -105,7 +112,8 @@ export class TerminalManager {
   }
 
   open(workspace: Workspace, command: string[] | undefined, cols: number, rows: number, identity: Identity) {
-    const user = runAsCaller(identity) ?? daemonUser();
+    const runAs = this.authority.runAs(identity);
+    const user = runAs ?? daemonUser();
     const id = `t_${randomBytes(6).toString('hex')}`;
     const meta: TerminalMeta = {
       id,
@@ -125,14 +133,14 @@ export class TerminalManager {
       ended: null,
     };
     const terminal = this.live(meta, join(this.options.directory, id), new RingBuffer(this.options.scrollbackBytes));
-    this.start(terminal, user);
+    this.start(terminal, runAs);
     this.terminals.set(id, terminal);
     return this.info(terminal);
   }
 
   list(identity: Identity, workspace?: string): TerminalInfo[] {
     return [...this.terminals.values()]
-      .filter((terminal) => identity.admin || terminal.meta.owner === identity.name)
+      .filter((terminal) => this.authority.mayUse(identity, terminal.meta.owner))
       .filter((terminal) => workspace === undefined || terminal.meta.workspace === workspace)
       .sort((a, b) => a.meta.created - b.meta.created)
       .map((terminal) => this.info(terminal));
@@ -173,10 +181,11 @@ export class TerminalManager {
     const { meta } = terminal;
     meta.cols = cols ?? meta.cols;
     meta.rows = rows ?? meta.rows;
-    const user: SystemUser = { ...(runAsCaller(identity) ?? daemonUser()), uid: meta.uid, gid: meta.gid };
+    // It runs as its owner's local user again, which must still exist.
+    const runAs = this.authority.runAsOwner(meta.owner);
     Object.assign(meta, { status: 'running', exit_code: null, signal: null, end_reason: null, ended: null });
     const notice = Buffer.from(`\r\n[cortex: started again: ${meta.command.join(' ')}]\r\n`);
-    this.start(terminal, user);
+    this.start(terminal, runAs);
     this.output(terminal, notice);
     return this.info(terminal);
   }
@@ -186,19 +195,22 @@ export class TerminalManager {
     await Promise.all([...this.terminals.values()].map((terminal) => this.stop(terminal, 'the daemon stopped')));
   }
 
-  private start(terminal: LiveTerminal, user: SystemUser): void {
+  /** Starts the terminal's command, as `runAs` when given (through setpriv: node-pty would keep root's groups). */
+  private start(terminal: LiveTerminal, runAs: SystemUser | undefined): void {
     const { meta } = terminal;
+    const user = runAs ?? daemonUser();
+    Object.assign(meta, { uid: user.uid, gid: user.gid });
     const [file = user.shell, ...args] = meta.command;
     let pty: IPty;
     try {
-      pty = spawn(file, args, {
+      const launch = launchAs(runAs, file, args, this.environment(meta, user));
+      pty = spawn(launch.command, launch.args, {
         name: 'xterm-256color',
         cols: meta.cols,
         rows: meta.rows,
         cwd: meta.cwd,
-        env: this.environment(meta, user),
+        env: launch.env,
         encoding: null,
-        ...(meta.uid === process.getuid?.() ? {} : { uid: meta.uid, gid: meta.gid }),
       });
     } catch (error) {
       throw new CortexError('EINVAL', `${file} could not be started: ${(error as Error).message}.`);
@@ -208,6 +220,7 @@ export class TerminalManager {
       terminal.ring.snapshot(),
     );
     this.save(terminal);
+    // Opened with `encoding: null`, node-pty hands over Buffers, but its types only know strings.
     pty.onData((data) => this.output(terminal, data as unknown as Buffer));
     terminal.exited = new Promise((resolve) =>
       pty.onExit(({ exitCode, signal }) => {
@@ -348,12 +361,7 @@ export class TerminalManager {
   private get(id: string, identity: Identity): LiveTerminal {
     const terminal = this.terminals.get(id);
     if (terminal === undefined) throw new CortexError('ENOTFOUND', `There is no terminal ${id}.`);
-    if (!identity.admin && terminal.meta.owner !== identity.name) {
-      throw new CortexError(
-        'EACCES',
-        `${identity.name} may not use terminal ${id} (it belongs to ${terminal.meta.owner}).`,
-      );
-    }
+    this.authority.requireUse(identity, terminal.meta.owner, `terminal ${id}`);
     return terminal;
   }
 

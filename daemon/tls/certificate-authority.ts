@@ -1,14 +1,17 @@
 import 'reflect-metadata';
-import { randomBytes, webcrypto } from 'node:crypto';
+import { randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { CortexError } from '../../src/protocol/errors.js';
+import { type CertificateKind, KIND_USAGES } from './certificate-kind.js';
+import { normalizeSerial, recordIssued } from './issued-ledger.js';
 
+// Node's webcrypto is the Web Crypto object @peculiar/x509 wants, but Node types it apart from the DOM's Crypto.
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+export const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 const DAY_MS = 86_400_000;
 
 /** Where the CA and the certificates it issued live, inside the config directory. */
@@ -16,6 +19,10 @@ export function tlsPaths(configDir: string) {
   return {
     caCert: join(configDir, 'ca.crt'),
     caKey: join(configDir, 'ca.key'),
+    /** What the CA issued (CA machine only): `ca revoke NAME` finds serials here. */
+    caIssued: join(configDir, 'ca-issued.jsonl'),
+    /** The newest revocation list the CA signed (CA machine only). */
+    caCrl: join(configDir, 'ca.crl'),
     nodeCert: join(configDir, 'node.crt'),
     nodeKey: join(configDir, 'node.key'),
     clientCert: (name: string) => join(configDir, 'clients', `${name}.crt`),
@@ -26,6 +33,18 @@ export function tlsPaths(configDir: string) {
 export interface IssuedFiles {
   cert: string;
   key: string;
+}
+
+/** The CA's certificate and signing key, loaded from the config directory of the CA machine. */
+export interface LoadedCa {
+  cert: x509.X509Certificate;
+  key: CryptoKey;
+  configDir: string;
+}
+
+/** Whether this config directory holds the CA's key: the machine that ran `ca init`. */
+export function holdsCa(configDir: string): boolean {
+  return existsSync(tlsPaths(configDir).caKey);
 }
 
 /** Creates the node's certificate authority: an ECDSA P-256 key (0600) and a self-signed certificate. */
@@ -53,47 +72,54 @@ export async function initCa(configDir: string, options: { name?: string; days?:
   return { cert: paths.caCert, key: paths.caKey };
 }
 
+/** Loads the CA of `configDir`, or says that this is not the machine that holds it. */
+export async function loadCa(configDir: string): Promise<LoadedCa> {
+  const paths = tlsPaths(configDir);
+  if (!existsSync(paths.caKey) || !existsSync(paths.caCert)) {
+    throw new CortexError(
+      'ENOTFOUND',
+      `There is no CA in ${configDir}: run this on the machine that ran cortex ca init (its ca.key never leaves it), or run cortex ca init to make one.`,
+    );
+  }
+  const cert = new x509.X509Certificate(readFileSync(paths.caCert, 'utf8'));
+  const key = await webcrypto.subtle.importKey('pkcs8', pemBody(readFileSync(paths.caKey, 'utf8')), ALGORITHM, false, [
+    'sign',
+  ]);
+  return { cert, key, configDir };
+}
+
 export interface IssueOptions {
   /** The certificate's CN: a node name, or a client's identity. */
   commonName: string;
-  kind: 'node' | 'client';
+  kind: CertificateKind;
   /** Host names and addresses a node answers on (node certificates). */
   hosts?: string[];
   notBefore?: Date;
   notAfter?: Date;
 }
 
-/** Issues a certificate signed by the CA in `configDir`; returns the PEM texts. */
+/** Issues a certificate and its new key, signed by the CA in `configDir`; returns the PEM texts. */
 export async function issueCertificate(
   configDir: string,
   options: IssueOptions,
 ): Promise<{ cert: string; key: string }> {
-  const paths = tlsPaths(configDir);
-  if (!existsSync(paths.caKey)) {
-    throw new CortexError(
-      'ENOTFOUND',
-      `There is no CA in ${configDir}; run cortex ca init first (or copy ca.crt and ca.key there).`,
-    );
-  }
-  const caCert = new x509.X509Certificate(readFileSync(paths.caCert, 'utf8'));
-  const caKey = await webcrypto.subtle.importKey(
-    'pkcs8',
-    pemBody(readFileSync(paths.caKey, 'utf8')),
-    ALGORITHM,
-    false,
-    ['sign'],
-  );
+  const ca = await loadCa(configDir);
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const cert = await signCertificate(ca, options, keys.publicKey);
+  return { cert, key: await privateKeyPem(keys.privateKey) };
+}
+
+/**
+ * Signs a certificate for a public key the CA did not make (a joining node keeps
+ * its private key), records it in the CA's ledger, and returns its PEM text.
+ */
+export async function signCertificate(ca: LoadedCa, options: IssueOptions, publicKey: CryptoKey): Promise<string> {
   const now = Date.now();
-  const usages =
-    options.kind === 'node'
-      ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]
-      : [x509.ExtendedKeyUsage.clientAuth];
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-    new x509.ExtendedKeyUsageExtension(usages),
-    await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    new x509.ExtendedKeyUsageExtension([...KIND_USAGES[options.kind]]),
+    await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
   ];
   if (options.kind === 'node') {
     const names = [...new Set([options.commonName, 'localhost', '127.0.0.1', '::1', ...(options.hosts ?? [])])];
@@ -106,15 +132,23 @@ export async function issueCertificate(
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: `CN=${options.commonName}, OU=${options.kind}`,
-    issuer: caCert.subject,
+    issuer: ca.cert.subject,
     notBefore: options.notBefore ?? new Date(now - DAY_MS),
     notAfter: options.notAfter ?? new Date(now + 825 * DAY_MS),
     signingAlgorithm: ALGORITHM,
-    publicKey: keys.publicKey,
-    signingKey: caKey,
+    publicKey,
+    signingKey: ca.key,
     extensions,
   });
-  return { cert: cert.toString('pem'), key: await privateKeyPem(keys.privateKey) };
+  recordIssued(tlsPaths(ca.configDir).caIssued, {
+    serial: normalizeSerial(cert.serialNumber),
+    name: options.commonName,
+    kind: options.kind,
+    issued: now,
+    not_after: cert.notAfter.getTime(),
+    fingerprint: new X509Certificate(Buffer.from(cert.rawData)).fingerprint256,
+  });
+  return cert.toString('pem');
 }
 
 /** Issues a certificate and writes it beside the CA (`node.crt` or `clients/NAME.crt`), keys 0600. */
@@ -137,7 +171,7 @@ async function writeKeyAndCert(keyPath: string, certPath: string, key: CryptoKey
   writeFileSync(certPath, cert.toString('pem'), { mode: 0o644 });
 }
 
-async function privateKeyPem(key: CryptoKey): Promise<string> {
+export async function privateKeyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n-----END PRIVATE KEY-----\n`;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { X509Certificate } from 'node:crypto';
 import { CortexError } from '../../src/protocol/errors.js';
-import { issueToFiles, tlsPaths } from './certificate-authority.js';
+import { holdsCa, issueToFiles, tlsPaths } from './certificate-authority.js';
 
 export interface TlsFiles {
   cert: string;
@@ -11,10 +11,11 @@ export interface TlsFiles {
 }
 
 /**
- * The node's certificate (for the TLS listener and the mesh), issued from the CA
- * in the config directory the first time when its key is there. A node that was
- * only given ca.crt, node.crt and node.key (certificates issued on another
- * machine) uses those.
+ * The node's certificate (for the TLS listener and the mesh). A node is given
+ * ca.crt, node.crt and node.key, issued on the CA machine (`ca issue node --out`,
+ * then `ca install`, or `mesh join`). Only the CA machine itself, which holds
+ * ca.key, issues its own node certificate when it has none: the CA key is never
+ * copied to another node, so no other node can mint certificates.
  */
 export async function nodeTlsFiles(
   configDir: string,
@@ -23,14 +24,14 @@ export async function nodeTlsFiles(
   what: string,
 ): Promise<TlsFiles> {
   const paths = tlsPaths(configDir);
-  if (!existsSync(paths.caCert) || (!existsSync(paths.nodeCert) && !existsSync(paths.caKey))) {
+  if (!existsSync(paths.nodeCert) && holdsCa(configDir)) {
+    await issueToFiles(configDir, { commonName: nodeName, kind: 'node', hosts: [hostname(), ...hosts] });
+  }
+  if (!existsSync(paths.caCert) || !existsSync(paths.nodeCert) || !existsSync(paths.nodeKey)) {
     throw new CortexError(
       'ENOTFOUND',
-      `${what} needs this node's CA in ${configDir}: run cortex ca init (or copy ca.crt and ca.key there, or ca.crt, node.crt and node.key issued for this node).`,
+      `${what} needs this node's certificate in ${configDir}: on the machine that holds the CA, run cortex ca issue node --name ${nodeName} --out DIR, bring DIR here and run cortex ca install DIR (or join with cortex mesh join TOKEN HOST:PORT).`,
     );
-  }
-  if (!existsSync(paths.nodeCert)) {
-    await issueToFiles(configDir, { commonName: nodeName, kind: 'node', hosts: [hostname(), ...hosts] });
   }
   return { cert: paths.nodeCert, key: paths.nodeKey, ca: paths.caCert };
 }

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { type Stats, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
+import type { Authority } from '../access/authority.js';
 import type { Identity } from '../identity/identity.js';
-import { daemonIsRoot, type SystemUser } from '../identity/system-user.js';
+import type { SystemUser } from '../identity/system-user.js';
 
 type Want = 'read' | 'write';
 
@@ -16,8 +16,6 @@ type Want = 'read' | 'write';
  * caller's supplementary groups. POSIX ACLs are not consulted.
  */
 export class CallerAccess {
-  private readonly groups = new Map<number, Set<number>>();
-
   /** Throws EACCES unless `user` may `want` the file at `real` (or create it, when it does not exist). */
   check(user: SystemUser | undefined, real: string, want: Want, shown: string): void {
     if (user === undefined) return;
@@ -37,24 +35,9 @@ export class CallerAccess {
   }
 
   private allows(user: SystemUser, stats: Stats, bits: number): boolean {
-    const mode =
-      stats.uid === user.uid ? stats.mode >> 6 : this.groupsOf(user).has(stats.gid) ? stats.mode >> 3 : stats.mode;
+    const inGroup = stats.gid === user.gid || user.groups.includes(stats.gid);
+    const mode = stats.uid === user.uid ? stats.mode >> 6 : inGroup ? stats.mode >> 3 : stats.mode;
     return (mode & bits) === bits;
-  }
-
-  private groupsOf(user: SystemUser): Set<number> {
-    let groups = this.groups.get(user.uid);
-    if (groups === undefined) {
-      groups = new Set([user.gid]);
-      try {
-        const ids = execFileSync('id', ['-G', user.name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-        for (const id of ids.trim().split(/\s+/)) if (id) groups.add(Number(id));
-      } catch {
-        // Unknown to the user database: only its primary group.
-      }
-      this.groups.set(user.uid, groups);
-    }
-    return groups;
   }
 
   private deny(user: SystemUser, shown: string, want: Want): never {
@@ -86,14 +69,16 @@ function ancestors(path: string): string[] {
 }
 
 /**
- * Where the daemon runs as root, a local user other than an administrator may
- * only make a workspace of a directory it owns: the daemon reads and snapshots
+ * A workspace is made only by a caller with a local user here (its files are
+ * used as that user), and, where the daemon runs as root, only of a directory
+ * that user owns unless it is an administrator: the daemon reads and snapshots
  * workspaces with its own rights, so `/etc` must not become anybody's.
  */
-export function requireOwnDirectory(path: string, identity: Identity): void {
-  if (!daemonIsRoot() || identity.admin || identity.uid === undefined) return;
+export function requireOwnDirectory(path: string, identity: Identity, authority: Authority): void {
+  const user = authority.runAs(identity);
+  if (user === undefined || authority.isAdmin(identity)) return;
   const stats = statOrUndefined(path);
-  if (stats !== undefined && stats.uid !== identity.uid) {
+  if (stats !== undefined && stats.uid !== user.uid) {
     throw new CortexError(
       'EACCES',
       `${identity.name} may not make a workspace of ${path}: it belongs to uid ${stats.uid}, and a workspace must be a directory of your own.`,

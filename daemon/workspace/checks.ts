@@ -22,15 +22,8 @@ export async function runCheck(
 ): Promise<CheckResult> {
   const started = Date.now();
   const startedAt = process.hrtime.bigint();
-  const { runAs } = options;
   const env: NodeJS.ProcessEnv = { ...process.env, CI: process.env['CI'] ?? '1' };
-  if (runAs) Object.assign(env, { HOME: runAs.home, USER: runAs.name, LOGNAME: runAs.name });
-  const group = spawnGroup('/bin/sh', ['-c', command], {
-    cwd,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
-  });
+  const group = spawnGroup('/bin/sh', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }, options.runAs);
   let tail = Buffer.alloc(0);
   const keep = (chunk: Buffer) => {
     tail = Buffer.concat([tail, chunk]);

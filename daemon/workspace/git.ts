@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { CortexError } from '../../src/protocol/errors.js';
+import { launchAs } from '../identity/run-as.js';
 import type { SystemUser } from '../identity/system-user.js';
 
 export interface GitOptions {
@@ -52,11 +53,11 @@ export function git(args: readonly string[], options: GitOptions = {}): Promise<
     ...args,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn('git', fullArgs, {
+    const launch = launchAs(options.runAs, 'git', fullArgs, env);
+    const child = spawn(launch.command, launch.args, {
       cwd: options.cwd,
-      env,
+      env: launch.env,
       stdio: ['pipe', 'pipe', 'pipe'],
-      ...(options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid } : {}),
       timeout: options.timeoutMs ?? 120_000,
     });
     const chunks: Buffer[] = [];

@@ -2,6 +2,7 @@ import { join, relative } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { Workspace } from '../../src/protocol/runtime-types.js';
 import type { CheckResult, WorkspaceDiff } from '../../src/protocol/workspace-types.js';
+import type { Authority } from '../access/authority.js';
 import type { Identity } from '../identity/identity.js';
 import { type SystemUser } from '../identity/system-user.js';
 import type { Logger } from '../logger.js';
@@ -18,9 +19,6 @@ import { SnapshotStore } from './snapshots.js';
 import { type SessionView, TurnDiffs } from './turn-diffs.js';
 import { WorkspaceTopics } from './workspace-topics.js';
 import { Worktrees } from './worktrees.js';
-
-/** The daemon acting for itself (its own sessions' snapshots and checks), with access to every workspace. */
-const DAEMON: Identity = { name: 'cortexd', via: 'unix', admin: true };
 
 export interface InspectorOptions {
   dataDir: string;
@@ -46,14 +44,15 @@ export class WorkspaceInspector {
 
   constructor(
     private readonly runtime: Runtime,
+    readonly authority: Authority,
     subscriptions: Subscriptions,
     private readonly options: InspectorOptions,
     private readonly log: Logger,
   ) {
     const resolve = (ref: string, identity: Identity) => runtime.workspaces.resolve(ref, identity);
     this.files = new FileOps({ readMaxBytes: options.readMaxBytes }, new CallerAccess());
-    this.fsTopics = new FsTopics(resolve, options.watch, log);
-    this.workspaceTopics = new WorkspaceTopics(resolve);
+    this.fsTopics = new FsTopics(resolve, options.watch, log, subscriptions);
+    this.workspaceTopics = new WorkspaceTopics(resolve, subscriptions);
     subscriptions.register(this.fsTopics.family());
     subscriptions.register(this.workspaceTopics.family());
     this.snapshots = new SnapshotStore(join(options.dataDir, 'snapshots'));
@@ -65,13 +64,16 @@ export class WorkspaceInspector {
       log,
     );
     runtime.sessions.useTurnHooks(this.turns);
-    this.worktrees = new Worktrees({
-      resolve,
-      list: (identity) => runtime.workspaces.list(identity),
-      add: async (path, project, identity) => (await runtime.workspaces.add(path, project, identity)).workspace,
-      remove: (id, identity) => runtime.workspaces.remove(id, identity),
-      sessionsIn: (workspace) => runtime.sessions.list(DAEMON, { workspace }),
-    });
+    this.worktrees = new Worktrees(
+      {
+        resolve,
+        list: (identity) => runtime.workspaces.list(identity),
+        add: async (path, project, identity) => (await runtime.workspaces.add(path, project, identity)).workspace,
+        remove: (id, identity) => runtime.workspaces.remove(id, identity),
+        sessionsIn: (workspace) => runtime.sessions.sessionsIn(workspace),
+      },
+      authority,
+    );
   }
 
   workspace(ref: string, identity: Identity): Workspace {
@@ -149,10 +151,14 @@ export class WorkspaceInspector {
 
   private async checksAfterTurn(turn: TurnContext, signal: AbortSignal): Promise<void> {
     if (!this.options.checksAfterTurn) return;
-    const workspace = this.runtime.workspaces.resolve(turn.workspace, DAEMON);
-    for (const command of this.runtime.workspaces.project(workspace.project)?.checks ?? []) {
+    const workspace = this.runtime.workspaces.find(turn.workspace);
+    const checks = this.runtime.workspaces.project(workspace.project)?.checks ?? [];
+    if (checks.length === 0) return;
+    // The checks of a turn run as the session's owner, like the turn itself.
+    const runAs = this.authority.runAsOwner(turn.owner);
+    for (const command of checks) {
       if (signal.aborted) return;
-      const result = await runCheck(command, turn.cwd, { timeoutMs: this.options.checkTimeoutMs, signal });
+      const result = await runCheck(command, turn.cwd, { timeoutMs: this.options.checkTimeoutMs, signal, runAs });
       this.runtime.events.append(turn.session, turn.turn, 'check_result', eventOf(result));
       this.log.debug(`session ${turn.session} turn ${turn.turn}: check ${command} exited ${result.exit_code}`);
     }

@@ -4,8 +4,9 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { Session, Workspace } from '../../src/protocol/runtime-types.js';
 import type { WorktreeInfo } from '../../src/protocol/workspace-types.js';
+import type { Authority } from '../access/authority.js';
 import type { Identity } from '../identity/identity.js';
-import { runAsCaller } from '../identity/system-user.js';
+import type { SystemUser } from '../identity/system-user.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { git, GitError, gitDirs } from './git.js';
 
@@ -35,11 +36,15 @@ export class Worktrees {
   /** git worktree commands on one repository, one at a time: concurrent `worktree add`s trip over each other. */
   private readonly queue = new KeyedQueue();
 
-  constructor(private readonly runtime: WorktreeRuntime) {}
+  constructor(
+    private readonly runtime: WorktreeRuntime,
+    private readonly authority: Authority,
+  ) {}
 
   /** Makes a worktree of the workspace's repository and returns its workspace. */
   async create(ref: string, identity: Identity): Promise<Workspace> {
     const parent = this.runtime.resolve(ref, identity);
+    const runAs = this.authority.runAs(identity);
     const repository = await gitDirs(parent.path);
     if (repository === undefined) {
       throw new CortexError('EINVAL', `${parent.path} is not in a git repository, so it cannot have a worktree.`);
@@ -51,7 +56,7 @@ export class Worktrees {
       await this.queue.run(repository.commonDir, () =>
         git(['worktree', 'add', '--quiet', '-b', branch, path, 'HEAD'], {
           cwd: parent.path,
-          runAs: runAsCaller(identity),
+          runAs,
         }),
       );
     } catch (error) {
@@ -92,7 +97,7 @@ export class Worktrees {
         `Session ${live[0]!.id} still works in ${workspace.path} (${live[0]!.status}); stop it first (cortex session stop ${live[0]!.id}).`,
       );
     }
-    const runAs = runAsCaller(identity);
+    const runAs = this.authority.runAs(identity);
     const top = worktreeTop(workspace.path);
     const dirty = await dirtyCount(top, runAs);
     if (dirty > 0 && !force) {
@@ -123,10 +128,10 @@ export class Worktrees {
       repository,
       sessions: this.runtime
         .sessionsIn(workspace.id)
-        .filter((session) => identity.admin || session.owner === identity.name)
+        .filter((session) => this.authority.mayUse(identity, session.owner))
         .map((session) => ({ id: session.id, status: session.status })),
       bytes: await diskUse(top),
-      dirty: await dirtyCount(top, runAsCaller(identity)),
+      dirty: await dirtyCount(top, this.authority.runAs(identity)),
     };
   }
 }
@@ -162,7 +167,7 @@ async function currentBranch(path: string): Promise<string | null> {
   }
 }
 
-async function dirtyCount(path: string, runAs: ReturnType<typeof runAsCaller>): Promise<number> {
+async function dirtyCount(path: string, runAs: SystemUser | undefined): Promise<number> {
   try {
     const { stdout } = await git(['status', '--porcelain', '-z', '--untracked-files=all'], { cwd: path, runAs });
     return stdout.toString('utf8').split('\0').filter(Boolean).length;

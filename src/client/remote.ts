@@ -4,7 +4,7 @@ import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { parseAddress } from '../address.js';
 import { CortexError } from '../protocol/errors.js';
-import { Client } from './client.js';
+import { Client, openWithin } from './client.js';
 
 export interface TlsOptions {
   /** HOST:PORT of the daemon's TLS listener. */
@@ -44,27 +44,14 @@ export async function connectTls(options: TlsOptions): Promise<Client> {
     key: options.key ? readFile(options.key, 'the client key') : undefined,
     servername: /^[\d.:]+$/.test(host) ? undefined : host,
   });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(
-        new CortexError(
-          'ETIMEDOUT',
-          `No TLS answer from ${options.address} within ${options.connectTimeoutMs ?? 5000} ms.`,
-        ),
-      );
-    }, options.connectTimeoutMs ?? 5000);
-    socket.once('secureConnect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new CortexError('ECONNREFUSED', `Could not reach the daemon at ${options.address}: ${error.message}.`));
-    });
-  });
   socket.setNoDelay(true);
-  const client = new Client(socket);
+  const timeoutMs = options.connectTimeoutMs ?? 5000;
+  const client = await openWithin(
+    new Client(socket, { openOn: 'secureConnect' }),
+    timeoutMs,
+    `No TLS answer from ${options.address} within ${timeoutMs} ms.`,
+    (error) => `Could not reach the daemon at ${options.address}: ${error.message}.`,
+  );
   if (options.token !== undefined) {
     try {
       await client.call('auth', { token: options.token });
@@ -77,18 +64,28 @@ export async function connectTls(options: TlsOptions): Promise<Client> {
 }
 
 /**
- * Reaches a daemon through ssh with no port open: runs `ssh HOST cortex bridge`,
+ * Reaches a daemon through ssh with no port open: runs `ssh -- HOST cortex bridge`,
  * whose standard input and output are joined to the remote daemon's Unix socket,
  * so the remote daemon sees the ssh user through SO_PEERCRED. `sshCommand`
  * replaces `ssh` (like GIT_SSH), for a wrapper or a test's stand-in.
+ *
+ * The host is never taken for an option: one that starts with `-` is refused
+ * (`-oProxyCommand=...` would run a command here, as git refuses such hosts), and
+ * `--` ends ssh's options before it.
  */
 export async function connectSsh(
   target: string,
   sshCommand: readonly string[] = ['ssh'],
   remoteCortex = 'cortex',
 ): Promise<Client> {
+  if (target.startsWith('-') || target === '') {
+    throw new CortexError(
+      'EINVAL',
+      `--ssh takes a host ([user@]host), not ${JSON.stringify(target)}: a host may not start with "-"; ssh options go in ~/.ssh/config or CORTEX_SSH.`,
+    );
+  }
   const [command, ...args] = sshCommand;
-  const child = spawn(command!, [...args, target, remoteCortex, 'bridge'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command!, [...args, '--', target, remoteCortex, 'bridge'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });

@@ -1,5 +1,6 @@
 import { CortexError } from './errors.js';
-import { type Grant, IDENTITY_NAME, type Permission } from './access-types.js';
+import { type Grant, IDENTITY_NAME, type IdentityMapping, type Permission } from './access-types.js';
+import { isIdentityText } from './identity-names.js';
 import {
   type ApprovalDecision,
   APPROVAL_POLICIES,
@@ -12,7 +13,20 @@ import {
 } from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
 import type { TerminalInfo } from './terminal-types.js';
-import { arrayOf, boolean, type Check, fail, integer, literal, map, object, optional, string } from './validate.js';
+import {
+  arrayOf,
+  boolean,
+  bytes,
+  type Check,
+  fail,
+  type FieldsCheck,
+  integer,
+  literal,
+  map,
+  object,
+  optional,
+  string,
+} from './validate.js';
 import type {
   CheckResult,
   FsListResult,
@@ -23,7 +37,7 @@ import type {
   WorkspaceDiff,
   WorktreeInfo,
 } from './workspace-types.js';
-import type { ClusterStatus, PeerStatus, QueryMeshResult } from './mesh-types.js';
+import type { CertificateStatus, ClusterStatus, PeerStatus, QueryMeshResult } from './mesh-types.js';
 import {
   ATTRIBUTE_NAME,
   isRecordKey,
@@ -33,22 +47,32 @@ import {
   type StoredRecord,
   TABLE_NAME,
   type TableInfo,
+  type TableListing,
   NODE_NAME,
 } from './store-types.js';
 
 /**
  * Every RPC method, declared once: its name, a parser for its params (run at the
- * daemon's edge) and its result type. The daemon's handlers, the client and the
- * CLI are all typed from this table.
+ * daemon's edge; its field order is the order of positional params) and its
+ * result type. The daemon's handlers, the client and the CLI are all typed from
+ * this table.
  */
-export interface MethodSpec<P, R> {
-  params: Check<P>;
+export interface MethodSpec<P, R, A extends boolean = boolean> {
+  params: FieldsCheck<P>;
+  /** The answer is the whole point (a read, auth, subscribe): the method is refused as a notification. */
+  needsAnswer: A;
   /** Phantom: carries the result type only. */
   result?: R;
 }
 
+/** A method that does something: it may also be sent as a notification, with no answer. */
 function method<R>() {
-  return <P>(params: Check<P>): MethodSpec<P, R> => ({ params });
+  return <P>(params: FieldsCheck<P>): MethodSpec<P, R, false> => ({ params, needsAnswer: false });
+}
+
+/** A method that only makes sense with its answer. */
+function query<R>() {
+  return <P>(params: FieldsCheck<P>): MethodSpec<P, R, true> => ({ params, needsAnswer: true });
 }
 
 const tableName: Check<string> = string({
@@ -79,9 +103,18 @@ const record = map() as Check<StoredRecord>;
 /** An opaque cursor from a previous `all`. */
 const cursor = string({ max: 8192, what: 'a cursor returned by an earlier call' });
 
-const identityName: Check<string> = string({
+/** An identity, full (`KIND:NAME@NODE`) or short for the local node (`alice`, `root@a`, `token:ci`). */
+const identity: Check<string> = (value, path) =>
+  typeof value === 'string' && isIdentityText(value)
+    ? value
+    : fail(path, 'an identity such as alice, root@a, token:ci or cert:alice@a', value);
+const tokenName: Check<string> = string({
   pattern: IDENTITY_NAME,
-  what: 'an identity (a user name, user:UID, a token name or a certificate CN)',
+  what: 'a token name (letters, digits, _ . @ : -)',
+});
+const localUser: Check<string> = string({
+  pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}[$]?$/,
+  what: "the name of one of this node's local users",
 });
 const permission: Check<Permission> = literal('read', 'write');
 
@@ -155,11 +188,13 @@ export interface StatusResult {
   identity: string;
   /** For liveness badges: 1-minute load average, memory in use (0..1), free bytes on the data disk. */
   resources: { load1: number; memory_used: number; disk_free: number };
+  /** This node's certificate (its end, and a warning within 30 days of it); null when it has none. */
+  certificate?: CertificateStatus | null;
 }
 
 export const methods = {
-  ping: method<{ pong: true }>()(object({})),
-  status: method<StatusResult>()(object({})),
+  ping: query<{ pong: true }>()(object({})),
+  status: query<StatusResult>()(object({})),
   create_table: method<{ ok: true; table: TableInfo }>()(
     object({
       name: tableName,
@@ -169,7 +204,7 @@ export const methods = {
     }),
   ),
   drop_table: method<{ ok: true }>()(object({ name: anyTableName })),
-  tables: method<{ tables: TableInfo[] }>()(object({})),
+  tables: query<{ tables: TableListing[] }>()(object({})),
   put: method<{ ok: true }>()(object({ table: anyTableName, record })),
   put_many: method<{ ok: true; count: number }>()(
     object({
@@ -179,16 +214,16 @@ export const methods = {
       versions: optional(arrayOf(versionTuple, { max: 100_000 })),
     }),
   ),
-  get: method<{ record: StoredRecord | null }>()(object({ table: anyTableName, key: recordKey })),
+  get: query<{ record: StoredRecord | null }>()(object({ table: anyTableName, key: recordKey })),
   delete: method<{ ok: true; deleted: boolean }>()(object({ table: anyTableName, key: recordKey })),
-  match: method<{ records: StoredRecord[]; truncated: boolean }>()(
+  match: query<{ records: StoredRecord[]; truncated: boolean }>()(
     object({
       table: anyTableName,
       pattern: map(),
       limit: optional(integer({ min: 1, max: MAX_PAGE })),
     }),
   ),
-  all: method<{ records: StoredRecord[]; cursor: string | null; versions?: VersionTuple[] }>()(
+  all: query<{ records: StoredRecord[]; cursor: string | null; versions?: VersionTuple[] }>()(
     object({
       table: anyTableName,
       limit: optional(integer({ min: 1, max: MAX_PAGE })),
@@ -198,22 +233,25 @@ export const methods = {
     }),
   ),
   acl_grant: method<{ grant: Grant }>()(
-    object({ identity: identityName, table: tableName, permissions: arrayOf(permission, { min: 1, max: 2 }) }),
+    object({ identity, table: tableName, permissions: arrayOf(permission, { min: 1, max: 2 }) }),
   ),
   acl_revoke: method<{ grant: Grant }>()(
     object({
-      identity: identityName,
+      identity,
       table: tableName,
       permissions: optional(arrayOf(permission, { min: 1, max: 2 })),
     }),
   ),
-  acl_list: method<{ grants: Grant[] }>()(object({ identity: optional(identityName) })),
-  auth: method<{ identity: string }>()(object({ token: string({ min: 1, max: 512, what: 'a token' }) })),
-  token_create: method<{ name: string; token: string }>()(object({ name: identityName })),
-  token_list: method<{ tokens: TokenInfo[] }>()(object({})),
-  token_revoke: method<{ ok: true }>()(object({ name: identityName })),
+  acl_list: query<{ grants: Grant[]; mappings: IdentityMapping[] }>()(object({ identity: optional(identity) })),
+  /** Lets a remote identity (or a token or certificate) act as one of this node's local users; administrators only. */
+  acl_map: method<{ mapping: IdentityMapping }>()(object({ identity, user: localUser })),
+  acl_unmap: method<{ ok: true; removed: IdentityMapping }>()(object({ identity })),
+  auth: query<{ identity: string }>()(object({ token: string({ min: 1, max: 512, what: 'a token' }) })),
+  token_create: query<{ name: string; token: string }>()(object({ name: tokenName })),
+  token_list: query<{ tokens: TokenInfo[] }>()(object({})),
+  token_revoke: method<{ ok: true }>()(object({ name: tokenName })),
   /** For `session:ID`, `last_seq` is the last event sent before live ones follow. */
-  subscribe: method<{ ok: true; topic: string; last_seq?: number }>()(
+  subscribe: query<{ ok: true; topic: string; last_seq?: number }>()(
     object({
       topic: string({ min: 3, max: 256, what: 'a topic such as table:NAME' }),
       after: optional(integer({ min: 0 })),
@@ -226,12 +264,12 @@ export const methods = {
       checks: optional(arrayOf(string({ min: 1, max: 4096, what: 'a check command' }), { max: 32 })),
     }),
   ),
-  project_list: method<{ projects: Project[] }>()(object({})),
+  project_list: query<{ projects: Project[] }>()(object({})),
   project_remove: method<{ ok: true }>()(object({ name: projectName })),
   workspace_add: method<{ workspace: Workspace; created: boolean }>()(
     object({ path: absolutePath, project: optional(projectName) }),
   ),
-  workspace_list: method<{ workspaces: Workspace[] }>()(object({})),
+  workspace_list: query<{ workspaces: Workspace[] }>()(object({})),
   workspace_remove: method<{ ok: true }>()(object({ workspace: workspaceRef })),
   session_start: method<{ session: Session }>()(
     object({
@@ -239,11 +277,11 @@ export const methods = {
       provider: optional(literal(...PROVIDERS)),
       prompt: optional(prompt),
       model: optional(string({ min: 1, max: 128, what: 'a model name' })),
-      /** Default: the daemon's approval_policy, else never. */
-      approval: optional(literal(...APPROVAL_POLICIES)),
       options: optional(object({ sandbox: optional(literal(...SANDBOX_MODES)) })),
       /** Run the session in its own git worktree, on a new branch. */
       worktree: optional(boolean()),
+      /** Default: the daemon's approval_policy, else never. Last, so positional params of before keep their places. */
+      approval: optional(literal(...APPROVAL_POLICIES)),
     }),
   ),
   /**
@@ -266,11 +304,11 @@ export const methods = {
   ),
   session_interrupt: method<{ ok: true; interrupted: boolean }>()(object({ session: sessionId })),
   session_stop: method<{ ok: true }>()(object({ session: sessionId })),
-  session_list: method<{ sessions: Session[] }>()(
+  session_list: query<{ sessions: Session[] }>()(
     object({ workspace: optional(workspaceRef), status: optional(literal(...SESSION_STATUSES)) }),
   ),
-  session_get: method<{ session: Session }>()(object({ session: sessionId })),
-  session_events: method<{ events: SessionEvent[]; next: number | null }>()(
+  session_get: query<{ session: Session }>()(object({ session: sessionId })),
+  session_events: query<{ events: SessionEvent[]; next: number | null }>()(
     object({
       session: sessionId,
       after: optional(integer({ min: 0 })),
@@ -280,7 +318,7 @@ export const methods = {
   unsubscribe: method<{ ok: true; subscribed: boolean }>()(object({ topic: string({ min: 1, max: 256 }) })),
 
   // The workspace inspector: files, diffs, revert, worktrees, checks.
-  fs_list: method<FsListResult>()(
+  fs_list: query<FsListResult>()(
     object({
       workspace: workspaceRef,
       path: optional(workspacePath),
@@ -288,8 +326,8 @@ export const methods = {
       limit: optional(integer({ min: 1, max: 100_000 })),
     }),
   ),
-  fs_stat: method<{ stat: FsStat }>()(object({ workspace: workspaceRef, path: workspacePath })),
-  fs_read: method<FsReadResult>()(object({ workspace: workspaceRef, path: workspacePath })),
+  fs_stat: query<{ stat: FsStat }>()(object({ workspace: workspaceRef, path: workspacePath })),
+  fs_read: query<FsReadResult>()(object({ workspace: workspaceRef, path: workspacePath })),
   /** Without expected_hash the file must not exist yet; with it, the file must still have that hash. */
   fs_write: method<FsWriteResult>()(
     object({
@@ -299,12 +337,12 @@ export const methods = {
       expected_hash: optional(contentHash),
     }),
   ),
-  ws_diff: method<{ diff: WorkspaceDiff }>()(object({ workspace: workspaceRef })),
-  session_turn_diff: method<{ diff: TurnDiff }>()(object({ session: sessionId, turn: turnNumber })),
+  ws_diff: query<{ diff: WorkspaceDiff }>()(object({ workspace: workspaceRef })),
+  session_turn_diff: query<{ diff: TurnDiff }>()(object({ session: sessionId, turn: turnNumber })),
   ws_revert: method<{ reverted: string[] }>()(
     object({ session: sessionId, turn: turnNumber, path: optional(workspacePath) }),
   ),
-  worktree_list: method<{ worktrees: WorktreeInfo[] }>()(object({ workspace: optional(workspaceRef) })),
+  worktree_list: query<{ worktrees: WorktreeInfo[] }>()(object({ workspace: optional(workspaceRef) })),
   worktree_remove: method<{ ok: true; branch: string | null }>()(
     object({ workspace: workspaceRef, force: optional(boolean()) }),
   ),
@@ -319,9 +357,9 @@ export const methods = {
       rows: optional(rows),
     }),
   ),
-  term_list: method<{ terminals: TerminalInfo[] }>()(object({ workspace: optional(workspaceRef) })),
+  term_list: query<{ terminals: TerminalInfo[] }>()(object({ workspace: optional(workspaceRef) })),
   /** Answers with the scrollback (its last `scrollback` bytes when given), then streams term_output. */
-  term_attach: method<{ terminal: TerminalInfo; scrollback: Uint8Array }>()(
+  term_attach: query<{ terminal: TerminalInfo; scrollback: Uint8Array }>()(
     object({ id: terminalId, scrollback: optional(integer({ min: 0 })) }),
   ),
   term_write: method<{ ok: true }>()(object({ id: terminalId, data: textOrBytes })),
@@ -335,8 +373,33 @@ export const methods = {
   ),
   cluster_connect: method<{ ok: true; peer: PeerStatus }>()(object({ node: hostPort })),
   cluster_disconnect: method<{ ok: true; disconnected: boolean }>()(object({ node: nodeName })),
-  cluster_status: method<ClusterStatus>()(object({})),
-  query_mesh: method<QueryMeshResult>()(
+  cluster_status: query<ClusterStatus>()(object({})),
+  /** Forgets a peer: its pinned certificate, address and replication checkpoints (the next link pins anew). */
+  cluster_forget: method<{ ok: true; forgotten: boolean }>()(object({ node: nodeName })),
+  /**
+   * The revocation list this node enforces; with `crl` (a CA-signed list, DER, as
+   * `ca revoke` writes it), takes that list first when it is newer.
+   */
+  cluster_revocations: method<{ number: number; serials: string[]; taken: boolean }>()(
+    object({ crl: optional(bytes({ max: 1 << 20 })) }),
+  ),
+  /** On the CA machine: a one-time token for a new node (`mesh_join`), for `name` only when given. */
+  mesh_invite: query<{ token: string; expires: number; address: string }>()(
+    object({
+      name: optional(nodeName),
+      /** How long the token holds, in ms (default one hour, at most a week). */
+      ttl_ms: optional(integer({ min: 1, max: 7 * 86_400_000 })),
+      /** More names or addresses to put in the new node's certificate. */
+      hosts: optional(
+        arrayOf(string({ pattern: /^[A-Za-z0-9.:_-]{1,253}$/, what: 'a host name or address' }), { max: 16 }),
+      ),
+    }),
+  ),
+  /** On a new node: joins with a token from `mesh_invite` on the node at `address`, then links with it. */
+  mesh_join: method<{ ok: true; peer: PeerStatus }>()(
+    object({ token: string({ min: 1, max: 512 }), address: hostPort, force: optional(boolean()) }),
+  ),
+  query_mesh: query<QueryMeshResult>()(
     object({
       table: anyTableName,
       pattern: map(),

@@ -16,6 +16,30 @@ export interface TableInfo {
   owner: string;
   /** Milliseconds since the epoch. */
   created: number;
+  /**
+   * Which table this is, across the mesh: the node that created it and the HLC of its
+   * creation (`a:1733456789000123`). A replica applies a peer's changes only to the same
+   * incarnation; a same-named table with another one is a clash, never merged.
+   */
+  incarnation: string;
+}
+
+/** Another incarnation of a table's name, offered by a peer and refused here. */
+export interface TableClash {
+  incarnation: string;
+  /** The node that created it. */
+  node: string;
+  owner: string;
+  replicate: ReplicationPolicy;
+  /** The peer that sent it. */
+  peer: string;
+  /** When it was first refused (ms since the epoch). */
+  since: number;
+}
+
+/** A table as `tables` lists it: its definition and the clashes it is in. */
+export interface TableListing extends TableInfo {
+  clashes: TableClash[];
 }
 
 /** A table name: a letter, then letters, digits, `_`, `-` or `.`; `_` first is reserved for system tables. */
@@ -24,6 +48,8 @@ export const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 export const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** A node name, as used in `peers:a,b`. */
 export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+/** A table incarnation: `NODE:HLC`. */
+export const INCARNATION = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}:[0-9]{1,16}$/;
 
 export function isRecordKey(value: unknown): value is RecordKey {
   return typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));

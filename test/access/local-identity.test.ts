@@ -36,30 +36,31 @@ describe('local identity and ACLs, with a real second user', () => {
   const root = (...args: string[]) => runCortex(['--home', daemon.home, ...args]);
 
   before(async () => {
-    daemon = await startDaemon({ args: ['--group', 'nogroup'] });
+    daemon = await startDaemon({ args: ['--group', 'nogroup', '--node-name', 'a'] });
     assert.equal((await root('create_table', 'secrets', 'k,v')).code, 0);
     assert.equal((await root('put', 'secrets', '{"k":"a","v":"root only"}')).code, 0);
   });
   after(() => cleanup(daemon));
 
-  it('knows each caller by uid: root is root, uid 65534 is nobody', async () => {
+  it('knows each caller by uid, named with its node: root is user:root@a, uid 65534 is user:nobody@a', async () => {
     const mine = JSON.parse((await root('status', '--json')).stdout) as { identity: string };
-    assert.equal(mine.identity, 'root');
+    assert.equal(mine.identity, 'user:root@a');
     const theirs = await nobody('status', '--json');
     assert.equal(theirs.code, 0, theirs.stderr);
-    assert.equal((JSON.parse(theirs.stdout) as { identity: string }).identity, 'nobody');
+    assert.equal((JSON.parse(theirs.stdout) as { identity: string }).identity, 'user:nobody@a');
+    assert.match((await nobody('status')).stdout, /^identity {4}user:nobody@a$/m);
   });
 
   it('refuses every read and write path to a table nobody was not granted', async () => {
     const denied: [string[], RegExp][] = [
-      [['get', 'secrets', 'a'], /nobody may not read secrets \(no read permission\)/],
-      [['query', 'secrets', '{}'], /nobody may not read secrets/],
-      [['all', 'secrets'], /nobody may not read secrets/],
-      [['export', 'secrets'], /There is no table named "secrets"|nobody may not read secrets/],
-      [['put', 'secrets', '{"k":"b"}'], /nobody may not write secrets \(no write permission\)/],
-      [['delete', 'secrets', 'a'], /nobody may not write secrets/],
-      [['drop_table', 'secrets'], /only its owner \(root\) or an administrator may/],
-      [['acl', 'grant', 'nobody', 'secrets', 'read'], /only its owner \(root\) or an administrator may/],
+      [['get', 'secrets', 'a'], /user:nobody@a may not read secrets \(no read permission\)/],
+      [['query', 'secrets', '{}'], /user:nobody@a may not read secrets/],
+      [['all', 'secrets'], /user:nobody@a may not read secrets/],
+      [['export', 'secrets'], /There is no table named "secrets"|user:nobody@a may not read secrets/],
+      [['put', 'secrets', '{"k":"b"}'], /user:nobody@a may not write secrets \(no write permission\)/],
+      [['delete', 'secrets', 'a'], /user:nobody@a may not write secrets/],
+      [['drop_table', 'secrets'], /only its owner \(user:root@a\) or an administrator may/],
+      [['acl', 'grant', 'nobody', 'secrets', 'read'], /only its owner \(user:root@a\) or an administrator may/],
       [['get', '_tokens', 'x'], /system tables are for administrators/],
       [['token', 'create', '--name', 'sneaky'], /only administrators/],
       [['token', 'list'], /only administrators/],
@@ -89,7 +90,7 @@ describe('local identity and ACLs, with a real second user', () => {
       .map((line) => JSON.parse(line) as { identity: string; table: string; permissions: string[] });
     assert.deepEqual(
       grants.map((grant) => [grant.identity, grant.table, grant.permissions]),
-      [['nobody', 'secrets', ['read', 'write']]],
+      [['user:nobody@a', 'secrets', ['read', 'write']]],
     );
 
     assert.equal((await root('acl', 'revoke', 'nobody', 'secrets', 'write')).code, 0);
@@ -104,7 +105,7 @@ describe('local identity and ACLs, with a real second user', () => {
     assert.equal((await nobody('put', 'mine', '{"k":"x"}')).code, 0);
     assert.equal((await nobody('acl', 'grant', 'daemon', 'mine', 'read')).code, 0, 'an owner may grant');
     const tables = (await root('tables', '--json')).stdout;
-    assert.match(tables, /"name":"mine".*"owner":"nobody"/);
+    assert.match(tables, /"name":"mine".*"owner":"user:nobody@a"/);
     assert.equal(parse((await root('get', 'mine', 'x')).stdout)['k'], 'x');
     assert.equal((await nobody('drop_table', 'mine')).code, 0);
   });

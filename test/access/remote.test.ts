@@ -45,7 +45,7 @@ describe('remote access over TLS, tokens and certificates', () => {
   before(async () => {
     const home = tempDir('cortex-tls-');
     await initCa(homePaths(home.path).configDir);
-    daemon = await startDaemon({ home: home.path, args: ['--listen', '127.0.0.1:0'] });
+    daemon = await startDaemon({ home: home.path, args: ['--listen', '127.0.0.1:0', '--node-name', 'a'] });
     address = /tls listening on (\S+)/.exec(daemon.stderr())![1]!;
     caFile = tlsPaths(homePaths(daemon.home).configDir).caCert;
     const created = await local('token', 'create', '--name', 'ci-bot');
@@ -57,10 +57,10 @@ describe('remote access over TLS, tokens and certificates', () => {
   });
   after(() => cleanup(daemon));
 
-  it('identifies a token client by the token name and applies ACLs to it', async () => {
+  it('identifies a token client as token:NAME@NODE and applies ACLs to it', async () => {
     const status = await remote('--token', token, 'status', '--json');
     assert.equal(status.code, 0, status.stderr);
-    assert.equal((JSON.parse(status.stdout) as { identity: string }).identity, 'ci-bot');
+    assert.equal((JSON.parse(status.stdout) as { identity: string }).identity, 'token:ci-bot@a');
     for (const args of [
       ['get', 'private', 'a'],
       ['query', 'private', '{}'],
@@ -69,14 +69,18 @@ describe('remote access over TLS, tokens and certificates', () => {
     ]) {
       const denied = await remote('--token', token, ...args);
       assert.equal(denied.code, 5, args.join(' '));
-      assert.match(denied.stderr, /ci-bot may not (read|write) private/);
+      assert.match(denied.stderr, /token:ci-bot@a may not (read|write) private/);
     }
     assert.doesNotMatch((await remote('--token', token, 'tables')).stdout, /private/);
+    // A grant to the user ci-bot is not one to the token ci-bot.
     assert.equal((await local('acl', 'grant', 'ci-bot', 'private', 'read')).code, 0);
+    assert.equal((await remote('--token', token, 'get', 'private', 'a')).code, 5);
+    assert.equal((await local('acl', 'revoke', 'ci-bot', 'private')).code, 0);
+    assert.equal((await local('acl', 'grant', 'token:ci-bot', 'private', 'read')).code, 0);
     const got = await remote('--token', token, 'get', 'private', 'a');
     assert.equal(got.code, 0, got.stderr);
     assert.equal((JSON.parse(got.stdout) as { secret: number }).secret, 1);
-    assert.equal((await local('acl', 'revoke', 'ci-bot', 'private')).code, 0);
+    assert.equal((await local('acl', 'revoke', 'token:ci-bot@a', 'private')).code, 0);
   });
 
   it('never shows token secrets or the _tokens table to anyone', async () => {
@@ -122,17 +126,17 @@ describe('remote access over TLS, tokens and certificates', () => {
     const tokenText = (await local('token', 'create', '--name', 'temp2')).stdout.trim();
     const client: Client = await connectTls({ address, ca: caFile, token: tokenText });
     const closed = new Promise<void>((resolve) => client.onClose(resolve));
-    assert.equal((await client.call('status', {})).identity, 'temp2');
+    assert.equal((await client.call('status', {})).identity, 'token:temp2@a');
     assert.equal((await local('token', 'revoke', 'temp2')).code, 0);
     await closed;
     await assert.rejects(connectTls({ address, ca: caFile, token: tokenText }), { code: 'EACCES' });
   });
 
-  it('identifies a client certificate by its CN, and refuses other CAs and expired certificates', async () => {
+  it('identifies a client certificate as cert:CN@NODE, and refuses other CAs and expired certificates', async () => {
     const configDir = homePaths(daemon.home).configDir;
     const alice = await issueToFiles(configDir, { commonName: 'alice', kind: 'client' });
     const client = await connectTls({ address, ca: caFile, cert: alice.cert, key: alice.key });
-    assert.equal((await client.call('status', {})).identity, 'alice');
+    assert.equal((await client.call('status', {})).identity, 'cert:alice@a');
     client.close();
 
     const other = tempDir('cortex-other-ca-');
@@ -146,8 +150,11 @@ describe('remote access over TLS, tokens and certificates', () => {
         notAfter: new Date(Date.now() - 86_400_000),
       });
       for (const [certificate, reason] of [
-        [foreign, /certificate was refused: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify)/i],
-        [expired, /certificate was refused: CERT_HAS_EXPIRED/],
+        [
+          foreign,
+          /certificate was refused: the certificate of mallory is not from this mesh's CA \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/,
+        ],
+        [expired, /certificate was refused: the certificate of old expired on .* \(CERT_HAS_EXPIRED\)/],
       ] as const) {
         const socket = tlsConnect({
           host: '127.0.0.1',
@@ -197,10 +204,10 @@ describe('remote access over TLS, tokens and certificates', () => {
       chmodSync(daemon.socket, 0o666);
       const viaSsh = await runCortex(['--ssh', 'devbox', 'status', '--json'], { env: { CORTEX_SSH: fakeSsh } });
       assert.equal(viaSsh.code, 0, viaSsh.stderr);
-      assert.equal((JSON.parse(viaSsh.stdout) as { identity: string }).identity, 'nobody');
+      assert.equal((JSON.parse(viaSsh.stdout) as { identity: string }).identity, 'user:nobody@a');
       const denied = await runCortex(['--ssh', 'devbox', 'get', 'private', 'a'], { env: { CORTEX_SSH: fakeSsh } });
       assert.equal(denied.code, 5);
-      assert.match(denied.stderr, /nobody may not read private/);
+      assert.match(denied.stderr, /user:nobody@a may not read private/);
     } finally {
       chmodSync(daemon.home, 0o700);
       chmodSync(daemon.socket, 0o600);

@@ -26,19 +26,23 @@ describe('a node whose clock is far ahead', () => {
 
   before(async () => {
     await mesh.init();
-    a = await mesh.start('a', { config });
+    // One table, shared while both clocks are right (same-named tables created apart would
+    // be two tables, never merged); then b's clock jumps ahead.
+    [a, b] = await Promise.all([mesh.start('a', { config }), mesh.start('b', { config })]);
+    await a.connect(b);
+    await a.client.call('create_table', { name: 'kv', attributes: ['k', 'v'], replicate: 'mesh' });
+    await eventually('kv to reach b', async () =>
+      (await b.client.call('tables', {})).tables.length ? true : undefined,
+    );
+    await a.client.call('cluster_disconnect', { node: 'b' });
+    await b.stop();
     b = await mesh.start('b', { config, env: { CORTEX_CLOCK_OFFSET_MS: String(SKEW_MS) } });
     await a.client.call('subscribe', { topic: 'mesh:events' });
-    a.client.onNotification((method, params) => {
-      if (method === 'mesh_event') events.push(params as unknown as MeshEvent);
-    });
+    a.client.onNotification('mesh_event', (event) => events.push(event));
   });
   after(() => mesh.cleanup());
 
   it('is refused a link while its clock is ahead by more than the bound', async () => {
-    for (const node of [a, b]) {
-      await node.client.call('create_table', { name: 'kv', attributes: ['k', 'v'], replicate: 'mesh' });
-    }
     await b.client.call('put', { table: 'kv', record: { k: 'key', v: 'from-b' } });
     await a.client.call('put', { table: 'kv', record: { k: 'key', v: 'from-a' } });
     await assert.rejects(a.client.call('cluster_connect', { node: b.address }), (error: CortexError) => {

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -9,6 +9,7 @@ import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import type { TableChange } from '../../src/protocol/notifications.js';
 import { homePaths } from '../../src/paths.js';
 import { initCa, tlsPaths } from '../../daemon/tls/certificate-authority.js';
+import { writeNodeBundle } from '../../daemon/tls/node-bundle.js';
 import { type DaemonHandle, startDaemon } from '../helpers/daemon.js';
 
 /** Settings that make a mesh of test daemons quick to notice things, on 2 cores. */
@@ -21,37 +22,64 @@ export const FAST_MESH = {
 
 /**
  * A set of real daemons on loopback sharing one CA, the way the README says to
- * set up machines: `cortex ca init` once, then ca.crt and ca.key copied into
- * every node's config directory; each daemon issues its own node certificate
- * (CN = its node name) at start.
+ * set up machines: `cortex ca init` once on a machine of its own (`caDir`, whose
+ * ca.key no node ever gets), then for each node `cortex ca issue node --out` into
+ * its config directory: ca.crt, node.crt and node.key (CN = its node name).
  */
 export class TestMesh {
   readonly root = mkdtempSync(join(tmpdir(), 'cortex-mesh-'));
   readonly nodes = new Map<string, MeshNode>();
-  private readonly caDir = join(this.root, 'ca');
+  /** The CA machine's config directory: ca.key lives here and nowhere else. */
+  readonly caDir: string;
+
+  /** `caOn`: the node that is the CA machine (it holds ca.key and issues its own certificate); else a machine apart. */
+  constructor(options: { caOn?: string } = {}) {
+    this.caDir = options.caOn === undefined ? join(this.root, 'ca') : this.configDir(options.caOn);
+  }
 
   async init(): Promise<void> {
     await initCa(this.caDir);
   }
 
+  /** The config directory of a node's home. */
+  configDir(name: string): string {
+    return homePaths(join(this.root, name)).configDir;
+  }
+
   /** Starts (or restarts, on the same home and port) a node. */
   async start(
     name: string,
-    options: { config?: Record<string, unknown>; env?: Record<string, string>; port?: number; args?: string[] } = {},
+    options: {
+      config?: Record<string, unknown>;
+      env?: Record<string, string>;
+      port?: number;
+      args?: string[];
+      /** The node name, when it is not the home's `name` (an impostor of another node). */
+      node?: string;
+      /** A certificate and key (PEM) to install instead of a fresh one from the CA: an expired one, a client's... */
+      certificate?: { cert: string; key: string };
+    } = {},
   ): Promise<MeshNode> {
     const home = join(this.root, name);
     const { configDir } = homePaths(home);
+    const nodeName = options.node ?? name;
     mkdirSync(configDir, { recursive: true });
-    const ca = tlsPaths(this.caDir);
-    copyFileSync(ca.caCert, tlsPaths(configDir).caCert);
-    copyFileSync(ca.caKey, tlsPaths(configDir).caKey);
+    const own = tlsPaths(configDir);
+    if (options.certificate !== undefined) {
+      writeFileSync(own.caCert, readFileSync(tlsPaths(this.caDir).caCert));
+      writeFileSync(own.nodeCert, options.certificate.cert);
+      writeFileSync(own.nodeKey, options.certificate.key, { mode: 0o600 });
+    } else if (!existsSync(own.nodeCert)) {
+      // Issued once on the CA machine and kept, as on a real node, across restarts.
+      await writeNodeBundle(this.caDir, { name: nodeName, hosts: [] }, configDir, false);
+    }
     const previous = this.nodes.get(name);
     const port = options.port ?? previous?.port ?? 0;
     const daemon = await startDaemon({
       home,
       config: { ...FAST_MESH, ...(options.config ?? previous?.config) },
       env: options.env ?? {},
-      args: ['--node-name', name, '--mesh-listen', `127.0.0.1:${port}`, ...(options.args ?? [])],
+      args: ['--node-name', nodeName, '--mesh-listen', `127.0.0.1:${port}`, ...(options.args ?? [])],
     });
     // The mesh listener opens last, after the socket and any TLS listener.
     const address = await eventually(
@@ -181,9 +209,7 @@ export async function eventually<T>(
 /** Resolves with the first `table_change` on `client` that satisfies `match` (subscribe first). */
 export function nextChange(client: Client, match: (change: TableChange) => boolean): Promise<TableChange> {
   return new Promise((resolve) => {
-    const off = client.onNotification((method, params) => {
-      if (method !== 'table_change') return;
-      const change = params as unknown as TableChange;
+    const off = client.onNotification('table_change', (change) => {
       if (match(change)) {
         off();
         resolve(change);

@@ -6,28 +6,43 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '../../src/client/client.js';
 import { connectTls } from '../../src/client/remote.js';
 import type { CortexError } from '../../src/protocol/errors.js';
+import { FrameScanner } from '../../src/protocol/frame-scanner.js';
+import { decode } from '../../src/protocol/msgpack-decode.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
+import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import { homePaths } from '../../src/paths.js';
 import { initCa, issueCertificate, tlsPaths } from '../../daemon/tls/certificate-authority.js';
 import { runCortex } from '../helpers/cli.js';
 import { converged, eventually, type MeshNode, TestMesh } from './mesh-helpers.js';
 
-/** Connects to a mesh listener with the given credentials; says whether anything came back. */
-function probe(port: number, credentials: { cert?: string; key?: string; ca: Buffer }): Promise<string> {
-  return new Promise((resolve) => {
+/** Connects to a mesh listener with the given credentials, says hello, and returns every message that came back. */
+function probe(port: number, credentials: { cert?: string; key?: string; ca: Buffer }): Promise<MsgValue[]> {
+  return new Promise((resolve, reject) => {
     const socket = tlsConnect({ host: '127.0.0.1', port, ...credentials, rejectUnauthorized: false });
-    let received = 0;
+    const chunks: Buffer[] = [];
     socket.on('secureConnect', () => socket.write(encode([2, 'hello', {}])));
-    socket.on('data', (chunk: Buffer) => (received += chunk.length));
-    socket.on('error', (error: Error) => resolve(`error: ${error.message}`));
-    socket.on('close', () => resolve(received > 0 ? 'answered' : 'closed without a word'));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const bytes = Buffer.concat(chunks);
+      const messages: MsgValue[] = [];
+      const scanner = new FrameScanner(64);
+      for (let offset = 0; offset < bytes.length;) {
+        const end = scanner.scan(bytes, offset);
+        if (end === -1) break;
+        messages.push(decode(bytes.subarray(offset, end)));
+        offset = end;
+      }
+      resolve(messages);
+    });
   });
 }
 
 /**
  * Who may join the mesh and who may drive it. A peer must present a node
  * certificate from the shared CA: no certificate, another CA's, or a client
- * certificate of the right CA is refused before anything is exchanged. The peer
+ * certificate of the right CA is refused before anything is exchanged, and told
+ * why in a single `bye`. The peer
  * protocol is unreachable from the client socket, cluster_* are for
  * administrators, and query_mesh is checked against each answering node's ACLs.
  */
@@ -55,25 +70,43 @@ describe('mesh security', () => {
     await outsiders.cleanup();
   });
 
-  it('refuses peers without a node certificate from the shared CA, before anything is exchanged', async () => {
+  it('refuses peers without a node certificate from the shared CA, before anything is exchanged, saying why', async () => {
     const ca = readFileSync(caFile);
     const other = join(mesh.root, 'other-ca');
     await initCa(other);
     const foreign = await issueCertificate(other, { commonName: 'mallory', kind: 'node' });
-    const client = await issueCertificate(homePaths(a.daemon.home).configDir, { commonName: 'alice', kind: 'client' });
-    for (const credentials of [{ ca }, { ca, ...foreign }, { ca, ...client }]) {
-      assert.doesNotMatch(await probe(a.port, credentials), /^answered/, 'the listener said nothing to an outsider');
+    const client = await issueCertificate(mesh.caDir, { commonName: 'alice', kind: 'client' });
+    for (const [credentials, reason] of [
+      [{ ca }, /a refused the link: it presented no certificate \(NO_CERTIFICATE\)$/],
+      [{ ca, ...foreign }, /a refused the link: the certificate of mallory is not from this mesh's CA \(UNABLE_TO_/],
+      [
+        { ca, ...client },
+        /a refused the link: the certificate of alice is a client certificate, not a node certificate/,
+      ],
+    ] as const) {
+      // One message, the refusal: no hello, nothing of the mesh.
+      const messages = await probe(a.port, credentials);
+      assert.equal(messages.length, 1, JSON.stringify(messages));
+      const [kind, method, bye] = messages[0] as [number, string, { code: string; message: string }];
+      assert.deepEqual([kind, method, bye.code], [2, 'bye', 'EACCES']);
+      assert.match(bye.message, reason);
     }
     await eventually('three refusals in the log', () =>
-      (a.daemon.stderr().match(/warn peer \S+ refused/g) ?? []).length >= 3 ? true : undefined,
+      (a.daemon.stderr().match(/warn mesh: refused \S+/g) ?? []).length >= 3 ? true : undefined,
     );
-    assert.match(a.daemon.stderr(), /refused: The certificate of alice is not a node certificate/);
+    assert.match(
+      a.daemon.stderr(),
+      /refused 127\.0\.0\.1:\d+ \(calling itself alice\): the certificate of alice is a client certificate/,
+    );
 
     // A node of another mesh (another CA) cannot be dialled either.
     const stranger = await outsiders.start('mallory');
     await assert.rejects(a.client.call('cluster_connect', { node: stranger.address }), (error: CortexError) => {
       assert.equal(error.code, 'EACCES');
-      assert.match(error.message, /^Could not link with 127\.0\.0\.1:\d+: /);
+      assert.match(
+        error.message,
+        /^Could not link with 127\.0\.0\.1:\d+: the certificate of mallory is not from this mesh's CA/,
+      );
       return true;
     });
     assert.deepEqual(
@@ -94,7 +127,7 @@ describe('mesh security', () => {
     ] as const) {
       await assert.rejects(bot!.request(method, params), (error: CortexError) => {
         assert.equal(error.code, 'EACCES', method);
-        assert.match(error.message, /^bot may not .*administrators/);
+        assert.match(error.message, /^token:bot@a may not .*administrators/);
         return true;
       });
     }
@@ -104,8 +137,8 @@ describe('mesh security', () => {
     await a.client.call('create_table', { name: 'shared', attributes: ['id', 'v'], replicate: 'mesh' });
     await a.client.call('put', { table: 'shared', record: { id: 'one', v: 1 } });
     await converged([a, b], 'shared');
-    // bot may read shared on b only: a's ACLs say no, b's say yes.
-    const granted = await runCortex(['--home', b.daemon.home, 'acl', 'grant', 'bot', 'shared', 'read']);
+    // a's token bot may read shared on b only: a's ACLs say no, b's say yes (to token:bot@a, in full).
+    const granted = await runCortex(['--home', b.daemon.home, 'acl', 'grant', 'token:bot@a', 'shared', 'read']);
     assert.equal(granted.code, 0, granted.stderr);
     const result = await bot!.call('query_mesh', { table: 'shared', pattern: {} });
     assert.deepEqual(result.records, [{ node: 'b', record: { id: 'one', v: 1 } }]);

@@ -403,9 +403,8 @@ describe('agent sessions with the fake provider', () => {
           resolve();
         };
       });
-      on.onNotification((method, params) => {
-        const event = params as unknown as SessionEvent;
-        if (method !== 'event' || event.session !== id) return;
+      on.onNotification('event', (event) => {
+        if (event.session !== id) return;
         events.push(event);
         if (event.type === 'turn_completed') finish();
       });
@@ -515,8 +514,8 @@ describe('agent sessions with the fake provider', () => {
     const { token } = await client.call('token_create', { name: 'mallory' });
     const other = await daemon.connect();
     extraClients.push(other);
-    assert.deepEqual(await other.call('auth', { token }), { identity: 'mallory' });
-    const denied = new RegExp(`mallory may not use session ${session.id}`);
+    assert.match((await other.call('auth', { token })).identity, /^token:mallory@\S+$/);
+    const denied = new RegExp(`token:mallory@\\S+ may not use session ${session.id}`);
     await rejectsWith(other.call('session_get', { session: session.id }), 'EACCES', denied);
     await rejectsWith(other.call('session_send', { session: session.id, prompt: 'hi' }), 'EACCES', denied);
     await rejectsWith(other.call('session_interrupt', { session: session.id }), 'EACCES', denied);
@@ -526,7 +525,7 @@ describe('agent sessions with the fake provider', () => {
     await rejectsWith(
       other.call('session_start', { workspace, provider: 'fake', prompt: 'x' }),
       'EACCES',
-      /mallory may not use the workspace/,
+      /token:mallory@\S+ may not use the workspace/,
     );
     assert.deepEqual((await other.call('session_list', {})).sessions, []);
     assert.deepEqual((await other.call('workspace_list', {})).workspaces, []);

@@ -6,22 +6,24 @@ import { migrate, migrations, SCHEMA_VERSION } from '../../daemon/store/migratio
 import { openDatabase } from '../../daemon/store/open-database.js';
 import { tempDir } from '../helpers/daemon.js';
 
+const CONTEXT = { node: 'n' };
+
 describe('schema migrations', () => {
   it('migration 1 creates the catalog, the change log and records the version', () => {
     const dir = tempDir();
     const db = new BetterSqlite3(join(dir.path, 'm.db'));
     try {
-      migrations[0]!(db);
+      migrations[0]!(db, CONTEXT);
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       assert.deepEqual(tables, ['_changes', '_meta', '_tables']);
       db.pragma('user_version = 1');
-      migrate(db);
+      migrate(db, CONTEXT);
       assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       // STRICT tables refuse a value of the wrong type.
       assert.throws(() =>
         db.prepare("INSERT INTO _tables VALUES ('t', '[]', '[]', 'local', 'o', 'not a number', 1, 'n')").run(),
       );
-      migrate(db);
+      migrate(db, CONTEXT);
       assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     } finally {
       db.close();
@@ -33,8 +35,8 @@ describe('schema migrations', () => {
     const dir = tempDir();
     const db = new BetterSqlite3(join(dir.path, 'm.db'));
     try {
-      migrations[0]!(db);
-      migrations[1]!(db);
+      migrations[0]!(db, CONTEXT);
+      migrations[1]!(db, CONTEXT);
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       assert.deepEqual(tables, ['_acl', '_changes', '_meta', '_tables', '_tokens']);
       const grant = db.prepare('INSERT INTO _acl VALUES (?, ?, ?, ?, ?)');
@@ -53,7 +55,7 @@ describe('schema migrations', () => {
     const dir = tempDir();
     const db = new BetterSqlite3(join(dir.path, 'm.db'));
     try {
-      for (const migration of migrations.slice(0, 3)) migration(db);
+      for (const migration of migrations.slice(0, 3)) migration(db, CONTEXT);
       const tables = db
         .prepare(
           "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('_projects', '_workspaces', '_sessions', '_events') ORDER BY name",
@@ -77,12 +79,11 @@ describe('schema migrations', () => {
     const dir = tempDir();
     const db = new BetterSqlite3(join(dir.path, 'm.db'));
     try {
-      for (const migration of migrations.slice(0, 3)) migration(db);
+      for (const migration of migrations.slice(0, 3)) migration(db, CONTEXT);
       const insert = db.prepare('INSERT INTO _changes (tbl, k, hlc, node, op) VALUES (?, ?, ?, ?, ?)');
       insert.run('t', 'a', 10, 'n', 0);
       insert.run('t', 'b', 11, 'n', 0);
-      db.pragma('user_version = 3');
-      migrate(db);
+      migrations[3]!(db, CONTEXT);
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       assert.deepEqual(tables, [
         '_acl',
@@ -116,12 +117,119 @@ describe('schema migrations', () => {
     }
   });
 
+  it('migration 5 gives every table an incarnation from its creation record, the same on every replica', () => {
+    const dir = tempDir();
+    // Node a created "shared" and replicated it to b: both hold a's creation record. b also
+    // has a table of its own, and a drop recorded before incarnations.
+    const [a, b] = ['a', 'b'].map((name) => new BetterSqlite3(join(dir.path, `${name}.db`)));
+    try {
+      for (const db of [a!, b!]) {
+        for (const migration of migrations.slice(0, 4)) migration(db, CONTEXT);
+        db.pragma('user_version = 4');
+        db.prepare(
+          "INSERT INTO _tables VALUES ('shared', '[\"id\"]', '[]', 'mesh', 'root', 1, 1733000000000123, 'a')",
+        ).run();
+      }
+      b!
+        .prepare("INSERT INTO _tables VALUES ('mine', '[\"id\"]', '[]', 'local', 'bob', 2, 1733000000000456, 'b')")
+        .run();
+      b!.prepare("INSERT INTO _dropped VALUES ('gone', 1733000000000789, 'a', 'mesh')").run();
+      for (const db of [a!, b!]) migrate(db, CONTEXT);
+
+      const incarnations = (db: BetterSqlite3.Database) =>
+        db.prepare('SELECT name, incarnation FROM _tables ORDER BY name').all();
+      assert.deepEqual(incarnations(a!), [{ name: 'shared', incarnation: 'a:1733000000000123' }]);
+      assert.deepEqual(incarnations(b!), [
+        { name: 'mine', incarnation: 'b:1733000000000456' },
+        { name: 'shared', incarnation: 'a:1733000000000123' },
+      ]);
+      // The old drop names no incarnation: it is kept as one that drops nothing.
+      assert.deepEqual(b!.prepare('SELECT * FROM _dropped').all(), [
+        { tbl: 'gone', incarnation: '', hlc: 1733000000000789, node: 'a', replicate: 'mesh', dropped_by: '' },
+      ]);
+      // One incarnation is one table; a clash is kept once per table, incarnation and peer.
+      assert.throws(
+        () =>
+          b!
+            .prepare("INSERT INTO _tables VALUES ('again', '[]', '[]', 'mesh', 'x', 3, 4, 'a', 'a:1733000000000123')")
+            .run(),
+        /UNIQUE/,
+      );
+      const clash = b!.prepare("INSERT INTO _clashes VALUES ('mine', 'c:5', 'c', 'eve', 'mesh', 'c', ?, 0)");
+      clash.run(7);
+      assert.throws(() => clash.run(9), /UNIQUE|PRIMARY/);
+    } finally {
+      a!.close();
+      b!.close();
+      dir.remove();
+    }
+  });
+
+  it('migration 6 makes every stored owner and grantee a full identity of the node it belongs to', () => {
+    const dir = tempDir();
+    const db = new BetterSqlite3(join(dir.path, 'm.db'));
+    try {
+      for (const migration of migrations.slice(0, 4)) migration(db, CONTEXT);
+      const table = db.prepare('INSERT INTO _tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      table.run('mine', '["k"]', '[]', 'local', 'root', 0, 1, 'n');
+      table.run('theirs', '["k"]', '[]', 'mesh', 'root', 0, 1, 'b');
+      table.run('odd', '["k"]', '[]', 'local', 'user:1000', 0, 2, 'n');
+      db.prepare('INSERT INTO _tokens (name, hash, creator, created) VALUES (?, ?, ?, ?)').run(
+        'ci@x',
+        Buffer.from('h'),
+        'root',
+        0,
+      );
+      const grant = db.prepare('INSERT INTO _acl VALUES (?, ?, ?, ?, ?)');
+      grant.run('alice', 'mine', 1, 'root', 0);
+      grant.run('ci@x', 'mine', 3, 'root', 0);
+      grant.run('bob@corp', 'mine', 1, 'root', 0);
+      db.prepare('INSERT INTO _workspaces VALUES (?, ?, ?, ?, ?, ?)').run('ws_1', 'n', '/a', 'p', 'alice', 0);
+      db.prepare(
+        "INSERT INTO _sessions VALUES ('s_1', 'ws_1', 'fake', NULL, x'80', 'idle', NULL, 0, 0, 0, '{}', 'alice')",
+      ).run();
+      db.pragma('user_version = 4');
+      migrate(db, CONTEXT);
+      assert.deepEqual(db.prepare('SELECT name, owner FROM _tables ORDER BY name').all(), [
+        { name: 'mine', owner: 'user:root@n' },
+        { name: 'odd', owner: 'user:#1000@n' },
+        { name: 'theirs', owner: 'user:root@b' },
+      ]);
+      assert.deepEqual(db.prepare('SELECT identity, granted_by FROM _acl ORDER BY identity').all(), [
+        { identity: 'cert:bob@corp@n', granted_by: 'user:root@n' },
+        { identity: 'token:ci@x@n', granted_by: 'user:root@n' },
+        { identity: 'user:alice@n', granted_by: 'user:root@n' },
+      ]);
+      assert.equal(db.prepare('SELECT creator FROM _tokens').pluck().get(), 'user:root@n');
+      assert.equal(db.prepare('SELECT owner FROM _workspaces').pluck().get(), 'user:alice@n');
+      assert.equal(db.prepare('SELECT owner FROM _sessions').pluck().get(), 'user:alice@n');
+    } finally {
+      db.close();
+      dir.remove();
+    }
+  });
+
+  it('migration 7 adds the identity map, one local user per identity', () => {
+    const dir = tempDir();
+    const db = new BetterSqlite3(join(dir.path, 'm.db'));
+    try {
+      for (const migration of migrations.slice(0, 7)) migration(db, CONTEXT);
+      const map = db.prepare('INSERT INTO _identity_map VALUES (?, ?, ?, ?)');
+      map.run('user:alice@a', 'alice', 'user:root@n', 0);
+      assert.throws(() => map.run('user:alice@a', 'bob', 'user:root@n', 0), /UNIQUE|PRIMARY/);
+      assert.throws(() => map.run('token:ci@n', null, 'user:root@n', 0), /NOT NULL/);
+    } finally {
+      db.close();
+      dir.remove();
+    }
+  });
+
   it('refuses a database from a newer cortex rather than guessing', () => {
     const dir = tempDir();
     const db = new BetterSqlite3(join(dir.path, 'm.db'));
     try {
       db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
-      assert.throws(() => migrate(db), /newer than this cortex/);
+      assert.throws(() => migrate(db, CONTEXT), /newer than this cortex/);
     } finally {
       db.close();
       dir.remove();
@@ -130,11 +238,11 @@ describe('schema migrations', () => {
 
   it('opens in WAL mode with the configured synchronous level', () => {
     const dir = tempDir();
-    const normal = openDatabase(dir.path, 'normal');
+    const normal = openDatabase(dir.path, 'normal', CONTEXT);
     assert.equal(normal.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(normal.pragma('synchronous', { simple: true }), 1);
     normal.close();
-    const full = openDatabase(dir.path, 'full');
+    const full = openDatabase(dir.path, 'full', CONTEXT);
     assert.equal(full.pragma('synchronous', { simple: true }), 2);
     full.close();
     dir.remove();

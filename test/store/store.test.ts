@@ -19,7 +19,7 @@ describe('the table store on a real SQLite file', () => {
   let store: Store;
 
   before(async () => {
-    db = openDatabase(dir.path, 'normal');
+    db = openDatabase(dir.path, 'normal', { node: 'node-a' });
     store = new Store(db, 'node-a');
     store.createTable({
       name: 'users',
@@ -235,13 +235,13 @@ describe('the table store on a real SQLite file', () => {
     const matched = store.match('large', {}, 100);
     assert.equal(matched.records.length, 2);
     assert.equal(matched.truncated, true);
-    store.dropTable('large');
+    store.dropTable('large', 'alice');
   });
 
   it('drops a table with its records', async () => {
     store.createTable({ name: 'temp', attributes: ['k'], owner: 'alice' });
     await store.put('temp', { k: 'a' });
-    store.dropTable('temp');
+    store.dropTable('temp', 'alice');
     assert.throws(() => store.get('temp', 'a'), { code: 'ENOTFOUND' });
     const left = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 't_temp'").pluck().get();
     assert.equal(left, 0);
@@ -249,7 +249,7 @@ describe('the table store on a real SQLite file', () => {
 
   it('keeps its tables and records across a reopen', () => {
     db.close();
-    db = openDatabase(dir.path, 'normal');
+    db = openDatabase(dir.path, 'normal', { node: 'node-a' });
     store = new Store(db, 'node-a');
     assert.deepEqual(
       store.catalog.list().map((table) => table.name),

@@ -21,7 +21,7 @@ describe('terminals', () => {
 
   before(async () => {
     chmodSync(root.path, 0o711);
-    daemon = await startDaemon({ args: ['--group', 'nogroup'] });
+    daemon = await startDaemon({ args: ['--group', 'nogroup', '--node-name', 'a'] });
     a = await daemon.connect();
     b = await daemon.connect();
     ws = (await a.call('workspace_add', { path: root.path })).workspace.id;
@@ -157,7 +157,7 @@ describe('terminals', () => {
     const id = opened.stdout.trim();
     const output = new TermOutput(a, id);
     const { terminal, scrollback } = await a.call('term_attach', { id });
-    assert.deepEqual([terminal.owner, terminal.uid], ['nobody', NOBODY]);
+    assert.deepEqual([terminal.owner, terminal.uid], ['user:nobody@a', NOBODY]);
     const expected = /uid=65534 gid=65534 home=\/nonexistent/;
     // The line may have come before the attach (then it is in the scrollback) or after it.
     if (!expected.test(Buffer.from(scrollback).toString('utf8'))) await output.waitFor(expected);
@@ -175,7 +175,7 @@ describe('terminals', () => {
     const rootTerminal = (await a.call('term_open', { workspace: ws, command: ['sh'] })).id;
     const denied = await asNobody(['--home', daemon.home, 'term', 'attach', rootTerminal]);
     assert.equal(denied.code, 5);
-    assert.match(denied.stderr, /nobody may not use terminal t_[0-9a-f]+ \(it belongs to root\)/);
+    assert.match(denied.stderr, /user:nobody@a may not use terminal t_[0-9a-f]+ \(it belongs to user:root@a\)/);
   });
 });
 

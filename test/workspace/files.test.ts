@@ -67,7 +67,10 @@ describe('workspace files: list, read, write, stat, confinement, watching, acces
     symlinkSync(join(outside, 'not-yet.txt'), join(repo, 'dangling-out'));
     symlinkSync('src/main.ts', join(repo, 'link-in'));
     // The suite runs as root; a second user (nobody) needs to reach the socket: share it with nogroup.
-    daemon = await startDaemon({ args: ['--group', 'nogroup'], config: { fs_read_max_bytes: 4096 } });
+    daemon = await startDaemon({
+      args: ['--group', 'nogroup', '--node-name', 'a'],
+      config: { fs_read_max_bytes: 4096 },
+    });
     client = await daemon.connect();
     ws = (await client.call('workspace_add', { path: repo })).workspace.id;
   });
@@ -255,14 +258,14 @@ describe('workspace files: list, read, write, stat, confinement, watching, acces
     for (const args of denied) {
       const result = await asNobody(['--home', daemon.home, ...args, '--workspace', ws]);
       assert.equal(result.code, 5, `${args.join(' ')}: ${result.stderr}`);
-      assert.match(result.stderr, /nobody may not use the workspace .* \(it belongs to root\)/);
+      assert.match(result.stderr, /user:nobody@a may not use the workspace .* \(it belongs to user:root@a\)/);
     }
     const write = await asNobody(['--home', daemon.home, 'fs', 'write', 'evil.txt', '--workspace', ws], 'evil\n');
     assert.equal(write.code, 5, write.stderr);
     assert.equal(existsSync(join(repo, 'evil.txt')), false);
     const adopt = await asNobody(['--home', daemon.home, 'fs', 'ls', '--cwd', repo]);
     assert.equal(adopt.code, 5);
-    assert.match(adopt.stderr, /nobody may not make a workspace of .*: it belongs to uid 0/);
+    assert.match(adopt.stderr, /user:nobody@a may not make a workspace of .*: it belongs to uid 0/);
   });
 
   it("acts with the caller's own file permissions in the caller's workspace", async () => {

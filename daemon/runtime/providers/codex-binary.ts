@@ -2,8 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CortexError } from '../../../src/protocol/errors.js';
-import type { RunAs } from '../../../src/protocol/session-events.js';
-import { systemUser } from '../../identity/system-user.js';
+import type { SystemUser } from '../../identity/system-user.js';
 import type { StopTimeouts } from './process-group.js';
 import type { ProcessGroups } from './process-groups.js';
 
@@ -66,17 +65,13 @@ export function parseCodexArgs(text: string | undefined): string[] {
 }
 
 /**
- * The uid, gid and environment of a session's processes. As the daemon's own user: the daemon's
- * environment. As another local user (a root daemon running a user's session): that user's HOME, USER and
- * LOGNAME, and no CODEX_HOME, so Codex uses the user's own ~/.codex rather than the daemon's.
+ * The environment of Codex for a session. As the daemon's own user: the daemon's. As another local user
+ * (a root daemon running a user's session; launchAs sets HOME, USER and LOGNAME): no CODEX_HOME, so Codex
+ * uses the user's own ~/.codex rather than the daemon's.
  */
-export function runAsOptions(
-  runAs: RunAs | null,
-  env: NodeJS.ProcessEnv,
-): { uid?: number; gid?: number; env: NodeJS.ProcessEnv } {
-  if (runAs === null) return { env };
-  const home = systemUser(runAs.uid)?.home ?? '/';
-  const userEnv: NodeJS.ProcessEnv = { ...env, HOME: home, USER: runAs.name, LOGNAME: runAs.name };
+export function codexEnv(runAs: SystemUser | undefined, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (runAs === undefined) return env;
+  const userEnv = { ...env };
   delete userEnv['CODEX_HOME'];
-  return { uid: runAs.uid, gid: runAs.gid, env: userEnv };
+  return userEnv;
 }

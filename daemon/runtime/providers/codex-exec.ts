@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { CortexError } from '../../../src/protocol/errors.js';
 import type { ApprovalPolicy } from '../../../src/protocol/runtime-types.js';
-import { CODEX_MISSING, type CodexSettings, runAsOptions, THREAD_BUSY, THREAD_BUSY_NOTICE } from './codex-binary.js';
+import { CODEX_MISSING, type CodexSettings, codexEnv, THREAD_BUSY, THREAD_BUSY_NOTICE } from './codex-binary.js';
 import { CodexEventMapper } from './codex-events.js';
 import { crashReason, oneSentence } from './error-sentence.js';
 import type { Provider, RunningTurn, TurnOutcome, TurnRequest, TurnSink } from './provider.js';
@@ -38,8 +38,9 @@ export class CodexExecProvider implements Provider {
     const group = this.settings.groups.spawn(
       binary,
       this.argsFor(request),
-      { cwd: request.cwd, stdio: ['ignore', 'pipe', 'pipe'], ...runAsOptions(request.runAs, this.settings.env) },
+      { cwd: request.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: codexEnv(request.runAs, this.settings.env) },
       request.session,
+      request.runAs,
     );
     const mapper = new CodexEventMapper(sink);
     let interrupted: string | null = null;

@@ -4,7 +4,6 @@ import { dirname, resolve, sep } from 'node:path';
 import { CortexError } from '../../../src/protocol/errors.js';
 import { EMPTY_USAGE } from '../../../src/protocol/runtime-types.js';
 import type { FileChangeDetail } from '../../../src/protocol/session-events.js';
-import { runAsOptions } from './codex-binary.js';
 import type { ProcessGroups, RecordedGroup } from './process-groups.js';
 import type { Provider, RunningTurn, TurnOutcome, TurnRequest, TurnSink } from './provider.js';
 
@@ -142,9 +141,36 @@ class FakeTurn {
       this.sink.event('file_change', { item_id: id, phase: 'completed', changes, status: 'declined' });
       return;
     }
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, `${text}\n`);
+    const failure = await this.writeFile(target, `${text}\n`);
+    if (failure !== undefined) return `${path} could not be written: ${failure}`;
     this.sink.event('file_change', { item_id: id, phase: 'completed', changes, status: 'completed' });
+  }
+
+  /**
+   * Writes a file the way the turn's user would: by a child running as them when there is one (so their
+   * permissions apply, and a symlink cannot lead the daemon's rights elsewhere), else directly. Returns why
+   * it failed, if it did.
+   */
+  private async writeFile(target: string, text: string): Promise<string | undefined> {
+    const { runAs, session } = this.request;
+    if (runAs === undefined) {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, text);
+      return undefined;
+    }
+    const script = 'mkdir -p -- "$(dirname -- "$1")" && printf %s "$2" > "$1"';
+    const child = this.groups.spawn(
+      '/bin/sh',
+      ['-c', script, 'sh', target, text],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: this.env },
+      session,
+      runAs,
+    );
+    let stderr = '';
+    child.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const { code, error } = await child.exited;
+    if (error) return error.message;
+    return code === 0 ? undefined : stderr.trim() || `exit code ${code}`;
   }
 
   private async runCommand(command: string, ask: boolean): Promise<undefined> {
@@ -158,8 +184,9 @@ class FakeTurn {
     const child = this.groups.spawn(
       '/bin/sh',
       ['-c', command],
-      { cwd: this.request.cwd, stdio: ['ignore', 'pipe', 'pipe'], ...runAsOptions(this.request.runAs, this.env) },
+      { cwd: this.request.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: this.env },
       this.request.session,
+      this.request.runAs,
     );
     this.child = child;
     let output = '';

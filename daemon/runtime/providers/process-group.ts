@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
+import { launchAs } from '../../identity/run-as.js';
+import type { SystemUser } from '../../identity/system-user.js';
 
 export interface Exit {
   code: number | null;
@@ -14,9 +16,18 @@ export interface GroupChild {
   exited: Promise<Ended>;
 }
 
-/** Starts a process as the leader of its own process group, so everything it starts can be signalled together. */
-export function spawnGroup(command: string, args: readonly string[], options: SpawnOptions): GroupChild {
-  const child = spawn(command, args, { ...options, detached: true });
+/**
+ * Starts a process as the leader of its own process group, so everything it
+ * starts can be signalled together; as `runAs` when given (see launchAs).
+ */
+export function spawnGroup(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+  runAs?: SystemUser,
+): GroupChild {
+  const launch = launchAs(runAs, command, args, options.env ?? process.env);
+  const child = spawn(launch.command, launch.args, { ...options, env: launch.env, detached: true });
   const exited = new Promise<Ended>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
     child.once('exit', (code, signal) => resolve({ code, signal }));

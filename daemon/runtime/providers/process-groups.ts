@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpawnOptions } from 'node:child_process';
+import type { SystemUser } from '../../identity/system-user.js';
 import type { Logger } from '../../logger.js';
 import { type GroupChild, spawnGroup, stopGroup, type StopTimeouts } from './process-group.js';
 import { allProcesses, bootId, hasEnvironment, processEntry, type ProcessEntry } from './process-table.js';
@@ -49,15 +50,16 @@ export class ProcessGroups {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
   }
 
-  /** Starts a process leading its own group, recorded until it exits. */
+  /** Starts a process leading its own group (as `runAs`, see spawnGroup), recorded until it exits. */
   spawn(
     command: string,
     args: readonly string[],
     options: SpawnOptions & { env: NodeJS.ProcessEnv },
     session: string,
+    runAs: SystemUser | undefined,
   ): RecordedGroup {
     const token = randomBytes(8).toString('hex');
-    const group = spawnGroup(command, args, { ...options, env: { ...options.env, [GROUP_MARKER]: token } });
+    const group = spawnGroup(command, args, { ...options, env: { ...options.env, [GROUP_MARKER]: token } }, runAs);
     const pid = group.child.pid;
     if (pid !== undefined) {
       const entry = processEntry(pid);

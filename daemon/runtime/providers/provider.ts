@@ -1,5 +1,6 @@
 import type { ApprovalPolicy, ProviderName, SandboxMode, TokenUsage } from '../../../src/protocol/runtime-types.js';
-import type { EventPayloads, EventType, FileChangeDetail, RunAs } from '../../../src/protocol/session-events.js';
+import type { EventPayloads, EventType, FileChangeDetail } from '../../../src/protocol/session-events.js';
+import type { SystemUser } from '../../identity/system-user.js';
 
 /** What a provider needs to run one turn. */
 export interface TurnRequest {
@@ -12,8 +13,8 @@ export interface TurnRequest {
   model: string | null;
   approval: ApprovalPolicy;
   sandbox: SandboxMode | null;
-  /** The local account the turn's processes run as; null: the daemon's own. */
-  runAs: RunAs | null;
+  /** The local user the turn's programs run as (the session owner's, asked of Authority per turn), or undefined for the daemon's own. */
+  runAs: SystemUser | undefined;
 }
 
 /** What the agent asks a person before doing it. */

@@ -1,11 +1,17 @@
 import type { Database } from 'better-sqlite3';
+import { qualifyLegacyName } from '../../identity/legacy-names.js';
+
+/** What a migration may need besides the database: this node's name, known at start. */
+export interface MigrationContext {
+  node: string;
+}
 
 /**
  * Numbered schema migrations. Each runs once, in order, inside a transaction,
  * and `PRAGMA user_version` records the last one applied. Never edit one that
  * has shipped: add the next.
  */
-export type Migration = (db: Database) => void;
+export type Migration = (db: Database, context: MigrationContext) => void;
 
 export const migrations: readonly Migration[] = [
   function m1CatalogAndChangeLog(db) {
@@ -164,11 +170,106 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `);
   },
+
+  function m5TableIncarnations(db) {
+    db.exec(`
+      -- A table is an incarnation, not a name. Its id is the node that created it and the HLC
+      -- of its creation, which is what every replica of it already holds in (node, hlc): a
+      -- table two nodes shared before this migration gets the same id on both.
+      ALTER TABLE _tables ADD COLUMN incarnation TEXT NOT NULL DEFAULT '';
+      UPDATE _tables SET incarnation = node || ':' || hlc;
+      CREATE UNIQUE INDEX _tables_incarnation ON _tables (incarnation);
+
+      -- Dropped replicated tables, one row per dropped incarnation, so a late definition of it
+      -- does not bring it back and its drop relays by its policy; "dropped_by" is who dropped it. A
+      -- drop recorded before incarnations has incarnation '': it names no incarnation, drops
+      -- nothing, and only refuses definitions of its table created before it.
+      CREATE TABLE _dropped_m5 (
+        tbl TEXT NOT NULL,
+        incarnation TEXT NOT NULL,
+        hlc INTEGER NOT NULL,
+        node TEXT NOT NULL,
+        replicate TEXT NOT NULL,
+        dropped_by TEXT NOT NULL,
+        PRIMARY KEY (tbl, incarnation)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO _dropped_m5 (tbl, incarnation, hlc, node, replicate, dropped_by)
+        SELECT tbl, '', hlc, node, replicate, '' FROM _dropped;
+      DROP TABLE _dropped;
+      ALTER TABLE _dropped_m5 RENAME TO _dropped;
+
+      -- Name clashes: another incarnation of a table this node holds, offered by a peer and
+      -- refused. "seq" is the first change of the peer's log refused for it: once the clash is
+      -- resolved here (the local table dropped), the peer's log is read again from there.
+      CREATE TABLE _clashes (
+        tbl TEXT NOT NULL,
+        incarnation TEXT NOT NULL,
+        node TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        replicate TEXT NOT NULL,
+        peer TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        since INTEGER NOT NULL,
+        PRIMARY KEY (tbl, incarnation, peer)
+      ) STRICT, WITHOUT ROWID;
+      `);
+  },
+
+  function m6IdentitiesNameTheirNode(db, { node }) {
+    // Owners and grantees become KIND:NAME@NODE. A table's owner is of the node that made the
+    // table (its definition's node); a workspace's of its node; grants, token creators and
+    // sessions are this node's own.
+    const tokens = new Set(db.prepare('SELECT name FROM _tokens').pluck().all() as string[]);
+    const qualify = (name: string, where: string) => qualifyLegacyName(name, where, (token) => tokens.has(token));
+    const rewrite = (select: string, update: string, row: (values: Record<string, unknown>) => unknown[]) => {
+      const statement = db.prepare(update);
+      for (const values of db.prepare(select).all() as Record<string, unknown>[]) statement.run(...row(values));
+    };
+    rewrite('SELECT name, owner, node FROM _tables', 'UPDATE _tables SET owner = ? WHERE name = ?', (r) => [
+      qualify(r['owner'] as string, r['node'] as string),
+      r['name'],
+    ]);
+    rewrite(
+      'SELECT identity, tbl, granted_by FROM _acl',
+      'UPDATE _acl SET identity = ?, granted_by = ? WHERE identity = ? AND tbl = ?',
+      (r) => [
+        qualify(r['identity'] as string, node),
+        qualify(r['granted_by'] as string, node),
+        r['identity'],
+        r['tbl'],
+      ],
+    );
+    rewrite('SELECT name, creator FROM _tokens', 'UPDATE _tokens SET creator = ? WHERE name = ?', (r) => [
+      qualify(r['creator'] as string, node),
+      r['name'],
+    ]);
+    rewrite('SELECT id, owner, node FROM _workspaces', 'UPDATE _workspaces SET owner = ? WHERE id = ?', (r) => [
+      qualify(r['owner'] as string, r['node'] as string),
+      r['id'],
+    ]);
+    rewrite('SELECT id, owner FROM _sessions', 'UPDATE _sessions SET owner = ? WHERE id = ?', (r) => [
+      qualify(r['owner'] as string, node),
+      r['id'],
+    ]);
+  },
+
+  function m7IdentityMap(db) {
+    db.exec(`
+      -- Identities (remote users, tokens, certificates) that act as a local user of this node.
+      -- Local to this node: each node decides what others' identities may do on it.
+      CREATE TABLE _identity_map (
+        identity TEXT PRIMARY KEY,   -- KIND:NAME@NODE
+        local_user TEXT NOT NULL,    -- a login name of this node
+        mapped_by TEXT NOT NULL,
+        mapped INTEGER NOT NULL
+      ) STRICT;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;
 
-export function migrate(db: Database): void {
+export function migrate(db: Database, context: MigrationContext): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
     throw new Error(
@@ -177,7 +278,7 @@ export function migrate(db: Database): void {
   }
   for (let version = current; version < migrations.length; version++) {
     db.transaction(() => {
-      migrations[version]!(db);
+      migrations[version]!(db, context);
       db.pragma(`user_version = ${version + 1}`);
     })();
   }

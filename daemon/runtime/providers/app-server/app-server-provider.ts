@@ -79,7 +79,9 @@ export class CodexAppServerProvider implements Provider {
   private async serverFor(request: TurnRequest): Promise<AppServer> {
     const existing = this.servers.get(request.session);
     const current = await existing?.catch(() => undefined);
-    if (current?.alive) return current;
+    if (current?.alive && current.runsAs(request.runAs)) return current;
+    // The owner's local user changed since it started (a new mapping): that user's turn gets its own process.
+    await current?.stop();
     const binary = this.settings.binary;
     if (binary === undefined) throw new Error(CODEX_MISSING);
     const starting = AppServer.start({

@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
 import { CortexError } from '../../../../src/protocol/errors.js';
-import type { RunAs } from '../../../../src/protocol/session-events.js';
 import { VERSION } from '../../../../src/version.js';
 import type { Logger } from '../../../logger.js';
-import { runAsOptions } from '../codex-binary.js';
+import type { SystemUser } from '../../../identity/system-user.js';
+import { codexEnv } from '../codex-binary.js';
 import { crashReason } from '../error-sentence.js';
 import type { Ended, StopTimeouts } from '../process-group.js';
 import type { ProcessGroups, RecordedGroup } from '../process-groups.js';
@@ -15,7 +15,7 @@ export interface AppServerOptions {
   args: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
-  runAs: RunAs | null;
+  runAs: SystemUser | undefined;
   session: string;
   groups: ProcessGroups;
   stop: StopTimeouts;
@@ -60,8 +60,9 @@ export class AppServer {
     const group = options.groups.spawn(
       options.binary,
       ['app-server', ...options.args],
-      { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], ...runAsOptions(options.runAs, options.env) },
+      { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: codexEnv(options.runAs, options.env) },
       options.session,
+      options.runAs,
     );
     const { child } = group;
     const rpc = new JsonRpcLines(child.stdout!, child.stdin!);
@@ -86,6 +87,11 @@ export class AppServer {
     }
     rpc.notify('initialized');
     return server;
+  }
+
+  /** Whether it runs as `user` (undefined: the daemon's own), so a turn of that user may use it. */
+  runsAs(user: SystemUser | undefined): boolean {
+    return this.options.runAs?.uid === user?.uid && this.options.runAs?.gid === user?.gid;
   }
 
   get alive(): boolean {
