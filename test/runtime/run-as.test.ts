@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '../../src/client/client.js';
-import { CortexError } from '../../src/protocol/errors.js';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { asNobody, NOBODY } from '../helpers/as-nobody.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
@@ -122,7 +121,9 @@ describe('sessions run as the local user who started them', () => {
     const watch = await SessionWatch.start(client, session.id, 0);
     const asked = await watch.waitFor((event) => event.type === 'approval_requested', 'the approval request');
     const request = asked.type === 'approval_requested' ? asked.payload.request : '';
-    const denied = new RegExp(`nobody may not use session ${session.id} \\(it belongs to root\\)`);
+    const denied = new RegExp(
+      `^cortex session: user:nobody@\\S+ may not use session ${session.id} \\(it belongs to user:root@\\S+\\)`,
+    );
     for (const args of [
       ['session', 'approve', session.id],
       ['session', 'approve', session.id, request, '--always'],
@@ -148,8 +149,7 @@ describe('sessions run as the local user who started them', () => {
     // Who a session runs as is the daemon's to decide: a client cannot slip it in.
     await assert.rejects(
       client.request('session_start', { workspace: workspace.id, provider: 'fake', options: { run_as: { uid: 0 } } }),
-      (error: unknown) =>
-        error instanceof CortexError && error.code === 'EINVAL' && /unknown field "run_as"/.test(error.message),
+      { code: 'EINVAL', message: /unknown field "run_as"/ },
     );
   });
 });
