@@ -122,7 +122,7 @@ export const EVENT_DOCS: { [K in EventType]: EventDoc & { fields: { [F in keyof 
       approval: 'the approval policy: untrusted, on-request, on-failure or never (absent in logs older than approvals)',
       sandbox: "read-only, workspace-write or danger-full-access; null for the provider's default",
       run_as:
-        "{uid, gid, name} of the local account the session's processes run as; null for the daemon's own (a root daemon runs a user's session as that user)",
+        "{uid, gid, name} of the local account the session started as (its owner's); null for the daemon's own. A record: each turn runs as the owner's local user of that moment",
     },
   },
   session_resumed: {

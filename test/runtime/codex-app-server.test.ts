@@ -108,7 +108,7 @@ describe('codex sessions through the app-server, against the real Codex CLI', ()
     assert.deepEqual(resolved?.payload, {
       request: asked.payload.request,
       decision: 'approved',
-      by: 'root',
+      by: (await client.call('status', {})).identity,
       reason: null,
     });
     assert.deepEqual((await client.call('session_get', { session: id })).session.pending_approvals, []);

@@ -132,7 +132,7 @@ describe('the fake provider through the CLI: approvals, streaming, steering, res
     assert.deepEqual(ofType(watch.events, 'approval_resolved')[0]?.payload, {
       request,
       decision: 'approved',
-      by: 'root',
+      by: (await client.call('status', {})).identity,
       reason: null,
     });
     assert.deepEqual((await show(id)).pending_approvals, []);
