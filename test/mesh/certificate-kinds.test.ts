@@ -85,7 +85,7 @@ describe('certificate kinds', () => {
   it('a client certificate calls as a client, until it is revoked: then its connection closes at once', async () => {
     const carol = await issueToFiles(mesh.caDir, { commonName: 'carol', kind: 'client' });
     const client = await connectTls({ address: tlsAddress, ca: caFile, cert: carol.cert, key: carol.key });
-    assert.equal((await client.call('status', {})).identity, 'carol');
+    assert.equal((await client.call('status', {})).identity, 'cert:carol@a');
     const closed = new Promise<void>((resolve) => client.onClose(resolve));
     const revoked = await runCortex(['--home', a.daemon.home, 'ca', 'revoke', 'carol']);
     assert.equal(revoked.code, 0, revoked.stderr);

@@ -161,11 +161,12 @@ describe('mesh security', () => {
         [['b', 'ETIMEDOUT']],
       );
       assert.deepEqual(result.records, [{ node: 'a', record: { id: 'one', v: 1 } }]);
-      // The CLI prints records with their node, and the nodes that failed on stderr.
+      // The CLI prints records with their node, and the nodes that failed on stderr. On a loaded
+      // machine the CLI may start after a has given up on the silent link: b is then reported as such.
       const cli = await runCortex(['--home', a.daemon.home, 'query', 'shared', '{}', '--mesh', '--timeout', '300']);
       assert.equal(cli.code, 0, cli.stderr);
       assert.deepEqual(JSON.parse(cli.stdout), { node: 'a', record: { id: 'one', v: 1 } });
-      assert.match(cli.stderr, /^b: b did not answer within 300 ms\./);
+      assert.match(cli.stderr, /^b: b (did not answer within 300 ms|sent nothing for \d+ ms)/);
     } finally {
       b.daemon.process.kill('SIGCONT');
     }
