@@ -7,7 +7,8 @@ const boundary = (message, ...groups) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'build/'] },
+  // generated/: the Codex app-server protocol as Codex writes it (scripts/codex-protocol.mjs), never edited.
+  { ignores: ['dist/', 'node_modules/', 'build/', 'daemon/runtime/providers/app-server/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

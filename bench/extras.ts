@@ -30,6 +30,7 @@ export const EXTRAS: readonly ExtraBench[] = [
     title: 'session events to subscribers',
     run: async () => formatRuntimeEvents(await runRuntimeEventsBench()),
   },
+  { name: 'codex', title: 'Codex turns: app-server against exec', run: script('codex-turns.js') },
   { name: 'mesh', title: 'mesh replication', run: script('mesh.js') },
   { name: 'handshake', title: 'mesh handshake with pinning and revocation checked', run: script('handshake.js') },
   { name: 'pty', title: 'terminal throughput against tmux', run: script('pty.js') },

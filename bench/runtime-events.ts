@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '../src/client/client.js';
 import { cleanup, startDaemon, tempDir } from '../test/helpers/daemon.js';
+import { processCpuMicros, selfCpuMicros } from './cpu.js';
 
 /**
  * Session events from a provider's stdout to subscribed clients: the daemon
@@ -17,9 +18,22 @@ export interface RuntimeEventsResult {
   subscribers: number;
   burstEvents: number;
   eventsPerSecond: number;
+  /** CPU the daemon and this process (the ten subscribers) used for the burst, in ms. */
+  daemonCpuMs: number;
+  clientCpuMs: number;
   pacedEvents: number;
   p50Ms: number;
   p99Ms: number;
+  deltas: DeltaResult;
+}
+
+/** Streamed pieces of one reply: how few events they became, and how soon all subscribers had the text. */
+export interface DeltaResult {
+  pieces: number;
+  bytes: number;
+  events: number;
+  /** From session_send to the last subscriber having the whole text. */
+  ms: number;
 }
 
 const SUBSCRIBERS = 10;
@@ -44,7 +58,10 @@ finish();`
 `;
 }
 
-async function runTurn(mode: 'burst' | 'paced', count: number): Promise<{ seconds: number; latenciesMs: number[] }> {
+async function runTurn(
+  mode: 'burst' | 'paced',
+  count: number,
+): Promise<{ seconds: number; latenciesMs: number[]; daemonCpuMs: number; clientCpuMs: number }> {
   const dir = tempDir('cortex-bench-events-');
   const binary = join(dir.path, 'codex');
   writeFileSync(binary, providerScript(mode, count));
@@ -55,7 +72,7 @@ async function runTurn(mode: 'burst' | 'paced', count: number): Promise<{ second
     const control = await daemon.connect();
     clients.push(control);
     const { workspace } = await control.call('workspace_add', { path: dir.path });
-    const { session } = await control.call('session_start', { workspace: workspace.id, provider: 'codex' });
+    const { session } = await control.call('session_start', { workspace: workspace.id, provider: 'codex-exec' });
     const latenciesMs: number[] = [];
     let firstAt = 0;
     let lastAt = 0;
@@ -80,9 +97,16 @@ async function runTurn(mode: 'burst' | 'paced', count: number): Promise<{ second
       );
       await client.call('subscribe', { topic: `session:${session.id}` });
     }
+    const daemonBefore = processCpuMicros(daemon.process.pid!) ?? 0;
+    const clientBefore = selfCpuMicros();
     await control.call('session_send', { session: session.id, prompt: 'go' });
     await Promise.all(done);
-    return { seconds: (lastAt - firstAt) / 1000, latenciesMs };
+    return {
+      seconds: (lastAt - firstAt) / 1000,
+      latenciesMs,
+      daemonCpuMs: ((processCpuMicros(daemon.process.pid!) ?? 0) - daemonBefore) / 1000,
+      clientCpuMs: (selfCpuMicros() - clientBefore) / 1000,
+    };
   } finally {
     for (const client of clients) client.close();
     await cleanup(daemon);
@@ -94,17 +118,61 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
+/** The fake provider streams `pieces` one-line pieces of a reply as fast as it can (`/deltas N`). */
+async function runDeltas(pieces: number): Promise<DeltaResult> {
+  const dir = tempDir('cortex-bench-deltas-');
+  const daemon = await startDaemon();
+  const clients: Client[] = [];
+  const bytes = Array.from({ length: pieces }, (_, i) => `line ${i + 1}\n`).join('').length;
+  try {
+    const control = await daemon.connect();
+    clients.push(control);
+    const { workspace } = await control.call('workspace_add', { path: dir.path });
+    const { session } = await control.call('session_start', { workspace: workspace.id, provider: 'fake' });
+    let events = 0;
+    const done: Promise<void>[] = [];
+    for (let s = 0; s < SUBSCRIBERS; s++) {
+      const client = await daemon.connect();
+      clients.push(client);
+      let received = 0;
+      done.push(
+        new Promise<void>((resolve) => {
+          client.onNotification('event', (event) => {
+            if (event.type !== 'agent_message_delta') return;
+            if (s === 0) events++;
+            received += event.payload.text.length;
+            if (received === bytes) resolve();
+          });
+        }),
+      );
+      await client.call('subscribe', { topic: `session:${session.id}` });
+    }
+    const sent = performance.now();
+    await control.call('session_send', { session: session.id, prompt: `/deltas ${pieces}` });
+    await Promise.all(done);
+    return { pieces, bytes, events, ms: performance.now() - sent };
+  } finally {
+    for (const client of clients) client.close();
+    await cleanup(daemon);
+    dir.remove();
+  }
+}
+
 export async function runRuntimeEventsBench(burstEvents = 50_000, pacedEvents = 5_000): Promise<RuntimeEventsResult> {
   const burst = await runTurn('burst', burstEvents);
   const paced = await runTurn('paced', pacedEvents);
+  const deltas = await runDeltas(burstEvents);
   const sorted = [...paced.latenciesMs].sort((a, b) => a - b);
   return {
     subscribers: SUBSCRIBERS,
     burstEvents,
     eventsPerSecond: Math.round(burstEvents / burst.seconds),
+    daemonCpuMs: burst.daemonCpuMs,
+    clientCpuMs: burst.clientCpuMs,
     pacedEvents,
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
+    deltas,
   };
 }
 
@@ -112,7 +180,9 @@ export function formatRuntimeEvents(result: RuntimeEventsResult): string {
   return [
     `Session events, provider stdout → ${result.subscribers} subscribers`,
     `  burst of ${result.burstEvents}: ${result.eventsPerSecond.toLocaleString('en')} events/s delivered to each subscriber`,
+    `    CPU: daemon ${Math.round(result.daemonCpuMs)} ms (${((result.daemonCpuMs * 1000) / result.burstEvents).toFixed(1)} µs per event, all ${result.subscribers} copies), subscribers ${Math.round(result.clientCpuMs)} ms`,
     `  paced ${result.pacedEvents} at ~1,000/s: latency p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`,
+    `  a reply streamed in ${result.deltas.pieces.toLocaleString('en')} pieces (${(result.deltas.bytes / 1024).toFixed(0)} KiB): ${result.deltas.events} events in the log, all text at every subscriber ${result.deltas.ms.toFixed(0)} ms after the send`,
   ].join('\n');
 }
 

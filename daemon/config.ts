@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CortexError } from '../src/protocol/errors.js';
+import { APPROVAL_POLICIES, type ApprovalPolicy } from '../src/protocol/runtime-types.js';
 import { NODE_NAME } from '../src/protocol/store-types.js';
 import { AUTO_NODE } from '../src/protocol/tree-types.js';
 import {
@@ -40,10 +41,18 @@ export interface DaemonConfig {
   listen: string | undefined;
   /** The Codex CLI to run (else CORTEX_CODEX_BIN, PATH, node_modules). */
   codexBin: string | undefined;
-  /** Extra arguments for every `codex exec` (CORTEX_CODEX_ARGS adds more). */
+  /** Extra arguments for every Codex process, app-server and exec alike (CORTEX_CODEX_ARGS adds more). */
   codexArgs: string[];
-  /** How long an interrupted provider gets after SIGINT, and again after SIGTERM, before SIGKILL. */
+  /** How long an interrupted provider gets to end the turn itself, then after SIGINT, and after SIGTERM, before SIGKILL. */
   interruptGraceMs: number;
+  /** The approval policy of sessions started without one. */
+  approvalPolicy: ApprovalPolicy;
+  /** A running turn silent this long gets a `stalled` event. */
+  turnStallMs: number;
+  /** A turn running longer is interrupted; 0: never. */
+  turnTimeoutMs: number;
+  /** A session's Codex app-server with no turn for this long is stopped (started again on the next message). */
+  codexIdleMs: number;
   /** fs_read refuses files larger than this. */
   fsReadMaxBytes: number;
   /** File changes are gathered this long into one fs_change. */
@@ -96,6 +105,10 @@ const parseFile = object({
   codex_bin: optional(string({ min: 1, max: 4096, what: 'the path of the codex binary' })),
   codex_args: optional(arrayOf(string({ max: 4096 }), { max: 256 })),
   interrupt_grace_ms: optional(integer({ min: 10, max: 600_000 })),
+  approval_policy: optional(literal(...APPROVAL_POLICIES)),
+  turn_stall_ms: optional(integer({ min: 10, max: 86_400_000 })),
+  turn_timeout_ms: optional(integer({ min: 0, max: 7 * 86_400_000 })),
+  codex_idle_ms: optional(integer({ min: 10, max: 86_400_000 })),
   fs_read_max_bytes: optional(integer({ min: 1024, max: 256 * MiB })),
   watch_debounce_ms: optional(integer({ min: 0, max: 60_000 })),
   watch_max_watches: optional(integer({ min: 16, max: 1_000_000 })),
@@ -171,6 +184,10 @@ export function loadConfig(
     codexBin: parsed.codex_bin,
     codexArgs: parsed.codex_args ?? [],
     interruptGraceMs: parsed.interrupt_grace_ms ?? 3000,
+    approvalPolicy: parsed.approval_policy ?? 'never',
+    turnStallMs: parsed.turn_stall_ms ?? 120_000,
+    turnTimeoutMs: parsed.turn_timeout_ms ?? 0,
+    codexIdleMs: parsed.codex_idle_ms ?? 600_000,
     fsReadMaxBytes: parsed.fs_read_max_bytes ?? 4 * MiB,
     watchDebounceMs: parsed.watch_debounce_ms ?? 50,
     watchMaxWatches: parsed.watch_max_watches ?? 20_000,

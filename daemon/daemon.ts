@@ -236,7 +236,16 @@ export class Daemon {
     subscriptions.register(notifyErrors.family());
     const imports = new ImportStaging(this.db, this.store);
     subscriptions.register(tableTopics(this.store, access, subscriptions));
-    this.runtime = createRuntime(this.db, this.store, this.config, this.log, subscriptions, authority, process.env);
+    this.runtime = await createRuntime(
+      this.db,
+      this.store,
+      this.config,
+      this.log,
+      subscriptions,
+      authority,
+      process.env,
+      this.paths.dataDir,
+    );
     const inspector = new WorkspaceInspector(
       this.runtime,
       authority,
@@ -279,6 +288,8 @@ export class Daemon {
     subscriptions.register(terminals.topic.family(subscriptions));
     this.inspector = inspector;
     this.terminals = terminals;
+    // The inspector's turn hooks are in place: messages queued before a restart may run.
+    this.runtime.sessions.runRecoveredQueues();
     const runtime = this.runtime;
     const figures = () => collectResources(this.paths.dataDir, this.fakeFigures);
     const mesh = new Mesh({

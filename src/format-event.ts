@@ -10,6 +10,25 @@ export function formatEvent(event: SessionEvent): string | null {
   switch (p.type) {
     case 'session_started':
       return `── session on ${p.payload.path} (${p.payload.provider}${p.payload.model ? `, ${p.payload.model}` : ''})`;
+    case 'session_resumed':
+      return `── session resumed by ${p.payload.by}`;
+    case 'turn_steered':
+      return `>> ${p.payload.prompt.split('\n').join('\n>> ')}`;
+    case 'agent_message_delta':
+    case 'command_output_delta':
+      return p.payload.text;
+    case 'approval_requested': {
+      const what =
+        p.payload.kind === 'command'
+          ? `run ${p.payload.command ?? '?'} in ${p.payload.cwd}`
+          : `change ${p.payload.changes.map((change) => change.path).join(', ')}`;
+      const diffs = p.payload.changes.map((change) => indent(change.diff.trimEnd())).join('\n');
+      return `? ${p.payload.request} asks to ${what}${p.payload.reason ? ` (${p.payload.reason})` : ''}: cortex session approve|deny ${p.session} ${p.payload.request}${diffs ? `\n${diffs}` : ''}`;
+    }
+    case 'approval_resolved':
+      return `  ${p.payload.request} ${p.payload.decision.replace(/_/g, ' ')} by ${p.payload.by}${p.payload.reason ? ` (${p.payload.reason})` : ''}`;
+    case 'stalled':
+      return `… ${p.payload.message}`;
     case 'turn_queued':
       return `… queued (#${p.payload.position}): ${p.payload.prompt}`;
     case 'turn_started':
@@ -65,6 +84,57 @@ function indent(text: string): string {
     .split('\n')
     .map((line) => `  ${line}`)
     .join('\n');
+}
+
+/**
+ * Events as a stream of text, the way `session events` prints them: a command shows as it starts, the
+ * streamed pieces of a reply or of a command's output are written as they come (without line breaks of
+ * their own), and what follows them in full (the complete message, the command's end) is not written
+ * again: only the exit code.
+ */
+export class EventText {
+  private readonly streamed = new Set<string>();
+  private readonly commands = new Set<string>();
+  private midLine = false;
+
+  /** What to write for this event ('' for nothing). */
+  next(event: SessionEvent): string {
+    if (event.type === 'agent_message_delta' || event.type === 'command_output_delta') {
+      this.streamed.add(event.payload.item_id);
+      const { text } = event.payload;
+      const out = event.type === 'command_output_delta' ? indentPiece(text, this.midLine) : text;
+      this.midLine = !text.endsWith('\n');
+      return out;
+    }
+    const text = this.lineOf(event);
+    const lineBreak = this.midLine ? '\n' : '';
+    this.midLine = false;
+    return text === null ? lineBreak : `${lineBreak}${text}\n`;
+  }
+
+  /** What to write after the last event: the line break a streamed piece left open. */
+  end(): string {
+    return this.midLine ? '\n' : '';
+  }
+
+  private lineOf(event: SessionEvent): string | null {
+    if (event.type === 'agent_message' && this.streamed.has(event.payload.item_id)) return null;
+    if (event.type !== 'command') return formatEvent(event);
+    const { item_id, phase, command, exit_code, output } = event.payload;
+    if (phase === 'started') {
+      this.commands.add(item_id);
+      return `$ ${command}`;
+    }
+    if (phase !== 'completed' || !this.commands.has(item_id)) return formatEvent(event);
+    const shown = this.streamed.has(item_id) || output === '' ? '' : `${indent(output.trimEnd())}\n`;
+    return `${shown}  [exit ${exit_code ?? '?'}]`;
+  }
+}
+
+/** Command output indented like formatEvent's, across pieces that may start mid-line. */
+function indentPiece(text: string, midLine: boolean): string {
+  const indented = text.replace(/\n(?=.)/g, '\n  ');
+  return midLine ? indented : `  ${indented}`;
 }
 
 /** Events that end a turn. */

@@ -1,29 +1,52 @@
 import { resolve } from 'node:path';
 import type { Client } from '../../src/client/client.js';
 import { CortexError } from '../../src/protocol/errors.js';
-import { endsTurn, formatEvent } from '../../src/format-event.js';
+import { endsTurn, EventText } from '../../src/format-event.js';
 import { toJson } from '../../src/json-values.js';
-import { PROVIDERS, type ProviderName, type Session } from '../../src/protocol/runtime-types.js';
+import {
+  APPROVAL_POLICIES,
+  type ApprovalPolicy,
+  PROVIDERS,
+  type ProviderName,
+  SANDBOX_MODES,
+  type SandboxMode,
+  type Session,
+} from '../../src/protocol/runtime-types.js';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { type CliContext, type Command, line, type OptionValues, withClient } from '../context.js';
 import { allNodes, atNode, NODE_OPTIONS, nodeCell, nodeOption, reportNodes } from '../node-option.js';
 import { printTable } from '../table-output.js';
 import { positiveInteger, required } from '../parse-input.js';
 
-const VERBS = 'start, send, ls, show, events, interrupt or stop';
+const VERBS = 'start, send, ls, show, events, approve, deny, interrupt, stop or resume';
 
 export const sessionCommand: Command = {
   name: 'session',
-  maxArgs: { start: Infinity, send: Infinity, ls: 1, list: 1, show: 2, events: 2, interrupt: 2, stop: 2 },
-  usage: 'session start|send|ls|show|events|interrupt|stop ... [--node NAME] [--all-nodes]',
+  maxArgs: {
+    start: Infinity,
+    send: Infinity,
+    ls: 1,
+    list: 1,
+    show: 2,
+    events: 2,
+    approve: 3,
+    deny: 3,
+    interrupt: 2,
+    stop: 2,
+    resume: Infinity,
+  },
+  usage: 'session start|send|ls|show|events|approve|deny|interrupt|stop|resume ... [--node NAME] [--all-nodes]',
   summary:
-    'Agent sessions: `session start [--cwd P] [--provider codex|fake] [--model M] [--worktree] [--wait] "prompt"`, `session send ID "prompt" [--wait]`, `session events ID [--after N] [--follow]`. --node NAME runs it on another node (`--node auto [--clone]` picks one for `start`); `ls --all-nodes` lists every node\'s.',
+    'Agent sessions: `session start [--cwd P] [--provider codex|codex-exec|fake] [--model M] [--approval untrusted|on-request|on-failure|never] [--sandbox MODE] [--worktree] [--wait] "prompt"`, `session send ID "prompt" [--steer] [--wait]`, `session events ID [--after N] [--follow]`, `session approve ID [REQUEST] [--always]`, `session deny ID [REQUEST]`, `session resume ID ["prompt"]`. --node NAME runs it on another node (`--node auto [--clone]` picks one for `start`); `ls --all-nodes` lists every node\'s.',
   options: {
     cwd: { type: 'string' },
     provider: { type: 'string' },
     model: { type: 'string' },
     sandbox: { type: 'string' },
+    approval: { type: 'string' },
     wait: { type: 'boolean' },
+    steer: { type: 'boolean' },
+    always: { type: 'boolean' },
     worktree: { type: 'boolean' },
     after: { type: 'string' },
     follow: { type: 'boolean', short: 'f' },
@@ -49,6 +72,9 @@ export const sessionCommand: Command = {
         }
         case 'events':
           return events(context, client, required(args, 1, 'the session id'), options);
+        case 'approve':
+        case 'deny':
+          return answer(context, client, verb, args, options);
         case 'interrupt': {
           const { interrupted } = await client.call('session_interrupt', {
             session: required(args, 1, 'the session id'),
@@ -67,6 +93,8 @@ export const sessionCommand: Command = {
           await client.call('session_stop', { session: required(args, 1, 'the session id') });
           line(context.stdout, context.global.json ? toJson({ ok: true }) : 'stopped');
           return;
+        case 'resume':
+          return resume(context, client, args, options);
         default:
           throw new CortexError('EINVAL', `session takes ${VERBS}, not ${JSON.stringify(verb)}.`);
       }
@@ -74,21 +102,24 @@ export const sessionCommand: Command = {
   },
 };
 
+/** An option that must be one of a few words. */
+function choice<T extends string>(options: OptionValues, name: string, choices: readonly T[]): T | undefined {
+  const value = options[name] as string | undefined;
+  if (value === undefined || (choices as readonly string[]).includes(value)) return value as T | undefined;
+  throw new CortexError('EINVAL', `--${name} must be one of ${choices.join(', ')}, not ${JSON.stringify(value)}.`);
+}
+
 async function start(context: CliContext, client: Client, args: string[], options: OptionValues): Promise<void> {
-  const provider = (options['provider'] as string | undefined) ?? 'codex';
-  if (!(PROVIDERS as readonly string[]).includes(provider)) {
-    throw new CortexError(
-      'EINVAL',
-      `--provider must be one of ${PROVIDERS.join(', ')}, not ${JSON.stringify(provider)}.`,
-    );
-  }
+  const provider: ProviderName = choice(options, 'provider', PROVIDERS) ?? 'codex';
+  const approval: ApprovalPolicy | undefined = choice(options, 'approval', APPROVAL_POLICIES);
+  const sandbox: SandboxMode | undefined = choice(options, 'sandbox', SANDBOX_MODES);
   const prompt = args.slice(1).join(' ') || undefined;
-  const sandbox = options['sandbox'] as string | undefined;
   const { session, placed } = await client.call('session_start', {
     workspace: await startWorkspace(client, options),
-    provider: provider as ProviderName,
+    provider,
     model: options['model'] as string | undefined,
     prompt,
+    approval,
     options: sandbox ? { sandbox } : undefined,
     worktree: options['worktree'] === true ? true : undefined,
     clone: options['clone'] === true ? true : undefined,
@@ -125,10 +156,41 @@ async function send(context: CliContext, client: Client, args: string[], options
   const wait = options['wait'] === true;
   const ended = wait ? subscribeForTurnEnd(client, session) : undefined;
   await ended?.ready;
-  const result = await client.call('session_send', { session, prompt });
+  const result = await client.call('session_send', { session, prompt, steer: options['steer'] === true || undefined });
   if (context.global.json) line(context.stdout, toJson(result));
+  else if (result.steered) line(context.stdout, `added to turn ${result.turn}`);
   else line(context.stdout, result.queued ? `queued as turn ${result.turn}` : `turn ${result.turn}`);
   if (ended) await ended.forTurn(result.turn);
+}
+
+async function answer(
+  context: CliContext,
+  client: Client,
+  verb: 'approve' | 'deny',
+  args: string[],
+  options: OptionValues,
+): Promise<void> {
+  const session = required(args, 1, 'the session id');
+  const request = args[2];
+  const result =
+    verb === 'approve'
+      ? await client.call('session_approve', { session, request, always: options['always'] === true || undefined })
+      : await client.call('session_deny', { session, request });
+  line(
+    context.stdout,
+    context.global.json ? toJson(result) : `${result.request} ${result.decision.replace(/_/g, ' ')}`,
+  );
+}
+
+async function resume(context: CliContext, client: Client, args: string[], options: OptionValues): Promise<void> {
+  const session = required(args, 1, 'the session id');
+  const prompt = args.slice(2).join(' ') || undefined;
+  const ended = options['wait'] === true && prompt !== undefined ? subscribeForTurnEnd(client, session) : undefined;
+  await ended?.ready;
+  const result = await client.call('session_resume', { session, prompt });
+  if (context.global.json) line(context.stdout, toJson(result));
+  else line(context.stdout, result.turn === null ? 'resumed' : `resumed: turn ${result.turn}`);
+  if (ended && result.turn !== null) await ended.forTurn(result.turn);
 }
 
 /** Waits until `turn` ends; a failed or interrupted turn becomes an error (exit code 1). */
@@ -164,6 +226,15 @@ function subscribeForTurnEnd(client: Client, session: string, after?: number) {
   };
 }
 
+function statusOf(session: Session): string {
+  const waiting = session.pending_approvals.length;
+  return (
+    session.status +
+    (waiting ? `, waiting for ${waiting === 1 ? 'an approval' : `${waiting} approvals`}` : '') +
+    (session.queued ? ` (+${session.queued} queued)` : '')
+  );
+}
+
 async function list(context: CliContext, client: Client, all: boolean): Promise<void> {
   const { sessions, nodes } = await client.call('session_list', all ? { nodes: 'all' } : {});
   reportNodes(context.stderr, nodes);
@@ -180,7 +251,7 @@ async function list(context: CliContext, client: Client, all: boolean): Promise<
     ...sessions.map((session) => [
       ...(all ? [nodeCell(session)] : []),
       session.id,
-      session.status + (session.queued ? ` (+${session.queued} queued)` : ''),
+      statusOf(session),
       session.provider,
       String(session.turns),
       session.workspace,
@@ -193,24 +264,30 @@ async function list(context: CliContext, client: Client, all: boolean): Promise<
 function describe(session: Session): string {
   return [
     `id          ${session.id}`,
-    `status      ${session.status}${session.queued ? ` (${session.queued} queued)` : ''}`,
+    `status      ${statusOf(session)}`,
     `provider    ${session.provider}${session.model ? ` (${session.model})` : ''}`,
+    `approval    ${session.approval}`,
+    `sandbox     ${session.sandbox ?? 'default'}`,
     `workspace   ${session.workspace}`,
     `turns       ${session.turns}`,
     `resume      ${session.resume_ref ?? '-'}`,
     `tokens      ${session.usage.input_tokens} in (${session.usage.cached_input_tokens} cached), ${session.usage.output_tokens} out`,
     `owner       ${session.owner}`,
     `created     ${new Date(session.created).toISOString()}`,
+    ...session.pending_approvals.map(
+      (pending) =>
+        `waiting     ${pending.request}: ${pending.kind === 'command' ? `run ${pending.command ?? '?'}` : `change ${pending.paths.join(', ')}`}${pending.reason ? ` (${pending.reason})` : ''}`,
+    ),
   ].join('\n');
 }
 
 /** Prints events after --after; with --follow keeps printing new ones, like `tail -f`, until interrupted. */
 async function events(context: CliContext, client: Client, session: string, options: OptionValues): Promise<void> {
   let after = positiveIntegerOrZero(options['after'] as string | undefined);
+  const text = new EventText();
   const print = (event: SessionEvent) => {
-    if (context.global.json) return line(context.stdout, toJson(event));
-    const text = formatEvent(event);
-    if (text !== null) line(context.stdout, text);
+    if (context.global.json) line(context.stdout, toJson(event));
+    else context.stdout.write(text.next(event));
   };
   if (options['follow']) {
     const closed = new Promise<void>((resolve) => client.onClose(resolve));
@@ -222,7 +299,10 @@ async function events(context: CliContext, client: Client, session: string, opti
   for (;;) {
     const page = await client.call('session_events', { session, after, limit: 1000 });
     for (const event of page.events) print(event);
-    if (page.next === null) return;
+    if (page.next === null) {
+      if (!context.global.json) context.stdout.write(text.end());
+      return;
+    }
     after = page.next;
   }
 }

@@ -13,6 +13,9 @@ type RuntimeMethods =
   | 'workspace_clone'
   | 'session_start'
   | 'session_send'
+  | 'session_approve'
+  | 'session_deny'
+  | 'session_resume'
   | 'session_interrupt'
   | 'session_stop'
   | 'session_list'
@@ -48,23 +51,39 @@ export function runtimeHandlers({
     },
     workspace_clone: ({ remote, project }, call) =>
       cloneWorkspace(workspaces, workspaceRoot, remote, project, call.identity, authority),
-    session_start: async ({ worktree, placement, ...params }, call) => {
+    session_start: async ({ worktree, options, placement, ...params }, call) => {
       // With worktree, the session gets a new git worktree of the workspace's repository, on a branch of its own.
       const workspace = worktree
         ? (await inspector.worktrees.create(params.workspace, call.identity)).id
         : params.workspace;
-      if (placement === undefined) return { session: await sessions.start({ ...params, workspace }, call.identity) };
+      if (placement === undefined)
+        return { session: await sessions.start({ ...params, sandbox: options?.sandbox, workspace }, call.identity) };
       // Chosen by another node (node "auto"): the choice is said in the session before its first turn.
-      const started = await sessions.start({ ...params, workspace, prompt: undefined }, call.identity);
+      const started = await sessions.start(
+        { ...params, sandbox: options?.sandbox, workspace, prompt: undefined },
+        call.identity,
+      );
       const message = `placed on ${node} by ${placement.by}: ${placement.reason}`;
       events.append(started.id, 0, 'notice', { message });
-      if (params.prompt !== undefined) sessions.send(started.id, params.prompt, call.identity);
+      if (params.prompt !== undefined) await sessions.send(started.id, params.prompt, call.identity);
       return {
         session: sessions.describe(started.id, call.identity),
         placed: { node, ...placement },
       };
     },
-    session_send: ({ session, prompt }, call) => ({ ok: true, ...sessions.send(session, prompt, call.identity) }),
+    session_send: async ({ session, prompt, steer }, call) => ({
+      ok: true,
+      ...(await sessions.send(session, prompt, call.identity, steer ?? false)),
+    }),
+    session_approve: ({ session, request, always }, call) => ({
+      ok: true,
+      ...sessions.answer(session, call.identity, request, always ? 'approve_for_session' : 'approve'),
+    }),
+    session_deny: ({ session, request }, call) => ({
+      ok: true,
+      ...sessions.answer(session, call.identity, request, 'deny'),
+    }),
+    session_resume: ({ session, prompt }, call) => sessions.resume(session, call.identity, prompt),
     session_interrupt: ({ session }, call) => ({ ok: true, interrupted: sessions.interrupt(session, call.identity) }),
     session_stop: async ({ session }, call) => {
       await sessions.stop(session, call.identity);

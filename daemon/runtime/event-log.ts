@@ -5,6 +5,9 @@ import type { EventPayloads, EventType, SessionEvent } from '../../src/protocol/
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 
+/** Told of each event once committed, with its payload as the MessagePack bytes it was stored as. */
+export type CommittedListener = (event: SessionEvent, payload: Uint8Array) => void;
+
 interface EventRow {
   seq: number;
   time: number;
@@ -20,11 +23,12 @@ interface EventRow {
  */
 export class EventLog {
   private readonly lastSeq = new Map<string, number>();
-  private readonly listeners = new Set<(event: SessionEvent) => void>();
+  private readonly listeners = new Set<CommittedListener>();
   private readonly insert: Statement<[string, number, number, number, string, Buffer]>;
   private readonly page: Statement<[string, number, number], EventRow>;
   private readonly maxSeq: Statement<[string], number | null>;
   private readonly ofType: Statement<[string, number, string], EventRow>;
+  private readonly newest: Statement<[string], EventRow>;
 
   constructor(
     db: Database,
@@ -39,6 +43,7 @@ export class EventLog {
     this.ofType = db.prepare(
       'SELECT seq, time, turn, type, payload FROM _events WHERE session = ? AND turn = ? AND type = ? ORDER BY seq',
     );
+    this.newest = db.prepare('SELECT seq, time, turn, type, payload FROM _events WHERE session = ? ORDER BY seq DESC');
     this.maxSeq = db.prepare('SELECT max(seq) FROM _events WHERE session = ?').pluck() as Statement<
       [string],
       number | null
@@ -54,7 +59,7 @@ export class EventLog {
       .transact(() => this.insert.run(session, seq, event.time, turn, type, bytes))
       .then(
         () => {
-          for (const listener of this.listeners) listener(event);
+          for (const listener of this.listeners) listener(event, bytes);
         },
         (error: unknown) => this.log.error(`event ${session}#${seq} (${type}) was not saved: ${String(error)}`),
       );
@@ -73,11 +78,23 @@ export class EventLog {
     return this.ofType.all(session, turn, type).map((row) => toEvent(session, row) as SessionEvent<T>);
   }
 
+  /**
+   * The committed events of the given types, newest first, read from the database only as far as the caller
+   * iterates (the walk back through a long session stops where the caller has what it needs). The database
+   * is busy with the walk until it ends: the caller runs no other statement meanwhile.
+   */
+  *newestFirst<T extends EventType>(session: string, types: readonly T[]): Generator<SessionEvent<T>> {
+    this.store.beforeRead();
+    for (const row of this.newest.iterate(session)) {
+      if ((types as readonly EventType[]).includes(row.type)) yield toEvent(session, row) as SessionEvent<T>;
+    }
+  }
+
   lastSeqOf(session: string): number {
     return this.lastSeq.get(session) ?? this.maxSeq.get(session) ?? 0;
   }
 
-  onCommitted(listener: (event: SessionEvent) => void): void {
+  onCommitted(listener: CommittedListener): void {
     this.listeners.add(listener);
   }
 

@@ -1,8 +1,16 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { decode } from '../../src/protocol/msgpack-decode.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
-import type { MsgValue } from '../../src/protocol/msgpack-types.js';
-import type { Project, Session, TokenUsage, Workspace } from '../../src/protocol/runtime-types.js';
+import {
+  APPROVAL_POLICIES,
+  type ApprovalPolicy,
+  type Project,
+  SANDBOX_MODES,
+  type SandboxMode,
+  type Session,
+  type TokenUsage,
+  type Workspace,
+} from '../../src/protocol/runtime-types.js';
 
 interface SessionRow {
   id: string;
@@ -19,8 +27,8 @@ interface SessionRow {
   owner: string;
 }
 
-/** A session as the daemon keeps it: the public fields plus its provider options. */
-export type StoredSession = Omit<Session, 'queued'> & { options: Record<string, MsgValue> };
+/** A session as the daemon keeps it: what is not live state (queue, requests waiting). */
+export type StoredSession = Omit<Session, 'queued' | 'pending_approvals'>;
 
 /**
  * The runtime's system tables: projects, workspaces and sessions (events have
@@ -84,10 +92,10 @@ export class RuntimeStore {
   }
 
   loadSessions(): StoredSession[] {
-    return this.statements.sessions.all().map((row) => ({
+    return this.statements.sessions.all().map(({ options, usage, ...row }) => ({
       ...row,
-      options: decode(row.options) as Record<string, MsgValue>,
-      usage: JSON.parse(row.usage) as TokenUsage,
+      ...settingsOf(options),
+      usage: JSON.parse(usage) as TokenUsage,
     }));
   }
 
@@ -98,7 +106,7 @@ export class RuntimeStore {
       s.workspace,
       s.provider,
       s.model,
-      encode(s.options),
+      encode({ approval: s.approval, sandbox: s.sandbox }),
       s.status,
       s.resume_ref,
       s.created,
@@ -108,4 +116,15 @@ export class RuntimeStore {
       s.owner,
     );
   }
+}
+
+/**
+ * The `options` column: the session's approval policy and sandbox. Sessions from before approvals existed
+ * hold other maps there; they ran without approvals, so anything not recognised reads as never and default.
+ */
+function settingsOf(options: Buffer): { approval: ApprovalPolicy; sandbox: SandboxMode | null } {
+  const map = decode(options) as { approval?: unknown; sandbox?: unknown } | null;
+  const approval = (APPROVAL_POLICIES as readonly unknown[]).includes(map?.approval) ? map!.approval : 'never';
+  const sandbox = (SANDBOX_MODES as readonly unknown[]).includes(map?.sandbox) ? map!.sandbox : null;
+  return { approval: approval as ApprovalPolicy, sandbox: sandbox as SandboxMode | null };
 }

@@ -1,9 +1,21 @@
+import { encode } from '../../src/protocol/msgpack-encode.js';
+import { RawMsgpack } from '../../src/protocol/msgpack-types.js';
+import type { SessionEvent } from '../../src/protocol/session-events.js';
 import type { Identity } from '../identity/identity.js';
 import type { Subscriber } from '../pubsub/subscriber.js';
 import type { Publisher, TopicFamily } from '../pubsub/subscriptions.js';
 import type { EventLog } from './event-log.js';
 
 const REPLAY_PAGE = 1000;
+
+/**
+ * The event as MessagePack, encoded once for all its subscribers (its payload as stored): every connection
+ * copies the bytes instead of encoding the same map again.
+ */
+function encodedOnce(event: SessionEvent, payload: Uint8Array): RawMsgpack {
+  const { session, seq, time, turn, type } = event;
+  return new RawMsgpack(encode({ session, seq, time, turn, type, payload: new RawMsgpack(payload) }));
+}
 
 /**
  * `session:ID`: a session's events as `[2, "event", ...]`. With `after: N` the
@@ -18,13 +30,14 @@ export function sessionTopics(
   publisher: Publisher,
 ): TopicFamily<'session:'> {
   const delivered = new Map<string, Map<Subscriber, number>>();
-  events.onCommitted((event) => {
+  events.onCommitted((event, payload) => {
     const subscribers = delivered.get(event.session);
     if (subscribers === undefined) return;
+    let wire: RawMsgpack | undefined;
     for (const [subscriber, last] of subscribers) {
       if (event.seq <= last) continue;
-      if (publisher.send(subscriber, `session:${event.session}`, 'event', event))
-        subscribers.set(subscriber, event.seq);
+      wire ??= encodedOnce(event, payload);
+      if (publisher.send(subscriber, `session:${event.session}`, 'event', wire)) subscribers.set(subscriber, event.seq);
     }
   });
   return {

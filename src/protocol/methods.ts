@@ -1,7 +1,16 @@
 import { CortexError } from './errors.js';
 import { type Grant, IDENTITY_NAME, type IdentityMapping, type Permission } from './access-types.js';
 import { isIdentityText } from './identity-names.js';
-import { type Project, PROVIDERS, type Session, SESSION_STATUSES, type Workspace } from './runtime-types.js';
+import {
+  type ApprovalDecision,
+  APPROVAL_POLICIES,
+  type Project,
+  PROVIDERS,
+  SANDBOX_MODES,
+  type Session,
+  SESSION_STATUSES,
+  type Workspace,
+} from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
 import type { TerminalInfo } from './terminal-types.js';
 import {
@@ -161,6 +170,10 @@ const absolutePath: Check<string> = string({ pattern: /^\//, max: 4096, what: 'a
 const workspaceRef: Check<string> = string({ min: 1, max: 4096, what: 'a workspace id or absolute path' });
 const sessionId: Check<string> = string({ pattern: /^s_[a-z0-9]{6,32}$/, what: 'a session id (s_...)' });
 const prompt: Check<string> = string({ min: 1, max: 1_000_000, what: 'a non-empty prompt' });
+const approvalRequest: Check<string> = string({
+  pattern: /^ap_[a-z0-9]{4,32}$/,
+  what: 'an approval request id (ap_...)',
+});
 /** A path inside a workspace, relative to its root; the daemon refuses any that leads outside. */
 const workspacePath: Check<string> = string({ min: 1, max: 4096, what: 'a path relative to the workspace' });
 const contentHash: Check<string> = string({ pattern: /^[0-9a-f]{64}$/, what: 'a SHA-256 hash in hex (from fs_read)' });
@@ -321,16 +334,35 @@ export const methods = {
       provider: optional(literal(...PROVIDERS)),
       prompt: optional(prompt),
       model: optional(string({ min: 1, max: 128, what: 'a model name' })),
-      options: optional(map()),
+      options: optional(object({ sandbox: optional(literal(...SANDBOX_MODES)) })),
       /** Run the session in its own git worktree, on a new branch. */
       worktree: optional(boolean()),
       /** With `node: "auto"`: clone the project's git remote on the chosen node when it has no workspace of it. */
       clone: optional(boolean()),
       /** Set by the node that chose this one (`node: "auto"`): recorded as the session's `placed` event. */
       placement: optional(object({ by: nodeName, reason: string({ min: 1, max: 4000, what: 'a reason' }) })),
+      /** Default: the daemon's approval_policy, else never. Last, so positional params of before keep their places. */
+      approval: optional(literal(...APPROVAL_POLICIES)),
     }),
   ),
-  session_send: method<{ ok: true; turn: number; queued: boolean }>()(object({ session: sessionId, prompt })),
+  /**
+   * Runs the prompt as a turn, or queues it behind the running one; with `steer`, adds it to the running
+   * turn instead (when the running turn cannot take it any more, it is queued: `queued` says so).
+   */
+  session_send: method<{ ok: true; turn: number; queued: boolean; steered: boolean }>()(
+    object({ session: sessionId, prompt, steer: optional(boolean()) }),
+  ),
+  /** Answers a pending approval request (the oldest when `request` is left out and it is the only one). */
+  session_approve: method<{ ok: true; request: string; decision: ApprovalDecision }>()(
+    object({ session: sessionId, request: optional(approvalRequest), always: optional(boolean()) }),
+  ),
+  session_deny: method<{ ok: true; request: string; decision: ApprovalDecision }>()(
+    object({ session: sessionId, request: optional(approvalRequest) }),
+  ),
+  /** Starts a stopped session again on its conversation; with a prompt, that runs as its next turn. */
+  session_resume: method<{ session: Session; turn: number | null }>()(
+    object({ session: sessionId, prompt: optional(prompt) }),
+  ),
   session_interrupt: method<{ ok: true; interrupted: boolean }>()(object({ session: sessionId })),
   session_stop: method<{ ok: true }>()(object({ session: sessionId })),
   session_list: query<{ sessions: Session[] }>()(

@@ -124,7 +124,12 @@ export type Notifications = {
 /** The topics a notification may be published on: `table:${string}` for table_change. */
 export type TopicOf<N extends NotificationName> = `${Specs[N]['topics'][number]}${string}`;
 
-/** A notification as the daemon sends it: a table change carries the stored record's bytes, not a decoded map. */
+/**
+ * A notification as the daemon sends it: a table change carries the stored record's bytes, not a decoded map;
+ * a session's live event goes out as bytes encoded once for all its subscribers.
+ */
 export type Outgoing<N extends NotificationName> = N extends 'table_change'
   ? TableChange<RawMsgpack>
-  : Notifications[N];
+  : N extends 'event'
+    ? SessionEvent | RawMsgpack
+    : Notifications[N];

@@ -131,6 +131,22 @@ describe('whom work runs as on a root daemon', () => {
     assert.equal(result?.tail, 'check by nobody\n');
   });
 
+  it('mapped onto another user, the token’s session runs its next turn as that user (asked every turn)', async () => {
+    const ci = await asToken();
+    const [session] = (await ci.call('session_list', {})).sessions;
+    const remapped = await local('acl', 'map', 'token:ci', 'daemon');
+    assert.equal(remapped.code, 0, remapped.stderr);
+    const watch = await SessionWatch.start(admin, session!.id);
+    const { turn } = await ci.call('session_send', { session: session!.id, prompt: '/run echo "turn by $(id -un)"' });
+    const end = await watch.turnEnd(turn);
+    assert.equal(end.type, 'turn_completed', JSON.stringify(watch.events));
+    const command = watch.ofTurn(turn).find((event) => event.type === 'command' && event.payload.phase === 'completed');
+    assert.equal(command?.type === 'command' && command.payload.output, 'turn by daemon\n');
+    // session_started still records whom the session started as: a record, not what turns use.
+    const [started] = (await admin.call('session_events', { session: session!.id, limit: 1 })).events;
+    assert.equal(started?.type === 'session_started' && started.payload.run_as?.name, 'nobody');
+  });
+
   it('unmapped, the token starts nothing more, and its session’s next turn is refused', async () => {
     const ci = await asToken();
     const [workspace] = (await ci.call('workspace_list', {})).workspaces;

@@ -124,7 +124,11 @@ describe('cortex session, project and workspace commands', () => {
     assertOk(shown, 'session events');
     const text = shown.stdout;
     assert.match(text, /^You said: hello$/m, 'the agent message as text');
-    assert.match(text, /^\$ echo ran; exit 4 {2}\[exit 4\]\n {2}ran$/m, 'the command with its exit code and output');
+    assert.match(
+      text,
+      /^\$ echo ran; exit 4\n {2}ran\n {2}\[exit 4\]$/m,
+      'the command, its output as it came, its exit code',
+    );
     assert.match(text, /^update +src\/made\.txt$/m, 'the changed file as a path');
     assert.match(text, /^── turn 2 \(resumed\)\n> \/write src\/made\.txt by the fake\n> \/run echo ran; exit 4$/m);
     assert.match(text, /^── turn 2 done \(\d+ in, \d+ out tokens\)$/m);
@@ -151,6 +155,7 @@ describe('cortex session, project and workspace commands', () => {
         'file_change',
         'file_change',
         'command',
+        'command_output_delta',
         'command',
         'turn_diff',
         'turn_completed',

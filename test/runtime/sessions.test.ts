@@ -121,6 +121,9 @@ describe('agent sessions with the fake provider', () => {
       workspace,
       path: dir,
       model: null,
+      approval: 'never',
+      sandbox: null,
+      run_as: null,
     });
     assert.deepEqual(only(w.events, 'turn_started').payload, { prompt, resumed: false });
     assert.equal(only(w.events, 'agent_message').payload.text, 'You said: hello there');
@@ -141,7 +144,7 @@ describe('agent sessions with the fake provider', () => {
 
     // A second turn continues the conversation, and usage adds up.
     const sent = await client.call('session_send', { session: session.id, prompt: 'again' });
-    assert.deepEqual(sent, { ok: true, turn: 2, queued: false });
+    assert.deepEqual(sent, { ok: true, turn: 2, queued: false, steered: false });
     assert.equal((await w.turnEnd(2)).type, 'turn_completed', w.summary());
     assert.equal(only(w.events, 'turn_started', 2).payload.resumed, true);
     const later = await get(session.id);
@@ -161,8 +164,8 @@ describe('agent sessions with the fake provider', () => {
     assert.deepEqual(
       changes.map((event) => [event.payload.phase, event.payload.status, event.payload.changes]),
       [
-        ['started', 'in_progress', [{ path: 'notes/todo.txt', kind: 'update' }]],
-        ['completed', 'completed', [{ path: 'notes/todo.txt', kind: 'update' }]],
+        ['started', 'in_progress', [{ path: 'notes/todo.txt', kind: 'update', diff: '+buy milk\n' }]],
+        ['completed', 'completed', [{ path: 'notes/todo.txt', kind: 'update', diff: '+buy milk\n' }]],
       ],
     );
     assert.equal(changes[0]!.payload.item_id, changes[1]!.payload.item_id);
@@ -214,11 +217,13 @@ describe('agent sessions with the fake provider', () => {
       ok: true,
       turn: 2,
       queued: true,
+      steered: false,
     });
     assert.deepEqual(await client.call('session_send', { session: session.id, prompt: 'third' }), {
       ok: true,
       turn: 3,
       queued: true,
+      steered: false,
     });
     await w.waitFor((event) => event.type === 'turn_queued' && event.turn === 3, 'the second turn_queued');
     assert.deepEqual(
@@ -309,6 +314,7 @@ describe('agent sessions with the fake provider', () => {
       ok: true,
       turn: 2,
       queued: false,
+      steered: false,
     });
     assert.equal((await w.turnEnd(2)).type, 'turn_completed', w.summary());
     assert.equal((await get(session.id)).status, 'idle');
@@ -554,6 +560,7 @@ describe('agent sessions with the fake provider', () => {
       ok: true,
       turn: 2,
       queued: false,
+      steered: false,
     });
     assert.equal((await w2.turnEnd(2)).type, 'turn_completed', w2.summary());
     assert.equal(only(w2.events, 'turn_started', 2).payload.resumed, true);
@@ -602,6 +609,7 @@ describe('agent sessions with the fake provider', () => {
       [
         'agent_message',
         'command',
+        'command_output_delta',
         'file_change',
         'session_started',
         'session_stopped',

@@ -142,6 +142,9 @@ describe('diff target and files', () => {
     queued: 0,
     usage: EMPTY_USAGE,
     owner: 'me',
+    approval: 'never',
+    sandbox: null,
+    pending_approvals: [],
   };
 
   it("follows the session's latest turn, else the workspace; an explicit target wins", () => {

@@ -25,6 +25,25 @@ export function eventLines(event: SessionEvent, width: number, expanded: boolean
         ...wrap(`── turn ${event.turn}${event.payload.resumed ? ' (resumed)' : ''} ──`, { color: 'cyan' }),
         ...wrap(`> ${event.payload.prompt}`, { bold: true }),
       ];
+    case 'session_resumed':
+      return wrap(`── session resumed by ${event.payload.by}`, { color: 'gray' });
+    case 'turn_steered':
+      return wrap(`>> ${event.payload.prompt}`, { bold: true });
+    // Streamed pieces: the complete agent_message and command that follow them are drawn.
+    case 'agent_message_delta':
+    case 'command_output_delta':
+      return [];
+    case 'approval_requested':
+      return wrap(
+        `? ${event.payload.request} asks to ${event.payload.kind === 'command' ? `run ${event.payload.command ?? '?'}` : `change ${event.payload.changes.map((change) => change.path).join(', ')}`}`,
+        { color: 'yellow', bold: true },
+      );
+    case 'approval_resolved':
+      return wrap(`  ${event.payload.request} ${event.payload.decision.replace(/_/g, ' ')} by ${event.payload.by}`, {
+        color: 'gray',
+      });
+    case 'stalled':
+      return wrap(`… ${event.payload.message}`, { color: 'yellow' });
     case 'turn_queued':
       return wrap(`… queued #${event.payload.position}: ${event.payload.prompt}`, { color: 'gray' });
     case 'agent_message':

@@ -7,10 +7,13 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/** How a process ended: its exit, or `error` when it could not start. */
+export type Ended = Exit & { error?: NodeJS.ErrnoException };
+
 export interface GroupChild {
   child: ChildProcess;
   /** Settles when the process has exited (or failed to start, with `error`). */
-  exited: Promise<Exit & { error?: NodeJS.ErrnoException }>;
+  exited: Promise<Ended>;
 }
 
 /**
@@ -25,7 +28,7 @@ export function spawnGroup(
 ): GroupChild {
   const launch = launchAs(runAs, command, args, options.env ?? process.env);
   const child = spawn(launch.command, launch.args, { ...options, env: launch.env, detached: true });
-  const exited = new Promise<Exit & { error?: NodeJS.ErrnoException }>((resolve) => {
+  const exited = new Promise<Ended>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });

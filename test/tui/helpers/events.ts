@@ -52,6 +52,9 @@ export function session(overrides: Partial<Session> = {}): Session {
     queued: 0,
     usage: EMPTY_USAGE,
     owner: 'root',
+    approval: 'never',
+    sandbox: null,
+    pending_approvals: [],
     ...overrides,
   };
 }

@@ -9,10 +9,10 @@ import { SessionWatch } from '../helpers/session-watch.js';
 import { MockModelServer } from '../fixtures/mock-model-server.js';
 
 /**
- * The real Codex CLI (the pinned @openai/codex devDependency), driven by the
- * daemon, talking to a local mock of the model API. Only the model is fake.
+ * The codex-exec provider: the real Codex CLI (the pinned @openai/codex devDependency) run as `codex exec`
+ * once per turn, driven by the daemon, talking to a local mock of the model API. Only the model is fake.
  */
-describe('codex sessions against the real Codex CLI', () => {
+describe('codex-exec sessions against the real Codex CLI', () => {
   const workspaceDir = tempDir('cortex-codex-ws-');
   const codexHome = tempDir('cortex-codex-home-');
   let mock: MockModelServer;
@@ -46,7 +46,7 @@ describe('codex sessions against the real Codex CLI', () => {
     const { workspace } = await client.call('workspace_add', { path: workspaceDir.path });
     const { session } = await client.call('session_start', {
       workspace: workspace.id,
-      provider: 'codex',
+      provider: 'codex-exec',
       prompt: 'say hello',
     });
     sessionId = session.id;
@@ -153,7 +153,7 @@ describe('codex sessions against the real Codex CLI', () => {
  * What the adapter makes of a Codex that misbehaves: stand-in binaries (shell
  * scripts) in place of codex, since the real one cannot be made to crash.
  */
-describe('codex failures become failed turns, never a crashed daemon', () => {
+describe('codex-exec failures become failed turns, never a crashed daemon', () => {
   const dir = tempDir('cortex-codex-bad-');
   let daemon: DaemonHandle | undefined;
 
@@ -174,7 +174,7 @@ describe('codex failures become failed turns, never a crashed daemon', () => {
       const { workspace } = await client.call('workspace_add', { path: dir.path });
       const { session } = await client.call('session_start', {
         workspace: workspace.id,
-        provider: 'codex',
+        provider: 'codex-exec',
         prompt: 'hi',
       });
       const watch = await SessionWatch.start(client, session.id);
@@ -201,6 +201,24 @@ describe('codex failures become failed turns, never a crashed daemon', () => {
     const events = await runWith(join(dir.path, 'crash'), 'echo "fatal: something broke" >&2; exit 3');
     assert.match(failure(events), /fatal: something broke/);
     assert.ok(events.some((event) => event.type === 'stderr' && event.payload.text === 'fatal: something broke'));
+  });
+
+  it('a Rust panic with a backtrace: the panic message is the reason, never the last frame', async () => {
+    const events = await runWith(
+      join(dir.path, 'panic'),
+      [
+        `echo "thread 'main' panicked at codex-rs/core/src/codex.rs:211:9:" >&2`,
+        'echo "thread 0199 already has an active writer" >&2',
+        'echo "stack backtrace:" >&2',
+        'echo "   0: std::panicking::begin_panic" >&2',
+        'echo "  10: tokio::runtime::task::harness::poll" >&2',
+        'echo "  11: <unknown>" >&2',
+        'exit 101',
+      ].join('; '),
+    );
+    assert.equal(failure(events), 'Codex crashed: thread 0199 already has an active writer');
+    const notice = events.find((event) => event.type === 'notice');
+    assert.match(notice?.type === 'notice' ? notice.payload.message : '', /Another Codex client .* holds this thread/);
   });
 
   it('output that is not JSON', async () => {
