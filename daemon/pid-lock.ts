@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { CortexError } from '../src/protocol/errors.js';
+import { isAlive } from '../src/process-alive.js';
 
 /**
  * One daemon per data directory: a lock file holding the owner's pid, created
@@ -50,14 +51,5 @@ function readHolder(path: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

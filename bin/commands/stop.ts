@@ -1,6 +1,7 @@
 import { CortexError, errorCode } from '../../src/protocol/errors.js';
 import { toJson } from '../../src/json-values.js';
 import { type CliContext, type Command, line } from '../context.js';
+import { isAlive } from '../../src/process-alive.js';
 
 export const stopCommand: Command = {
   name: 'stop',
@@ -48,14 +49,5 @@ async function exited(pid: number, timeoutMs: number): Promise<void> {
       throw new CortexError('ETIMEDOUT', `The daemon (pid ${pid}) is still stopping after ${timeoutMs} ms.`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,7 +1,7 @@
-import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { SystemUser } from './system-user.js';
+import { isExecutable } from '../executable.js';
 
 /** A program to start, as it must be started to run as someone. */
 export interface Launch {
@@ -48,13 +48,4 @@ function findSetpriv(): string {
     );
   }
   return setprivPath;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,10 +1,10 @@
-import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CortexError } from '../../../src/protocol/errors.js';
 import type { SystemUser } from '../../identity/system-user.js';
 import type { StopTimeouts } from './process-group.js';
 import type { ProcessGroups } from './process-groups.js';
+import { isExecutable } from '../../executable.js';
 
 /** How both Codex providers find and run the Codex CLI. */
 export interface CodexSettings {
@@ -36,15 +36,6 @@ export function findCodexBinary(explicit: string | undefined, env: NodeJS.Proces
   }
   const bundled = fileURLToPath(new URL('../../../../node_modules/.bin/codex', import.meta.url));
   return isExecutable(bundled) ? bundled : undefined;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function parseCodexArgs(text: string | undefined): string[] {
