@@ -143,13 +143,13 @@ describe('App against a real daemon', () => {
     await app.waitFor((text) => text.includes('You said: again, in one go'), 'the answer');
   });
 
-  it('starts a session with n: provider chosen with →, a prompt, Enter', async () => {
+  it('starts a session with n: provider chosen with ←, a prompt, Enter', async () => {
     await app.press('\t');
     await app.waitFor((text) => text.includes('j/k move · Enter open'), 'the tree focused');
     await app.press('n');
     await app.waitFor((text) => text.includes('New session in') && text.includes('‹ codex ›'), 'the form');
-    // The form opens on the prompt; ↑ reaches the provider, → changes it, Tab goes back down.
-    await app.press('\u001b[A', '\u001b[C');
+    // The form opens on the prompt; ↑ reaches the provider, ← changes it (round to the last), Tab goes back down.
+    await app.press('\u001b[A', '\u001b[D');
     await app.waitFor((text) => text.includes('‹ fake ›'), 'the fake provider chosen');
     // Tab, the prompt and Enter in one read, as tmux or ssh may deliver them.
     app.stdin.write('\tfrom the form\r');

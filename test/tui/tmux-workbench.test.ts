@@ -89,7 +89,7 @@ describe('cortex tui, kept current and usable at 80×24', () => {
     await screen.waitForScreen((text) => /› prompt +keep me and this/.test(text), 'the whole prompt kept');
     await screen.press('Left');
     await screen.press('Up');
-    await screen.press('Right');
+    await screen.press('Left');
     await screen.waitForScreen((text) => text.includes('‹ fake ›'), 'the fake provider');
     await screen.press('Enter');
     await screen.waitForScreen((text) => text.includes('You said: keep me and this'), 'the session, on the prompt');

@@ -92,7 +92,7 @@ describe('cortex tui in tmux', () => {
     await screen.press('n');
     await screen.waitForScreen((text) => text.includes(`New session in ${workspacePath}`), 'the form');
     await screen.press('Up');
-    await screen.press('Right');
+    await screen.press('Left');
     await screen.waitForScreen((text) => text.includes('‹ fake ›'), 'the fake provider chosen');
     await screen.press('Tab');
     await screen.type('third one');

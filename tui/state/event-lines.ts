@@ -15,8 +15,7 @@ const COLLAPSED_OUTPUT = 3;
  * changes as paths, errors in red, turn boundaries with token usage.
  */
 export function eventLines(event: SessionEvent, width: number, expanded: boolean): Line[] {
-  const wrap = (text: string, style: Omit<Line, 'text'> = {}) =>
-    wrapText(text, width).map((line) => ({ text: line, ...style }));
+  const wrap: Wrap = (text, style = {}) => wrapText(text, width).map((line) => ({ text: line, ...style }));
   switch (event.type) {
     case 'session_started':
       return wrap(`── ${event.payload.provider} session in ${event.payload.path}`, { color: 'gray' });
@@ -34,14 +33,8 @@ export function eventLines(event: SessionEvent, width: number, expanded: boolean
     case 'command_output_delta':
       return [];
     case 'approval_requested':
-      return wrap(
-        `? ${event.payload.request} asks to ${event.payload.kind === 'command' ? `run ${event.payload.command ?? '?'}` : `change ${event.payload.changes.map((change) => change.path).join(', ')}`}`,
-        { color: 'yellow', bold: true },
-      );
     case 'approval_resolved':
-      return wrap(`  ${event.payload.request} ${event.payload.decision.replace(/_/g, ' ')} by ${event.payload.by}`, {
-        color: 'gray',
-      });
+      return approvalLines(event, wrap);
     case 'stalled':
       return wrap(`… ${event.payload.message}`, { color: 'yellow' });
     case 'turn_queued':
@@ -50,21 +43,8 @@ export function eventLines(event: SessionEvent, width: number, expanded: boolean
       return wrap(event.payload.text);
     case 'reasoning':
       return wrap(event.payload.text, { color: 'gray' });
-    case 'command': {
-      if (event.payload.phase === 'started') return wrap(`$ ${event.payload.command}  …`, { color: 'yellow' });
-      if (event.payload.phase !== 'completed') return [];
-      const code = event.payload.exit_code;
-      const output = event.payload.output.trimEnd();
-      const lines = output === '' ? [] : output.split('\n');
-      const shown = expanded ? lines : lines.slice(0, COLLAPSED_OUTPUT);
-      return [
-        ...wrap(`$ ${event.payload.command}  [exit ${code ?? '?'}]`, { color: code === 0 ? 'green' : 'red' }),
-        ...shown.flatMap((line) => wrap(`  ${line}`, { color: 'gray' })),
-        ...(shown.length < lines.length
-          ? [{ text: `  … ${lines.length - shown.length} more lines (o shows all)`, color: 'gray' as const }]
-          : []),
-      ];
-    }
+    case 'command':
+      return commandLines(event, wrap, expanded);
     case 'file_change':
       if (event.payload.phase !== 'completed') return [];
       return event.payload.changes.flatMap((change) =>
@@ -103,13 +83,48 @@ export function eventLines(event: SessionEvent, width: number, expanded: boolean
         color: 'magenta',
       });
     case 'check_result':
-      return wrap(
-        `check ${event.payload.command}: ${event.payload.ok ? 'ok' : `failed (exit ${event.payload.exit_code ?? event.payload.signal ?? '?'})`} in ${event.payload.duration_ms} ms`,
-        { color: event.payload.ok ? 'green' : 'red' },
-      );
+      return checkLines(event, wrap);
     case 'raw':
       return wrap(`(${event.payload.provider_type})`, { color: 'gray' });
   }
+}
+
+type Wrap = (text: string, style?: Omit<Line, 'text'>) => Line[];
+type EventOf<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
+
+/** A completed command with its exit code and output, collapsed to a few lines unless expanded. */
+function commandLines(event: EventOf<'command'>, wrap: Wrap, expanded: boolean): Line[] {
+  if (event.payload.phase === 'started') return wrap(`$ ${event.payload.command}  …`, { color: 'yellow' });
+  if (event.payload.phase !== 'completed') return [];
+  const code = event.payload.exit_code;
+  const output = event.payload.output.trimEnd();
+  const lines = output === '' ? [] : output.split('\n');
+  const shown = expanded ? lines : lines.slice(0, COLLAPSED_OUTPUT);
+  return [
+    ...wrap(`$ ${event.payload.command}  [exit ${code ?? '?'}]`, { color: code === 0 ? 'green' : 'red' }),
+    ...shown.flatMap((line) => wrap(`  ${line}`, { color: 'gray' })),
+    ...(shown.length < lines.length
+      ? [{ text: `  … ${lines.length - shown.length} more lines (o shows all)`, color: 'gray' as const }]
+      : []),
+  ];
+}
+
+/** What the agent asks a person, and what they answered. */
+function approvalLines(event: EventOf<'approval_requested' | 'approval_resolved'>, wrap: Wrap): Line[] {
+  if (event.type === 'approval_resolved') {
+    const { request, decision, by } = event.payload;
+    return wrap(`  ${request} ${decision.replace(/_/g, ' ')} by ${by}`, { color: 'gray' });
+  }
+  const { request, kind, command, changes } = event.payload;
+  const what =
+    kind === 'command' ? `run ${command ?? '?'}` : `change ${changes.map((change) => change.path).join(', ')}`;
+  return wrap(`? ${request} asks to ${what}`, { color: 'yellow', bold: true });
+}
+
+function checkLines(event: EventOf<'check_result'>, wrap: Wrap): Line[] {
+  const { command, ok, exit_code, signal, duration_ms } = event.payload;
+  const outcome = ok ? 'ok' : `failed (exit ${exit_code ?? signal ?? '?'})`;
+  return wrap(`check ${command}: ${outcome} in ${duration_ms} ms`, { color: ok ? 'green' : 'red' });
 }
 
 /** Hard-wraps text to a width (one column per character), keeping blank lines. */
