@@ -3,7 +3,7 @@ import { wrapText } from '../../state/event-lines.js';
 import { adminLines } from './admin-lines.js';
 import { recordCells, recordTitles } from './cells.js';
 import type { DataScreen } from './DataPane.js';
-import { type PagePlace, pageRows } from './pager.js';
+import { pageRows } from './pager.js';
 import { recordLines } from './record-lines.js';
 import { TABLE_TITLES, tableCells, tableDetails } from './table-lines.js';
 import type { AdminView } from './use-admin-view.js';
@@ -17,7 +17,6 @@ export interface DataState {
   /** The open table. */
   table: TableListing | undefined;
   page: { page: RecordPage | undefined; error: string | undefined };
-  place: PagePlace;
   limit: number;
   row: number;
   query: ActiveQuery | undefined;
@@ -58,7 +57,7 @@ function tablesScreen({ list, tableIndex, height, width }: DataState): DataScree
   };
 }
 
-function recordsScreen({ table, page, place, limit, row, query, draft, queryError, list }: DataState): DataScreen {
+function recordsScreen({ table, page, limit, row, query, draft, queryError, list }: DataState): DataScreen {
   const name = table?.name ?? '';
   const attributes = table?.attributes ?? [];
   const records = page.page?.records ?? [];
@@ -66,7 +65,7 @@ function recordsScreen({ table, page, place, limit, row, query, draft, queryErro
   const where = query
     ? `${records.length} matched${page.page?.truncated ? ' (more match: narrow the query)' : ''}`
     : page.page
-      ? pageRows(place, records.length, limit, list.counts.get(name))
+      ? pageRows(page.page.place, records.length, limit, list.counts.get(name))
       : 'reading…';
   const footer =
     draft !== undefined

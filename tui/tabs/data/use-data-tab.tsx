@@ -98,15 +98,15 @@ export function useDataTab(context: TabContext): TabController<DataAction> {
     if (view === 'records') return setRow(clamp(row + step, records.length));
     setScroll(Math.max(0, scroll + step));
   };
-  const returned = page.page?.returned ?? null;
 
   const actions: Record<DataAction, () => void> = {
     up: () => move(-1),
     down: () => move(1),
     open: () => (view === 'tables' ? openRecords() : openRecord()),
     back,
-    'next-page': () => toPlace(page.page && nextPlace(place, returned), 'This is the last page.'),
-    'previous-page': () => toPlace(page.page && previousPlace(place, returned), 'This is the first page.'),
+    'next-page': () => toPlace(page.page && nextPlace(page.page.place, page.page.returned), 'This is the last page.'),
+    'previous-page': () =>
+      toPlace(page.page && previousPlace(page.page.place, page.page.returned), 'This is the first page.'),
     'first-page': () => toPlace(FIRST_PAGE, ''),
     'last-page': () => toPlace(LAST_PAGE, ''),
     query: () => setDraft(query?.text ?? ''),
@@ -135,7 +135,6 @@ export function useDataTab(context: TabContext): TabController<DataAction> {
     tableIndex,
     table: list.tables.find((table) => table.name === openTable),
     page,
-    place,
     limit,
     row,
     query,

@@ -13,6 +13,8 @@ export interface RecordPage {
   returned: string | null;
   /** A query matched more records than the page shows. */
   truncated: boolean;
+  /** Where this page was read: moves start from the page shown, not from one still being read. */
+  place: PagePlace;
 }
 
 /** The query the page shows instead of the table's pages: its text, as typed, and its pattern. */
@@ -50,11 +52,12 @@ export function useRecordPage(
     const read = query
       ? client
           .call('match', { table, pattern: query.pattern, limit })
-          .then(({ records, truncated }) => ({ records, returned: null, truncated }))
+          .then(({ records, truncated }) => ({ records, returned: null, truncated, place }))
       : client.call('all', pageRequest(table, place, limit)).then(({ records, cursor }) => ({
           records: place.from === 'end' ? records.reverse() : records,
           returned: cursor,
           truncated: false,
+          place,
         }));
     read.then(
       (loaded) => live && setPage({ page: loaded, error: undefined }),
