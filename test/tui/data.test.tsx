@@ -19,16 +19,16 @@ describe('Data tab pieces', () => {
     const second = nextPlace(FIRST_PAGE, 'c1');
     assert.deepEqual(second, { from: 'start', cursors: ['c1'] });
     assert.equal(nextPlace(FIRST_PAGE, null), undefined, 'no page after the last');
-    assert.deepEqual(previousPlace(second!, 'c2'), FIRST_PAGE);
+    assert.deepEqual(previousPlace(second, 'c2'), FIRST_PAGE);
     assert.equal(previousPlace(FIRST_PAGE, 'c1'), undefined, 'no page before the first');
     // From the end, the cursor `all` returned leads backwards.
     const beforeLast = previousPlace(LAST_PAGE, 'z1');
     assert.deepEqual(beforeLast, { from: 'end', cursors: ['z1'] });
-    assert.deepEqual(nextPlace(beforeLast!, 'z2'), LAST_PAGE);
+    assert.deepEqual(nextPlace(beforeLast, 'z2'), LAST_PAGE);
     assert.equal(nextPlace(LAST_PAGE, 'z1'), undefined);
-    assert.equal(pageRows(second!, 10, 10, 25), 'rows 11–20 of 25');
+    assert.equal(pageRows(second, 10, 10, 25), 'rows 11–20 of 25');
     assert.equal(pageRows(LAST_PAGE, 5, 10, 25), 'rows 21–25 of 25');
-    assert.equal(pageRows(beforeLast!, 10, 10, 1_000_000), 'rows 999,981–999,990 of 1,000,000');
+    assert.equal(pageRows(beforeLast, 10, 10, 1_000_000), 'rows 999,981–999,990 of 1,000,000');
   });
 
   it('reads the query box as cortex query does, with one sentence for a mistake', () => {

@@ -4,7 +4,8 @@ import type { StoredRecord } from '../../../src/protocol/store-types.js';
 import type { TabContext, TabController } from '../tab.js';
 import type { DataAction, DataFocus } from './keys.js';
 import { DataPane } from './DataPane.js';
-import { FIRST_PAGE, LAST_PAGE, nextPlace, type PagePlace, previousPlace } from './pager.js';
+import { FIRST_PAGE, LAST_PAGE, type PagePlace } from './pager.js';
+import { usePageSteps } from './use-page-steps.js';
 import { parseQuery } from './query-text.js';
 import { useAdminView } from './use-admin-view.js';
 import { type ActiveQuery, useRecordPage } from './use-record-page.js';
@@ -54,15 +55,23 @@ export function useDataTab(context: TabContext): TabController<DataAction> {
   const records = page.page?.records ?? [];
   const focus: DataFocus = draft !== undefined ? 'data-query' : `data-${view === 'tables' ? 'tables' : view}`;
 
-  const toPlace = (next: PagePlace | undefined, edge: string) => {
-    if (query) return notify('A query shows one page: narrow it to see other records.');
-    if (next === undefined) return notify(edge);
+  const moveTo = (next: PagePlace) => {
     setPlace(next);
     setRow(0);
+  };
+  const steps = usePageSteps(page.page, place, moveTo, notify);
+  const jump = (edge: PagePlace) => {
+    steps.cancel();
+    moveTo(edge);
+  };
+  const toPage = (move: () => void) => {
+    if (query) return notify('A query shows one page: narrow it to see other records.');
+    move();
   };
   const openRecords = () => {
     if (!selectedTable) return notify('There is no table to open.');
     setOpenTable(selectedTable.name);
+    steps.cancel();
     setPlace(FIRST_PAGE);
     setQuery(undefined);
     setRow(0);
@@ -104,11 +113,10 @@ export function useDataTab(context: TabContext): TabController<DataAction> {
     down: () => move(1),
     open: () => (view === 'tables' ? openRecords() : openRecord()),
     back,
-    'next-page': () => toPlace(page.page && nextPlace(page.page.place, page.page.returned), 'This is the last page.'),
-    'previous-page': () =>
-      toPlace(page.page && previousPlace(page.page.place, page.page.returned), 'This is the first page.'),
-    'first-page': () => toPlace(FIRST_PAGE, ''),
-    'last-page': () => toPlace(LAST_PAGE, ''),
+    'next-page': () => toPage(() => steps.step(1)),
+    'previous-page': () => toPage(() => steps.step(-1)),
+    'first-page': () => toPage(() => jump(FIRST_PAGE)),
+    'last-page': () => toPage(() => jump(LAST_PAGE)),
     query: () => setDraft(query?.text ?? ''),
     'query-run': runQuery,
     'query-erase': () => setDraft((text) => (text ?? '').slice(0, -1)),
