@@ -43,7 +43,8 @@ export function recordHandlers({
     all: ({ table, limit, cursor, versions, reverse }, call) => {
       access.require(call.identity, table, 'read');
       if (reverse !== true) return store.page(table, limit ?? DEFAULT_PAGE, cursor, versions === true);
-      if (versions === true) throw new CortexError('EINVAL', 'versions are returned only in key order, not with reverse.');
+      if (versions === true)
+        throw new CortexError('EINVAL', 'versions are returned only in key order, not with reverse.');
       return store.pageBackward(table, limit ?? DEFAULT_PAGE, cursor);
     },
     count: ({ table }, call) => {
