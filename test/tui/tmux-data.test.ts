@@ -66,6 +66,8 @@ describe(`the Data tab on a ${counted}-record table, in tmux`, () => {
       });
       screens.push(screen);
       await screen.waitForScreen((text) => text.includes('● connected'), 'the workbench');
+      const pid = await screen.pid();
+      const idle = rssOf(pid);
       await screen.press('7');
       await screen.waitForScreen((text) => text.includes(counted), 'the table with its count', 60_000);
 
@@ -100,8 +102,9 @@ describe(`the Data tab on a ${counted}-record table, in tmux`, () => {
       for (let step = 0; step < 5; step++) await screen.press('n');
       await screen.waitForScreen((shown) => shown.includes(`–${counted} of ${counted}`), 'the end again', 30_000);
 
-      const rss = rssOf(await screen.pid());
-      console.log(`${width}×${height}: TUI resident memory at the end: ${(rss / 2 ** 20).toFixed(1)} MB`);
+      const rss = rssOf(pid);
+      const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+      console.log(`${width}×${height}: TUI resident memory ${mb(idle)} before the table, ${mb(rss)} at its end`);
       assert.ok(rss < RSS_LIMIT, `the TUI holds ${(rss / 2 ** 20).toFixed(1)} MB`);
       await screen.press('q');
       assert.equal(await screen.waitForExit(), 0);

@@ -25,7 +25,8 @@ export function usePageSteps(
       return;
     }
     moveTo(next);
-    setSteps(steps - Math.sign(steps));
+    // Keys pressed since this render count too.
+    setSteps((count) => count - Math.sign(steps));
   }, [steps, shown, place]);
   return {
     step: (direction: 1 | -1) => setSteps((count) => count + direction),
