@@ -50,4 +50,16 @@ describe('all in reverse, and count', () => {
     });
     await assert.rejects(client.call('count', { table: 'missing' }), { code: 'ENOTFOUND' });
   });
+
+  it('refuses the count and the last page of a table to an identity without read access', async () => {
+    const { token } = await client.call('token_create', { name: 'stranger' });
+    const stranger = await daemon.connect();
+    try {
+      await stranger.call('auth', { token });
+      await assert.rejects(stranger.call('count', { table: 'nums' }), { code: 'EACCES' });
+      await assert.rejects(stranger.call('all', { table: 'nums', reverse: true }), { code: 'EACCES' });
+    } finally {
+      stranger.close();
+    }
+  });
 });
