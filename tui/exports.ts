@@ -50,6 +50,9 @@ export {
 export { EMPTY_TREE, flatten, withExpanded, withListing, withoutDirectory } from './tabs/files/tree-model.js';
 export { useFilesTab } from './tabs/files/use-files-tab.js';
 export { treeLines } from './tabs/files/view-lines.js';
+export { recordCells, tableLine, fitColumns } from './tabs/data/cells.js';
+export { FIRST_PAGE, LAST_PAGE, nextPlace, pageRows, previousPlace } from './tabs/data/pager.js';
+export { parseQuery } from './tabs/data/query-text.js';
 export { TABS } from './tabs/names.js';
 export { createEmulator } from './tabs/terminal/emulator.js';
 export { keyBytes } from './tabs/terminal/key-bytes.js';

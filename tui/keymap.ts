@@ -1,6 +1,7 @@
 import { APP_BINDINGS, APP_SECTIONS_FIRST, APP_SECTIONS_LAST, type AppAction, type AppFocus } from './keys/app-keys.js';
 import type { Binding, HelpSection } from './keys/types.js';
 import { CHAT_BINDINGS, CHAT_SECTIONS, type ChatAction, type ChatFocus } from './tabs/chat/keys.js';
+import { DATA_BINDINGS, DATA_SECTIONS, type DataAction, type DataFocus } from './tabs/data/keys.js';
 import { CHECKS_BINDINGS, CHECKS_SECTIONS, type ChecksAction, type ChecksFocus } from './tabs/checks/keys.js';
 import { DIFF_BINDINGS, DIFF_SECTIONS, type DiffAction, type DiffFocus } from './tabs/diff/keys.js';
 import { EVENTS_BINDINGS, EVENTS_SECTIONS, type EventsAction, type EventsFocus } from './tabs/events/keys.js';
@@ -11,7 +12,8 @@ import { TERMINAL_BINDINGS, TERMINAL_SECTIONS, type TerminalAction, type Termina
 export { firstKey, keyName, NO_FLAGS } from './keys/read-keys.js';
 
 /** Where the keyboard is: the tree, a tab (or one of its modes), a form or the help screen. */
-export type Focus = AppFocus | EventsFocus | ChatFocus | FilesFocus | DiffFocus | ChecksFocus | TerminalFocus;
+export type Focus =
+  AppFocus | EventsFocus | ChatFocus | FilesFocus | DiffFocus | ChecksFocus | TerminalFocus | DataFocus;
 
 /** Every owner of actions, with the actions it takes: the app, the number keys, and each tab. */
 export interface Actions {
@@ -23,6 +25,7 @@ export interface Actions {
   diff: DiffAction;
   checks: ChecksAction;
   terminal: TerminalAction;
+  data: DataAction;
 }
 
 export type Owner = keyof Actions;
@@ -39,7 +42,7 @@ export function dispatch<O extends Owner>(performers: Performers, command: Comma
 }
 
 /** Where the keyboard takes typed text (or raw keys): global keys do not apply and a paste stays one key. */
-const TYPING: ReadonlySet<Focus> = new Set<Focus>(['chat', 'form', 'editor', 'comment', 'terminal']);
+const TYPING: ReadonlySet<Focus> = new Set<Focus>(['chat', 'form', 'editor', 'comment', 'terminal', 'data-query']);
 
 /** Where a paste of several lines stays one piece of text (elsewhere Enter in it sends or submits). */
 export function takesLines(focus: Focus): boolean {
@@ -68,6 +71,7 @@ export const BINDINGS: readonly Binding<Command, Focus>[] = [
   ...DIFF_BINDINGS,
   ...CHECKS_BINDINGS,
   ...TERMINAL_BINDINGS,
+  ...DATA_BINDINGS,
 ];
 
 /** The help screen's sections, in order. */
@@ -79,6 +83,7 @@ export const HELP_SECTIONS: readonly HelpSection<Focus>[] = [
   ...DIFF_SECTIONS,
   ...CHECKS_SECTIONS,
   ...TERMINAL_SECTIONS,
+  ...DATA_SECTIONS,
   ...APP_SECTIONS_LAST,
 ];
 

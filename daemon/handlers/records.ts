@@ -5,7 +5,7 @@ import type { DaemonServices, HandlerTable } from './types.js';
 export function recordHandlers({
   store,
   access,
-}: DaemonServices): Pick<HandlerTable, 'put' | 'put_many' | 'get' | 'delete' | 'match' | 'all'> {
+}: DaemonServices): Pick<HandlerTable, 'put' | 'put_many' | 'get' | 'delete' | 'match' | 'all' | 'count'> {
   return {
     put: async ({ table, record }, call) => {
       access.require(call.identity, table, 'write');
@@ -40,9 +40,16 @@ export function recordHandlers({
       access.require(call.identity, table, 'read');
       return store.match(table, pattern, limit ?? DEFAULT_PAGE);
     },
-    all: ({ table, limit, cursor, versions }, call) => {
+    all: ({ table, limit, cursor, versions, reverse }, call) => {
       access.require(call.identity, table, 'read');
-      return store.page(table, limit ?? DEFAULT_PAGE, cursor, versions === true);
+      if (reverse !== true) return store.page(table, limit ?? DEFAULT_PAGE, cursor, versions === true);
+      if (versions === true)
+        throw new CortexError('EINVAL', 'versions are returned only in key order, not with reverse.');
+      return store.pageBackward(table, limit ?? DEFAULT_PAGE, cursor);
+    },
+    count: ({ table }, call) => {
+      access.require(call.identity, table, 'read');
+      return { count: store.count(table) };
     },
   };
 }

@@ -633,6 +633,7 @@ export class Mesh {
         ms: oldest === undefined ? 0 : Math.max(0, store.now() - Math.floor(oldest / 1000)),
       },
       error,
+      last_trouble: this.events.lastTroubleOf(node),
       resources: link?.resources ?? null,
       pinned: this.gate.pinOf(node),
       refused: this.gate.refusalOf(node),

@@ -353,21 +353,25 @@ export class Store {
         : cursor === undefined
           ? handle.page.all(limit + 1)
           : handle.pageAfter.all(decodeCursor(cursor), limit + 1)
-    ) as { k: unknown; v: Buffer; hlc?: number; node?: string }[];
-    let more = rows.length > limit;
-    if (more) rows.pop();
-    let size = 0;
-    const overflow = rows.findIndex((row, index) => (size += row.v.length) > MAX_RESULT_BYTES && index > 0);
-    if (overflow !== -1) {
-      rows.length = overflow;
-      more = true;
-    }
-    const last = rows[rows.length - 1];
-    const page = {
-      records: rows.map((row) => new RawMsgpack(row.v)),
-      cursor: more && last ? encodeCursor(last.k) : null,
-    };
+    ) as PageRow[];
+    const page = pageOf(rows, limit);
     return withVersions ? { ...page, versions: rows.map((row): [number, string] => [row.hlc!, row.node!]) } : page;
+  }
+
+  /** One page from the end, last key first; the cursor names the smallest key returned, null on the first page. */
+  pageBackward(table: string, limit: number, cursor?: string): { records: RawMsgpack[]; cursor: string | null } {
+    const handle = this.catalog.handle(table);
+    this.batcher.read();
+    const rows =
+      cursor === undefined ? handle.pageDesc.all(limit + 1) : handle.pageBefore.all(decodeCursor(cursor), limit + 1);
+    return pageOf(rows, limit);
+  }
+
+  /** How many live records a table holds: a scan of the table, for a display rather than every call. */
+  count(table: string): number {
+    const handle = this.catalog.handle(table);
+    this.batcher.read();
+    return handle.count.get() ?? 0;
   }
 
   /** Match queries differ only in their shape; keep the prepared statements of recent shapes. */
@@ -463,6 +467,27 @@ export function checkDefinition(request: NewTable, node: string, now: number): O
     owner,
     created: now,
   };
+}
+
+interface PageRow {
+  k: unknown;
+  v: Buffer;
+  hlc?: number;
+  node?: string;
+}
+
+/** At most `limit` rows and MAX_RESULT_BYTES (one row at least), cut in place, and the cursor after the last. */
+function pageOf(rows: PageRow[], limit: number): { records: RawMsgpack[]; cursor: string | null } {
+  let more = rows.length > limit;
+  if (more) rows.pop();
+  let size = 0;
+  const overflow = rows.findIndex((row, index) => (size += row.v.length) > MAX_RESULT_BYTES && index > 0);
+  if (overflow !== -1) {
+    rows.length = overflow;
+    more = true;
+  }
+  const last = rows[rows.length - 1];
+  return { records: rows.map((row) => new RawMsgpack(row.v)), cursor: more && last ? encodeCursor(last.k) : null };
 }
 
 function encodeCursor(key: unknown): string {

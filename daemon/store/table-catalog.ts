@@ -29,6 +29,10 @@ export interface TableHandle {
   pageAfter: Statement<[unknown, number], { k: unknown; v: Buffer }>;
   pageVersions: Statement<[number], { k: unknown; v: Buffer; hlc: number; node: string }>;
   pageVersionsAfter: Statement<[unknown, number], { k: unknown; v: Buffer; hlc: number; node: string }>;
+  /** The last keys first: the end of a table without reading it from its start. */
+  pageDesc: Statement<[number], { k: unknown; v: Buffer }>;
+  pageBefore: Statement<[unknown, number], { k: unknown; v: Buffer }>;
+  count: Statement<[], number>;
 }
 
 interface TableRow {
@@ -148,6 +152,9 @@ export class TableCatalog {
       pageVersionsAfter: this.db.prepare(
         `SELECT k, v, hlc, node FROM ${table} WHERE k > ? AND del = 0 ORDER BY k LIMIT ?`,
       ),
+      pageDesc: this.db.prepare(`SELECT k, v FROM ${table} WHERE del = 0 ORDER BY k DESC LIMIT ?`),
+      pageBefore: this.db.prepare(`SELECT k, v FROM ${table} WHERE k < ? AND del = 0 ORDER BY k DESC LIMIT ?`),
+      count: this.db.prepare<[], number>(`SELECT count(*) FROM ${table} WHERE del = 0`).pluck(),
     });
   }
 }

@@ -31,6 +31,8 @@ export interface PeerStatus {
   };
   /** Why the last link failed or was refused, if it did. */
   error: string | null;
+  /** The last conflict merged or refusal (clock, table clash) with this peer since the daemon started. */
+  last_trouble: MeshEvent | null;
   resources: PeerResources | null;
   /** The SHA-256 fingerprint of the certificate pinned for this node (first link), or null before. */
   pinned?: string | null;

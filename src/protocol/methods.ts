@@ -277,8 +277,12 @@ export const methods = {
       cursor: optional(cursor),
       /** Also return each record's version, for backups that must not resurrect deleted records. */
       versions: optional(boolean()),
+      /** From the last key backwards; the cursor then names the smallest key returned (the TUI's last page). */
+      reverse: optional(boolean()),
     }),
   ),
+  /** How many records a table holds; it scans the table, so it is for a display (the TUI's Data tab). */
+  count: query<{ count: number }>()(object({ table: anyTableName })),
   acl_grant: method<{ grant: Grant }>()(
     object({ identity, table: tableName, permissions: arrayOf(permission, { min: 1, max: 2 }) }),
   ),

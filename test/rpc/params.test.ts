@@ -26,7 +26,8 @@ describe('positional params', () => {
 
   it("take each method's fields in the order they are declared", () => {
     assert.deepEqual(get, ['table', 'key']);
-    assert.deepEqual(methods.all.params.fields, ['table', 'limit', 'cursor', 'versions']);
+    // reverse came last, so positional callers of before keep their meaning.
+    assert.deepEqual(methods.all.params.fields, ['table', 'limit', 'cursor', 'versions', 'reverse']);
     assert.deepEqual(namedParams('get', get, ['users', 'u1']), { table: 'users', key: 'u1' });
     assert.deepEqual(namedParams('all', methods.all.params.fields, ['users', null, null, true]), {
       table: 'users',

@@ -115,6 +115,7 @@ describe('buildTree', () => {
       last_heartbeat: NOW,
       lag: { outbound: 0, inbound: 0, ms: 0 },
       error: null,
+      last_trouble: null,
       resources: { load: 0.5, mem_free: 3 * 1024 ** 3, mem_total: 4 * 1024 ** 3, disk_free: 2 * 1024 ** 4 },
       ...overrides,
     });

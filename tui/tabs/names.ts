@@ -10,6 +10,7 @@ export const TABS = [
   { name: 'diff', label: 'Diff', description: 'Diff tab' },
   { name: 'checks', label: 'Checks', description: 'Checks tab' },
   { name: 'terminal', label: 'Terminal', description: 'Terminal tab' },
+  { name: 'data', label: 'Data', description: 'Data tab: tables, records, grants, tokens, peers' },
 ] as const;
 
 export type TabName = (typeof TABS)[number]['name'];

@@ -1,5 +1,6 @@
 import type { Actions, Performers } from '../keymap.js';
 import { useChatTab } from './chat/use-chat-tab.js';
+import { useDataTab } from './data/use-data-tab.js';
 import { useChecksTab } from './checks/use-checks-tab.js';
 import { type DiffTab, useDiffTab } from './diff/use-diff-tab.js';
 import { type EventsTab, useEventsTab } from './events/use-events-tab.js';
@@ -32,7 +33,8 @@ export function useTabs(contextOf: (tab: TabName) => TabContext): Tabs {
   const files = useFilesTab(contextOf('files'));
   const checks = useChecksTab(contextOf('checks'));
   const terminal = useTerminalTab(contextOf('terminal'));
-  return { events, chat, files, diff, checks, terminal };
+  const data = useDataTab(contextOf('data'));
+  return { events, chat, files, diff, checks, terminal, data };
 }
 
 /** The tabs' part of the dispatch table: each tab runs its own actions. */
@@ -44,5 +46,6 @@ export function tabPerformers(tabs: Tabs): Omit<Performers, 'app' | 'show'> {
     diff: tabs.diff.perform,
     checks: tabs.checks.perform,
     terminal: tabs.terminal.perform,
+    data: tabs.data.perform,
   };
 }
