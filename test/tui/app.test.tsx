@@ -148,8 +148,8 @@ describe('App against a real daemon', () => {
     await app.waitFor((text) => text.includes('j/k move · Enter open'), 'the tree focused');
     await app.press('n');
     await app.waitFor((text) => text.includes('New session in') && text.includes('‹ codex ›'), 'the form');
-    // The form opens on the prompt; ↑ reaches the provider, → changes it, Tab goes back down.
-    await app.press('\u001b[A', '\u001b[C');
+    // The form opens on the prompt; ↑ reaches the provider, → changes it (codex, codex-exec, fake), Tab goes back down.
+    await app.press('\u001b[A', '\u001b[C', '\u001b[C');
     await app.waitFor((text) => text.includes('‹ fake ›'), 'the fake provider chosen');
     // Tab, the prompt and Enter in one read, as tmux or ssh may deliver them.
     app.stdin.write('\tfrom the form\r');

@@ -61,6 +61,7 @@ function data(overrides: Partial<TreeData> = {}): TreeData {
     ],
     terminals: [],
     peers: [],
+    nodes: [],
     unseen: new Set(['s_old']),
     ...overrides,
   };
@@ -197,6 +198,7 @@ describe('buildTree', () => {
           sessions: [],
           terminals: [],
           peers: [],
+          nodes: [],
           unseen: new Set(),
         }),
       ),
