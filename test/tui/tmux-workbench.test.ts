@@ -89,6 +89,8 @@ describe('cortex tui, kept current and usable at 80×24', () => {
     await screen.waitForScreen((text) => /› prompt +keep me and this/.test(text), 'the whole prompt kept');
     await screen.press('Left');
     await screen.press('Up');
+    // codex, codex-exec, fake.
+    await screen.press('Right');
     await screen.press('Right');
     await screen.waitForScreen((text) => text.includes('‹ fake ›'), 'the fake provider');
     await screen.press('Enter');

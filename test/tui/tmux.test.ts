@@ -92,6 +92,8 @@ describe('cortex tui in tmux', () => {
     await screen.press('n');
     await screen.waitForScreen((text) => text.includes(`New session in ${workspacePath}`), 'the form');
     await screen.press('Up');
+    // codex, codex-exec, fake.
+    await screen.press('Right');
     await screen.press('Right');
     await screen.waitForScreen((text) => text.includes('‹ fake ›'), 'the fake provider chosen');
     await screen.press('Tab');

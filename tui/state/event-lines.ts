@@ -34,10 +34,7 @@ export function eventLines(event: SessionEvent, width: number, expanded: boolean
     case 'command_output_delta':
       return [];
     case 'approval_requested':
-      return wrap(
-        `? ${event.payload.request} asks to ${event.payload.kind === 'command' ? `run ${event.payload.command ?? '?'}` : `change ${event.payload.changes.map((change) => change.path).join(', ')}`}`,
-        { color: 'yellow', bold: true },
-      );
+      return wrap(approvalText(event.payload), { color: 'yellow', bold: true });
     case 'approval_resolved':
       return wrap(`  ${event.payload.request} ${event.payload.decision.replace(/_/g, ' ')} by ${event.payload.by}`, {
         color: 'gray',
@@ -50,21 +47,8 @@ export function eventLines(event: SessionEvent, width: number, expanded: boolean
       return wrap(event.payload.text);
     case 'reasoning':
       return wrap(event.payload.text, { color: 'gray' });
-    case 'command': {
-      if (event.payload.phase === 'started') return wrap(`$ ${event.payload.command}  …`, { color: 'yellow' });
-      if (event.payload.phase !== 'completed') return [];
-      const code = event.payload.exit_code;
-      const output = event.payload.output.trimEnd();
-      const lines = output === '' ? [] : output.split('\n');
-      const shown = expanded ? lines : lines.slice(0, COLLAPSED_OUTPUT);
-      return [
-        ...wrap(`$ ${event.payload.command}  [exit ${code ?? '?'}]`, { color: code === 0 ? 'green' : 'red' }),
-        ...shown.flatMap((line) => wrap(`  ${line}`, { color: 'gray' })),
-        ...(shown.length < lines.length
-          ? [{ text: `  … ${lines.length - shown.length} more lines (o shows all)`, color: 'gray' as const }]
-          : []),
-      ];
-    }
+    case 'command':
+      return commandLines(event.payload, wrap, expanded);
     case 'file_change':
       if (event.payload.phase !== 'completed') return [];
       return event.payload.changes.flatMap((change) =>
@@ -103,13 +87,48 @@ export function eventLines(event: SessionEvent, width: number, expanded: boolean
         color: 'magenta',
       });
     case 'check_result':
-      return wrap(
-        `check ${event.payload.command}: ${event.payload.ok ? 'ok' : `failed (exit ${event.payload.exit_code ?? event.payload.signal ?? '?'})`} in ${event.payload.duration_ms} ms`,
-        { color: event.payload.ok ? 'green' : 'red' },
-      );
+      return wrap(checkText(event.payload), { color: event.payload.ok ? 'green' : 'red' });
     case 'raw':
       return wrap(`(${event.payload.provider_type})`, { color: 'gray' });
   }
+}
+
+type Wrap = (text: string, style?: Omit<Line, 'text'>) => Line[];
+
+/** What an approval request asks: to run a command, or to change files. */
+function approvalText(payload: Extract<SessionEvent, { type: 'approval_requested' }>['payload']): string {
+  const asked =
+    payload.kind === 'command'
+      ? `run ${payload.command ?? '?'}`
+      : `change ${payload.changes.map((change) => change.path).join(', ')}`;
+  return `? ${payload.request} asks to ${asked}`;
+}
+
+/** A command when it starts, then with its exit code and its output, collapsed to a few lines unless expanded. */
+function commandLines(
+  payload: Extract<SessionEvent, { type: 'command' }>['payload'],
+  wrap: Wrap,
+  expanded: boolean,
+): Line[] {
+  if (payload.phase === 'started') return wrap(`$ ${payload.command}  …`, { color: 'yellow' });
+  if (payload.phase !== 'completed') return [];
+  const code = payload.exit_code;
+  const output = payload.output.trimEnd();
+  const lines = output === '' ? [] : output.split('\n');
+  const shown = expanded ? lines : lines.slice(0, COLLAPSED_OUTPUT);
+  return [
+    ...wrap(`$ ${payload.command}  [exit ${code ?? '?'}]`, { color: code === 0 ? 'green' : 'red' }),
+    ...shown.flatMap((line) => wrap(`  ${line}`, { color: 'gray' })),
+    ...(shown.length < lines.length
+      ? [{ text: `  … ${lines.length - shown.length} more lines (o shows all)`, color: 'gray' as const }]
+      : []),
+  ];
+}
+
+/** A check's command, how it ended and how long it took. */
+function checkText(payload: Extract<SessionEvent, { type: 'check_result' }>['payload']): string {
+  const ended = payload.ok ? 'ok' : `failed (exit ${payload.exit_code ?? payload.signal ?? '?'})`;
+  return `check ${payload.command}: ${ended} in ${payload.duration_ms} ms`;
 }
 
 /** Hard-wraps text to a width (one column per character), keeping blank lines. */
