@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { errorMessage } from '../src/protocol/errors.js';
 import { helpMaxOffset } from './components/HelpScreen.js';
-import { addWorkspaceForm, newSessionForm } from './forms/forms.js';
+import { addWorkspaceForm, newSessionForm, newSessionOnNodeForm } from './forms/forms.js';
+import { onNode } from './state/on-node.js';
 import type { FormHost, Forms } from './forms/use-forms.js';
 import type { AppAction } from './keys/app-keys.js';
 import type { Tabs } from './tabs/registry.js';
@@ -60,9 +61,14 @@ export function useAppActions({ bench, tabs, forms, cwd, exit }: AppDeps) {
   };
 
   const newSession = () => {
-    const workspace = picked.selection.workspace;
-    if (!workspace) return notify('Select a workspace (or a session in it) first; a adds one.');
-    forms.open(newSessionForm(workspace));
+    const { workspace, node } = picked.selection;
+    // Another node's row starts the session there, in a directory typed in the form.
+    const form =
+      row?.kind === 'peer' && node !== undefined
+        ? newSessionOnNodeForm(node)
+        : workspace && newSessionForm(workspace, node);
+    if (!form) return notify('Select a workspace (or a session in it) first; a adds one.');
+    forms.open(form);
     setArea('form');
   };
 
@@ -91,11 +97,19 @@ export function useAppActions({ bench, tabs, forms, cwd, exit }: AppDeps) {
     },
     'stop-session': () => {
       if (client && row?.kind === 'session') {
-        void report(client.call('session_stop', { session: row.id }), `stopped ${row.id}`);
+        void report(
+          client.call('session_stop', { session: row.id, ...onNode(picked.selection.node) }),
+          `stopped ${row.id}`,
+        );
       }
     },
     interrupt: () => {
-      if (client && session) void report(client.call('session_interrupt', { session: session.id }), 'interrupt sent');
+      if (client && session) {
+        void report(
+          client.call('session_interrupt', { session: session.id, ...onNode(bench.open.node) }),
+          'interrupt sent',
+        );
+      }
     },
     ...forms.actions,
   };

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { PeerStatus } from '../../src/protocol/mesh-types.js';
 import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
 import type { StatusResult } from '../../src/protocol/methods.js';
+import type { NodeInfo } from '../../src/protocol/tree-types.js';
 import type { Project, Workspace } from '../../src/protocol/runtime-types.js';
 import type { TreeData, TreeRow } from '../../tui/state/tree.js';
 import { session } from './helpers/events.js';
@@ -61,6 +62,7 @@ function data(overrides: Partial<TreeData> = {}): TreeData {
     ],
     terminals: [],
     peers: [],
+    nodes: [],
     unseen: new Set(['s_old']),
     ...overrides,
   };
@@ -170,6 +172,53 @@ describe('buildTree', () => {
     assert.equal(at(5), ' lapt');
   });
 
+  it("puts each other node's objects under its row, greyed (away) with the reason and age while it is offline", () => {
+    const info = (node: string, overrides: Partial<NodeInfo>): NodeInfo => ({
+      node,
+      self: false,
+      state: 'online',
+      hops: 2,
+      via: 'bravo',
+      last_heard: NOW,
+      age_ms: 0,
+      reason: null,
+      message: null,
+      summary: null,
+      warnings: [],
+      ...overrides,
+    });
+    const remote: Workspace = { id: 'ws_c', node: 'charlie', path: '/srv/app', project: 'alpha', created: 1 };
+    const rows = buildTree(
+      data({
+        projects: [project('alpha'), { ...project('alpha'), node: 'charlie', stale: true }],
+        workspaces: [workspace('ws_a', '/home/me/src/alpha', 'alpha'), remote],
+        sessions: [{ ...session({ id: 's_c', workspace: 'ws_c', created: 1, updated: NOW }), stale: true }],
+        nodes: [info('charlie', { state: 'offline', reason: 'link_down', last_heard: NOW - 180_000, hops: null })],
+      }),
+      NOW,
+    );
+    assert.deepEqual(shape(rows), [
+      'node node:laptop laptop',
+      '  project project:alpha alpha',
+      '    workspace ws_a …/src/alpha',
+      'peer peer:charlie charlie',
+      '  project project:alpha@charlie alpha',
+      '    workspace ws_c /srv/app',
+      '      session s_c ○ fake <1m',
+    ]);
+    const charlie = rows.slice(3);
+    assert.deepEqual(charlie[0]?.kind === 'peer' && charlie[0].badge, ['○ link_down 3m ago', '○ link_down', '○']);
+    assert.deepEqual(
+      charlie.slice(1).map((row) => row.kind !== 'node' && row.kind !== 'peer' && [row.node, row.away]),
+      [
+        ['charlie', true],
+        ['charlie', true],
+        ['charlie', true],
+      ],
+    );
+    assert.equal(rows[1]?.kind === 'project' && rows[1].away, undefined, "this node's objects are not greyed");
+  });
+
   it("keeps the end of a workspace's path too long for the row: the directory's own name", () => {
     const workspaceRow = buildTree(data(), NOW).find((row) => row.id === 'ws_a2')!;
     assert.equal(rowText(workspaceRow, 40), '     …/wt/alpha-fix');
@@ -198,6 +247,7 @@ describe('buildTree', () => {
           sessions: [],
           terminals: [],
           peers: [],
+          nodes: [],
           unseen: new Set(),
         }),
       ),

@@ -66,7 +66,8 @@ export function rowText(row: TreeRow, width: number): string {
 
 function rowColor(row: TreeRow): string | undefined {
   if (row.kind === 'node') return 'green';
-  if (row.kind === 'peer') return row.peer.state === 'connected' ? 'green' : 'gray';
+  if (row.kind === 'peer') return row.online ? 'green' : 'gray';
+  if (row.away) return 'gray';
   if (row.kind === 'terminal' && row.terminal.status === 'ended') return 'gray';
   if (row.kind === 'project') return 'cyan';
   if (row.kind === 'session' && row.session.status === 'failed') return 'red';

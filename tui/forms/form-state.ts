@@ -18,6 +18,8 @@ export interface FormState {
   error: string | undefined;
   /** What the form acts on (the workspace a session starts in). */
   target: string | undefined;
+  /** The node it acts on, when not this one (see onNode). */
+  node?: string;
 }
 
 /** The field labelled `label`'s value. */

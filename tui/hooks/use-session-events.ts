@@ -2,6 +2,7 @@ import { type RefObject, useCallback, useEffect, useRef, useState } from 'react'
 import type { Client } from '../../src/client/client.js';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 import { useConnection } from '../state/connection.js';
+import { onNode } from '../state/on-node.js';
 
 export interface SessionEventsView {
   /** The loaded window of the session's events, in seq order. */
@@ -29,6 +30,8 @@ const FLUSH_MS = 33;
 
 interface Held {
   session: string | undefined;
+  /** The session's node, when it is not this one (see onNode). */
+  node: string | undefined;
   events: SessionEvent[];
   hasNewer: boolean;
   /** The newest seq known to exist (loaded, announced by subscribe, or received live). */
@@ -39,8 +42,9 @@ interface Held {
   loading: boolean;
 }
 
-const empty = (session: string | undefined): Held => ({
+const empty = (session: string | undefined, node: string | undefined): Held => ({
   session,
+  node,
   events: [],
   hasNewer: false,
   lastSeq: 0,
@@ -54,13 +58,13 @@ const empty = (session: string | undefined): Held => ({
  * on demand, never more than WINDOW_EVENTS at once. After a reconnection it
  * subscribes again from the last seq it knows, so nothing is missed or repeated.
  */
-export function useSessionEvents(session: string | undefined): SessionEventsView {
+export function useSessionEvents(session: string | undefined, node?: string): SessionEventsView {
   const { client, generation } = useConnection();
-  const held = useRef<Held>(empty(session));
+  const held = useRef<Held>(empty(session, node));
   const [, setVersion] = useState(0);
-  if (held.current.session !== session) held.current = empty(session);
+  if (held.current.session !== session || held.current.node !== node) held.current = empty(session, node);
   const changed = useCallback(() => setVersion((version) => version + 1), []);
-  useLiveEvents(client, generation, session, held, changed);
+  useLiveEvents(client, generation, session, node, held, changed);
 
   /** Runs one page request at a time for the current session, applying its answer unless the session changed. */
   const load = useCallback(
@@ -111,6 +115,7 @@ function useLiveEvents(
   client: Client | undefined,
   generation: number,
   session: string | undefined,
+  node: string | undefined,
   held: RefObject<Held>,
   changed: () => void,
 ): void {
@@ -144,9 +149,9 @@ function useLiveEvents(
       live = false;
       stop();
       if (timer) clearTimeout(timer);
-      void client.call('unsubscribe', { topic: `session:${session}` }).catch(() => undefined);
+      void client.call('unsubscribe', { topic: `session:${session}`, ...onNode(node) }).catch(() => undefined);
     };
-  }, [client, generation, session, held, changed]);
+  }, [client, generation, session, node, held, changed]);
 }
 
 /** Subscribes to the session's events: resuming after the last seq held, or at first with the newest page. */
@@ -156,10 +161,11 @@ async function subscribe(client: Client, session: string, state: Held): Promise<
     const subscribed = await client.call('subscribe', {
       topic: `session:${session}`,
       after: resuming ? state.lastSeq : undefined,
+      ...onNode(state.node),
     });
     if (resuming) return undefined;
     const last = subscribed.last_seq ?? 0;
-    const page = await newestPage(client, session, last);
+    const page = await newestPage(client, session, state.node, last);
     return (held) => {
       held.lastSeq = Math.max(held.lastSeq, last);
       held.events = keepNewest(mergeBySeq(page, held.events), WINDOW_EVENTS);
@@ -174,10 +180,10 @@ async function subscribe(client: Client, session: string, state: Held): Promise<
 type PageRequest = (client: Client, session: string, state: Held) => Promise<(state: Held) => void>;
 
 /** The page before the window (dropping the newest events past the limit). */
-const olderPage: PageRequest = async (client, session, { events: held }) => {
+const olderPage: PageRequest = async (client, session, { events: held, node }) => {
   const first = held[0]?.seq ?? 1;
   const after = Math.max(0, first - 1 - PAGE);
-  const { events } = await client.call('session_events', { session, after, limit: first - 1 - after });
+  const { events } = await client.call('session_events', { session, after, limit: first - 1 - after, ...onNode(node) });
   return (state) => {
     const merged = mergeBySeq(events, state.events);
     if (merged.length <= WINDOW_EVENTS) return void (state.events = merged);
@@ -187,9 +193,9 @@ const olderPage: PageRequest = async (client, session, { events: held }) => {
 };
 
 /** The page after the window, joining the live tail once it reaches it. */
-const newerPage: PageRequest = async (client, session, { events: held }) => {
+const newerPage: PageRequest = async (client, session, { events: held, node }) => {
   const last = held.at(-1)?.seq ?? 0;
-  const page = await client.call('session_events', { session, after: last, limit: PAGE });
+  const page = await client.call('session_events', { session, after: last, limit: PAGE, ...onNode(node) });
   return (state) => {
     let events = mergeBySeq(state.events, page.events);
     const newest = events.at(-1)?.seq ?? 0;
@@ -204,8 +210,8 @@ const newerPage: PageRequest = async (client, session, { events: held }) => {
 };
 
 /** The session's first events, in place of the window. */
-const headPage: PageRequest = async (client, session) => {
-  const { events } = await client.call('session_events', { session, after: 0, limit: PAGE });
+const headPage: PageRequest = async (client, session, { node }) => {
+  const { events } = await client.call('session_events', { session, after: 0, limit: PAGE, ...onNode(node) });
   return (state) => {
     state.events = events;
     state.hasNewer = (events.at(-1)?.seq ?? 0) < state.lastSeq;
@@ -213,8 +219,8 @@ const headPage: PageRequest = async (client, session) => {
 };
 
 /** Back to the newest events, which then follow live. */
-const tailPage: PageRequest = async (client, session, { lastSeq }) => {
-  const events = await newestPage(client, session, lastSeq);
+const tailPage: PageRequest = async (client, session, { lastSeq, node }) => {
+  const events = await newestPage(client, session, node, lastSeq);
   return (state) => {
     state.events = keepNewest(mergeBySeq(events, state.liveTail), WINDOW_EVENTS);
     state.liveTail = [];
@@ -223,9 +229,14 @@ const tailPage: PageRequest = async (client, session, { lastSeq }) => {
 };
 
 /** The newest page of a session whose newest seq is `last`. */
-async function newestPage(client: Client, session: string, last: number): Promise<SessionEvent[]> {
+async function newestPage(
+  client: Client,
+  session: string,
+  node: string | undefined,
+  last: number,
+): Promise<SessionEvent[]> {
   const after = Math.max(0, last - PAGE);
-  const { events } = await client.call('session_events', { session, after, limit: last - after || 1 });
+  const { events } = await client.call('session_events', { session, after, limit: last - after || 1, ...onNode(node) });
   return events;
 }
 

@@ -13,6 +13,8 @@ export interface TreeSelection {
   selection: Selection;
   /** The session whose events are loaded: the last one selected in the tree. */
   opened: Session | undefined;
+  /** The node of the opened session, when it is not this one. */
+  openedNode: string | undefined;
   /** Selects a row by id once the tree has it (a session just started, a terminal just opened). */
   select: (id: string) => void;
   /** Moves the selection by `step` rows. */
@@ -52,16 +54,24 @@ export function useSelection(tree: TreeSource): TreeSelection {
     if (session) setViewed((map) => new Map(map).set(session.id, session.updated));
   }, [session]);
 
+  const self = tree.status?.node;
+  const openedNode = remoteNode(tree.workspaces.find((item) => item.id === session?.workspace)?.node, self);
+
   const selection = useMemo((): Selection => {
-    const workspaceId = workspaceOf(row) ?? session?.workspace;
+    // Another node's row is that node alone: nothing of the session open elsewhere.
+    const workspaceId = workspaceOf(row) ?? (row?.kind === 'peer' ? undefined : session?.workspace);
     const workspace = tree.workspaces.find((item) => item.id === workspaceId);
+    const node = remoteNode(nodeOf(row) ?? workspace?.node, self);
     return {
       workspace,
-      project: tree.projects.find((item) => item.name === workspace?.project),
+      project: tree.projects.find(
+        (item) => item.name === workspace?.project && remoteNode(item.node, self) === remoteNode(workspace.node, self),
+      ),
       session: session && session.workspace === workspace?.id ? session : undefined,
       terminal: row?.kind === 'terminal' ? row.terminal : undefined,
+      node,
     };
-  }, [row, session, tree.workspaces, tree.projects]);
+  }, [row, session, tree.workspaces, tree.projects, self]);
 
   // Functional, so several keys handled before the next render each move one row.
   const move = (step: number) =>
@@ -73,7 +83,19 @@ export function useSelection(tree: TreeSource): TreeSelection {
       return rows[Math.max(0, Math.min(rows.length - 1, at + step))]?.id;
     });
 
-  return { rows, selected, row, selection, opened: session, select: setSelectedId, move };
+  return { rows, selected, row, selection, opened: session, openedNode, select: setSelectedId, move };
+}
+
+/** `node` when it is another node than this one (`self`); undefined for this node's. */
+function remoteNode(node: string | undefined, self: string | undefined): string | undefined {
+  return node === self ? undefined : node;
+}
+
+/** The node a row belongs to: its own name for a node's row. */
+function nodeOf(row: TreeRow | undefined): string | undefined {
+  if (row === undefined) return undefined;
+  if (row.kind === 'node') return undefined;
+  return row.kind === 'peer' ? row.label : row.node;
 }
 
 /** The workspace a row is in: the row itself, or the workspace of its session or terminal. */

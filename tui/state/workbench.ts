@@ -35,7 +35,7 @@ export function useWorkbench(colour: boolean): Workbench {
   const size = useTerminalSize();
   const tree = useTreeData();
   const picked = useSelection(tree);
-  const events = useSessionEvents(picked.opened?.id);
+  const events = useSessionEvents(picked.opened?.id, picked.openedNode);
   const { notice, notify } = useNotice();
   const [area, setArea] = useState<Area>('tree');
   const [tab, setTab] = useState<TabName>('events');
@@ -49,7 +49,7 @@ export function useWorkbench(colour: boolean): Workbench {
     layout: layoutFor(size),
     tree,
     picked,
-    open: { session: picked.opened, events },
+    open: { session: picked.opened, node: picked.openedNode, events },
     notice,
     notify,
     area,

@@ -19,11 +19,15 @@ export interface Selection {
   session: Session | undefined;
   /** The selected terminal, when a terminal row is selected. */
   terminal: TerminalInfo | undefined;
+  /** The node of the selected row, when it is not this one: calls about it go there (see onNode). */
+  node?: string;
 }
 
 /** The session last opened in the tree, and its events: loaded once, for every tab that shows them. */
 export interface OpenSession {
   session: Session | undefined;
+  /** The node the session runs on, when it is not this one. */
+  node?: string;
   events: SessionEventsView;
 }
 

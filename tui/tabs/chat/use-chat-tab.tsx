@@ -1,6 +1,7 @@
 import type { Key } from 'ink';
 import { useState } from 'react';
 import { errorMessage } from '../../../src/protocol/errors.js';
+import { onNode } from '../../state/on-node.js';
 import type { TabContext, TabController } from '../tab.js';
 import { ChatPane } from './ChatPane.js';
 import type { ChatAction } from './keys.js';
@@ -31,7 +32,7 @@ export function useChatTab(context: TabContext, links: ChatLinks): TabController
     if (!client || !session || (message === '' && links.comments === 0)) return;
     const prompt = links.takePrompt(message);
     setDraft('');
-    client.call('session_send', { session: session.id, prompt }).then(
+    client.call('session_send', { session: session.id, prompt, ...onNode(context.open.node) }).then(
       ({ queued, turn }) => {
         setSent(queued ? `queued as turn ${turn}` : `turn ${turn} started`);
         links.followEvents();

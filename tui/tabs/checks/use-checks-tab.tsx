@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { SessionEvent } from '../../../src/protocol/session-events.js';
 import type { CheckResult } from '../../../src/protocol/workspace-types.js';
+import { onNode } from '../../state/on-node.js';
 import type { TabContext, TabController } from '../tab.js';
 import type { ChecksAction } from './keys.js';
 import { checkRows, resultsOfEvents } from './check-rows.js';
@@ -39,7 +40,7 @@ export function useChecksTab(context: TabContext): TabController<ChecksAction> {
     setRunning(true);
     const session = selection.session?.id;
     // Checks may run for minutes (check_timeout_ms): no call timeout.
-    client.call('check_run', { workspace, session }, { timeoutMs: 0 }).then(
+    client.call('check_run', { workspace, session, ...onNode(selection.node) }, { timeoutMs: 0 }).then(
       ({ results }) => {
         setRunning(false);
         // With a session they come back as its events as well; the newest result per command wins.
@@ -81,7 +82,8 @@ export function useChecksTab(context: TabContext): TabController<ChecksAction> {
  * started here, and (while the tab is shown) those anyone starts, told by
  * `workspace:ID`. Another workspace starts with none.
  */
-function useRunResults({ client, generation, active }: TabContext, workspace: string | undefined) {
+function useRunResults({ client, generation, active, selection }: TabContext, workspace: string | undefined) {
+  const node = selection.node;
   const [seen, setSeen] = useState<{ workspace: string | undefined; results: CheckResult[] }>({
     workspace,
     results: [],
@@ -97,11 +99,11 @@ function useRunResults({ client, generation, active }: TabContext, workspace: st
     const stop = client.onNotification('check_result', (result) => {
       if (result.workspace === workspace) add(workspace, [result]);
     });
-    client.call('subscribe', { topic }).catch(() => undefined);
+    client.call('subscribe', { topic, ...onNode(node) }).catch(() => undefined);
     return () => {
       stop();
-      client.call('unsubscribe', { topic }).catch(() => undefined);
+      client.call('unsubscribe', { topic, ...onNode(node) }).catch(() => undefined);
     };
-  }, [client, generation, active, workspace]);
+  }, [client, generation, active, workspace, node]);
   return { results: seen.workspace === workspace ? seen.results : NO_RESULTS, add };
 }

@@ -44,7 +44,7 @@ export function useFilesTab(context: TabContext): FilesTab {
     : { rows: Math.max(1, height - 2), columns: Math.max(1, width - 4) };
   const viewing = mode !== 'files';
 
-  useFsChanges(client, generation, workspace?.id, active, {
+  useFsChanges(client, generation, workspace?.id, context.selection.node, active, {
     onChanges: (changes) => onDiskChanges(changes, { tree, docs, mark, open: viewing ? doc?.path : undefined }),
     onSubscribed: () => {
       tree.refresh();

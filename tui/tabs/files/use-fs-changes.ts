@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { Client } from '../../../src/client/client.js';
 import type { FsChange } from '../../../src/protocol/workspace-types.js';
+import { onNode } from '../../state/on-node.js';
 
 export interface FsChangeHandlers {
   /** Files that changed on disk, as one debounced batch from the daemon. */
@@ -22,6 +23,7 @@ export function useFsChanges(
   client: Client | undefined,
   generation: number,
   workspace: string | undefined,
+  node: string | undefined,
   active: boolean,
   handlers: FsChangeHandlers,
 ): void {
@@ -35,7 +37,7 @@ export function useFsChanges(
     const stop = client.onNotification('fs_change', (change) => {
       if (live && change.workspace === workspace) latest.current.onChanges(change.changes);
     });
-    client.call('subscribe', { topic }).then(
+    client.call('subscribe', { topic, ...onNode(node) }).then(
       () => live && latest.current.onSubscribed(),
       // Without live changes the tree still works; it is only not kept up to date.
       () => live && latest.current.onSubscribed(),
@@ -43,7 +45,7 @@ export function useFsChanges(
     return () => {
       live = false;
       stop();
-      client.call('unsubscribe', { topic }).catch(() => undefined);
+      client.call('unsubscribe', { topic, ...onNode(node) }).catch(() => undefined);
     };
-  }, [client, generation, workspace, active]);
+  }, [client, generation, workspace, node, active]);
 }

@@ -1,5 +1,6 @@
 import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 import type { Client } from '../../../src/client/client.js';
+import { onNode } from '../../state/on-node.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { TermExit, TerminalInfo } from '../../../src/protocol/terminal-types.js';
 import { createEmulator, type Emulator } from './emulator.js';
@@ -14,6 +15,8 @@ export interface StreamOptions {
   /** Grows on every reconnection: the terminal is attached again on the new connection. */
   generation: number;
   id: string | undefined;
+  /** The terminal's node, when it is not this one (see onNode). */
+  node?: string;
   /** Attached only while someone looks: the tab shown, or full screen. */
   attached: boolean;
   cols: number;
@@ -45,7 +48,7 @@ export interface TerminalStream {
  * the scrollback; switching terminals or hiding the tab detaches.
  */
 export function useTerminalStream(options: StreamOptions): TerminalStream {
-  const { client, generation, id, attached, cols, rows } = options;
+  const { client, generation, id, node, attached, cols, rows } = options;
   const [info, setInfo] = useState<TerminalInfo | undefined>(undefined);
   const [screen, setScreen] = useState<ScreenSnapshot | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -63,7 +66,7 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
     emulator.current = current;
     const frames = frameScheduler(() => setScreen(draw(current, latest.current.focused)));
     setError(undefined);
-    const detach = attachEmulator(client, id, current, {
+    const detach = attachEmulator(client, id, node, current, {
       answersQueries: () => latest.current.focused,
       parsed: frames.schedule,
       attached: (terminal) => {
@@ -80,7 +83,7 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
       frames.cancel();
       current.dispose();
     };
-  }, [client, generation, id, attached, drops]);
+  }, [client, generation, id, node, attached, drops]);
 
   // A new terminal starts blank, not with the last one's screen.
   useEffect(() => {
@@ -93,9 +96,9 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
 
   const write = useCallback(
     async (data: string) => {
-      if (client && id) await client.call('term_write', { id, data });
+      if (client && id) await client.call('term_write', { id, data, ...onNode(node) });
     },
-    [client, id],
+    [client, id, node],
   );
   const modes = useCallback(
     (): KeyModes => ({ applicationCursor: emulator.current?.terminal.modes.applicationCursorKeysMode ?? false }),
@@ -103,9 +106,9 @@ export function useTerminalStream(options: StreamOptions): TerminalStream {
   );
   const restart = useCallback(async () => {
     if (!client || !id) return;
-    const { terminal } = await client.call('term_restart', { id, cols, rows });
+    const { terminal } = await client.call('term_restart', { id, cols, rows, ...onNode(node) });
     setInfo(terminal);
-  }, [client, id, cols, rows]);
+  }, [client, id, node, cols, rows]);
 
   return { info, screen, error, write, modes, restart };
 }
@@ -130,7 +133,7 @@ function useRedrawn(
 
 /** The PTY follows the pane (its program redraws for the new size), except while full screen holds it. */
 function usePtyFollowsPane(
-  { client, id, cols, rows, holdSize }: StreamOptions,
+  { client, id, node, cols, rows, holdSize }: StreamOptions,
   info: TerminalInfo | undefined,
   ptySize: RefObject<{ cols: number; rows: number } | undefined>,
 ): void {
@@ -143,8 +146,8 @@ function usePtyFollowsPane(
     if (!client || !id || !running) return;
     if (ptySize.current?.cols === cols && ptySize.current.rows === rows) return;
     ptySize.current = { cols, rows };
-    client.call('term_resize', { id, cols, rows }).catch(() => undefined);
-  }, [client, id, running, info, cols, rows, holdSize, ptySize]);
+    client.call('term_resize', { id, cols, rows, ...onNode(node) }).catch(() => undefined);
+  }, [client, id, node, running, info, cols, rows, holdSize, ptySize]);
 }
 
 /** What an attached emulator tells its owner. */
@@ -167,13 +170,20 @@ interface AttachEvents {
  * chunk as the answer and so run before the answer's callback does, and as
  * this is a new subscription all of it follows the scrollback.
  */
-function attachEmulator(client: Client, id: string, emulator: Emulator, events: AttachEvents): () => void {
+function attachEmulator(
+  client: Client,
+  id: string,
+  node: string | undefined,
+  emulator: Emulator,
+  events: AttachEvents,
+): () => void {
   const term = emulator.terminal;
   let early: Uint8Array[] | undefined = [];
   const parsed = term.onWriteParsed(events.parsed);
   // Not while the scrollback is replayed: a query from long ago must not be answered into the shell now.
   const replies = term.onData((data) => {
-    if (!early && events.answersQueries()) client.call('term_write', { id, data }).catch(() => undefined);
+    if (!early && events.answersQueries())
+      client.call('term_write', { id, data, ...onNode(node) }).catch(() => undefined);
   });
   const stops = [
     client.onNotification('term_output', (output) => {
@@ -185,7 +195,7 @@ function attachEmulator(client: Client, id: string, emulator: Emulator, events: 
     client.onNotification('term_dropped', (dropped) => dropped.id === id && events.dropped()),
   ];
   let live = true;
-  client.call('term_attach', { id }).then(
+  client.call('term_attach', { id, ...onNode(node) }).then(
     ({ terminal, scrollback }) => {
       if (!live) return;
       events.attached(terminal);
@@ -201,7 +211,7 @@ function attachEmulator(client: Client, id: string, emulator: Emulator, events: 
     for (const stop of stops) stop();
     parsed.dispose();
     replies.dispose();
-    if (client.state === 'open') client.call('term_detach', { id }).catch(() => undefined);
+    if (client.state === 'open') client.call('term_detach', { id, ...onNode(node) }).catch(() => undefined);
   };
 }
 

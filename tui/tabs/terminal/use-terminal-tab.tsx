@@ -1,6 +1,7 @@
 import type { Key } from 'ink';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { TerminalInfo } from '../../../src/protocol/terminal-types.js';
+import { onNode } from '../../state/on-node.js';
 import type { TabContext, TabController } from '../tab.js';
 import type { TerminalAction } from './keys.js';
 import { keyBytes } from './key-bytes.js';
@@ -28,6 +29,7 @@ export function useTerminalTab(context: TabContext): TabController<TerminalActio
     client,
     generation: context.generation,
     id: choice.id,
+    node: choice.node,
     attached: context.active || full.active,
     cols,
     rows,
@@ -39,11 +41,11 @@ export function useTerminalTab(context: TabContext): TabController<TerminalActio
   const live = choice.id !== undefined && stream.error === undefined && stream.info?.status !== 'ended';
 
   const open = () => {
-    const workspace = selection.workspace;
+    const { workspace, node } = selection;
     if (!client || !workspace) return notify('Select a workspace first: t opens a terminal in it.');
-    client.call('term_open', { workspace: workspace.id, cols, rows }).then(
+    client.call('term_open', { workspace: workspace.id, cols, rows, ...onNode(node) }).then(
       ({ id }) => {
-        choice.show(workspace.id, id);
+        choice.show(workspace.id, id, node);
         context.selectInTree(id);
         context.showTab('terminal', true);
       },
