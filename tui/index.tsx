@@ -1,11 +1,5 @@
-import type { Client } from '../src/client/client.js';
+import type { TuiOptions } from './options.js';
 import type * as RunModule from './run.js';
-
-export interface TuiOptions {
-  /** Opens a connection to the daemon; called again to reconnect (which never starts a daemon). */
-  connect: (attempt: { reconnect: boolean }) => Promise<Client>;
-  cwd: string;
-}
 
 /** Runs `cortex tui` until the user quits; sessions and terminals keep running in the daemon. */
 export async function runTui(options: TuiOptions): Promise<void> {

@@ -1,6 +1,6 @@
 import { App } from './app.js';
 import { draw } from './draw.js';
-import type { TuiOptions } from './index.js';
+import type { TuiOptions } from './options.js';
 import { ConnectionProvider } from './state/connection.js';
 import type { FrameMode } from './state/screen.js';
 

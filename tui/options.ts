@@ -1,0 +1,8 @@
+import type { Client } from '../src/client/client.js';
+
+/** What `cortex tui` is started with. */
+export interface TuiOptions {
+  /** Opens a connection to the daemon; called again to reconnect (which never starts a daemon). */
+  connect: (attempt: { reconnect: boolean }) => Promise<Client>;
+  cwd: string;
+}
