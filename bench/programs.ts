@@ -1,5 +1,5 @@
-import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { isExecutable } from '../daemon/executable.js';
 
 /** Finds a program on PATH, then in /usr/bin and /usr/sbin where Debian packages put them. */
 export function findProgram(name: string): string | undefined {
@@ -9,13 +9,4 @@ export function findProgram(name: string): string | undefined {
     if (isExecutable(path)) return path;
   }
   return undefined;
-}
-
-export function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -8,7 +8,8 @@ import { type Placement, pin } from './affinity.js';
 import type { Resources } from './cleanup.js';
 import type { BenchConfig } from './config.js';
 import { CpuMeter } from './cpu.js';
-import { findProgram, isExecutable } from './programs.js';
+import { isExecutable } from '../daemon/executable.js';
+import { findProgram } from './programs.js';
 import type { Measurement } from './stats.js';
 import { RECORD_BYTES } from './workload.js';
 
