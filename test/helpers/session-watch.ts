@@ -61,7 +61,14 @@ export class SessionWatch {
     return this.events.filter((event) => event.turn === turn);
   }
 
+  /** Each event's seq and type, with the sentence of those that carry one (errors, failures, notices). */
   summary(): string {
-    return this.events.map((event) => `${event.seq}:${event.type}`).join(' ');
+    return this.events.map((event) => `${event.seq}:${event.type}${sentenceOf(event)}`).join(' ');
   }
+}
+
+function sentenceOf(event: SessionEvent): string {
+  const payload = event.payload as Record<string, unknown>;
+  const sentence = payload['message'] ?? payload['error'] ?? payload['reason'];
+  return typeof sentence === 'string' ? `(${sentence})` : '';
 }

@@ -179,7 +179,9 @@ describe('codex sessions through the app-server, against the real Codex CLI', ()
 
   it('interrupts a running command through turn/interrupt: the turn ends and the command is gone', async () => {
     const marker = `cortex-interrupt-${process.pid}-${Date.now()}`;
-    mock.enqueue({ kind: 'exec', cmd: `echo ${marker}; sleep 60` });
+    // Codex 0.169.0 streams no delta for output written as the command starts (with a shell that starts
+    // quickly the first line is only in the final output), so the command keeps printing until interrupted.
+    mock.enqueue({ kind: 'exec', cmd: `for i in $(seq 600); do echo ${marker}; sleep 0.1; done` });
     const { id, watch } = await start({ prompt: 'run for a minute' });
     await watch.waitFor(
       (event) => event.type === 'command_output_delta' && event.payload.text.includes(marker),
