@@ -1,4 +1,5 @@
 import { createContext, type ReactNode, useContext } from 'react';
+import { traceStep } from '../../src/startup-trace.js';
 import { ScreenWriter } from '../frames/screen-writer.js';
 
 /**
@@ -93,7 +94,9 @@ function diffOutput(stdout: TerminalOut): InkOutput {
   return {
     // Ink's debug mode writes each frame whole; an empty write is its way of clearing what it never drew.
     write: (chunk) => {
-      if (chunk !== '') writer.frame(chunk);
+      if (chunk === '') return;
+      writer.frame(chunk);
+      traceStep('frame');
     },
     lend: () => writer.pause(),
     restore: () => writer.open(),
