@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +17,10 @@ import { SessionWatch } from '../test/helpers/session-watch.js';
  * (before), and `diff`, the cells that changed on the alternate screen (after).
  *  1. first frame: from spawning the TUI to the screen showing "connected"
  *     and the tree with its session (process start, Ink and React loading,
- *     connecting, the first lists);
+ *     connecting, the first lists); and the CPU the TUI spent on each step
+ *     of that (CORTEX_TUI_TRACE, src/startup-trace.ts), against node's own
+ *     start measured in the same run: on a shared machine the wall clock is
+ *     mostly waiting for a core;
  *  2. streaming: bytes per frame and frames per second while the open
  *     session streams ~1,000 events a second (a frame is one synchronized
  *     output, `ESC[?2026h`, which both ways write);
@@ -44,6 +48,10 @@ export interface ModeResult {
   /** To the first output of any kind (Ink's first frame, still connecting): mostly loading the code. */
   firstOutputMs: number[];
   firstFrameMs: number[];
+  /** CPU ms the TUI had used at each step of its start, one per run. */
+  startCpu: StartCpu[];
+  /** CPU ms of `node -e 0`'s start (process.cpuUsage() as its script begins), one per run, beside the TUI's. */
+  nodeCpuMs: number[];
   /** RSS of a TUI just started on a small session. */
   idleRssMb: number;
   streamEventsPerSecond: number;
@@ -52,6 +60,18 @@ export interface ModeResult {
   framesPerSecond: number;
   treeKeyMs: Latency;
   scrollKeyMs: Latency;
+}
+
+/** CPU ms used by the end of each step of `cortex tui`'s start (src/startup-trace.ts). */
+export interface StartCpu {
+  /** node started and the CLI loaded. */
+  cli: number;
+  /** The TUI's bundle (React, Ink, yoga) loaded. */
+  bundle: number;
+  /** The first frame drawn (still connecting). */
+  firstFrame: number;
+  /** The frame that draws the lists: the tree with its session. */
+  tree: number;
 }
 
 export interface MemoryResult {
@@ -100,7 +120,7 @@ export class PtyTui {
   /** The end of the last chunk, where a frame's marker may have been cut in two. */
   private tail = '';
 
-  constructor(home: string, cwd: string, mode: FrameMode) {
+  constructor(home: string, cwd: string, mode: FrameMode, trace = '') {
     this.pty = spawn(process.execPath, [CORTEX_BIN, '--home', home, 'tui'], {
       name: 'xterm-256color',
       cols: COLUMNS,
@@ -112,6 +132,7 @@ export class PtyTui {
         CORTEX_SOCKET: '',
         TERM: 'xterm-256color',
         CORTEX_TUI_FRAMES: mode,
+        CORTEX_TUI_TRACE: trace,
         // Options for the TUI's node alone (a heap cap, say); without them it inherits the bench's.
         NODE_OPTIONS: process.env['BENCH_TUI_NODE_OPTIONS'] ?? process.env['NODE_OPTIONS'] ?? '',
       },
@@ -219,8 +240,13 @@ async function withDaemon<T>(
 }
 
 /** Runs `work` with a TUI, which is always ended afterwards. */
-async function withTui<T>(daemon: DaemonHandle, mode: FrameMode, work: (tui: PtyTui) => Promise<T>): Promise<T> {
-  const tui = new PtyTui(daemon.home, daemon.home, mode);
+async function withTui<T>(
+  daemon: DaemonHandle,
+  mode: FrameMode,
+  work: (tui: PtyTui) => Promise<T>,
+  trace?: string,
+): Promise<T> {
+  const tui = new PtyTui(daemon.home, daemon.home, mode, trace);
   try {
     const result = await work(tui);
     await tui.quit();
@@ -244,24 +270,57 @@ function summarize(samples: number[]): { p50: number; p99: number; samples: numb
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), samples: samples.length };
 }
 
+/** The CPU at each step, read from a CORTEX_TUI_TRACE file: lines of step, wall ms, CPU ms. */
+function startCpu(trace: string): StartCpu {
+  const steps = readFileSync(trace, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split('\t'));
+  const cpuAt = (index: number) => Number(steps[index]?.[2] ?? NaN);
+  const lists = steps.findIndex(([step]) => step === 'lists');
+  const treeFrame = steps.findIndex(([step], index) => step === 'frame' && index > lists);
+  return {
+    cli: cpuAt(steps.findIndex(([step]) => step === 'cli')),
+    bundle: cpuAt(steps.findIndex(([step]) => step === 'bundle')),
+    firstFrame: cpuAt(steps.findIndex(([step]) => step === 'frame')),
+    tree: cpuAt(lists === -1 ? -1 : treeFrame),
+  };
+}
+
+/** The CPU ms node has used when its script begins: its own start, the anchor of the TUI's. */
+function nodeStartCpuMs(): number {
+  const script = 'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000))';
+  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+}
+
 export async function firstFrame(
   mode: FrameMode,
-): Promise<Pick<ModeResult, 'firstOutputMs' | 'firstFrameMs' | 'idleRssMb'>> {
+): Promise<Pick<ModeResult, 'firstOutputMs' | 'firstFrameMs' | 'idleRssMb' | 'startCpu' | 'nodeCpuMs'>> {
   return withDaemon(async (daemon, control, workspace) => {
     const { session } = await control.call('session_start', { workspace, provider: 'fake', prompt: 'hello' });
     await (await SessionWatch.start(control, session.id)).turnEnd(1);
     const firstOutputMs: number[] = [];
     const firstFrameMs: number[] = [];
+    const cpu: StartCpu[] = [];
+    const nodeCpuMs: number[] = [];
     let idleRssMb = NaN;
     for (let run = 0; run < FIRST_FRAME_RUNS; run++) {
+      const trace = join(daemon.home, `tui-trace-${mode}-${run}`);
+      nodeCpuMs.push(nodeStartCpuMs());
       const started = performance.now();
-      await withTui(daemon, mode, async (tui) => {
-        firstFrameMs.push((await tui.waitFor(ready(tui), 'the first full frame')) - started);
-        firstOutputMs.push((await tui.firstArrival) - started);
-        idleRssMb = tui.memory().rssMb;
-      });
+      await withTui(
+        daemon,
+        mode,
+        async (tui) => {
+          firstFrameMs.push((await tui.waitFor(ready(tui), 'the first full frame')) - started);
+          firstOutputMs.push((await tui.firstArrival) - started);
+          idleRssMb = tui.memory().rssMb;
+        },
+        trace,
+      );
+      cpu.push(startCpu(trace));
     }
-    return { firstOutputMs, firstFrameMs, idleRssMb };
+    return { firstOutputMs, firstFrameMs, idleRssMb, startCpu: cpu, nodeCpuMs };
   });
 }
 
@@ -416,11 +475,24 @@ function modeRows({ before, after }: TuiBenchResult): [string, string, string, s
   ];
   const latency = (key: 'treeKeyMs' | 'scrollKeyMs') => (result: ModeResult) =>
     `${ms(result[key].p50)} / ${ms(result[key].p99)}`;
+  /** The median CPU of a step (or between two), and its ratio to node's own start in the same run. */
+  const cpu =
+    (to: keyof StartCpu, from?: keyof StartCpu) =>
+    (result: ModeResult): string => {
+      const spent = median(result.startCpu.map((run) => run[to] - (from ? run[from] : 0)));
+      return `${ms(spent)} (${(spent / median(result.nodeCpuMs)).toFixed(2)}×)`;
+    };
   return [
     both('first output (Ink drawn, still connecting: node, the CLI, React and Ink loaded)', (r) =>
       ms(median(r.firstOutputMs)),
     ),
     both(`first frame, median (min–max) of ${after.firstFrameMs.length}`, (r) => spread(r.firstFrameMs), '< 300 ms'),
+    both('CPU, node -e 0 (the anchor: node starting, same run)', (r) => ms(median(r.nodeCpuMs))),
+    both('CPU to the tree drawn (× node -e 0)', cpu('tree')),
+    both('  node and the CLI', cpu('cli')),
+    both('  loading the bundle (React, Ink, yoga)', cpu('bundle', 'cli')),
+    both('  the first frame (still connecting)', cpu('firstFrame', 'bundle')),
+    both('  connecting, the lists, the frames to the tree', cpu('tree', 'firstFrame')),
     both(`bytes per frame, ~${Math.round(after.streamEventsPerSecond)} events/s streaming in`, (r) =>
       r.bytesPerFrame.toFixed(0),
     ),

@@ -94,9 +94,7 @@ function diffOutput(stdout: TerminalOut): InkOutput {
   return {
     // Ink's debug mode writes each frame whole; an empty write is its way of clearing what it never drew.
     write: (chunk) => {
-      if (chunk === '') return;
-      writer.frame(chunk);
-      traceStep('frame');
+      if (chunk !== '') writer.frame(chunk);
     },
     lend: () => writer.pause(),
     restore: () => writer.open(),
@@ -142,7 +140,9 @@ export function createScreenHost(stdin: TerminalIn, stdout: TerminalOut, mode: F
   let redraw = () => undefined as void;
   const output = mode === 'diff' ? diffOutput(stdout) : inkOutput(stdout, () => redraw());
   const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
-    output.write(chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk));
+    const text = chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk);
+    output.write(text);
+    if (text !== '') traceStep('frame');
     const done = typeof encoding === 'function' ? encoding : callback;
     // Ink waits for a write's callback before it says it has exited: called once the real stdout has flushed.
     if (typeof done === 'function') stdout.write('', () => (done as () => void)());
