@@ -74,6 +74,10 @@ describe('a node whose clock is far ahead', () => {
     // Accepted only once it was no more than the bound ahead of a's clock.
     assert.ok(at >= stamped / 1000 - DRIFT_MS - 50, `accepted ${stamped / 1000 - at} ms before it was due`);
     assert.ok(events.some((event) => event.type === 'clock_skew' && /stamped \d+\.\d s ahead/.test(event.message)));
+    // cluster_status (the Data tab's administrators' view) keeps it as b's last trouble.
+    const peer = (await a.client.call('cluster_status', {})).peers.find((status) => status.node === 'b');
+    assert.equal(peer?.last_trouble?.type, 'clock_skew', JSON.stringify(peer));
+    assert.match(peer.last_trouble.message, /stamped \d+\.\d s ahead/);
     assert.ok(
       a.rows('kv').every((row) => row.hlc <= (Date.now() + DRIFT_MS) * 1000),
       'a never stamps the future',
