@@ -60,6 +60,11 @@ export interface ModeResult {
   framesPerSecond: number;
   treeKeyMs: Latency;
   scrollKeyMs: Latency;
+  /** The TUI's CPU ms per second while the session streams and no key is pressed. */
+  streamCpuMsPerSecond: number;
+  /** The TUI's CPU ms per key beyond what streaming costs in the same time: tree j/k, events k/j. */
+  treeKeyCpuMs: number;
+  scrollKeyCpuMs: number;
 }
 
 /** CPU ms used by the end of each step of `cortex tui`'s start (src/startup-trace.ts). */
@@ -199,6 +204,13 @@ export class PtyTui {
     });
   }
 
+  /** CPU ms the TUI has used (user and system, from /proc/PID/stat; in clock ticks of 10 ms). */
+  cpuMs(): number {
+    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of the line, counted from the state (field 3).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+
   /** Resident memory now, and its peak, in MB (from /proc/PID/status). */
   memory(): { rssMb: number; peakMb: number } {
     const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
@@ -327,7 +339,17 @@ export async function firstFrame(
 export async function keyToFrame(
   mode: FrameMode,
 ): Promise<
-  Pick<ModeResult, 'streamEventsPerSecond' | 'bytesPerFrame' | 'framesPerSecond' | 'treeKeyMs' | 'scrollKeyMs'>
+  Pick<
+    ModeResult,
+    | 'streamEventsPerSecond'
+    | 'bytesPerFrame'
+    | 'framesPerSecond'
+    | 'treeKeyMs'
+    | 'scrollKeyMs'
+    | 'streamCpuMsPerSecond'
+    | 'treeKeyCpuMs'
+    | 'scrollKeyCpuMs'
+  >
 > {
   return withDaemon(async (daemon, control, workspace) => {
     // ~1,000 events a second for longer than the measurement; interrupted at the end. Each burst
@@ -356,11 +378,13 @@ export async function keyToFrame(
         const began = performance.now();
         const countedFrom = received;
         const tree: number[] = [];
+        const treeCpu = keyCpu(tui, stream.streamCpuMsPerSecond);
         for (let i = 0; i < KEY_SAMPLES; i++) {
           const down = i % 2 === 0;
           const pressed = tui.press(down ? 'j' : 'k');
           tree.push((await tui.waitFor(down ? projectSelected : nodeSelected, 'the selection to move')) - pressed);
         }
+        const treeKeyCpuMs = treeCpu.perKey(KEY_SAMPLES);
 
         tui.press('\t');
         await tui.waitFor(() => tui.screen().includes('j/k scroll · G follow'), 'the events focused');
@@ -370,17 +394,21 @@ export async function keyToFrame(
         tui.press('k');
         await tui.waitFor(() => tui.line(2).includes('scrolled (G follows)'), 'scrolled up');
         const scroll: number[] = [];
+        const scrollCpu = keyCpu(tui, stream.streamCpuMsPerSecond);
         for (let i = 0; i < KEY_SAMPLES; i++) {
           const before = topLine();
           const pressed = tui.press(i % 2 === 0 ? 'k' : 'j');
           scroll.push((await tui.waitFor(() => topLine() !== before, 'the scroll')) - pressed);
         }
+        const scrollKeyCpuMs = scrollCpu.perKey(KEY_SAMPLES);
         const seconds = (performance.now() - began) / 1000;
         return {
           streamEventsPerSecond: (received - countedFrom) / seconds,
           ...stream,
           treeKeyMs: summarize(tree),
           scrollKeyMs: summarize(scroll),
+          treeKeyCpuMs,
+          scrollKeyCpuMs,
         };
       });
     } finally {
@@ -389,12 +417,29 @@ export async function keyToFrame(
   });
 }
 
-/** Bytes per frame and frames per second over STREAM_SECONDS of the open session streaming, nothing pressed. */
-async function streamFrames(tui: PtyTui): Promise<Pick<ModeResult, 'bytesPerFrame' | 'framesPerSecond'>> {
-  const [bytes, frames] = [tui.bytes, tui.frames];
+/**
+ * The TUI's CPU from now, per key pressed meanwhile, less what streaming alone
+ * costs in the same time (`streamCpuMsPerSecond`).
+ */
+function keyCpu(tui: PtyTui, streamCpuMsPerSecond: number): { perKey: (keys: number) => number } {
+  const [cpu, at] = [tui.cpuMs(), performance.now()];
+  return {
+    perKey: (keys) => (tui.cpuMs() - cpu - (streamCpuMsPerSecond * (performance.now() - at)) / 1000) / keys,
+  };
+}
+
+/** Bytes per frame, frames and CPU per second over STREAM_SECONDS of the open session streaming, nothing pressed. */
+async function streamFrames(
+  tui: PtyTui,
+): Promise<Pick<ModeResult, 'bytesPerFrame' | 'framesPerSecond' | 'streamCpuMsPerSecond'>> {
+  const [bytes, frames, cpu] = [tui.bytes, tui.frames, tui.cpuMs()];
   await new Promise((resolve) => setTimeout(resolve, STREAM_SECONDS * 1000));
   const drawn = tui.frames - frames;
-  return { bytesPerFrame: (tui.bytes - bytes) / Math.max(1, drawn), framesPerSecond: drawn / STREAM_SECONDS };
+  return {
+    bytesPerFrame: (tui.bytes - bytes) / Math.max(1, drawn),
+    framesPerSecond: drawn / STREAM_SECONDS,
+    streamCpuMsPerSecond: (tui.cpuMs() - cpu) / STREAM_SECONDS,
+  };
 }
 
 export async function memory(): Promise<MemoryResult> {
@@ -506,6 +551,11 @@ function modeRows({ before, after }: TuiBenchResult): [string, string, string, s
       `key → frame, events k/j scroll, p50 / p99 (${after.scrollKeyMs.samples} keys)`,
       latency('scrollKeyMs'),
       '< 30 ms',
+    ),
+    both('TUI CPU while streaming, no key pressed (ms per second)', (r) => r.streamCpuMsPerSecond.toFixed(0)),
+    both(
+      'TUI CPU per key beyond streaming, tree j/k / events k/j',
+      (r) => `${ms(r.treeKeyCpuMs)} / ${ms(r.scrollKeyCpuMs)}`,
     ),
     both('RSS, TUI idle on a small session', (r) => mb(r.idleRssMb)),
   ];
