@@ -15,7 +15,8 @@ const count = (screen: string, text: string) => screen.split(text).length - 1;
  * An open pane whose node goes away, as a person sees it: `cortex tui` on a
  * of a line a — b — c shows the events of a session on c; the a–b link is cut,
  * the pane says its stream is paused, the session goes on on c, the link
- * heals, the notice goes and what c did meanwhile arrives, once.
+ * heals, the notice goes and what c did meanwhile arrives, once. The same
+ * for a terminal on c, whose attach goes on by itself.
  */
 describe('cortex tui on a: an open pane of a node that goes away and comes back', () => {
   const mesh = new TestMesh();
@@ -70,5 +71,31 @@ describe('cortex tui on a: an open pane of a node that goes away and comes back'
 
     await c.client.call('session_send', { session, prompt: 'after the link healed' });
     await screen.waitForScreen((text) => text.includes('You said: after the link healed'), 'live events again');
+  });
+
+  it('says a Terminal of c is paused, then shows what c wrote meanwhile, once, and takes keys again', async () => {
+    assert.ok(screen, 'the TUI of the test before');
+    // Up to the session's workspace; t opens a terminal there, on c.
+    await screen.press('k');
+    await screen.press('t');
+    await screen.waitForScreen((text) => text.includes('keys go to the terminal'), 'the terminal, focused');
+    await screen.type('echo on-c-$((6*7))');
+    await screen.press('Enter');
+    await screen.waitForScreen((text) => text.includes('on-c-42'), "the terminal's answer");
+    const [terminal] = (await c.client.call('term_list', {})).terminals;
+    assert.ok(terminal, 'the terminal runs on c');
+
+    await a.client.call('cluster_disconnect', { node: 'b' });
+    await screen.waitForScreen((text) => PAUSED.test(text), 'the pane saying its stream is paused');
+    await c.client.call('term_write', { id: terminal.id, data: 'echo while-$((2*3))-away\n' });
+    await a.connect(b);
+    const resumed = await screen.waitForScreen(
+      (text) => !PAUSED.test(text) && text.includes('while-6-away'),
+      'the notice gone and what c wrote meanwhile',
+    );
+    assert.equal(count(resumed, 'while-6-away'), 1, `nothing twice:\n${resumed}`);
+    await screen.type('echo back-$((7*8))');
+    await screen.press('Enter');
+    await screen.waitForScreen((text) => text.includes('back-56'), 'keys reaching c again');
   });
 });
