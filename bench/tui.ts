@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +17,10 @@ import { SessionWatch } from '../test/helpers/session-watch.js';
  * (before), and `diff`, the cells that changed on the alternate screen (after).
  *  1. first frame: from spawning the TUI to the screen showing "connected"
  *     and the tree with its session (process start, Ink and React loading,
- *     connecting, the first lists);
+ *     connecting, the first lists); and the CPU the TUI spent on each step
+ *     of that (CORTEX_TUI_TRACE, src/startup-trace.ts), against node's own
+ *     start measured in the same run: on a shared machine the wall clock is
+ *     mostly waiting for a core;
  *  2. streaming: bytes per frame and frames per second while the open
  *     session streams ~1,000 events a second (a frame is one synchronized
  *     output, `ESC[?2026h`, which both ways write);
@@ -44,6 +48,10 @@ export interface ModeResult {
   /** To the first output of any kind (Ink's first frame, still connecting): mostly loading the code. */
   firstOutputMs: number[];
   firstFrameMs: number[];
+  /** CPU ms the TUI had used at each step of its start, one per run. */
+  startCpu: StartCpu[];
+  /** CPU ms of `node -e 0`'s start (process.cpuUsage() as its script begins), one per run, beside the TUI's. */
+  nodeCpuMs: number[];
   /** RSS of a TUI just started on a small session. */
   idleRssMb: number;
   streamEventsPerSecond: number;
@@ -52,6 +60,23 @@ export interface ModeResult {
   framesPerSecond: number;
   treeKeyMs: Latency;
   scrollKeyMs: Latency;
+  /** The TUI's CPU ms per second while the session streams and no key is pressed. */
+  streamCpuMsPerSecond: number;
+  /** The TUI's CPU ms per key beyond what streaming costs in the same time: tree j/k, events k/j. */
+  treeKeyCpuMs: number;
+  scrollKeyCpuMs: number;
+}
+
+/** CPU ms used by the end of each step of `cortex tui`'s start (src/startup-trace.ts). */
+export interface StartCpu {
+  /** node started and the CLI loaded. */
+  cli: number;
+  /** The TUI's bundle (React, Ink, yoga) loaded. */
+  bundle: number;
+  /** The first frame drawn (still connecting). */
+  firstFrame: number;
+  /** The frame that draws the lists: the tree with its session. */
+  tree: number;
 }
 
 export interface MemoryResult {
@@ -100,7 +125,7 @@ export class PtyTui {
   /** The end of the last chunk, where a frame's marker may have been cut in two. */
   private tail = '';
 
-  constructor(home: string, cwd: string, mode: FrameMode) {
+  constructor(home: string, cwd: string, mode: FrameMode, trace = '') {
     this.pty = spawn(process.execPath, [CORTEX_BIN, '--home', home, 'tui'], {
       name: 'xterm-256color',
       cols: COLUMNS,
@@ -112,6 +137,7 @@ export class PtyTui {
         CORTEX_SOCKET: '',
         TERM: 'xterm-256color',
         CORTEX_TUI_FRAMES: mode,
+        CORTEX_TUI_TRACE: trace,
         // Options for the TUI's node alone (a heap cap, say); without them it inherits the bench's.
         NODE_OPTIONS: process.env['BENCH_TUI_NODE_OPTIONS'] ?? process.env['NODE_OPTIONS'] ?? '',
       },
@@ -178,6 +204,13 @@ export class PtyTui {
     });
   }
 
+  /** CPU ms the TUI has used (user and system, from /proc/PID/stat; in clock ticks of 10 ms). */
+  cpuMs(): number {
+    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of the line, counted from the state (field 3).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+
   /** Resident memory now, and its peak, in MB (from /proc/PID/status). */
   memory(): { rssMb: number; peakMb: number } {
     const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
@@ -219,8 +252,13 @@ async function withDaemon<T>(
 }
 
 /** Runs `work` with a TUI, which is always ended afterwards. */
-async function withTui<T>(daemon: DaemonHandle, mode: FrameMode, work: (tui: PtyTui) => Promise<T>): Promise<T> {
-  const tui = new PtyTui(daemon.home, daemon.home, mode);
+async function withTui<T>(
+  daemon: DaemonHandle,
+  mode: FrameMode,
+  work: (tui: PtyTui) => Promise<T>,
+  trace?: string,
+): Promise<T> {
+  const tui = new PtyTui(daemon.home, daemon.home, mode, trace);
   try {
     const result = await work(tui);
     await tui.quit();
@@ -244,31 +282,74 @@ function summarize(samples: number[]): { p50: number; p99: number; samples: numb
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), samples: samples.length };
 }
 
+/** The CPU at each step, read from a CORTEX_TUI_TRACE file: lines of step, wall ms, CPU ms. */
+function startCpu(trace: string): StartCpu {
+  const steps = readFileSync(trace, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split('\t'));
+  const cpuAt = (index: number) => Number(steps[index]?.[2] ?? NaN);
+  const lists = steps.findIndex(([step]) => step === 'lists');
+  const treeFrame = steps.findIndex(([step], index) => step === 'frame' && index > lists);
+  return {
+    cli: cpuAt(steps.findIndex(([step]) => step === 'cli')),
+    bundle: cpuAt(steps.findIndex(([step]) => step === 'bundle')),
+    firstFrame: cpuAt(steps.findIndex(([step]) => step === 'frame')),
+    tree: cpuAt(lists === -1 ? -1 : treeFrame),
+  };
+}
+
+/** The CPU ms node has used when its script begins: its own start, the anchor of the TUI's. */
+function nodeStartCpuMs(): number {
+  const script = 'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000))';
+  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+}
+
 export async function firstFrame(
   mode: FrameMode,
-): Promise<Pick<ModeResult, 'firstOutputMs' | 'firstFrameMs' | 'idleRssMb'>> {
+): Promise<Pick<ModeResult, 'firstOutputMs' | 'firstFrameMs' | 'idleRssMb' | 'startCpu' | 'nodeCpuMs'>> {
   return withDaemon(async (daemon, control, workspace) => {
     const { session } = await control.call('session_start', { workspace, provider: 'fake', prompt: 'hello' });
     await (await SessionWatch.start(control, session.id)).turnEnd(1);
     const firstOutputMs: number[] = [];
     const firstFrameMs: number[] = [];
+    const cpu: StartCpu[] = [];
+    const nodeCpuMs: number[] = [];
     let idleRssMb = NaN;
     for (let run = 0; run < FIRST_FRAME_RUNS; run++) {
+      const trace = join(daemon.home, `tui-trace-${mode}-${run}`);
+      nodeCpuMs.push(nodeStartCpuMs());
       const started = performance.now();
-      await withTui(daemon, mode, async (tui) => {
-        firstFrameMs.push((await tui.waitFor(ready(tui), 'the first full frame')) - started);
-        firstOutputMs.push((await tui.firstArrival) - started);
-        idleRssMb = tui.memory().rssMb;
-      });
+      await withTui(
+        daemon,
+        mode,
+        async (tui) => {
+          firstFrameMs.push((await tui.waitFor(ready(tui), 'the first full frame')) - started);
+          firstOutputMs.push((await tui.firstArrival) - started);
+          idleRssMb = tui.memory().rssMb;
+        },
+        trace,
+      );
+      cpu.push(startCpu(trace));
     }
-    return { firstOutputMs, firstFrameMs, idleRssMb };
+    return { firstOutputMs, firstFrameMs, idleRssMb, startCpu: cpu, nodeCpuMs };
   });
 }
 
 export async function keyToFrame(
   mode: FrameMode,
 ): Promise<
-  Pick<ModeResult, 'streamEventsPerSecond' | 'bytesPerFrame' | 'framesPerSecond' | 'treeKeyMs' | 'scrollKeyMs'>
+  Pick<
+    ModeResult,
+    | 'streamEventsPerSecond'
+    | 'bytesPerFrame'
+    | 'framesPerSecond'
+    | 'treeKeyMs'
+    | 'scrollKeyMs'
+    | 'streamCpuMsPerSecond'
+    | 'treeKeyCpuMs'
+    | 'scrollKeyCpuMs'
+  >
 > {
   return withDaemon(async (daemon, control, workspace) => {
     // ~1,000 events a second for longer than the measurement; interrupted at the end. Each burst
@@ -297,11 +378,13 @@ export async function keyToFrame(
         const began = performance.now();
         const countedFrom = received;
         const tree: number[] = [];
+        const treeCpu = keyCpu(tui, stream.streamCpuMsPerSecond);
         for (let i = 0; i < KEY_SAMPLES; i++) {
           const down = i % 2 === 0;
           const pressed = tui.press(down ? 'j' : 'k');
           tree.push((await tui.waitFor(down ? projectSelected : nodeSelected, 'the selection to move')) - pressed);
         }
+        const treeKeyCpuMs = treeCpu.perKey(KEY_SAMPLES);
 
         tui.press('\t');
         await tui.waitFor(() => tui.screen().includes('j/k scroll · G follow'), 'the events focused');
@@ -311,17 +394,21 @@ export async function keyToFrame(
         tui.press('k');
         await tui.waitFor(() => tui.line(2).includes('scrolled (G follows)'), 'scrolled up');
         const scroll: number[] = [];
+        const scrollCpu = keyCpu(tui, stream.streamCpuMsPerSecond);
         for (let i = 0; i < KEY_SAMPLES; i++) {
           const before = topLine();
           const pressed = tui.press(i % 2 === 0 ? 'k' : 'j');
           scroll.push((await tui.waitFor(() => topLine() !== before, 'the scroll')) - pressed);
         }
+        const scrollKeyCpuMs = scrollCpu.perKey(KEY_SAMPLES);
         const seconds = (performance.now() - began) / 1000;
         return {
           streamEventsPerSecond: (received - countedFrom) / seconds,
           ...stream,
           treeKeyMs: summarize(tree),
           scrollKeyMs: summarize(scroll),
+          treeKeyCpuMs,
+          scrollKeyCpuMs,
         };
       });
     } finally {
@@ -330,12 +417,29 @@ export async function keyToFrame(
   });
 }
 
-/** Bytes per frame and frames per second over STREAM_SECONDS of the open session streaming, nothing pressed. */
-async function streamFrames(tui: PtyTui): Promise<Pick<ModeResult, 'bytesPerFrame' | 'framesPerSecond'>> {
-  const [bytes, frames] = [tui.bytes, tui.frames];
+/**
+ * The TUI's CPU from now, per key pressed meanwhile, less what streaming alone
+ * costs in the same time (`streamCpuMsPerSecond`).
+ */
+function keyCpu(tui: PtyTui, streamCpuMsPerSecond: number): { perKey: (keys: number) => number } {
+  const [cpu, at] = [tui.cpuMs(), performance.now()];
+  return {
+    perKey: (keys) => (tui.cpuMs() - cpu - (streamCpuMsPerSecond * (performance.now() - at)) / 1000) / keys,
+  };
+}
+
+/** Bytes per frame, frames and CPU per second over STREAM_SECONDS of the open session streaming, nothing pressed. */
+async function streamFrames(
+  tui: PtyTui,
+): Promise<Pick<ModeResult, 'bytesPerFrame' | 'framesPerSecond' | 'streamCpuMsPerSecond'>> {
+  const [bytes, frames, cpu] = [tui.bytes, tui.frames, tui.cpuMs()];
   await new Promise((resolve) => setTimeout(resolve, STREAM_SECONDS * 1000));
   const drawn = tui.frames - frames;
-  return { bytesPerFrame: (tui.bytes - bytes) / Math.max(1, drawn), framesPerSecond: drawn / STREAM_SECONDS };
+  return {
+    bytesPerFrame: (tui.bytes - bytes) / Math.max(1, drawn),
+    framesPerSecond: drawn / STREAM_SECONDS,
+    streamCpuMsPerSecond: (tui.cpuMs() - cpu) / STREAM_SECONDS,
+  };
 }
 
 export async function memory(): Promise<MemoryResult> {
@@ -416,11 +520,24 @@ function modeRows({ before, after }: TuiBenchResult): [string, string, string, s
   ];
   const latency = (key: 'treeKeyMs' | 'scrollKeyMs') => (result: ModeResult) =>
     `${ms(result[key].p50)} / ${ms(result[key].p99)}`;
+  /** The median CPU of a step (or between two), and its ratio to node's own start in the same run. */
+  const cpu =
+    (to: keyof StartCpu, from?: keyof StartCpu) =>
+    (result: ModeResult): string => {
+      const spent = median(result.startCpu.map((run) => run[to] - (from ? run[from] : 0)));
+      return `${ms(spent)} (${(spent / median(result.nodeCpuMs)).toFixed(2)}×)`;
+    };
   return [
     both('first output (Ink drawn, still connecting: node, the CLI, React and Ink loaded)', (r) =>
       ms(median(r.firstOutputMs)),
     ),
     both(`first frame, median (min–max) of ${after.firstFrameMs.length}`, (r) => spread(r.firstFrameMs), '< 300 ms'),
+    both('CPU, node -e 0 (the anchor: node starting, same run)', (r) => ms(median(r.nodeCpuMs))),
+    both('CPU to the tree drawn (× node -e 0)', cpu('tree')),
+    both('  node and the CLI', cpu('cli')),
+    both('  loading the bundle (React, Ink, yoga)', cpu('bundle', 'cli')),
+    both('  the first frame (still connecting)', cpu('firstFrame', 'bundle')),
+    both('  connecting, the lists, the frames to the tree', cpu('tree', 'firstFrame')),
     both(`bytes per frame, ~${Math.round(after.streamEventsPerSecond)} events/s streaming in`, (r) =>
       r.bytesPerFrame.toFixed(0),
     ),
@@ -434,6 +551,11 @@ function modeRows({ before, after }: TuiBenchResult): [string, string, string, s
       `key → frame, events k/j scroll, p50 / p99 (${after.scrollKeyMs.samples} keys)`,
       latency('scrollKeyMs'),
       '< 30 ms',
+    ),
+    both('TUI CPU while streaming, no key pressed (ms per second)', (r) => r.streamCpuMsPerSecond.toFixed(0)),
+    both(
+      'TUI CPU per key beyond streaming, tree j/k / events k/j',
+      (r) => `${ms(r.treeKeyCpuMs)} / ${ms(r.scrollKeyCpuMs)}`,
     ),
     both('RSS, TUI idle on a small session', (r) => mb(r.idleRssMb)),
   ];

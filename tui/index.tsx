@@ -1,3 +1,4 @@
+import { traceStep } from '../src/startup-trace.js';
 import type { TuiOptions } from './options.js';
 import type * as RunModule from './run.js';
 
@@ -22,6 +23,7 @@ export async function runTui(options: TuiOptions): Promise<void> {
   // loads in a quarter of the time; React's development build comes only from the modules themselves.
   const entry = process.env['NODE_ENV'] === 'development' ? './run.js' : './run.bundle.js';
   const { renderTui } = (await withoutFetch(() => import(entry))) as typeof RunModule;
+  traceStep('bundle');
   await renderTui(options);
 }
 

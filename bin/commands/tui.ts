@@ -1,5 +1,8 @@
+import type { Client } from '../../src/client/client.js';
+import type { ConnectAttempt } from '../../src/client/reconnector.js';
 import { CortexError } from '../../src/protocol/errors.js';
-import type { Command } from '../context.js';
+import { traceStep } from '../../src/startup-trace.js';
+import type { CliContext, Command } from '../context.js';
 
 export const tuiCommand: Command = {
   name: 'tui',
@@ -10,8 +13,38 @@ export const tuiCommand: Command = {
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new CortexError('EINVAL', 'cortex tui needs a terminal (standard input and output must be a TTY).');
     }
-    // React and Ink load here only, so other commands start fast.
-    const { runTui } = await import('../../tui/index.js');
-    await runTui({ connect: (attempt) => context.connect(attempt), cwd: process.cwd() });
+    traceStep('cli');
+    const connect = connectingAhead(context);
+    try {
+      // React and Ink load here only, so other commands start fast.
+      const { runTui } = await import('../../tui/index.js');
+      await runTui({ connect: connect.next, cwd: process.cwd() });
+    } finally {
+      connect.abandon();
+    }
   },
 };
+
+/**
+ * The first connection, begun before the TUI's code is loaded: its round trips
+ * (and a TLS or ssh handshake) then overlap the loading instead of following
+ * the first frame. The TUI's first attempt takes it, with its failure if it
+ * failed; every later attempt connects anew.
+ */
+function connectingAhead(context: CliContext): {
+  next: (attempt: ConnectAttempt) => Promise<Client>;
+  abandon: () => void;
+} {
+  let first: Promise<Client> | undefined = context.connect({ reconnect: false });
+  // Settled by whoever takes it; until then a failure must not count as unhandled.
+  first.catch(() => undefined);
+  return {
+    next: (attempt) => {
+      const taken = first;
+      first = undefined;
+      return taken ?? context.connect(attempt);
+    },
+    // The TUI never took it (its code failed to load): the connection must not keep the process alive.
+    abandon: () => void first?.then((client) => client.close()).catch(() => undefined),
+  };
+}

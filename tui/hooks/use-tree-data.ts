@@ -5,6 +5,7 @@ import type { StatusResult } from '../../src/protocol/methods.js';
 import type { Project, Session, Workspace } from '../../src/protocol/runtime-types.js';
 import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
 import type { NodeInfo } from '../../src/protocol/tree-types.js';
+import { traceStep } from '../../src/startup-trace.js';
 import { useConnection } from '../state/connection.js';
 import type { Placed } from '../state/tree.js';
 
@@ -126,6 +127,7 @@ export function useTreeData(): TreeSource {
     const stops = followTopics(client, apply);
     void loadLists(client).then((loaded) => {
       if (!live || loaded === undefined) return;
+      traceStep('lists');
       const told = waiting ?? [];
       waiting = undefined;
       setTree(told.reduce((tree, change) => change(tree), loaded));

@@ -7,6 +7,7 @@ import {
   type LinkState,
   Reconnector,
 } from '../../src/client/reconnector.js';
+import { traceStep } from '../../src/startup-trace.js';
 
 export type ConnectionState = LinkState;
 export type Connection = Link;
@@ -29,7 +30,10 @@ export function ConnectionProvider({
 
   useEffect(() => {
     const keeper = new Reconnector(connect);
-    const stop = keeper.onChange(setConnection);
+    const stop = keeper.onChange((link) => {
+      if (link.state === 'open') traceStep('connected');
+      setConnection(link);
+    });
     keeper.start();
     return () => {
       stop();

@@ -1,4 +1,5 @@
 import { createContext, type ReactNode, useContext } from 'react';
+import { traceStep } from '../../src/startup-trace.js';
 import { ScreenWriter } from '../frames/screen-writer.js';
 
 /**
@@ -139,7 +140,9 @@ export function createScreenHost(stdin: TerminalIn, stdout: TerminalOut, mode: F
   let redraw = () => undefined as void;
   const output = mode === 'diff' ? diffOutput(stdout) : inkOutput(stdout, () => redraw());
   const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
-    output.write(chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk));
+    const text = chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk);
+    output.write(text);
+    if (text !== '') traceStep('frame');
     const done = typeof encoding === 'function' ? encoding : callback;
     // Ink waits for a write's callback before it says it has exited: called once the real stdout has flushed.
     if (typeof done === 'function') stdout.write('', () => (done as () => void)());

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+// string-width itself, as Ink depends on it: what the bundle's fast path must agree with.
+import realStringWidth from 'string-width';
+import { tui } from './helpers/shipped.js';
+
+/** The fast path alone: -1 wherever it would ask string-width. */
+const fastOnly = tui.withOneColumnFastPath(() => -1);
+/** What Ink measures text with in the bundle. */
+const shipped = tui.stringWidth;
+const SGR = (code: number, text: string) => `\u001B[${code}m${text}\u001B[39m`;
+const hex = (code: number) => `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+
+describe('the bundle’s one-column fast path in front of string-width', () => {
+  it('is what Ink measures with in the bundle, and agrees with string-width on every character', () => {
+    assert.notEqual(shipped, realStringWidth);
+    let answered = 0;
+    for (let code = 0; code <= 0xffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const character = String.fromCharCode(code);
+      if (fastOnly(character) !== -1) answered++;
+      assert.equal(shipped(character), realStringWidth(character), hex(code));
+    }
+    // ASCII, Latin, punctuation, arrows, operators, box drawing and shapes: over 1,400 characters.
+    assert.ok(answered > 1400, `answered for ${answered} characters`);
+  });
+
+  it('answers for the TUI’s own lines, coloured or not, as string-width does', () => {
+    const lines = [
+      '│ ▾ node-a ● 2 sessions',
+      '│   ▸ project · ~/src/cortex',
+      '│     ▶ fake <1m ✓',
+      '── fake session in /tmp/x · turn 2 ⏎ ☐ ☑ ✗ … ←/→',
+      `${SGR(32, '●')} connected · ${SGR(2, 'j/k move')} · ${SGR(36, '▶')}`,
+      '\u001B[7m inverse ─────── \u001B[27m',
+      '',
+    ];
+    for (const line of lines) {
+      assert.notEqual(fastOnly(line), -1, line);
+      assert.equal(shipped(line), realStringWidth(line), line);
+    }
+  });
+
+  it('leaves wide, joined and zero-width text, other escapes and wide ambiguity to string-width', () => {
+    const others = [
+      '日本語',
+      '▶\uFE0F',
+      'e\u0301',
+      '👍🏽',
+      'a\u200Db',
+      '\u00AD',
+      '◽',
+      '⌚',
+      '\u001B]8;;x\u0007link\u001B]8;;\u0007',
+    ];
+    for (const text of others) {
+      assert.equal(fastOnly(text), -1, text);
+      assert.equal(shipped(text), realStringWidth(text), text);
+    }
+    const wide = { ambiguousIsNarrow: false };
+    assert.equal(fastOnly('│ box', wide), -1);
+    assert.equal(shipped('│ box', wide), realStringWidth('│ box', wide));
+    assert.equal(fastOnly(SGR(31, 'x'), { countAnsiEscapeCodes: true }), -1);
+  });
+});

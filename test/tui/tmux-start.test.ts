@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '../../src/client/client.js';
+import { CORTEX_BIN, cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
+import { SessionWatch } from '../helpers/session-watch.js';
+import { TmuxScreen } from './helpers/tmux.js';
+
+/**
+ * `cortex tui`'s start as CORTEX_TUI_TRACE records it, in tmux against a real
+ * daemon: the steps bench/tui.ts reads, in the order they happen, each with
+ * the process's wall and CPU milliseconds so far.
+ */
+describe('cortex tui start-up trace', () => {
+  const work = tempDir('cortex-tui-start-');
+  const trace = join(work.path, 'trace');
+  let daemon: DaemonHandle;
+  let control: Client;
+  let screen: TmuxScreen | undefined;
+
+  before(async () => {
+    const path = join(work.path, 'project');
+    mkdirSync(path);
+    daemon = await startDaemon();
+    control = await daemon.connect();
+    const { workspace } = await control.call('workspace_add', { path });
+    const { session } = await control.call('session_start', {
+      workspace: workspace.id,
+      provider: 'fake',
+      prompt: 'hi',
+    });
+    await (await SessionWatch.start(control, session.id)).turnEnd(1);
+  });
+
+  after(async () => {
+    await screen?.kill();
+    control.close();
+    await cleanup(daemon);
+    work.remove();
+  });
+
+  it('records each step with its wall and CPU milliseconds, in order, up to the frame with the tree', async () => {
+    screen = await TmuxScreen.start(
+      ['env', `CORTEX_TUI_TRACE=${trace}`, process.execPath, CORTEX_BIN, '--home', daemon.home, 'tui'],
+      { width: 100, height: 30 },
+    );
+    await screen.waitForScreen((text) => text.includes('● connected') && text.includes('○ fake'), 'the tree');
+    await screen.press('q');
+    assert.equal(await screen.waitForExit(), 0);
+
+    const steps = readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'))
+      .map(([step, wall, cpu]) => ({ step: step!, wall: Number(wall), cpu: Number(cpu) }));
+    const names = steps.map(({ step }) => step);
+    const at = (step: string) => names.indexOf(step);
+    assert.deepEqual(names.slice(0, 3), ['cli', 'bundle', 'frame'], names.join(' '));
+    assert.ok(at('connected') > at('bundle') && at('lists') > at('connected'), names.join(' '));
+    assert.ok(names.lastIndexOf('frame') > at('lists'), `a frame after the lists: ${names.join(' ')}`);
+    for (let index = 1; index < steps.length; index++) {
+      const [before, step] = [steps[index - 1]!, steps[index]!];
+      assert.ok(step.wall >= before.wall && step.cpu >= before.cpu, `${before.step} then ${step.step}`);
+    }
+    assert.ok(steps[0]!.cpu > 0 && steps[0]!.wall > 0, 'node has started by the CLI step');
+  });
+});

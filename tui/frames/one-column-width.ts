@@ -1,0 +1,40 @@
+/** What string-width takes: the text, and whether ambiguous characters are narrow (the default) or wide. */
+export type StringWidth = (
+  text: string,
+  options?: { ambiguousIsNarrow?: boolean; countAnsiEscapeCodes?: boolean },
+) => number;
+
+/**
+ * Characters that string-width counts one column each and that never join
+ * their neighbours into one grapheme: printable ASCII and Latin, punctuation,
+ * arrows and mathematical operators, box drawing and geometric shapes, and the
+ * few symbols the TUI draws (⏎, ☐, ✓, ✗). test/tui/one-column-width.test.ts
+ * checks every one of them against string-width itself.
+ */
+const ONE_COLUMN =
+  /^[\u0020-\u007E\u00A0-\u00AC\u00AE-\u02FF\u2010-\u2027\u2030-\u205E\u2190-\u22FF\u23CE\u2500-\u25FC\u2610-\u2613\u270C-\u2727]*$/;
+
+/** A control sequence (colours and styles are `ESC [ ... m`): no columns of its own. */
+// eslint-disable-next-line no-control-regex -- the escape sequences in Ink's text are what is taken out here
+const CONTROL_SEQUENCE = /\u001B\[[0-?]*[ -/]*[@-~]/g;
+
+/**
+ * string-width with an answer at once for text made only of ONE_COLUMN
+ * characters: its length. Ink measures every string it lays out with
+ * string-width, which for any character outside ASCII segments the text into
+ * graphemes and tests each against Unicode property regexes; compiling those
+ * (the RGI emoji set above all) cost some 75 ms of CPU on the TUI's first
+ * frame, whose borders and marks are all outside ASCII. Colours are taken out
+ * first, as string-width does (Ink measures text with its nested colours in
+ * it). Anything else (CJK, emoji, combining marks, other escapes) still goes
+ * to string-width.
+ */
+export function withOneColumnFastPath(stringWidth: StringWidth): StringWidth {
+  return (text, options) => {
+    if (typeof text !== 'string' || options?.ambiguousIsNarrow === false || options?.countAnsiEscapeCodes) {
+      return stringWidth(text, options);
+    }
+    const visible = text.includes('\u001B') ? text.replace(CONTROL_SEQUENCE, '') : text;
+    return ONE_COLUMN.test(visible) ? visible.length : stringWidth(text, options);
+  };
+}
