@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '../src/client/client.js';
-import type { TableChange } from '../src/protocol/notifications.js';
 import { type MeshNode, TestMesh } from '../test/mesh/mesh-helpers.js';
 
 export interface MeshBenchResult {
@@ -110,8 +109,8 @@ async function readableTable(node: MeshNode, table: string): Promise<void> {
 
 function arrival(client: Client, key: string): Promise<void> {
   return new Promise((resolve) => {
-    const off = client.onNotification((method, params) => {
-      if (method === 'table_change' && (params as unknown as TableChange).key === key) {
+    const off = client.onNotification('table_change', (change) => {
+      if (change.key === key) {
         off();
         resolve();
       }

@@ -2,7 +2,6 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '../src/client/client.js';
-import type { SessionEvent } from '../src/protocol/session-events.js';
 import { cleanup, startDaemon, tempDir } from '../test/helpers/daemon.js';
 
 /**
@@ -67,9 +66,8 @@ async function runTurn(mode: 'burst' | 'paced', count: number): Promise<{ second
       let received = 0;
       done.push(
         new Promise<void>((resolve) => {
-          client.onNotification((method, params) => {
-            const event = params as unknown as SessionEvent;
-            if (method !== 'event' || event.type !== 'agent_message') return;
+          client.onNotification('event', (event) => {
+            if (event.type !== 'agent_message') return;
             const at = performance.timeOrigin + performance.now();
             if (firstAt === 0) firstAt = at;
             if (mode === 'paced' && s === 0) latenciesMs.push(at - Number(event.payload.text));

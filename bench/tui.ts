@@ -4,7 +4,6 @@ import { pathToFileURL } from 'node:url';
 import xterm from '@xterm/headless';
 import { type IPty, spawn } from 'node-pty';
 import type { Client } from '../src/client/client.js';
-import type { SessionEvent } from '../src/protocol/session-events.js';
 import { CORTEX_BIN, cleanup, type DaemonHandle, startDaemon, tempDir } from '../test/helpers/daemon.js';
 import { SessionWatch } from '../test/helpers/session-watch.js';
 
@@ -227,8 +226,8 @@ export async function keyToFrame(): Promise<
     const prompt = Array.from({ length: 1_000 }, () => '/stream 100\n/sleep 95').join('\n');
     const { session } = await control.call('session_start', { workspace, provider: 'fake', prompt });
     let received = 0;
-    control.onNotification((method, params) => {
-      if (method === 'event' && (params as unknown as SessionEvent).session === session.id) received++;
+    control.onNotification('event', (event) => {
+      if (event.session === session.id) received++;
     });
     await control.call('subscribe', { topic: `session:${session.id}` });
     try {

@@ -6,6 +6,7 @@ import { NODE_NAME } from '../src/protocol/store-types.js';
 import { arrayOf, boolean, integer, literal, object, optional, string } from '../src/protocol/validate.js';
 import type { LogLevel } from './logger.js';
 import type { MeshSettings } from './mesh/mesh-settings.js';
+import type { SubscriptionLimits } from './pubsub/subscriptions.js';
 import type { Synchronous } from './store/open-database.js';
 
 /** The daemon's settings, from `config.json` in the config directory; every field is optional. */
@@ -15,6 +16,8 @@ export interface DaemonConfig {
   maxOutputBytes: number;
   highWaterBytes: number;
   stallTimeoutMs: number;
+  /** What a subscriber may leave unread before its subscription ends with `lagged`. */
+  subscriptionLimits: SubscriptionLimits;
   synchronous: Synchronous;
   logLevel: LogLevel;
   /** Members of this group may use the socket too (system mode: `cortex`). */
@@ -54,6 +57,9 @@ const parseFile = object({
   max_output_bytes: optional(integer({ min: 64 * 1024, max: 4096 * MiB })),
   high_water_bytes: optional(integer({ min: 1024, max: 1024 * MiB })),
   stall_timeout_ms: optional(integer({ min: 10, max: 86_400_000 })),
+  subscription_hard_bytes: optional(integer({ min: 64 * 1024, max: 4096 * MiB })),
+  subscription_soft_bytes: optional(integer({ min: 64 * 1024, max: 4096 * MiB })),
+  subscription_soft_ms: optional(integer({ min: 0, max: 86_400_000 })),
   synchronous: optional(literal('normal', 'full')),
   log_level: optional(literal('debug', 'info', 'warn', 'error')),
   listen: optional(string({ pattern: /^(\[[^\]]+\]|[^:]+):\d{1,5}$/, what: 'HOST:PORT' })),
@@ -106,6 +112,11 @@ export function loadConfig(
     maxOutputBytes: parsed.max_output_bytes ?? 64 * MiB,
     highWaterBytes: parsed.high_water_bytes ?? 4 * MiB,
     stallTimeoutMs: parsed.stall_timeout_ms ?? 30_000,
+    subscriptionLimits: {
+      hardBytes: parsed.subscription_hard_bytes ?? 32 * MiB,
+      softBytes: parsed.subscription_soft_bytes ?? 8 * MiB,
+      softMs: parsed.subscription_soft_ms ?? 60_000,
+    },
     synchronous: parsed.synchronous ?? 'normal',
     logLevel: parsed.log_level ?? 'info',
     socketGroup: overrides.socketGroup ?? parsed.socket_group,

@@ -4,7 +4,7 @@ import type { Server as TlsServer } from 'node:tls';
 import { freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { parseAddress } from '../src/address.js';
+import { parseAddress, peerOf } from '../src/address.js';
 import type { CortexPaths } from '../src/paths.js';
 import { CortexError } from '../src/protocol/errors.js';
 import type { StatusResult } from '../src/protocol/methods.js';
@@ -24,7 +24,8 @@ import { Subscriptions } from './pubsub/subscriptions.js';
 import { tableTopics } from './pubsub/table-topics.js';
 import { Connection } from './server/connection.js';
 import { Dispatcher } from './server/dispatcher.js';
-import { listenTls, peerOf } from './server/tls-listener.js';
+import { NotifyErrors } from './server/notify-errors.js';
+import { listenTls } from './server/tls-listener.js';
 import { listenUnix } from './server/unix-listener.js';
 import { nodeTlsFiles } from './tls/node-tls-files.js';
 import { openDatabase } from './store/open-database.js';
@@ -165,7 +166,9 @@ export class Daemon {
     const access = new AccessControl(this.db, this.store.catalog);
     const tokens = new TokenStore(this.db);
     tokens.onRevoked((name) => this.closeConnectionsOf(name));
-    const subscriptions = new Subscriptions();
+    const subscriptions = new Subscriptions(this.config.subscriptionLimits, (line) => this.log.info(line));
+    const notifyErrors = new NotifyErrors(subscriptions);
+    subscriptions.register(notifyErrors.family());
     subscriptions.register(tableTopics(this.store, access, subscriptions));
     this.runtime = createRuntime(this.db, this.store, this.config, this.log, subscriptions, process.env);
     const inspector = new WorkspaceInspector(
@@ -244,7 +247,7 @@ export class Daemon {
         resources: resources(this.paths.dataDir),
       }),
     };
-    const dispatcher = new Dispatcher(createHandlers(services), this.log, (connection) => {
+    const dispatcher = new Dispatcher(createHandlers(services), this.log, notifyErrors, (connection) => {
       this.connections.delete(connection);
       subscriptions.drop(connection);
     });

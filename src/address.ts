@@ -7,3 +7,8 @@ export function parseAddress(text: string): { host: string; port: number } {
   if (!match || port > 65535) throw new CortexError('EINVAL', `${JSON.stringify(text)} is not HOST:PORT.`);
   return { host: match[1] ?? match[2]!, port };
 }
+
+/** Where a socket comes from, as logs name it: ADDRESS:PORT. */
+export function peerOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
+  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+}

@@ -1,6 +1,6 @@
 import type { Client } from './client/client.js';
 import { errorMessage } from './protocol/errors.js';
-import type { TermExit, TermOutput, TerminalInfo } from './protocol/terminal-types.js';
+import type { TerminalInfo } from './protocol/terminal-types.js';
 
 /** Ctrl-]: leaves the terminal running and comes back, as telnet's escape does. */
 export const DETACH_KEY = 0x1d;
@@ -55,18 +55,13 @@ export async function rawAttach(client: Client, id: string, screen: RawTerminal)
     else if (size) await client.call('term_resize', { id, ...size });
   };
 
-  const offNotification = client.onNotification((method, params) => {
-    if ((params as { id?: unknown }).id !== id) return;
-    if (method === 'term_output') {
-      screen.write((params as unknown as TermOutput).data);
-    } else if (method === 'term_exit') {
-      const exit = params as unknown as TermExit;
-      endedPrompt({
-        end_reason: exit.signal ? `killed by signal ${exit.signal}` : `exited with code ${exit.exit_code}`,
-      });
-    } else if (method === 'term_dropped') {
-      attach(true).catch(fail);
-    }
+  const offOutput = client.onNotification('term_output', (output) => output.id === id && screen.write(output.data));
+  const offExit = client.onNotification('term_exit', (exit) => {
+    if (exit.id !== id) return;
+    endedPrompt({ end_reason: exit.signal ? `killed by signal ${exit.signal}` : `exited with code ${exit.exit_code}` });
+  });
+  const offDropped = client.onNotification('term_dropped', (dropped) => {
+    if (dropped.id === id) attach(true).catch(fail);
   });
   const offClose = client.onClose(() => finish({ how: 'closed' }));
   const offInput = screen.onInput((chunk) => {
@@ -93,7 +88,9 @@ export async function rawAttach(client: Client, id: string, screen: RawTerminal)
     await attach(false);
     return await finished;
   } finally {
-    offNotification();
+    offOutput();
+    offExit();
+    offDropped();
     offClose();
     offInput();
     offResize();

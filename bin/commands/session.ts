@@ -116,9 +116,8 @@ async function waitForTurn(client: Client, session: string, turn: number, after:
 function subscribeForTurnEnd(client: Client, session: string, after?: number) {
   const ends = new Map<number, SessionEvent>();
   let wake: (() => void) | undefined;
-  client.onNotification((method, params) => {
-    const event = params as unknown as SessionEvent;
-    if (method !== 'event' || event.session !== session || !endsTurn(event)) return;
+  client.onNotification('event', (event) => {
+    if (event.session !== session || !endsTurn(event)) return;
     ends.set(event.turn, event);
     wake?.();
   });
@@ -188,10 +187,7 @@ async function events(context: CliContext, client: Client, session: string, opti
   };
   if (options['follow']) {
     const closed = new Promise<void>((resolve) => client.onClose(resolve));
-    client.onNotification((method, params) => {
-      if (method === 'event' && (params as unknown as SessionEvent).session === session)
-        print(params as unknown as SessionEvent);
-    });
+    client.onNotification('event', (event) => event.session === session && print(event));
     await client.call('subscribe', { topic: `session:${session}`, after });
     await closed;
     return;

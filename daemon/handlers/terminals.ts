@@ -35,7 +35,7 @@ export function terminalHandlers({
     }),
     term_attach: ({ id, scrollback }, call) => {
       // Subscribing and taking the scrollback happen in one turn of the event loop, so no output falls between them.
-      subscriptions.subscribe(`term:${id}`, call.caller, call, {});
+      subscriptions.subscribe(`term:${id}`, call.caller, call);
       return terminals.attach(id, call.identity, scrollback);
     },
     term_write: ({ id, data }, call) => {

@@ -2,31 +2,16 @@ import type { StatusResult, MethodName, ParamsOf, ResultOf, VersionTuple } from 
 import type { RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { TokenStore } from '../access/token-store.js';
-import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { Mesh, MeshQueryAnswer } from '../mesh/mesh.js';
-import type { Subscriber, Subscriptions } from '../pubsub/subscriptions.js';
+import type { Subscriptions } from '../pubsub/subscriptions.js';
 import type { EventLog } from '../runtime/event-log.js';
 import type { SessionManager } from '../runtime/session-manager.js';
 import type { WorkspaceRegistry } from '../runtime/workspace-registry.js';
 import type { Store } from '../store/store.js';
 import type { TerminalManager } from '../terminals/terminal-manager.js';
+import type { CallContext } from '../server/caller.js';
 import type { WorkspaceInspector } from '../workspace/inspector.js';
-
-/** The connection a call came on: its identity changes when it authenticates. */
-export interface Caller extends Subscriber {
-  readonly id: number;
-  readonly transport: 'unix' | 'tls';
-  identity: Identity;
-  /** Where it comes from, for logs: a pid or an address. */
-  readonly peer: string;
-}
-
-/** Who is calling, on which connection. */
-export interface CallContext {
-  identity: Identity;
-  caller: Caller;
-}
 
 /** What handlers may use of the daemon. */
 export interface DaemonServices {

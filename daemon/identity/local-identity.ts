@@ -32,6 +32,7 @@ export class LocalIdentities {
 
   identify(socket: Socket): Identity {
     if ('missing' in this.addon) return this.owner;
+    // Node has no public way to read a socket's fd, which SO_PEERCRED needs: its internal handle is read, and checked.
     const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
     if (typeof fd !== 'number' || fd < 0) return this.owner;
     try {

@@ -19,7 +19,7 @@ export class MeshEvents {
     this.subscriptions.publish(MESH_TOPIC, 'mesh_event', { ...event, time: this.now() });
   }
 
-  family(): TopicFamily {
+  family(): TopicFamily<'mesh:'> {
     return {
       prefix: 'mesh:',
       subscribe(topic, _subscriber, call) {
@@ -29,7 +29,7 @@ export class MeshEvents {
         if (!call.identity.admin) {
           throw new CortexError('EACCES', `${call.identity.name} may not watch the mesh: only administrators may.`);
         }
-        return { topic };
+        return {};
       },
     };
   }

@@ -1,7 +1,7 @@
 import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Database } from 'better-sqlite3';
-import { parseAddress } from '../../src/address.js';
+import { parseAddress, peerOf } from '../../src/address.js';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { ClusterStatus, MeshNodeFailure, PeerStatus } from '../../src/protocol/mesh-types.js';
 import { type MsgValue, RawMsgpack } from '../../src/protocol/msgpack-types.js';
@@ -9,7 +9,6 @@ import type { AccessControl } from '../access/access-control.js';
 import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { Subscriptions } from '../pubsub/subscriptions.js';
-import { peerOf } from '../server/tls-listener.js';
 import type { Rewind } from '../store/incarnations.js';
 import type { Store } from '../store/store.js';
 import { certificateName, nodeTlsFiles, type TlsFiles } from '../tls/node-tls-files.js';
@@ -256,7 +255,7 @@ export class Mesh {
     explicit = false,
   ): PeerSession {
     this.options.log.debug(`mesh: ${direction} TLS link with ${node} (${from})`);
-    const channel = new PeerChannel(socket, Math.max(this.options.settings.maxMessageBytes, 64 << 20));
+    const channel = new PeerChannel(socket, Math.max(this.options.settings.maxMessageBytes, 64 << 20), node);
     const session = new PeerSession(this.context, channel, node, direction, address);
     if (explicit) this.explicit.add(session);
     if (session.state !== 'closed') this.handshakes.add(session);

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer, type PeerCertificate, type Server, type TLSSocket } from 'node:tls';
-import { parseAddress } from '../../src/address.js';
+import { parseAddress, peerOf } from '../../src/address.js';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { Logger } from '../logger.js';
-import { peerOf } from '../server/tls-listener.js';
 import type { TlsFiles } from '../tls/node-tls-files.js';
 
 /** How long a TLS handshake with a peer may take. */

@@ -1,51 +1,89 @@
 import { CortexError } from '../../src/protocol/errors.js';
-import type { MsgValue } from '../../src/protocol/msgpack-types.js';
-import type { CallContext } from '../handlers/types.js';
+import type { ResultOf } from '../../src/protocol/methods.js';
+import type { NotificationName, Outgoing, TopicOf, TopicPrefix } from '../../src/protocol/notifications.js';
+import type { CallContext } from '../server/caller.js';
+import type { Subscriber } from './subscriber.js';
 
-/** Someone who can receive notifications: a connection. */
-export interface Subscriber {
-  readonly id: number;
-  notify(method: string, params: unknown): void;
-  readonly isOpen: boolean;
-  /** Output queued for it and not yet taken by the peer, for streams that drop a slow reader rather than wait. */
-  readonly pendingBytes?: number;
-}
+/** What a family adds to the `subscribe` answer (`last_seq` for a session's events). */
+export type SubscribeAnswer = Omit<ResultOf<'subscribe'>, 'ok' | 'topic'>;
 
 /**
  * One family of topics (`table:NAME`, `session:ID`, `fs:WORKSPACE`...). It
- * checks access and may answer the subscription with a result (such as a
- * replay position); it is told when a subscriber leaves.
+ * checks access and may answer the subscription with more than `ok` (a replay
+ * position); it is told when a subscriber leaves.
  */
-export interface TopicFamily {
-  prefix: string;
-  subscribe(topic: string, subscriber: Subscriber, call: CallContext, options: Record<string, MsgValue>): unknown;
-  unsubscribe?(topic: string, subscriber: Subscriber): void;
+export interface TopicFamily<P extends TopicPrefix = TopicPrefix> {
+  prefix: P;
+  /** `after`: resume after this cursor (families with a history replay what follows it). */
+  subscribe(
+    topic: `${P}${string}`,
+    subscriber: Subscriber,
+    call: CallContext,
+    after: number | undefined,
+  ): SubscribeAnswer;
+  unsubscribe?(topic: `${P}${string}`, subscriber: Subscriber): void;
+  /** Where a subscriber resumes if it lags now: the cursor of the last notification it was sent (null: none). */
+  cursor?(topic: `${P}${string}`, subscriber: Subscriber): number | null;
+}
+
+type Topic = `${TopicPrefix}${string}`;
+
+/** Sends a topic's notifications, within the limits on what a subscriber may leave unread. */
+export interface Publisher {
+  /** Sends one notification to one subscriber of `topic`; false when that ended its subscription (it lagged). */
+  send<N extends NotificationName>(subscriber: Subscriber, topic: TopicOf<N>, name: N, params: Outgoing<N>): boolean;
+}
+
+/**
+ * How much output a subscriber may leave unread, as Redis's
+ * `client-output-buffer-limit pubsub`: past `hardBytes` at once, or past
+ * `softBytes` for `softMs`, its subscription ends with `lagged`.
+ */
+export interface SubscriptionLimits {
+  hardBytes: number;
+  softBytes: number;
+  softMs: number;
 }
 
 /**
  * Who listens to what. Features publish to a topic; every subscriber of that
- * topic gets `[2, method, params]`. A connection's subscriptions end with it,
- * so nothing leaks when a client goes away.
+ * topic gets `[2, method, params]`. A subscriber that leaves its output unread
+ * past the limits gets `lagged {topic, cursor}` instead, and that subscription
+ * ends: the daemon's memory stays bounded and nobody waits for a slow reader.
+ * A connection's subscriptions end with it, so nothing leaks when a client goes away.
  */
-export class Subscriptions {
+export class Subscriptions implements Publisher {
   private readonly families = new Map<string, TopicFamily>();
   private readonly byTopic = new Map<string, Set<Subscriber>>();
   private readonly bySubscriber = new Map<Subscriber, Set<string>>();
+  /** Since when each subscriber has had more than the soft limit unread. */
+  private readonly overSoft = new Map<Subscriber, number>();
+
+  constructor(
+    private readonly limits: SubscriptionLimits,
+    private readonly log: (line: string) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   register(family: TopicFamily): void {
     this.families.set(family.prefix, family);
   }
 
-  subscribe(topic: string, subscriber: Subscriber, call: CallContext, options: Record<string, MsgValue>): unknown {
+  /**
+   * Subscribes, or fails (no such topic, no access) with nothing changed. The
+   * subscriber is registered before the family replays any history, so a replay
+   * past the limits ends it with `lagged` like a live stream would.
+   */
+  subscribe(topic: string, subscriber: Subscriber, call: CallContext, after?: number): SubscribeAnswer {
     const family = this.familyOf(topic);
-    const result = family.subscribe(topic, subscriber, call, options);
-    let subscribers = this.byTopic.get(topic);
-    if (subscribers === undefined) this.byTopic.set(topic, (subscribers = new Set()));
-    subscribers.add(subscriber);
-    let topics = this.bySubscriber.get(subscriber);
-    if (topics === undefined) this.bySubscriber.set(subscriber, (topics = new Set()));
-    topics.add(topic);
-    return result;
+    const already = this.isSubscribed(topic, subscriber);
+    this.add(topic, subscriber);
+    try {
+      return family.subscribe(topic as Topic, subscriber, call, after);
+    } catch (error) {
+      if (!already) this.unsubscribe(topic, subscriber);
+      throw error;
+    }
   }
 
   /** Returns whether the subscriber was subscribed. */
@@ -54,7 +92,7 @@ export class Subscriptions {
     if (!subscribers?.delete(subscriber)) return false;
     if (subscribers.size === 0) this.byTopic.delete(topic);
     this.bySubscriber.get(subscriber)?.delete(topic);
-    this.familyOf(topic).unsubscribe?.(topic, subscriber);
+    this.familyOf(topic).unsubscribe?.(topic as Topic, subscriber);
     return true;
   }
 
@@ -62,28 +100,65 @@ export class Subscriptions {
   drop(subscriber: Subscriber): void {
     for (const topic of [...(this.bySubscriber.get(subscriber) ?? [])]) this.unsubscribe(topic, subscriber);
     this.bySubscriber.delete(subscriber);
+    this.overSoft.delete(subscriber);
   }
 
-  /** Whether the subscriber still has a topic starting with `prefix` (a family's last one may be going). */
-  hasSubscriptionsWithPrefix(subscriber: Subscriber, prefix: string): boolean {
-    for (const topic of this.bySubscriber.get(subscriber) ?? []) if (topic.startsWith(prefix)) return true;
-    return false;
+  isSubscribed(topic: string, subscriber: Subscriber): boolean {
+    return this.byTopic.get(topic)?.has(subscriber) ?? false;
   }
 
-  hasSubscribers(topic: string): boolean {
-    return (this.byTopic.get(topic)?.size ?? 0) > 0;
-  }
-
-  subscribers(topic: string): ReadonlySet<Subscriber> {
-    return this.byTopic.get(topic) ?? new Set();
-  }
-
-  publish(topic: string, method: string, params: unknown): void {
+  /** Sends a notification to every subscriber of `topic`. */
+  publish<N extends NotificationName>(topic: TopicOf<N>, name: N, params: Outgoing<N>): void {
     const subscribers = this.byTopic.get(topic);
     if (subscribers === undefined) return;
-    for (const subscriber of subscribers) if (subscriber.isOpen) subscriber.notify(method, params);
+    for (const subscriber of subscribers) this.send(subscriber, topic, name, params);
   }
 
+  send<N extends NotificationName>(subscriber: Subscriber, topic: TopicOf<N>, name: N, params: Outgoing<N>): boolean {
+    if (!subscriber.isOpen) return false;
+    const lag = this.lagOf(subscriber);
+    if (lag !== undefined) {
+      this.endLagged(topic, subscriber, lag);
+      return false;
+    }
+    subscriber.notify(name, params);
+    return true;
+  }
+
+  /** Why a subscriber is past its limits, if it is. */
+  private lagOf(subscriber: Subscriber): string | undefined {
+    const unread = subscriber.pendingBytes;
+    const { hardBytes, softBytes, softMs } = this.limits;
+    if (unread <= softBytes) {
+      this.overSoft.delete(subscriber);
+      return undefined;
+    }
+    if (unread > hardBytes) return `it left more than ${hardBytes} bytes unread`;
+    const now = this.now();
+    const since = this.overSoft.get(subscriber);
+    // Over the soft limit since `since`, unless its output ran dry in between (a new spell then).
+    if (since === undefined || subscriber.drainedAt > since) this.overSoft.set(subscriber, now);
+    else if (now - since >= softMs) return `it left more than ${softBytes} bytes unread for ${softMs} ms`;
+    return undefined;
+  }
+
+  private endLagged(topic: Topic, subscriber: Subscriber, reason: string): void {
+    const cursor = this.familyOf(topic).cursor?.(topic, subscriber) ?? null;
+    if (!this.unsubscribe(topic, subscriber)) return;
+    subscriber.notify('lagged', { topic, cursor, reason });
+    this.log(`connection ${subscriber.id}: ${topic} ended, ${reason} (lagged, resumes after ${cursor ?? 'nothing'})`);
+  }
+
+  private add(topic: string, subscriber: Subscriber): void {
+    let subscribers = this.byTopic.get(topic);
+    if (subscribers === undefined) this.byTopic.set(topic, (subscribers = new Set()));
+    subscribers.add(subscriber);
+    let topics = this.bySubscriber.get(subscriber);
+    if (topics === undefined) this.bySubscriber.set(subscriber, (topics = new Set()));
+    topics.add(topic);
+  }
+
+  /** The family of a topic; a topic whose prefix no family has is refused. */
   private familyOf(topic: string): TopicFamily {
     const prefix = topic.slice(0, topic.indexOf(':') + 1);
     const family = prefix ? this.families.get(prefix) : undefined;

@@ -40,8 +40,12 @@ export function createRuntime(
   const sessions = new SessionManager(tables, store, events, workspaces, { codex, fake: new FakeProvider() }, log);
   sessions.recover();
   subscriptions.register(
-    sessionTopics(events, (identity: Identity, session: string) => sessions.authorize(identity, session)),
+    sessionTopics(
+      events,
+      (identity: Identity, session: string) => sessions.authorize(identity, session),
+      subscriptions,
+    ),
   );
-  subscriptions.register(sessionsTopic(sessions));
+  subscriptions.register(sessionsTopic(sessions, subscriptions));
   return { workspaces, sessions, events };
 }

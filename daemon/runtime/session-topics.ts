@@ -1,5 +1,6 @@
 import type { Identity } from '../identity/identity.js';
-import type { Subscriber, TopicFamily } from '../pubsub/subscriptions.js';
+import type { Subscriber } from '../pubsub/subscriber.js';
+import type { Publisher, TopicFamily } from '../pubsub/subscriptions.js';
 import type { EventLog } from './event-log.js';
 
 const REPLAY_PAGE = 1000;
@@ -8,42 +9,52 @@ const REPLAY_PAGE = 1000;
  * `session:ID`: a session's events as `[2, "event", ...]`. With `after: N` the
  * subscriber first gets every committed event after N, then live ones; each
  * subscriber's last delivered seq is remembered, so an event committed while
- * the replay runs is sent exactly once, and never out of order.
+ * the replay runs is sent exactly once, and never out of order. That seq is
+ * also the cursor a subscriber that lagged resumes from.
  */
-export function sessionTopics(events: EventLog, authorize: (identity: Identity, session: string) => void): TopicFamily {
+export function sessionTopics(
+  events: EventLog,
+  authorize: (identity: Identity, session: string) => void,
+  publisher: Publisher,
+): TopicFamily<'session:'> {
   const delivered = new Map<string, Map<Subscriber, number>>();
   events.onCommitted((event) => {
     const subscribers = delivered.get(event.session);
     if (subscribers === undefined) return;
     for (const [subscriber, last] of subscribers) {
-      if (event.seq <= last || !subscriber.isOpen) continue;
-      subscriber.notify('event', event);
-      subscribers.set(subscriber, event.seq);
+      if (event.seq <= last) continue;
+      if (publisher.send(subscriber, `session:${event.session}`, 'event', event))
+        subscribers.set(subscriber, event.seq);
     }
   });
   return {
     prefix: 'session:',
-    subscribe(topic, subscriber, call, options) {
+    subscribe(topic, subscriber, call, after) {
       const session = topic.slice('session:'.length);
       authorize(call.identity, session);
-      const after = typeof options['after'] === 'number' ? options['after'] : events.lastSeqOf(session);
-      let last = after;
-      for (;;) {
-        const page = events.read(session, last, REPLAY_PAGE);
-        for (const event of page) subscriber.notify('event', event);
-        if (page.length > 0) last = page[page.length - 1]!.seq;
-        if (page.length < REPLAY_PAGE) break;
-      }
       let subscribers = delivered.get(session);
       if (subscribers === undefined) delivered.set(session, (subscribers = new Map<Subscriber, number>()));
+      let last = after ?? events.lastSeqOf(session);
       subscribers.set(subscriber, last);
-      return { topic, replayed_to: last };
+      for (;;) {
+        const page = events.read(session, last, REPLAY_PAGE);
+        for (const event of page) {
+          if (!publisher.send(subscriber, `session:${session}`, 'event', event)) return { last_seq: last };
+          last = event.seq;
+          subscribers.set(subscriber, last);
+        }
+        if (page.length < REPLAY_PAGE) break;
+      }
+      return { last_seq: last };
     },
     unsubscribe(topic, subscriber) {
       const session = topic.slice('session:'.length);
       const subscribers = delivered.get(session);
       subscribers?.delete(subscriber);
       if (subscribers?.size === 0) delivered.delete(session);
+    },
+    cursor(topic, subscriber) {
+      return delivered.get(topic.slice('session:'.length))?.get(subscriber) ?? null;
     },
   };
 }

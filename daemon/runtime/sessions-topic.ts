@@ -1,7 +1,8 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import type { Session } from '../../src/protocol/runtime-types.js';
 import type { Identity } from '../identity/identity.js';
-import type { Subscriber, TopicFamily } from '../pubsub/subscriptions.js';
+import type { Subscriber } from '../pubsub/subscriber.js';
+import type { Publisher, TopicFamily } from '../pubsub/subscriptions.js';
 import type { SessionManager } from './session-manager.js';
 
 /**
@@ -9,12 +10,12 @@ import type { SessionManager } from './session-manager.js';
  * turns, queue), as `[2, "session_update", {session}]`, so a tree of sessions
  * stays current without polling.
  */
-export function sessionsTopic(sessions: SessionManager): TopicFamily {
+export function sessionsTopic(sessions: SessionManager, publisher: Publisher): TopicFamily<'sessions:'> {
   const watchers = new Map<Subscriber, Identity>();
   sessions.onChange((session: Session) => {
     for (const [subscriber, identity] of watchers) {
-      if (subscriber.isOpen && (identity.admin || identity.name === session.owner)) {
-        subscriber.notify('session_update', { session });
+      if (identity.admin || identity.name === session.owner) {
+        publisher.send(subscriber, 'sessions:*', 'session_update', { session });
       }
     }
   });
@@ -23,7 +24,7 @@ export function sessionsTopic(sessions: SessionManager): TopicFamily {
     subscribe(topic, subscriber, call) {
       if (topic !== 'sessions:*') throw new CortexError('EINVAL', `The sessions topic is sessions:*, not ${topic}.`);
       watchers.set(subscriber, call.identity);
-      return { topic };
+      return {};
     },
     unsubscribe(_topic, subscriber) {
       watchers.delete(subscriber);

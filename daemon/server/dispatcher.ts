@@ -1,35 +1,33 @@
 import { CortexError, type WireError } from '../../src/protocol/errors.js';
-import { parseRequest, type Request } from '../../src/protocol/messages.js';
 import { isMethodName, type MethodName, methods } from '../../src/protocol/methods.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
+import { namedParams } from '../../src/protocol/params.js';
 import type { Handler, HandlerTable } from '../handlers/types.js';
 import type { Logger } from '../logger.js';
 import type { Connection, MessageSink } from './connection.js';
+import type { NotifyErrors } from './notify-errors.js';
 
 /** What a TCP client may call before it has authenticated. */
 const OPEN_BEFORE_AUTH: ReadonlySet<string> = new Set(['ping', 'auth']);
 
 /**
- * Turns each message into a call: checks its shape, finds the method in the
- * table, validates the params with the method's own parser, runs the handler
- * and answers. Every path answers exactly once, including handlers that throw.
+ * Turns each message into a call: finds the method in the table, validates the
+ * params (a map, or positional in the method's declared order) with the
+ * method's own parser, runs the handler and answers. Every request is answered
+ * exactly once, including when its handler throws. A notification runs the
+ * method with no answer: a failure is logged and reported to the connection
+ * only if it subscribed to `notify:errors`; a method whose answer is the point
+ * (a read, `auth`, `subscribe`) is refused with a `protocol_error` notice.
  */
 export class Dispatcher implements MessageSink {
   constructor(
     private readonly handlers: HandlerTable,
     private readonly log: Logger,
+    private readonly notifyErrors: NotifyErrors,
     private readonly onClose: (connection: Connection) => void,
   ) {}
 
-  message(connection: Connection, message: MsgValue, peekedId: number | undefined): void {
-    let request: Request;
-    try {
-      request = parseRequest(message);
-    } catch (error) {
-      connection.refuse(peekedId, this.toWire(error));
-      return;
-    }
-    const { id, method } = request;
+  request(connection: Connection, id: number, method: string, params: MsgValue): void {
     if (!isMethodName(method)) {
       connection.respond(
         id,
@@ -38,17 +36,14 @@ export class Dispatcher implements MessageSink {
       );
       return;
     }
-    if (connection.identity.via === 'none' && !OPEN_BEFORE_AUTH.has(method)) {
-      connection.respond(
-        id,
-        { code: 'EACCES', message: `Authenticate first: call auth {token} before ${method}.` },
-        null,
-      );
+    const locked = this.lockedOut(connection, method);
+    if (locked !== undefined) {
+      connection.respond(id, locked, null);
       return;
     }
     let result: unknown;
     try {
-      result = this.call(method, request.params, connection);
+      result = this.call(method, params, connection);
     } catch (error) {
       connection.respond(id, this.toWire(error), null);
       return;
@@ -63,14 +58,58 @@ export class Dispatcher implements MessageSink {
     }
   }
 
+  notification(connection: Connection, method: string, params: MsgValue): void {
+    if (!isMethodName(method)) {
+      connection.refuse(undefined, {
+        code: 'EPROTO',
+        message: `There is no method named ${JSON.stringify(method)}: the notification did nothing.`,
+      });
+      return;
+    }
+    if (methods[method].needsAnswer) {
+      connection.refuse(undefined, {
+        code: 'EPROTO',
+        message: `${method} only makes sense with its answer: send it as a request [0, msgid, method, params], not as a notification.`,
+      });
+      return;
+    }
+    const locked = this.lockedOut(connection, method);
+    if (locked !== undefined) {
+      this.failed(connection, method, locked);
+      return;
+    }
+    let result: unknown;
+    try {
+      result = this.call(method, params, connection);
+    } catch (error) {
+      this.failed(connection, method, this.toWire(error));
+      return;
+    }
+    if (result instanceof Promise)
+      result.catch((error: unknown) => this.failed(connection, method, this.toWire(error)));
+  }
+
   closed(connection: Connection): void {
     this.onClose(connection);
   }
 
-  private call<M extends MethodName>(method: M, rawParams: Record<string, MsgValue>, connection: Connection): unknown {
-    const params = methods[method].params(rawParams, 'params');
+  /** Why this connection may not call `method` yet, if it may not. */
+  private lockedOut(connection: Connection, method: MethodName): WireError | undefined {
+    if (connection.identity.via !== 'none' || OPEN_BEFORE_AUTH.has(method)) return undefined;
+    return { code: 'EACCES', message: `Authenticate first: call auth {token} before ${method}.` };
+  }
+
+  private call<M extends MethodName>(method: M, rawParams: MsgValue, connection: Connection): unknown {
+    const { params: parse } = methods[method];
+    const params = parse(namedParams(method, parse.fields, rawParams), 'params');
     const handler = this.handlers[method] as Handler<M>;
     return handler(params as Parameters<Handler<M>>[0], { identity: connection.identity, caller: connection });
+  }
+
+  /** A notification that failed: nobody waits for an answer, so the log says it, and a subscriber of notify:errors hears it. */
+  private failed(connection: Connection, method: MethodName, error: WireError): void {
+    this.log.info(`connection ${connection.id}: the notification ${method} failed: ${error.code} ${error.message}`);
+    this.notifyErrors.report(connection, { method, error });
   }
 
   private toWire(error: unknown): WireError {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { peerOf } from '../../src/address.js';
 import { CortexError } from '../../src/protocol/errors.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
 import { NOTIFICATION } from '../../src/protocol/messages.js';
@@ -66,8 +67,4 @@ function certificateIdentity(socket: TLSSocket): Identity | CortexError {
   const name = Array.isArray(commonName) ? commonName[0] : commonName;
   if (!name) return new CortexError('EACCES', 'The client certificate has no common name (CN) to identify it by.');
   return { name, via: 'certificate', admin: false };
-}
-
-export function peerOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
-  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
 }

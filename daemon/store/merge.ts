@@ -40,6 +40,12 @@ export type MergeObserver = (
 
 const scanner = new FrameScanner();
 
+/** A remote or restored write that was applied, with its seq in this node's change log. */
+export interface AppliedWrite {
+  write: RemoteWrite;
+  seq: number;
+}
+
 /**
  * Merges remote versions into the tables: record-level last-writer-wins by
  * (hlc, node). Every merge moves the local clock past the remote timestamp (so a
@@ -49,6 +55,8 @@ const scanner = new FrameScanner();
  */
 export class Merger {
   private readonly horizons = new Map<string, Version>();
+  /** The change-log seq of the last write applied. */
+  lastLogged = 0;
   private readonly setHorizon: Statement<[string, number, string]>;
   private readonly removeHorizon: Statement<[string]>;
 
@@ -94,6 +102,7 @@ export class Merger {
     const seq = this.log.next();
     if (write.op === 'put') handle.put.run(...this.rowValues(handle, write, seq, src));
     else handle.putTombstone.run(write.key, write.hlc, write.node, seq, src);
+    this.lastLogged = seq;
     return 'applied';
   }
 

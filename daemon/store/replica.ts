@@ -5,7 +5,7 @@ import { type ChangeLog, type LogEntry, OP_CREATE, OP_DELETE, OP_DROP, OP_PUT } 
 import { HLC_PER_MS, type HybridClock } from './hlc.js';
 import { incarnationOf, type Incarnations, type Rewind, type TableDrop } from './incarnations.js';
 import { keyId } from './key-id.js';
-import { isEncodedMap, type MergeObserver, type Merger, type RemoteWrite } from './merge.js';
+import { type AppliedWrite, isEncodedMap, type MergeObserver, type Merger, type RemoteWrite } from './merge.js';
 import { policyIncludes } from './replication-policy.js';
 import type { RowState, TableCatalog } from './table-catalog.js';
 import { tableSqlName } from './table-sql.js';
@@ -93,7 +93,7 @@ export interface ReplicaParts {
   /** Saves the highest clock value seen; inside a transaction. */
   saveClock(): void;
   announceLog(): void;
-  announceWrites(writes: RemoteWrite[]): void;
+  announceWrites(writes: AppliedWrite[]): void;
 }
 
 /**
@@ -222,7 +222,7 @@ export class Replica {
         this.announceRewinds(rewinds);
         continue;
       }
-      const applied: RemoteWrite[] = [];
+      const applied: AppliedWrite[] = [];
       let checkpoint = -1;
       await batcher.write(() => {
         while (index < changes.length) {
@@ -343,7 +343,7 @@ export class Replica {
     return !this.parts.catalog.has(change.table) && !result.refused.has(change.table) && batch.defs.has(change.table);
   }
 
-  private mergeOne(write: RemoteWrite, batch: RemoteBatch, result: ApplyResult, applied: RemoteWrite[]): void {
+  private mergeOne(write: RemoteWrite, batch: RemoteBatch, result: ApplyResult, applied: AppliedWrite[]): void {
     if (result.refused.has(write.table)) return;
     const { catalog, merger, node } = this.parts;
     const handle = catalog.find(write.table);
@@ -363,7 +363,7 @@ export class Replica {
     const outcome = merger.merge(write, batch.from, batch.observer, batch.hadIt?.(write) ?? false);
     if (outcome === 'applied') {
       result.applied++;
-      applied.push(write);
+      applied.push({ write, seq: merger.lastLogged });
     } else if (outcome === 'stale') result.stale++;
     else if (outcome === 'refused') {
       const { replicate } = handle.info;

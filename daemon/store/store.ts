@@ -15,7 +15,7 @@ import { ChangeLog, OP_CREATE, OP_DROP } from './change-log.js';
 import { HybridClock } from './hlc.js';
 import { incarnationOf, Incarnations, type Rewind } from './incarnations.js';
 import { buildMatchQuery, parsePattern, recordMatches } from './match-query.js';
-import { Merger, type RemoteWrite } from './merge.js';
+import { type AppliedWrite, Merger, type RemoteWrite } from './merge.js';
 import { Replica } from './replica.js';
 import { policyNodes } from './replication-policy.js';
 import { TableCatalog, type TableHandle } from './table-catalog.js';
@@ -27,12 +27,14 @@ import { WriteBatcher } from './write-batcher.js';
 const MAX_RESULT_BYTES = 8 * 1024 * 1024;
 
 /** A change as subscribers see it; the record is sent as the stored bytes. */
-export type CommittedChange = Omit<TableChange, 'record'> & { record: RawMsgpack | null };
+export type CommittedChange = TableChange<RawMsgpack>;
 
 /** A record ready to write: its key and the statement's values (key, bytes, hlc, node, index values...). */
 interface Row {
   key: RecordKey;
   values: unknown[];
+  /** Its change-log seq, once written. */
+  seq: number;
 }
 
 export interface NewTable {
@@ -170,9 +172,11 @@ export class Store {
       if (version === undefined) throw new CortexError('EINVAL', `records[${index}] of ${table} has no version.`);
       return { seq: 0, table, key: row.key, hlc: version.hlc, node: version.node, op: 'put', value: encode(record) };
     });
-    const applied: RemoteWrite[] = [];
+    const applied: AppliedWrite[] = [];
     await this.batcher.write(() => {
-      for (const write of writes) if (this.merger.merge(write, null) === 'applied') applied.push(write);
+      for (const write of writes) {
+        if (this.merger.merge(write, null) === 'applied') applied.push({ write, seq: this.merger.lastLogged });
+      }
       this.saveClock.run(this.clock.current);
     });
     this.announceWrites(applied);
@@ -183,12 +187,16 @@ export class Store {
   async delete(table: string, key: RecordKey): Promise<boolean> {
     const handle = this.catalog.handle(table);
     let hlc = 0;
+    let seq = 0;
     const deleted = await this.batcher.write(() => {
       hlc = this.clock.tick();
-      return handle.tombstone.run(hlc, this.node, this.changeLog.next(), key).changes > 0;
+      const next = this.changeLog.next();
+      if (handle.tombstone.run(hlc, this.node, next, key).changes === 0) return false;
+      seq = next;
+      return true;
     });
     if (deleted) {
-      this.announce({ table, key, op: 'delete', record: null, hlc, node: this.node });
+      this.announce({ table, key, op: 'delete', record: null, hlc, node: this.node, seq });
       this.announceLog();
     }
     return deleted;
@@ -225,16 +233,17 @@ export class Store {
           record: new RawMsgpack(row.values[1] as Buffer),
           hlc: row.values[2] as number,
           node: this.node,
+          seq: row.seq,
         });
       }
     }
     this.announceLog();
   }
 
-  private announceWrites(writes: RemoteWrite[]): void {
+  private announceWrites(writes: AppliedWrite[]): void {
     if (writes.length === 0) return;
     if (this.changeListeners.size > 0) {
-      for (const write of writes) {
+      for (const { write, seq } of writes) {
         this.announce({
           table: write.table,
           key: write.key,
@@ -242,6 +251,7 @@ export class Store {
           record: write.value === null ? null : new RawMsgpack(write.value),
           hlc: write.hlc,
           node: write.node,
+          seq,
         });
       }
     }
@@ -355,13 +365,14 @@ export class Store {
     for (const attribute of handle.info.indexes) {
       values.push(indexValue(Object.hasOwn(record, attribute) ? record[attribute] : undefined));
     }
-    return { key, values };
+    return { key, values, seq: 0 };
   }
 
   private writeRow(handle: TableHandle, row: Row): void {
     const hlc = this.clock.tick();
     row.values[2] = hlc;
-    row.values[4] = this.changeLog.next();
+    row.seq = this.changeLog.next();
+    row.values[4] = row.seq;
     handle.put.run(...row.values);
   }
 

@@ -8,7 +8,8 @@ import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
 import type { Identity } from '../identity/identity.js';
 import { daemonUser, runAsCaller, type SystemUser } from '../identity/system-user.js';
 import type { Logger } from '../logger.js';
-import type { Subscriber, Subscriptions, TopicFamily } from '../pubsub/subscriptions.js';
+import type { Subscriber } from '../pubsub/subscriber.js';
+import type { Subscriptions, TopicFamily } from '../pubsub/subscriptions.js';
 import { RingBuffer } from './ring-buffer.js';
 import { ScrollbackFile, type TerminalMeta } from './scrollback-file.js';
 
@@ -88,13 +89,13 @@ export class TerminalManager {
   }
 
   /** `term:ID`: a terminal's output, as term_output notifications. term_attach subscribes through it. */
-  family(): TopicFamily {
+  family(): TopicFamily<'term:'> {
     return {
       prefix: 'term:',
       subscribe: (topic, subscriber, call) => {
         const terminal = this.get(topic.slice('term:'.length), call.identity);
         terminal.viewers.add(subscriber);
-        return { topic };
+        return {};
       },
       unsubscribe: (topic, subscriber) => {
         const terminal = this.terminals.get(topic.slice('term:'.length));
@@ -208,6 +209,7 @@ export class TerminalManager {
       terminal.ring.snapshot(),
     );
     this.save(terminal);
+    // Opened with `encoding: null`, node-pty hands over Buffers, but its types only know strings.
     pty.onData((data) => this.output(terminal, data as unknown as Buffer));
     terminal.exited = new Promise((resolve) =>
       pty.onExit(({ exitCode, signal }) => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { CortexError } from '../../src/protocol/errors.js';
 
+// Node's webcrypto is the Web Crypto object @peculiar/x509 wants, but Node types it apart from the DOM's Crypto.
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };

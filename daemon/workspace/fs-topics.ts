@@ -3,7 +3,8 @@ import { relative, sep } from 'node:path';
 import type { FsChange, FsChangeKind } from '../../src/protocol/workspace-types.js';
 import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
-import type { Subscriber, TopicFamily } from '../pubsub/subscriptions.js';
+import type { Subscriber } from '../pubsub/subscriber.js';
+import type { Publisher, TopicFamily } from '../pubsub/subscriptions.js';
 import { confine } from './confine.js';
 import { type DirectoryWatch, isIgnoredName, watchDirectory } from './directory-watch.js';
 
@@ -26,7 +27,8 @@ interface WatchedDirectory {
 interface WorkspaceWatch {
   id: string;
   root: string;
-  subscribers: Set<Subscriber>;
+  /** Each with the topic it subscribed under (the workspace's id or path). */
+  subscribers: Map<Subscriber, `fs:${string}`>;
   /** By relative path, least recently listed first (the root is never dropped). */
   directories: Map<string, WatchedDirectory>;
   cost: number;
@@ -53,9 +55,10 @@ export class FsTopics {
     private readonly resolve: (ref: string, identity: Identity) => { id: string; path: string },
     private readonly options: WatchOptions,
     private readonly log: Logger,
+    private readonly publisher: Publisher,
   ) {}
 
-  family(): TopicFamily {
+  family(): TopicFamily<'fs:'> {
     return {
       prefix: 'fs:',
       subscribe: (topic, subscriber, call) => {
@@ -66,7 +69,7 @@ export class FsTopics {
           state = {
             id: workspace.id,
             root: workspace.path,
-            subscribers: new Set(),
+            subscribers: new Map(),
             directories: new Map(),
             cost: 0,
             pending: new Map(),
@@ -75,8 +78,8 @@ export class FsTopics {
           this.watches.set(workspace.id, state);
           void this.watch(state, '.');
         }
-        state.subscribers.add(subscriber);
-        return { topic, workspace: workspace.id };
+        state.subscribers.set(subscriber, topic);
+        return {};
       },
       unsubscribe: (topic, subscriber) => {
         const id = this.topics.get(topic);
@@ -164,8 +167,8 @@ export class FsTopics {
     const changes: FsChange[] = [...state.pending].map(([path, kind]) => ({ path, kind }));
     state.pending.clear();
     if (changes.length === 0) return;
-    for (const subscriber of state.subscribers) {
-      if (subscriber.isOpen) subscriber.notify('fs_change', { workspace: state.id, changes });
+    for (const [subscriber, topic] of state.subscribers) {
+      this.publisher.send(subscriber, topic, 'fs_change', { workspace: state.id, changes });
     }
   }
 

@@ -52,8 +52,8 @@ export class WorkspaceInspector {
   ) {
     const resolve = (ref: string, identity: Identity) => runtime.workspaces.resolve(ref, identity);
     this.files = new FileOps({ readMaxBytes: options.readMaxBytes }, new CallerAccess());
-    this.fsTopics = new FsTopics(resolve, options.watch, log);
-    this.workspaceTopics = new WorkspaceTopics(resolve);
+    this.fsTopics = new FsTopics(resolve, options.watch, log, subscriptions);
+    this.workspaceTopics = new WorkspaceTopics(resolve, subscriptions);
     subscriptions.register(this.fsTopics.family());
     subscriptions.register(this.workspaceTopics.family());
     this.snapshots = new SnapshotStore(join(options.dataDir, 'snapshots'));

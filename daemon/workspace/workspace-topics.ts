@@ -1,5 +1,7 @@
 import type { Identity } from '../identity/identity.js';
-import type { Subscriber, TopicFamily } from '../pubsub/subscriptions.js';
+import type { Outgoing, TopicOf } from '../../src/protocol/notifications.js';
+import type { Subscriber } from '../pubsub/subscriber.js';
+import type { Publisher, TopicFamily } from '../pubsub/subscriptions.js';
 
 /**
  * `workspace:WORKSPACE`: what happens in a workspace outside any session —
@@ -7,23 +9,28 @@ import type { Subscriber, TopicFamily } from '../pubsub/subscriptions.js';
  * terminals ends. The topic may name the workspace by id or by path.
  */
 export class WorkspaceTopics {
-  private readonly subscribers = new Map<string, Map<Subscriber, Set<string>>>();
+  private readonly subscribers = new Map<string, Map<Subscriber, Set<`workspace:${string}`>>>();
   private readonly topics = new Map<string, string>();
 
-  constructor(private readonly resolve: (ref: string, identity: Identity) => { id: string }) {}
+  constructor(
+    private readonly resolve: (ref: string, identity: Identity) => { id: string },
+    private readonly publisher: Publisher,
+  ) {}
 
-  family(): TopicFamily {
+  family(): TopicFamily<'workspace:'> {
     return {
       prefix: 'workspace:',
       subscribe: (topic, subscriber, call) => {
         const { id } = this.resolve(topic.slice('workspace:'.length), call.identity);
         this.topics.set(topic, id);
         let byWorkspace = this.subscribers.get(id);
-        if (byWorkspace === undefined) this.subscribers.set(id, (byWorkspace = new Map<Subscriber, Set<string>>()));
+        if (byWorkspace === undefined) {
+          this.subscribers.set(id, (byWorkspace = new Map<Subscriber, Set<`workspace:${string}`>>()));
+        }
         let topics = byWorkspace.get(subscriber);
         if (topics === undefined) byWorkspace.set(subscriber, (topics = new Set()));
         topics.add(topic);
-        return { topic, workspace: id };
+        return {};
       },
       unsubscribe: (topic, subscriber) => {
         const id = this.topics.get(topic);
@@ -37,9 +44,11 @@ export class WorkspaceTopics {
     };
   }
 
-  publish(workspace: string, method: string, params: unknown): void {
-    for (const subscriber of this.subscribers.get(workspace)?.keys() ?? []) {
-      if (subscriber.isOpen) subscriber.notify(method, params);
+  publish<N extends 'check_result' | 'term_exit'>(workspace: string, name: N, params: Outgoing<N>): void {
+    for (const [subscriber, topics] of this.subscribers.get(workspace) ?? []) {
+      // Subscribed under the workspace's id, its path or both: sent once, on the first of them.
+      const [topic] = topics;
+      if (topic !== undefined) this.publisher.send(subscriber, topic as TopicOf<N>, name, params);
     }
   }
 }

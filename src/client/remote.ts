@@ -4,7 +4,7 @@ import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { parseAddress } from '../address.js';
 import { CortexError } from '../protocol/errors.js';
-import { Client } from './client.js';
+import { Client, openWithin } from './client.js';
 
 export interface TlsOptions {
   /** HOST:PORT of the daemon's TLS listener. */
@@ -44,27 +44,14 @@ export async function connectTls(options: TlsOptions): Promise<Client> {
     key: options.key ? readFile(options.key, 'the client key') : undefined,
     servername: /^[\d.:]+$/.test(host) ? undefined : host,
   });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(
-        new CortexError(
-          'ETIMEDOUT',
-          `No TLS answer from ${options.address} within ${options.connectTimeoutMs ?? 5000} ms.`,
-        ),
-      );
-    }, options.connectTimeoutMs ?? 5000);
-    socket.once('secureConnect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new CortexError('ECONNREFUSED', `Could not reach the daemon at ${options.address}: ${error.message}.`));
-    });
-  });
   socket.setNoDelay(true);
-  const client = new Client(socket);
+  const timeoutMs = options.connectTimeoutMs ?? 5000;
+  const client = await openWithin(
+    new Client(socket, { openOn: 'secureConnect' }),
+    timeoutMs,
+    `No TLS answer from ${options.address} within ${timeoutMs} ms.`,
+    (error) => `Could not reach the daemon at ${options.address}: ${error.message}.`,
+  );
   if (options.token !== undefined) {
     try {
       await client.call('auth', { token: options.token });

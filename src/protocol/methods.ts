@@ -3,7 +3,19 @@ import { type Grant, IDENTITY_NAME, type Permission } from './access-types.js';
 import { type Project, PROVIDERS, type Session, SESSION_STATUSES, type Workspace } from './runtime-types.js';
 import type { SessionEvent } from './session-events.js';
 import type { TerminalInfo } from './terminal-types.js';
-import { arrayOf, boolean, type Check, fail, integer, literal, map, object, optional, string } from './validate.js';
+import {
+  arrayOf,
+  boolean,
+  type Check,
+  fail,
+  type FieldsCheck,
+  integer,
+  literal,
+  map,
+  object,
+  optional,
+  string,
+} from './validate.js';
 import type {
   CheckResult,
   FsListResult,
@@ -30,17 +42,26 @@ import {
 
 /**
  * Every RPC method, declared once: its name, a parser for its params (run at the
- * daemon's edge) and its result type. The daemon's handlers, the client and the
- * CLI are all typed from this table.
+ * daemon's edge; its field order is the order of positional params) and its
+ * result type. The daemon's handlers, the client and the CLI are all typed from
+ * this table.
  */
-export interface MethodSpec<P, R> {
-  params: Check<P>;
+export interface MethodSpec<P, R, A extends boolean = boolean> {
+  params: FieldsCheck<P>;
+  /** The answer is the whole point (a read, auth, subscribe): the method is refused as a notification. */
+  needsAnswer: A;
   /** Phantom: carries the result type only. */
   result?: R;
 }
 
+/** A method that does something: it may also be sent as a notification, with no answer. */
 function method<R>() {
-  return <P>(params: Check<P>): MethodSpec<P, R> => ({ params });
+  return <P>(params: FieldsCheck<P>): MethodSpec<P, R, false> => ({ params, needsAnswer: false });
+}
+
+/** A method that only makes sense with its answer. */
+function query<R>() {
+  return <P>(params: FieldsCheck<P>): MethodSpec<P, R, true> => ({ params, needsAnswer: true });
 }
 
 const tableName: Check<string> = string({
@@ -146,8 +167,8 @@ export interface StatusResult {
 }
 
 export const methods = {
-  ping: method<{ pong: true }>()(object({})),
-  status: method<StatusResult>()(object({})),
+  ping: query<{ pong: true }>()(object({})),
+  status: query<StatusResult>()(object({})),
   create_table: method<{ ok: true; table: TableInfo }>()(
     object({
       name: tableName,
@@ -157,7 +178,7 @@ export const methods = {
     }),
   ),
   drop_table: method<{ ok: true }>()(object({ name: anyTableName })),
-  tables: method<{ tables: TableListing[] }>()(object({})),
+  tables: query<{ tables: TableListing[] }>()(object({})),
   put: method<{ ok: true }>()(object({ table: anyTableName, record })),
   put_many: method<{ ok: true; count: number }>()(
     object({
@@ -167,16 +188,16 @@ export const methods = {
       versions: optional(arrayOf(versionTuple, { max: 100_000 })),
     }),
   ),
-  get: method<{ record: StoredRecord | null }>()(object({ table: anyTableName, key: recordKey })),
+  get: query<{ record: StoredRecord | null }>()(object({ table: anyTableName, key: recordKey })),
   delete: method<{ ok: true; deleted: boolean }>()(object({ table: anyTableName, key: recordKey })),
-  match: method<{ records: StoredRecord[]; truncated: boolean }>()(
+  match: query<{ records: StoredRecord[]; truncated: boolean }>()(
     object({
       table: anyTableName,
       pattern: map(),
       limit: optional(integer({ min: 1, max: MAX_PAGE })),
     }),
   ),
-  all: method<{ records: StoredRecord[]; cursor: string | null; versions?: VersionTuple[] }>()(
+  all: query<{ records: StoredRecord[]; cursor: string | null; versions?: VersionTuple[] }>()(
     object({
       table: anyTableName,
       limit: optional(integer({ min: 1, max: MAX_PAGE })),
@@ -195,13 +216,13 @@ export const methods = {
       permissions: optional(arrayOf(permission, { min: 1, max: 2 })),
     }),
   ),
-  acl_list: method<{ grants: Grant[] }>()(object({ identity: optional(identityName) })),
-  auth: method<{ identity: string }>()(object({ token: string({ min: 1, max: 512, what: 'a token' }) })),
-  token_create: method<{ name: string; token: string }>()(object({ name: identityName })),
-  token_list: method<{ tokens: TokenInfo[] }>()(object({})),
+  acl_list: query<{ grants: Grant[] }>()(object({ identity: optional(identityName) })),
+  auth: query<{ identity: string }>()(object({ token: string({ min: 1, max: 512, what: 'a token' }) })),
+  token_create: query<{ name: string; token: string }>()(object({ name: identityName })),
+  token_list: query<{ tokens: TokenInfo[] }>()(object({})),
   token_revoke: method<{ ok: true }>()(object({ name: identityName })),
   /** For `session:ID`, `last_seq` is the last event sent before live ones follow. */
-  subscribe: method<{ ok: true; topic: string; last_seq?: number }>()(
+  subscribe: query<{ ok: true; topic: string; last_seq?: number }>()(
     object({
       topic: string({ min: 3, max: 256, what: 'a topic such as table:NAME' }),
       after: optional(integer({ min: 0 })),
@@ -214,12 +235,12 @@ export const methods = {
       checks: optional(arrayOf(string({ min: 1, max: 4096, what: 'a check command' }), { max: 32 })),
     }),
   ),
-  project_list: method<{ projects: Project[] }>()(object({})),
+  project_list: query<{ projects: Project[] }>()(object({})),
   project_remove: method<{ ok: true }>()(object({ name: projectName })),
   workspace_add: method<{ workspace: Workspace; created: boolean }>()(
     object({ path: absolutePath, project: optional(projectName) }),
   ),
-  workspace_list: method<{ workspaces: Workspace[] }>()(object({})),
+  workspace_list: query<{ workspaces: Workspace[] }>()(object({})),
   workspace_remove: method<{ ok: true }>()(object({ workspace: workspaceRef })),
   session_start: method<{ session: Session }>()(
     object({
@@ -235,11 +256,11 @@ export const methods = {
   session_send: method<{ ok: true; turn: number; queued: boolean }>()(object({ session: sessionId, prompt })),
   session_interrupt: method<{ ok: true; interrupted: boolean }>()(object({ session: sessionId })),
   session_stop: method<{ ok: true }>()(object({ session: sessionId })),
-  session_list: method<{ sessions: Session[] }>()(
+  session_list: query<{ sessions: Session[] }>()(
     object({ workspace: optional(workspaceRef), status: optional(literal(...SESSION_STATUSES)) }),
   ),
-  session_get: method<{ session: Session }>()(object({ session: sessionId })),
-  session_events: method<{ events: SessionEvent[]; next: number | null }>()(
+  session_get: query<{ session: Session }>()(object({ session: sessionId })),
+  session_events: query<{ events: SessionEvent[]; next: number | null }>()(
     object({
       session: sessionId,
       after: optional(integer({ min: 0 })),
@@ -249,7 +270,7 @@ export const methods = {
   unsubscribe: method<{ ok: true; subscribed: boolean }>()(object({ topic: string({ min: 1, max: 256 }) })),
 
   // The workspace inspector: files, diffs, revert, worktrees, checks.
-  fs_list: method<FsListResult>()(
+  fs_list: query<FsListResult>()(
     object({
       workspace: workspaceRef,
       path: optional(workspacePath),
@@ -257,8 +278,8 @@ export const methods = {
       limit: optional(integer({ min: 1, max: 100_000 })),
     }),
   ),
-  fs_stat: method<{ stat: FsStat }>()(object({ workspace: workspaceRef, path: workspacePath })),
-  fs_read: method<FsReadResult>()(object({ workspace: workspaceRef, path: workspacePath })),
+  fs_stat: query<{ stat: FsStat }>()(object({ workspace: workspaceRef, path: workspacePath })),
+  fs_read: query<FsReadResult>()(object({ workspace: workspaceRef, path: workspacePath })),
   /** Without expected_hash the file must not exist yet; with it, the file must still have that hash. */
   fs_write: method<FsWriteResult>()(
     object({
@@ -268,12 +289,12 @@ export const methods = {
       expected_hash: optional(contentHash),
     }),
   ),
-  ws_diff: method<{ diff: WorkspaceDiff }>()(object({ workspace: workspaceRef })),
-  session_turn_diff: method<{ diff: TurnDiff }>()(object({ session: sessionId, turn: turnNumber })),
+  ws_diff: query<{ diff: WorkspaceDiff }>()(object({ workspace: workspaceRef })),
+  session_turn_diff: query<{ diff: TurnDiff }>()(object({ session: sessionId, turn: turnNumber })),
   ws_revert: method<{ reverted: string[] }>()(
     object({ session: sessionId, turn: turnNumber, path: optional(workspacePath) }),
   ),
-  worktree_list: method<{ worktrees: WorktreeInfo[] }>()(object({ workspace: optional(workspaceRef) })),
+  worktree_list: query<{ worktrees: WorktreeInfo[] }>()(object({ workspace: optional(workspaceRef) })),
   worktree_remove: method<{ ok: true; branch: string | null }>()(
     object({ workspace: workspaceRef, force: optional(boolean()) }),
   ),
@@ -288,9 +309,9 @@ export const methods = {
       rows: optional(rows),
     }),
   ),
-  term_list: method<{ terminals: TerminalInfo[] }>()(object({ workspace: optional(workspaceRef) })),
+  term_list: query<{ terminals: TerminalInfo[] }>()(object({ workspace: optional(workspaceRef) })),
   /** Answers with the scrollback (its last `scrollback` bytes when given), then streams term_output. */
-  term_attach: method<{ terminal: TerminalInfo; scrollback: Uint8Array }>()(
+  term_attach: query<{ terminal: TerminalInfo; scrollback: Uint8Array }>()(
     object({ id: terminalId, scrollback: optional(integer({ min: 0 })) }),
   ),
   term_write: method<{ ok: true }>()(object({ id: terminalId, data: textOrBytes })),
@@ -304,8 +325,8 @@ export const methods = {
   ),
   cluster_connect: method<{ ok: true; peer: PeerStatus }>()(object({ node: hostPort })),
   cluster_disconnect: method<{ ok: true; disconnected: boolean }>()(object({ node: nodeName })),
-  cluster_status: method<ClusterStatus>()(object({})),
-  query_mesh: method<QueryMeshResult>()(
+  cluster_status: query<ClusterStatus>()(object({})),
+  query_mesh: query<QueryMeshResult>()(
     object({
       table: anyTableName,
       pattern: map(),

@@ -100,10 +100,24 @@ export type ObjectOf<S extends Shape> = { [K in Exclude<keyof S, OptionalKeys<S>
   [K in OptionalKeys<S>]?: Out<S[K]>;
 };
 
-/** A map with exactly these fields; unknown fields are refused so typos do not pass silently. */
-export function object<S extends Shape>(shape: S): Check<ObjectOf<S>> {
+/** A map parser that also knows its fields, in the order they were declared. */
+export interface FieldsCheck<T> extends Check<T> {
+  readonly fields: readonly string[];
+}
+
+/** Keys that are array indices: JavaScript orders them first, whatever order they were declared in. */
+const INDEX_KEY = /^(0|[1-9]\d*)$/;
+
+/**
+ * A map with exactly these fields; unknown fields are refused so typos do not pass silently.
+ * `fields` keeps the declaration order (positional params follow it): object keys keep their
+ * insertion order except array-index keys, which are refused here so the order is reliable.
+ */
+export function object<S extends Shape>(shape: S): FieldsCheck<ObjectOf<S>> {
   const keys = Object.keys(shape);
-  return (value, path) => {
+  const indexKey = keys.find((key) => INDEX_KEY.test(key));
+  if (indexKey !== undefined) throw new Error(`The field name ${indexKey} would not keep its declared order.`);
+  const check: Check<ObjectOf<S>> = (value, path) => {
     if (!isPlainMap(value)) return fail(path, 'a map', value);
     for (const key of Object.keys(value)) {
       if (!Object.hasOwn(shape, key)) {
@@ -117,4 +131,5 @@ export function object<S extends Shape>(shape: S): Check<ObjectOf<S>> {
     }
     return out as ObjectOf<S>;
   };
+  return Object.assign(check, { fields: keys });
 }

@@ -14,9 +14,8 @@ export class SessionWatch {
 
   static async start(client: Client, session: string, after = 0): Promise<SessionWatch> {
     const watch = new SessionWatch(session);
-    client.onNotification((method, params) => {
-      const event = params as unknown as SessionEvent;
-      if (method !== 'event' || event.session !== session) return;
+    client.onNotification('event', (event) => {
+      if (event.session !== session) return;
       watch.events.push(event);
       for (const waiter of [...watch.waiters]) {
         if (waiter.test(event)) {

@@ -38,9 +38,7 @@ describe('a node whose clock is far ahead', () => {
     await b.stop();
     b = await mesh.start('b', { config, env: { CORTEX_CLOCK_OFFSET_MS: String(SKEW_MS) } });
     await a.client.call('subscribe', { topic: 'mesh:events' });
-    a.client.onNotification((method, params) => {
-      if (method === 'mesh_event') events.push(params as unknown as MeshEvent);
-    });
+    a.client.onNotification('mesh_event', (event) => events.push(event));
   });
   after(() => mesh.cleanup());
 

@@ -181,9 +181,7 @@ export async function eventually<T>(
 /** Resolves with the first `table_change` on `client` that satisfies `match` (subscribe first). */
 export function nextChange(client: Client, match: (change: TableChange) => boolean): Promise<TableChange> {
   return new Promise((resolve) => {
-    const off = client.onNotification((method, params) => {
-      if (method !== 'table_change') return;
-      const change = params as unknown as TableChange;
+    const off = client.onNotification('table_change', (change) => {
       if (match(change)) {
         off();
         resolve(change);

@@ -32,9 +32,7 @@ describe('a partition between two daemons', () => {
     [a, b] = await Promise.all([mesh.start('a'), mesh.start('b')]);
     await a.connect(b);
     await a.client.call('subscribe', { topic: 'mesh:events' });
-    a.client.onNotification((method, params) => {
-      if (method === 'mesh_event') events.push(params as unknown as MeshEvent);
-    });
+    a.client.onNotification('mesh_event', (event) => events.push(event));
   });
   after(() => mesh.cleanup());
 

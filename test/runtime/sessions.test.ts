@@ -397,9 +397,8 @@ describe('agent sessions with the fake provider', () => {
           resolve();
         };
       });
-      on.onNotification((method, params) => {
-        const event = params as unknown as SessionEvent;
-        if (method !== 'event' || event.session !== id) return;
+      on.onNotification('event', (event) => {
+        if (event.session !== id) return;
         events.push(event);
         if (event.type === 'turn_completed') finish();
       });

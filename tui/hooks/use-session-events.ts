@@ -79,9 +79,8 @@ export function useSessionEvents(session: string | undefined): SessionEventsView
       else state.events = keepNewest(mergeBySeq(state.events, batch), WINDOW_EVENTS);
       changed();
     };
-    const stop = client.onNotification((method, params) => {
-      const event = params as unknown as SessionEvent;
-      if (method !== 'event' || event.session !== session || event.seq <= held.current.lastSeq) return;
+    const stop = client.onNotification('event', (event) => {
+      if (event.session !== session || event.seq <= held.current.lastSeq) return;
       held.current.lastSeq = event.seq;
       pending.current.push(event);
       timer.current ??= setTimeout(flush, FLUSH_MS);

@@ -56,12 +56,10 @@ export function useTreeData(): TreeSource {
       void refreshTerminals();
       void refreshPeers();
     };
-    const stop = client.onNotification((method, params) => {
-      if (method === 'term_exit') return void refreshTerminals();
-      if (method !== 'session_update') return;
-      const session = (params as unknown as { session: Session }).session;
-      setSessions((list) => [...list.filter((item) => item.id !== session.id), session]);
-    });
+    const stopExits = client.onNotification('term_exit', () => void refreshTerminals());
+    const stopUpdates = client.onNotification('session_update', ({ session }) =>
+      setSessions((list) => [...list.filter((item) => item.id !== session.id), session]),
+    );
     void (async () => {
       try {
         await client.call('subscribe', { topic: 'sessions:*' });
@@ -86,7 +84,8 @@ export function useTreeData(): TreeSource {
     const timer = setInterval(refreshSlowLists, STATUS_EVERY_MS);
     return () => {
       live = false;
-      stop();
+      stopExits();
+      stopUpdates();
       clearInterval(timer);
     };
   }, [client, generation, reloads]);

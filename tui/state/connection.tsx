@@ -1,82 +1,27 @@
 import { createContext, type ReactNode, useContext, useEffect, useState } from 'react';
 import type { Client } from '../../src/client/client.js';
-import { errorMessage } from '../../src/protocol/errors.js';
+import { type Link, LINK_AT_START, type LinkState, Reconnector } from '../../src/client/reconnector.js';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
-
-export interface Connection {
-  state: ConnectionState;
-  /** Present while open. */
-  client: Client | undefined;
-  /** Grows by one on every (re)connection, so subscriptions know to subscribe again. */
-  generation: number;
-  /** Why the last attempt failed, for the status bar. */
-  error: string | undefined;
-  /** Milliseconds until the next attempt while reconnecting. */
-  retryInMs: number;
-}
+export type ConnectionState = LinkState;
+export type Connection = Link;
 
 const ConnectionContext = createContext<Connection | undefined>(undefined);
 
-const FIRST_RETRY_MS = 250;
-const MAX_RETRY_MS = 5000;
-
 /**
- * Keeps one connection to the daemon, reconnecting with capped exponential
- * backoff when it goes away. Everything that subscribes re-subscribes from the
- * last seq it saw when `generation` changes.
+ * Keeps one connection to the daemon (src/client/reconnector.ts: capped
+ * exponential backoff). Everything that subscribes re-subscribes from the last
+ * seq it saw when `generation` changes.
  */
 export function ConnectionProvider({ connect, children }: { connect: () => Promise<Client>; children: ReactNode }) {
-  const [connection, setConnection] = useState<Connection>({
-    state: 'connecting',
-    client: undefined,
-    generation: 0,
-    error: undefined,
-    retryInMs: 0,
-  });
+  const [connection, setConnection] = useState<Connection>(LINK_AT_START);
 
   useEffect(() => {
-    let stopped = false;
-    let current: Client | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let delay = FIRST_RETRY_MS;
-    const attempt = () => {
-      connect().then(
-        (client) => {
-          if (stopped) return client.close();
-          current = client;
-          delay = FIRST_RETRY_MS;
-          setConnection((previous) => ({
-            state: 'open',
-            client,
-            generation: previous.generation + 1,
-            error: undefined,
-            retryInMs: 0,
-          }));
-          client.onClose(() => {
-            if (stopped) return;
-            setConnection((previous) => ({ ...previous, state: 'reconnecting', client: undefined, retryInMs: delay }));
-            timer = setTimeout(attempt, delay);
-          });
-        },
-        (error: unknown) => {
-          if (stopped) return;
-          setConnection((previous) => ({
-            ...previous,
-            state: previous.generation === 0 ? 'connecting' : 'reconnecting',
-            error: errorMessage(error),
-            retryInMs: delay,
-          }));
-          timer = setTimeout(attempt, delay);
-          delay = Math.min(delay * 2, MAX_RETRY_MS);
-        },
-      );
-    };
-    attempt();
+    const keeper = new Reconnector(connect);
+    const stop = keeper.onChange(setConnection);
+    keeper.start();
     return () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      current?.close();
+      stop();
+      keeper.stop();
     };
   }, [connect]);
 

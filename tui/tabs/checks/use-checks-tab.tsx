@@ -37,9 +37,7 @@ export function useChecksTab(context: TabContext, { configured, events }: Checks
   useEffect(() => {
     if (!client || !active || workspace === undefined) return;
     const topic = `workspace:${workspace}`;
-    const stop = client.onNotification((method, params) => {
-      if (method !== 'check_result') return;
-      const result = params as unknown as CheckResult & { workspace: string };
+    const stop = client.onNotification('check_result', (result) => {
       if (result.workspace === workspace) addResults(workspace, [result]);
     });
     client.call('subscribe', { topic }).catch(() => undefined);

@@ -1,6 +1,5 @@
 import { useEffect, useRef } from 'react';
 import type { Client } from '../../../src/client/client.js';
-import type { Notifications } from '../../../src/protocol/notifications.js';
 import type { FsChange } from '../../../src/protocol/workspace-types.js';
 
 export interface FsChangeHandlers {
@@ -33,9 +32,7 @@ export function useFsChanges(
     if (!client || workspace === undefined || !active) return;
     let live = true;
     const topic = `fs:${workspace}`;
-    const stop = client.onNotification((method, params) => {
-      if (method !== 'fs_change') return;
-      const change = params as unknown as Notifications['fs_change'];
+    const stop = client.onNotification('fs_change', (change) => {
       if (live && change.workspace === workspace) latest.current.onChanges(change.changes);
     });
     client.call('subscribe', { topic }).then(

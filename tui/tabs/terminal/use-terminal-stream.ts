@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Client } from '../../../src/client/client.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
-import type { TermExit, TermOutput, TerminalInfo } from '../../../src/protocol/terminal-types.js';
+import type { TermExit, TerminalInfo } from '../../../src/protocol/terminal-types.js';
 import { createEmulator, type Emulator } from './emulator.js';
 import type { KeyModes } from './key-bytes.js';
 import { type ScreenSnapshot, snapshot } from './screen-snapshot.js';
@@ -162,18 +162,13 @@ function attachEmulator(client: Client, id: string, emulator: Emulator, events: 
   const replies = term.onData((data) => {
     if (!early && events.answersQueries()) client.call('term_write', { id, data }).catch(() => undefined);
   });
-  const offNotification = client.onNotification((method, params) => {
-    if ((params as { id?: unknown }).id !== id) return;
-    if (method === 'term_output') {
-      const { data } = params as unknown as TermOutput;
-      if (early) early.push(data);
-      else term.write(data);
-    } else if (method === 'term_exit') {
-      events.exited(params as unknown as TermExit);
-    } else if (method === 'term_dropped') {
-      events.dropped();
-    }
+  const offOutput = client.onNotification('term_output', (output) => {
+    if (output.id !== id) return;
+    if (early) early.push(output.data);
+    else term.write(output.data);
   });
+  const offExit = client.onNotification('term_exit', (exit) => exit.id === id && events.exited(exit));
+  const offDropped = client.onNotification('term_dropped', (dropped) => dropped.id === id && events.dropped());
   let live = true;
   client.call('term_attach', { id }).then(
     ({ terminal, scrollback }) => {
@@ -188,7 +183,9 @@ function attachEmulator(client: Client, id: string, emulator: Emulator, events: 
   );
   return () => {
     live = false;
-    offNotification();
+    offOutput();
+    offExit();
+    offDropped();
     parsed.dispose();
     replies.dispose();
     if (client.state === 'open') client.call('term_detach', { id }).catch(() => undefined);

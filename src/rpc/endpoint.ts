@@ -1,0 +1,373 @@
+import type { Duplex } from 'node:stream';
+import { CortexError, type WireError } from '../protocol/errors.js';
+import { peekRequestId } from '../protocol/frame-scanner.js';
+import {
+  NOTIFICATION,
+  notificationShapeError,
+  REQUEST,
+  requestShapeError,
+  RESPONSE,
+  writeNotification,
+  writeRequest,
+  writeResponse,
+} from '../protocol/messages.js';
+import { Decoder } from '../protocol/msgpack-decode.js';
+import { Encoder } from '../protocol/msgpack-encode.js';
+import { MAX_DEPTH, type MsgValue } from '../protocol/msgpack-types.js';
+import { FrameReader, type FrameSink } from './frame-reader.js';
+import { PendingCalls } from './pending-calls.js';
+
+export type EndpointState = 'connecting' | 'open' | 'closed';
+
+/** What the endpoint hands the messages it receives to. */
+export interface EndpointHandler {
+  /** A request: answer it with `respond(id, ...)`. Params are as sent; the method's parser checks them. */
+  request?(id: number, method: string, params: MsgValue): void;
+  notification?(method: string, params: MsgValue): void;
+  /**
+   * A message that cannot be taken: not MessagePack, over the size limit, or not a
+   * msgpack-rpc message this side accepts. `id` is its msgid when one could be read.
+   * `fatal`: the stream cannot be resynchronised and the endpoint closes right after.
+   * Without this hook, any such message closes the endpoint.
+   */
+  invalid?(error: CortexError, id: number | undefined, fatal: boolean): void;
+  /** Once, when the endpoint closes, with why. */
+  closed?(reason: string): void;
+}
+
+export interface EndpointOptions {
+  /** The other side, as errors name it: "the daemon", "b". */
+  remote: string;
+  handler?: EndpointHandler;
+  /** How deep received messages may nest; past it the stream is garbage. */
+  maxDepth?: number;
+  /** Decodes received messages (the daemon's keeps the bytes of stored records). */
+  decoder?: Decoder;
+  /** A received message over this is refused (ETOOBIG) and skipped; the stream stays in sync. */
+  maxMessageBytes?: number;
+  /** Unsent output beyond which the endpoint is congested: senders that can wait should wait for drain. */
+  highWaterBytes?: number;
+  /** While congested, stop reading from the other side; drop it if that lasts `stallTimeoutMs`. */
+  pauseWhenCongested?: boolean;
+  stallTimeoutMs?: number;
+  /** Unsent output beyond which the other side is dropped. */
+  maxOutputBytes?: number;
+  /** This side sends requests (and so takes responses); false for a server's connection. */
+  makesCalls?: boolean;
+  /** The deadline of a call made without its own; 0 waits as long as the connection lives. */
+  callTimeoutMs?: number;
+  /** The stream is still connecting: the state is `connecting` until it emits this event. */
+  openOn?: 'connect' | 'secureConnect';
+  /** Where the endpoint reports dropping the other side. */
+  log?: (line: string) => void;
+}
+
+/** After close() has flushed and ended the stream, how long the other side has to read it before it is destroyed. */
+const END_GRACE_MS = 2000;
+
+/**
+ * One msgpack-rpc endpoint over a byte stream (a Unix socket, TLS, an ssh pipe, a
+ * peer link), used alike by the client, the daemon's connections and the mesh's
+ * peer links. It cuts the stream into messages (no copy when a read holds whole
+ * messages; an oversized one is refused and skipped in sync), decodes each once
+ * and routes it: answers to the pending call they settle, requests and
+ * notifications to the handler. Everything written in one turn of the event loop
+ * (or while handling one read) goes out in one write. It keeps the other side
+ * from growing this process: past `highWaterBytes` of unsent output it is
+ * congested (and may stop reading), past `maxOutputBytes` it drops the other
+ * side. Calls have deadlines, and when the stream closes every pending call
+ * fails with ECLOSED: no call waits forever.
+ */
+export class Endpoint implements FrameSink {
+  private readonly stream: Duplex;
+  private readonly remote: string;
+  private readonly handler: EndpointHandler;
+  private readonly reader: FrameReader;
+  private readonly decoder: Decoder;
+  private readonly out = new Encoder();
+  private readonly pending = new PendingCalls(
+    (method, timeoutMs) =>
+      new CortexError('ETIMEDOUT', `No answer from ${this.remote} to ${method} within ${timeoutMs} ms.`),
+  );
+  private readonly drainListeners = new Set<() => void>();
+  private readonly highWaterBytes: number;
+  private readonly maxOutputBytes: number;
+  private readonly pauseWhenCongested: boolean;
+  private readonly stallTimeoutMs: number;
+  private readonly makesCalls: boolean;
+  private readonly callTimeoutMs: number;
+  private readonly log: ((line: string) => void) | undefined;
+  private currentState: EndpointState;
+  private flushQueued = false;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private failure: Error | undefined;
+  private lastDrained = 0;
+  /** Resolves once the stream is open; rejects with the stream's error if it closes first. */
+  readonly opened: Promise<void>;
+  private settleOpened!: (error?: Error) => void;
+
+  constructor(stream: Duplex, options: EndpointOptions) {
+    this.stream = stream;
+    this.remote = options.remote;
+    this.handler = options.handler ?? {};
+    this.decoder = options.decoder ?? new Decoder(options.maxDepth ?? MAX_DEPTH);
+    this.reader = new FrameReader(options.maxDepth ?? MAX_DEPTH, options.maxMessageBytes ?? Infinity, this);
+    this.highWaterBytes = options.highWaterBytes ?? 1 << 20;
+    this.maxOutputBytes = options.maxOutputBytes ?? Infinity;
+    this.pauseWhenCongested = options.pauseWhenCongested ?? false;
+    this.stallTimeoutMs = options.stallTimeoutMs ?? 0;
+    this.makesCalls = options.makesCalls ?? true;
+    this.callTimeoutMs = options.callTimeoutMs ?? 0;
+    this.log = options.log;
+    this.currentState = options.openOn === undefined ? 'open' : 'connecting';
+    this.opened = new Promise<void>((resolve, reject) => {
+      this.settleOpened = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    // A caller that never waits for `opened` learns of a failure from `closed` instead.
+    this.opened.catch(() => undefined);
+    if (options.openOn === undefined) this.settleOpened();
+    else stream.once(options.openOn, () => this.open());
+    stream.on('data', (chunk: Buffer) => this.receive(chunk));
+    stream.on('drain', () => this.drained());
+    stream.on('error', (error: Error) => {
+      this.failure = error;
+      this.finish(`The connection to ${this.remote} failed: ${error.message}.`);
+    });
+    stream.on('close', () => this.finish(`The connection to ${this.remote} closed.`));
+  }
+
+  get state(): EndpointState {
+    return this.currentState;
+  }
+
+  get isOpen(): boolean {
+    return this.currentState !== 'closed';
+  }
+
+  /** Bytes written for the other side that it has not taken yet (queued here and in the stream). */
+  get pendingBytes(): number {
+    return this.out.length + this.stream.writableLength;
+  }
+
+  /** When the stream last sent everything it held (Date.now()); 0 if it never had to wait. */
+  get drainedAt(): number {
+    return this.lastDrained;
+  }
+
+  /** More unsent output than `highWaterBytes`: a sender that can wait should wait for drain. */
+  get congested(): boolean {
+    return this.pendingBytes > this.highWaterBytes;
+  }
+
+  /** Calls `listener` each time the stream has sent everything it held. */
+  onDrain(listener: () => void): () => void {
+    this.drainListeners.add(listener);
+    return () => this.drainListeners.delete(listener);
+  }
+
+  /** Sends a request and waits for its answer, at most `timeoutMs` (default: the endpoint's call deadline). */
+  request(method: string, params: unknown, timeoutMs = this.callTimeoutMs): Promise<MsgValue> {
+    if (!this.isOpen) return Promise.reject(new CortexError('ECLOSED', `The connection to ${this.remote} is closed.`));
+    const id = this.pending.allocate();
+    const mark = this.out.length;
+    try {
+      writeRequest(this.out, id, method, params);
+    } catch (error) {
+      this.out.truncate(mark);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    this.queueFlush();
+    return this.pending.wait(id, method, timeoutMs);
+  }
+
+  /** Sends a notification: no answer comes. Throws, having sent nothing, if `params` cannot be encoded. */
+  notify(method: string, params: unknown): void {
+    if (!this.isOpen) return;
+    const mark = this.out.length;
+    try {
+      writeNotification(this.out, method, params);
+    } catch (error) {
+      this.out.truncate(mark);
+      throw error;
+    }
+    this.queueFlush();
+  }
+
+  /** Answers request `id`; a result that cannot be encoded becomes an EINTERNAL answer saying why. */
+  respond(id: number, error: WireError | null, result: unknown): void {
+    if (!this.isOpen) return;
+    const mark = this.out.length;
+    try {
+      writeResponse(this.out, id, error, result);
+    } catch (encodeError) {
+      this.out.truncate(mark);
+      const reason = encodeError instanceof Error ? encodeError.message : 'the result could not be encoded';
+      writeResponse(this.out, id, { code: 'EINTERNAL', message: `The answer could not be sent: ${reason}` }, null);
+    }
+    this.queueFlush();
+  }
+
+  /** Sends what is queued, ends the stream, and closes: pending calls fail with ECLOSED and `reason`. */
+  close(reason = `The connection to ${this.remote} was closed by this side.`): void {
+    if (!this.isOpen) return;
+    this.flush();
+    this.stream.end();
+    // The other side may never read what is left: it does not get to hold the stream open.
+    setTimeout(() => this.stream.destroy(), END_GRACE_MS).unref();
+    this.finish(reason);
+  }
+
+  /** Closes at once, dropping whatever is unsent. */
+  destroy(reason: string): void {
+    if (!this.isOpen) return;
+    this.stream.destroy();
+    this.finish(reason);
+  }
+
+  /** FrameSink: whether to go on handing on messages. */
+  get reading(): boolean {
+    return this.isOpen;
+  }
+
+  /** FrameSink: one whole message. */
+  frame(bytes: Buffer): void {
+    let message: MsgValue;
+    try {
+      message = this.decoder.decode(bytes);
+    } catch (error) {
+      this.refuse(asProtocolError(error), peekRequestId(bytes), false);
+      return;
+    }
+    this.route(message, bytes);
+    // One read can hold thousands of small requests whose answers are large: hand them to the
+    // stream as they pile up, so the output limits apply within the read, not after it.
+    if (this.out.length > this.highWaterBytes) this.flush();
+  }
+
+  /** FrameSink: a message over the size limit, being skipped. */
+  oversized(start: Buffer): void {
+    const limit = this.reader.maxMessageBytes;
+    this.refuse(
+      new CortexError('ETOOBIG', `The message is larger than the limit of ${limit} bytes.`),
+      peekRequestId(start),
+      false,
+    );
+    if (this.out.length > this.highWaterBytes) this.flush();
+  }
+
+  private route(message: MsgValue, bytes: Buffer): void {
+    if (Array.isArray(message)) {
+      const kind = message[0];
+      if (kind === RESPONSE && this.makesCalls) {
+        if (message.length === 4 && typeof message[1] === 'number') {
+          this.pending.settle(message[1], message[2], message[3]);
+          return;
+        }
+      } else if (kind === REQUEST && this.handler.request !== undefined) {
+        const error = requestShapeError(message);
+        if (error === undefined) this.handler.request(message[1] as number, message[2] as string, message[3] ?? null);
+        else this.refuse(error, peekRequestId(bytes), false);
+        return;
+      } else if (kind === NOTIFICATION && this.handler.notification !== undefined) {
+        const error = notificationShapeError(message);
+        if (error === undefined) this.handler.notification(message[1] as string, message[2] ?? null);
+        else this.refuse(error, undefined, false);
+        return;
+      }
+    }
+    this.refuse(new CortexError('EPROTO', this.expectedMessages()), peekRequestId(bytes), false);
+  }
+
+  /** What the other side may send, for the error that says it sent something else. */
+  private expectedMessages(): string {
+    const kinds = [
+      this.handler.request && 'a request [0, msgid, method, params]',
+      this.makesCalls && 'a response [1, msgid, error, result]',
+      this.handler.notification && 'a notification [2, method, params]',
+    ].filter((kind): kind is string => typeof kind === 'string');
+    return `A message must be ${kinds.join(' or ')}.`;
+  }
+
+  private refuse(error: CortexError, id: number | undefined, fatal: boolean): void {
+    if (this.handler.invalid === undefined) {
+      this.destroy(`The connection to ${this.remote} was closed: it sent what is not msgpack-rpc (${error.message})`);
+      return;
+    }
+    this.handler.invalid(error, id, fatal);
+    if (fatal) this.close(`Closed after a protocol error: ${error.message}`);
+  }
+
+  private receive(chunk: Buffer): void {
+    try {
+      this.reader.push(chunk);
+    } catch (error) {
+      // Only the scanner throws here: the stream is not MessagePack and cannot be resynchronised.
+      // The msgid is read from the start of the message that failed, not of the chunk: earlier
+      // messages in the chunk were already handled.
+      const start = this.reader.failedStart(chunk);
+      this.refuse(asProtocolError(error), start && peekRequestId(start), true);
+      return;
+    }
+    this.flush();
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.out.length === 0 || !this.isOpen) return;
+    this.stream.write(this.out.take());
+    const waiting = this.stream.writableLength;
+    if (waiting > this.maxOutputBytes) {
+      this.drop(`dropped, ${waiting} bytes of answers unread`);
+    } else if (this.pauseWhenCongested && waiting > this.highWaterBytes && this.stallTimer === undefined) {
+      this.stream.pause();
+      this.stallTimer = setTimeout(
+        () => this.drop(`dropped, it left its answers unread for ${this.stallTimeoutMs} ms`),
+        this.stallTimeoutMs,
+      );
+    }
+  }
+
+  private drop(reason: string): void {
+    this.log?.(reason);
+    this.destroy(`The connection to ${this.remote} was ${reason}.`);
+  }
+
+  private drained(): void {
+    this.lastDrained = Date.now();
+    if (this.stallTimer !== undefined) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+      if (this.isOpen) this.stream.resume();
+    }
+    for (const listener of [...this.drainListeners]) listener();
+  }
+
+  private open(): void {
+    if (this.currentState !== 'connecting') return;
+    this.currentState = 'open';
+    this.settleOpened();
+  }
+
+  private finish(reason: string): void {
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    if (this.currentState === 'closed') return;
+    const wasConnecting = this.currentState === 'connecting';
+    this.currentState = 'closed';
+    if (wasConnecting) this.settleOpened(this.failure ?? new CortexError('ECLOSED', reason));
+    this.reader.clear();
+    this.drainListeners.clear();
+    this.pending.rejectAll(reason);
+    this.handler.closed?.(reason);
+  }
+}
+
+function asProtocolError(error: unknown): CortexError {
+  return error instanceof CortexError ? error : new CortexError('EPROTO', String(error));
+}

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CortexError } from '../../src/protocol/errors.js';
+import { encode } from '../../src/protocol/msgpack-encode.js';
+import { Endpoint, type EndpointOptions } from '../../src/rpc/endpoint.js';
+import { FrameReader } from '../../src/rpc/frame-reader.js';
+import { tempDir } from '../helpers/daemon.js';
+import { bounded } from '../protocol/raw-client.js';
+
+/** Counts the writes made on a socket (the endpoint's output batching is what is measured). */
+function countWrites(socket: Socket): { count: number } {
+  const counter = { count: 0 };
+  const original = socket.write.bind(socket);
+  socket.write = ((...args: Parameters<Socket['write']>) => {
+    counter.count++;
+    return original(...args);
+  }) as Socket['write'];
+  return counter;
+}
+
+async function rejectsWith(call: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  await assert.rejects(call, (error: unknown) => {
+    assert.ok(error instanceof CortexError, String(error));
+    assert.equal(error.code, code, error.message);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+/**
+ * The endpoint over real Unix sockets, against a raw peer the test drives: what
+ * the client, the daemon's connections and the mesh's links all rely on.
+ */
+describe('Endpoint', () => {
+  const dir = tempDir('cortex-endpoint-');
+  const path = join(dir.path, 'e.sock');
+  let server: Server;
+  const accepted: Socket[] = [];
+  const waiting: ((socket: Socket) => void)[] = [];
+
+  before(async () => {
+    server = createServer((socket) => {
+      accepted.push(socket);
+      waiting.shift()?.(socket);
+    });
+    server.listen(path);
+    await once(server, 'listening');
+  });
+
+  after(async () => {
+    for (const socket of accepted) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    dir.remove();
+  });
+
+  /** An endpoint on a fresh connection (connecting, then open), and the raw socket at the other end. */
+  async function pair(
+    options: Partial<EndpointOptions> = {},
+  ): Promise<{ endpoint: Endpoint; socket: Socket; peer: Socket }> {
+    const peer = new Promise<Socket>((resolve) => waiting.push(resolve));
+    const socket = connect(path);
+    const endpoint = new Endpoint(socket, { remote: 'the test peer', openOn: 'connect', ...options });
+    assert.equal(endpoint.state, 'connecting');
+    await endpoint.opened;
+    assert.equal(endpoint.state, 'open');
+    return { endpoint, socket, peer: await peer };
+  }
+
+  it('sends every call made in one turn in one write, and matches answers by msgid in any order', async () => {
+    const { endpoint, socket, peer } = await pair();
+    const writes = countWrites(socket);
+    const calls = [endpoint.request('a', {}), endpoint.request('b', {}), endpoint.request('c', {})];
+    await once(peer, 'data');
+    assert.equal(writes.count, 1, `three calls took ${writes.count} writes`);
+    peer.write(Buffer.concat([encode([1, 3, null, 'c']), encode([1, 1, null, 'a']), encode([1, 2, null, 'b'])]));
+    assert.deepEqual(await Promise.all(calls), ['a', 'b', 'c']);
+    endpoint.close();
+  });
+
+  it('fails a call at its deadline with ETIMEDOUT, drops its late answer, and keeps working', async () => {
+    const { endpoint, peer } = await pair({ callTimeoutMs: 50 });
+    await rejectsWith(endpoint.request('slow', {}), 'ETIMEDOUT', /No answer from the test peer to slow within 50 ms/);
+    const next = endpoint.request('next', {}, 0);
+    peer.write(Buffer.concat([encode([1, 1, null, 'too late']), encode([1, 2, null, 'in time'])]));
+    assert.equal(await next, 'in time');
+    endpoint.close();
+  });
+
+  it('turns an error answer into a CortexError with its code', async () => {
+    const { endpoint, peer } = await pair();
+    const call = endpoint.request('x', {});
+    peer.write(encode([1, 1, { code: 'ENOTFOUND', message: 'No such thing.' }, null]));
+    await rejectsWith(call, 'ENOTFOUND', /^No such thing\.$/);
+    endpoint.close();
+  });
+
+  it('rejects every pending call with ECLOSED when the other side goes away, and tells its handler once', async () => {
+    const reasons: string[] = [];
+    const { endpoint, peer } = await pair({ handler: { closed: (reason) => reasons.push(reason) } });
+    const calls = [endpoint.request('a', {}), endpoint.request('b', {})];
+    await once(peer, 'data');
+    peer.destroy();
+    for (const call of calls) await rejectsWith(call, 'ECLOSED', /The connection to the test peer closed/);
+    assert.equal(endpoint.state, 'closed');
+    assert.deepEqual(reasons, ['The connection to the test peer closed.']);
+    await rejectsWith(endpoint.request('c', {}), 'ECLOSED', /is closed/);
+  });
+
+  it('closes on bytes that are not MessagePack when it has no invalid hook, failing what was pending', async () => {
+    const { endpoint, peer } = await pair();
+    const call = endpoint.request('a', {});
+    peer.write(Buffer.from([0xc1]));
+    await rejectsWith(call, 'ECLOSED', /not msgpack-rpc \(0xc1 is not a MessagePack type byte\.\)/);
+  });
+
+  it('refuses an oversized message to its hook with the msgid, skips it in sync, and goes on', async () => {
+    const refused: [string, number | undefined, boolean][] = [];
+    let refusal!: () => void;
+    let request!: (call: [number, string]) => void;
+    const refusedOnce = new Promise<void>((resolve) => (refusal = resolve));
+    const requested = new Promise<[number, string]>((resolve) => (request = resolve));
+    const { endpoint, peer } = await pair({
+      maxMessageBytes: 1000,
+      handler: {
+        invalid: (error, id, fatal) => {
+          refused.push([error.code, id, fatal]);
+          refusal();
+        },
+        request: (id, method) => request([id, method]),
+      },
+    });
+    const big = encode([0, 7, 'put', { pad: 'x'.repeat(5000) }]);
+    // Over the limit in its first piece; the rest, and a small request right behind it, later.
+    peer.write(big.subarray(0, 1500));
+    await bounded(refusedOnce, 'the refusal');
+    peer.write(Buffer.concat([big.subarray(1500), encode([0, 8, 'ping', {}])]));
+    assert.deepEqual(await bounded(requested, 'the request after it'), [8, 'ping']);
+    assert.deepEqual(refused, [['ETOOBIG', 7, false]]);
+    endpoint.close();
+  });
+
+  it('is congested past its high water mark while the other side does not read, and says when it drained', async () => {
+    const { endpoint, peer } = await pair({ highWaterBytes: 64 * 1024 });
+    peer.pause();
+    const chunk = 'y'.repeat(16 * 1024);
+    // The kernel takes some first; past that the output waits here. Bounded: 64 MiB at most.
+    for (let sent = 0; !endpoint.congested && sent < 4096; sent++) {
+      endpoint.notify('fill', { chunk });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.ok(endpoint.congested);
+    const drained = new Promise<void>((resolve) => endpoint.onDrain(resolve));
+    peer.resume();
+    await bounded(drained, 'drain');
+    assert.equal(endpoint.congested, false);
+    endpoint.close();
+  });
+
+  it('rejects `opened` with the stream error when nothing listens', async () => {
+    const endpoint = new Endpoint(connect(join(dir.path, 'none.sock')), { remote: 'nobody', openOn: 'connect' });
+    await assert.rejects(endpoint.opened, (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
+    assert.equal(endpoint.state, 'closed');
+  });
+});
+
+describe('FrameReader', () => {
+  it('cuts messages split at every byte, and many in one chunk, each handed on once and whole', () => {
+    const messages = [encode([0, 1, 'a', { k: 'v'.repeat(300) }]), encode([2, 'n', [1, 2, 3]]), encode('x')];
+    const all = Buffer.concat(messages);
+    for (const chunking of ['byte by byte', 'all at once']) {
+      const got: Buffer[] = [];
+      const reader = new FrameReader(64, Infinity, {
+        frame: (bytes) => got.push(Buffer.from(bytes)),
+        oversized: () => assert.fail('nothing is oversized'),
+        reading: true,
+      });
+      if (chunking === 'all at once') reader.push(all);
+      else for (let at = 0; at < all.length; at++) reader.push(all.subarray(at, at + 1));
+      assert.deepEqual(got, messages, chunking);
+    }
+  });
+
+  it('reports an oversized message once, with its first bytes, and hands on the next', () => {
+    const big = encode([0, 9, 'put', 'z'.repeat(2000)]);
+    const small = encode([0, 10, 'ping', {}]);
+    const oversized: Buffer[] = [];
+    const frames: Buffer[] = [];
+    const reader = new FrameReader(64, 500, {
+      frame: (bytes) => frames.push(Buffer.from(bytes)),
+      oversized: (start) => oversized.push(Buffer.from(start)),
+      reading: true,
+    });
+    const stream = Buffer.concat([big, small]);
+    for (let at = 0; at < stream.length; at += 300) reader.push(stream.subarray(at, at + 300));
+    assert.equal(oversized.length, 1);
+    assert.deepEqual([...oversized[0]!.subarray(0, 3)], [0x94, 0x00, 0x09]);
+    assert.deepEqual(frames, [small]);
+  });
+});
