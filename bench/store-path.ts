@@ -19,12 +19,17 @@ import { ATTRIBUTES, TABLE, key, readOrder, record } from './workload.js';
  *
  *   node dist/bench/store-path.js                                   # every workload
  *   STORE_PATH_ONLY=pipe-put STORE_PATH_OPS=20000 node dist/bench/store-path.js
+ *
+ * `log-read` reads the change log from its start in pages, as a peer's catch-up
+ * does, going round again at its end; an operation is one entry read.
  */
-const WORKLOADS = ['seq-get', 'pipe-get', 'seq-put', 'pipe-put'] as const;
+const WORKLOADS = ['seq-get', 'pipe-get', 'seq-put', 'pipe-put', 'log-read'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 const DEPTH = 64;
 const PREFILL = 10_000;
+/** Entries per read of the change log, as the mesh's outbound batches read it (daemon/mesh/outbound.ts). */
+const LOG_PAGE = 1024;
 
 function positive(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -56,6 +61,7 @@ function prepare(store: Store, workload: Workload, ops: number): () => Promise<v
       }
     };
   }
+  if (workload === 'log-read') return () => readLog(store, ops);
   const records = arrivingRecords(workload === 'pipe-put' ? 'pp' : 'sp', ops);
   return async () => {
     for (let first = 0; first < ops; first += burst) {
@@ -64,6 +70,22 @@ function prepare(store: Store, workload: Workload, ops: number): () => Promise<v
       await Promise.all(writes);
     }
   };
+}
+
+/** Reads `entries` change-log entries in pages from the start, starting over at the head. */
+async function readLog(store: Store, entries: number): Promise<void> {
+  let after = 0;
+  for (let read = 0; read < entries;) {
+    const page = store.replica.changesAfter(after, Math.min(LOG_PAGE, entries - read));
+    if (page.length === 0) {
+      if (after === 0) throw new Error('the change log is empty');
+      after = 0;
+      continue;
+    }
+    read += page.length;
+    after = page[page.length - 1]!.seq;
+    await nextTurn();
+  }
 }
 
 async function main(): Promise<void> {

@@ -51,6 +51,18 @@ describe('the table store on a real SQLite file', () => {
     assert.equal(store.get('users', 'missing'), null);
   });
 
+  it("reads a table's change-log entries from its seq index alone, not row by row", () => {
+    const plan = db
+      .prepare(
+        'EXPLAIN QUERY PLAN SELECT seq, k, hlc, node, del, src FROM "t_users" WHERE seq > 0 ORDER BY seq LIMIT 10',
+      )
+      .all() as { detail: string }[];
+    assert.deepEqual(
+      plan.map((step) => step.detail),
+      ['SEARCH t_users USING COVERING INDEX q_users (seq>?)'],
+    );
+  });
+
   it('keeps string and integer keys apart', async () => {
     store.createTable({ name: 'nums', attributes: ['n', 'v'], owner: 'alice' });
     await store.put('nums', { n: 1, v: 'int' });

@@ -267,8 +267,8 @@ export const migrations: readonly Migration[] = [
   },
 
   function m8RowsAreTheirOwnLogEntries(db) {
-    // A row's put or delete entry moves into the row (seq, src), under an index on seq; only table
-    // creations and drops stay in _changes. A row whose entry is missing gets a new seq past the
+    // A row's put or delete entry moves into the row (seq, src), under an index on seq that covers
+    // what the log reads; only table creations and drops stay in _changes. A row whose entry is missing gets a new seq past the
     // head, so it is sent again rather than never. The head is kept in _meta: entries removed here
     // may include the newest, and a seq must never be handed out twice.
     const tables = db
@@ -289,7 +289,7 @@ export const migrations: readonly Migration[] = [
       const unlogged = db.prepare(`SELECT k FROM ${table} WHERE seq = 0`).pluck().all();
       const stamp = db.prepare(`UPDATE ${table} SET seq = ? WHERE k = ?`);
       for (const key of unlogged) stamp.run(++head, key);
-      db.exec(`CREATE INDEX "q_${name}" ON ${table} (seq)`);
+      db.exec(`CREATE INDEX "q_${name}" ON ${table} (seq, hlc, node, del, src)`);
     }
     db.exec('DROP INDEX _changes_m8');
     db.exec('DELETE FROM _changes WHERE op IN (0, 1)');
