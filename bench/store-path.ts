@@ -37,9 +37,12 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
-/** Records as the connection hands them to the store: decoded, remembering the bytes they came in. */
+/**
+ * Records as the connection hands them to the store: decoded, remembering the bytes they came in.
+ * STORE_PATH_REENCODE=1 forgets the bytes, so the store encodes each record again (the remedy undone).
+ */
 function arrivingRecords(prefix: string, count: number): StoredRecord[] {
-  const decoder = new Decoder(undefined, new Set([0]));
+  const decoder = new Decoder(undefined, process.env['STORE_PATH_REENCODE'] === '1' ? new Set() : new Set([0]));
   return Array.from(
     { length: count },
     (_, index) => decoder.decode(encode(record(key(prefix, index), index))) as StoredRecord,
