@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { SessionEvent } from '../../../src/protocol/session-events.js';
+import { onNode } from '../../state/on-node.js';
 import type { DiffTarget } from '../diff/diff-view.js';
 import type { TabContext, TabController } from '../tab.js';
 import { FOLLOW, type Scroll } from './event-window.js';
@@ -59,7 +60,7 @@ export function useEventsTab(context: TabContext, links: EventsLinks): EventsTab
     // Codex names changed files by absolute path; diffs name them relative to the workspace.
     const root = `${context.selection.workspace?.path ?? ''}/`;
     const path = changed?.startsWith(root) ? changed.slice(root.length) : changed;
-    links.showDiff({ kind: 'turn', session: event.session, turn: event.turn, path });
+    links.showDiff({ kind: 'turn', session: event.session, turn: event.turn, path, ...onNode(context.open.node) });
     context.showTab('diff', true);
   };
 
