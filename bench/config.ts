@@ -30,6 +30,8 @@ export interface BenchConfig {
   only: Set<string> | undefined;
   /** When set, the daemon runs under `--cpu-prof` and the bench prints its hot spots. */
   profile: boolean;
+  /** When set, an extra pass counts the daemon's instructions per operation under callgrind. */
+  callgrind: boolean;
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -57,5 +59,6 @@ export function loadConfig(): BenchConfig {
     quietWaitMs: (process.env['BENCH_QUIET_WAIT'] === '0' ? 0 : positiveInt('BENCH_QUIET_WAIT', 10)) * 1000,
     only: process.env['BENCH_ONLY'] ? new Set(process.env['BENCH_ONLY'].split(',').map((id) => id.trim())) : undefined,
     profile: process.env['BENCH_PROFILE'] === '1',
+    callgrind: process.env['BENCH_CALLGRIND'] === '1',
   };
 }

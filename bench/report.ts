@@ -1,6 +1,6 @@
 import type { BenchConfig } from './config.js';
 import type { Measurement } from './stats.js';
-import type { CortexResults } from './store-cortex.js';
+import { CORTEX_WORKLOADS, type CortexResults } from './store-cortex.js';
 import type { RedisResults } from './store-redis.js';
 import type { SqliteResults } from './store-sqlite.js';
 import { DASH, formatMicros, formatOps, formatRatio, renderTable } from './table.js';
@@ -186,6 +186,18 @@ export function cpuTable(results: Results): string {
         ];
       }),
     ['left', 'right', 'right', 'right', 'right', 'right'],
+  );
+}
+
+/** The daemon's instructions per operation from a callgrind pass: unmoved by other load on the machine. */
+export function instructionTable(cortex: CortexResults): string {
+  return renderTable(
+    ['workload', 'daemon instructions/op'],
+    CORTEX_WORKLOADS.flatMap((id) => {
+      const perOp = cortex.measurements[id]?.serverInstructionsPerOp;
+      return perOp === undefined ? [] : [[id, Math.round(perOp).toLocaleString('en-US')]];
+    }),
+    ['left', 'right'],
   );
 }
 

@@ -7,8 +7,8 @@ import { loadConfig } from './config.js';
 import { InterferenceMeter, waitForQuiet } from './cpu.js';
 import { combine } from './aggregate.js';
 import { summarizeProfile } from './profile.js';
-import { anchorTable, cpuTable, mainTable, passTable, type Results, targetTable } from './report.js';
-import { runCortex } from './store-cortex.js';
+import { anchorTable, cpuTable, instructionTable, mainTable, passTable, type Results, targetTable } from './report.js';
+import { type CortexResults, runCortex } from './store-cortex.js';
 import { runRedis } from './store-redis.js';
 import { runSqlite } from './store-sqlite.js';
 import { selectedExtras } from './extras.js';
@@ -50,13 +50,18 @@ async function main(): Promise<void> {
   const resources = new Resources();
   const passes: Results[] = [];
   let profile: string | undefined;
+  let counted: CortexResults | undefined;
   try {
     if (config.profile && suites.has('cortex')) {
       // A pass of its own: the profiler slows the daemon, so its figures must not reach the medians.
       progress('profiling pass (its figures are not reported)');
       profile = (await runCortex(config, placement, resources, progress)).profile;
     }
-    const unprofiled = { ...config, profile: false };
+    if (config.callgrind && suites.has('cortex')) {
+      progress('callgrind pass (instruction counts; its times are not reported)');
+      counted = await runCortex({ ...config, profile: false }, placement, resources, progress);
+    }
+    const unprofiled = { ...config, profile: false, callgrind: false };
     for (let pass = 1; pass <= config.repeat; pass++) {
       const quiet = config.quietWaitMs > 0 ? await waitForQuiet(config.quietWaitMs) : undefined;
       if (quiet && quiet.waitedMs > 1000) {
@@ -119,6 +124,7 @@ async function main(): Promise<void> {
     targetTable(results),
   ];
   if (redis && !redis.available) lines.push('', `Redis column skipped: ${redis.reason}`);
+  if (counted) lines.push('', 'Daemon instructions per operation (callgrind pass):', '', instructionTable(counted));
   if (profile) lines.push('', profileReport(profile));
   else if (config.profile) lines.push('', 'BENCH_PROFILE=1 but the daemon wrote no profile.');
   if (others !== undefined) {

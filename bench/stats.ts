@@ -9,6 +9,8 @@ export interface Measurement {
   serverCpuUsPerOp?: number | undefined;
   /** CPU the client side (this process) used per operation. */
   clientCpuUsPerOp?: number | undefined;
+  /** Instructions the daemon ran per operation, in a pass under callgrind (BENCH_CALLGRIND=1). */
+  serverInstructionsPerOp?: number | undefined;
 }
 
 /**

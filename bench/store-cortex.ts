@@ -6,6 +6,7 @@ import type { Client } from '../src/client/client.js';
 import { type DaemonHandle, startDaemon } from '../test/helpers/daemon.js';
 import { type Placement, pin } from './affinity.js';
 import type { Resources } from './cleanup.js';
+import { InstructionCounter, callgrindLauncher } from './callgrind.js';
 import type { BenchConfig } from './config.js';
 import { CpuMeter } from './cpu.js';
 import { runLanes } from './lanes.js';
@@ -97,6 +98,9 @@ export async function runCortex(
 
     // Only now, with start-up and prefill behind it, does the daemon's profiler start (profile-hook.ts).
     if (config.profile) daemon.handle.process.kill('SIGUSR2');
+    const counter = config.callgrind
+      ? new InstructionCounter(daemon.handle.process.pid!, daemon.callgrindDir)
+      : undefined;
     const measurements: CortexResults['measurements'] = {};
     for (const id of CORTEX_WORKLOADS) {
       if (config.only && !config.only.has(id)) continue;
@@ -104,14 +108,21 @@ export async function runCortex(
       const on = (operation: Operation) => (index: number, lane: number) => operation(pool[lane % pool.length]!, index);
       await runLanes(lanes, config.warmupOps, on(warm));
       const latencies = new LatencyRecorder(ops);
+      await counter?.start();
       const cpu = new CpuMeter(daemon.handle.process.pid);
       const start = now();
       await runLanes(lanes, ops, on(timed), latencies);
       const end = now();
       const used = cpu.stop(ops);
-      const result = { ...measurement(ops, start, end, latencies), ...used };
+      const instructions = await counter?.stop();
+      const result = {
+        ...measurement(ops, start, end, latencies),
+        ...used,
+        serverInstructionsPerOp: instructions === undefined ? undefined : instructions / ops,
+      };
       progress(
-        `cortex ${id}: ${Math.round(result.opsPerSec)} ops/s, CPU per op: daemon ${result.serverCpuUsPerOp?.toFixed(1) ?? '?'} µs, client ${result.clientCpuUsPerOp.toFixed(1)} µs`,
+        `cortex ${id}: ${Math.round(result.opsPerSec)} ops/s, CPU per op: daemon ${result.serverCpuUsPerOp?.toFixed(1) ?? '?'} µs, client ${result.clientCpuUsPerOp.toFixed(1)} µs` +
+          (instructions === undefined ? '' : `, daemon instructions per op: ${Math.round(instructions / ops)}`),
       );
       measurements[id] = result;
     }
@@ -137,6 +148,8 @@ async function prefill(client: Client, keys: number): Promise<void> {
 
 interface BenchDaemon {
   handle: DaemonHandle;
+  /** Where callgrind writes its dumps when BENCH_CALLGRIND=1. */
+  callgrindDir: string;
   /** Stops the daemon cleanly (node writes the profile at exit) and returns the profile's text. */
   stopForProfile(): Promise<string | undefined>;
   release(): Promise<void>;
@@ -167,10 +180,14 @@ async function startBenchDaemon(config: BenchConfig, resources: Resources): Prom
       `--import=${pathToFileURL(fileURLToPath(new URL('./profile-hook.js', import.meta.url))).href}`;
     env['CORTEX_BENCH_PROFILE_DIR'] = profileDir;
   }
-  const started = await startDaemon({ home, env });
+  const callgrindDir = join(home, 'callgrind');
+  if (config.callgrind) mkdirSync(callgrindDir);
+  const launcher = config.callgrind ? callgrindLauncher(callgrindDir) : undefined;
+  const started = await startDaemon({ home, env, ...(launcher && { launcher }) });
   state.handle = started;
   return {
     handle: started,
+    callgrindDir,
     release,
     async stopForProfile() {
       await started.stop();

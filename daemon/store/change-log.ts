@@ -1,7 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { RecordKey } from '../../src/protocol/store-types.js';
+import type { TableCatalog } from './table-catalog.js';
+import { tableSqlName } from './table-sql.js';
 
-/** What each `_changes` entry records. */
+/** What each log entry records (a row's entry is a put or, for a tombstone, a delete). */
 export const OP_PUT = 0;
 export const OP_DELETE = 1;
 export const OP_CREATE = 2;
@@ -20,51 +22,130 @@ export interface LogEntry {
 }
 
 /**
- * The change log: every committed write, in commit order, which is what the mesh
- * replicates from. Entries are appended in the writer's transaction; readers read
- * only after a commit, so a seq that was sent is never rolled back (and, the column
- * being AUTOINCREMENT, never reused).
+ * SQLite's default SQLITE_MAX_COMPOUND_SELECT is 500 terms: the log of more
+ * tables than this is read in several queries, merged here.
+ */
+const TABLES_PER_QUERY = 400;
+
+/**
+ * The change log: every committed change, in commit order, which is what the
+ * mesh replicates from. A row change is the row itself: each row carries the seq
+ * of its last change and the peer it came from, under an index on seq, so a put
+ * writes one row instead of a row and a log entry (a log entry was half the cost
+ * of a put). A key written again moves to a new seq, which is what compacting
+ * superseded entries used to do. Table creations and drops, which have no row,
+ * are entries of `_changes`.
+ *
+ * Seqs come from one counter shared by both, so they are never reused: peers
+ * keep checkpoints by seq. The counter starts past the highest seq of any row or
+ * entry and past `_meta.log_head`, which is saved whenever the newest changes may
+ * be removed (collection). Entries are written in the writer's transaction;
+ * readers read only after a commit, so a seq that was sent is never rolled back.
  */
 export class ChangeLog {
-  readonly append: Statement<[string, unknown, number, string, number, string | null]>;
-  /** Removes an entry: a collected tombstone's, or one superseded by a later write of its key. */
+  /** Appends a creation or a drop entry with its seq (see next()). */
+  private readonly appendEntry: Statement<[number, string, unknown, number, string, number, string | null]>;
+  /** Removes a creation or drop entry that is no longer current. */
   readonly remove: Statement<[number]>;
-  private readonly after: Statement<[number, number], LogEntry>;
-  private readonly ofTable: Statement<[string], LogEntry>;
-  private readonly head: Statement<[], number | null>;
-  private readonly hlcOf: Statement<[number], number>;
+  private readonly saveHead: Statement<[number]>;
+  private readonly savedHead: Statement<[], number | undefined>;
+  private readonly entryHead: Statement<[], number | null>;
+  private head = 0;
+  /** The queries that read the log after a seq, made again whenever tables come or go. */
+  private readers: Statement<[{ after: number; limit: number }], LogEntry>[] = [];
+  private readersFor = '';
 
-  constructor(db: Database) {
-    this.append = db.prepare('INSERT INTO _changes (tbl, k, hlc, node, op, src) VALUES (?, ?, ?, ?, ?, ?)');
-    this.remove = db.prepare('DELETE FROM _changes WHERE seq = ?');
-    this.ofTable = db.prepare(
-      'SELECT seq, tbl, k, hlc, node, op, src FROM _changes WHERE tbl = ? AND op IN (0, 1) ORDER BY seq',
+  constructor(
+    private readonly db: Database,
+    private readonly catalog: TableCatalog,
+  ) {
+    this.appendEntry = db.prepare(
+      'INSERT INTO _changes (seq, tbl, k, hlc, node, op, src) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    this.after = db.prepare('SELECT seq, tbl, k, hlc, node, op, src FROM _changes WHERE seq > ? ORDER BY seq LIMIT ?');
-    // The AUTOINCREMENT counter, not max(seq): collecting the newest entries must not move the head back.
-    this.head = db.prepare<[], number | null>("SELECT seq FROM sqlite_sequence WHERE name = '_changes'").pluck();
-    this.hlcOf = db.prepare<[number], number>('SELECT hlc FROM _changes WHERE seq > ? ORDER BY seq LIMIT 1').pluck();
+    this.remove = db.prepare('DELETE FROM _changes WHERE seq = ?');
+    this.saveHead = db.prepare("INSERT OR REPLACE INTO _meta (name, value) VALUES ('log_head', ?)");
+    this.savedHead = db.prepare<[], number | undefined>("SELECT value FROM _meta WHERE name = 'log_head'").pluck();
+    this.entryHead = db.prepare<[], number | null>("SELECT seq FROM sqlite_sequence WHERE name = '_changes'").pluck();
+    this.reload();
   }
 
+  /** The seq of the next change; the caller writes it in the current transaction. */
+  next(): number {
+    return ++this.head;
+  }
+
+  /** Appends a table creation or drop (`k` is '' or the dropped incarnation). */
+  appendSchema(table: string, k: string, hlc: number, node: string, op: number, src: string | null): void {
+    this.appendEntry.run(this.next(), table, k, hlc, node, op, src);
+  }
+
+  /** Keeps the head from going back when the newest changes are removed; inside the removing transaction. */
+  keepHead(): void {
+    this.saveHead.run(this.head);
+  }
+
+  /** Starts the counter again from what is committed (after a rollback dropped the seqs it handed out). */
+  reload(): void {
+    let head = Math.max(this.entryHead.get() ?? 0, this.savedHead.get() ?? 0);
+    for (const handle of this.catalog.handles()) head = Math.max(head, handle.lastSeq.get() ?? 0);
+    this.head = head;
+  }
+
+  /** The highest clock among the newest changes: where the clock resumes after a restart. */
+  recentHlc(): number {
+    const recent = (from: string) =>
+      (this.db.prepare(`SELECT max(hlc) FROM (SELECT hlc FROM ${from} ORDER BY seq DESC LIMIT 1000)`).pluck().get() as
+        number | null) ?? 0;
+    let hlc = recent('_changes');
+    for (const table of this.catalog.list()) hlc = Math.max(hlc, recent(tableSqlName(table.name)));
+    return hlc;
+  }
+
+  /** Up to `limit` entries after `seq`, rows and schema entries merged in seq order. */
   entriesAfter(seq: number, limit: number): LogEntry[] {
-    return this.after.all(seq, limit);
+    const readers = this.currentReaders();
+    const range = { after: seq, limit };
+    if (readers.length === 1) return readers[0]!.all(range);
+    const merged = readers.flatMap((reader) => reader.all(range));
+    merged.sort((a, b) => a.seq - b.seq);
+    return merged.slice(0, limit);
   }
 
-  /** The newest put or delete entry of each key of a table (a scan: for rare work such as a resync). */
-  latestEntries(table: string): Map<string, LogEntry> {
-    const latest = new Map<string, LogEntry>();
-    for (const entry of this.ofTable.all(table)) {
-      latest.set(typeof entry.k === 'number' ? `n${entry.k}` : `s${entry.k}`, entry);
-    }
-    return latest;
-  }
-
+  /** The newest committed seq. */
   headSeq(): number {
-    return this.head.get() ?? 0;
+    return this.head;
   }
 
   /** The clock of the first entry after `seq`, if any: how old the oldest unsent change is. */
   firstHlcAfter(seq: number): number | undefined {
-    return this.hlcOf.get(seq);
+    return this.entriesAfter(seq, 1)[0]?.hlc;
   }
+
+  private currentReaders(): Statement<[{ after: number; limit: number }], LogEntry>[] {
+    const names = this.catalog.list().map((table) => table.name);
+    const key = names.join('\n');
+    if (this.readers.length > 0 && key === this.readersFor) return this.readers;
+    const terms = names.map(
+      (name) =>
+        `SELECT seq, ${sqlString(name)} AS tbl, k, hlc, node, del AS op, src FROM ${tableSqlName(name)} WHERE seq > @after`,
+    );
+    const queries: string[][] = [['SELECT seq, tbl, k, hlc, node, op, src FROM _changes WHERE seq > @after']];
+    for (let first = 0; first < terms.length; first += TABLES_PER_QUERY) {
+      const chunk = terms.slice(first, first + TABLES_PER_QUERY);
+      if (first === 0) queries[0]!.push(...chunk);
+      else queries.push(chunk);
+    }
+    this.readers = queries.map((query) =>
+      this.db.prepare<[{ after: number; limit: number }], LogEntry>(
+        `${query.join(' UNION ALL ')} ORDER BY seq LIMIT @limit`,
+      ),
+    );
+    this.readersFor = key;
+    return this.readers;
+  }
+}
+
+/** A table name as an SQL string literal (names were checked against TABLE_NAME; quoting keeps it safe anyway). */
+function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { FrameScanner } from '../../src/protocol/frame-scanner.js';
 import { decode } from '../../src/protocol/msgpack-decode.js';
 import type { RecordKey, ReplicationPolicy, StoredRecord } from '../../src/protocol/store-types.js';
-import { OP_DELETE, OP_PUT, type ChangeLog } from './change-log.js';
+import type { ChangeLog } from './change-log.js';
 import type { HybridClock } from './hlc.js';
 import { policyIncludes } from './replication-policy.js';
 import type { RowState, TableCatalog, TableHandle } from './table-catalog.js';
@@ -50,7 +50,7 @@ export interface AppliedWrite {
  * Merges remote versions into the tables: record-level last-writer-wins by
  * (hlc, node). Every merge moves the local clock past the remote timestamp (so a
  * later local write of the key wins over what was received), and an applied change
- * is appended to the change log with its origin node, so it relays onward.
+ * takes the next seq of the change log with its origin node, so it relays onward.
  * Runs inside a transaction that the store opened.
  */
 export class Merger {
@@ -99,12 +99,10 @@ export class Merger {
     const outcome = this.decide(write, before, src === null, hadIt);
     observer?.(write, before, outcome);
     if (outcome !== 'applied') return outcome;
-    if (write.op === 'put') handle.put.run(...this.rowValues(handle, write));
-    else handle.putTombstone.run(write.key, write.hlc, write.node);
-    const op = write.op === 'put' ? OP_PUT : OP_DELETE;
-    this.lastLogged = Number(
-      this.log.append.run(write.table, write.key, write.hlc, write.node, op, src).lastInsertRowid,
-    );
+    const seq = this.log.next();
+    if (write.op === 'put') handle.put.run(...this.rowValues(handle, write, seq, src));
+    else handle.putTombstone.run(write.key, write.hlc, write.node, seq, src);
+    this.lastLogged = seq;
     return 'applied';
   }
 
@@ -124,9 +122,9 @@ export class Merger {
     return hadIt || restoring ? 'stale' : 'applied';
   }
 
-  private rowValues(handle: TableHandle, write: RemoteWrite): unknown[] {
+  private rowValues(handle: TableHandle, write: RemoteWrite, seq: number, src: string | null): unknown[] {
     const bytes = Buffer.from(write.value!.buffer, write.value!.byteOffset, write.value!.byteLength);
-    const values: unknown[] = [write.key, bytes, write.hlc, write.node];
+    const values: unknown[] = [write.key, bytes, write.hlc, write.node, seq, src];
     if (handle.info.indexes.length > 0) {
       const record = decode(bytes) as StoredRecord;
       for (const attribute of handle.info.indexes) {

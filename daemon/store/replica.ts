@@ -100,7 +100,7 @@ export interface ReplicaParts {
  * The store's side of replication, and the only way the mesh changes the store:
  * applying a peer's changes (only to the same incarnation of a table), the end of
  * a full resync, tombstone collection, and reading the change log to send. Every
- * row change made here appends to the change log, like the store's own writes.
+ * row change made here takes the change log's next seq, like the store's own writes.
  */
 export class Replica {
   private readonly rewindListeners = new Set<(rewind: Rewind) => void>();
@@ -273,22 +273,17 @@ export class Replica {
     const handle = catalog.find(table);
     if (handle === undefined || handle.info.incarnation !== incarnation) return Promise.resolve(0);
     return this.parts.batcher.write(() => {
-      const latest = changeLog.latestEntries(table);
       const rows = db
-        .prepare<[number], { k: RecordKey; hlc: number; node: string }>(
-          `SELECT k, hlc, node FROM ${tableSqlName(table)} WHERE del = 0 AND hlc <= ?`,
+        .prepare<[number], { k: RecordKey; hlc: number; node: string; seq: number; src: string | null }>(
+          `SELECT k, hlc, node, seq, src FROM ${tableSqlName(table)} WHERE del = 0 AND hlc <= ?`,
         )
         .all(horizon.hlc);
       let purged = 0;
       for (const row of rows) {
-        const id = keyId(row.k);
-        if (received.has(id) || compareVersions(row, horizon) >= 0) continue;
-        const entry = latest.get(id);
-        if (entry === undefined || entry.hlc !== row.hlc || entry.node !== row.node) continue;
-        const peerHadIt = entry.seq <= seenByPeer || entry.node === from || entry.src === from;
+        if (received.has(keyId(row.k)) || compareVersions(row, horizon) >= 0) continue;
+        const peerHadIt = row.seq <= seenByPeer || row.node === from || row.src === from;
         if (!peerHadIt) continue;
-        handle.putTombstone.run(row.k, horizon.hlc, horizon.node);
-        changeLog.append.run(table, row.k, horizon.hlc, horizon.node, OP_DELETE, from);
+        handle.putTombstone.run(row.k, horizon.hlc, horizon.node, changeLog.next(), from);
         purged++;
       }
       merger.raiseHorizon(table, horizon);
@@ -299,9 +294,10 @@ export class Replica {
   /**
    * One pass of tombstone collection and log compaction over `entries` (see
    * mesh/tombstone-gc.ts for when): a tombstone older than `cutoff` that no peer
-   * holding its table still waits for goes, with its log entry, and raises its
-   * table's horizon; an entry superseded by a later one of its key, table or drop
-   * goes too.
+   * holding its table still waits for goes (the row is its own log entry) and
+   * raises its table's horizon; a creation or drop entry superseded by a later one
+   * of its table goes too. A row written again is its own newest entry, so the log
+   * stays as long as the tables without compacting rows.
    */
   collect(
     entries: readonly LogEntry[],
@@ -312,30 +308,31 @@ export class Replica {
     return this.parts.batcher.write(() => {
       let collected = 0;
       let compacted = 0;
-      const remove = (seq: number) => {
-        changeLog.remove.run(seq);
-        compacted++;
-      };
       for (const entry of entries) {
         if (entry.op === OP_PUT || entry.op === OP_DELETE) {
           const handle = catalog.find(entry.tbl);
           const row = handle?.version.get(entry.k);
-          if (handle === undefined || row === undefined || row.hlc !== entry.hlc || row.node !== entry.node) {
-            remove(entry.seq);
-            continue;
-          }
+          // Written again since the entries were read: the row's new seq comes up in a later pass.
+          if (handle === undefined || row === undefined || row.hlc !== entry.hlc || row.node !== entry.node) continue;
           if (row.del !== 1 || entry.hlc >= cutoff || waiting(handle.info.replicate, entry.seq)) continue;
           handle.remove.run(entry.k);
-          changeLog.remove.run(entry.seq);
           merger.raiseHorizon(entry.tbl, { hlc: entry.hlc, node: entry.node });
           collected++;
         } else if (entry.op === OP_CREATE) {
-          if (this.definition(entry.tbl)?.incarnation !== incarnationOf(entry)) remove(entry.seq);
+          if (this.definition(entry.tbl)?.incarnation !== incarnationOf(entry)) {
+            changeLog.remove.run(entry.seq);
+            compacted++;
+          }
         } else if (entry.op === OP_DROP) {
           const drop = incarnations.dropOf(entry.tbl, String(entry.k));
-          if (drop === undefined || drop.hlc !== entry.hlc || drop.node !== entry.node) remove(entry.seq);
+          if (drop === undefined || drop.hlc !== entry.hlc || drop.node !== entry.node) {
+            changeLog.remove.run(entry.seq);
+            compacted++;
+          }
         }
       }
+      // The newest change may be among those removed: its seq must not be handed out again.
+      if (collected + compacted > 0) changeLog.keepHead();
       return { collected, compacted };
     });
   }
@@ -403,7 +400,7 @@ export class Replica {
     clock.observe(definition.hlc);
     const { hlc, node: origin, ...info } = definition;
     catalog.create(info, hlc, origin);
-    changeLog.append.run(name, '', hlc, origin, OP_CREATE, batch.from);
+    changeLog.appendSchema(name, '', hlc, origin, OP_CREATE, batch.from);
     result.created.push(definition);
   }
 
@@ -501,7 +498,7 @@ export class Replica {
     }
     incarnations.forget(table, incarnation);
     incarnations.recordDrop(drop);
-    changeLog.append.run(table, incarnation, change.hlc, change.node, OP_DROP, from);
+    changeLog.appendSchema(table, incarnation, change.hlc, change.node, OP_DROP, from);
   }
 }
 

@@ -11,7 +11,7 @@ import {
   type TableInfo,
 } from '../../src/protocol/store-types.js';
 import type { TableChange } from '../../src/protocol/notifications.js';
-import { ChangeLog, OP_CREATE, OP_DELETE, OP_DROP, OP_PUT } from './change-log.js';
+import { ChangeLog, OP_CREATE, OP_DROP } from './change-log.js';
 import { HybridClock } from './hlc.js';
 import { incarnationOf, Incarnations, type Rewind } from './incarnations.js';
 import { buildMatchQuery, parsePattern, recordMatches } from './match-query.js';
@@ -81,16 +81,13 @@ export class Store {
     maxDriftMs = 60_000,
   ) {
     this.catalog = new TableCatalog(db);
-    this.changeLog = new ChangeLog(db);
-    const last = db
-      .prepare('SELECT max(hlc) FROM (SELECT hlc FROM _changes ORDER BY seq DESC LIMIT 1000)')
-      .pluck()
-      .get() as number | null;
+    this.changeLog = new ChangeLog(db, this.catalog);
+    const last = this.changeLog.recentHlc();
     // Remote versions may be newer than the recent log entries: the highest one observed is saved too.
     const observed = db.prepare("SELECT value FROM _meta WHERE name = 'hlc_high'").pluck().get() as number | undefined;
     this.clock = new HybridClock(now, Math.max(last ?? 0, observed ?? 0), maxDriftMs);
     this.merger = new Merger(db, this.catalog, this.changeLog, this.clock, node);
-    this.batcher = new WriteBatcher(db);
+    this.batcher = new WriteBatcher(db, () => this.changeLog.reload());
     this.incarnations = new Incarnations(db);
     this.saveClock = db.prepare("INSERT OR REPLACE INTO _meta (name, value) VALUES ('hlc_high', ?)");
     this.replica = new Replica({
@@ -123,7 +120,7 @@ export class Store {
     const hlc = this.clock.tick();
     const info = { ...definition, incarnation: incarnationOf({ hlc, node: this.node }) };
     this.catalog.create(info, hlc, this.node);
-    this.changeLog.append.run(info.name, '', hlc, this.node, OP_CREATE, null);
+    this.changeLog.appendSchema(info.name, '', hlc, this.node, OP_CREATE, null);
     return info;
   }
 
@@ -180,7 +177,7 @@ export class Store {
           by,
         });
       }
-      this.changeLog.append.run(name, info.incarnation, hlc, this.node, OP_DROP, null);
+      this.changeLog.appendSchema(name, info.incarnation, hlc, this.node, OP_DROP, null);
       rewinds.push(...this.incarnations.resolve(name));
     });
     this.announceLog();
@@ -235,8 +232,9 @@ export class Store {
     let seq = 0;
     const deleted = await this.batcher.write(() => {
       hlc = this.clock.tick();
-      if (handle.tombstone.run(hlc, this.node, key).changes === 0) return false;
-      seq = Number(this.changeLog.append.run(table, key, hlc, this.node, OP_DELETE, null).lastInsertRowid);
+      const next = this.changeLog.next();
+      if (handle.tombstone.run(hlc, this.node, next, key).changes === 0) return false;
+      seq = next;
       return true;
     });
     if (deleted) {
@@ -408,7 +406,8 @@ export class Store {
     // so a copy is kept when a subscriber will be told about the record after the commit.
     const raw = rawBytesOf(record);
     const bytes = raw === undefined ? encode(record) : this.changeListeners.size > 0 ? Buffer.from(raw) : raw;
-    const values: unknown[] = [key, bytes, 0, this.node];
+    // The clock and seq are set when the row is written (writeRow); src is null: the change is made here.
+    const values: unknown[] = [key, bytes, 0, this.node, 0, null];
     for (const attribute of handle.info.indexes) {
       values.push(indexValue(Object.hasOwn(record, attribute) ? record[attribute] : undefined));
     }
@@ -418,16 +417,20 @@ export class Store {
   private writeRow(handle: TableHandle, row: Row): void {
     const hlc = this.clock.tick();
     row.values[2] = hlc;
+    row.seq = this.changeLog.next();
+    row.values[4] = row.seq;
     handle.put.run(...row.values);
-    row.seq = Number(
-      this.changeLog.append.run(handle.info.name, row.key, hlc, this.node, OP_PUT, null).lastInsertRowid,
-    );
   }
 
   /** Runs a catalog change in a transaction of its own, after committing pending writes. */
   private exclusive(work: () => void): void {
     this.batcher.commit();
-    this.db.transaction(work)();
+    try {
+      this.db.transaction(work)();
+    } catch (error) {
+      this.changeLog.reload();
+      throw error;
+    }
   }
 }
 

@@ -16,10 +16,14 @@ export interface RowState {
 export interface TableHandle {
   info: TableInfo;
   get: Statement<[unknown], Buffer>;
+  /** Values: key, bytes, hlc, node, seq, src, then one per indexed attribute. */
   put: Statement<unknown[]>;
-  tombstone: Statement<[number, string, unknown]>;
-  /** Writes a tombstone whether or not a row exists (a delete received from a peer). */
-  putTombstone: Statement<[unknown, number, string]>;
+  /** Values: hlc, node, seq, key. */
+  tombstone: Statement<[number, string, number, unknown]>;
+  /** Writes a tombstone whether or not a row exists (a delete received from a peer): key, hlc, node, seq, src. */
+  putTombstone: Statement<[unknown, number, string, number, string | null]>;
+  /** The highest seq of the table's rows. */
+  lastSeq: Statement<[], number | null>;
   /** The row's version, live or tombstone, without its bytes. */
   version: Statement<[unknown], Omit<RowState, 'v'>>;
   row: Statement<[unknown], RowState>;
@@ -67,6 +71,10 @@ export class TableCatalog {
 
   get size(): number {
     return this.tables.size;
+  }
+
+  handles(): IterableIterator<TableHandle> {
+    return this.tables.values();
   }
 
   list(): TableInfo[] {
@@ -125,7 +133,7 @@ export class TableCatalog {
   private load(info: TableInfo, version: Version): void {
     this.versions.set(info.name, version);
     const table = tableSqlName(info.name);
-    const columns = ['k', 'v', 'hlc', 'node', 'del', ...info.indexes.map(indexColumn)];
+    const columns = ['k', 'v', 'hlc', 'node', 'del', 'seq', 'src', ...info.indexes.map(indexColumn)];
     const placeholders = columns.map((column) => (column === 'del' ? '0' : '?'));
     this.tables.set(info.name, {
       info,
@@ -134,15 +142,16 @@ export class TableCatalog {
         `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})`,
       ),
       tombstone: this.db.prepare(
-        `UPDATE ${table} SET v = NULL, del = 1, hlc = ?, node = ?${info.indexes
+        `UPDATE ${table} SET v = NULL, del = 1, hlc = ?, node = ?, seq = ?, src = NULL${info.indexes
           .map((attribute) => `, ${indexColumn(attribute)} = NULL`)
           .join('')} WHERE k = ? AND del = 0`,
       ),
       putTombstone: this.db.prepare(
-        `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (?, NULL, ?, ?, 1${info.indexes
+        `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (?, NULL, ?, ?, 1, ?, ?${info.indexes
           .map(() => ', NULL')
           .join('')})`,
       ),
+      lastSeq: this.db.prepare<[], number | null>(`SELECT max(seq) FROM ${table}`).pluck(),
       version: this.db.prepare(`SELECT hlc, node, del FROM ${table} WHERE k = ?`),
       row: this.db.prepare(`SELECT v, hlc, node, del FROM ${table} WHERE k = ?`),
       remove: this.db.prepare(`DELETE FROM ${table} WHERE k = ?`),

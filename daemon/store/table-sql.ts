@@ -10,6 +10,8 @@ import type { TableInfo } from '../../src/protocol/store-types.js';
  *   v    the whole record, MessagePack, sent back to clients untouched; NULL for a tombstone
  *   hlc  the hybrid logical clock of the last write, node its writer
  *   del  1 for a tombstone (a delete the mesh still has to carry)
+ *   seq  the change log's seq of the row's last change (indexed: the log is read by it)
+ *   src  the peer the last change came from, NULL when it was made here
  *   "i_<attr>" one column per indexed attribute, holding its value when it is a
  *        scalar, with a real SQLite index on it
  */
@@ -29,8 +31,11 @@ export function createTableStatements(table: TableInfo): string[] {
       v BLOB,
       hlc INTEGER NOT NULL,
       node TEXT NOT NULL,
-      del INTEGER NOT NULL DEFAULT 0${columns.map((column) => `,\n      ${column}`).join('')}
+      del INTEGER NOT NULL DEFAULT 0,
+      seq INTEGER NOT NULL,
+      src TEXT${columns.map((column) => `,\n      ${column}`).join('')}
     ) STRICT, WITHOUT ROWID`,
+    seqIndexStatement(table.name),
   ];
   for (const attribute of table.indexes) {
     statements.push(
@@ -38,6 +43,15 @@ export function createTableStatements(table: TableInfo): string[] {
     );
   }
   return statements;
+}
+
+/**
+ * The index the change log reads a table's rows by (see ChangeLog). It covers every
+ * column the log reads (the key is in every index of a WITHOUT ROWID table), so a
+ * page of the log is one walk of the index, not a lookup of each row.
+ */
+export function seqIndexStatement(table: string): string {
+  return `CREATE INDEX "q_${table}" ON ${tableSqlName(table)} (seq, hlc, node, del, src)`;
 }
 
 const INT64_MAX = (1n << 63n) - 1n;

@@ -21,6 +21,8 @@ export class WriteBatcher {
 
   constructor(
     private readonly db: Database,
+    /** Called after a batch was rolled back, so whatever it counted on can start again from the database. */
+    private readonly onRollback: () => void = () => {},
     private readonly maxBatch = 1024,
     private readonly schedule: (callback: () => void) => void = setImmediate,
   ) {}
@@ -95,5 +97,6 @@ export class WriteBatcher {
 
   private rollback(): void {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.onRollback();
   }
 }

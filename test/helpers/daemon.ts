@@ -32,6 +32,8 @@ export interface StartOptions {
   config?: Record<string, unknown>;
   args?: string[];
   env?: Record<string, string>;
+  /** A command that runs node, with its arguments (the bench counts instructions under valgrind). */
+  launcher?: string[];
 }
 
 /** A temporary directory removed by the returned function. */
@@ -52,7 +54,9 @@ export async function startDaemon(options: StartOptions = {}): Promise<DaemonHan
     mkdirSync(paths.configDir, { recursive: true });
     writeFileSync(join(paths.configDir, 'config.json'), JSON.stringify(options.config));
   }
-  const child = spawn(process.execPath, [CORTEX_BIN, 'daemon', '--home', home, ...(options.args ?? [])], {
+  // Without a launcher the command is node itself.
+  const [command = process.execPath, ...prefix] = [...(options.launcher ?? []), process.execPath];
+  const child = spawn(command, [...prefix, CORTEX_BIN, 'daemon', '--home', home, ...(options.args ?? [])], {
     stdio: ['ignore', 'ignore', 'pipe'],
     // HOME is the temporary home too: shells the daemon starts in terminals read no rc file of the
     // machine's user (a pyenv rehash in root's .bashrc hung every new shell on a lock a killed one left).

@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { migrate, migrations, SCHEMA_VERSION } from '../../daemon/store/migrations/index.js';
 import { openDatabase } from '../../daemon/store/open-database.js';
+import { Store } from '../../daemon/store/store.js';
+import { encode } from '../../src/protocol/msgpack-encode.js';
 import { tempDir } from '../helpers/daemon.js';
 
 const CONTEXT = { node: 'n' };
@@ -220,6 +222,74 @@ describe('schema migrations', () => {
       assert.throws(() => map.run('token:ci@n', null, 'user:root@n', 0), /NOT NULL/);
     } finally {
       db.close();
+      dir.remove();
+    }
+  });
+
+  it('migration 8 moves the log entry of each row into the row and never hands a seq out twice', async () => {
+    const dir = tempDir();
+    const db = new BetterSqlite3(join(dir.path, 'cortex.db'));
+    try {
+      for (const migration of migrations.slice(0, 7)) migration(db, CONTEXT);
+      db.pragma('user_version = 7');
+      // A table as migration 7 left it: no seq or src. "a" was written twice (its first entry was
+      // not compacted yet), "b" came from peer p, and "c" has no entry at all.
+      db.exec(`CREATE TABLE "t_users" (k ANY PRIMARY KEY NOT NULL, v BLOB, hlc INTEGER NOT NULL,
+        node TEXT NOT NULL, del INTEGER NOT NULL DEFAULT 0) STRICT, WITHOUT ROWID`);
+      db.prepare(
+        "INSERT INTO _tables VALUES ('users', '[\"id\"]', '[]', 'mesh', 'user:root@n', 1, 100, 'n', 'n:100')",
+      ).run();
+      const row = db.prepare('INSERT INTO "t_users" (k, v, hlc, node, del) VALUES (?, ?, ?, ?, ?)');
+      row.run('a', encode({ id: 'a' }), 300, 'n', 0);
+      row.run('b', null, 200, 'p', 1);
+      row.run('c', encode({ id: 'c' }), 50, 'n', 0);
+      const entry = db.prepare('INSERT INTO _changes (tbl, k, hlc, node, op, src) VALUES (?, ?, ?, ?, ?, ?)');
+      entry.run('users', '', 100, 'n', 2, null);
+      entry.run('users', 'a', 150, 'n', 0, null);
+      entry.run('users', 'b', 200, 'p', 1, 'p');
+      entry.run('users', 'a', 300, 'n', 0, null);
+      entry.run('gone', 'x', 310, 'n', 0, null);
+      migrate(db, CONTEXT);
+
+      assert.deepEqual(db.prepare('SELECT k, seq, src FROM "t_users" ORDER BY seq').all(), [
+        { k: 'b', seq: 3, src: 'p' },
+        { k: 'a', seq: 4, src: null },
+        { k: 'c', seq: 6, src: null },
+      ]);
+      assert.deepEqual(db.prepare('SELECT seq, op FROM _changes').all(), [{ seq: 1, op: 2 }]);
+      // The log is read from this index alone: it holds every column a log entry takes (and the key).
+      assert.deepEqual(db.prepare("SELECT name FROM pragma_index_info('q_users')").pluck().all(), [
+        'seq',
+        'hlc',
+        'node',
+        'del',
+        'src',
+      ]);
+      db.close();
+
+      // The store reads that log in seq order, and its next change comes after every seq ever used.
+      const reopened = openDatabase(dir.path, 'normal', CONTEXT);
+      try {
+        const store = new Store(reopened, 'n');
+        assert.deepEqual(
+          store.replica.changesAfter(0, 10).map(({ seq, tbl, k, op, src }) => [seq, tbl, k, op, src]),
+          [
+            [1, 'users', '', 2, null],
+            [3, 'users', 'b', 1, 'p'],
+            [4, 'users', 'a', 0, null],
+            [6, 'users', 'c', 0, null],
+          ],
+        );
+        await store.put('users', { id: 'd' });
+        assert.deepEqual(
+          store.replica.changesAfter(6, 10).map(({ seq, k }) => [seq, k]),
+          [[7, 'd']],
+        );
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      if (db.open) db.close();
       dir.remove();
     }
   });

@@ -51,6 +51,18 @@ describe('the table store on a real SQLite file', () => {
     assert.equal(store.get('users', 'missing'), null);
   });
 
+  it("reads a table's change-log entries from its seq index alone, not row by row", () => {
+    const plan = db
+      .prepare(
+        'EXPLAIN QUERY PLAN SELECT seq, k, hlc, node, del, src FROM "t_users" WHERE seq > 0 ORDER BY seq LIMIT 10',
+      )
+      .all() as { detail: string }[];
+    assert.deepEqual(
+      plan.map((step) => step.detail),
+      ['SEARCH t_users USING COVERING INDEX q_users (seq>?)'],
+    );
+  });
+
   it('keeps string and integer keys apart', async () => {
     store.createTable({ name: 'nums', attributes: ['n', 'v'], owner: 'alice' });
     await store.put('nums', { n: 1, v: 'int' });
@@ -163,28 +175,75 @@ describe('the table store on a real SQLite file', () => {
   });
 
   it('stamps every write with a growing hybrid clock and the node, in the change log', async () => {
-    const before = db.prepare('SELECT max(seq) FROM _changes').pluck().get() as number;
+    const before = store.replica.headSeq();
     await store.put('users', { id: 'c1', name: 'c' });
     await store.put('users', { id: 'c2', name: 'c' });
+    const written = store.replica.changesAfter(before, 10);
     await store.delete('users', 'c1');
-    const changes = db.prepare('SELECT tbl, k, hlc, node, op FROM _changes WHERE seq > ? ORDER BY seq').all(before) as {
-      tbl: string;
-      k: string;
-      hlc: number;
-      node: string;
-      op: number;
-    }[];
-    assert.deepEqual(
-      changes.map(({ tbl, k, node, op }) => [tbl, k, node, op]),
-      [
-        ['users', 'c1', 'node-a', 0],
-        ['users', 'c2', 'node-a', 0],
-        ['users', 'c1', 'node-a', 1],
-      ],
-    );
-    assert.ok(changes[0]!.hlc < changes[1]!.hlc && changes[1]!.hlc < changes[2]!.hlc);
+    const changes = store.replica.changesAfter(before, 10);
+    const summary = (entries: typeof changes) => entries.map(({ tbl, k, node, op }) => [tbl, k, node, op]);
+    assert.deepEqual(summary(written), [
+      ['users', 'c1', 'node-a', 0],
+      ['users', 'c2', 'node-a', 0],
+    ]);
+    // A row is its own newest log entry: the delete moves c1 past c2 with a new seq and clock.
+    assert.deepEqual(summary(changes), [
+      ['users', 'c2', 'node-a', 0],
+      ['users', 'c1', 'node-a', 1],
+    ]);
+    assert.ok(written[0]!.hlc < written[1]!.hlc && changes[0]!.hlc < changes[1]!.hlc);
+    assert.ok(written[1]!.seq < changes[1]!.seq);
+    assert.equal(store.replica.headSeq(), changes[1]!.seq);
     const rowHlc = db.prepare('SELECT hlc FROM "t_users" WHERE k = ?').pluck().get('c2');
-    assert.equal(rowHlc, changes[1]!.hlc);
+    assert.equal(rowHlc, changes[0]!.hlc);
+  });
+
+  it('never hands out a seq again, even after the newest change was collected and the store reopened', async () => {
+    const own = tempDir();
+    const file = openDatabase(own.path, 'normal', { node: 'node-a' });
+    try {
+      const first = new Store(file, 'node-a');
+      first.createTable({ name: 'notes', attributes: ['id'], owner: 'alice' });
+      await first.put('notes', { id: 'last' });
+      assert.equal(await first.delete('notes', 'last'), true);
+      const newest = first.replica.headSeq();
+      const { collected } = await first.replica.collect(
+        first.replica.changesAfter(0, 1000),
+        Number.MAX_SAFE_INTEGER,
+        () => false,
+      );
+      assert.equal(collected, 1);
+      assert.equal(file.prepare('SELECT count(*) FROM "t_notes"').pluck().get(), 0);
+      const reopened = new Store(file, 'node-a');
+      assert.equal(reopened.replica.headSeq(), newest);
+      await reopened.put('notes', { id: 'after' });
+      assert.deepEqual(
+        reopened.replica.changesAfter(newest - 1, 10).map(({ seq, k }) => [seq, k]),
+        [[newest + 1, 'after']],
+      );
+    } finally {
+      file.close();
+      own.remove();
+    }
+  });
+
+  it('rolls back a failed batch and hands its seqs out again', async () => {
+    const head = store.replica.headSeq();
+    // Work that fails in a group commit rolls back the whole group, the put before it included.
+    const put = store.put('users', { id: 'r1' });
+    await assert.rejects(
+      store.transact(() => {
+        throw new Error('a statement failed');
+      }),
+    );
+    await assert.rejects(put);
+    assert.equal(store.get('users', 'r1'), null);
+    assert.equal(store.replica.headSeq(), head);
+    await store.put('users', { id: 'r2' });
+    assert.deepEqual(
+      store.replica.changesAfter(head, 10).map(({ seq, k }) => [seq, k]),
+      [[head + 1, 'r2']],
+    );
   });
 
   it('commits writes that arrive together as one group, acknowledging them only after the commit', async () => {

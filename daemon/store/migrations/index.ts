@@ -265,6 +265,36 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `);
   },
+
+  function m8RowsAreTheirOwnLogEntries(db) {
+    // A row's put or delete entry moves into the row (seq, src), under an index on seq that covers
+    // what the log reads; only table creations and drops stay in _changes. A row whose entry is missing gets a new seq past the
+    // head, so it is sent again rather than never. The head is kept in _meta: entries removed here
+    // may include the newest, and a seq must never be handed out twice.
+    const tables = db
+      .prepare("SELECT name FROM _tables WHERE 't_' || name IN (SELECT name FROM sqlite_master WHERE type = 'table')")
+      .pluck()
+      .all() as string[];
+    db.exec('CREATE INDEX _changes_m8 ON _changes (tbl, k, seq)');
+    let head = (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = '_changes'").pluck().get() as number) ?? 0;
+    for (const name of tables) {
+      const table = `"t_${name}"`;
+      db.exec(`ALTER TABLE ${table} ADD COLUMN seq INTEGER NOT NULL DEFAULT 0`);
+      db.exec(`ALTER TABLE ${table} ADD COLUMN src TEXT`);
+      db.prepare(
+        `UPDATE ${table} SET (seq, src) = (SELECT c.seq, c.src FROM _changes c
+           WHERE c.tbl = ? AND c.k = ${table}.k AND c.op IN (0, 1) ORDER BY c.seq DESC LIMIT 1)
+         WHERE EXISTS (SELECT 1 FROM _changes c WHERE c.tbl = ? AND c.k = ${table}.k AND c.op IN (0, 1))`,
+      ).run(name, name);
+      const unlogged = db.prepare(`SELECT k FROM ${table} WHERE seq = 0`).pluck().all();
+      const stamp = db.prepare(`UPDATE ${table} SET seq = ? WHERE k = ?`);
+      for (const key of unlogged) stamp.run(++head, key);
+      db.exec(`CREATE INDEX "q_${name}" ON ${table} (seq, hlc, node, del, src)`);
+    }
+    db.exec('DROP INDEX _changes_m8');
+    db.exec('DELETE FROM _changes WHERE op IN (0, 1)');
+    db.prepare("INSERT OR REPLACE INTO _meta (name, value) VALUES ('log_head', ?)").run(head);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;
