@@ -182,7 +182,7 @@ describe('ChatPane', () => {
       '$ ls  [exit 0]',
       'Found a.',
       '── turn 1 done · 12 in · 3 out ──',
-      '── Enter sends · Ctrl-S steers · Ctrl-J new line · ↑ reads ·',
+      '── Enter sends · Ctrl-S steers · Ctrl-J new line · ↑ read…',
     ]);
     assert.deepEqual(frame.slice(8), ['> next', 'turn 1 started']);
   });
