@@ -20,6 +20,8 @@ async function frameOf(element: ReactElement): Promise<string[]> {
   }
 }
 
+/** A fresh cache of streamed replies. */
+const noStreams = () => new Map<string, SessionEvent<'agent_message'>>();
 const texts = (lines: { text: string }[]) => lines.map((line) => line.text);
 const delta = (seq: number, item: string, text: string) => event(seq, 'agent_message_delta', { item_id: item, text });
 const asked = (seq: number, request: string, line: string) =>
@@ -85,7 +87,7 @@ describe('markdownLines', () => {
 
 describe('conversation', () => {
   it('shows a reply as it streams, at its first piece, then the whole reply in its place', () => {
-    const streams = new Map();
+    const streams = noStreams();
     const prompt = event(1, 'turn_started', { prompt: 'hi', resumed: false });
     const partial = [prompt, delta(2, 'm1', 'Hello'), delta(3, 'm1', ' there')];
     const first = conversation(partial, streams);
@@ -111,12 +113,12 @@ describe('conversation', () => {
   it('shows a finished command once, and leaves out reasoning and output pieces', () => {
     const [started, completed] = command(2, 'ls', 'a\nb');
     const events = [
-      started!,
+      started,
       event(3, 'command_output_delta', { item_id: 'cmd_2', text: 'a' }),
-      completed!,
+      completed,
       event(5, 'reasoning', { item_id: 'r', text: 'thinking' }),
     ];
-    const shown = conversation(events, new Map());
+    const shown = conversation(events, noStreams());
     assert.deepEqual(
       shown.map((one) => one.seq),
       [3],
@@ -171,7 +173,7 @@ describe('ChatPane', () => {
       }),
     ];
     const frame = await frameOf(
-      pane({ events: conversation(events, new Map()), draft: 'next', notice: 'turn 1 started' }),
+      pane({ events: conversation(events, noStreams()), draft: 'next', notice: 'turn 1 started' }),
     );
     assert.equal(frame[0], 'Message s_abc (running, 2 queued)');
     assert.equal(frame.length, 10);

@@ -35,3 +35,18 @@ export function useApprovals(context: TabContext): Approvals {
   };
   return { pending, answer };
 }
+
+/** The y, n and a actions of a tab. */
+export function answerActions(approvals: Approvals): Record<Answer, () => void> {
+  return {
+    approve: () => approvals.answer('approve'),
+    deny: () => approvals.answer('deny'),
+    always: () => approvals.answer('always'),
+  };
+}
+
+/** A tab's status-bar hints, led by the request that waits, if one does. */
+export function withPending(approvals: Approvals, hints: string): string {
+  const oldest = approvals.pending[0];
+  return oldest === undefined ? hints : `${oldest} waits: y/n/a answer · ${hints}`;
+}

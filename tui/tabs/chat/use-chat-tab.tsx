@@ -1,7 +1,7 @@
 import type { Key } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { errorMessage } from '../../../src/protocol/errors.js';
-import { type Answer, useApprovals } from '../../hooks/use-approvals.js';
+import { answerActions, type Approvals, useApprovals, withPending } from '../../hooks/use-approvals.js';
 import { onNode } from '../../state/on-node.js';
 import type { TabContext, TabController } from '../tab.js';
 import { ChatPane } from './ChatPane.js';
@@ -55,12 +55,11 @@ export function useChatTab(context: TabContext, links: ChatLinks): TabController
   const comments = links.comments > 0 ? ` (+${links.comments} review comments)` : '';
   return {
     focus: reading ? 'chat-log' : 'chat',
-    perform: (action) =>
-      chatActions(context, { messages, scroll, setReading, setDraft, answer: approvals.answer })[action](),
+    perform: (action) => chatActions(context, { messages, scroll, setReading, setDraft, approvals })[action](),
     type,
     hints: reading
-      ? 'y/n/a answer · j/k scroll · r resume · Enter type'
-      : `Enter send${comments} · Ctrl-S steer · ↑ read · Esc tree`,
+      ? withPending(approvals, 'j/k scroll · r resume · Enter type')
+      : withPending(approvals, `Enter send${comments} · Ctrl-S steer · ↑ read`),
     render: () => (
       <ChatPane
         session={session}
@@ -84,12 +83,12 @@ interface ActionDeps {
   scroll: ChatScroll;
   setReading: (reading: boolean) => void;
   setDraft: (update: (text: string) => string) => void;
-  answer: (how: Answer) => void;
+  approvals: Approvals;
 }
 
 /** What each of the tab's keys does. */
 function chatActions(context: TabContext, deps: ActionDeps): Record<ChatAction, () => void> {
-  const { messages, scroll, setReading, answer } = deps;
+  const { messages, scroll, setReading } = deps;
   const page = Math.max(1, context.height - 4);
   return {
     send: () => messages.send(false),
@@ -104,9 +103,7 @@ function chatActions(context: TabContext, deps: ActionDeps): Record<ChatAction, 
     'page-down': () => scroll.by(-page),
     top: scroll.top,
     bottom: scroll.follow,
-    approve: () => answer('approve'),
-    deny: () => answer('deny'),
-    always: () => answer('always'),
+    ...answerActions(deps.approvals),
   };
 }
 
