@@ -127,7 +127,9 @@ function useMessages(context: TabContext, links: ChatLinks, box: Box): Messages 
   // The message stays in the box; a stopped session is offered a resume that sends it.
   const refused = (error: unknown) =>
     setSent(
-      `Not sent: ${errorMessage(error)}${session?.status === 'stopped' ? ' Ctrl-R resumes it with this message.' : ''}`,
+      session?.status === 'stopped'
+        ? `Not sent: ${session.id} is stopped. Ctrl-R resumes it with this message.`
+        : `Not sent: ${errorMessage(error)}`,
     );
   const send = (steer: boolean) => {
     const message = draft.trim();
