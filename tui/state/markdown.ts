@@ -72,6 +72,12 @@ function wrapSpans(spans: Span[], width: number, first: string, rest: string, co
   let used = first.length;
   const room = () => width - used;
   for (const span of spans) {
+    // Most spans fit whole: only one that does not is cut into words.
+    if (span.text.length <= room()) {
+      lines.at(-1)!.push(span.color === undefined && color !== undefined ? { ...span, color } : span);
+      used += span.text.length;
+      continue;
+    }
     for (const word of span.text.split(/(?<= )/)) {
       let piece = word;
       if (piece.length > room() && used > rest.length && piece.trimEnd().length <= width - rest.length) {
