@@ -134,4 +134,24 @@ describe('cortex tui: the Chat tab', () => {
     const answered = await screen.waitForScreen((text) => text.includes('You said: still here'), 'the message sent');
     assert.doesNotMatch(answered, /> still here\s*\n/, 'the box emptied once sent');
   });
+
+  it('n in the Events tab denies a file change: nothing is written', async () => {
+    await watch.turnEnd(5);
+    await control.call('session_send', { session: session.id, prompt: '/ask-write denied.txt never' });
+    // From the box, Esc to the tree, then 1: the Events tab with the keyboard.
+    await screen.press('Escape');
+    await screen.waitForScreen((text) => text.includes('j/k move · Enter open'), 'the tree focused');
+    await screen.press('1');
+    await screen.waitForScreen(
+      (text) =>
+        text.includes(`${session.id} · fake · running`) &&
+        /\? ap_\S+ asks to change denied\.txt/.test(text) &&
+        text.includes('waits: y/n/a answer'),
+      'the request in Events, with the keys in the status bar',
+    );
+    await screen.press('n');
+    await watch.turnEnd(6);
+    await screen.waitForScreen((text) => /ap_\S+ denied by /.test(text), 'the denial');
+    assert.equal(existsSync(join(workspacePath, 'denied.txt')), false, 'the denied change was not written');
+  });
 });
