@@ -139,6 +139,7 @@ describe('Data tab against a real daemon', () => {
     await control.call('put', { table: 'people', record: { id: 0, name: 'newcomer', team: 'green' } });
     const frame = await app.waitFor((text) => /0 +newcomer +green/.test(text), 'the new record on the first page');
     assert.match(frame, /1 +person-001/);
+    await app.waitFor((text) => /people · rows 1–\d+ of 251/.test(text), 'the count with the new record');
   });
 
   it('shows an administrator the tokens and the mesh peers', async () => {

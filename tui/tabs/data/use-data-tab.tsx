@@ -7,8 +7,8 @@ import { FIRST_PAGE, LAST_PAGE, type PagePlace } from './pager.js';
 import { usePageSteps } from './use-page-steps.js';
 import { useQueryBox } from './use-query-box.js';
 import { useAdminView } from './use-admin-view.js';
-import { useRecordPage } from './use-record-page.js';
-import { useTableList } from './use-table-list.js';
+import { useRecordPage, useTableChanges } from './use-record-page.js';
+import { useRecount, useTableList } from './use-table-list.js';
 import { dataScreen } from './data-screen.js';
 
 export type DataView = 'tables' | 'records' | 'record' | 'admin';
@@ -40,7 +40,10 @@ function useDataState(context: TabContext) {
   const limit = Math.max(1, context.height - PAGE_CHROME);
   const list = useTableList(context);
   const showsRecords = view === 'records' || view === 'record';
-  const page = useRecordPage(context, showsRecords ? openTable : undefined, place, box.query, limit, reloads);
+  const shownTable = showsRecords ? openTable : undefined;
+  const changes = useTableChanges(context, shownTable);
+  useRecount(list.recount, shownTable, changes);
+  const page = useRecordPage(context, shownTable, place, box.query, limit, reloads + changes);
   const admin = useAdminView(context, context.active && view === 'admin', reloads);
   const moveTo = (next: PagePlace) => {
     setPlace(next);

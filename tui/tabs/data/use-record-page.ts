@@ -23,7 +23,7 @@ export interface ActiveQuery {
   pattern: Record<string, MsgValue>;
 }
 
-/** Live changes reload the page at most this often. */
+/** Live changes reload the page at most this often (and recount the table at most once a second). */
 const RELOAD_MS = 100;
 
 /**
@@ -37,7 +37,7 @@ export function useRecordPage(
   place: PagePlace,
   query: ActiveQuery | undefined,
   limit: number,
-  /** Grows when the user asks for a reload. */
+  /** Grows when the user asks for a reload, and with each step of the table's live changes. */
   reloads: number,
 ) {
   const { client, generation } = context;
@@ -45,7 +45,6 @@ export function useRecordPage(
     page: undefined,
     error: undefined,
   });
-  const changes = useTableChanges(context, table);
   useEffect(() => {
     if (!client || table === undefined) return;
     let live = true;
@@ -66,7 +65,7 @@ export function useRecordPage(
     return () => {
       live = false;
     };
-  }, [client, generation, table, place, query, limit, changes, reloads]);
+  }, [client, generation, table, place, query, limit, reloads]);
   return page;
 }
 
@@ -76,7 +75,7 @@ export function useRecordPage(
  * last change seen (`after`: its seq); a lagged subscription the client takes
  * up again by itself, and the page is read again then too.
  */
-function useTableChanges({ client, generation, active }: TabContext, table: string | undefined): number {
+export function useTableChanges({ client, generation, active }: TabContext, table: string | undefined): number {
   const [changes, setChanges] = useState(0);
   const lastSeq = useRef<{ table: string; seq: number } | undefined>(undefined);
   useEffect(() => {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Client } from '../../../src/client/client.js';
 import type { Grant } from '../../../src/protocol/access-types.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
@@ -29,7 +29,10 @@ const EMPTY: TableList = {
  * The tables the caller can read, their record counts and the grants the
  * caller may see, read while the tab is shown and again on `reload`.
  */
-export function useTableList({ client, generation, active }: TabContext): TableList & { reload: () => void } {
+export function useTableList({ client, generation, active }: TabContext): TableList & {
+  reload: () => void;
+  recount: (table: string) => void;
+} {
   const [list, setList] = useState<TableList>(EMPTY);
   const [reloads, setReloads] = useState(0);
   useEffect(() => {
@@ -53,7 +56,34 @@ export function useTableList({ client, generation, active }: TabContext): TableL
       live = false;
     };
   }, [client, generation, active, reloads]);
-  return { ...list, reload: () => setReloads((count) => count + 1) };
+  const recount = (table: string) => {
+    if (client) countInto(client, table, (change) => setList(change));
+  };
+  return { ...list, reload: () => setReloads((count) => count + 1), recount };
+}
+
+/** How often, at most, live changes make the open table be counted again: a count scans the table. */
+const RECOUNT_MS = 1000;
+
+/**
+ * Counts `table` again after its records changed (`changes` grows), at most
+ * once per RECOUNT_MS, so the row numbers "of N" follow writes made elsewhere.
+ */
+export function useRecount(recount: (table: string) => void, table: string | undefined, changes: number): void {
+  const last = useRef(0);
+  const pending = useRef<NodeJS.Timeout | undefined>(undefined);
+  const latest = useRef({ recount, table });
+  latest.current = { recount, table };
+  useEffect(() => {
+    if (changes === 0 || pending.current !== undefined) return;
+    const wait = Math.max(0, last.current + RECOUNT_MS - Date.now());
+    pending.current = setTimeout(() => {
+      pending.current = undefined;
+      last.current = Date.now();
+      if (latest.current.table !== undefined) latest.current.recount(latest.current.table);
+    }, wait);
+  }, [changes]);
+  useEffect(() => () => clearTimeout(pending.current), []);
 }
 
 function countInto(client: Client, table: string, update: (change: (current: TableList) => TableList) => void): void {
