@@ -26,8 +26,12 @@ describe('cortex tui: the Chat tab', () => {
   let screen: TmuxScreen;
 
   const status = async () => (await control.call('session_get', { session: session.id })).session.status;
-  /** The last rows of the chat pane: the hint line, the box and the notice. */
   const typed = (text: string) => screen.type(text);
+  /** The message box's first row: the one under the hint line. */
+  const boxLine = (text: string) => {
+    const rows = text.split('\n');
+    return rows[rows.findIndex((row) => row.includes('── Enter sends')) + 1] ?? '';
+  };
 
   before(async () => {
     mkdirSync(workspacePath);
@@ -126,13 +130,13 @@ describe('cortex tui: the Chat tab', () => {
     await typed('still here');
     await screen.press('Enter');
     const refused = await screen.waitForScreen((text) => text.includes('Not sent:'), 'the refusal');
-    assert.match(refused, /> still here/, 'the message stays in the box');
+    assert.match(boxLine(refused), /│> still here *│$/, 'the message stays in the box');
     assert.match(refused, /Ctrl-R resumes it with this message/);
 
     await screen.press('C-r');
     await watch.waitFor((event) => event.type === 'session_resumed', 'the session resumed');
     const answered = await screen.waitForScreen((text) => text.includes('You said: still here'), 'the message sent');
-    assert.doesNotMatch(answered, /> still here\s*\n/, 'the box emptied once sent');
+    assert.match(boxLine(answered), /│> *│$/, 'the box emptied once sent');
   });
 
   it('n in the Events tab denies a file change: nothing is written', async () => {

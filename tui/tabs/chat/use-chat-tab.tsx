@@ -1,5 +1,5 @@
 import type { Key } from 'ink';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { type Dispatch, type SetStateAction, useEffect, useMemo, useRef, useState } from 'react';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import { answerActions, type Approvals, useApprovals, withPending } from '../../hooks/use-approvals.js';
 import { onNode } from '../../state/on-node.js';
@@ -114,7 +114,7 @@ interface Messages {
 
 interface Box {
   draft: string;
-  setDraft: (text: string) => void;
+  setDraft: Dispatch<SetStateAction<string>>;
   setSent: (text: string | undefined) => void;
   follow: () => void;
 }
@@ -137,7 +137,7 @@ function useMessages(context: TabContext, links: ChatLinks, box: Box): Messages 
     const prompt = links.takePrompt(message);
     const params = { session: session.id, prompt, ...(steer ? { steer } : {}), ...onNode(node) };
     client.call('session_send', params).then(({ queued, turn, steered }) => {
-      setDraft('');
+      setDraft(without(draft));
       setSent(steered ? `steered turn ${turn}` : queued ? `queued as turn ${turn}` : `turn ${turn} started`);
       box.follow();
       links.followEvents();
@@ -148,7 +148,7 @@ function useMessages(context: TabContext, links: ChatLinks, box: Box): Messages 
     const prompt = draft.trim();
     client.call('session_resume', { session: session.id, ...(prompt ? { prompt } : {}), ...onNode(node) }).then(
       ({ turn }) => {
-        if (prompt) setDraft('');
+        if (prompt) setDraft(without(draft));
         setSent(turn === null ? `${session.id} resumed` : `${session.id} resumed: turn ${turn} started`);
         box.follow();
       },
@@ -156,4 +156,9 @@ function useMessages(context: TabContext, links: ChatLinks, box: Box): Messages 
     );
   };
   return { send, resume };
+}
+
+/** Takes a message that went out off the box, keeping what was typed after it while it was on its way. */
+function without(sent: string): (text: string) => string {
+  return (text) => (text.startsWith(sent) ? text.slice(sent.length) : text);
 }
