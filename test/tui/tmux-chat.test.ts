@@ -158,4 +158,14 @@ describe('cortex tui: the Chat tab', () => {
     await screen.waitForScreen((text) => /ap_\S+ denied by /.test(text), 'the denial');
     assert.equal(existsSync(join(workspacePath, 'denied.txt')), false, 'the denied change was not written');
   });
+
+  it('r on a stopped session in the tree resumes it', async () => {
+    await control.call('session_stop', { session: session.id });
+    assert.equal(await status(), 'stopped');
+    await screen.press('Tab');
+    await screen.waitForScreen((text) => text.includes('j/k move · Enter open') && text.includes('■ fake'), 'stopped');
+    await screen.press('r');
+    await screen.waitForScreen((text) => text.includes(`resumed ${session.id}`), 'the resume confirmed');
+    assert.notEqual(await status(), 'stopped');
+  });
 });
