@@ -1,4 +1,4 @@
-import { Box, useApp } from 'ink';
+import { Box, Text, useApp } from 'ink';
 import { formHost, helpSize, useAppActions } from './app-actions.js';
 import { HelpScreen } from './components/HelpScreen.js';
 import { StatusBar } from './components/StatusBar.js';
@@ -90,7 +90,14 @@ export function App({ cwd, colour = true }: AppProps) {
           height={layout.paneHeight}
           colour={colour}
         />
-        {forms.form ? <FormView {...forms.form} width={layout.paneWidth} /> : controller.render()}
+        <Box flexDirection="column" width={layout.paneWidth}>
+          {bench.paused && (
+            <Text color="yellow" wrap="truncate">
+              {bench.paused}
+            </Text>
+          )}
+          {forms.form ? <FormView {...forms.form} width={layout.paneWidth} /> : controller.render()}
+        </Box>
       </Box>
       {statusBar}
     </Box>

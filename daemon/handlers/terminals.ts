@@ -33,10 +33,10 @@ export function terminalHandlers({
         workspace === undefined ? undefined : inspector.workspace(workspace, call.identity).id,
       ),
     }),
-    term_attach: ({ id, scrollback }, call) => {
+    term_attach: ({ id, scrollback, after }, call) => {
       // Subscribing and taking the scrollback happen in one turn of the event loop, so no output falls between them.
       subscriptions.subscribe(`term:${id}`, call.caller, call);
-      return terminals.attach(id, call.identity, scrollback);
+      return terminals.attach(id, call.identity, scrollback, after);
     },
     term_write: ({ id, data }, call) => {
       terminals.write(id, data, call.identity);

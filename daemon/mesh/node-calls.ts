@@ -62,18 +62,24 @@ export class NodeCalls {
     }
   }
 
-  /** Sends a notification toward node `to`; false when it cannot be reached now (the message is dropped). */
-  notify(to: string, method: 'stream' | 'release', params: StreamMessage | ReleaseMessage): boolean {
-    const hop = this.ctx.nextHop(to);
-    const channel = hop === undefined ? undefined : this.ctx.channel(hop);
+  /**
+   * Sends a notification toward node `to`; false when it cannot be reached now (the message is dropped).
+   * `via`: the linked peer a call from `to` came through, used while no route to `to` is known yet.
+   */
+  notify(to: string, method: 'stream' | 'release', params: StreamMessage | ReleaseMessage, via?: string): boolean {
+    const channel = this.linkToward(to, via);
     if (channel === undefined || !channel.isOpen) return false;
     channel.notify(method, params);
     return true;
   }
 
-  /** The link toward `node`, for what a stream to it may leave unsent (the lagged rule). */
-  linkToward(node: string): PeerChannel | undefined {
-    const hop = this.ctx.nextHop(node);
+  /**
+   * The link toward `node`, for what a stream to it may leave unsent (the lagged rule). A node that
+   * just came back may call here before the news of it has: its answers, and its streams, go back
+   * the way its call came (`via`) until then.
+   */
+  linkToward(node: string, via?: string): PeerChannel | undefined {
+    const hop = this.ctx.nextHop(node) ?? via;
     return hop === undefined ? undefined : this.ctx.channel(hop);
   }
 

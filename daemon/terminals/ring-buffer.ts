@@ -45,19 +45,21 @@ export class RingBuffer {
   }
 
   /**
-   * The last `limit` bytes held (all of them by default). When the start was
-   * cut, it moves past UTF-8 continuation bytes so no character is split.
+   * The last `limit` bytes held (all of them by default), less the newest
+   * `leaveOut`. When the start was cut, it moves past UTF-8 continuation bytes
+   * so no character is split.
    */
-  snapshot(limit = this.used): Buffer {
-    const take = Math.min(limit, this.used);
+  snapshot(limit = this.used, leaveOut = 0): Buffer {
+    const held = Math.max(0, this.used - leaveOut);
+    const take = Math.min(limit, held);
     const out = Buffer.allocUnsafe(take);
     const length = this.buffer.length;
-    const from = (this.start + this.used - take) % Math.max(length, 1);
+    const from = (this.start + held - take) % Math.max(length, 1);
     const first = Math.min(take, length - from);
     this.buffer.copy(out, 0, from, from + first);
     if (first < take) this.buffer.copy(out, first, 0, take - first);
     let skip = 0;
-    if (take < this.used || this.cut) {
+    if (take < held || this.cut) {
       while (skip < out.length && skip < 4 && (out[skip]! & 0xc0) === 0x80) skip++;
     }
     return skip > 0 ? out.subarray(skip) : out;

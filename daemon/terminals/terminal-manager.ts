@@ -44,8 +44,11 @@ interface LiveTerminal {
   exited: Promise<void> | undefined;
   viewers: Set<Subscriber>;
   lagging: ViewerLag;
+  /** Bytes of output since the daemon took the terminal up: the offset of the next byte. */
+  written: number;
   /** Output read since the last delivery: sent to viewers once per turn of the event loop. */
   queued: Buffer[];
+  queuedBytes: number;
   flushScheduled: boolean;
 }
 
@@ -159,10 +162,24 @@ export class TerminalManager {
       .map((terminal) => this.info(terminal));
   }
 
-  /** Attaches the caller (through the `term:` topic) and returns the scrollback to replay first. */
-  attach(id: string, identity: Identity, limit: number | undefined) {
+  /**
+   * Attaches the caller (through the `term:` topic) and returns the scrollback to replay first: its
+   * last `limit` bytes, or those held after the offset `after` (a viewer taking its stream up again),
+   * and the offset its end is at. Output read but not yet delivered is left to the delivery, which
+   * the new viewer gets too, so no byte reaches it twice.
+   */
+  attach(id: string, identity: Identity, limit: number | undefined, after: number | undefined) {
     const terminal = this.get(id, identity);
-    return { terminal: this.info(terminal), scrollback: terminal.ring.snapshot(limit) };
+    const offset = terminal.written - terminal.queuedBytes;
+    if (after !== undefined && after > offset) {
+      throw new CortexError('EINVAL', `after ${after} is past the output of ${id} (${offset} bytes so far).`);
+    }
+    const wanted = after === undefined ? limit : Math.min(limit ?? Infinity, offset - after);
+    return {
+      terminal: this.info(terminal),
+      scrollback: terminal.ring.snapshot(wanted, terminal.queuedBytes),
+      offset,
+    };
   }
 
   write(id: string, data: string | Uint8Array, identity: Identity): void {
@@ -256,9 +273,11 @@ export class TerminalManager {
 
   private output(terminal: LiveTerminal, data: Buffer): void {
     terminal.ring.push(data);
+    terminal.written += data.length;
     terminal.file?.append(data);
     if (terminal.viewers.size === 0) return;
     terminal.queued.push(data);
+    terminal.queuedBytes += data.length;
     if (terminal.flushScheduled) return;
     terminal.flushScheduled = true;
     setImmediate(() => this.deliver(terminal));
@@ -268,7 +287,9 @@ export class TerminalManager {
     terminal.flushScheduled = false;
     if (terminal.queued.length === 0) return;
     const data = terminal.queued.length === 1 ? terminal.queued[0]! : Buffer.concat(terminal.queued);
+    const offset = terminal.written - terminal.queuedBytes;
     terminal.queued = [];
+    terminal.queuedBytes = 0;
     const { id } = terminal.meta;
     for (const viewer of [...terminal.viewers]) {
       if (!viewer.isOpen) continue;
@@ -279,7 +300,7 @@ export class TerminalManager {
         this.log.info(`terminal ${id}: viewer ${viewer.id} dropped from the stream: ${reason}`);
         continue;
       }
-      viewer.notify('term_output', { id, data }, `term:${id}`);
+      viewer.notify('term_output', { id, data, offset }, `term:${id}`);
     }
   }
 
@@ -377,7 +398,9 @@ export class TerminalManager {
       exited: undefined,
       viewers: new Set(),
       lagging: new ViewerLag(this.options.viewerMaxPendingBytes, this.options.viewerGraceMs),
+      written: ring.size,
       queued: [],
+      queuedBytes: 0,
       flushScheduled: false,
     };
   }

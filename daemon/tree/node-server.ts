@@ -52,7 +52,7 @@ export class TreeServer implements NodeServer {
     if (method === 'subscribe' || method === 'unsubscribe') {
       topicForwardable(String((params as { topic?: unknown }).topic));
     }
-    const caller = ctx.callers.get(request.route[0]!, request.conn, identity);
+    const caller = ctx.callers.get(request.route[0]!, request.conn, identity, linkPeer);
     try {
       return await (ctx.local[method] as Handler<MethodName>)(params, { identity, caller });
     } finally {

@@ -25,27 +25,29 @@ export class RemoteCaller implements Caller {
     readonly origin: string,
     readonly conn: string,
     public identity: Identity,
+    /** The linked peer its last call came through: the way back while no route to its node is known. */
+    public via: string,
     private readonly calls: NodeCalls,
   ) {
     this.peer = `${origin} (connection ${conn})`;
   }
 
   get isOpen(): boolean {
-    return !this.released && this.calls.linkToward(this.origin)?.isOpen === true;
+    return !this.released && this.calls.linkToward(this.origin, this.via)?.isOpen === true;
   }
 
   get pendingBytes(): number {
-    return this.calls.linkToward(this.origin)?.pendingBytes ?? 0;
+    return this.calls.linkToward(this.origin, this.via)?.pendingBytes ?? 0;
   }
 
   get drainedAt(): number {
-    return this.calls.linkToward(this.origin)?.drainedAt ?? 0;
+    return this.calls.linkToward(this.origin, this.via)?.drainedAt ?? 0;
   }
 
   notify<N extends NotificationName>(name: N, params: Outgoing<N>, topic?: string): void {
     if (this.released || topic === undefined) return;
     const { me, origin, conn } = this;
-    this.calls.notify(origin, 'stream', { to: origin, from: me, conn, topic, name, params });
+    this.calls.notify(origin, 'stream', { to: origin, from: me, conn, topic, name, params }, this.via);
   }
 
   release(): void {
@@ -67,14 +69,15 @@ export class RemoteCallers {
     private readonly subscriptions: Subscriptions,
   ) {}
 
-  get(origin: string, conn: string, identity: Identity): RemoteCaller {
+  get(origin: string, conn: string, identity: Identity, via: string): RemoteCaller {
     const key = keyOf(origin, conn);
     let caller = this.callers.get(key);
     if (caller === undefined) {
-      caller = new RemoteCaller(this.me, origin, conn, identity, this.calls);
+      caller = new RemoteCaller(this.me, origin, conn, identity, via, this.calls);
       this.callers.set(key, caller);
     }
     caller.identity = identity;
+    caller.via = via;
     return caller;
   }
 

@@ -1,6 +1,7 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import { type NotificationName, notifications, type Outgoing } from '../../src/protocol/notifications.js';
+import type { TermOutput } from '../../src/protocol/terminal-types.js';
 import type { NodeUnreachable } from '../../src/protocol/tree-types.js';
 import type { Logger } from '../logger.js';
 import type { NodeCalls } from '../mesh/node-calls.js';
@@ -25,7 +26,10 @@ export interface RemoteStream {
   call: CallContext;
   /** opening: the subscribe call is out; paused: the node is out of reach. */
   state: 'opening' | 'open' | 'paused';
-  /** The seq of the last session event delivered: resumed after, repeats dropped. */
+  /**
+   * Where the subscriber is: the seq of the last session event delivered, or a terminal's offset
+   * past the last byte delivered. Resumed after it; repeats dropped.
+   */
   cursor: number | null;
   /** Terminal output that came before the attach's answer (the scrollback), sent after it. */
   held: [NotificationName, unknown][];
@@ -57,10 +61,10 @@ export interface RemoteStreamsContext {
  *
  * When the node goes out of reach, each stream pauses and its subscriber gets
  * `node_unreachable`; when it is back the stream is taken up again from the last
- * event seq delivered (`session:` topics: nothing lost, nothing twice), or again
+ * event seq delivered (`session:` topics: nothing lost, nothing twice), from the
+ * offset past the last terminal byte delivered (`term:`: attached again after it,
+ * what the terminal's scrollback still holds of the pause sent first), or again
  * from now (topics with no history), and the subscriber gets `node_reachable`.
- * A terminal attach ends with `term_dropped` instead, as when a viewer falls
- * behind: attaching again redraws it from the scrollback.
  */
 export class RemoteStreams {
   private readonly streams = new Map<string, RemoteStream>();
@@ -160,16 +164,9 @@ export class RemoteStreams {
     });
     for (const stream of [...this.streams.values()]) {
       if (stream.node !== node || stream.state === 'paused') continue;
-      const { subscriber, topic } = stream;
-      if (subscriber.isOpen) subscriber.notify('node_unreachable', notice(topic));
-      if (stream.viewer !== undefined) {
-        this.remove(stream);
-        const id = topic.slice('term:'.length);
-        if (subscriber.isOpen)
-          subscriber.notify('term_dropped', { id, reason: `the stream from ${node} was cut: ${error.message}` });
-      } else {
-        stream.state = 'paused';
-      }
+      stream.state = 'paused';
+      stream.held = [];
+      if (stream.subscriber.isOpen) stream.subscriber.notify('node_unreachable', notice(stream.topic));
     }
   }
 
@@ -202,10 +199,13 @@ export class RemoteStreams {
     const { topic } = stream;
     // Its old subscription there, if the node still holds it, ends first (the links keep the order).
     this.release(stream.node, stream.conn, topic);
-    const params: Record<string, MsgValue> = { topic, ...(stream.cursor === null ? {} : { after: stream.cursor }) };
+    const after: Record<string, MsgValue> = stream.cursor === null ? {} : { after: stream.cursor };
+    const params: Record<string, MsgValue> =
+      stream.method === 'term_attach' ? { id: topic.slice('term:'.length), ...after } : { topic, ...after };
     try {
-      const answer = await this.ctx.forward(stream.node, 'subscribe', params, stream.call);
+      const answer = await this.ctx.forward(stream.node, stream.method, params, stream.call);
       if (this.streams.get(keyOf(stream.conn, stream.node, topic)) !== stream) return;
+      if (stream.method === 'term_attach') this.sendMissed(stream, answer);
       this.opened(stream, answer);
       if (stream.subscriber.isOpen) stream.subscriber.notify('node_reachable', { node: stream.node, topic });
     } catch (error) {
@@ -218,10 +218,23 @@ export class RemoteStreams {
     }
   }
 
+  /** A terminal attached again: what its scrollback holds of the output since the cursor goes first. */
+  private sendMissed(stream: RemoteStream, answer: MsgValue): void {
+    if (!isMap(answer) || !(answer['scrollback'] instanceof Uint8Array) || typeof answer['offset'] !== 'number') return;
+    const data = answer['scrollback'];
+    // Output older than the scrollback holds is lost for good: the bytes held follow with no gap check.
+    stream.cursor = answer['offset'] - data.length;
+    if (data.length > 0)
+      this.send(stream, 'term_output', { id: stream.topic.slice('term:'.length), data, offset: stream.cursor });
+  }
+
   private opened(stream: RemoteStream, answer: MsgValue): void {
     stream.state = 'open';
-    // A session stream subscribed from now on resumes after the last event sent before it.
-    const last = isMap(answer) ? answer['last_seq'] : undefined;
+    const at = isMap(answer) ? answer : {};
+    // A terminal's bytes follow its scrollback's end; a session stream subscribed from now on
+    // resumes after the last event sent before it.
+    if (typeof at['offset'] === 'number') stream.cursor = at['offset'];
+    const last = at['last_seq'];
     if (typeof last === 'number' && (stream.cursor === null || stream.cursor < last)) stream.cursor = last;
     if (stream.held.length === 0) return;
     // After the answer (the scrollback) has gone to the subscriber.
@@ -235,16 +248,19 @@ export class RemoteStreams {
     });
   }
 
-  private send(stream: RemoteStream, name: NotificationName, params: unknown): void {
+  private send(stream: RemoteStream, name: NotificationName, sent: unknown): void {
     const { subscriber } = stream;
     if (!subscriber.isOpen) return;
-    const seq = name === 'event' && isMap(params) && typeof params['seq'] === 'number' ? params['seq'] : undefined;
-    if (seq !== undefined && stream.cursor !== null) {
-      if (seq <= stream.cursor) return;
-      // Events were lost on the way (the route went and came back between two checks, or the
-      // node's old subscription runs ahead of the one taken up again): the stream is taken up
-      // again after the last one delivered, which sends the rest in order.
-      if (seq > stream.cursor + 1) {
+    const params = name === 'term_output' ? unseenBytes(sent, stream.cursor) : sent;
+    if (params === undefined) return;
+    const at = positionOf(name, params);
+    const expected = stream.cursor === null ? undefined : name === 'term_output' ? stream.cursor : stream.cursor + 1;
+    if (at !== undefined && expected !== undefined) {
+      if (at < expected) return;
+      // Events or bytes were lost on the way (the route went and came back between two checks,
+      // or the node's old subscription runs ahead of the one taken up again): the stream is taken
+      // up again after the last one delivered, which sends the rest in order.
+      if (at > expected) {
         if (stream.state === 'open') void this.resume(stream);
         return;
       }
@@ -262,7 +278,7 @@ export class RemoteStreams {
       return;
     }
     subscriber.notify(name, params as Outgoing<NotificationName>);
-    if (seq !== undefined) stream.cursor = seq;
+    if (at !== undefined) stream.cursor = name === 'term_output' ? at + (params as TermOutput).data.length : at;
   }
 
   /** Ends a stream here and on its node, telling the subscriber as a local stream would. */
@@ -315,6 +331,21 @@ function notificationOf(name: string, topic: string): NotificationName | undefin
   if (known === 'lagged') return known;
   const prefix = topic.slice(0, topic.indexOf(':') + 1);
   return (notifications[known].topics as readonly string[]).includes(prefix) ? known : undefined;
+}
+
+/** Where a notification is in its stream: a session event's seq, the offset of a terminal's bytes. */
+function positionOf(name: NotificationName, params: unknown): number | undefined {
+  if (!isMap(params)) return undefined;
+  const position = name === 'event' ? params['seq'] : name === 'term_output' ? params['offset'] : undefined;
+  return typeof position === 'number' ? position : undefined;
+}
+
+/** A terminal's output less the bytes the subscriber already has (before `cursor`); undefined when it has them all. */
+function unseenBytes(params: unknown, cursor: number | null): TermOutput | undefined {
+  const output = params as TermOutput;
+  if (cursor === null || output.offset >= cursor) return output;
+  const seen = cursor - output.offset;
+  return seen >= output.data.length ? undefined : { ...output, data: output.data.subarray(seen), offset: cursor };
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {

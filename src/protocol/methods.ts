@@ -425,9 +425,12 @@ export const methods = {
     }),
   ),
   term_list: query<{ terminals: TerminalInfo[] }>()(object({ workspace: optional(workspaceRef) })),
-  /** Answers with the scrollback (its last `scrollback` bytes when given), then streams term_output. */
-  term_attach: query<{ terminal: TerminalInfo; scrollback: Uint8Array }>()(
-    object({ id: terminalId, scrollback: optional(integer({ min: 0 })) }),
+  /**
+   * Answers with the scrollback (its last `scrollback` bytes when given, or what is held after the
+   * offset `after`) and the offset its end is at, then streams term_output from there.
+   */
+  term_attach: query<{ terminal: TerminalInfo; scrollback: Uint8Array; offset: number }>()(
+    object({ id: terminalId, scrollback: optional(integer({ min: 0 })), after: optional(integer({ min: 0 })) }),
   ),
   term_write: method<{ ok: true }>()(object({ id: terminalId, data: textOrBytes })),
   term_resize: method<{ ok: true }>()(object({ id: terminalId, cols, rows })),

@@ -34,6 +34,8 @@ export interface TerminalInfo {
 export interface TermOutput {
   id: string;
   data: Uint8Array;
+  /** Where `data` starts in the terminal's output (bytes before it): a viewer resumes after the last byte it has. */
+  offset: number;
 }
 
 /** A terminal's program ended; to its viewers and to `workspace:ID` subscribers. */

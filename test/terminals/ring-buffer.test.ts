@@ -17,6 +17,14 @@ describe('the scrollback ring buffer', () => {
     assert.equal(ring.snapshot().toString(), '6789ABCDEF');
   });
 
+  it('leaves out the newest bytes asked to (output read but not yet delivered)', () => {
+    const ring = new RingBuffer(10);
+    ring.push(Buffer.from('abcdefghijkl'));
+    assert.equal(ring.snapshot(undefined, 2).toString(), 'cdefghij');
+    assert.equal(ring.snapshot(3, 2).toString(), 'hij');
+    assert.equal(ring.snapshot(undefined, 20).toString(), '');
+  });
+
   it('grows with use up to its capacity, and never starts a snapshot inside a UTF-8 character', () => {
     const ring = new RingBuffer(1024 * 1024);
     for (let i = 0; i < 100; i++) ring.push(Buffer.from(`line ${i}\n`));

@@ -1,5 +1,6 @@
 import { type Dispatch, type SetStateAction, useCallback, useState } from 'react';
 import { useNotice } from '../hooks/use-notice.js';
+import { pausedLine, usePausedStreams } from '../hooks/use-paused-streams.js';
 import { useSessionEvents } from '../hooks/use-session-events.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { type TreeSource, useTreeData } from '../hooks/use-tree-data.js';
@@ -20,6 +21,8 @@ export interface Workbench {
   tree: TreeSource;
   picked: TreeSelection;
   open: OpenSession;
+  /** Over the right pane while a stream of the shown objects' node is paused (it takes the pane's first row). */
+  paused: string | undefined;
   notice: string | undefined;
   notify: (text: string | undefined) => void;
   area: Area;
@@ -36,6 +39,7 @@ export function useWorkbench(colour: boolean): Workbench {
   const tree = useTreeData();
   const picked = useSelection(tree);
   const events = useSessionEvents(picked.opened?.id, picked.openedNode);
+  const paused = pausedLine(usePausedStreams(), [picked.openedNode, picked.selection.node]);
   const { notice, notify } = useNotice();
   const [area, setArea] = useState<Area>('tree');
   const [tab, setTab] = useState<TabName>('events');
@@ -46,10 +50,11 @@ export function useWorkbench(colour: boolean): Workbench {
   return {
     connection,
     size,
-    layout: layoutFor(size),
+    layout: layoutFor(size, paused !== undefined),
     tree,
     picked,
     open: { session: picked.opened, node: picked.openedNode, events },
+    paused,
     notice,
     notify,
     area,
@@ -70,7 +75,7 @@ export function tabContext(bench: Workbench, name: TabName): TabContext {
     active: bench.tab === name && bench.area !== 'help',
     focused: bench.tab === name && bench.area === 'pane',
     width: bench.layout.paneWidth,
-    height: bench.layout.paneHeight,
+    height: bench.layout.rightHeight,
     notify: bench.notify,
     showTab: bench.showTab,
     selectInTree: bench.picked.select,

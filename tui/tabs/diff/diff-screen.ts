@@ -6,21 +6,26 @@ import type { DiffMode, DiffTarget } from './diff-view.js';
 import type { PaneLine } from './DiffPane.js';
 import { type DiffSource, hunkKey, type ReviewComment } from './review.js';
 import type { DiffRequest } from './use-diff-data.js';
+import { onNode } from '../../state/on-node.js';
 
 /**
  * The diff a target means given the tree's selection: an explicit target as
- * it is, else the selected session's latest turn, else the workspace's diff.
+ * it is, else the selected session's latest turn, else the workspace's diff;
+ * the selection's on its `node` (see onNode).
  */
 export function resolveRequest(
   target: DiffTarget | undefined,
   session: Session | undefined,
   workspace: Workspace | undefined,
+  node?: string,
 ): DiffRequest | undefined {
-  if (target?.kind === 'turn') return { kind: 'turn', session: target.session, turn: target.turn };
-  if (target === undefined && session && session.turns > 0) {
-    return { kind: 'turn', session: session.id, turn: session.turns };
+  if (target?.kind === 'turn') {
+    return { kind: 'turn', session: target.session, turn: target.turn, ...onNode(target.node) };
   }
-  return workspace ? { kind: 'workspace', workspace: workspace.id } : undefined;
+  if (target === undefined && session && session.turns > 0) {
+    return { kind: 'turn', session: session.id, turn: session.turns, ...onNode(node) };
+  }
+  return workspace ? { kind: 'workspace', workspace: workspace.id, ...onNode(node) } : undefined;
 }
 
 export function sourceOf(request: DiffRequest): DiffSource {

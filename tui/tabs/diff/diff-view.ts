@@ -3,13 +3,17 @@ import { nextStart, withoutControls } from './diff-layout.js';
 import { type DiffSource, hunkKey, type ReviewComment } from './review.js';
 
 /** What to show: a session turn's diff (optionally scrolled to one file), or the workspace's diff. */
-export type DiffTarget = { kind: 'turn'; session: string; turn: number; path?: string } | { kind: 'workspace' };
+/** A turn's diff (of a session on `node`, when it is not this one), or the selected workspace's. */
+export type DiffTarget =
+  { kind: 'turn'; session: string; turn: number; path?: string; node?: string } | { kind: 'workspace' };
 
 /** What a revert undoes: one file of a turn, or (without a path) the whole turn. */
 export interface RevertRequest {
   session: string;
   turn: number;
   path?: string;
+  /** The session's node, when it is not this one. */
+  node?: string;
 }
 
 /** The hunk a comment being typed is about. */

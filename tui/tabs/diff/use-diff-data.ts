@@ -2,9 +2,14 @@ import { useEffect, useState } from 'react';
 import type { Client } from '../../../src/client/client.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
 import type { WorkspaceDiff } from '../../../src/protocol/workspace-types.js';
+import { onNode } from '../../state/on-node.js';
 
-/** A diff the daemon can be asked for: one turn of a session, or a workspace against HEAD. */
-export type DiffRequest = { kind: 'turn'; session: string; turn: number } | { kind: 'workspace'; workspace: string };
+/** A diff the daemon can be asked for: one turn of a session, or a workspace against HEAD; on `node` when it is not this one. */
+export type DiffRequest = (
+  { kind: 'turn'; session: string; turn: number } | { kind: 'workspace'; workspace: string }
+) & {
+  node?: string;
+};
 
 export interface DiffData {
   /** The requested diff, once loaded (the previous load of the same diff while it loads again). */
@@ -19,8 +24,10 @@ export function requestKey(request: DiffRequest): string {
 }
 
 async function fetchDiff(client: Client, request: DiffRequest): Promise<WorkspaceDiff> {
-  if (request.kind === 'workspace') return (await client.call('ws_diff', { workspace: request.workspace })).diff;
-  return (await client.call('session_turn_diff', { session: request.session, turn: request.turn })).diff;
+  const node = onNode(request.node);
+  if (request.kind === 'workspace')
+    return (await client.call('ws_diff', { workspace: request.workspace, ...node })).diff;
+  return (await client.call('session_turn_diff', { session: request.session, turn: request.turn, ...node })).diff;
 }
 
 interface Loaded {

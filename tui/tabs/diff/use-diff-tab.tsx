@@ -2,6 +2,7 @@ import type { Key } from 'ink';
 import { type Dispatch, useEffect, useLayoutEffect, useReducer, useRef } from 'react';
 import type { Client } from '../../../src/client/client.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
+import { onNode } from '../../state/on-node.js';
 import type { Session, Workspace } from '../../../src/protocol/runtime-types.js';
 import type { WorkspaceDiff } from '../../../src/protocol/workspace-types.js';
 import type { TabContext, TabController } from '../tab.js';
@@ -52,6 +53,8 @@ interface Deps {
   client: Client | undefined;
   session: Session | undefined;
   workspace: Workspace | undefined;
+  /** The selection's node, when it is not this one. */
+  node: string | undefined;
   notify: (text: string) => void;
 }
 
@@ -96,15 +99,14 @@ function askRevert({ view, dispatch, notify }: Deps, whole: boolean): void {
   if (view.diff.files.length === 0) return notify(`Turn ${request.turn} changed nothing to revert.`);
   const file = view.file === undefined ? undefined : view.diff.files[view.file];
   if (!whole && !file) return notify('No file here to revert.');
-  const revert: RevertRequest = { session: request.session, turn: request.turn };
+  const revert: RevertRequest = { session: request.session, turn: request.turn, ...onNode(request.node) };
   dispatch({ type: 'confirm', revert: whole ? revert : { ...revert, path: file!.path } });
 }
 
 function revert({ client, dispatch, notify }: Deps, request: RevertRequest): void {
   dispatch({ type: 'read' });
   if (!client) return notify('Not connected to the daemon.');
-  const params = request.path === undefined ? { session: request.session, turn: request.turn } : request;
-  client.call('ws_revert', params).then(
+  client.call('ws_revert', request).then(
     ({ reverted }) => {
       notify(`Reverted ${reverted.join(', ')} to before turn ${request.turn} (w: the workspace diff)`);
       dispatch({ type: 'reload' });
@@ -138,11 +140,11 @@ function uncomment(deps: Deps): void {
 }
 
 /** s: the gathered comments go out now as a turn of the selected session; kept if sending fails. */
-function sendReview({ state, client, session, dispatch, notify }: Deps): void {
+function sendReview({ state, client, session, node, dispatch, notify }: Deps): void {
   const comments = state.comments;
   if (comments.length === 0) return notify('No review comments to send: c comments on a hunk.');
   if (!client || !session) return notify('Select a session to send the review to.');
-  client.call('session_send', { session: session.id, prompt: reviewPrompt(comments, '') }).then(
+  client.call('session_send', { session: session.id, prompt: reviewPrompt(comments, ''), ...onNode(node) }).then(
     ({ queued, turn }) => {
       dispatch({ type: 'comments-remove', ids: comments.map((comment) => comment.id) });
       notify(`Review sent: ${queued ? 'queued as' : 'started'} turn ${turn}`);
@@ -278,7 +280,7 @@ export function useDiffTab(context: TabContext): DiffTab {
   const [state, dispatch] = useReducer(diffViewReducer, INITIAL_VIEW);
   useDroppedWhenStale(dispatch, session?.id, focused);
 
-  const request = resolveRequest(state.target, session, workspace);
+  const request = resolveRequest(state.target, session, workspace, selection.node);
   const latestTurn = request?.kind === 'turn' && session?.id === request.session && request.turn === session.turns;
   // The latest turn's diff is refused while it runs and complete once it ends: load it again when its status changes.
   const version = `${state.reloads}:${latestTurn ? session.status : ''}`;
@@ -309,7 +311,7 @@ export function useDiffTab(context: TabContext): DiffTab {
   const pendingComments = useRef<readonly ReviewComment[]>(state.comments);
   pendingComments.current = state.comments;
 
-  const deps: Deps = { view, state, dispatch, client, session, workspace, notify };
+  const deps: Deps = { view, state, dispatch, client, session, workspace, node: selection.node, notify };
 
   return {
     focus: focusOf(state),

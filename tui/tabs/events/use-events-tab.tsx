@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { SessionEvent } from '../../../src/protocol/session-events.js';
 import { answerActions, useApprovals, withPending } from '../../hooks/use-approvals.js';
+import { onNode } from '../../state/on-node.js';
 import type { DiffTarget } from '../diff/diff-view.js';
 import type { TabContext, TabController } from '../tab.js';
 import { FOLLOW, type Scroll } from './event-window.js';
@@ -105,6 +106,6 @@ function openDiffOf(context: TabContext, links: EventsLinks, event: SessionEvent
   // Codex names changed files by absolute path; diffs name them relative to the workspace.
   const root = `${context.selection.workspace?.path ?? ''}/`;
   const path = changed?.startsWith(root) ? changed.slice(root.length) : changed;
-  links.showDiff({ kind: 'turn', session: event.session, turn: event.turn, path });
+  links.showDiff({ kind: 'turn', session: event.session, turn: event.turn, path, ...onNode(context.open.node) });
   context.showTab('diff', true);
 }

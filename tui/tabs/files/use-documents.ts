@@ -4,6 +4,7 @@ import { CortexError, errorMessage } from '../../../src/protocol/errors.js';
 import type { FsReadResult } from '../../../src/protocol/workspace-types.js';
 import { type Doc, failedDoc, isModified, loadedDoc, loadingDoc } from './document.js';
 import { type DocIo, diskChanged, onDisk, type SaveOutcome, saveDoc } from './doc-io.js';
+import { onNode } from '../../state/on-node.js';
 
 interface DocsState {
   workspace: string | undefined;
@@ -44,7 +45,7 @@ function initial(workspace: string | undefined): DocsState {
 }
 
 /** The files the tab has open: reads, edits and saves with the daemon's conflict check. */
-export function useDocuments(client: Client | undefined, workspace: string | undefined): Documents {
+export function useDocuments(client: Client | undefined, workspace: string | undefined, node?: string): Documents {
   const [stored, setState] = useState(() => initial(workspace));
   const state = stored.workspace === workspace ? stored : initial(workspace);
   if (state !== stored) setState(state);
@@ -66,9 +67,9 @@ export function useDocuments(client: Client | undefined, workspace: string | und
   const read = useCallback(
     (path: string): Promise<FsReadResult> => {
       if (!client || workspace === undefined) return Promise.reject(new CortexError('ECLOSED', 'Not connected.'));
-      return client.call('fs_read', { workspace, path });
+      return client.call('fs_read', { workspace, path, ...onNode(node) });
     },
-    [client, workspace],
+    [client, workspace, node],
   );
 
   /**
@@ -99,7 +100,7 @@ export function useDocuments(client: Client | undefined, workspace: string | und
     read,
     write: (path, content, expected) => {
       if (!client || workspace === undefined) return Promise.reject(new CortexError('ECLOSED', 'Not connected.'));
-      return client.call('fs_write', { workspace, path, content, expected_hash: expected });
+      return client.call('fs_write', { workspace, path, content, expected_hash: expected, ...onNode(node) });
     },
     change: changeDoc,
     held: (path) => latest.current.docs.get(path),

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Client } from '../../../src/client/client.js';
 import { errorMessage } from '../../../src/protocol/errors.js';
+import { onNode } from '../../state/on-node.js';
 import {
   EMPTY_TREE,
   flatten,
@@ -57,6 +58,8 @@ function initial(workspace: string | undefined): TreeState {
 export function useFileTree(
   client: Client | undefined,
   workspace: string | undefined,
+  /** The workspace's node, when it is not this one (see onNode). */
+  node: string | undefined,
   active: boolean,
   height: number,
 ): FileTree {
@@ -81,12 +84,12 @@ export function useFileTree(
     (dir: string, offset: number, limit: number) => {
       if (!client || workspace === undefined) return;
       update((model) => withLoading(model, dir));
-      client.call('fs_list', { workspace, path: dir === ROOT ? undefined : dir, offset, limit }).then(
+      client.call('fs_list', { workspace, path: dir === ROOT ? undefined : dir, offset, limit, ...onNode(node) }).then(
         (page) => update((model) => withListing(model, dir, page, offset)),
         (error: unknown) => update((model) => withError(model, dir, errorMessage(error))),
       );
     },
-    [client, workspace, update],
+    [client, workspace, node, update],
   );
 
   const moveTo = (index: number) => {

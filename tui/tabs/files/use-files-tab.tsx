@@ -35,8 +35,8 @@ export interface FilesTab extends TabController<FilesAction> {
 export function useFilesTab(context: TabContext): FilesTab {
   const { client, generation, active, width, height, notify } = context;
   const workspace = context.selection.workspace;
-  const tree = useFileTree(client, workspace?.id, active, height - 1);
-  const docs = useDocuments(client, workspace?.id);
+  const tree = useFileTree(client, workspace?.id, context.selection.node, active, height - 1);
+  const docs = useDocuments(client, workspace?.id, context.selection.node);
   const { mode, changed, setMode, leaveConflict, mark } = useFilesState(workspace?.id);
   const doc = docs.doc;
   const view: View = doc
