@@ -3,6 +3,7 @@ import { errorMessage } from '../src/protocol/errors.js';
 import { helpMaxOffset } from './components/HelpScreen.js';
 import { addWorkspaceForm, newSessionForm, newSessionOnNodeForm } from './forms/forms.js';
 import { onNode } from './state/on-node.js';
+import { useSessionActions } from './session-actions.js';
 import type { FormHost, Forms } from './forms/use-forms.js';
 import type { AppAction } from './keys/app-keys.js';
 import type { Tabs } from './tabs/registry.js';
@@ -39,6 +40,7 @@ export function helpSize(bench: Workbench): { width: number; height: number } {
  */
 export function useAppActions({ bench, tabs, forms, cwd, exit }: AppDeps) {
   const [helpOffset, setHelpOffset] = useState(0);
+  const sessions = useSessionActions(bench);
   const { picked, notify, setArea } = bench;
   const { client } = bench.connection;
   const session = bench.open.session;
@@ -95,14 +97,10 @@ export function useAppActions({ bench, tabs, forms, cwd, exit }: AppDeps) {
       forms.open(addWorkspaceForm(cwd));
       setArea('form');
     },
-    'stop-session': () => {
-      if (client && row?.kind === 'session') {
-        void report(
-          client.call('session_stop', { session: row.id, ...onNode(picked.selection.node) }),
-          `stopped ${row.id}`,
-        );
-      }
-    },
+    'stop-session': sessions.askStop,
+    'resume-session': sessions.resume,
+    'confirm-yes': () => sessions.answer(true),
+    'confirm-no': () => sessions.answer(false),
     interrupt: () => {
       if (client && session) {
         void report(
@@ -113,5 +111,5 @@ export function useAppActions({ bench, tabs, forms, cwd, exit }: AppDeps) {
     },
     ...forms.actions,
   };
-  return { perform: (action: AppAction) => table[action](), helpOffset };
+  return { perform: (action: AppAction) => table[action](), helpOffset, question: sessions.question };
 }

@@ -50,9 +50,10 @@ export function App({ cwd, colour = true }: AppProps) {
     if (command) return dispatch(performers, command);
     if (area === 'pane') controller.type?.(input, key);
     if (area === 'form') forms.type(input, key);
+    if (area === 'confirm') app.perform('confirm-no');
   });
 
-  const hints = AREA_HINTS[area] ?? controller.hints;
+  const hints = (area === 'confirm' ? app.question : AREA_HINTS[area]) ?? controller.hints;
   const statusBar = (
     <StatusBar
       state={bench.connection.state}

@@ -54,9 +54,9 @@ export function isTyping(focus: Focus): boolean {
   return TYPING.has(focus);
 }
 
-/** Global keys apply except where text is typed and on the help screen, which only its own keys close. */
+/** Global keys apply except where text is typed, on the help screen (only its own keys close it) and at a question. */
 function takesGlobalKeys(focus: Focus): boolean {
-  return !TYPING.has(focus) && focus !== 'help';
+  return !TYPING.has(focus) && focus !== 'help' && focus !== 'confirm';
 }
 
 /**

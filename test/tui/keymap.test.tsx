@@ -13,6 +13,7 @@ const FOCUSES: Focus[] = [
   'tree',
   'events',
   'chat',
+  'chat-log',
   'files',
   'viewer',
   'editor',
@@ -25,6 +26,7 @@ const FOCUSES: Focus[] = [
   'terminal-idle',
   'form',
   'help',
+  'confirm',
 ];
 
 describe('keyName', () => {
@@ -122,7 +124,29 @@ describe('commandFor', () => {
     assert.deepEqual(commandFor('G', 'events'), { owner: 'events', action: 'bottom' });
     assert.deepEqual(commandFor('t', 'tree'), { owner: 'terminal', action: 'open' });
     assert.equal(commandFor('g', 'tree'), undefined);
-    assert.equal(commandFor('n', 'events'), undefined);
+    assert.equal(commandFor('y', 'tree'), undefined);
+  });
+
+  it('answers approvals with y/n/a in Events and in the conversation of Chat, not in its box', () => {
+    for (const [name, action] of [
+      ['y', 'approve'],
+      ['n', 'deny'],
+      ['a', 'always'],
+    ] as const) {
+      assert.deepEqual(commandFor(name, 'events'), { owner: 'events', action });
+      assert.deepEqual(commandFor(name, 'chat-log'), { owner: 'chat', action });
+      assert.equal(commandFor(name, 'chat'), undefined, `${name} is text in the box`);
+    }
+    assert.deepEqual(commandFor('up', 'chat'), { owner: 'chat', action: 'read' });
+    assert.deepEqual(commandFor('enter', 'chat-log'), { owner: 'chat', action: 'type' });
+    assert.deepEqual(commandFor('ctrl+s', 'chat'), { owner: 'chat', action: 'steer' });
+  });
+
+  it('asks before x stops a session: y stops, anything else (a tab key, q) only answers no', () => {
+    assert.deepEqual(commandFor('x', 'tree'), app('stop-session'));
+    assert.deepEqual(commandFor('y', 'confirm'), app('confirm-yes'));
+    assert.deepEqual(commandFor('q', 'confirm'), app('confirm-no'));
+    assert.equal(commandFor('1', 'confirm'), undefined, 'no global key at a question');
   });
 
   it('leaves text entry alone: in chat and forms, letters are text, not commands', () => {

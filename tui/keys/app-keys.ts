@@ -1,8 +1,8 @@
 import { TABS, type TabName } from '../tabs/names.js';
 import type { Binding, CommandOf, HelpSection } from './types.js';
 
-/** Where the keyboard is when no tab has it: the tree, a form, the help screen. */
-export type AppFocus = 'tree' | 'form' | 'help';
+/** Where the keyboard is when no tab has it: the tree, a form, the help screen, a question (stop this session?). */
+export type AppFocus = 'tree' | 'form' | 'help' | 'confirm';
 
 /** What the app itself does: quitting, focus, the tree, the forms and the help. */
 export type AppAction =
@@ -16,6 +16,9 @@ export type AppAction =
   | 'new-session'
   | 'add-workspace'
   | 'stop-session'
+  | 'resume-session'
+  | 'confirm-yes'
+  | 'confirm-no'
   | 'interrupt'
   | 'form-submit'
   | 'form-cancel'
@@ -66,7 +69,15 @@ export const APP_BINDINGS: readonly Binding<AppCommand | ShowCommand, AppFocus>[
   },
   { keys: ['n'], command: app('new-session'), where: 'tree', description: 'new session in the selected workspace' },
   { keys: ['a'], command: app('add-workspace'), where: 'tree', description: 'add a workspace by path' },
-  { keys: ['x'], command: app('stop-session'), where: 'tree', description: 'stop the selected session' },
+  { keys: ['x'], command: app('stop-session'), where: 'tree', description: 'stop the selected session (asks y)' },
+  { keys: ['r'], command: app('resume-session'), where: 'tree', description: 'resume the selected stopped session' },
+  { keys: ['y'], command: app('confirm-yes'), where: 'confirm', description: 'yes: stop the session' },
+  {
+    keys: ['n', 'escape', 'q'],
+    command: app('confirm-no'),
+    where: 'confirm',
+    description: 'no: keep it running (so does any other key)',
+  },
   { keys: ['escape'], command: app('form-cancel'), where: 'form', description: 'cancel the form' },
   { keys: ['enter'], command: app('form-submit'), where: 'form', description: 'submit the form' },
   { keys: ['tab', 'down'], command: app('form-next'), where: 'form', description: 'next field (what you typed stays)' },
@@ -90,6 +101,7 @@ export const APP_SECTIONS_FIRST: readonly HelpSection<AppFocus>[] = [
   { where: 'tree', title: 'Tree' },
 ];
 export const APP_SECTIONS_LAST: readonly HelpSection<AppFocus>[] = [
+  { where: 'confirm', title: 'Stop: confirm' },
   { where: 'form', title: 'Forms' },
   { where: 'help', title: 'This screen' },
 ];

@@ -1,9 +1,20 @@
 import type { SessionEvent } from '../../src/protocol/session-events.js';
 
+export type LineColor = 'red' | 'green' | 'yellow' | 'cyan' | 'magenta' | 'gray' | 'blue';
+
+/** A run of a line in one style (inline code in a reply, say). */
+export interface Span {
+  text: string;
+  color?: LineColor;
+  bold?: boolean;
+}
+
+/** One screen line; with `spans`, drawn in several styles (`text` is then their text, for tests and search). */
 export interface Line {
   text: string;
-  color?: 'red' | 'green' | 'yellow' | 'cyan' | 'magenta' | 'gray' | 'blue';
+  color?: LineColor;
   bold?: boolean;
+  spans?: Span[];
 }
 
 /** How many output lines a command shows while collapsed. */

@@ -11,7 +11,7 @@ import { type Layout, layoutFor } from './layout.js';
 import { type TreeSelection, useSelection } from './use-selection.js';
 
 /** Where the keyboard is, coarsely: the pane's own modes come from its tab. */
-export type Area = 'tree' | 'pane' | 'form' | 'help';
+export type Area = 'tree' | 'pane' | 'form' | 'help' | 'confirm';
 
 /** What the app, its actions and every tab share: the connection, the tree and where the keyboard is. */
 export interface Workbench {

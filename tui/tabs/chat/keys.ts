@@ -1,26 +1,55 @@
 import type { AppCommand } from '../../keys/app-keys.js';
 import type { Binding, CommandOf, HelpSection } from '../../keys/types.js';
 
-/** The message box: a typing focus (keymap.ts lists it in TYPING), so letters are text, not commands. */
-export type ChatFocus = 'chat';
+/**
+ * The Chat tab's two modes: typing in the message box (a typing focus,
+ * keymap.ts lists it in TYPING, so letters are text), and reading the
+ * conversation above it, where letters scroll and answer approvals.
+ */
+export type ChatFocus = 'chat' | 'chat-log';
 
-export type ChatAction = 'send' | 'newline';
+export type ChatAction =
+  | 'send'
+  | 'steer'
+  | 'newline'
+  | 'resume'
+  | 'read'
+  | 'type'
+  | 'up'
+  | 'down'
+  | 'page-up'
+  | 'page-down'
+  | 'top'
+  | 'bottom'
+  | 'approve'
+  | 'deny'
+  | 'always';
 
 export type ChatCommand = CommandOf<'chat', ChatAction>;
 
-export const CHAT_BINDINGS: readonly Binding<ChatCommand | AppCommand, ChatFocus>[] = [
+const chat = (action: ChatAction): ChatCommand => ({ owner: 'chat', action });
+
+const TYPING_BINDINGS: readonly Binding<ChatCommand | AppCommand, ChatFocus>[] = [
   {
     keys: ['enter'],
-    command: { owner: 'chat', action: 'send' },
+    command: chat('send'),
     where: 'chat',
     description: 'send the message (queued if a turn is running)',
   },
   {
-    keys: ['ctrl+j', 'meta+enter'],
-    command: { owner: 'chat', action: 'newline' },
+    keys: ['ctrl+s'],
+    command: chat('steer'),
     where: 'chat',
-    description: 'new line in the message',
+    description: 'send the message into the running turn (steer) instead of queueing it',
   },
+  { keys: ['ctrl+j', 'meta+enter'], command: chat('newline'), where: 'chat', description: 'new line in the message' },
+  {
+    keys: ['up', 'pageup'],
+    command: chat('read'),
+    where: 'chat',
+    description: 'read the conversation (scroll, answer approvals)',
+  },
+  { keys: ['ctrl+r'], command: chat('resume'), where: 'chat', description: 'resume the session, when it is stopped' },
   {
     keys: ['ctrl+c'],
     command: { owner: 'app', action: 'interrupt' },
@@ -35,4 +64,42 @@ export const CHAT_BINDINGS: readonly Binding<ChatCommand | AppCommand, ChatFocus
   },
 ];
 
-export const CHAT_SECTIONS: readonly HelpSection<ChatFocus>[] = [{ where: 'chat', title: 'Chat' }];
+const READING_BINDINGS: readonly Binding<ChatCommand | AppCommand, ChatFocus>[] = [
+  {
+    keys: ['up', 'k'],
+    command: chat('up'),
+    where: 'chat-log',
+    description: 'scroll up (stops following the conversation)',
+  },
+  { keys: ['down', 'j'], command: chat('down'), where: 'chat-log', description: 'scroll down' },
+  { keys: ['pageup'], command: chat('page-up'), where: 'chat-log', description: 'page up' },
+  { keys: ['pagedown', 'space'], command: chat('page-down'), where: 'chat-log', description: 'page down' },
+  { keys: ['g', 'home'], command: chat('top'), where: 'chat-log', description: 'start of the conversation' },
+  { keys: ['G', 'end'], command: chat('bottom'), where: 'chat-log', description: 'newest, and follow' },
+  { keys: ['y'], command: chat('approve'), where: 'chat-log', description: 'approve the oldest pending request' },
+  { keys: ['n'], command: chat('deny'), where: 'chat-log', description: 'deny the oldest pending request' },
+  {
+    keys: ['a'],
+    command: chat('always'),
+    where: 'chat-log',
+    description: 'approve it, and the same kind of action for the rest of the session',
+  },
+  { keys: ['r'], command: chat('resume'), where: 'chat-log', description: 'resume the session, when it is stopped' },
+  { keys: ['enter'], command: chat('type'), where: 'chat-log', description: 'back to the message box' },
+  {
+    keys: ['escape'],
+    command: { owner: 'app', action: 'focus-tree' },
+    where: 'chat-log',
+    description: 'back to the tree',
+  },
+];
+
+export const CHAT_BINDINGS: readonly Binding<ChatCommand | AppCommand, ChatFocus>[] = [
+  ...TYPING_BINDINGS,
+  ...READING_BINDINGS,
+];
+
+export const CHAT_SECTIONS: readonly HelpSection<ChatFocus>[] = [
+  { where: 'chat', title: 'Chat: the message box' },
+  { where: 'chat-log', title: 'Chat: the conversation (↑ from the box)' },
+];

@@ -2,7 +2,18 @@ import type { Binding, CommandOf, HelpSection } from '../../keys/types.js';
 
 export type EventsFocus = 'events';
 
-export type EventsAction = 'up' | 'down' | 'page-up' | 'page-down' | 'top' | 'bottom' | 'toggle-output' | 'open-diff';
+export type EventsAction =
+  | 'up'
+  | 'down'
+  | 'page-up'
+  | 'page-down'
+  | 'top'
+  | 'bottom'
+  | 'toggle-output'
+  | 'open-diff'
+  | 'approve'
+  | 'deny'
+  | 'always';
 
 export type EventsCommand = CommandOf<'events', EventsAction>;
 
@@ -31,6 +42,14 @@ export const EVENTS_BINDINGS: readonly Binding<EventsCommand, EventsFocus>[] = [
     command: events('open-diff'),
     where: 'events',
     description: 'diff of the file change marked ⏎ (the lowest on screen)',
+  },
+  { keys: ['y'], command: events('approve'), where: 'events', description: 'approve the oldest pending request' },
+  { keys: ['n'], command: events('deny'), where: 'events', description: 'deny the oldest pending request' },
+  {
+    keys: ['a'],
+    command: events('always'),
+    where: 'events',
+    description: 'approve it, and the same kind of action for the rest of the session',
   },
 ];
 

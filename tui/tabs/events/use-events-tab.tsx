@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { SessionEvent } from '../../../src/protocol/session-events.js';
+import { answerActions, useApprovals, withPending } from '../../hooks/use-approvals.js';
 import { onNode } from '../../state/on-node.js';
 import type { DiffTarget } from '../diff/diff-view.js';
 import type { TabContext, TabController } from '../tab.js';
@@ -35,6 +36,7 @@ export function useEventsTab(context: TabContext, links: EventsLinks): EventsTab
   const scroll = held.session === session?.id ? held.scroll : FOLLOW;
   const setScroll = (next: Scroll) => setHeld({ session: session?.id, scroll: next });
   const [expanded, setExpanded] = useState(false);
+  const approvals = useApprovals(context);
   // What the pane shows: where the next scroll key starts from, and what Enter opens.
   const shown = useRef<EventsShown>({ anchor: undefined, atTop: true, atBottom: true, marked: undefined });
   const reportShown = useCallback((next: EventsShown) => {
@@ -54,16 +56,6 @@ export function useEventsTab(context: TabContext, links: EventsLinks): EventsTab
     if (anchor) setScroll({ follow: false, seq: anchor.seq, up: anchor.up + lines });
   };
 
-  const openDiffOf = (event: SessionEvent | undefined) => {
-    if (event === undefined) return context.notify('No file change on screen to show the diff of.');
-    const changed = event.type === 'file_change' ? event.payload.changes[0]?.path : undefined;
-    // Codex names changed files by absolute path; diffs name them relative to the workspace.
-    const root = `${context.selection.workspace?.path ?? ''}/`;
-    const path = changed?.startsWith(root) ? changed.slice(root.length) : changed;
-    links.showDiff({ kind: 'turn', session: event.session, turn: event.turn, path, ...onNode(context.open.node) });
-    context.showTab('diff', true);
-  };
-
   const follow = () => {
     events.toTail();
     setScroll(FOLLOW);
@@ -81,13 +73,14 @@ export function useEventsTab(context: TabContext, links: EventsLinks): EventsTab
     },
     bottom: follow,
     'toggle-output': () => setExpanded((value) => !value),
-    'open-diff': () => openDiffOf(shown.current.marked),
+    'open-diff': () => openDiffOf(context, links, shown.current.marked),
+    ...answerActions(approvals),
   };
 
   return {
     focus: 'events',
     perform: (action) => actions[action](),
-    hints: EVENTS_HINTS,
+    hints: withPending(approvals, EVENTS_HINTS),
     follow,
     render: () => (
       <EventsPane
@@ -104,4 +97,15 @@ export function useEventsTab(context: TabContext, links: EventsLinks): EventsTab
       />
     ),
   };
+}
+
+/** Shows the diff of a file change (or a turn's diff) in the Diff tab. */
+function openDiffOf(context: TabContext, links: EventsLinks, event: SessionEvent | undefined): void {
+  if (event === undefined) return context.notify('No file change on screen to show the diff of.');
+  const changed = event.type === 'file_change' ? event.payload.changes[0]?.path : undefined;
+  // Codex names changed files by absolute path; diffs name them relative to the workspace.
+  const root = `${context.selection.workspace?.path ?? ''}/`;
+  const path = changed?.startsWith(root) ? changed.slice(root.length) : changed;
+  links.showDiff({ kind: 'turn', session: event.session, turn: event.turn, path, ...onNode(context.open.node) });
+  context.showTab('diff', true);
 }
