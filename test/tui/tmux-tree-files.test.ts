@@ -3,9 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CORTEX_BIN } from '../helpers/daemon.js';
-import { SessionWatch } from '../helpers/session-watch.js';
 import { type MeshNode, TestMesh } from '../mesh/mesh-helpers.js';
-import { gitRepo, lineOfThree } from '../tree/tree-helpers.js';
+import { finishedSessionOn, gitRepo, lineOfThree } from '../tree/tree-helpers.js';
 import { TmuxScreen } from './helpers/tmux.js';
 
 /**
@@ -24,14 +23,7 @@ describe('cortex tui on a: the files and diffs of a workspace on c', () => {
 
   before(async () => {
     [a, , c] = await lineOfThree(mesh);
-    const { workspace } = await c.client.call('workspace_add', { path: repo.path });
-    const { session } = await c.client.call('session_start', {
-      workspace: workspace.id,
-      provider: 'fake',
-      prompt: '/write made-on-c.txt written by the turn on c',
-    });
-    const watch = await SessionWatch.start(c.client, session.id, 0);
-    assert.equal((await watch.turnEnd(1)).type, 'turn_completed', watch.summary());
+    await finishedSessionOn(c, repo.path, '/write made-on-c.txt written by the turn on c');
   });
 
   after(async () => {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { CORTEX_BIN } from '../helpers/daemon.js';
 import { SessionWatch } from '../helpers/session-watch.js';
 import { type MeshNode, TestMesh } from '../mesh/mesh-helpers.js';
-import { gitRepo, lineOfThree, reaches } from '../tree/tree-helpers.js';
+import { finishedSessionOn, gitRepo, lineOfThree, reaches } from '../tree/tree-helpers.js';
 import { TmuxScreen } from './helpers/tmux.js';
 
 const PAUSED = /paused: c unreachable \((link down|timed out|refused)\) since \d\d:\d\d:\d\d/;
@@ -29,12 +29,7 @@ describe('cortex tui on a: an open pane of a node that goes away and comes back'
 
   before(async () => {
     [a, b, c] = await lineOfThree(mesh);
-    const { workspace } = await c.client.call('workspace_add', { path: repo.path });
-    ({
-      session: { id: session },
-    } = await c.client.call('session_start', { workspace: workspace.id, provider: 'fake', prompt: 'before the cut' }));
-    const watch = await SessionWatch.start(c.client, session, 0);
-    assert.equal((await watch.turnEnd(1)).type, 'turn_completed', watch.summary());
+    session = await finishedSessionOn(c, repo.path, 'before the cut');
   });
 
   after(async () => {

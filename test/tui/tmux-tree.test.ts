@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CORTEX_BIN } from '../helpers/daemon.js';
-import { SessionWatch } from '../helpers/session-watch.js';
 import { type MeshNode, TestMesh } from '../mesh/mesh-helpers.js';
-import { gitRepo, lineOfThree } from '../tree/tree-helpers.js';
+import { finishedSessionOn, gitRepo, lineOfThree } from '../tree/tree-helpers.js';
 import { TmuxScreen } from './helpers/tmux.js';
 
 /** The row index of the first line of `screen` that `pattern` matches (-1 when none). */
@@ -24,14 +23,7 @@ describe('cortex tui on a: a remote node in the tree, driven from it', () => {
 
   before(async () => {
     [a, , c] = await lineOfThree(mesh);
-    const { workspace } = await c.client.call('workspace_add', { path: repo.path });
-    const { session } = await c.client.call('session_start', {
-      workspace: workspace.id,
-      provider: 'fake',
-      prompt: 'hello from c',
-    });
-    const watch = await SessionWatch.start(c.client, session.id, 0);
-    assert.equal((await watch.turnEnd(1)).type, 'turn_completed', watch.summary());
+    await finishedSessionOn(c, repo.path, 'hello from c');
   });
 
   after(async () => {
