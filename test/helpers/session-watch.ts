@@ -72,3 +72,16 @@ function sentenceOf(event: SessionEvent): string {
   const sentence = payload['message'] ?? payload['error'] ?? payload['reason'];
   return typeof sentence === 'string' ? `(${sentence})` : '';
 }
+
+/**
+ * Registers `path` as a workspace and runs one turn of a fake-provider session in it (`prompt`),
+ * waiting until the turn completed: the usual set-up of a test that needs a session with events.
+ */
+export async function finishedFakeSession(client: Client, path: string, prompt: string): Promise<string> {
+  const { workspace } = await client.call('workspace_add', { path });
+  const { session } = await client.call('session_start', { workspace: workspace.id, provider: 'fake', prompt });
+  const watch = await SessionWatch.start(client, session.id, 0);
+  const end = await watch.turnEnd(1);
+  if (end.type !== 'turn_completed') throw new Error(`the set-up turn ended ${end.type}: ${watch.summary()}`);
+  return session.id;
+}

@@ -4,7 +4,7 @@ import { CortexError } from '../../src/protocol/errors.js';
 import { tempDir } from '../helpers/daemon.js';
 import { gitIn, writeFiles } from '../helpers/git-repo.js';
 import { eventually, type MeshNode, type TestMesh } from '../mesh/mesh-helpers.js';
-import { SessionWatch } from '../helpers/session-watch.js';
+import { finishedFakeSession } from '../helpers/session-watch.js';
 
 /**
  * Every node maps the test user of every other node onto root, its own user
@@ -79,10 +79,5 @@ export async function rejectsWith(call: Promise<unknown>, code: string, message?
 }
 
 /** A workspace at `path` on `node` with a fake-provider session whose first turn (`prompt`) has completed; its id. */
-export async function finishedSessionOn(node: MeshNode, path: string, prompt: string): Promise<string> {
-  const { workspace } = await node.client.call('workspace_add', { path });
-  const { session } = await node.client.call('session_start', { workspace: workspace.id, provider: 'fake', prompt });
-  const watch = await SessionWatch.start(node.client, session.id, 0);
-  assert.equal((await watch.turnEnd(1)).type, 'turn_completed', watch.summary());
-  return session.id;
-}
+export const finishedSessionOn = (node: MeshNode, path: string, prompt: string): Promise<string> =>
+  finishedFakeSession(node.client, path, prompt);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '../../src/client/client.js';
 import { CORTEX_BIN, cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
-import { SessionWatch } from '../helpers/session-watch.js';
+import { finishedFakeSession } from '../helpers/session-watch.js';
 import { TmuxScreen } from './helpers/tmux.js';
 
 /** Synchronized output: each frame the TUI writes starts with it (Ink's own frames did too). */
@@ -32,13 +32,7 @@ describe('what cortex tui writes to a terminal', () => {
     mkdirSync(path);
     daemon = await startDaemon();
     control = await daemon.connect();
-    const { workspace } = await control.call('workspace_add', { path });
-    const { session } = await control.call('session_start', {
-      workspace: workspace.id,
-      provider: 'fake',
-      prompt: 'hello frames',
-    });
-    await (await SessionWatch.start(control, session.id)).turnEnd(1);
+    await finishedFakeSession(control, path, 'hello frames');
   });
 
   after(async () => {

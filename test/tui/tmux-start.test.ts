@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '../../src/client/client.js';
 import { CORTEX_BIN, cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
-import { SessionWatch } from '../helpers/session-watch.js';
+import { finishedFakeSession } from '../helpers/session-watch.js';
 import { TmuxScreen } from './helpers/tmux.js';
 
 /**
@@ -24,13 +24,7 @@ describe('cortex tui start-up trace', () => {
     mkdirSync(path);
     daemon = await startDaemon();
     control = await daemon.connect();
-    const { workspace } = await control.call('workspace_add', { path });
-    const { session } = await control.call('session_start', {
-      workspace: workspace.id,
-      provider: 'fake',
-      prompt: 'hi',
-    });
-    await (await SessionWatch.start(control, session.id)).turnEnd(1);
+    await finishedFakeSession(control, path, 'hi');
   });
 
   after(async () => {
