@@ -77,7 +77,12 @@ describe('cortex tui in tmux', () => {
     await screen.type('second turn');
     await screen.waitForScreen((text) => text.includes('> second turn'), 'the draft');
     await screen.press('Enter');
-    await screen.waitForScreen((text) => text.includes('turn 2 started') && !text.includes('> second turn'), 'sent');
+    // The box (below its hint line) is empty again; the conversation above it shows the message.
+    const box = (text: string) => text.slice(text.indexOf('Enter sends'));
+    await screen.waitForScreen(
+      (text) => box(text).includes('turn 2 started') && !box(text).includes('second turn'),
+      'sent',
+    );
     await screen.press('Escape');
     await screen.waitForScreen((text) => text.includes('j/k move · Enter open'), 'the tree focused');
     await screen.press('1');
