@@ -1,4 +1,5 @@
 import type { AppCommand } from '../../keys/app-keys.js';
+import { approvalBindings } from '../../keys/approval-keys.js';
 import type { Binding, CommandOf, HelpSection } from '../../keys/types.js';
 
 /**
@@ -76,14 +77,7 @@ const READING_BINDINGS: readonly Binding<ChatCommand | AppCommand, ChatFocus>[] 
   { keys: ['pagedown', 'space'], command: chat('page-down'), where: 'chat-log', description: 'page down' },
   { keys: ['g', 'home'], command: chat('top'), where: 'chat-log', description: 'start of the conversation' },
   { keys: ['G', 'end'], command: chat('bottom'), where: 'chat-log', description: 'newest, and follow' },
-  { keys: ['y'], command: chat('approve'), where: 'chat-log', description: 'approve the oldest pending request' },
-  { keys: ['n'], command: chat('deny'), where: 'chat-log', description: 'deny the oldest pending request' },
-  {
-    keys: ['a'],
-    command: chat('always'),
-    where: 'chat-log',
-    description: 'approve it, and the same kind of action for the rest of the session',
-  },
+  ...approvalBindings(chat, 'chat-log'),
   { keys: ['r'], command: chat('resume'), where: 'chat-log', description: 'resume the session, when it is stopped' },
   { keys: ['enter'], command: chat('type'), where: 'chat-log', description: 'back to the message box' },
   {

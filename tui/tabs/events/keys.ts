@@ -1,3 +1,4 @@
+import { approvalBindings } from '../../keys/approval-keys.js';
 import type { Binding, CommandOf, HelpSection } from '../../keys/types.js';
 
 export type EventsFocus = 'events';
@@ -43,14 +44,7 @@ export const EVENTS_BINDINGS: readonly Binding<EventsCommand, EventsFocus>[] = [
     where: 'events',
     description: 'diff of the file change marked ⏎ (the lowest on screen)',
   },
-  { keys: ['y'], command: events('approve'), where: 'events', description: 'approve the oldest pending request' },
-  { keys: ['n'], command: events('deny'), where: 'events', description: 'deny the oldest pending request' },
-  {
-    keys: ['a'],
-    command: events('always'),
-    where: 'events',
-    description: 'approve it, and the same kind of action for the rest of the session',
-  },
+  ...approvalBindings(events, 'events'),
 ];
 
 export const EVENTS_SECTIONS: readonly HelpSection<EventsFocus>[] = [{ where: 'events', title: 'Events' }];
