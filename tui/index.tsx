@@ -1,9 +1,11 @@
 import { traceStep } from '../src/startup-trace.js';
 import type { TuiOptions } from './options.js';
 import type * as RunModule from './run.js';
+import { growYoungGenerationToLimit, holdYoungGeneration } from './young-generation.js';
 
 /** Runs `cortex tui` until the user quits; sessions and terminals keep running in the daemon. */
 export async function runTui(options: TuiOptions): Promise<void> {
+  holdYoungGeneration();
   // React chooses its build from NODE_ENV when it is first loaded, so this comes before any import
   // of React or Ink. The development build records every render in the performance timeline, with
   // a diff of the props, and Node keeps those entries: scrolling a 50,000-event session took the
@@ -24,6 +26,7 @@ export async function runTui(options: TuiOptions): Promise<void> {
   const entry = process.env['NODE_ENV'] === 'development' ? './run.js' : './run.bundle.js';
   const { renderTui } = (await withoutFetch(() => import(entry))) as typeof RunModule;
   traceStep('bundle');
+  growYoungGenerationToLimit();
   await renderTui(options);
 }
 
