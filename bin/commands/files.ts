@@ -31,7 +31,8 @@ const FS_VERBS = 'ls, cat, stat or write';
 export const fsCommand: Command = {
   name: 'fs',
   maxArgs: { ls: 2, list: 2, cat: 2, read: 2, stat: 2, write: 2 },
-  usage: 'fs ls [PATH] | fs cat PATH | fs stat PATH | fs write PATH [--hash H] < CONTENT  [--workspace WS] [--node NAME]',
+  usage:
+    'fs ls [PATH] | fs cat PATH | fs stat PATH | fs write PATH [--hash H] < CONTENT  [--workspace WS] [--node NAME]',
   summary:
     'Files of a workspace (this directory unless --workspace), paths relative to its root. `fs write` replaces a file only when --hash is the hash `fs cat --json` gave; without it the file must be new.',
   options: { ...workspaceOption, hash: { type: 'string' } },
