@@ -49,6 +49,7 @@ function throughHead(args: string[]): Promise<Piped> {
 describe('a closed pipe ends the command quietly (cortex ... | head -1)', () => {
   let daemon: DaemonHandle;
   let session: string;
+  let terminal: string | undefined;
   const work = tempDir('cortex-pipes-');
 
   before(async () => {
@@ -67,11 +68,19 @@ describe('a closed pipe ends the command quietly (cortex ... | head -1)', () => 
         session: { id: session },
       } = await client.call('session_start', { workspace: workspace.id, provider: 'fake', prompt: '/stream 3000' }));
       await (await SessionWatch.start(client, session)).turnEnd(1);
+      // Something for the listings to list (an empty one says so on standard error).
+      terminal = (await client.call('term_open', { workspace: workspace.id, command: ['/bin/cat'] })).id;
+      await client.call('acl_grant', { identity: 'user:nobody', table: 'rows', permissions: ['read'] });
     } finally {
       client.close();
     }
   });
   after(async () => {
+    if (terminal !== undefined) {
+      const client = await daemon.connect();
+      await client.call('term_close', { id: terminal });
+      client.close();
+    }
     await cleanup(daemon);
     work.remove();
   });
@@ -80,6 +89,7 @@ describe('a closed pipe ends the command quietly (cortex ... | head -1)', () => 
     ['all', ['all', 'rows'], true],
     ['query', ['query', 'rows', '{}', '--limit', '5000'], true],
     ['query --mesh', ['query', 'rows', '{}', '--mesh', '--limit', '5000'], true],
+    ['query_mesh', ['query_mesh', 'rows', '{}', '--limit', '5000'], true],
     ['export', ['export'], true],
     ['export --format msgpack', ['export', '--format', 'msgpack'], true],
     ['session events', ['session', 'events', 'SESSION'], true],
@@ -90,6 +100,11 @@ describe('a closed pipe ends the command quietly (cortex ... | head -1)', () => 
     ['tables', ['tables'], false],
     ['session ls', ['session', 'ls'], false],
     ['workspace ls', ['workspace', 'ls'], false],
+    ['session ls --all-nodes', ['session', 'ls', '--all-nodes'], false],
+    ['project ls', ['project', 'ls'], false],
+    ['term ls', ['term', 'ls'], false],
+    ['nodes', ['nodes'], false],
+    ['acl list', ['acl', 'list'], false],
     ['help', ['help'], false],
   ];
 
