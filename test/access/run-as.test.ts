@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '../../src/client/client.js';
@@ -11,6 +11,7 @@ import { initCa, tlsPaths } from '../../daemon/tls/certificate-authority.js';
 import { asNobody, NOBODY } from '../helpers/as-nobody.js';
 import { runCortex } from '../helpers/cli.js';
 import { cleanup, CORTEX_BIN, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
+import { makeRepo } from '../helpers/git-repo.js';
 import { SessionWatch } from '../helpers/session-watch.js';
 import { TermOutput } from '../helpers/term-output.js';
 
@@ -201,6 +202,41 @@ describe('whom work runs as on a root daemon', () => {
     );
     assert.deepEqual(outputs, ['turn by nobody\n', 'check by nobody\n']);
   });
+
+  it('a local user’s --worktree session: git makes and removes the worktree as that user', async () => {
+    const repo = join(root.path, 'nobody-repo');
+    mkdirSync(repo);
+    makeRepo(repo, { 'notes.txt': 'one\n' });
+    chownTree(repo, NOBODY);
+    const started = await asNobody([
+      '--home',
+      daemon.home,
+      'session',
+      'start',
+      '--cwd',
+      repo,
+      '--worktree',
+      '--provider',
+      'fake',
+      '/write made.txt by the turn',
+    ]);
+    assert.equal(started.code, 0, started.stderr);
+    const id = started.stdout.trim();
+    const watch = await SessionWatch.start(admin, id);
+    assert.equal((await watch.turnEnd(1)).type, 'turn_completed');
+    const { session } = await admin.call('session_get', { session: id });
+    const { workspaces } = await admin.call('workspace_list', {});
+    const worktree = workspaces.find((workspace) => workspace.id === session.workspace)!.path;
+    for (const file of ['', 'notes.txt', 'made.txt', '.git']) {
+      const made = statSync(join(worktree, file));
+      assert.deepEqual([made.uid, made.gid], [NOBODY, NOBODY], `${file || 'the worktree'} belongs to nobody`);
+    }
+    assert.equal(statSync(join(repo, '.git', 'worktrees')).uid, NOBODY, "git's record of it in the repository too");
+    await admin.call('session_stop', { session: id });
+    const removed = await asNobody(['--home', daemon.home, 'worktree', 'rm', session.workspace, '--force']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(existsSync(worktree), false);
+  });
 });
 
 /** Runs the CLI as `uid` with the group nogroup, which may use the socket below. */
@@ -285,3 +321,10 @@ describe('whom work runs as on a daemon that is not root', () => {
     );
   });
 });
+
+/** chown -R: a repository made by root, handed to `uid`. */
+function chownTree(path: string, uid: number): void {
+  chownSync(path, uid, uid);
+  if (!statSync(path).isDirectory()) return;
+  for (const entry of readdirSync(path)) chownTree(join(path, entry), uid);
+}
