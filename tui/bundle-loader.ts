@@ -21,9 +21,11 @@ export interface LoadedBundle<T> {
   /**
    * Writes the cache in the background when there was none or V8 refused it.
    * Called after the first frame: createCachedData() then includes every
-   * function compiled so far, not only the top level.
+   * function compiled so far, not only the top level. V8 refuses a cache made
+   * under other flags than the start that reads it: `withFlagsOfLoading` puts
+   * back those the bundle was loaded with while the cache is made.
    */
-  saveCache: () => void;
+  saveCache: (withFlagsOfLoading?: (make: () => Buffer) => Buffer) => void;
 }
 
 /** The start of a cache file: which bundle it was made from (V8 itself checks only the source's length). */
@@ -56,8 +58,12 @@ export function loadBundle<T>(path: string, cacheDir: string): LoadedBundle<T> {
   const fresh = cachedData !== undefined && script.cachedDataRejected !== true;
   return {
     exports: module.exports,
-    saveCache: () => {
-      if (!fresh) setImmediate(() => void writeCache(file, hash, script).catch(() => undefined));
+    saveCache: (withFlagsOfLoading = (make) => make()) => {
+      if (fresh) return;
+      setImmediate(() => {
+        const data = withFlagsOfLoading(() => script.createCachedData());
+        writeCache(file, Buffer.concat([hash, data])).catch(() => undefined);
+      });
     },
   };
 }
@@ -73,9 +79,9 @@ function readCache(file: string, hash: Buffer): Buffer | undefined {
 }
 
 /** Written whole then renamed, so a TUI starting meanwhile never reads half a cache. */
-async function writeCache(file: string, hash: Buffer, script: Script): Promise<void> {
+async function writeCache(file: string, contents: Buffer): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}`;
-  await writeFile(partial, Buffer.concat([hash, script.createCachedData()]));
+  await writeFile(partial, contents);
   await rename(partial, file);
 }

@@ -5,7 +5,7 @@ import type { TuiOptions } from './options.js';
 
 export { tuiCacheDir } from './bundle-loader.js';
 import type * as RunModule from './run.js';
-import { growYoungGenerationToLimit, holdYoungGeneration } from './young-generation.js';
+import { growYoungGenerationToLimit, holdYoungGeneration, withFlagsOfLoading } from './young-generation.js';
 
 /** What the bundle exports: the TUI's run module, and Yoga's start, which Ink needs before it lays anything out. */
 type Bundle = typeof RunModule & { initYoga: () => Promise<void> };
@@ -43,7 +43,7 @@ export async function runTui(options: TuiOptions, cacheDir: string): Promise<voi
   await withoutFetch(() => bundle.exports.initYoga());
   traceStep('bundle');
   growYoungGenerationToLimit();
-  await bundle.exports.renderTui({ ...options, onFirstFrame: bundle.saveCache });
+  await bundle.exports.renderTui({ ...options, onFirstFrame: () => bundle.saveCache(withFlagsOfLoading) });
 }
 
 /**
