@@ -18,14 +18,18 @@ import type { Env } from '../src/paths.js';
  */
 export interface LoadedBundle<T> {
   exports: T;
+  /** What became of the cache: none for this bundle and V8, or one V8 took, or one it refused (corrupt). */
+  cache: 'absent' | 'taken' | 'refused';
   /**
-   * Writes the cache in the background when there was none or V8 refused it.
+   * Writes the cache in the background when there was none or V8 refused it;
+   * resolves when it is written or could not be (an unwritable directory is
+   * no error: the next start compiles as this one did).
    * Called after the first frame: createCachedData() then includes every
    * function compiled so far, not only the top level. V8 refuses a cache made
    * under other flags than the start that reads it: `withFlagsOfLoading` puts
    * back those the bundle was loaded with while the cache is made.
    */
-  saveCache: (withFlagsOfLoading?: (make: () => Buffer) => Buffer) => void;
+  saveCache: (withFlagsOfLoading?: (make: () => Buffer) => Buffer) => Promise<void>;
 }
 
 /** The start of a cache file: which bundle it was made from (V8 itself checks only the source's length). */
@@ -55,15 +59,16 @@ export function loadBundle<T>(path: string, cacheDir: string): LoadedBundle<T> {
   const wrapper: unknown = script.runInThisContext();
   if (typeof wrapper !== 'function') throw new Error('The TUI bundle did not compile to a function.');
   wrapper.call(module.exports, module.exports, createRequire(path), module, path, dirname(path));
-  const fresh = cachedData !== undefined && script.cachedDataRejected !== true;
+  const cache = cachedData === undefined ? 'absent' : script.cachedDataRejected === true ? 'refused' : 'taken';
   return {
     exports: module.exports,
-    saveCache: (withFlagsOfLoading = (make) => make()) => {
-      if (fresh) return;
-      setImmediate(() => {
-        const data = withFlagsOfLoading(() => script.createCachedData());
-        writeCache(file, Buffer.concat([hash, data])).catch(() => undefined);
-      });
+    cache,
+    saveCache: async (withFlagsOfLoading = (make) => make()) => {
+      if (cache === 'taken') return;
+      // After the frame has gone out: the cache is made in a turn of its own.
+      await new Promise((resolve) => setImmediate(resolve));
+      const data = withFlagsOfLoading(() => script.createCachedData());
+      await writeCache(file, Buffer.concat([hash, data])).catch(() => undefined);
     },
   };
 }

@@ -43,7 +43,7 @@ export async function runTui(options: TuiOptions, cacheDir: string): Promise<voi
   await withoutFetch(() => bundle.exports.initYoga());
   traceStep('bundle');
   growYoungGenerationToLimit();
-  await bundle.exports.renderTui({ ...options, onFirstFrame: () => bundle.saveCache(withFlagsOfLoading) });
+  await bundle.exports.renderTui({ ...options, onFirstFrame: () => void bundle.saveCache(withFlagsOfLoading) });
 }
 
 /**
