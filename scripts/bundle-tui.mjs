@@ -1,23 +1,52 @@
 // Bundles the compiled TUI (dist/tui/run.js) with Ink and React into one file, dist/tui/run.bundle.js.
 // Why: Ink imports `throttle` from es-toolkit's compat index, which loads 400-odd modules; resolving and
 // reading them was most of `cortex tui`'s time to first frame. One file, tree-shaken, loads in a fraction.
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { build } from 'esbuild';
 
-/** Ink loads React's devtools only when DEV=true; the bundle has none, and Ink's own message explains. */
-const noDevtools = {
-  name: 'no-react-devtools',
-  setup(esbuild) {
-    esbuild.onResolve({ filter: /^react-devtools-core$/ }, () => ({
-      path: 'react-devtools-core',
-      namespace: 'absent',
-    }));
-    esbuild.onLoad({ filter: /.*/, namespace: 'absent' }, () => ({
-      contents:
-        "throw Object.assign(new Error('react-devtools-core is not part of the bundled TUI.'), { code: 'ERR_MODULE_NOT_FOUND' });",
-    }));
-  },
-};
+/**
+ * Rewrites a module's source at bundle time, failing the build if a rewrite no longer matches (the
+ * package changed under it). `file` is matched against the end of the module's path.
+ */
+function rewriteSource(name, file, rewrites) {
+  return {
+    name,
+    setup(esbuild) {
+      const filter = new RegExp(`${file.replaceAll('/', '[\\\\/]').replaceAll('.', '\\.')}$`);
+      esbuild.onLoad({ filter }, async (args) => {
+        let contents = await readFile(args.path, 'utf8');
+        for (const [from, to] of rewrites) {
+          if (!contents.includes(from)) throw new Error(`bundle-tui: ${args.path} no longer contains ${from}`);
+          contents = contents.replace(from, to);
+        }
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * The two top-level awaits that kept the bundle an ES module (which Node 20 cannot give a code cache,
+ * see tui/bundle-loader.ts). Ink's reconciler awaits React's devtools and its package.json only when
+ * DEV=true: the bundle has no devtools, so it says so as the missing package would. yoga-layout awaits
+ * its WebAssembly: its default export becomes an object the bundle's `initYoga` fills in, which the
+ * TUI awaits before Ink lays anything out (Ink only uses Yoga inside functions, never at import).
+ */
+const inkWithoutDevtools = rewriteSource('ink-without-devtools', 'ink/build/reconciler.js', [
+  [
+    "await import('./devtools.js');",
+    "throw Object.assign(new Error('react-devtools-core is not part of the bundled TUI.'), { code: 'ERR_MODULE_NOT_FOUND' });",
+  ],
+  ['? await loadPackageJson()', "? { name: 'ink', version: undefined }"],
+]);
+const yogaInitialisedLater = rewriteSource('yoga-initialised-later', 'yoga-layout/dist/src/index.js', [
+  [
+    'const Yoga = wrapAssembly(await loadYoga());',
+    'const Yoga = {};\nexport async function initYoga() {\n  Object.assign(Yoga, wrapAssembly(await loadYoga()));\n}',
+  ],
+]);
 
 /**
  * Ink's string-width (the copy at the top of node_modules) behind the TUI's fast path for text one
@@ -58,18 +87,39 @@ const oneColumnFastPath = {
 };
 
 await build({
-  entryPoints: ['dist/tui/run.js'],
-  outfile: 'dist/tui/run.bundle.js',
+  stdin: {
+    contents: "export * from './run.js';\nexport { initYoga } from 'yoga-layout';",
+    resolveDir: resolve('dist/tui'),
+    sourcefile: 'bundle-entry.js',
+  },
+  outfile: 'dist/tui/run.bundle.cjs',
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  // A script, not an ES module: tui/bundle-loader.ts runs it through vm.Script with V8's code cache.
+  format: 'cjs',
   target: 'node20',
   // React picks its build from NODE_ENV at run time; the bundle carries only the production one.
-  define: { 'process.env.NODE_ENV': '"production"' },
-  // React and Ink's CommonJS parts call require() for Node's own modules.
-  banner: {
-    js: "import { createRequire as cortexCreateRequire } from 'node:module'; const require = cortexCreateRequire(import.meta.url);",
-  },
-  plugins: [noDevtools, oneColumnFastPath],
+  define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': 'cortexBundleUrl' },
+  banner: { js: "var cortexBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [inkWithoutDevtools, yogaInitialisedLater, oneColumnFastPath],
   logLevel: 'warning',
 });
+
+/**
+ * dist/tui/run.bundle.js: the same bundle as an ES module with Yoga ready, for the tests and benches that
+ * import the TUI's parts (`cortex tui` itself loads the script above through its code cache).
+ */
+// esbuild's metafile lists no exports for CommonJS output; the module itself does (loading it runs nothing).
+const names = Object.keys(createRequire(import.meta.url)(resolve('dist/tui/run.bundle.cjs'))).filter(
+  (name) => name !== 'initYoga',
+);
+await writeFile(
+  'dist/tui/run.bundle.js',
+  [
+    "import { createRequire } from 'node:module';",
+    "const bundle = createRequire(import.meta.url)('./run.bundle.cjs');",
+    'await bundle.initYoga();',
+    `export const { ${names.join(', ')} } = bundle;`,
+    '',
+  ].join('\n'),
+);

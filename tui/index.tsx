@@ -1,10 +1,20 @@
+import { fileURLToPath } from 'node:url';
 import { traceStep } from '../src/startup-trace.js';
+import { loadBundle } from './bundle-loader.js';
 import type { TuiOptions } from './options.js';
-import type * as RunModule from './run.js';
-import { growYoungGenerationToLimit, holdYoungGeneration } from './young-generation.js';
 
-/** Runs `cortex tui` until the user quits; sessions and terminals keep running in the daemon. */
-export async function runTui(options: TuiOptions): Promise<void> {
+export { tuiCacheDir } from './bundle-loader.js';
+import type * as RunModule from './run.js';
+import { growYoungGenerationToLimit, holdYoungGeneration, withFlagsOfLoading } from './young-generation.js';
+
+/** What the bundle exports: the TUI's run module, and Yoga's start, which Ink needs before it lays anything out. */
+type Bundle = typeof RunModule & { initYoga: () => Promise<void> };
+
+/**
+ * Runs `cortex tui` until the user quits; sessions and terminals keep running in the daemon.
+ * `cacheDir` holds the bundle's code cache (tui/bundle-loader.ts).
+ */
+export async function runTui(options: TuiOptions, cacheDir: string): Promise<void> {
   holdYoungGeneration();
   // React chooses its build from NODE_ENV when it is first loaded, so this comes before any import
   // of React or Ink. The development build records every render in the performance timeline, with
@@ -23,19 +33,25 @@ export async function runTui(options: TuiOptions): Promise<void> {
   }
   // The bundle (scripts/bundle-tui.mjs) carries Ink and React's production build in one file and
   // loads in a quarter of the time; React's development build comes only from the modules themselves.
-  const entry = process.env['NODE_ENV'] === 'development' ? './run.js' : './run.bundle.js';
-  const { renderTui } = (await withoutFetch(() => import(entry))) as typeof RunModule;
+  if (process.env['NODE_ENV'] === 'development') {
+    const { renderTui } = await import('./run.js');
+    traceStep('bundle');
+    growYoungGenerationToLimit();
+    return renderTui(options);
+  }
+  const bundle = loadBundle<Bundle>(fileURLToPath(new URL('./run.bundle.cjs', import.meta.url)), cacheDir);
+  await withoutFetch(() => bundle.exports.initYoga());
   traceStep('bundle');
   growYoungGenerationToLimit();
-  await renderTui(options);
+  await bundle.exports.renderTui({ ...options, onFirstFrame: () => void bundle.saveCache(withFlagsOfLoading) });
 }
 
 /**
  * Runs `load` with `fetch` hidden. yoga-layout, Ink's layout engine, loads
  * its WebAssembly by fetching a data: URL when fetch exists, and the first
  * fetch loads Node's whole implementation of it (undici); without fetch it
- * decodes the same bytes itself, and the bundle imports in about a third less
- * time. Nothing else runs meanwhile: the import is awaited before anything
+ * decodes the same bytes itself, and the bundle starts in about a third less
+ * time. Nothing else runs meanwhile: Yoga's start is awaited before anything
  * else starts.
  */
 async function withoutFetch<T>(load: () => Promise<T>): Promise<T> {

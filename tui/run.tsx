@@ -18,6 +18,7 @@ export async function renderTui(options: TuiOptions): Promise<void> {
     { stdin: process.stdin, stdout: process.stdout },
     mode,
   );
+  options.onFirstFrame?.();
   // A crash must not leave the user on the TUI's screen with the cursor hidden.
   process.once('exit', drawn.stop);
   try {

@@ -45,6 +45,27 @@ function youngGenerationSize(): number | undefined {
   return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size;
 }
 
+/** The growth factor last set here; V8's own until then. */
+let growthFactor = V8_GROWTH_FACTOR;
+
 function setGrowthFactor(factor: number): void {
+  growthFactor = factor;
   setFlagsFromString(`--semi-space-growth-factor=${factor}`);
+}
+
+/**
+ * Runs `work` with V8's flags as they were while the bundle loaded (the young
+ * generation held). V8 stamps a code cache with a hash of its flags and
+ * refuses one whose stamp differs: a cache made while the young generation
+ * grows would never be taken by the next start.
+ */
+export function withFlagsOfLoading<T>(work: () => T): T {
+  const factor = growthFactor;
+  if (youngGenerationSize() === undefined || factor === 1) return work();
+  setGrowthFactor(1);
+  try {
+    return work();
+  } finally {
+    setGrowthFactor(factor);
+  }
 }

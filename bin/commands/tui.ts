@@ -17,8 +17,9 @@ export const tuiCommand: Command = {
     const connect = connectingAhead(context);
     try {
       // React and Ink load here only, so other commands start fast.
-      const { runTui } = await import('../../tui/index.js');
-      await runTui({ connect: connect.next, cwd: process.cwd() });
+      const { runTui, tuiCacheDir } = await import('../../tui/index.js');
+      const cacheDir = tuiCacheDir(context.global.home ?? context.env['CORTEX_HOME'], context.env);
+      await runTui({ connect: connect.next, cwd: process.cwd() }, cacheDir);
     } finally {
       connect.abandon();
     }

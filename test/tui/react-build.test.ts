@@ -30,7 +30,7 @@ process.stdout.write = (chunk) => {
   process.stderr.write(JSON.stringify({ build, env: process.env.NODE_ENV ?? null, loadedEarly, drew }));
   process.exit(0);
 };
-await runTui({ connect: () => new Promise(() => {}), cwd: '/' });
+await runTui({ connect: () => new Promise(() => {}), cwd: '/' }, '/proc/cortex-no-cache');
 `;
 
 function probe(
@@ -66,7 +66,7 @@ describe('the React build cortex tui runs', () => {
   });
 
   it('bundles no development build of React', () => {
-    const bundle = readFileSync(fileURLToPath(new URL('../../tui/run.bundle.js', import.meta.url)), 'utf8');
+    const bundle = readFileSync(fileURLToPath(new URL('../../tui/run.bundle.cjs', import.meta.url)), 'utf8');
     // Each development build announces itself in a warning the production builds leave out.
     assert.doesNotMatch(bundle, /react\.development|react-reconciler\.development/);
     assert.match(bundle, /useInput/);

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+import { cachedDataVersionTag } from 'node:v8';
+import type { Env } from '../src/paths.js';
+
+/**
+ * Loads the TUI's bundle (a CommonJS script, scripts/bundle-tui.mjs) through
+ * vm.Script with a V8 code cache, so that V8 neither parses the 1.5 MB nor
+ * compiles again the functions the first frame ran last time. Node 20 gives an
+ * ES module no cached data, hence a script; Node ≥ 22's
+ * module.enableCompileCache() would, but only from the first frame onwards the
+ * cache carries the functions compiled lazily, and only this way on all three.
+ */
+export interface LoadedBundle<T> {
+  exports: T;
+  /** What became of the cache: none for this bundle and V8, or one V8 took, or one it refused (corrupt). */
+  cache: 'absent' | 'taken' | 'refused';
+  /**
+   * Writes the cache in the background when there was none or V8 refused it;
+   * resolves when it is written or could not be (an unwritable directory is
+   * no error: the next start compiles as this one did).
+   * Called after the first frame: createCachedData() then includes every
+   * function compiled so far, not only the top level. V8 refuses a cache made
+   * under other flags than the start that reads it: `withFlagsOfLoading` puts
+   * back those the bundle was loaded with while the cache is made.
+   */
+  saveCache: (withFlagsOfLoading?: (make: () => Buffer) => Buffer) => Promise<void>;
+}
+
+/** The start of a cache file: which bundle it was made from (V8 itself checks only the source's length). */
+const HASH_BYTES = 32;
+
+/**
+ * `--home DIR` or CORTEX_HOME keeps the cache beside that daemon's data, so a
+ * temporary home takes its cache with it; otherwise the XDG cache directory.
+ */
+export function tuiCacheDir(home: string | undefined, env: Env): string {
+  if (home !== undefined && home !== '') return join(home, 'cache');
+  const xdg = env['XDG_CACHE_HOME'];
+  return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache'), 'cortex');
+}
+
+export function loadBundle<T>(path: string, cacheDir: string): LoadedBundle<T> {
+  const source = readFileSync(path, 'utf8');
+  const hash = createHash('sha256').update(source).digest();
+  // The tag changes with V8's version and the flags that affect code, which a cache is only good for.
+  const file = join(cacheDir, `tui-${hash.toString('hex').slice(0, 16)}-${cachedDataVersionTag()}.v8cache`);
+  const cachedData = readCache(file, hash);
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: path,
+    ...(cachedData === undefined ? {} : { cachedData }),
+  });
+  const module = { exports: {} as T };
+  const wrapper: unknown = script.runInThisContext();
+  if (typeof wrapper !== 'function') throw new Error('The TUI bundle did not compile to a function.');
+  wrapper.call(module.exports, module.exports, createRequire(path), module, path, dirname(path));
+  const cache = cachedData === undefined ? 'absent' : script.cachedDataRejected === true ? 'refused' : 'taken';
+  return {
+    exports: module.exports,
+    cache,
+    saveCache: async (withFlagsOfLoading = (make) => make()) => {
+      if (cache === 'taken') return;
+      // After the frame has gone out: the cache is made in a turn of its own.
+      await new Promise((resolve) => setImmediate(resolve));
+      const data = withFlagsOfLoading(() => script.createCachedData());
+      await writeCache(file, Buffer.concat([hash, data])).catch(() => undefined);
+    },
+  };
+}
+
+/** The cache for this bundle, or nothing when it is missing, unreadable, or from another bundle. */
+function readCache(file: string, hash: Buffer): Buffer | undefined {
+  try {
+    const data = readFileSync(file);
+    return data.subarray(0, HASH_BYTES).equals(hash) ? data.subarray(HASH_BYTES) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written whole then renamed, so a TUI starting meanwhile never reads half a cache. */
+async function writeCache(file: string, contents: Buffer): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}`;
+  await writeFile(partial, contents);
+  await rename(partial, file);
+}
