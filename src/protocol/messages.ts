@@ -1,6 +1,6 @@
 import { CortexError, type WireError } from './errors.js';
-import type { Encoder } from './msgpack-encode.js';
-import type { MsgValue } from './msgpack-types.js';
+import { Encoder } from './msgpack-encode.js';
+import { type MsgValue, RawMsgpack } from './msgpack-types.js';
 
 /** The three msgpack-rpc message kinds: `[0,id,method,params]`, `[1,id,error,result]`, `[2,method,params]`. */
 export const REQUEST = 0;
@@ -49,4 +49,14 @@ export function writeNotification(encoder: Encoder, method: string, params: unkn
   encoder.encode(NOTIFICATION);
   encoder.encode(method);
   encoder.encode(params ?? {});
+}
+
+/**
+ * A whole `[2, method, params]` message, encoded once: a notification fanned out to many
+ * connections is written to each as these bytes instead of being encoded for each.
+ */
+export function encodedNotification(method: string, params: unknown): RawMsgpack {
+  const encoder = new Encoder(256);
+  writeNotification(encoder, method, params);
+  return new RawMsgpack(encoder.take());
 }
