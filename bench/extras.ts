@@ -36,6 +36,7 @@ export const EXTRAS: readonly ExtraBench[] = [
   { name: 'pty', title: 'terminal throughput against tmux', run: script('pty.js') },
   { name: 'fs', title: 'fs_list of a 100,000-file tree', run: script('fs-list.js') },
   { name: 'tui', title: 'TUI first frame, key latency, memory', run: script('tui.js') },
+  { name: 'markdown', title: "the Chat tab's Markdown renderer against a plain wrap", run: script('markdown.js') },
   { name: 'cli', title: 'CLI start-up against node -e 0 and redis-cli', run: script('cli-start.js') },
   { name: 'backup', title: 'export and import of 1,000,000 records against sqlite3', run: script('backup.js') },
   { name: 'tree', title: 'one tree: remote against local events, terminals, listings', run: script('tree.js') },

@@ -7,7 +7,8 @@ import type * as Run from '../tui/run.js';
  * reply, against the anchor measured in the same run: the plain hard wrap the
  * Events tab gives the same text (wrapText). Both from the bundle `cortex tui`
  * loads. Also the bytes the renderer adds to that bundle, and the bundle's
- * import time. Runnable alone: `node dist/bench/markdown.js`.
+ * import time. One of `npm run bench`'s extras (`BENCH_EXTRAS=markdown`), or
+ * alone: `node dist/bench/markdown.js`.
  */
 const BUNDLE = fileURLToPath(new URL('../tui/run.bundle.js', import.meta.url));
 const RENDERER = fileURLToPath(new URL('../tui/state/markdown.js', import.meta.url));

@@ -1,4 +1,5 @@
 import type { Client } from './client/client.js';
+import { pausedNotice } from './paused-notice.js';
 import { errorMessage } from './protocol/errors.js';
 import type { TerminalInfo } from './protocol/terminal-types.js';
 
@@ -30,7 +31,8 @@ export type AttachEnd = { how: 'detached'; ended: boolean } | { how: 'closed' } 
  * daemon drops this client for falling behind, it attaches again and redraws
  * from the scrollback. The caller puts the terminal in raw mode and on the
  * alternate screen, and restores it; the attach stays subscribed (the caller
- * detaches if no one else of its own still watches). Rejects only when the
+ * detaches if no one else of its own still watches). While the terminal's node
+ * is out of reach, a bar on the top row says so. Rejects only when the
  * first attach fails, before anything was drawn.
  */
 export async function rawAttach(client: Client, id: string, screen: RawTerminal): Promise<AttachEnd> {
@@ -63,6 +65,13 @@ export async function rawAttach(client: Client, id: string, screen: RawTerminal)
   const offDropped = client.onNotification('term_dropped', (dropped) => {
     if (dropped.id === id) attach(true).catch(fail);
   });
+  const topic = `term:${id}`;
+  const offPaused = client.onNotification('node_unreachable', (notice) => {
+    if (notice.topic === topic) screen.write(pausedBar(pausedNotice(notice), screen.size()?.cols));
+  });
+  const offResumed = client.onNotification('node_reachable', (notice) => {
+    if (notice.topic === topic) screen.write(CLEAR_BAR);
+  });
   const offClose = client.onClose(() => finish({ how: 'closed' }));
   const offInput = screen.onInput((chunk) => {
     if (ended) {
@@ -91,8 +100,24 @@ export async function rawAttach(client: Client, id: string, screen: RawTerminal)
     offOutput();
     offExit();
     offDropped();
+    offPaused();
+    offResumed();
     offClose();
     offInput();
     offResize();
   }
 }
+
+/**
+ * A terminal of another node whose node is out of reach: the notice goes on
+ * the top row in reverse video, over what the program drew there, and the
+ * cursor goes back where the program left it (as mosh's bar does). Its output
+ * carries on by itself when the node is back.
+ */
+function pausedBar(text: string, cols = 80): string {
+  const line = `[cortex: ${text}]`.slice(0, cols).padEnd(cols);
+  return `\x1b7\x1b[1;1H\x1b[7m${line}\x1b[0m\x1b8`;
+}
+
+/** The bar erased when the node is back; the program redraws that row when it next writes it (Ctrl-L redraws now). */
+const CLEAR_BAR = '\x1b7\x1b[1;1H\x1b[2K\x1b8';

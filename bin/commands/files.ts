@@ -31,7 +31,8 @@ const FS_VERBS = 'ls, cat, stat or write';
 export const fsCommand: Command = {
   name: 'fs',
   maxArgs: { ls: 2, list: 2, cat: 2, read: 2, stat: 2, write: 2 },
-  usage: 'fs ls [PATH] | fs cat PATH | fs stat PATH | fs write PATH [--hash H] < CONTENT  [--workspace WS]',
+  usage:
+    'fs ls [PATH] | fs cat PATH | fs stat PATH | fs write PATH [--hash H] < CONTENT  [--workspace WS] [--node NAME]',
   summary:
     'Files of a workspace (this directory unless --workspace), paths relative to its root. `fs write` replaces a file only when --hash is the hash `fs cat --json` gave; without it the file must be new.',
   options: { ...workspaceOption, hash: { type: 'string' } },
@@ -84,7 +85,7 @@ export const fsCommand: Command = {
 export const diffCommand: Command = {
   name: 'diff',
   maxArgs: 0,
-  usage: 'diff [--turn SESSION:TURN] [--stat] [--workspace WS]',
+  usage: 'diff [--turn SESSION:TURN] [--stat] [--workspace WS] [--node NAME]',
   summary:
     'The workspace against git HEAD (untracked files included), or with --turn exactly what one turn of a session changed.',
   options: { ...workspaceOption, turn: { type: 'string' }, stat: { type: 'boolean' } },
@@ -126,7 +127,7 @@ export const revertCommand: Command = {
 export const checkCommand: Command = {
   name: 'check',
   maxArgs: { run: 1 },
-  usage: 'check run [--session ID] [--workspace WS]',
+  usage: 'check run [--session ID] [--workspace WS] [--node NAME]',
   summary:
     "Run the project's check commands in the workspace; with --session the results become events of its latest turn. Exits 1 when a check fails.",
   options: { ...workspaceOption, session: { type: 'string' } },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Client, connectUnix } from '../../src/client/client.js';
 import { homePaths } from '../../src/paths.js';
+import { endOnExit } from './exit-guard.js';
 
 /** The `cortex` that ships: the CLI bundle (scripts/bundle-cli.mjs). */
 export const CORTEX_BIN = fileURLToPath(new URL('../../bin/cortex.cjs', import.meta.url));
@@ -62,8 +63,11 @@ export async function startDaemon(options: StartOptions = {}): Promise<DaemonHan
     // machine's user (a pyenv rehash in root's .bashrc hung every new shell on a lock a killed one left).
     env: { ...process.env, CORTEX_HOME: '', CORTEX_SOCKET: '', HOME: home, ...options.env },
   });
+  // SIGTERM, not SIGKILL: the daemon then ends its sessions' and terminals' processes too.
+  const unguard = endOnExit(() => child.kill('SIGTERM'));
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then(unguard);
   await new Promise<void>((resolve, reject) => {
     child.stderr.setEncoding('utf8').on('data', (text: string) => {
       stderr += text;

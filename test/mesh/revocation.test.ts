@@ -123,6 +123,12 @@ describe('revocation', () => {
     const issued = await runCortex(['--home', a.daemon.home, 'ca', 'issue', 'node', '--name', 'b', '--out', out]);
     assert.equal(issued.code, 0, issued.stderr);
     assert.deepEqual(readdirSync(out).sort(), ['ca.crt', 'node.crt', 'node.key'], 'never ca.key');
+    // Issuing again into the same place replaces nothing unless told to.
+    const issuedKey = readFileSync(join(out, 'node.key'), 'utf8');
+    const again = await runCortex(['--home', a.daemon.home, 'ca', 'issue', 'node', '--name', 'b', '--out', out]);
+    assert.equal(again.code, 4);
+    assert.match(again.stderr, /node\.crt exists already; --force replaces it/);
+    assert.equal(readFileSync(join(out, 'node.key'), 'utf8'), issuedKey, 'the key issued first is untouched');
     // On b: install over its old files (--force) and restart.
     const refusedInstall = await runCortex(['--home', b.daemon.home, 'ca', 'install', out]);
     assert.equal(refusedInstall.code, 4);

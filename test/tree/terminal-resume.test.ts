@@ -19,6 +19,9 @@ function notice<T extends { topic: string | null }>(client: Client, name: string
   });
 }
 
+/** Cursor saved, top row erased, cursor restored: how the attach takes its paused bar away. */
+const CLEAR_TOP_ROW = '\x1b7\x1b[1;1H\x1b[2K\x1b8';
+
 /** How many times `needle` is in `text`. */
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
@@ -26,7 +29,8 @@ const count = (text: string, needle: string) => text.split(needle).length - 1;
  * A viewer on a of a terminal on c, on a line a — b — c, while the a–b link is
  * cut and healed: the attach pauses and takes itself up again after the last
  * byte it delivered, with what c's program wrote meanwhile, every byte once.
- * No attaching again, from the RPC and from `cortex term attach --node c`.
+ * No attaching again, from the RPC and from `cortex term attach --node c`,
+ * which shows a bar on its top row while c is out of reach.
  */
 describe('a terminal of another node across a cut and healed link', () => {
   const mesh = new TestMesh();
@@ -86,7 +90,7 @@ describe('a terminal of another node across a cut and healed link', () => {
     }
   });
 
-  it('cortex term attach --node c goes on by itself after the link heals', async () => {
+  it('cortex term attach --node c says it is paused, and goes on by itself after the link heals', async () => {
     const { id } = await c.client.call('term_open', { workspace, command: ['/bin/cat'] });
     let screen = '';
     const cli = spawn(process.execPath, [CORTEX_BIN, '--home', a.daemon.home, 'term', 'attach', id, '--node', 'c'], {
@@ -108,9 +112,12 @@ describe('a terminal of another node across a cut and healed link', () => {
       cli.write('typed before\r');
       await showsTwice('typed before');
       await cutAndHeal(async () => {
+        await eventually('the paused bar', () => screen.includes('[cortex: paused: c unreachable (') || undefined);
         await c.client.call('term_write', { id, data: 'written while cut\n' });
       });
       await showsTwice('written while cut');
+      const afterBar = () => screen.slice(screen.indexOf('[cortex: paused: c unreachable ('));
+      await eventually('the bar erased once c is back', () => afterBar().includes(CLEAR_TOP_ROW) || undefined);
       cli.write('typed after\r');
       await showsTwice('typed after');
       assert.equal(count(screen, 'written while cut'), 2, 'the echo and cat, each once');

@@ -251,7 +251,7 @@ describe('Diff tab against a real daemon', () => {
     assert.equal(existsSync(join(repo, 'second.txt')), false);
   });
 
-  it('c leaves a comment on a hunk; takePrompt quotes file, lines, changed lines and comment, then clears them', async () => {
+  it('c leaves a comment on a hunk; composePrompt quotes file, lines, changed lines and comment, cleared once sent and kept if refused', async () => {
     show({ kind: 'turn', session: session.id, turn: 1, path: 'big.txt' });
     await view.waitFor((text) => bodyTop(text, 4) === '── M big.txt  +2 −2', 'big.txt');
     await view.press('n', 'n');
@@ -270,15 +270,22 @@ describe('Diff tab against a real daemon', () => {
     assert.match(frame, /M big\.txt \+2 −2 ✎1/);
     assert.equal(probe.tab!.comments, 1);
 
-    const prompt = probe.tab!.takePrompt('go on');
+    const first = probe.tab!.composePrompt('go on');
+    const { prompt } = first;
     assert.match(prompt, /big\.txt, lines 47-53 \(turn 1 of session s_\w+\):/);
     assert.match(prompt, /-line 50\n\+LINE FIFTY/);
     assert.doesNotMatch(prompt, /line 49/, 'context lines are not quoted');
     assert.match(prompt, /use a constant/);
     assert.ok(prompt.endsWith('\n\ngo on'), prompt);
+    assert.equal(probe.tab!.composePrompt('meanwhile').prompt, 'meanwhile', 'on its way, not quoted twice');
+    first.refused();
+    assert.equal(probe.tab!.comments, 1, 'a refused message leaves its comments in Diff');
+    const again = probe.tab!.composePrompt('go on');
+    assert.equal(again.prompt, prompt, 'the next message quotes them');
+    again.sent();
     await view.waitFor((text) => !title(text).includes('✎'), 'the comments cleared');
     assert.equal(probe.tab!.comments, 0);
-    assert.equal(probe.tab!.takePrompt('only this'), 'only this');
+    assert.equal(probe.tab!.composePrompt('only this').prompt, 'only this');
   });
 
   it('Escape drops a comment being typed', async () => {

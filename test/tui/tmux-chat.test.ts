@@ -14,7 +14,8 @@ import { TmuxScreen } from './helpers/tmux.js';
  * provider and approvals on: a command approved with y runs, a streamed reply
  * shows while its turn still runs (held open by /wait until Ctrl-S steers
  * it), x asks before stopping, and a message a stopped session refuses stays
- * in the box until Ctrl-R resumes the session with it.
+ * in the box (and the review comments it quoted in Diff) until Ctrl-R resumes
+ * the session with it.
  */
 describe('cortex tui: the Chat tab', () => {
   const work = tempDir('cortex-tui-chat-');
@@ -42,7 +43,8 @@ describe('cortex tui: the Chat tab', () => {
     ({ session } = await control.call('session_start', {
       workspace: workspace.id,
       provider: 'fake',
-      prompt: 'hello chat',
+      // The change to notes.txt gives the Diff tab a hunk to comment on.
+      prompt: 'hello chat\n/write notes.txt changed by the first turn',
       approval: 'on-request',
     }));
     watch = await SessionWatch.start(control, session.id);
@@ -110,7 +112,20 @@ describe('cortex tui: the Chat tab', () => {
     assert.match(done, /steered turn 3/);
   });
 
-  it('x asks before stopping: n keeps the session, y stops it; a refused message stays and Ctrl-R resumes with it', async () => {
+  it('x asks before stopping: n keeps the session, y stops it; a refused message stays, its review comment too, and Ctrl-R resumes with it', async () => {
+    // A review comment in Diff (the work tree against HEAD), to go first in the next message.
+    await screen.press('Escape');
+    await screen.press('4');
+    await screen.press('w');
+    await screen.waitForScreen((text) => text.includes('M notes.txt'), "the workspace's diff");
+    await screen.press('n');
+    await screen.press('c');
+    await typed('keep the first line');
+    await screen.press('Enter');
+    await screen.waitForScreen((text) => text.includes('Diff (1)'), 'the comment kept');
+    await screen.press('2');
+    await screen.waitForScreen((text) => text.includes('(+1 review comments)'), 'the chat tab with the comment');
+
     await control.call('session_send', { session: session.id, prompt: '/hang' });
     await watch.waitFor((event) => event.type === 'turn_started' && event.turn === 4, 'the hanging turn');
     await screen.press('Escape');
@@ -132,6 +147,7 @@ describe('cortex tui: the Chat tab', () => {
     const refused = await screen.waitForScreen((text) => text.includes('Not sent:'), 'the refusal');
     assert.match(boxLine(refused), /│> still here *│$/, 'the message stays in the box');
     assert.match(refused, /Ctrl-R resumes it with this message/);
+    assert.match(refused, /Diff \(1\)/, 'the review comment stays for the next message');
 
     await screen.press('C-r');
     await watch.waitFor((event) => event.type === 'session_resumed', 'the session resumed');

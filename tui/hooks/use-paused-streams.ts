@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { NodeUnreachable } from '../../src/protocol/tree-types.js';
+import { pausedNotice } from '../../src/paused-notice.js';
 import { useConnection } from '../state/connection.js';
 
 /** This client's streams from other nodes that are paused now, by topic. */
@@ -50,14 +51,7 @@ function without(paused: PausedStreams, topic: string): PausedStreams {
  */
 export function pausedLine(paused: PausedStreams, nodes: (string | undefined)[]): string | undefined {
   for (const notice of paused.values()) {
-    if (!nodes.includes(notice.node)) continue;
-    const reason = notice.reason.replace(/_/g, ' ');
-    const since = notice.last_heard === null ? '' : ` since ${clockTime(notice.last_heard)}`;
-    return `paused: ${notice.node} unreachable (${reason})${since}, resumes when it is back`;
+    if (nodes.includes(notice.node)) return pausedNotice(notice);
   }
   return undefined;
-}
-
-function clockTime(ms: number): string {
-  return new Date(ms).toTimeString().slice(0, 8);
 }

@@ -27,7 +27,7 @@ export function useTabs(contextOf: (tab: TabName) => TabContext): Tabs {
   const events = useEventsTab(contextOf('events'), { showDiff: diff.show });
   const chat = useChatTab(contextOf('chat'), {
     comments: diff.comments,
-    takePrompt: diff.takePrompt,
+    composePrompt: diff.composePrompt,
     followEvents: events.follow,
   });
   const files = useFilesTab(contextOf('files'));

@@ -73,3 +73,14 @@ export interface TabController<A extends string = string> {
 
 /** A tab as the App draws it and hands it typed keys (its actions reach it through the dispatch table). */
 export type ShownTab = Omit<TabController, 'perform'>;
+
+/**
+ * A prompt with the review comments it quotes. They stay in Diff until the
+ * message is accepted (`sent` removes them) or refused (`refused` offers them
+ * to the next message); meanwhile another message does not quote them again.
+ */
+export interface ComposedPrompt {
+  prompt: string;
+  sent: () => void;
+  refused: () => void;
+}

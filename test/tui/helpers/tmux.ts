@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
+import { endOnExit } from '../../helpers/exit-guard.js';
 
 const POLL_MS = 20;
 
@@ -13,8 +14,14 @@ const POLL_MS = 20;
 export class TmuxScreen {
   /** Where tmux put the server's socket; tmux leaves it behind when killed, so kill() removes it. */
   private socketPath: string | undefined;
+  private readonly unguard: () => void;
 
-  private constructor(readonly socket: string) {}
+  private constructor(readonly socket: string) {
+    this.unguard = endOnExit(() => {
+      execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+      if (this.socketPath) rmSync(this.socketPath, { force: true });
+    });
+  }
 
   /**
    * Starts `command` (argv) in a `width`×`height` pane, under a shell that
@@ -120,6 +127,7 @@ export class TmuxScreen {
   async kill(): Promise<void> {
     const pid = await this.pid().catch(() => undefined);
     await this.tmux(['kill-server']).catch(() => undefined);
+    this.unguard();
     if (this.socketPath) rmSync(this.socketPath, { force: true });
     if (pid === undefined) return;
     const deadline = Date.now() + 3_000;

@@ -3,7 +3,7 @@ import { type Dispatch, type SetStateAction, useEffect, useMemo, useRef, useStat
 import { errorMessage } from '../../../src/protocol/errors.js';
 import { answerActions, type Approvals, useApprovals, withPending } from '../../hooks/use-approvals.js';
 import { onNode } from '../../state/on-node.js';
-import type { TabContext, TabController } from '../tab.js';
+import type { ComposedPrompt, TabContext, TabController } from '../tab.js';
 import { ChatPane } from './ChatPane.js';
 import { conversation, type Streams } from './conversation.js';
 import type { ChatAction } from './keys.js';
@@ -13,8 +13,8 @@ import { type ChatScroll, useChatScroll } from './use-chat-scroll.js';
 export interface ChatLinks {
   /** Review comments gathered on the diff, which go first in the next message. */
   comments: number;
-  /** The next turn's prompt: the gathered comments, then `message`; clears them. */
-  takePrompt: (message: string) => string;
+  /** The next turn's prompt: the gathered comments, then `message`; they leave Diff once it is accepted. */
+  composePrompt: (message: string) => ComposedPrompt;
   /** Shows the newest events again, following the tail. */
   followEvents: () => void;
 }
@@ -23,7 +23,7 @@ export interface ChatLinks {
  * The Chat tab: the conversation with the open session above, the message
  * box below. Enter sends a turn (queued while one runs) with the Diff tab's
  * review comments first, Ctrl-S steers the running turn; a message that could
- * not be sent stays in the box with the reason.
+ * not be sent stays in the box with the reason, and its comments stay in Diff.
  */
 export function useChatTab(context: TabContext, links: ChatLinks): TabController<ChatAction> {
   const session = context.open.session;
@@ -134,14 +134,21 @@ function useMessages(context: TabContext, links: ChatLinks, box: Box): Messages 
   const send = (steer: boolean) => {
     const message = draft.trim();
     if (!client || !session || (message === '' && links.comments === 0)) return;
-    const prompt = links.takePrompt(message);
-    const params = { session: session.id, prompt, ...(steer ? { steer } : {}), ...onNode(node) };
-    client.call('session_send', params).then(({ queued, turn, steered }) => {
-      setDraft(without(draft));
-      setSent(steered ? `steered turn ${turn}` : queued ? `queued as turn ${turn}` : `turn ${turn} started`);
-      box.follow();
-      links.followEvents();
-    }, refused);
+    const composed = links.composePrompt(message);
+    const params = { session: session.id, prompt: composed.prompt, ...(steer ? { steer } : {}), ...onNode(node) };
+    client.call('session_send', params).then(
+      ({ queued, turn, steered }) => {
+        composed.sent();
+        setDraft(without(draft));
+        setSent(steered ? `steered turn ${turn}` : queued ? `queued as turn ${turn}` : `turn ${turn} started`);
+        box.follow();
+        links.followEvents();
+      },
+      (error: unknown) => {
+        composed.refused();
+        refused(error);
+      },
+    );
   };
   const resume = () => {
     if (!client || !session) return;

@@ -5,7 +5,7 @@ import { errorMessage } from '../../../src/protocol/errors.js';
 import { onNode } from '../../state/on-node.js';
 import type { Session, Workspace } from '../../../src/protocol/runtime-types.js';
 import type { WorkspaceDiff } from '../../../src/protocol/workspace-types.js';
-import type { TabContext, TabController } from '../tab.js';
+import type { ComposedPrompt, TabContext, TabController } from '../tab.js';
 import { type DiffLayout, nextStart } from './diff-layout.js';
 import { emptyBody, findFile, resolveRequest, sourceOf, titleOf } from './diff-screen.js';
 import {
@@ -29,8 +29,8 @@ export interface DiffTab extends TabController<DiffAction> {
   show: (target: DiffTarget) => void;
   /** Review comments gathered on hunks, waiting to go out with the next turn. */
   comments: number;
-  /** The next turn's prompt: the gathered comments (quoting file and lines), then `message`; clears them. */
-  takePrompt: (message: string) => string;
+  /** The next turn's prompt: the gathered comments (quoting file and lines), then `message`. */
+  composePrompt: (message: string) => ComposedPrompt;
 }
 
 /** What the keys act on: the shown diff, laid out, and where in it the window is. */
@@ -232,6 +232,30 @@ function typeKey(deps: Deps, input: string, key: Key): boolean {
  * means nothing once another session is selected, and a revert question left
  * behind (the user switched tabs) must not be answered by a later y.
  */
+/** The tab's composePrompt: see ComposedPrompt. */
+function useComposePrompt(
+  comments: readonly ReviewComment[],
+  dispatch: Dispatch<DiffViewAction>,
+): (message: string) => ComposedPrompt {
+  // Comments quoted by a message on its way: a second message before its answer must not quote them too.
+  const onTheirWay = useRef(new Set<number>());
+  return (message) => {
+    const quoted = comments.filter((comment) => !onTheirWay.current.has(comment.id));
+    if (quoted.length === 0) return { prompt: message, sent: () => undefined, refused: () => undefined };
+    const ids = quoted.map((comment) => comment.id);
+    for (const id of ids) onTheirWay.current.add(id);
+    const release = () => ids.forEach((id) => onTheirWay.current.delete(id));
+    return {
+      prompt: reviewPrompt(quoted, message),
+      sent: () => {
+        release();
+        dispatch({ type: 'comments-remove', ids });
+      },
+      refused: release,
+    };
+  };
+}
+
 function useDroppedWhenStale(dispatch: Dispatch<DiffViewAction>, session: string | undefined, focused: boolean): void {
   useEffect(() => {
     dispatch({ type: 'drop-turn-of-other-session', session });
@@ -307,9 +331,7 @@ export function useDiffTab(context: TabContext): DiffTab {
   const view: View = { request, source, diff: data.diff, ...screen, file: position.file, hunk: position.hunk };
   useSeek(state.seek, data.diff, layout, notify, dispatch);
 
-  // takePrompt may run twice before the next render; the ref makes the second see the comments gone.
-  const pendingComments = useRef<readonly ReviewComment[]>(state.comments);
-  pendingComments.current = state.comments;
+  const composePrompt = useComposePrompt(state.comments, dispatch);
 
   const deps: Deps = { view, state, dispatch, client, session, workspace, node: selection.node, notify };
 
@@ -339,12 +361,6 @@ export function useDiffTab(context: TabContext): DiffTab {
     badge: state.comments.length > 0 ? ` (${state.comments.length})` : undefined,
     show: (target) => dispatch({ type: 'show', target }),
     comments: state.comments.length,
-    takePrompt: (message) => {
-      const comments = pendingComments.current;
-      if (comments.length === 0) return message;
-      pendingComments.current = [];
-      dispatch({ type: 'comments-remove', ids: comments.map((comment) => comment.id) });
-      return reviewPrompt(comments, message);
-    },
+    composePrompt,
   };
 }
