@@ -56,7 +56,13 @@ export function writeNotification(encoder: Encoder, method: string, params: unkn
  * connections is written to each as these bytes instead of being encoded for each.
  */
 export function encodedNotification(method: string, params: unknown): RawMsgpack {
-  const encoder = new Encoder(256);
-  writeNotification(encoder, method, params);
-  return new RawMsgpack(encoder.take());
+  try {
+    writeNotification(shared, method, params);
+  } catch (error) {
+    shared.truncate(0);
+    throw error;
+  }
+  return new RawMsgpack(shared.take());
 }
+
+const shared = new Encoder();

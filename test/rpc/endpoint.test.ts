@@ -175,6 +175,11 @@ describe('Endpoint', () => {
     }
   });
 
+  it('leaves nothing of a notification that could not be encoded in the next one encoded once', () => {
+    assert.throws(() => encodedNotification('event', { f: () => 1 }), /type function cannot be sent/);
+    assert.deepEqual(Buffer.from(encodedNotification('event', { a: 1 }).bytes), encode([2, 'event', { a: 1 }]));
+  });
+
   it('rejects `opened` with the stream error when nothing listens', async () => {
     const endpoint = new Endpoint(connect(join(dir.path, 'none.sock')), { remote: 'nobody', openOn: 'connect' });
     await assert.rejects(endpoint.opened, (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
