@@ -14,7 +14,7 @@ import { gitRepo, lineOfThree } from './tree-helpers.js';
 const LOAD: Record<string, number> = { a: 9.5, b: 0.1, c: 2 };
 
 /**
- * `cortex session start --node auto`, as it ships: a — b — c, a past
+ * `cortex session start --node auto` (and `--node c`), as it ships: a — b — c, a past
  * placement_max_load (8) by its faked figures. The project's git remote is how
  * the same project is recognised on each node.
  */
@@ -62,6 +62,43 @@ describe('placing a session with --node auto', () => {
     const watch = await SessionWatch.start(a.client, id, 0);
     const placed = await watch.waitFor((event) => event.type === 'notice', 'the placement notice');
     assert.match(JSON.stringify(placed.payload), /placed on c by a: c has app/);
+    assert.equal((await watch.turnEnd(1)).type, 'turn_completed');
+  });
+
+  it('--node c runs the session on c, named outright; its approval is answered from a by id alone', async () => {
+    const onC = cloneOf(bare, 'named-on-c');
+    const started = await cli(
+      a,
+      'session',
+      'start',
+      '--node',
+      'c',
+      '--cwd',
+      onC,
+      '--provider',
+      'fake',
+      '--approval',
+      'on-request',
+      '/ask echo approved-from-a',
+    );
+    assert.equal(started.code, 0, started.stderr);
+    const id = started.stdout.trim();
+    assert.equal((await c.client.call('session_get', { session: id })).session.id, id, 'it runs on c');
+    await assert.rejects(a.client.call('session_get', { session: id, node: 'a' }), { code: 'ENOTFOUND' });
+
+    const watch = await SessionWatch.start(a.client, id, 0);
+    await watch.waitFor((event) => event.type === 'approval_requested', 'the approval request, seen from a');
+    // No --node: the id says where the session runs.
+    const approved = await cli(a, 'session', 'approve', id);
+    assert.equal(approved.code, 0, approved.stderr);
+    const resolved = await watch.waitFor((event) => event.type === 'approval_resolved', 'the answer');
+    assert.ok(resolved.type === 'approval_resolved');
+    assert.equal(resolved.payload.decision, 'approved');
+    assert.match(resolved.payload.by, /@a\b/, 'answered by a caller of a');
+    await watch.waitFor(
+      (event) => event.type === 'command' && JSON.stringify(event.payload).includes('approved-from-a'),
+      'the command run on c',
+    );
     assert.equal((await watch.turnEnd(1)).type, 'turn_completed');
   });
 
