@@ -1,10 +1,14 @@
+import type { RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { NotificationName, Outgoing } from '../../src/protocol/notifications.js';
 
 /** Someone who can receive notifications: a connection (or, for a stream another node asked for, that node's connection). */
 export interface Subscriber {
   readonly id: number;
-  /** `topic`: what it is sent for (a subscriber relaying it to another node says so there). */
-  notify<N extends NotificationName>(name: N, params: Outgoing<N>, topic?: string): void;
+  /**
+   * `topic`: what it is sent for (a subscriber relaying it to another node says so there).
+   * `encoded`: the same notification already encoded whole, for a subscriber that writes it as is.
+   */
+  notify<N extends NotificationName>(name: N, params: Outgoing<N>, topic?: string, encoded?: RawMsgpack): void;
   readonly isOpen: boolean;
   /** Output queued for it and not yet taken by the other side: what limits a slow reader. */
   readonly pendingBytes: number;

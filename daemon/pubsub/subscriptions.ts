@@ -1,5 +1,7 @@
 import { CortexError } from '../../src/protocol/errors.js';
+import { encodedNotification } from '../../src/protocol/messages.js';
 import type { ResultOf } from '../../src/protocol/methods.js';
+import type { RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { NotificationName, Outgoing, TopicOf, TopicPrefix } from '../../src/protocol/notifications.js';
 import type { CallContext } from '../server/caller.js';
 import type { Subscriber } from './subscriber.js';
@@ -30,8 +32,17 @@ type Topic = `${TopicPrefix}${string}`;
 
 /** Sends a topic's notifications, within the limits on what a subscriber may leave unread. */
 export interface Publisher {
-  /** Sends one notification to one subscriber of `topic`; false when that ended its subscription (it lagged). */
-  send<N extends NotificationName>(subscriber: Subscriber, topic: TopicOf<N>, name: N, params: Outgoing<N>): boolean;
+  /**
+   * Sends one notification to one subscriber of `topic`; false when that ended its subscription (it lagged).
+   * `encoded`: the whole message from `encodedNotification`, when the same one goes to many subscribers.
+   */
+  send<N extends NotificationName>(
+    subscriber: Subscriber,
+    topic: TopicOf<N>,
+    name: N,
+    params: Outgoing<N>,
+    encoded?: RawMsgpack,
+  ): boolean;
 }
 
 /**
@@ -111,17 +122,24 @@ export class Subscriptions implements Publisher {
   publish<N extends NotificationName>(topic: TopicOf<N>, name: N, params: Outgoing<N>): void {
     const subscribers = this.byTopic.get(topic);
     if (subscribers === undefined) return;
-    for (const subscriber of subscribers) this.send(subscriber, topic, name, params);
+    const encoded = subscribers.size > 1 ? encodedNotification(name, params) : undefined;
+    for (const subscriber of subscribers) this.send(subscriber, topic, name, params, encoded);
   }
 
-  send<N extends NotificationName>(subscriber: Subscriber, topic: TopicOf<N>, name: N, params: Outgoing<N>): boolean {
+  send<N extends NotificationName>(
+    subscriber: Subscriber,
+    topic: TopicOf<N>,
+    name: N,
+    params: Outgoing<N>,
+    encoded?: RawMsgpack,
+  ): boolean {
     if (!subscriber.isOpen) return false;
     const lag = this.lagOf(subscriber);
     if (lag !== undefined) {
       this.endLagged(topic, subscriber, lag);
       return false;
     }
-    subscriber.notify(name, params, topic);
+    subscriber.notify(name, params, topic, encoded);
     return true;
   }
 

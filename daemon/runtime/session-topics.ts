@@ -1,3 +1,4 @@
+import { encodedNotification } from '../../src/protocol/messages.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
 import { RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
@@ -10,7 +11,7 @@ const REPLAY_PAGE = 1000;
 
 /**
  * The event as MessagePack, encoded once for all its subscribers (its payload as stored): every connection
- * copies the bytes instead of encoding the same map again.
+ * copies the bytes of the whole notification instead of encoding it again; a node relaying it gets the event.
  */
 function encodedOnce(event: SessionEvent, payload: Uint8Array): RawMsgpack {
   const { session, seq, time, turn, type } = event;
@@ -34,10 +35,13 @@ export function sessionTopics(
     const subscribers = delivered.get(event.session);
     if (subscribers === undefined) return;
     let wire: RawMsgpack | undefined;
+    let message: RawMsgpack | undefined;
     for (const [subscriber, last] of subscribers) {
       if (event.seq <= last) continue;
       wire ??= encodedOnce(event, payload);
-      if (publisher.send(subscriber, `session:${event.session}`, 'event', wire)) subscribers.set(subscriber, event.seq);
+      message ??= encodedNotification('event', wire);
+      const topic = `session:${event.session}` as const;
+      if (publisher.send(subscriber, topic, 'event', wire, message)) subscribers.set(subscriber, event.seq);
     }
   });
   return {

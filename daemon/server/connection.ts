@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { CortexError, WireError } from '../../src/protocol/errors.js';
 import { Decoder } from '../../src/protocol/msgpack-decode.js';
-import { MAX_REQUEST_DEPTH, type MsgValue } from '../../src/protocol/msgpack-types.js';
+import { MAX_REQUEST_DEPTH, type MsgValue, type RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { NotificationName, Outgoing } from '../../src/protocol/notifications.js';
 import { Endpoint } from '../../src/rpc/endpoint.js';
 import type { Identity } from '../identity/identity.js';
@@ -90,8 +90,9 @@ export class Connection implements Caller {
     this.endpoint.respond(id, error, result);
   }
 
-  notify<N extends NotificationName>(name: N, params: Outgoing<N>): void {
-    this.endpoint.notify(name, params);
+  notify<N extends NotificationName>(name: N, params: Outgoing<N>, _topic?: string, encoded?: RawMsgpack): void {
+    if (encoded === undefined) this.endpoint.notify(name, params);
+    else this.endpoint.notifyEncoded(encoded);
   }
 
   /** Answers a message that cannot be handled: by its msgid when one can be read, else as a notification. */

@@ -1,6 +1,6 @@
 import { CortexError, type WireError } from './errors.js';
-import type { Encoder } from './msgpack-encode.js';
-import type { MsgValue } from './msgpack-types.js';
+import { Encoder } from './msgpack-encode.js';
+import { type MsgValue, RawMsgpack } from './msgpack-types.js';
 
 /** The three msgpack-rpc message kinds: `[0,id,method,params]`, `[1,id,error,result]`, `[2,method,params]`. */
 export const REQUEST = 0;
@@ -50,3 +50,19 @@ export function writeNotification(encoder: Encoder, method: string, params: unkn
   encoder.encode(method);
   encoder.encode(params ?? {});
 }
+
+/**
+ * A whole `[2, method, params]` message, encoded once: a notification fanned out to many
+ * connections is written to each as these bytes instead of being encoded for each.
+ */
+export function encodedNotification(method: string, params: unknown): RawMsgpack {
+  try {
+    writeNotification(shared, method, params);
+  } catch (error) {
+    shared.truncate(0);
+    throw error;
+  }
+  return new RawMsgpack(shared.take());
+}
+
+const shared = new Encoder();

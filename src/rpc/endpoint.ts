@@ -14,7 +14,7 @@ import {
 } from '../protocol/messages.js';
 import { Decoder } from '../protocol/msgpack-decode.js';
 import { Encoder } from '../protocol/msgpack-encode.js';
-import { MAX_DEPTH, type MsgValue } from '../protocol/msgpack-types.js';
+import { MAX_DEPTH, type MsgValue, type RawMsgpack } from '../protocol/msgpack-types.js';
 import { FrameReader, type FrameSink } from './frame-reader.js';
 import { PendingCalls } from './pending-calls.js';
 
@@ -192,6 +192,13 @@ export class Endpoint implements FrameSink {
       this.out.truncate(mark);
       throw error;
     }
+    this.queueFlush();
+  }
+
+  /** Sends a notification already encoded whole (`encodedNotification`): its bytes are copied as they are. */
+  notifyEncoded(message: RawMsgpack): void {
+    if (!this.isOpen) return;
+    this.out.encode(message);
     this.queueFlush();
   }
 

@@ -4,6 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CortexError } from '../../src/protocol/errors.js';
+import { encodedNotification } from '../../src/protocol/messages.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
 import { Endpoint, type EndpointOptions } from '../../src/rpc/endpoint.js';
 import { FrameReader } from '../../src/rpc/frame-reader.js';
@@ -157,6 +158,26 @@ describe('Endpoint', () => {
     await bounded(drained, 'drain');
     assert.equal(endpoint.congested, false);
     endpoint.close();
+  });
+
+  it('writes a notification encoded once to every endpoint as the bytes notify would have sent, in the same write', async () => {
+    const params = { session: 's1', seq: 7, payload: { text: 'hi' } };
+    const shared = encodedNotification('event', params);
+    const pairs = [await pair(), await pair()];
+    for (const { endpoint, socket, peer } of pairs) {
+      const writes = countWrites(socket);
+      endpoint.notify('before', { n: 1 });
+      endpoint.notifyEncoded(shared);
+      const [received] = (await once(peer, 'data')) as [Buffer];
+      assert.equal(writes.count, 1);
+      assert.deepEqual(received, Buffer.concat([encode([2, 'before', { n: 1 }]), encode([2, 'event', params])]));
+      endpoint.close();
+    }
+  });
+
+  it('leaves nothing of a notification that could not be encoded in the next one encoded once', () => {
+    assert.throws(() => encodedNotification('event', { f: () => 1 }), /type function cannot be sent/);
+    assert.deepEqual(Buffer.from(encodedNotification('event', { a: 1 }).bytes), encode([2, 'event', { a: 1 }]));
   });
 
   it('rejects `opened` with the stream error when nothing listens', async () => {
