@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -73,20 +73,40 @@ export function loadBundle<T>(path: string, cacheDir: string): LoadedBundle<T> {
   };
 }
 
-/** The cache for this bundle, or nothing when it is missing, unreadable, or from another bundle. */
+/**
+ * The cache for this bundle, or nothing when it is missing, unreadable, from
+ * another bundle, or one that someone else could have written: V8 runs the
+ * bytecode a cache holds without checking it against the source (only the
+ * source's length), so a cache planted by another user would run as whoever
+ * starts the TUI (root's TUI on a group-writable home, say).
+ */
 function readCache(file: string, hash: Buffer): Buffer | undefined {
+  let fd: number | undefined;
   try {
-    const data = readFileSync(file);
+    if (!onlyMine(statSync(dirname(file)))) return undefined;
+    fd = openSync(file, 'r');
+    const stat = fstatSync(fd);
+    if (!onlyMine(stat)) return undefined;
+    const data = Buffer.alloc(stat.size);
+    readSync(fd, data, 0, stat.size, 0);
     return data.subarray(0, HASH_BYTES).equals(hash) ? data.subarray(HASH_BYTES) : undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Owned by this process's user and writable by no one else (where there are uids). */
+function onlyMine(stat: { uid: number; mode: number }): boolean {
+  const uid = process.getuid?.();
+  return uid === undefined || (stat.uid === uid && (stat.mode & 0o022) === 0);
 }
 
 /** Written whole then renamed, so a TUI starting meanwhile never reads half a cache. */
 async function writeCache(file: string, contents: Buffer): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const partial = `${file}.${process.pid}`;
-  await writeFile(partial, contents);
+  await writeFile(partial, contents, { mode: 0o600 });
   await rename(partial, file);
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { NOBODY } from '../helpers/as-nobody.js';
 import { tempDir } from '../helpers/daemon.js';
 
 const LOADER = new URL('../../tui/bundle-loader.js', import.meta.url).href;
@@ -95,5 +96,26 @@ describe("the TUI bundle's code cache", () => {
     const script = writeScript(join(work.path, 'unwritable.cjs'), 'still');
     assert.deepEqual(load(script, join(notADirectory, 'cache')), { cache: 'absent', greeting: 'still, you' });
     assert.equal(readFileSync(notADirectory, 'utf8'), '');
+  });
+
+  it('takes no cache another user wrote or could write: theirs, group- or world-writable, or in such a directory', () => {
+    const cacheDir = join(work.path, 'planted');
+    const script = writeScript(join(work.path, 'planted.cjs'), 'safe');
+    load(script, cacheDir);
+    const file = cacheFile(cacheDir);
+    assert.equal(statSync(file).mode & 0o777, 0o600, 'written for its user only');
+    assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
+    const plants: [string, () => void, () => void][] = [
+      ['owned by nobody', () => chownSync(file, NOBODY, NOBODY), () => chownSync(file, 0, 0)],
+      ['group-writable', () => chmodSync(file, 0o620), () => chmodSync(file, 0o600)],
+      ['world-writable', () => chmodSync(file, 0o606), () => chmodSync(file, 0o600)],
+      ['in a directory others may write', () => chmodSync(cacheDir, 0o777), () => chmodSync(cacheDir, 0o700)],
+    ];
+    for (const [how, plant, undo] of plants) {
+      plant();
+      assert.deepEqual(load(script, cacheDir), { cache: 'absent', greeting: 'safe, you' }, how);
+      undo();
+      assert.equal(load(script, cacheDir).cache, 'taken', `${how}: once it is its own again`);
+    }
   });
 });
