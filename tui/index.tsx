@@ -2,10 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { traceStep } from '../src/startup-trace.js';
 import { loadBundle } from './bundle-loader.js';
 import type { TuiOptions } from './options.js';
-
-export { tuiCacheDir } from './bundle-loader.js';
 import type * as RunModule from './run.js';
 import { growYoungGenerationToLimit, holdYoungGeneration, withFlagsOfLoading } from './young-generation.js';
+
+export { tuiCacheDir } from './bundle-loader.js';
 
 /** What the bundle exports: the TUI's run module, and Yoga's start, which Ink needs before it lays anything out. */
 type Bundle = typeof RunModule & { initYoga: () => Promise<void> };
@@ -33,17 +33,22 @@ export async function runTui(options: TuiOptions, cacheDir: string): Promise<voi
   }
   // The bundle (scripts/bundle-tui.mjs) carries Ink and React's production build in one file and
   // loads in a quarter of the time; React's development build comes only from the modules themselves.
-  if (process.env['NODE_ENV'] === 'development') {
-    const { renderTui } = await import('./run.js');
-    traceStep('bundle');
-    growYoungGenerationToLimit();
-    return renderTui(options);
-  }
-  const bundle = loadBundle<Bundle>(fileURLToPath(new URL('./run.bundle.cjs', import.meta.url)), cacheDir);
-  await withoutFetch(() => bundle.exports.initYoga());
+  const renderTui = await loadRenderer(cacheDir);
   traceStep('bundle');
   growYoungGenerationToLimit();
-  await bundle.exports.renderTui({ ...options, onFirstFrame: () => void bundle.saveCache(withFlagsOfLoading) });
+  await renderTui(options);
+}
+
+/**
+ * The TUI's renderer: from the bundle, through its code cache (made once the
+ * first frame is out), or from the modules themselves for React's development build.
+ */
+async function loadRenderer(cacheDir: string): Promise<(options: TuiOptions) => Promise<void>> {
+  if (process.env['NODE_ENV'] === 'development') return (await import('./run.js')).renderTui;
+  const bundle = loadBundle<Bundle>(fileURLToPath(new URL('./run.bundle.cjs', import.meta.url)), cacheDir);
+  await withoutFetch(() => bundle.exports.initYoga());
+  return (options) =>
+    bundle.exports.renderTui({ ...options, onFirstFrame: () => void bundle.saveCache(withFlagsOfLoading) });
 }
 
 /**
