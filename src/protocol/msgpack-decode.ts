@@ -1,5 +1,6 @@
 import { CortexError } from './errors.js';
 import { MAX_DEPTH, type MsgMap, type MsgValue } from './msgpack-types.js';
+import { SHORT_STRING_BYTES, shortAscii } from './short-strings.js';
 
 const TWO_32 = 2 ** 32;
 
@@ -164,15 +165,7 @@ export class Decoder {
     const buf = this.buf;
     const start = this.pos;
     this.pos += size;
-    if (size < 16) {
-      let out = '';
-      for (let i = start; i < start + size; i++) {
-        const code = buf[i]!;
-        if (code > 0x7f) return buf.toString('utf8', start, start + size);
-        out += String.fromCharCode(code);
-      }
-      return out;
-    }
+    if (size <= SHORT_STRING_BYTES) return shortAscii(buf, start, size) ?? buf.toString('utf8', start, start + size);
     return buf.toString('utf8', start, start + size);
   }
 

@@ -203,6 +203,19 @@ describe('msgpack codec', () => {
       checkCanonical('ü'.repeat(32768), [0xdb, 0x00, 0x01, 0x00, 0x00]);
       checkCanonical('a\u0000b\n"\\', [0xa6]);
     });
+
+    it('decodes short strings that share a slot of the short-string cache as themselves', () => {
+      // 50,000 distinct short keys and values overflow the cache's 4,096 slots many times over, so
+      // many share a slot: each must still decode to its own text, as must the first ones after
+      // they were pushed out, and a non-ASCII string of the same length next to an ASCII one.
+      const texts: string[] = [];
+      for (let i = 0; i < 50_000; i++) texts.push(`k${(i * 7919).toString(36)}`.slice(0, 1 + (i % 15)));
+      texts.push('é'.repeat(7), 'e'.repeat(14), 'ü', 'u', '');
+      const map = Object.fromEntries(texts.map((text, i) => [text, texts[texts.length - 1 - i]!]));
+      assertSame(decode(encode(map)), map);
+      assertSame(decode(encode(texts)), texts);
+      assertSame(decode(encode(texts.slice(0, 100))), texts.slice(0, 100));
+    });
   });
 
   describe('binary', () => {
