@@ -151,6 +151,7 @@ export class Encoder {
   }
 
   private writeString(value: string): void {
+    if (value.length < 32 && this.writeShortAscii(value)) return;
     const size = value.length < 64 && isAscii(value) ? value.length : Buffer.byteLength(value, 'utf8');
     this.ensure(size + 5);
     const buf = this.buf;
@@ -173,6 +174,22 @@ export class Encoder {
       buf.write(value, this.pos, size, 'utf8');
     }
     this.pos += size;
+  }
+
+  /** A fixstr in one pass over an ASCII string; false, having written nothing, at its first other character. */
+  private writeShortAscii(value: string): boolean {
+    const size = value.length;
+    this.ensure(size + 1);
+    const buf = this.buf;
+    const start = this.pos + 1;
+    for (let i = 0; i < size; i++) {
+      const code = value.charCodeAt(i);
+      if (code > 0x7f) return false;
+      buf[start + i] = code;
+    }
+    buf[this.pos] = 0xa0 | size;
+    this.pos = start + size;
+    return true;
   }
 
   private writeNumber(value: number): void {
