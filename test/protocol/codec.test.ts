@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decode as referenceDecode, encode as referenceEncode } from '@msgpack/msgpack';
 import { CortexError, type ErrorCode } from '../../src/protocol/errors.js';
-import { Decoder, decode } from '../../src/protocol/msgpack-decode.js';
+import { Decoder, decode, rawBytesOf } from '../../src/protocol/msgpack-decode.js';
 import { Encoder, encode } from '../../src/protocol/msgpack-encode.js';
 import {
   MAX_DEPTH,
@@ -497,6 +497,40 @@ describe('msgpack codec', () => {
     it('decodes a value in the middle of a larger buffer', () => {
       const bytes = Buffer.concat([Buffer.from([0xff, 0xff]), encode({ a: [1, 2] }), Buffer.from([0xc1])]);
       assert.deepEqual(new Decoder().decode(bytes, 2, bytes.length - 1), { a: [1, 2] });
+    });
+  });
+
+  describe("a map's arrived bytes (rawBytesOf)", () => {
+    const records = [{ id: 'a', n: 1 }, { id: 'b', n: 2, more: { deep: true } }, { id: 'c' }];
+
+    it('gives each kept map its exact bytes, in any order of asking', () => {
+      const decoder = new Decoder(MAX_REQUEST_DEPTH, new Set([2, 3]));
+      const message = decoder.decode(encode([0, 1, 'put_many', { table: 't', records }])) as MsgValue[];
+      const decoded = (message[3] as MsgMap)['records'] as MsgMap[];
+      for (const index of [2, 0, 1, 1]) {
+        assert.deepEqual(Buffer.from(rawBytesOf(decoded[index]!)!), encode(records[index]), `record ${index}`);
+      }
+      assert.equal(rawBytesOf(message[3] as MsgMap), undefined, 'a map at a depth not kept');
+      assert.equal(rawBytesOf(decoded[1]!['more'] as MsgMap), undefined, 'a map inside a kept one');
+    });
+
+    it("forgets a message's maps once the next message is decoded, and never keeps a map with number keys", () => {
+      const decoder = new Decoder(MAX_REQUEST_DEPTH, new Set([2]));
+      const first = decoder.decode(encode([0, 1, 'put', { table: 't', record: records[0] }])) as MsgValue[];
+      const firstRecord = (first[3] as MsgMap)['record'] as MsgMap;
+      assert.ok(rawBytesOf(firstRecord) !== undefined);
+      const numberKeys = Buffer.from([0x94, 0x00, 0x02, 0xa3, 0x70, 0x75, 0x74, 0x81, 0xa1, 0x72, 0x81, 0x07, 0x01]);
+      const second = decoder.decode(numberKeys) as MsgValue[];
+      assert.equal(
+        rawBytesOf(firstRecord),
+        undefined,
+        'a map of an earlier message is encoded again, not read from old bytes',
+      );
+      assert.equal(
+        rawBytesOf((second[3] as MsgMap)['r'] as MsgMap),
+        undefined,
+        'number keys decode as strings: not its bytes',
+      );
     });
   });
 
