@@ -34,12 +34,7 @@ export class Decoder {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
     this.end = end;
-    if (this.keepRawAt.size > 0) {
-      this.kept.length = 0;
-      this.keptAt.length = 0;
-      this.found = 0;
-      keepFrom(this);
-    }
+    if (this.keepRawAt.size > 0) this.startKeeping();
     const value = this.read(0);
     if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
     return value;
@@ -223,6 +218,16 @@ export class Decoder {
       this.keptAt.push(start, this.pos);
     }
     return out;
+  }
+
+  private startKeeping(): void {
+    // Setting an array's length costs more than checking it: most messages keep nothing.
+    if (this.kept.length > 0) {
+      this.kept.length = 0;
+      this.keptAt.length = 0;
+    }
+    this.found = 0;
+    keepFrom(this);
   }
 
   /**
