@@ -285,6 +285,19 @@ describe('msgpack codec', () => {
       assert.equal(hex(encode(undefined)), 'c0');
       assert.deepEqual(decode(encode({ a: undefined, b: 1 })), { b: 1 });
       assert.deepEqual(decode(encode([undefined, 1])), [null, 1]);
+      // The header counts only what is written: 16 entries of 19 need map16, 15 fit a fixmap.
+      const sixteen: Record<string, number | undefined> = { gone: undefined };
+      for (let i = 0; i < 16; i++) sixteen[`k${i}`] = i;
+      sixteen['also'] = undefined;
+      sixteen['z'] = undefined;
+      const bytes = encode(sixteen);
+      assert.equal(hex(bytes.subarray(0, 3)), 'de0010');
+      assert.deepEqual(decode(bytes), Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, i])));
+      delete sixteen['k0'];
+      assert.equal(encode(sixteen)[0], 0x8f);
+      const inherited = Object.create({ fromPrototype: 1 }) as Record<string, number>;
+      inherited['own'] = 2;
+      assert.deepEqual(decode(encode(inherited)), { own: 2 }, 'only own keys are sent');
     });
 
     it('a JavaScript Map is encoded as a map', () => {
