@@ -180,7 +180,7 @@ export function formatRuntimeEvents(result: RuntimeEventsResult): string {
   return [
     `Session events, provider stdout → ${result.subscribers} subscribers`,
     `  burst of ${result.burstEvents}: ${result.eventsPerSecond.toLocaleString('en')} events/s delivered to each subscriber`,
-    `    CPU: daemon ${Math.round(result.daemonCpuMs)} ms (${((result.daemonCpuMs * 1000) / result.burstEvents).toFixed(1)} µs per event, all ${result.subscribers} copies), subscribers ${Math.round(result.clientCpuMs)} ms`,
+    `    CPU: daemon ${Math.round(result.daemonCpuMs)} ms (${((result.daemonCpuMs * 1000) / result.burstEvents).toFixed(1)} µs per event, all ${result.subscribers} copies), subscribers ${Math.round(result.clientCpuMs)} ms (${((result.clientCpuMs * 1000) / result.burstEvents).toFixed(1)} µs per event, all ${result.subscribers} in one process)`,
     `  paced ${result.pacedEvents} at ~1,000/s: latency p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`,
     `  a reply streamed in ${result.deltas.pieces.toLocaleString('en')} pieces (${(result.deltas.bytes / 1024).toFixed(0)} KiB): ${result.deltas.events} events in the log, all text at every subscriber ${result.deltas.ms.toFixed(0)} ms after the send`,
   ].join('\n');
