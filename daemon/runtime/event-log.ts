@@ -107,18 +107,22 @@ export class EventLog {
     const batch = this.unsaved;
     if (batch.length === 0) return;
     this.unsaved = [];
-    this.store
-      .transact(() => {
+    const failed = (error: unknown) => this.log.error(`${describe(batch)} not saved: ${String(error)}`);
+    let saved: Promise<void>;
+    try {
+      saved = this.store.transact(() => {
         for (const { event, payload } of batch) {
           this.insert.run(event.session, event.seq, event.time, event.turn, event.type, payload);
         }
-      })
-      .then(
-        () => {
-          for (const listener of this.listeners) listener(batch);
-        },
-        (error: unknown) => this.log.error(`${describe(batch)} not saved: ${String(error)}`),
-      );
+      });
+    } catch (error) {
+      // The database is closed (an event after shutdown): this runs on its own, with no caller to tell.
+      failed(error);
+      return;
+    }
+    saved.then(() => {
+      for (const listener of this.listeners) listener(batch);
+    }, failed);
   }
 
   /** A read sees every event appended before it, committed. */
