@@ -138,9 +138,11 @@ export class EventLog {
   }
 }
 
+/** The events of a batch as a log line names them: the first and the last of a long one. */
 function describe(batch: readonly CommittedEvent[]): string {
-  const names = batch.map(({ event }) => `${event.session}#${event.seq} (${event.type})`);
-  return names.length === 1 ? `event ${names[0]} was` : `events ${names.join(', ')} were`;
+  const name = ({ event }: CommittedEvent) => `${event.session}#${event.seq} (${event.type})`;
+  if (batch.length === 1) return `event ${name(batch[0]!)} was`;
+  return `${batch.length} events, ${name(batch[0]!)} to ${name(batch[batch.length - 1]!)}, were`;
 }
 
 function toEvent(session: string, row: EventRow): SessionEvent {
