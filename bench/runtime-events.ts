@@ -1,8 +1,10 @@
 import { chmodSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '../src/client/client.js';
-import { cleanup, startDaemon, tempDir } from '../test/helpers/daemon.js';
+import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../test/helpers/daemon.js';
+import { request } from '../test/protocol/raw-client.js';
 import { processCpuMicros, selfCpuMicros } from './cpu.js';
 
 /**
@@ -11,7 +13,9 @@ import { processCpuMicros, selfCpuMicros } from './cpu.js';
  * ten clients subscribe to the session, and we measure
  *  - throughput: events per second delivered to all ten, for a burst;
  *  - latency: from the moment the provider wrote a line (a timestamp in the
- *    line) to the moment a subscriber got the notification, at a paced rate.
+ *    line) to the moment a subscriber got the notification, at a paced rate;
+ *  - the same burst to ten raw sockets that decode nothing (they count the
+ *    agent messages in the bytes), which shows the daemon's side alone.
  * Both ends read the same clock (`performance.timeOrigin + performance.now()`).
  */
 export interface RuntimeEventsResult {
@@ -21,6 +25,9 @@ export interface RuntimeEventsResult {
   /** CPU the daemon and this process (the ten subscribers) used for the burst, in ms. */
   daemonCpuMs: number;
   clientCpuMs: number;
+  /** The burst to ten raw readers: events/s to each, and the daemon's CPU in ms. */
+  rawEventsPerSecond: number;
+  rawDaemonCpuMs: number;
   pacedEvents: number;
   p50Ms: number;
   p99Ms: number;
@@ -58,57 +65,116 @@ finish();`
 `;
 }
 
+type Readers = 'clients' | 'raw';
+
+/** Times the arrival of the burst's agent messages at every subscriber. */
+class Arrivals {
+  firstAt = 0;
+  lastAt = 0;
+  readonly latenciesMs: number[] = [];
+
+  /** One subscriber got its `received`-th message at `at`; true once it has all `count`. */
+  arrived(at: number, received: number, count: number): boolean {
+    if (this.firstAt === 0) this.firstAt = at;
+    if (received < count) return false;
+    this.lastAt = Math.max(this.lastAt, at);
+    return true;
+  }
+}
+
+const now = () => performance.timeOrigin + performance.now();
+
+/** A subscriber through the client library: it decodes every notification. */
+async function clientSubscriber(
+  daemon: DaemonHandle,
+  session: string,
+  count: number,
+  arrivals: Arrivals,
+  timed: boolean,
+): Promise<{ close(): void; done: Promise<void> }> {
+  const client = await daemon.connect();
+  let received = 0;
+  const done = new Promise<void>((resolve) => {
+    client.onNotification('event', (event) => {
+      if (event.type !== 'agent_message') return;
+      const at = now();
+      if (timed) arrivals.latenciesMs.push(at - Number(event.payload.text));
+      if (arrivals.arrived(at, ++received, count)) resolve();
+    });
+  });
+  await client.call('subscribe', { topic: `session:${session}` });
+  return { close: () => client.close(), done };
+}
+
+/** `"agent_message"` as MessagePack: once in each agent message's notification. */
+const AGENT_MESSAGE = Buffer.from([0xad, ...Buffer.from('agent_message')]);
+
+/** A subscriber that decodes nothing: it counts the agent messages in the bytes it reads. */
+async function rawSubscriber(
+  daemon: DaemonHandle,
+  session: string,
+  count: number,
+  arrivals: Arrivals,
+): Promise<{ close(): void; done: Promise<void> }> {
+  const socket = createConnection(daemon.socket);
+  let received = 0;
+  let carry = Buffer.alloc(0);
+  let answered!: () => void;
+  const subscribed = new Promise<void>((resolve) => (answered = resolve));
+  const done = new Promise<void>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      answered();
+      // A marker may straddle two reads: look again at the tail of the last one.
+      const bytes = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+      let found = 0;
+      for (let at = bytes.indexOf(AGENT_MESSAGE); at !== -1; at = bytes.indexOf(AGENT_MESSAGE, at + 1)) found++;
+      carry = Buffer.from(bytes.subarray(Math.max(0, bytes.length - AGENT_MESSAGE.length + 1)));
+      if (found > 0 && arrivals.arrived(now(), (received += found), count)) resolve();
+    });
+  });
+  socket.write(request(1, 'subscribe', { topic: `session:${session}` }));
+  await subscribed;
+  return { close: () => socket.destroy(), done };
+}
+
 async function runTurn(
   mode: 'burst' | 'paced',
   count: number,
+  readers: Readers = 'clients',
 ): Promise<{ seconds: number; latenciesMs: number[]; daemonCpuMs: number; clientCpuMs: number }> {
   const dir = tempDir('cortex-bench-events-');
   const binary = join(dir.path, 'codex');
   writeFileSync(binary, providerScript(mode, count));
   chmodSync(binary, 0o755);
   const daemon = await startDaemon({ env: { CORTEX_CODEX_BIN: binary } });
-  const clients: Client[] = [];
+  const opened: { close(): void }[] = [];
   try {
     const control = await daemon.connect();
-    clients.push(control);
+    opened.push(control);
     const { workspace } = await control.call('workspace_add', { path: dir.path });
     const { session } = await control.call('session_start', { workspace: workspace.id, provider: 'codex-exec' });
-    const latenciesMs: number[] = [];
-    let firstAt = 0;
-    let lastAt = 0;
+    const arrivals = new Arrivals();
     const done: Promise<void>[] = [];
     for (let s = 0; s < SUBSCRIBERS; s++) {
-      const client = await daemon.connect();
-      clients.push(client);
-      let received = 0;
-      done.push(
-        new Promise<void>((resolve) => {
-          client.onNotification('event', (event) => {
-            if (event.type !== 'agent_message') return;
-            const at = performance.timeOrigin + performance.now();
-            if (firstAt === 0) firstAt = at;
-            if (mode === 'paced' && s === 0) latenciesMs.push(at - Number(event.payload.text));
-            if (++received === count) {
-              lastAt = Math.max(lastAt, at);
-              resolve();
-            }
-          });
-        }),
-      );
-      await client.call('subscribe', { topic: `session:${session.id}` });
+      const subscriber =
+        readers === 'raw'
+          ? await rawSubscriber(daemon, session.id, count, arrivals)
+          : await clientSubscriber(daemon, session.id, count, arrivals, mode === 'paced' && s === 0);
+      opened.push(subscriber);
+      done.push(subscriber.done);
     }
     const daemonBefore = processCpuMicros(daemon.process.pid!) ?? 0;
     const clientBefore = selfCpuMicros();
     await control.call('session_send', { session: session.id, prompt: 'go' });
     await Promise.all(done);
     return {
-      seconds: (lastAt - firstAt) / 1000,
-      latenciesMs,
+      seconds: (arrivals.lastAt - arrivals.firstAt) / 1000,
+      latenciesMs: arrivals.latenciesMs,
       daemonCpuMs: ((processCpuMicros(daemon.process.pid!) ?? 0) - daemonBefore) / 1000,
       clientCpuMs: (selfCpuMicros() - clientBefore) / 1000,
     };
   } finally {
-    for (const client of clients) client.close();
+    for (const one of opened) one.close();
     await cleanup(daemon);
     dir.remove();
   }
@@ -160,6 +226,7 @@ async function runDeltas(pieces: number): Promise<DeltaResult> {
 
 export async function runRuntimeEventsBench(burstEvents = 50_000, pacedEvents = 5_000): Promise<RuntimeEventsResult> {
   const burst = await runTurn('burst', burstEvents);
+  const raw = await runTurn('burst', burstEvents, 'raw');
   const paced = await runTurn('paced', pacedEvents);
   const deltas = await runDeltas(burstEvents);
   const sorted = [...paced.latenciesMs].sort((a, b) => a - b);
@@ -169,6 +236,8 @@ export async function runRuntimeEventsBench(burstEvents = 50_000, pacedEvents = 
     eventsPerSecond: Math.round(burstEvents / burst.seconds),
     daemonCpuMs: burst.daemonCpuMs,
     clientCpuMs: burst.clientCpuMs,
+    rawEventsPerSecond: Math.round(burstEvents / raw.seconds),
+    rawDaemonCpuMs: raw.daemonCpuMs,
     pacedEvents,
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
@@ -180,7 +249,8 @@ export function formatRuntimeEvents(result: RuntimeEventsResult): string {
   return [
     `Session events, provider stdout → ${result.subscribers} subscribers`,
     `  burst of ${result.burstEvents}: ${result.eventsPerSecond.toLocaleString('en')} events/s delivered to each subscriber`,
-    `    CPU: daemon ${Math.round(result.daemonCpuMs)} ms (${((result.daemonCpuMs * 1000) / result.burstEvents).toFixed(1)} µs per event, all ${result.subscribers} copies), subscribers ${Math.round(result.clientCpuMs)} ms`,
+    `    CPU: daemon ${Math.round(result.daemonCpuMs)} ms (${((result.daemonCpuMs * 1000) / result.burstEvents).toFixed(1)} µs per event, all ${result.subscribers} copies), subscribers ${Math.round(result.clientCpuMs)} ms (${((result.clientCpuMs * 1000) / result.burstEvents).toFixed(1)} µs per event, all ${result.subscribers} in one process)`,
+    `  the same burst to ${result.subscribers} raw sockets that decode nothing: ${result.rawEventsPerSecond.toLocaleString('en')} events/s to each; daemon ${Math.round(result.rawDaemonCpuMs)} ms (${((result.rawDaemonCpuMs * 1000) / result.burstEvents).toFixed(1)} µs per event)`,
     `  paced ${result.pacedEvents} at ~1,000/s: latency p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`,
     `  a reply streamed in ${result.deltas.pieces.toLocaleString('en')} pieces (${(result.deltas.bytes / 1024).toFixed(0)} KiB): ${result.deltas.events} events in the log, all text at every subscriber ${result.deltas.ms.toFixed(0)} ms after the send`,
   ].join('\n');

@@ -9,6 +9,16 @@ export interface Subscriber {
    * `encoded`: the same notification already encoded whole, for a subscriber that writes it as is.
    */
   notify<N extends NotificationName>(name: N, params: Outgoing<N>, topic?: string, encoded?: RawMsgpack): void;
+  /**
+   * Several notifications of one topic, in order. `encoded`: all of them encoded whole and back to back (shared
+   * with other subscribers: written as it is, never changed).
+   */
+  notifyAll<N extends NotificationName>(
+    name: N,
+    params: readonly Outgoing<N>[],
+    topic: string,
+    encoded: Uint8Array,
+  ): void;
   readonly isOpen: boolean;
   /** Output queued for it and not yet taken by the other side: what limits a slow reader. */
   readonly pendingBytes: number;

@@ -43,6 +43,29 @@ export interface Publisher {
     params: Outgoing<N>,
     encoded?: RawMsgpack,
   ): boolean;
+  /**
+   * Sends a batch's notifications from index `from` on to one subscriber, in order, as one write while it stays
+   * within its limits as if they were sent one by one; false when that ended its subscription (it lagged, with
+   * the cursor of the last notification it was sent).
+   */
+  sendAll<N extends NotificationName>(
+    subscriber: Subscriber,
+    topic: TopicOf<N>,
+    name: N,
+    batch: EncodedBatch<N>,
+    from: number,
+  ): boolean;
+}
+
+/** Notifications of one topic encoded once for all its subscribers. */
+export interface EncodedBatch<N extends NotificationName> {
+  params: readonly Outgoing<N>[];
+  /** All of them encoded whole, back to back; shared by every subscriber and never changed. */
+  bytes: Uint8Array;
+  /** Where each one starts in `bytes`. */
+  offsets: readonly number[];
+  /** The cursor each one moves its subscriber to (a session event's seq). */
+  cursors: readonly number[];
 }
 
 /**
@@ -133,14 +156,43 @@ export class Subscriptions implements Publisher {
     params: Outgoing<N>,
     encoded?: RawMsgpack,
   ): boolean {
-    if (!subscriber.isOpen) return false;
-    const lag = this.lagOf(subscriber);
-    if (lag !== undefined) {
-      this.endLagged(topic, subscriber, lag);
-      return false;
-    }
+    if (!this.mayReceive(subscriber, topic)) return false;
     subscriber.notify(name, params, topic, encoded);
     return true;
+  }
+
+  sendAll<N extends NotificationName>(
+    subscriber: Subscriber,
+    topic: TopicOf<N>,
+    name: N,
+    batch: EncodedBatch<N>,
+    from: number,
+  ): boolean {
+    if (!this.mayReceive(subscriber, topic)) return false;
+    const { params, bytes, offsets, cursors } = batch;
+    // One by one, notification i would go out while the unread output before it is within the hard limit.
+    const room = this.limits.hardBytes - subscriber.pendingBytes + offsets[from]!;
+    let end = from + 1;
+    while (end < offsets.length && offsets[end]! <= room) end++;
+    const whole = from === 0 && end === offsets.length;
+    subscriber.notifyAll(
+      name,
+      whole ? params : params.slice(from, end),
+      topic,
+      bytes.subarray(offsets[from], offsets[end] ?? bytes.length),
+    );
+    if (end === offsets.length) return true;
+    this.endLagged(topic, subscriber, `it left more than ${this.limits.hardBytes} bytes unread`, cursors[end - 1]);
+    return false;
+  }
+
+  /** Whether the subscriber is open and within its limits; one past them is ended with `lagged`. */
+  private mayReceive(subscriber: Subscriber, topic: Topic): boolean {
+    if (!subscriber.isOpen) return false;
+    const lag = this.lagOf(subscriber);
+    if (lag === undefined) return true;
+    this.endLagged(topic, subscriber, lag);
+    return false;
   }
 
   /** Whether the subscriber has any subscription left. */
@@ -173,8 +225,13 @@ export class Subscriptions implements Publisher {
     return undefined;
   }
 
-  private endLagged(topic: Topic, subscriber: Subscriber, reason: string): void {
-    const cursor = this.familyOf(topic).cursor?.(topic, subscriber) ?? null;
+  /** `cursor`: where it resumes, when its family does not know yet (a batch cut short). */
+  private endLagged(
+    topic: Topic,
+    subscriber: Subscriber,
+    reason: string,
+    cursor: number | null = this.familyOf(topic).cursor?.(topic, subscriber) ?? null,
+  ): void {
     if (!this.unsubscribe(topic, subscriber)) return;
     subscriber.notify('lagged', { topic, cursor, reason }, topic);
     this.log(`connection ${subscriber.id}: ${topic} ended, ${reason} (lagged, resumes after ${cursor ?? 'nothing'})`);

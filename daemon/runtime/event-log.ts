@@ -5,8 +5,14 @@ import type { EventPayloads, EventType, SessionEvent } from '../../src/protocol/
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 
-/** Told of each event once committed, with its payload as the MessagePack bytes it was stored as. */
-export type CommittedListener = (event: SessionEvent, payload: Uint8Array) => void;
+/** An event and its payload as the MessagePack bytes it was stored as. */
+export interface CommittedEvent {
+  event: SessionEvent;
+  payload: Buffer;
+}
+
+/** Told of the events of each commit once committed, in seq order per session. */
+export type CommittedListener = (batch: readonly CommittedEvent[]) => void;
 
 interface EventRow {
   seq: number;
@@ -19,11 +25,16 @@ interface EventRow {
 /**
  * Session events: numbered per session by this daemon (from 1, no gaps),
  * written through group commit, and handed to listeners only once committed,
- * in seq order. Readers page with `after` and a limit.
+ * in seq order. The events appended in one turn of the event loop (the lines of
+ * one read of a provider's output) are inserted together and handed on as one
+ * batch, so that fanning them out costs one write per subscriber, not one per
+ * event. Readers page with `after` and a limit.
  */
 export class EventLog {
   private readonly lastSeq = new Map<string, number>();
   private readonly listeners = new Set<CommittedListener>();
+  /** Appended in this turn and not yet inserted. */
+  private unsaved: CommittedEvent[] = [];
   private readonly insert: Statement<[string, number, number, number, string, Buffer]>;
   private readonly page: Statement<[string, number, number], EventRow>;
   private readonly maxSeq: Statement<[string], number | null>;
@@ -54,27 +65,20 @@ export class EventLog {
   append<T extends EventType>(session: string, turn: number, type: T, payload: EventPayloads[T]): SessionEvent {
     const seq = this.nextSeq(session);
     const event = { session, seq, time: this.now(), turn, type, payload } as SessionEvent;
-    const bytes = encode(payload);
-    this.store
-      .transact(() => this.insert.run(session, seq, event.time, turn, type, bytes))
-      .then(
-        () => {
-          for (const listener of this.listeners) listener(event, bytes);
-        },
-        (error: unknown) => this.log.error(`event ${session}#${seq} (${type}) was not saved: ${String(error)}`),
-      );
+    if (this.unsaved.length === 0) queueMicrotask(() => this.save());
+    this.unsaved.push({ event, payload: encode(payload) });
     return event;
   }
 
   /** Committed events after `after`, oldest first. */
   read(session: string, after: number, limit: number): SessionEvent[] {
-    this.store.beforeRead();
+    this.beforeRead();
     return this.page.all(session, after, limit).map((row) => toEvent(session, row));
   }
 
   /** The committed events of one type in one turn, oldest first (the turn's diff, its file changes). */
   ofTurn<T extends EventType>(session: string, turn: number, type: T): SessionEvent<T>[] {
-    this.store.beforeRead();
+    this.beforeRead();
     return this.ofType.all(session, turn, type).map((row) => toEvent(session, row) as SessionEvent<T>);
   }
 
@@ -84,7 +88,7 @@ export class EventLog {
    * is busy with the walk until it ends: the caller runs no other statement meanwhile.
    */
   *newestFirst<T extends EventType>(session: string, types: readonly T[]): Generator<SessionEvent<T>> {
-    this.store.beforeRead();
+    this.beforeRead();
     for (const row of this.newest.iterate(session)) {
       if ((types as readonly EventType[]).includes(row.type)) yield toEvent(session, row) as SessionEvent<T>;
     }
@@ -98,11 +102,47 @@ export class EventLog {
     this.listeners.add(listener);
   }
 
+  /** Inserts what was appended in this turn in one go, in the current group commit. */
+  private save(): void {
+    const batch = this.unsaved;
+    if (batch.length === 0) return;
+    this.unsaved = [];
+    const failed = (error: unknown) => this.log.error(`${describe(batch)} not saved: ${String(error)}`);
+    let saved: Promise<void>;
+    try {
+      saved = this.store.transact(() => {
+        for (const { event, payload } of batch) {
+          this.insert.run(event.session, event.seq, event.time, event.turn, event.type, payload);
+        }
+      });
+    } catch (error) {
+      // The database is closed (an event after shutdown): this runs on its own, with no caller to tell.
+      failed(error);
+      return;
+    }
+    saved.then(() => {
+      for (const listener of this.listeners) listener(batch);
+    }, failed);
+  }
+
+  /** A read sees every event appended before it, committed. */
+  private beforeRead(): void {
+    this.save();
+    this.store.beforeRead();
+  }
+
   private nextSeq(session: string): number {
     const seq = this.lastSeqOf(session) + 1;
     this.lastSeq.set(session, seq);
     return seq;
   }
+}
+
+/** The events of a batch as a log line names them: the first and the last of a long one. */
+function describe(batch: readonly CommittedEvent[]): string {
+  const name = ({ event }: CommittedEvent) => `${event.session}#${event.seq} (${event.type})`;
+  if (batch.length === 1) return `event ${name(batch[0]!)} was`;
+  return `${batch.length} events, ${name(batch[0]!)} to ${name(batch[batch.length - 1]!)}, were`;
 }
 
 function toEvent(session: string, row: EventRow): SessionEvent {

@@ -1,21 +1,40 @@
-import { encodedNotification } from '../../src/protocol/messages.js';
-import { encode } from '../../src/protocol/msgpack-encode.js';
+import { writeNotification } from '../../src/protocol/messages.js';
+import { Encoder } from '../../src/protocol/msgpack-encode.js';
 import { RawMsgpack } from '../../src/protocol/msgpack-types.js';
-import type { SessionEvent } from '../../src/protocol/session-events.js';
 import type { Identity } from '../identity/identity.js';
 import type { Subscriber } from '../pubsub/subscriber.js';
-import type { Publisher, TopicFamily } from '../pubsub/subscriptions.js';
-import type { EventLog } from './event-log.js';
+import type { EncodedBatch, Publisher, TopicFamily } from '../pubsub/subscriptions.js';
+import type { CommittedEvent, EventLog } from './event-log.js';
 
 const REPLAY_PAGE = 1000;
 
 /**
- * The event as MessagePack, encoded once for all its subscribers (its payload as stored): every connection
- * copies the bytes of the whole notification instead of encoding it again; a node relaying it gets the event.
+ * One session's events of one commit, encoded once for all their subscribers: each connection is handed the
+ * same bytes, from the first event it lacks, in one write.
  */
-function encodedOnce(event: SessionEvent, payload: Uint8Array): RawMsgpack {
-  const { session, seq, time, turn, type } = event;
-  return new RawMsgpack(encode({ session, seq, time, turn, type, payload: new RawMsgpack(payload) }));
+function encodedEvents(group: readonly CommittedEvent[]): EncodedBatch<'event'> {
+  const out = new Encoder(group.length * 128);
+  const offsets: number[] = [];
+  const cursors: number[] = [];
+  for (const { event, payload } of group) {
+    offsets.push(out.length);
+    cursors.push(event.seq);
+    const { session, seq, time, turn, type } = event;
+    // The payload as stored: encoded once, when it was appended.
+    writeNotification(out, 'event', { session, seq, time, turn, type, payload: new RawMsgpack(payload) });
+  }
+  return { params: group.map(({ event }) => event), bytes: out.take(), offsets, cursors };
+}
+
+/** A commit's events grouped by session, each group in seq order. */
+function bySession(batch: readonly CommittedEvent[]): Map<string, CommittedEvent[]> {
+  const groups = new Map<string, CommittedEvent[]>();
+  for (const committed of batch) {
+    const group = groups.get(committed.event.session);
+    if (group === undefined) groups.set(committed.event.session, [committed]);
+    else group.push(committed);
+  }
+  return groups;
 }
 
 /**
@@ -31,18 +50,23 @@ export function sessionTopics(
   publisher: Publisher,
 ): TopicFamily<'session:'> {
   const delivered = new Map<string, Map<Subscriber, number>>();
-  events.onCommitted((event, payload) => {
-    const subscribers = delivered.get(event.session);
+  const publish = (session: string, group: readonly CommittedEvent[]): void => {
+    const subscribers = delivered.get(session);
     if (subscribers === undefined) return;
-    let wire: RawMsgpack | undefined;
-    let message: RawMsgpack | undefined;
+    const newest = group[group.length - 1]!.event.seq;
+    let encoded: EncodedBatch<'event'> | undefined;
     for (const [subscriber, last] of subscribers) {
-      if (event.seq <= last) continue;
-      wire ??= encodedOnce(event, payload);
-      message ??= encodedNotification('event', wire);
-      const topic = `session:${event.session}` as const;
-      if (publisher.send(subscriber, topic, 'event', wire, message)) subscribers.set(subscriber, event.seq);
+      if (newest <= last) continue;
+      // A subscriber whose replay already sent part of the group gets the rest.
+      const from = group.findIndex(({ event }) => event.seq > last);
+      encoded ??= encodedEvents(group);
+      if (publisher.sendAll(subscriber, `session:${session}`, 'event', encoded, from)) {
+        subscribers.set(subscriber, newest);
+      }
     }
+  };
+  events.onCommitted((batch) => {
+    for (const [session, group] of bySession(batch)) publish(session, group);
   });
   return {
     prefix: 'session:',

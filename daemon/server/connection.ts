@@ -95,6 +95,15 @@ export class Connection implements Caller {
     else this.endpoint.notifyEncoded(encoded);
   }
 
+  notifyAll<N extends NotificationName>(
+    _name: N,
+    _params: readonly Outgoing<N>[],
+    _topic: string,
+    encoded: Uint8Array,
+  ): void {
+    this.endpoint.writeEncoded(encoded);
+  }
+
   /** Answers a message that cannot be handled: by its msgid when one can be read, else as a notification. */
   refuse(id: number | undefined, error: WireError): void {
     if (id !== undefined) this.respond(id, error, null);

@@ -50,6 +50,11 @@ export class RemoteCaller implements Caller {
     this.calls.notify(origin, 'stream', { to: origin, from: me, conn, topic, name, params }, this.via);
   }
 
+  /** Each in a `stream` message of its own: the node that asked unwraps and hands them on one by one. */
+  notifyAll<N extends NotificationName>(name: N, params: readonly Outgoing<N>[], topic: string): void {
+    for (const one of params) this.notify(name, one, topic);
+  }
+
   release(): void {
     this.released = true;
   }

@@ -202,6 +202,16 @@ export class Endpoint implements FrameSink {
     this.queueFlush();
   }
 
+  /**
+   * Sends messages already encoded whole and back to back, after what is queued: the bytes go to the stream as
+   * they are, without a copy, so they must never change afterwards (they may be shared by many endpoints).
+   */
+  writeEncoded(messages: Uint8Array): void {
+    if (!this.isOpen) return;
+    this.flush();
+    this.write(messages);
+  }
+
   /** Answers request `id`; a result that cannot be encoded becomes an EINTERNAL answer saying why. */
   respond(id: number, error: WireError | null, result: unknown): void {
     if (!this.isOpen) return;
@@ -334,7 +344,12 @@ export class Endpoint implements FrameSink {
   private flush(): void {
     this.flushQueued = false;
     if (this.out.length === 0 || !this.isOpen) return;
-    this.stream.write(this.out.take());
+    this.write(this.out.take());
+  }
+
+  /** Writes to the stream, then holds back or drops the other side if it leaves too much unread. */
+  private write(bytes: Uint8Array): void {
+    this.stream.write(bytes);
     const waiting = this.stream.writableLength;
     if (waiting > this.maxOutputBytes) {
       this.drop(`dropped, ${waiting} bytes of answers unread`);
