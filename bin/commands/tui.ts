@@ -50,7 +50,8 @@ function connectingAhead(context: CliContext): {
       first = undefined;
       return taken ?? context.connect(attempt);
     },
-    opened: () => opened,
+    // Only while open: a connection that has already gone must not start the TUI as connected.
+    opened: () => (opened?.client.state === 'open' ? opened : undefined),
     // The TUI never took it (its code failed to load): the connection must not keep the process alive.
     abandon: () => void first?.then((client) => client.close()).catch(() => undefined),
   };
