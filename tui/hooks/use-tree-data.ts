@@ -79,8 +79,9 @@ export function useTreeData(): TreeSource {
     // reported (both in one read) would otherwise be set after it, and undo it.
     let waiting: Change[] | undefined = [];
     const apply = (change: Change) => (waiting ? waiting.push(change) : setTree(change));
-    const loading = ahead?.take(client) ?? loadLists(client);
     const stops = followTopics(client, apply);
+    // The lists asked for ahead on this connection, with what their topics told until now; else asked now.
+    const loading = ahead?.take(client) ?? loadLists(client);
     void loading.then((loaded) => {
       if (!live || loaded === undefined) return;
       const told = waiting ?? [];
