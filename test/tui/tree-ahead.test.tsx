@@ -5,9 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '../../src/client/client.js';
 import type { TreeSource } from '../../tui/state/tree-source.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
+import { renderWatched } from './helpers/frames.js';
 import { tui } from './helpers/shipped.js';
 
-const { TreeAhead } = tui;
+const { App, ConnectionProvider, TreeAhead } = tui;
 
 /** Until the lists are in: the peek has no event of its own, so a bounded poll. */
 async function listed(ahead: InstanceType<typeof TreeAhead>, client: Client): Promise<void> {
@@ -96,6 +97,35 @@ describe('TreeAhead: the tree asked for ahead, handed over once', () => {
       assert.ok(paths(tree).includes(join(work.path, 'first')));
     } finally {
       client.close();
+    }
+  });
+
+  it('lets the App draw the tree, connected, in its very first frame when the lists are in', async () => {
+    const client = await daemon.connect();
+    const ahead = new TreeAhead(client);
+    await listed(ahead, client);
+    // As cortex tui does: the first attempt takes the connection opened ahead.
+    let first: Client | undefined = client;
+    const connect = () => {
+      const taken = first;
+      first = undefined;
+      return taken ? Promise.resolve(taken) : daemon.connect();
+    };
+    const app = renderWatched(
+      <ConnectionProvider connect={connect} opened={{ client, tree: ahead }}>
+        <App cwd={work.path} colour={true} />
+      </ConnectionProvider>,
+      { columns: 100, rows: 24 },
+    );
+    try {
+      await app.waitFor(() => app.frames.length > 0, 'the first frame');
+      const frame = app.frames[0]!;
+      assert.match(frame, /● connected/, frame);
+      assert.match(frame, /│ +first +│/, `the workspace's project in the tree:\n${frame}`);
+      assert.doesNotMatch(frame, /connecting/, frame);
+      assert.equal(ahead.take(client), undefined, 'the tree took the lists');
+    } finally {
+      app.unmount();
     }
   });
 
