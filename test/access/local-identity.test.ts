@@ -1,35 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { type CliResult, runCortex } from '../helpers/cli.js';
-import { CORTEX_BIN, cleanup, type DaemonHandle, startDaemon } from '../helpers/daemon.js';
+import { asNobody } from '../helpers/as-nobody.js';
+import { runCortex } from '../helpers/cli.js';
+import { cleanup, type DaemonHandle, startDaemon } from '../helpers/daemon.js';
+
+const parse = (text: string) => JSON.parse(text) as Record<string, unknown>;
 
 /**
  * Local identity comes from the kernel (SO_PEERCRED), not from anything the
  * client says. The suite runs as root; this test runs the real CLI as uid 65534
  * (nobody) through setpriv, on a daemon whose socket the `nogroup` group may use.
  */
-function asNobody(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'setpriv',
-      ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, CORTEX_BIN, ...args],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, CORTEX_HOME: '', CORTEX_SOCKET: '', HOME: '/nonexistent' },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const parse = (text: string) => JSON.parse(text) as Record<string, unknown>;
-
 describe('local identity and ACLs, with a real second user', () => {
   let daemon: DaemonHandle;
   const nobody = (...args: string[]) => asNobody(['--home', daemon.home, ...args]);

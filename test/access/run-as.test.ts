@@ -8,7 +8,7 @@ import { connectTls } from '../../src/client/remote.js';
 import type { CortexError } from '../../src/protocol/errors.js';
 import { homePaths } from '../../src/paths.js';
 import { initCa, tlsPaths } from '../../daemon/tls/certificate-authority.js';
-import { asNobody, NOBODY } from '../helpers/as-nobody.js';
+import { asNobody, asUser, becomeUser, NOBODY } from '../helpers/as-nobody.js';
 import { runCortex } from '../helpers/cli.js';
 import { cleanup, CORTEX_BIN, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
 import { makeRepo } from '../helpers/git-repo.js';
@@ -239,23 +239,6 @@ describe('whom work runs as on a root daemon', () => {
   });
 });
 
-/** Runs the CLI as `uid` with the group nogroup, which may use the socket below. */
-function cliAs(uid: number, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'setpriv',
-      ['--reuid', String(uid), '--regid', String(NOBODY), '--clear-groups', process.execPath, CORTEX_BIN, ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env: { ...process.env, CORTEX_HOME: '', HOME: '/nonexistent' } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /**
  * A daemon that is not root cannot switch users: it works for its own user
  * (and for root, with its own rights, which are less), and refuses another
@@ -275,11 +258,7 @@ describe('whom work runs as on a daemon that is not root', () => {
     daemon = spawn(
       'setpriv',
       [
-        '--reuid',
-        String(NOBODY),
-        '--regid',
-        String(NOBODY),
-        '--clear-groups',
+        ...becomeUser(),
         process.execPath,
         CORTEX_BIN,
         'daemon',
@@ -311,9 +290,9 @@ describe('whom work runs as on a daemon that is not root', () => {
 
   it('works for its own user, and refuses another user’s work instead of doing it as its owner', async () => {
     const work = join(root.path, 'work');
-    const own = await cliAs(NOBODY, ['--socket', socket, 'term', 'open', '--cwd', work, '--', 'true']);
+    const own = await asUser(NOBODY, ['--socket', socket, 'term', 'open', '--cwd', work, '--', 'true']);
     assert.equal(own.code, 0, own.stderr);
-    const other = await cliAs(2, ['--socket', socket, 'term', 'open', '--cwd', work, '--', 'id']);
+    const other = await asUser(2, ['--socket', socket, 'term', 'open', '--cwd', work, '--', 'id']);
     assert.equal(other.code, 5);
     assert.equal(
       other.stderr,

@@ -1,35 +1,18 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { runCortex } from '../helpers/cli.js';
-import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
+import { describe, it } from 'node:test';
+import { daemonPool } from '../helpers/daemon-pool.js';
 
 const MB = 1024 * 1024;
 const lines = (text: string) => text.trim().split('\n').filter(Boolean);
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('backup and restore of large records', () => {
-  let source: DaemonHandle;
-  const work = tempDir('cortex-backup-');
-  const targets: DaemonHandle[] = [];
-  const freshTarget = async () => {
-    const target = await startDaemon();
-    targets.push(target);
-    return target;
-  };
-  const on = (daemon: DaemonHandle, ...args: string[]) => runCortex(['--home', daemon.home, ...args]);
-
-  before(async () => {
-    source = await startDaemon();
-  });
-  after(async () => {
-    await cleanup(source);
-    for (const target of targets) await cleanup(target);
-    work.remove();
-  });
+  const { work, fresh, on } = daemonPool('cortex-backup-');
 
   it('round-trips three 6 MB records, each accepted by put', async () => {
+    const source = await fresh();
     assert.equal((await on(source, 'create_table', 'blobs', 'id,data')).code, 0);
     const client = await source.connect();
     try {
@@ -46,7 +29,7 @@ describe('backup and restore of large records', () => {
     const exported = await on(source, 'export', 'blobs', '--output', file);
     assert.equal(exported.code, 0, exported.stderr);
     assert.equal(exported.stderr, 'exported 3 records\n');
-    const target = await freshTarget();
+    const target = await fresh();
     const imported = await on(target, 'import', file);
     assert.equal(imported.code, 0, imported.stderr);
     assert.equal(imported.stderr, 'imported 3 records, 0 skipped by version\n');

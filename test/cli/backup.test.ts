@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { runCortex } from '../helpers/cli.js';
-import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
+import { before, describe, it } from 'node:test';
+import { daemonPool } from '../helpers/daemon-pool.js';
 
 const lines = (text: string) => text.trim().split('\n').filter(Boolean);
 
 describe('all-or-nothing restores', () => {
-  let source: DaemonHandle;
-  const work = tempDir('cortex-backup-');
-  const targets: DaemonHandle[] = [];
-  const freshTarget = async () => {
-    const target = await startDaemon();
-    targets.push(target);
-    return target;
-  };
-  const on = (daemon: DaemonHandle, ...args: string[]) => runCortex(['--home', daemon.home, ...args]);
-
-  before(async () => {
-    source = await startDaemon();
-  });
-  after(async () => {
-    await cleanup(source);
-    for (const target of targets) await cleanup(target);
-    work.remove();
-  });
+  const { work, fresh, on } = daemonPool('cortex-backup-');
 
   describe('a backup of 5,000 good records and then one without its key', () => {
     const file = join(work.path, 'bad-at-the-end.jsonl');
@@ -43,7 +25,7 @@ describe('all-or-nothing restores', () => {
     });
 
     it('imports nothing, and says which line is wrong and what is wrong with it', async () => {
-      const target = await freshTarget();
+      const target = await fresh();
       const result = await on(target, 'import', file);
       assert.equal(result.code, 2, result.stderr);
       assert.equal(
@@ -55,7 +37,7 @@ describe('all-or-nothing restores', () => {
     });
 
     it('imports nothing into a table that exists either', async () => {
-      const target = await freshTarget();
+      const target = await fresh();
       assert.equal((await on(target, 'create_table', 'many', 'k,v', '--indexes', 'v')).code, 0);
       assert.equal((await on(target, 'put', 'many', '{"k":-1,"v":"was here"}')).code, 0);
       const result = await on(target, 'import', file);
@@ -64,7 +46,7 @@ describe('all-or-nothing restores', () => {
     });
 
     it('with --partial imports the good records and counts imported, skipped and failed ones', async () => {
-      const target = await freshTarget();
+      const target = await fresh();
       const first = await on(target, 'import', file, '--partial');
       assert.equal(first.code, 2);
       assert.deepEqual(lines(first.stderr), [
@@ -78,13 +60,13 @@ describe('all-or-nothing restores', () => {
   });
 
   it('says "1 record", and a missing file is exit 3 naming it', async () => {
-    const target = await freshTarget();
+    const target = await fresh();
     assert.equal((await on(target, 'create_table', 'one', 'k')).code, 0);
     assert.equal((await on(target, 'put', 'one', '{"k":"only"}')).code, 0);
     const file = join(work.path, 'one.jsonl');
     const exported = await on(target, 'export', 'one', '--output', file);
     assert.equal(exported.stderr, 'exported 1 record\n');
-    const other = await freshTarget();
+    const other = await fresh();
     assert.equal((await on(other, 'import', file)).stderr, 'imported 1 record, 0 skipped by version\n');
     const missing = join(work.path, 'no-such-backup.jsonl');
     const result = await on(other, 'import', missing);

@@ -12,9 +12,19 @@ export function runCortex(
   args: string[],
   options: { env?: Record<string, string>; input?: string | Buffer } = {},
 ): Promise<CliResult> {
+  return runCommand(process.execPath, [CORTEX_BIN, ...args], options);
+}
+
+/** Runs `command` with the daemon's location left to `--home` (no CORTEX_HOME or CORTEX_SOCKET inherited). */
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; input?: string | Buffer; cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CORTEX_BIN, ...args], {
+    const child = spawn(command, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: options.cwd,
       env: { ...process.env, CORTEX_HOME: '', CORTEX_SOCKET: '', ...options.env },
     });
     let stdout = '';

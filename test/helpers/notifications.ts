@@ -1,5 +1,6 @@
 import type { Client } from '../../src/client/client.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
+import { Wakeups } from './wakeups.js';
 
 export interface Received {
   method: string;
@@ -13,12 +14,12 @@ export interface Received {
  */
 export class NotificationLog {
   readonly received: Received[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly wakeups = new Wakeups();
 
   constructor(client: Client) {
     client.onNotification((method, params) => {
       this.received.push({ method, params });
-      for (const wake of [...this.waiters]) wake();
+      this.wakeups.wake();
     });
   }
 
@@ -29,24 +30,11 @@ export class NotificationLog {
 
   /** Resolves once `check` returns something other than undefined, re-checking after every notification. */
   until<T>(check: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
-    const now = check();
-    if (now !== undefined) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const wake = () => {
-        const value = check();
-        if (value === undefined) return;
-        clearTimeout(timer);
-        this.waiters.delete(wake);
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(wake);
-        reject(
-          new Error(`timed out waiting for ${what}; received ${this.received.map((item) => item.method).join(' ')}`),
-        );
-      }, timeoutMs);
-      this.waiters.add(wake);
-    });
+    return this.wakeups.until(
+      check,
+      () => `timed out waiting for ${what}; received ${this.received.map((item) => item.method).join(' ')}`,
+      timeoutMs,
+    );
   }
 
   of(method: string): MsgValue[] {

@@ -1,5 +1,6 @@
 import type { Client } from '../../src/client/client.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
+import { Wakeups } from './wakeups.js';
 
 /**
  * Everything one client receives of one terminal (term_output, term_exit,
@@ -10,7 +11,7 @@ export class TermOutput {
   exits: MsgValue[] = [];
   dropped: MsgValue[] = [];
   private readonly chunks: Buffer[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly wakeups = new Wakeups();
 
   constructor(
     client: Client,
@@ -30,7 +31,7 @@ export class TermOutput {
       } else {
         return;
       }
-      for (const wake of [...this.waiters]) wake();
+      this.wakeups.wake();
     });
   }
 
@@ -64,23 +65,10 @@ export class TermOutput {
   }
 
   until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-    if (check()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const wake = () => {
-        if (!check()) return;
-        clearTimeout(timer);
-        this.waiters.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(wake);
-        reject(
-          new Error(
-            `timed out waiting for ${what}; got ${this.bytes} bytes ending ${JSON.stringify(this.tailText(200))}`,
-          ),
-        );
-      }, timeoutMs);
-      this.waiters.add(wake);
-    });
+    return this.wakeups.untilTrue(
+      check,
+      () => `timed out waiting for ${what}; got ${this.bytes} bytes ending ${JSON.stringify(this.tailText(200))}`,
+      timeoutMs,
+    );
   }
 }

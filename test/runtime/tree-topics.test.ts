@@ -6,9 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '../../src/client/client.js';
 import type { Notifications } from '../../src/protocol/notifications.js';
-import { NOBODY } from '../helpers/as-nobody.js';
+import { becomeUser, NOBODY } from '../helpers/as-nobody.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
 import { NotificationLog, type Received } from '../helpers/notifications.js';
+import { Wakeups } from '../helpers/wakeups.js';
 
 const CLIENT = fileURLToPath(new URL('../../src/client/client.js', import.meta.url));
 
@@ -32,23 +33,12 @@ process.stdin.on('end', () => client.close());
 class NobodyWatcher {
   readonly received: Received[] = [];
   private readonly child: ChildProcessWithoutNullStreams;
-  private readonly waiters = new Set<() => void>();
+  private readonly wakeups = new Wakeups();
 
   constructor(socket: string) {
     this.child = spawn(
       'setpriv',
-      [
-        '--reuid',
-        String(NOBODY),
-        '--regid',
-        String(NOBODY),
-        '--clear-groups',
-        process.execPath,
-        '--input-type=module',
-        '-e',
-        NOBODY_CLIENT,
-        socket,
-      ],
+      [...becomeUser(), process.execPath, '--input-type=module', '-e', NOBODY_CLIENT, socket],
       { cwd: '/' },
     );
     let partial = '';
@@ -56,26 +46,16 @@ class NobodyWatcher {
       const lines = (partial + text).split('\n');
       partial = lines.pop()!;
       for (const line of lines) this.received.push(JSON.parse(line) as Received);
-      for (const wake of [...this.waiters]) wake();
+      this.wakeups.wake();
     });
   }
 
   waitFor(test: (item: Received) => boolean, what: string): Promise<Received> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = this.received.find(test);
-        if (!found) return;
-        this.waiters.delete(check);
-        clearTimeout(timer);
-        resolve(found);
-      };
-      const timer = setTimeout(
-        () => reject(new Error(`nobody never received ${what}: ${JSON.stringify(this.received)}`)),
-        20_000,
-      );
-      this.waiters.add(check);
-      check();
-    });
+    return this.wakeups.until(
+      () => this.received.find(test),
+      () => `nobody never received ${what}: ${JSON.stringify(this.received)}`,
+      20_000,
+    );
   }
 
   addWorkspace(path: string): void {

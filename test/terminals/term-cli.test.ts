@@ -5,17 +5,18 @@ import type { Client } from '../../src/client/client.js';
 import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
 import { runCortex } from '../helpers/cli.js';
 import { CORTEX_BIN, cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
+import { Wakeups } from '../helpers/wakeups.js';
 
 /** `cortex term attach` running in a real terminal (a PTY of the test's own), driven by keystrokes. */
 class AttachedCli {
   screen = '';
   readonly exited: Promise<number>;
-  private readonly waiters = new Set<() => void>();
+  private readonly wakeups = new Wakeups();
 
   constructor(readonly pty: IPty) {
     pty.onData((data) => {
       this.screen += data;
-      for (const wake of [...this.waiters]) wake();
+      this.wakeups.wake();
     });
     this.exited = new Promise((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)));
   }
@@ -33,25 +34,11 @@ class AttachedCli {
 
   /** Resolves once the screen shows `needle` after `from` (an earlier length of the screen). */
   waitFor(needle: string, from = 0, timeoutMs = 15_000): Promise<void> {
-    const found = () => this.screen.indexOf(needle, from) !== -1;
-    if (found()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const wake = () => {
-        if (!found()) return;
-        clearTimeout(timer);
-        this.waiters.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(wake);
-        reject(
-          new Error(
-            `timed out waiting for ${JSON.stringify(needle)}; screen ends ${JSON.stringify(this.screen.slice(-300))}`,
-          ),
-        );
-      }, timeoutMs);
-      this.waiters.add(wake);
-    });
+    return this.wakeups.untilTrue(
+      () => this.screen.indexOf(needle, from) !== -1,
+      () => `timed out waiting for ${JSON.stringify(needle)}; screen ends ${JSON.stringify(this.screen.slice(-300))}`,
+      timeoutMs,
+    );
   }
 
   /** Types `keys` and waits for `expected` to appear after them. */
