@@ -105,6 +105,11 @@ await build({
   logLevel: 'warning',
 });
 
+// tui/bundle-loader.ts reads the bundle as latin1, which is only its text when every byte is ASCII
+// (esbuild's default charset escapes the rest).
+const nonAscii = (await readFile('dist/tui/run.bundle.cjs')).findIndex((byte) => byte > 0x7f);
+if (nonAscii !== -1) throw new Error(`bundle-tui: dist/tui/run.bundle.cjs is not ASCII (byte ${nonAscii})`);
+
 /**
  * dist/tui/run.bundle.js: the same bundle as an ES module with Yoga ready, for the tests and benches that
  * import the TUI's parts (`cortex tui` itself loads the script above through its code cache).

@@ -46,8 +46,12 @@ export function tuiCacheDir(home: string | undefined, env: Env): string {
 }
 
 export function loadBundle<T>(path: string, cacheDir: string): LoadedBundle<T> {
-  const source = readFileSync(path, 'utf8');
-  const hash = createHash('sha256').update(source).digest();
+  // The bundle is ASCII (esbuild escapes everything else; scripts/bundle-tui.mjs checks): read as
+  // latin1, its bytes are copied into a one-byte string rather than scanned as UTF-8, and hashed as
+  // they are rather than encoded again (about 10 ms of CPU less, a fifth of reading and hashing).
+  const bytes = readFileSync(path);
+  const hash = createHash('sha256').update(bytes).digest();
+  const source = bytes.toString('latin1');
   // The tag changes with V8's version and the flags that affect code, which a cache is only good for.
   const file = join(cacheDir, `tui-${hash.toString('hex').slice(0, 16)}-${cachedDataVersionTag()}.v8cache`);
   const cachedData = readCache(file, hash);

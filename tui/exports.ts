@@ -27,6 +27,7 @@ export { useKeyQueue } from './hooks/use-key-queue.js';
 export { renderKeyTable, KEY_TABLE_END, KEY_TABLE_START } from './keys/key-docs.js';
 export { BINDINGS, commandFor, firstKey, HELP_SECTIONS, keyName, NO_FLAGS } from './keymap.js';
 export { ConnectionProvider } from './state/connection.js';
+export { TreeAhead } from './state/tree-ahead.js';
 export { pendingRequests } from './state/approvals.js';
 export { eventLines, wrapText } from './state/event-lines.js';
 export { layoutFor } from './state/layout.js';

@@ -12,7 +12,7 @@ export async function renderTui(options: TuiOptions): Promise<void> {
   // NO_COLOR, TERM=dumb and the like: the selection is drawn with a mark instead of a highlight.
   const colour = typeof process.stdout.hasColors === 'function' && process.stdout.hasColors();
   const drawn = draw(
-    <ConnectionProvider connect={options.connect}>
+    <ConnectionProvider connect={options.connect} opened={options.opened?.()}>
       <App cwd={options.cwd} colour={colour} />
     </ConnectionProvider>,
     { stdin: process.stdin, stdout: process.stdout },

@@ -17,8 +17,9 @@ export function usePausedStreams(): PausedStreams {
   const { client, generation } = useConnection();
   const [paused, setPaused] = useState<PausedStreams>(new Map());
   useEffect(() => {
-    // A new connection subscribes again from scratch: nothing of the old one is paused.
-    setPaused(new Map());
+    // A new connection subscribes again from scratch: nothing of the old one is paused. The same
+    // empty map when nothing was: a new one would cost a render (a whole frame for Ink) at every start.
+    setPaused((current) => (current.size === 0 ? current : new Map()));
     if (!client) return;
     const stops = [
       client.onNotification('node_unreachable', (notice) => {

@@ -1,26 +1,19 @@
 import { useEffect, useState } from 'react';
-import type { Client } from '../../src/client/client.js';
-import type { PeerStatus } from '../../src/protocol/mesh-types.js';
-import type { StatusResult } from '../../src/protocol/methods.js';
-import type { Project, Session, Workspace } from '../../src/protocol/runtime-types.js';
-import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
-import type { NodeInfo } from '../../src/protocol/tree-types.js';
-import { traceStep } from '../../src/startup-trace.js';
-import { useConnection } from '../state/connection.js';
-import type { Placed } from '../state/tree.js';
+import { useConnection, useTreeAhead } from '../state/connection.js';
+import {
+  type Change,
+  isLocal,
+  type Lists,
+  followTopics,
+  loadLists,
+  readLists,
+  readStatus,
+  TREE_TOPICS,
+  type TreeSource,
+  withChanges,
+} from '../state/tree-source.js';
 
-export interface TreeSource {
-  status: StatusResult | undefined;
-  projects: Placed<Project>[];
-  workspaces: Workspace[];
-  sessions: Placed<Session>[];
-  terminals: Placed<TerminalInfo>[];
-  peers: PeerStatus[];
-  nodes: NodeInfo[];
-}
-
-/** The lists of objects, of every node. */
-type Lists = Pick<TreeSource, 'projects' | 'workspaces' | 'sessions' | 'terminals'>;
+export type { TreeSource } from '../state/tree-source.js';
 
 const EMPTY: TreeSource = {
   status: undefined,
@@ -34,48 +27,6 @@ const EMPTY: TreeSource = {
 
 /** The node's status (its resource badges), the mesh peers and other nodes' lists are asked for this often. */
 const STATUS_EVERY_MS = 5000;
-
-/** The topics that keep the lists current: every change any client makes, as it is made. */
-const TREE_TOPICS = ['sessions:*', 'workspaces:*', 'terminals:*'];
-
-/** News of nodes going away and coming back: their lists are asked for again. */
-const NODES_TOPIC = 'nodes:*';
-
-type Change = (tree: TreeSource) => TreeSource;
-
-/** A list with `item` put in place of the one with its key (or added), or taken out. */
-function updated<T>(list: T[], item: T, key: (value: T) => string, removed = false): T[] {
-  const others = list.filter((value) => key(value) !== key(item));
-  return removed ? others : [...others, item];
-}
-
-/** How each topic's notification changes the tree. */
-function followTopics(client: Client, apply: (change: Change) => void): (() => void)[] {
-  return [
-    client.onNotification('session_update', ({ session }) =>
-      apply((tree) => ({ ...tree, sessions: updated(tree.sessions, session, (s) => s.id) })),
-    ),
-    client.onNotification('project_update', ({ project, removed }) =>
-      apply((tree) => ({ ...tree, projects: updated(tree.projects, project, projectKey(tree), removed) })),
-    ),
-    client.onNotification('workspace_update', ({ workspace, removed }) =>
-      apply((tree) => ({ ...tree, workspaces: updated(tree.workspaces, workspace, (w) => w.id, removed) })),
-    ),
-    client.onNotification('terminal_update', ({ terminal, removed }) =>
-      apply((tree) => ({ ...tree, terminals: updated(tree.terminals, terminal, (t) => t.id, removed) })),
-    ),
-  ];
-}
-
-/** Projects are named per node: a local one (no node, or this node's) is keyed by its name alone. */
-function projectKey(tree: TreeSource): (project: Placed<Project>) => string {
-  return (project) => (isLocal(project, tree) ? project.name : `${project.name}@${project.node}`);
-}
-
-/** An object of this node: told by a topic (no node) or listed with this node's name. */
-function isLocal(item: { node?: string }, tree: Pick<TreeSource, 'status'>): boolean {
-  return item.node === undefined || item.node === tree.status?.node;
-}
 
 /**
  * The lists with other nodes' objects taken from `read` (asked again) and
@@ -99,16 +50,20 @@ function withRemote(tree: TreeSource, read: Lists): TreeSource {
  * What the tree shows, kept current: the lists loaded on every (re)connection,
  * then changed by the `sessions:*`, `workspaces:*` and `terminals:*` topics
  * as any client adds, removes or changes something, without asking for the
- * lists again. The lists are of every node (`nodes: "all"`); other nodes'
- * objects are asked for again every few seconds and whenever a node goes away
- * or comes back (`nodes:*`), as are the node's status, the mesh peers and the
- * node states, whose numbers move on their own. One object, changed whole:
- * each change is one render (Ink renders every update made outside a key
- * handler on its own), and an unchanged tree keeps its identity.
+ * lists again. On the connection `cortex tui` opened while loading, the lists
+ * it already asked for are taken instead (state/tree-ahead.ts), and when they
+ * are in before the first frame, that frame shows them. The lists are of
+ * every node (`nodes: "all"`); other nodes' objects are asked for again every
+ * few seconds and whenever a node goes away or comes back (`nodes:*`), as are
+ * the node's status, the mesh peers and the node states, whose numbers move
+ * on their own. One object, changed whole: each change is one render (Ink
+ * renders every update made outside a key handler on its own), and an
+ * unchanged tree keeps its identity.
  */
 export function useTreeData(): TreeSource {
   const { client, generation } = useConnection();
-  const [tree, setTree] = useState<TreeSource>(EMPTY);
+  const ahead = useTreeAhead();
+  const [tree, setTree] = useState<TreeSource>(() => ahead?.peek(client) ?? EMPTY);
   const [reloads, setReloads] = useState(0);
 
   // A topic that lagged comes back without the changes it dropped (its cursor is null): list again.
@@ -125,12 +80,13 @@ export function useTreeData(): TreeSource {
     let waiting: Change[] | undefined = [];
     const apply = (change: Change) => (waiting ? waiting.push(change) : setTree(change));
     const stops = followTopics(client, apply);
-    void loadLists(client).then((loaded) => {
+    // The lists asked for ahead on this connection, with what their topics told until now; else asked now.
+    const loading = ahead?.take(client) ?? loadLists(client);
+    void loading.then((loaded) => {
       if (!live || loaded === undefined) return;
-      traceStep('lists');
       const told = waiting ?? [];
       waiting = undefined;
-      setTree(told.reduce((tree, change) => change(tree), loaded));
+      setTree(withChanges(loaded, told));
     });
     const refresh = () =>
       void Promise.all([readStatus(client), readLists(client).catch(() => undefined)]).then(([read, lists]) => {
@@ -150,55 +106,7 @@ export function useTreeData(): TreeSource {
       for (const stop of stops) stop();
       clearInterval(timer);
     };
-  }, [client, generation, reloads]);
+  }, [client, generation, reloads, ahead]);
 
   return tree;
-}
-
-/**
- * Subscribes to the topics, then reads the lists: subscribed first, so no
- * change falls between the two. A daemon older than a topic refuses it; the
- * tree then shows what it loaded, without updates. Undefined when the
- * connection dropped (the next one loads again).
- */
-async function loadLists(client: Client): Promise<TreeSource | undefined> {
-  try {
-    const topics = [...TREE_TOPICS, NODES_TOPIC];
-    await Promise.all(topics.map((topic) => client.call('subscribe', { topic }).catch(() => undefined)));
-    // The status with the lists, so the node row never says connecting beside them.
-    const [read, lists] = await Promise.all([readStatus(client), readLists(client)]);
-    return { ...read, ...lists };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Every node's objects, each with its node; a node that did not answer gives its last known ones, marked stale. */
-async function readLists(client: Client): Promise<Lists> {
-  const all = { nodes: 'all' } as const;
-  const [projects, workspaces, sessions, terminals] = await Promise.all([
-    client.call('project_list', all),
-    client.call('workspace_list', all),
-    client.call('session_list', all),
-    client.call('term_list', all),
-  ]);
-  return {
-    projects: projects.projects,
-    workspaces: workspaces.workspaces,
-    sessions: sessions.sessions,
-    terminals: terminals.terminals,
-  };
-}
-
-/**
- * The node's status, its mesh peers and every node's state (only
- * administrators may see the cluster; others get none).
- */
-async function readStatus(client: Client): Promise<Pick<TreeSource, 'status' | 'peers' | 'nodes'>> {
-  const [status, cluster, nodes] = await Promise.all([
-    client.call('status', {}).catch(() => undefined),
-    client.call('cluster_status', {}).catch(() => undefined),
-    client.call('node_list', {}).catch(() => undefined),
-  ]);
-  return { status, peers: cluster?.peers ?? [], nodes: nodes?.nodes ?? [] };
 }

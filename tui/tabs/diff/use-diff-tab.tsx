@@ -256,12 +256,27 @@ function useComposePrompt(
   };
 }
 
-function useDroppedWhenStale(dispatch: Dispatch<DiffViewAction>, session: string | undefined, focused: boolean): void {
+/**
+ * A turn of another session is dropped when the selection moves, and a
+ * confirmation when the tab loses focus. Only an action that changes the view
+ * is dispatched: every dispatch costs a render, and Ink a whole frame, even
+ * one that changes nothing (at every start, one more frame after the first).
+ */
+function useDroppedWhenStale(
+  state: DiffViewState,
+  dispatch: Dispatch<DiffViewAction>,
+  session: string | undefined,
+  focused: boolean,
+): void {
+  const shown = useRef(state);
+  shown.current = state;
   useEffect(() => {
-    dispatch({ type: 'drop-turn-of-other-session', session });
+    const drop: DiffViewAction = { type: 'drop-turn-of-other-session', session };
+    if (diffViewReducer(shown.current, drop) !== shown.current) dispatch(drop);
   }, [dispatch, session]);
   useEffect(() => {
-    if (!focused) dispatch({ type: 'cancel-confirm' });
+    const cancel: DiffViewAction = { type: 'cancel-confirm' };
+    if (!focused && diffViewReducer(shown.current, cancel) !== shown.current) dispatch(cancel);
   }, [dispatch, focused]);
 }
 
@@ -302,7 +317,7 @@ export function useDiffTab(context: TabContext): DiffTab {
   const { client, generation, selection, active, focused, width, height, notify } = context;
   const { session, workspace } = selection;
   const [state, dispatch] = useReducer(diffViewReducer, INITIAL_VIEW);
-  useDroppedWhenStale(dispatch, session?.id, focused);
+  useDroppedWhenStale(state, dispatch, session?.id, focused);
 
   const request = resolveRequest(state.target, session, workspace, selection.node);
   const latestTurn = request?.kind === 'turn' && session?.id === request.session && request.turn === session.turns;
