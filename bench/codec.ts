@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
-import { Decoder } from '../src/protocol/msgpack-decode.js';
+import { Decoder, rawBytesOf } from '../src/protocol/msgpack-decode.js';
 import { Encoder } from '../src/protocol/msgpack-encode.js';
-import { MAX_REQUEST_DEPTH, RawMsgpack } from '../src/protocol/msgpack-types.js';
+import { MAX_REQUEST_DEPTH, type MsgMap, type MsgValue, RawMsgpack } from '../src/protocol/msgpack-types.js';
 import { writeRequest, writeResponse } from '../src/protocol/messages.js';
 import { renderTable } from './table.js';
 import { record } from './workload.js';
@@ -17,7 +17,7 @@ import { record } from './workload.js';
  * Each figure is the fastest of several rounds: on a shared machine, load only
  * ever makes a round slower.
  */
-interface Case {
+export interface Case {
   name: string;
   /** What the sender encodes (a stored record travels as RawMsgpack). */
   value: unknown;
@@ -38,7 +38,7 @@ const ROUNDS = 7;
 /** Small messages are taken out of the encoder in bursts of about this many bytes, large ones one by one. */
 const FLUSH_BYTES = 8192;
 
-function cases(): Case[] {
+export function cases(): Case[] {
   const small = record('pf:0000000042', 42);
   const big = { id: 'big', text: 'x'.repeat(1 << 20) };
   const out: Case[] = [];
@@ -80,7 +80,7 @@ function nsPerCall(count: number, work: () => void): number {
 }
 
 /** Enough calls for a round of roughly 20 ms at the message's size. */
-function countFor(bytes: number): number {
+export function countFor(bytes: number): number {
   return Math.max(20, Math.min(20_000, Math.floor(20e6 / Math.max(200, bytes))));
 }
 
@@ -91,7 +91,14 @@ interface Row {
   msgpackr?: { encode: number; decode: number; mapDecode: number };
 }
 
-function measure(item: Case, Packr: PackrClass | undefined): Row {
+/** The own codec's work on one message, as its side does it: the encoding and the decoding of one copy. */
+export interface CodecWork {
+  bytes: Buffer;
+  encode: () => void;
+  decode: () => void;
+}
+
+export function codecWork(item: Case): CodecWork {
   const encoder = new Encoder();
   const decoder = item.side === 'daemon' ? new Decoder(MAX_REQUEST_DEPTH, new Set([2, 3])) : new Decoder();
   const [, id, method, params] = item.value as [number, number, string | null, unknown];
@@ -101,15 +108,29 @@ function measure(item: Case, Packr: PackrClass | undefined): Row {
       : () => writeResponse(encoder, id, null, params);
   write();
   const bytes = encoder.take();
-  const count = countFor(bytes.length);
-  // The connection gathers a burst of answers into one buffer and takes it once per flush.
-  const own = {
-    encode: nsPerCall(count, () => {
+  return {
+    bytes,
+    // The connection gathers a burst of answers into one buffer and takes it once per flush.
+    encode: () => {
       write();
       if (encoder.length >= FLUSH_BYTES) encoder.take();
-    }),
-    decode: nsPerCall(count, () => decoder.decode(bytes)),
+    },
+    decode: () => askForRecordBytes(decoder.decode(bytes)),
   };
+}
+
+/** As the store does with a put's record: asks for the bytes it arrived in. */
+function askForRecordBytes(message: MsgValue): void {
+  const params = Array.isArray(message) ? message[3] : undefined;
+  if (params === null || typeof params !== 'object' || Array.isArray(params) || params instanceof Uint8Array) return;
+  const record = (params as MsgMap)['record'];
+  if (record !== undefined && record !== null && typeof record === 'object') rawBytesOf(record);
+}
+
+function measure(item: Case, Packr: PackrClass | undefined): Row {
+  const { bytes, encode, decode } = codecWork(item);
+  const count = countFor(bytes.length);
+  const own = { encode: nsPerCall(count, encode), decode: nsPerCall(count, decode) };
   if (Packr === undefined) return { name: item.name, bytes: bytes.length, own };
   const objects = new Packr({ useRecords: false });
   const maps = new Packr({ useRecords: false, mapsAsObjects: false });

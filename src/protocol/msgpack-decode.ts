@@ -1,5 +1,6 @@
 import { CortexError } from './errors.js';
 import { MAX_DEPTH, type MsgMap, type MsgValue } from './msgpack-types.js';
+import { SHORT_STRING_BYTES, shortAscii } from './short-strings.js';
 
 const TWO_32 = 2 ** 32;
 
@@ -15,6 +16,11 @@ function invalid(message: string): CortexError {
 export class Decoder {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  /** The maps of the last message whose bytes are kept, and where each starts and ends in `buf`. */
+  private readonly kept: object[] = [];
+  private readonly keptAt: number[] = [];
+  /** Where the last lookup in `kept` succeeded: records are looked up in the order they were decoded. */
+  private found = 0;
   private end = 0;
 
   /** `maxDepth`: how deep values may nest (the daemon passes MAX_REQUEST_DEPTH). */
@@ -28,6 +34,7 @@ export class Decoder {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
     this.end = end;
+    if (this.keepRawAt.size > 0) this.startKeeping();
     const value = this.read(0);
     if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
     return value;
@@ -164,15 +171,7 @@ export class Decoder {
     const buf = this.buf;
     const start = this.pos;
     this.pos += size;
-    if (size < 16) {
-      let out = '';
-      for (let i = start; i < start + size; i++) {
-        const code = buf[i]!;
-        if (code > 0x7f) return buf.toString('utf8', start, start + size);
-        out += String.fromCharCode(code);
-      }
-      return out;
-    }
+    if (size <= SHORT_STRING_BYTES) return shortAscii(buf, start, size) ?? buf.toString('utf8', start, start + size);
     return buf.toString('utf8', start, start + size);
   }
 
@@ -214,8 +213,39 @@ export class Decoder {
       }
     }
     // Only maps whose bytes say exactly what the decoded object says (string keys) are kept.
-    if (stringKeys && this.keepRawAt.has(depth)) rawBytes.set(out, this.buf.subarray(start, this.pos));
+    if (stringKeys && this.keepRawAt.has(depth)) {
+      this.kept.push(out);
+      this.keptAt.push(start, this.pos);
+    }
     return out;
+  }
+
+  private startKeeping(): void {
+    // Setting an array's length costs more than checking it: most messages keep nothing.
+    if (this.kept.length > 0) {
+      this.kept.length = 0;
+      this.keptAt.length = 0;
+    }
+    this.found = 0;
+    keepFrom(this);
+  }
+
+  /**
+   * A map's bytes when this decoder kept them in its last message (see rawBytesOf). A list,
+   * not a WeakMap entry and a Buffer view for every map decoded: only the maps actually
+   * asked for pay for a view, and the search starts after the last one found.
+   */
+  keptBytesOf(value: object): Uint8Array | undefined {
+    const count = this.kept.length;
+    for (let step = 0; step < count; step++) {
+      const i = (this.found + step) % count;
+      if (this.kept[i] !== value) continue;
+      this.found = i + 1;
+      const start = this.keptAt[2 * i]!;
+      // A plain view: Buffer#subarray costs several times as much, and SQLite binds either.
+      return new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, this.keptAt[2 * i + 1]! - start);
+    }
+    return undefined;
   }
 
   private readExt(size: number): Date {
@@ -241,16 +271,23 @@ export class Decoder {
   }
 }
 
-const rawBytes = new WeakMap<object, Uint8Array>();
+/** The decoder that last decoded a message keeping maps' bytes: rawBytesOf answers from its message. */
+let keeping: Decoder | undefined;
+
+function keepFrom(decoder: Decoder): void {
+  keeping = decoder;
+}
 
 /**
  * The exact bytes a decoded map came from, when its decoder kept them: the
  * daemon stores a record it was sent as those bytes instead of encoding the
- * decoded object again. The bytes belong to the read buffer; use them before
- * the current message is done with (SQLite copies them when it binds).
+ * decoded object again. Only the maps of the last message decoded with kept
+ * bytes are known (an older one gets undefined, and is encoded again), and the
+ * bytes belong to the read buffer: use them while that message is handled
+ * (SQLite copies them when it binds).
  */
 export function rawBytesOf(value: object): Uint8Array | undefined {
-  return rawBytes.get(value);
+  return keeping?.keptBytesOf(value);
 }
 
 const shared = new Decoder();

@@ -123,17 +123,38 @@ export class Encoder {
       }
       return;
     }
-    const record = value as Record<string, unknown>;
-    const keys = Object.keys(record);
+    this.writePlainObject(value as Record<string, unknown>, depth);
+  }
+
+  /**
+   * A plain object as a map of its own enumerable keys (an undefined value is left out), in
+   * one pass: a one-byte header is reserved and filled in at the end, and in the rare map of 16
+   * entries or more the entries move up to make room for the longer header.
+   */
+  private writePlainObject(record: Record<string, unknown>, depth: number): void {
+    this.ensure(1);
+    const start = this.pos++;
     let size = 0;
-    for (const key of keys) if (record[key] !== undefined) size++;
-    this.mapHeader(size);
-    for (const key of keys) {
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
       const item = record[key];
       if (item === undefined) continue;
       this.writeString(key);
       this.write(item, depth);
+      size++;
     }
+    if (size < 16) {
+      this.buf[start] = 0x80 | size;
+      return;
+    }
+    const header = size < 0x10000 ? 3 : 5;
+    this.ensure(header - 1);
+    this.buf.copyWithin(start + header, start + 1, this.pos);
+    this.pos += header - 1;
+    const end = this.pos;
+    this.pos = start;
+    this.mapHeader(size);
+    this.pos = end;
   }
 
   private mapHeader(size: number): void {
@@ -151,6 +172,7 @@ export class Encoder {
   }
 
   private writeString(value: string): void {
+    if (value.length < 32 && this.writeShortAscii(value)) return;
     const size = value.length < 64 && isAscii(value) ? value.length : Buffer.byteLength(value, 'utf8');
     this.ensure(size + 5);
     const buf = this.buf;
@@ -173,6 +195,22 @@ export class Encoder {
       buf.write(value, this.pos, size, 'utf8');
     }
     this.pos += size;
+  }
+
+  /** A fixstr in one pass over an ASCII string; false, having written nothing, at its first other character. */
+  private writeShortAscii(value: string): boolean {
+    const size = value.length;
+    this.ensure(size + 1);
+    const buf = this.buf;
+    const start = this.pos + 1;
+    for (let i = 0; i < size; i++) {
+      const code = value.charCodeAt(i);
+      if (code > 0x7f) return false;
+      buf[start + i] = code;
+    }
+    buf[this.pos] = 0xa0 | size;
+    this.pos = start + size;
+    return true;
   }
 
   private writeNumber(value: number): void {

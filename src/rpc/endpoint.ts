@@ -254,15 +254,15 @@ export class Endpoint implements FrameSink {
   }
 
   /** FrameSink: one whole message. */
-  frame(bytes: Buffer): void {
+  frame(buf: Buffer, start: number, end: number): void {
     let message: MsgValue;
     try {
-      message = this.decoder.decode(bytes);
+      message = this.decoder.decode(buf, start, end);
     } catch (error) {
-      this.refuse(asProtocolError(error), peekRequestId(bytes), false);
+      this.refuse(asProtocolError(error), peekRequestId(buf.subarray(start, end)), false);
       return;
     }
-    this.route(message, bytes);
+    this.route(message, buf, start, end);
     // One read can hold thousands of small requests whose answers are large: hand them to the
     // stream as they pile up, so the output limits apply within the read, not after it.
     if (this.out.length > this.highWaterBytes) this.flush();
@@ -279,7 +279,7 @@ export class Endpoint implements FrameSink {
     if (this.out.length > this.highWaterBytes) this.flush();
   }
 
-  private route(message: MsgValue, bytes: Buffer): void {
+  private route(message: MsgValue, buf: Buffer, start: number, end: number): void {
     if (Array.isArray(message)) {
       const kind = message[0];
       if (kind === RESPONSE && this.makesCalls) {
@@ -290,7 +290,7 @@ export class Endpoint implements FrameSink {
       } else if (kind === REQUEST && this.handler.request !== undefined) {
         const error = requestShapeError(message);
         if (error === undefined) this.handler.request(message[1] as number, message[2] as string, message[3] ?? null);
-        else this.refuse(error, peekRequestId(bytes), false);
+        else this.refuse(error, peekRequestId(buf.subarray(start, end)), false);
         return;
       } else if (kind === NOTIFICATION && this.handler.notification !== undefined) {
         const error = notificationShapeError(message);
@@ -299,7 +299,7 @@ export class Endpoint implements FrameSink {
         return;
       }
     }
-    this.refuse(new CortexError('EPROTO', this.expectedMessages()), peekRequestId(bytes), false);
+    this.refuse(new CortexError('EPROTO', this.expectedMessages()), peekRequestId(buf.subarray(start, end)), false);
   }
 
   /** What the other side may send, for the error that says it sent something else. */

@@ -2,8 +2,11 @@ import { FrameScanner } from '../protocol/frame-scanner.js';
 
 /** Where the reader hands what it cuts. */
 export interface FrameSink {
-  /** One whole message. `bytes` may be a view of a reused buffer: it is valid only during the call. */
-  frame(bytes: Buffer): void;
+  /**
+   * One whole message: `buf` from `start` to `end`, handed as a range so that no view is made
+   * for each message. `buf` may be a reused buffer: the bytes are valid only during the call.
+   */
+  frame(buf: Buffer, start: number, end: number): void;
   /** A message over the size limit: `start` is its first bytes (enough to read a msgid); the rest is skipped. */
   oversized(start: Buffer): void;
   /** False once the reader should stop handing on messages (the endpoint closed). */
@@ -59,7 +62,7 @@ export class FrameReader {
       } else if (end - offset > this.maxMessageBytes) {
         this.sink.oversized(chunk.subarray(offset, end));
       } else {
-        this.sink.frame(chunk.subarray(offset, end));
+        this.sink.frame(chunk, offset, end);
       }
       offset = end;
     }
@@ -83,9 +86,9 @@ export class FrameReader {
       this.partialLength = 0;
     } else {
       this.append(chunk, offset, end);
-      const message = this.partial.subarray(0, this.partialLength);
+      const length = this.partialLength;
       this.partialLength = 0;
-      this.sink.frame(message);
+      this.sink.frame(this.partial, 0, length);
     }
     if (this.partial.length > KEEP_PARTIAL_BYTES) this.partial = Buffer.alloc(0);
   }

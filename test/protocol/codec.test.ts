@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decode as referenceDecode, encode as referenceEncode } from '@msgpack/msgpack';
 import { CortexError, type ErrorCode } from '../../src/protocol/errors.js';
-import { Decoder, decode } from '../../src/protocol/msgpack-decode.js';
+import { Decoder, decode, rawBytesOf } from '../../src/protocol/msgpack-decode.js';
 import { Encoder, encode } from '../../src/protocol/msgpack-encode.js';
 import {
   MAX_DEPTH,
@@ -203,6 +203,19 @@ describe('msgpack codec', () => {
       checkCanonical('ü'.repeat(32768), [0xdb, 0x00, 0x01, 0x00, 0x00]);
       checkCanonical('a\u0000b\n"\\', [0xa6]);
     });
+
+    it('decodes short strings that share a slot of the short-string cache as themselves', () => {
+      // 50,000 distinct short keys and values overflow the cache's 4,096 slots many times over, so
+      // many share a slot: each must still decode to its own text, as must the first ones after
+      // they were pushed out, and a non-ASCII string of the same length next to an ASCII one.
+      const texts: string[] = [];
+      for (let i = 0; i < 50_000; i++) texts.push(`k${(i * 7919).toString(36)}`.slice(0, 1 + (i % 15)));
+      texts.push('é'.repeat(7), 'e'.repeat(14), 'ü', 'u', '');
+      const map = Object.fromEntries(texts.map((text, i) => [text, texts[texts.length - 1 - i]!]));
+      assertSame(decode(encode(map)), map);
+      assertSame(decode(encode(texts)), texts);
+      assertSame(decode(encode(texts.slice(0, 100))), texts.slice(0, 100));
+    });
   });
 
   describe('binary', () => {
@@ -272,6 +285,19 @@ describe('msgpack codec', () => {
       assert.equal(hex(encode(undefined)), 'c0');
       assert.deepEqual(decode(encode({ a: undefined, b: 1 })), { b: 1 });
       assert.deepEqual(decode(encode([undefined, 1])), [null, 1]);
+      // The header counts only what is written: 16 entries of 19 need map16, 15 fit a fixmap.
+      const sixteen: Record<string, number | undefined> = { gone: undefined };
+      for (let i = 0; i < 16; i++) sixteen[`k${i}`] = i;
+      sixteen['also'] = undefined;
+      sixteen['z'] = undefined;
+      const bytes = encode(sixteen);
+      assert.equal(hex(bytes.subarray(0, 3)), 'de0010');
+      assert.deepEqual(decode(bytes), Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, i])));
+      delete sixteen['k0'];
+      assert.equal(encode(sixteen)[0], 0x8f);
+      const inherited = Object.create({ fromPrototype: 1 }) as Record<string, number>;
+      inherited['own'] = 2;
+      assert.deepEqual(decode(encode(inherited)), { own: 2 }, 'only own keys are sent');
     });
 
     it('a JavaScript Map is encoded as a map', () => {
@@ -484,6 +510,40 @@ describe('msgpack codec', () => {
     it('decodes a value in the middle of a larger buffer', () => {
       const bytes = Buffer.concat([Buffer.from([0xff, 0xff]), encode({ a: [1, 2] }), Buffer.from([0xc1])]);
       assert.deepEqual(new Decoder().decode(bytes, 2, bytes.length - 1), { a: [1, 2] });
+    });
+  });
+
+  describe("a map's arrived bytes (rawBytesOf)", () => {
+    const records = [{ id: 'a', n: 1 }, { id: 'b', n: 2, more: { deep: true } }, { id: 'c' }];
+
+    it('gives each kept map its exact bytes, in any order of asking', () => {
+      const decoder = new Decoder(MAX_REQUEST_DEPTH, new Set([2, 3]));
+      const message = decoder.decode(encode([0, 1, 'put_many', { table: 't', records }])) as MsgValue[];
+      const decoded = (message[3] as MsgMap)['records'] as MsgMap[];
+      for (const index of [2, 0, 1, 1]) {
+        assert.deepEqual(Buffer.from(rawBytesOf(decoded[index]!)!), encode(records[index]), `record ${index}`);
+      }
+      assert.equal(rawBytesOf(message[3] as MsgMap), undefined, 'a map at a depth not kept');
+      assert.equal(rawBytesOf(decoded[1]!['more'] as MsgMap), undefined, 'a map inside a kept one');
+    });
+
+    it("forgets a message's maps once the next message is decoded, and never keeps a map with number keys", () => {
+      const decoder = new Decoder(MAX_REQUEST_DEPTH, new Set([2]));
+      const first = decoder.decode(encode([0, 1, 'put', { table: 't', record: records[0] }])) as MsgValue[];
+      const firstRecord = (first[3] as MsgMap)['record'] as MsgMap;
+      assert.ok(rawBytesOf(firstRecord) !== undefined);
+      const numberKeys = Buffer.from([0x94, 0x00, 0x02, 0xa3, 0x70, 0x75, 0x74, 0x81, 0xa1, 0x72, 0x81, 0x07, 0x01]);
+      const second = decoder.decode(numberKeys) as MsgValue[];
+      assert.equal(
+        rawBytesOf(firstRecord),
+        undefined,
+        'a map of an earlier message is encoded again, not read from old bytes',
+      );
+      assert.equal(
+        rawBytesOf((second[3] as MsgMap)['r'] as MsgMap),
+        undefined,
+        'number keys decode as strings: not its bytes',
+      );
     });
   });
 

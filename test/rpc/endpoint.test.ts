@@ -194,7 +194,7 @@ describe('FrameReader', () => {
     for (const chunking of ['byte by byte', 'all at once']) {
       const got: Buffer[] = [];
       const reader = new FrameReader(64, Infinity, {
-        frame: (bytes) => got.push(Buffer.from(bytes)),
+        frame: (buf, start, end) => got.push(Buffer.from(buf.subarray(start, end))),
         oversized: () => assert.fail('nothing is oversized'),
         reading: true,
       });
@@ -210,7 +210,7 @@ describe('FrameReader', () => {
     const oversized: Buffer[] = [];
     const frames: Buffer[] = [];
     const reader = new FrameReader(64, 500, {
-      frame: (bytes) => frames.push(Buffer.from(bytes)),
+      frame: (buf, start, end) => frames.push(Buffer.from(buf.subarray(start, end))),
       oversized: (start) => oversized.push(Buffer.from(start)),
       reading: true,
     });
