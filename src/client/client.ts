@@ -134,8 +134,14 @@ export class Client {
     return () => this.resubscribeListeners.delete(listener);
   }
 
+  /**
+   * Told once the connection is closed, by either side. A listener added after
+   * it closed is told too (in a microtask, after this returns): one that waited
+   * for a close that had already happened would wait forever.
+   */
   onClose(listener: () => void): () => void {
     this.closeListeners.add(listener);
+    if (this.state === 'closed') queueMicrotask(() => this.closeListeners.delete(listener) && listener());
     return () => this.closeListeners.delete(listener);
   }
 

@@ -106,6 +106,20 @@ describe("the project's client on the shared endpoint", () => {
     }
     assert.deepEqual(await client.call('ping', {}), { pong: true });
   });
+
+  it('tells a close listener added after the connection closed, once, and not one that was removed', async () => {
+    const other = await daemon.connect();
+    const closedNow = new Promise<void>((resolve) => other.onClose(resolve));
+    other.close();
+    await closedNow;
+    assert.equal(other.state, 'closed');
+    let told = 0;
+    other.onClose(() => told++);
+    const removed = other.onClose(() => assert.fail('a removed listener was told'));
+    removed();
+    await new Promise<void>((resolve) => other.onClose(resolve));
+    assert.equal(told, 1);
+  });
 });
 
 describe('Reconnector: one connection kept, with capped backoff', () => {
