@@ -1,26 +1,14 @@
 import type { Client } from '../../src/client/client.js';
-import type { PeerStatus } from '../../src/protocol/mesh-types.js';
-import type { StatusResult } from '../../src/protocol/methods.js';
-import type { Project, Session, Workspace } from '../../src/protocol/runtime-types.js';
-import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
-import type { NodeInfo } from '../../src/protocol/tree-types.js';
+import type { Project } from '../../src/protocol/runtime-types.js';
 import { traceStep } from '../../src/startup-trace.js';
-import type { Placed } from './tree.js';
+import type { Placed, TreeSource } from './tree.js';
 
-/**
- * The tree's data as the daemon gives it: the lists, and how each topic's
- * notification changes them. No React here: `cortex tui` asks for the first
- * lists with this before the TUI's code has loaded (tree-ahead.ts).
+/*
+ * How each topic's notification changes the tree's data (`TreeSource`). No
+ * React here: `cortex tui` asks for the first lists with this before the TUI's
+ * code has loaded (tree-ahead.ts).
  */
-export interface TreeSource {
-  status: StatusResult | undefined;
-  projects: Placed<Project>[];
-  workspaces: Workspace[];
-  sessions: Placed<Session>[];
-  terminals: Placed<TerminalInfo>[];
-  peers: PeerStatus[];
-  nodes: NodeInfo[];
-}
+export type { TreeSource };
 
 /** The lists of objects, of every node. */
 export type Lists = Pick<TreeSource, 'projects' | 'workspaces' | 'sessions' | 'terminals'>;

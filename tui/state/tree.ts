@@ -7,7 +7,8 @@ import type { TerminalInfo } from '../../src/protocol/terminal-types.js';
 /** An object of some node, as a listing across nodes gives it (`node`, `stale`); local updates have no `node`. */
 export type Placed<T> = T & Located;
 
-export interface TreeData {
+/** The tree's data as the daemon gives it: the lists and the nodes (tree-source.ts keeps it current). */
+export interface TreeSource {
   status: StatusResult | undefined;
   projects: Placed<Project>[];
   workspaces: Workspace[];
@@ -17,6 +18,9 @@ export interface TreeData {
   peers: PeerStatus[];
   /** Every node this one knows of (`node_list`), itself included, reached directly or through others. */
   nodes: NodeInfo[];
+}
+
+export interface TreeData extends TreeSource {
   /** Sessions with events the user has not looked at. */
   unseen: ReadonlySet<string>;
 }
