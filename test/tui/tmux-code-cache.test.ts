@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Client } from '../../src/client/client.js';
-import { CORTEX_BIN, cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
-import { finishedFakeSession } from '../helpers/session-watch.js';
+import { describe, it } from 'node:test';
+import { CORTEX_BIN } from '../helpers/daemon.js';
 import { TmuxScreen } from './helpers/tmux.js';
+import { tuiSuite } from './helpers/tui-suite.js';
 
 const BUNDLE = fileURLToPath(new URL('../../tui/run.bundle.cjs', import.meta.url));
 
@@ -17,41 +16,23 @@ const BUNDLE = fileURLToPath(new URL('../../tui/run.bundle.cjs', import.meta.url
  * each time the tree is drawn and `q` quits cleanly.
  */
 describe("cortex tui's code cache, end to end", () => {
-  const work = tempDir('cortex-tui-cache-');
-  let daemon: DaemonHandle;
-  let control: Client;
-  let screen: TmuxScreen | undefined;
-
-  before(async () => {
-    const path = join(work.path, 'project');
-    mkdirSync(path);
-    daemon = await startDaemon();
-    control = await daemon.connect();
-    await finishedFakeSession(control, path, 'hi');
-  });
-
-  after(async () => {
-    await screen?.kill();
-    control.close();
-    await cleanup(daemon);
-    work.remove();
-  });
+  const suite = tuiSuite('cortex-tui-cache-', 'project', 'hi');
 
   /** Starts `cortex tui` with `args`, waits for the tree, quits; the exit code. */
   async function startAndQuit(args: string[]): Promise<number> {
-    await screen?.kill();
-    screen = await TmuxScreen.start(['env', ...args, 'tui'], { width: 100, height: 30 });
-    await screen.waitForScreen((text) => text.includes('● connected') && text.includes('○ fake'), 'the tree');
-    await screen.press('q');
-    return screen.waitForExit();
+    await suite.screen?.kill();
+    suite.screen = await TmuxScreen.start(['env', ...args, 'tui'], { width: 100, height: 30 });
+    await suite.screen.waitForScreen((text) => text.includes('● connected') && text.includes('○ fake'), 'the tree');
+    await suite.screen.press('q');
+    return suite.screen.waitForExit();
   }
 
-  const cacheDir = () => join(daemon.home, 'cache');
+  const cacheDir = () => join(suite.daemon.home, 'cache');
   const bundleHash = () => createHash('sha256').update(readFileSync(BUNDLE, 'utf8')).digest();
   const cacheFiles = () => readdirSync(cacheDir()).filter((name) => name.endsWith('.v8cache'));
 
   it('writes a cache for the bundle under the home, and starts again from a corrupt one, replacing it', async () => {
-    const withHome = [process.execPath, CORTEX_BIN, '--home', daemon.home];
+    const withHome = [process.execPath, CORTEX_BIN, '--home', suite.daemon.home];
     assert.equal(await startAndQuit(withHome), 0);
     const [file, ...others] = cacheFiles();
     assert.ok(file !== undefined && others.length === 0, cacheFiles().join(' '));
@@ -67,9 +48,9 @@ describe("cortex tui's code cache, end to end", () => {
 
   it('starts when the cache directory cannot be written', async () => {
     // Without --home the cache goes under XDG_CACHE_HOME, here a file, where no directory can be made.
-    const notADirectory = join(work.path, 'xdg-cache');
+    const notADirectory = join(suite.work.path, 'xdg-cache');
     writeFileSync(notADirectory, '');
-    const args = [`XDG_CACHE_HOME=${notADirectory}`, process.execPath, CORTEX_BIN, '--socket', daemon.socket];
+    const args = [`XDG_CACHE_HOME=${notADirectory}`, process.execPath, CORTEX_BIN, '--socket', suite.daemon.socket];
     assert.equal(await startAndQuit(args), 0);
     assert.equal(readFileSync(notADirectory, 'utf8'), '');
   });

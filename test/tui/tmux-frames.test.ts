@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Client } from '../../src/client/client.js';
-import { CORTEX_BIN, cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
-import { finishedFakeSession } from '../helpers/session-watch.js';
+import { describe, it } from 'node:test';
+import { CORTEX_BIN } from '../helpers/daemon.js';
 import { TmuxScreen } from './helpers/tmux.js';
+import { tuiSuite } from './helpers/tui-suite.js';
 
 /** Synchronized output: each frame the TUI writes starts with it (Ink's own frames did too). */
 const BEGIN_FRAME = '\x1b[?2026h';
@@ -21,26 +20,8 @@ const IDLE_MS = 10_000;
  * and give the user's screen and scrollback back as they were when it quits.
  */
 describe('what cortex tui writes to a terminal', () => {
-  const work = tempDir('cortex-tui-frames-');
-  const output = join(work.path, 'pane.bytes');
-  let daemon: DaemonHandle;
-  let control: Client;
-  let screen: TmuxScreen | undefined;
-
-  before(async () => {
-    const path = join(work.path, 'app');
-    mkdirSync(path);
-    daemon = await startDaemon();
-    control = await daemon.connect();
-    await finishedFakeSession(control, path, 'hello frames');
-  });
-
-  after(async () => {
-    await screen?.kill();
-    control?.close();
-    await cleanup(daemon);
-    work.remove();
-  });
+  const suite = tuiSuite('cortex-tui-frames-', 'app', 'hello frames');
+  const output = join(suite.work.path, 'pane.bytes');
 
   /** Everything recorded so far, as text. */
   const recorded = () => readFileSync(output, 'latin1');
@@ -64,7 +45,7 @@ describe('what cortex tui writes to a terminal', () => {
   };
 
   it('sends only what changed: a j under 1 KB, 10 s idle under 200 bytes, never a cleared screen; quitting gives the screen back', async () => {
-    screen = await TmuxScreen.start(
+    suite.screen = await TmuxScreen.start(
       [
         '/bin/sh',
         '-c',
@@ -74,17 +55,17 @@ describe('what cortex tui writes to a terminal', () => {
         process.execPath,
         CORTEX_BIN,
         '--home',
-        daemon.home,
+        suite.daemon.home,
         'tui',
       ],
       { width: 100, height: 30 },
     );
-    await screen.waitForScreen((text) => text.includes('ready>'), 'the shell');
-    const users = (await screen.captureAll()).trimEnd();
+    await suite.screen.waitForScreen((text) => text.includes('ready>'), 'the shell');
+    const users = (await suite.screen.captureAll()).trimEnd();
     assert.match(users, /^1\n2\n3\n/, 'the scrollback holds what the shell printed');
-    await screen.record(output);
-    await screen.press('Enter');
-    await screen.waitForScreen(
+    await suite.screen.record(output);
+    await suite.screen.press('Enter');
+    await suite.screen.waitForScreen(
       (text) => text.includes('● connected') && /│ +•?○ fake /.test(text),
       'the first full frame: connected, the tree down to the session',
     );
@@ -93,7 +74,7 @@ describe('what cortex tui writes to a terminal', () => {
 
     // node → project: two rows of the tree change, and nothing else.
     const beforeKey = recorded().length;
-    await screen.press('j');
+    await suite.screen.press('j');
     const moved = await frameAfter(beforeKey, (frame) => frame.includes('app'), 'the project row selected');
     assert.ok(moved.length < 1024, `one j wrote ${moved.length} bytes: ${JSON.stringify(moved.slice(0, 300))}…`);
 
@@ -109,9 +90,9 @@ describe('what cortex tui writes to a terminal', () => {
     assert.ok(!afterFirst.includes(CLEAR_SCREEN), 'the screen was cleared after the first frame');
     assert.ok(!recorded().includes(CLEAR_SCROLLBACK), "the user's scrollback was cleared");
 
-    await screen.press('q');
-    assert.equal(await screen.waitForExit(), 0);
-    const back = (await screen.captureAll()).trimEnd();
+    await suite.screen.press('q');
+    assert.equal(await suite.screen.waitForExit(), 0);
+    const back = (await suite.screen.captureAll()).trimEnd();
     assert.equal(back.slice(0, users.length), users, "the user's screen and scrollback, as they were");
     assert.doesNotMatch(back, /● connected|┌─/, 'nothing of the TUI left behind');
   });

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Client } from '../../src/client/client.js';
-import { CORTEX_BIN, cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
-import { finishedFakeSession } from '../helpers/session-watch.js';
+import { describe, it } from 'node:test';
+import { CORTEX_BIN } from '../helpers/daemon.js';
 import { TmuxScreen } from './helpers/tmux.js';
+import { tuiSuite } from './helpers/tui-suite.js';
 
 /**
  * `cortex tui`'s start as CORTEX_TUI_TRACE records it, in tmux against a real
@@ -13,38 +12,20 @@ import { TmuxScreen } from './helpers/tmux.js';
  * the process's wall and CPU milliseconds so far.
  */
 describe('cortex tui start-up trace', () => {
-  const work = tempDir('cortex-tui-start-');
-  const trace = join(work.path, 'trace');
-  let daemon: DaemonHandle;
-  let control: Client;
-  let screen: TmuxScreen | undefined;
-
-  before(async () => {
-    const path = join(work.path, 'project');
-    mkdirSync(path);
-    daemon = await startDaemon();
-    control = await daemon.connect();
-    await finishedFakeSession(control, path, 'hi');
-  });
-
-  after(async () => {
-    await screen?.kill();
-    control.close();
-    await cleanup(daemon);
-    work.remove();
-  });
+  const suite = tuiSuite('cortex-tui-start-', 'project', 'hi');
+  const trace = join(suite.work.path, 'trace');
 
   it('records each step with its wall and CPU milliseconds, in order, up to the frame with the tree, on one connection', async () => {
-    screen = await TmuxScreen.start(
-      ['env', `CORTEX_TUI_TRACE=${trace}`, process.execPath, CORTEX_BIN, '--home', daemon.home, 'tui'],
+    suite.screen = await TmuxScreen.start(
+      ['env', `CORTEX_TUI_TRACE=${trace}`, process.execPath, CORTEX_BIN, '--home', suite.daemon.home, 'tui'],
       { width: 100, height: 30 },
     );
-    await screen.waitForScreen((text) => text.includes('● connected') && text.includes('○ fake'), 'the tree');
+    await suite.screen.waitForScreen((text) => text.includes('● connected') && text.includes('○ fake'), 'the tree');
     // The tree's lists are asked for on the connection begun while the TUI loads, not on one of their own.
-    const { connections } = await control.call('status', {});
+    const { connections } = await suite.control.call('status', {});
     assert.equal(connections, 2, "this test's connection and the TUI's one");
-    await screen.press('q');
-    assert.equal(await screen.waitForExit(), 0);
+    await suite.screen.press('q');
+    assert.equal(await suite.screen.waitForExit(), 0);
 
     const steps = readFileSync(trace, 'utf8')
       .trim()
