@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '../../src/client/client.js';
-import type { TreeSource } from '../../tui/state/tree-source.js';
+import type { TreeSource } from '../../tui/state/tree.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
 import { renderWatched } from './helpers/frames.js';
 import { tui } from './helpers/shipped.js';

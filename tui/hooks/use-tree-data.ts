@@ -9,11 +9,9 @@ import {
   readLists,
   readStatus,
   TREE_TOPICS,
-  type TreeSource,
   withChanges,
 } from '../state/tree-source.js';
-
-export type { TreeSource } from '../state/tree-source.js';
+import type { TreeSource } from '../state/tree.js';
 
 const EMPTY: TreeSource = {
   status: undefined,

@@ -1,5 +1,6 @@
 import type { Client } from '../../src/client/client.js';
-import { type Change, followTopics, loadLists, type TreeSource, withChanges } from './tree-source.js';
+import type { TreeSource } from './tree.js';
+import { type Change, followTopics, loadLists, withChanges } from './tree-source.js';
 
 /**
  * The tree's first lists, asked for by `cortex tui` on the connection it

@@ -8,7 +8,6 @@ import type { Placed, TreeSource } from './tree.js';
  * React here: `cortex tui` asks for the first lists with this before the TUI's
  * code has loaded (tree-ahead.ts).
  */
-export type { TreeSource };
 
 /** The lists of objects, of every node. */
 export type Lists = Pick<TreeSource, 'projects' | 'workspaces' | 'sessions' | 'terminals'>;

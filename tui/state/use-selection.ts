@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { Session } from '../../src/protocol/runtime-types.js';
-import type { TreeSource } from '../hooks/use-tree-data.js';
+import type { TreeSource } from './tree.js';
 import type { Selection } from '../tabs/tab.js';
 import { buildTree, type TreeRow } from './tree.js';
 
