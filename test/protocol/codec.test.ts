@@ -216,6 +216,47 @@ describe('msgpack codec', () => {
       assertSame(decode(encode(texts)), texts);
       assertSame(decode(encode(texts.slice(0, 100))), texts.slice(0, 100));
     });
+
+    it('tells apart short strings whose bytes differ only in trailing NULs or in one high bit', () => {
+      // The cache compares four bytes at a time, padded with zeros: "ab", "ab\0" and "ab\0\0" pad alike.
+      const texts = ['ab', 'ab\u0000', 'ab\u0000\u0000', 'abcd', 'abcd\u0000', '', '\u0000'];
+      for (let round = 0; round < 3; round++) assertSame(decode(encode(texts)), texts);
+      for (let length = 1; length <= 15; length++) {
+        const ascii = 'q'.repeat(length);
+        for (let at = 0; at < length; at++) {
+          // A byte with its high bit set at every position, in every word: never the ASCII string's twin.
+          const bytes = Buffer.concat([Buffer.from([0xa0 | length]), Buffer.from(ascii)]);
+          bytes[1 + at] = 0xf1;
+          assert.equal(decode(encode(ascii)), ascii);
+          assert.equal(decode(bytes), bytes.subarray(1).toString('utf8'));
+        }
+      }
+    });
+
+    it('decodes short strings that end the buffer, at any offset into any ArrayBuffer', () => {
+      const backing = new ArrayBuffer(64);
+      for (let length = 0; length <= 15; length++) {
+        const text = 'abcdefghijklmnopqrstuvwxyz'.slice(0, length);
+        const message = encode(['x', text]);
+        for (let offset = 0; offset < 5; offset++) {
+          // A plain Uint8Array ending exactly where the string does, starting at an odd place.
+          const view = new Uint8Array(backing, 64 - message.length - offset, message.length);
+          view.set(message);
+          assert.deepEqual(new Decoder().decode(view), ['x', text], `length ${length}, offset ${offset}`);
+        }
+      }
+    });
+
+    it('decodes a reused buffer again after its bytes changed', () => {
+      // The frame reader gathers messages that span reads in one buffer that it reuses.
+      const decoder = new Decoder();
+      const bytes = Buffer.from(encode({ key: 'first' }));
+      assert.deepEqual(decoder.decode(bytes), { key: 'first' });
+      bytes.set(encode({ key: 'other' }));
+      assert.deepEqual(decoder.decode(bytes), { key: 'other' });
+      bytes.set(encode({ yek: 1.5 }).subarray(0, bytes.length));
+      assertCortexError(() => decoder.decode(bytes), 'EPROTO');
+    });
   });
 
   describe('binary', () => {
