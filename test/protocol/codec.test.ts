@@ -604,6 +604,19 @@ describe('msgpack codec', () => {
       for (const value of values) encoder.encode(value);
       assert.equal(hex(encoder.take()), hex(Buffer.concat(values.map((value) => encode(value)))));
     });
+
+    it('detach() hands over the bytes themselves, which later writes never touch', () => {
+      const encoder = new Encoder(16);
+      encoder.encode({ batch: 'first', n: [1, 2, 3] });
+      const first = encoder.detach();
+      assert.equal(hex(first), hex(encode({ batch: 'first', n: [1, 2, 3] })));
+      const copy = Buffer.from(first);
+      encoder.encode('x'.repeat(300));
+      encoder.encode(7);
+      assert.equal(hex(encoder.detach()), hex(Buffer.concat([encode('x'.repeat(300)), encode(7)])));
+      assert.equal(hex(first), hex(copy));
+      assert.equal(encoder.detach().length, 0);
+    });
   });
 
   describe('random values against @msgpack/msgpack (seeded)', () => {
