@@ -48,6 +48,37 @@ export class Decoder {
     return value;
   }
 
+  /** The params of the notification decodeNotification last read, until taken. */
+  private params: MsgValue = null;
+
+  /**
+   * Decodes a msgpack-rpc notification `[2, method, params]` whose method is a fixstr without
+   * making its array (subscribers receive tens of thousands a second): returns the method, and
+   * takeNotificationParams() the params. Anything else returns undefined having read nothing,
+   * for decode() to take. The same limits and errors as decode().
+   */
+  decodeNotification(bytes: Uint8Array, start: number, end: number): string | undefined {
+    if (end - start < 4 || bytes[start] !== 0x93 || bytes[start + 1] !== 0x02) return undefined;
+    const head = bytes[start + 2]!;
+    if (head < 0xa0 || head >= 0xc0) return undefined;
+    if (bytes !== this.bytes) this.view(bytes);
+    this.pos = start + 3;
+    this.end = end;
+    if (this.keeping) this.startKeeping();
+    const method = this.readString(head & 0x1f);
+    const params = this.read(1);
+    if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
+    this.params = params;
+    return method;
+  }
+
+  /** The params of the notification just decoded; the decoder keeps no reference to them. */
+  takeNotificationParams(): MsgValue {
+    const params = this.params;
+    this.params = null;
+    return params;
+  }
+
   private view(bytes: Uint8Array): void {
     this.bytes = bytes;
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
