@@ -27,6 +27,8 @@ export class Decoder {
   private end = 0;
   /** Whether any depth keeps its maps' bytes: most decoders (every client's) keep none. */
   private readonly keeping: boolean;
+  /** The params of the notification decodeNotification last read, until taken. */
+  private params: MsgValue = null;
 
   /** `maxDepth`: how deep values may nest (the daemon passes MAX_REQUEST_DEPTH). */
   constructor(
@@ -47,9 +49,6 @@ export class Decoder {
     if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
     return value;
   }
-
-  /** The params of the notification decodeNotification last read, until taken. */
-  private params: MsgValue = null;
 
   /**
    * Decodes a msgpack-rpc notification `[2, method, params]` whose method is a fixstr without
