@@ -234,6 +234,28 @@ describe('Endpoint', () => {
     endpoint.close();
   });
 
+  it('refuses garbage met in a later slice by the msgid it started with, after answering every request before it', async () => {
+    const events: string[] = [];
+    let refused!: () => void;
+    const refusal = new Promise<void>((resolve) => (refused = resolve));
+    const { endpoint, peer } = await pair({
+      sliceMessages: 4,
+      makesCalls: false,
+      handler: {
+        request: (id) => events.push(`request ${id}`),
+        invalid: (error, id, fatal) => {
+          events.push(`${error.code} ${id} ${fatal}`);
+          refused();
+        },
+      },
+    });
+    // Request 11 is cut short by a byte that is no MessagePack type: the stream cannot be resynchronised.
+    peer.write(Buffer.concat([requests(10), Buffer.from([0x94, 0x00, 0x0b, 0xc1])]));
+    await bounded(refusal, 'the refusal');
+    assert.deepEqual(events, [...Array.from({ length: 10 }, (_, i) => `request ${i + 1}`), 'EPROTO 11 true']);
+    assert.equal(endpoint.state, 'closed');
+  });
+
   it('stops reading while more than its high water mark of what it read waits for a slice, then reads on', async () => {
     let pausedWhileHandling = false;
     let handled = 0;
