@@ -40,9 +40,7 @@ describe('checkpoints', () => {
       assert.ok(Date.now() < deadline, `cortex.db stayed at ${statSync(file).size} bytes`);
       await sleep(20);
     }
-    assert.equal(
-      ((await client.call('get', { table: 'ck', key: 'r999' })) as { record: unknown }).record !== null,
-      true,
-    );
+    const { record } = await client.call('get', { table: 'ck', key: 'r999' });
+    assert.notEqual(record, null);
   });
 });
