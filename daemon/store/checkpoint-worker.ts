@@ -18,11 +18,15 @@ export interface CheckpointWorkerData {
 const { file, synchronous, intervalMs } = workerData as CheckpointWorkerData;
 const db = new BetterSqlite3(file, { fileMustExist: true });
 db.pragma(`synchronous = ${synchronous}`);
+/** Whether the last checkpoint failed: a failure that lasts (a full disk) is reported once, not ten times a second. */
+let failing = false;
 const timer = setInterval(() => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
+    failing = false;
   } catch (error) {
-    parentPort?.postMessage(error instanceof Error ? error.message : String(error));
+    if (!failing) parentPort?.postMessage(error instanceof Error ? error.message : String(error));
+    failing = true;
   }
 }, intervalMs);
 parentPort?.once('message', () => {
