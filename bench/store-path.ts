@@ -19,6 +19,7 @@ import { ATTRIBUTES, TABLE, key, readOrder, record } from './workload.js';
  *
  *   node dist/bench/store-path.js                                   # every workload
  *   STORE_PATH_ONLY=pipe-put STORE_PATH_OPS=20000 node dist/bench/store-path.js
+ *   STORE_PATH_ONLY=pipe-put STORE_PATH_DEPTH=16 node dist/bench/store-path.js    # smaller group commits
  *
  * `log-read` reads the change log from its start in pages, as a peer's catch-up
  * does, going round again at its end; an operation is one entry read.
@@ -26,7 +27,8 @@ import { ATTRIBUTES, TABLE, key, readOrder, record } from './workload.js';
 const WORKLOADS = ['seq-get', 'pipe-get', 'seq-put', 'pipe-put', 'log-read'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
-const DEPTH = 64;
+/** Operations per burst (per turn of the event loop, and so per group commit) in the pipelined workloads. */
+const DEPTH = positive('STORE_PATH_DEPTH', 64);
 const PREFILL = 10_000;
 /** Entries per read of the change log, as the mesh's outbound batches read it (daemon/mesh/outbound.ts). */
 const LOG_PAGE = 1024;

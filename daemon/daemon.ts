@@ -39,6 +39,7 @@ import { normalizeSerial } from './tls/issued-ledger.js';
 import { nodeTlsFiles } from './tls/node-tls-files.js';
 import type { RevocationList } from './tls/revocation-list.js';
 import { Revocations, savedListPath } from './tls/revocations.js';
+import { Checkpointer } from './store/checkpointer.js';
 import { openDatabase } from './store/open-database.js';
 import { ImportStaging } from './store/import-staging.js';
 import { Store } from './store/store.js';
@@ -101,6 +102,7 @@ export class Daemon {
     readonly log: Logger,
     private readonly lock: PidLock,
     private readonly db: Database,
+    private readonly checkpoints: Checkpointer,
     readonly store: Store,
     private readonly addon: AddonOrReason,
     private readonly failPeerCred: boolean,
@@ -123,6 +125,7 @@ export class Daemon {
     });
     const lock = PidLock.acquire(join(paths.dataDir, 'daemon.lock'));
     let db: Database | undefined;
+    let checkpoints: Checkpointer | undefined;
     let daemon: Daemon | undefined;
     try {
       const config = { ...loaded, nodeName: settleNodeName(loaded, paths.dataDir) };
@@ -137,6 +140,7 @@ export class Daemon {
       }
       db = openDatabase(paths.dataDir, config.synchronous, { node: config.nodeName });
       saveNodeName(db, config.nodeName);
+      checkpoints = new Checkpointer(db, (line) => log.warn(line));
       const offset = options.clockOffsetMs ?? 0;
       const now = offset === 0 ? Date.now : () => Date.now() + offset;
       if (offset !== 0) log.warn(`the wall clock is offset by ${offset} ms (CORTEX_CLOCK_OFFSET_MS, a testing aid)`);
@@ -144,7 +148,7 @@ export class Daemon {
       const fake = fakeResources(options.testResources);
       if (Object.keys(fake).length > 0)
         log.warn(`machine figures replaced by ${JSON.stringify(fake)} (CORTEX_TEST_RESOURCES, a testing aid)`);
-      daemon = new Daemon(paths, config, log, lock, db, store, addon, options.failPeerCred === true, fake);
+      daemon = new Daemon(paths, config, log, lock, db, checkpoints, store, addon, options.failPeerCred === true, fake);
       await daemon.listen();
       rmSync(stoppedMarker(paths.dataDir), { force: true });
       log.info(`cortexd ${VERSION} (pid ${process.pid}, node ${config.nodeName}) listening on ${paths.socket}`);
@@ -153,6 +157,7 @@ export class Daemon {
       // A listener that did open (the socket, before a failing TLS or mesh listener) would
       // keep the process alive after the error.
       await daemon?.closeListeners();
+      await checkpoints?.close();
       db?.close();
       lock.release();
       throw error;
@@ -203,6 +208,7 @@ export class Daemon {
     } catch (error) {
       this.log.error(`final commit failed: ${(error as Error).message}`);
     }
+    await this.checkpoints.close();
     this.db.close();
     try {
       unlinkSync(this.paths.socket);

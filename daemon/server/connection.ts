@@ -26,13 +26,21 @@ export interface MessageSink {
   closed(connection: Connection): void;
 }
 
+/**
+ * Requests of one read handled before the event loop turns. A client that keeps 64 in flight
+ * sends them in one write; handled in two slices, the first slice's answers (and a put's group
+ * commit) leave while the second is handled, so the client works while the daemon does, instead
+ * of each waiting for the other's whole batch (bench/README.md, "Pipelining without lockstep").
+ */
+const SLICE_MESSAGES = 32;
+
 let nextConnectionId = 1;
 
 /**
  * One client of the daemon: the shared msgpack-rpc endpoint, set up to protect
  * the daemon from the client. Oversized messages are refused and skipped,
- * garbage closes only this connection, answers written during one read or turn
- * of the event loop go out in one write, and a client that stops reading is
+ * garbage closes only this connection, answers written during one slice of a
+ * read or one turn of the event loop go out in one write, and a client that stops reading is
  * paused and then dropped instead of growing the daemon's memory.
  */
 export class Connection implements Caller {
@@ -63,6 +71,7 @@ export class Connection implements Caller {
       stallTimeoutMs: limits.stallTimeoutMs,
       maxOutputBytes: limits.maxOutputBytes,
       makesCalls: false,
+      sliceMessages: SLICE_MESSAGES,
       log: (line) => this.log.info(`connection ${this.id}: ${line}`),
       handler: {
         request: (id, method, params) => sink.request(this, id, method, params),

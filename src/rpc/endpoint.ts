@@ -53,6 +53,11 @@ export interface EndpointOptions {
   stallTimeoutMs?: number;
   /** Unsent output beyond which the other side is dropped. */
   maxOutputBytes?: number;
+  /**
+   * Hand on at most this many messages of a read before letting the event loop turn, so that the
+   * answers to the first ones leave while the rest are handled (default: a whole read at once).
+   */
+  sliceMessages?: number;
   /** This side sends requests (and so takes responses); false for a server's connection. */
   makesCalls?: boolean;
   /** The deadline of a call made without its own; 0 waits as long as the connection lives. */
@@ -73,7 +78,9 @@ const END_GRACE_MS = 2000;
  * messages; an oversized one is refused and skipped in sync), decodes each once
  * and routes it: answers to the pending call they settle, requests and
  * notifications to the handler. Everything written in one turn of the event loop
- * (or while handling one read) goes out in one write. It keeps the other side
+ * (or while handling one read) goes out in one write; with `sliceMessages`, a
+ * long read is handled a slice per turn, each slice's answers written as it ends,
+ * so that the other side can work on them meanwhile. It keeps the other side
  * from growing this process: past `highWaterBytes` of unsent output it is
  * congested (and may stop reading), past `maxOutputBytes` it drops the other
  * side. Calls have deadlines, and when the stream closes every pending call
@@ -100,6 +107,10 @@ export class Endpoint implements FrameSink {
   private readonly log: ((line: string) => void) | undefined;
   private currentState: EndpointState;
   private flushQueued = false;
+  private readonly sliceMessages: number;
+  private sliceScheduled = false;
+  /** Reading is paused because more was read than handled (see receive). */
+  private holdingInput = false;
   private stallTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
   private closingError: CortexError | undefined;
@@ -119,6 +130,7 @@ export class Endpoint implements FrameSink {
     this.pauseWhenCongested = options.pauseWhenCongested ?? false;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 0;
     this.makesCalls = options.makesCalls ?? true;
+    this.sliceMessages = options.sliceMessages ?? Infinity;
     this.callTimeoutMs = options.callTimeoutMs ?? 0;
     this.log = options.log;
     this.currentState = options.openOn === undefined ? 'open' : 'connecting';
@@ -340,17 +352,56 @@ export class Endpoint implements FrameSink {
   }
 
   private receive(chunk: Buffer): void {
+    let done: boolean;
     try {
-      this.reader.push(chunk);
+      done = this.reader.push(chunk, this.sliceMessages);
     } catch (error) {
-      // Only the scanner throws here: the stream is not MessagePack and cannot be resynchronised.
-      // The msgid is read from the start of the message that failed, not of the chunk: earlier
-      // messages in the chunk were already handled.
-      const start = this.reader.failedStart(chunk);
-      this.refuse(asProtocolError(error), start && peekRequestId(start), true);
+      this.unreadable(error);
       return;
     }
+    this.sliceDone(done);
+    if (this.reader.heldBytes > this.highWaterBytes && !this.holdingInput) {
+      // The other side sends faster than its messages are handled: stop reading until they are.
+      this.holdingInput = true;
+      this.stream.pause();
+    }
+  }
+
+  /** Hands on the next slice of what was read. */
+  private readonly nextSlice = (): void => {
+    this.sliceScheduled = false;
+    if (!this.isOpen) return;
+    let done: boolean;
+    try {
+      done = this.reader.handOn(this.sliceMessages);
+    } catch (error) {
+      this.unreadable(error);
+      return;
+    }
+    this.sliceDone(done);
+  };
+
+  /** Sends this slice's answers; the rest of the read, if any, follows once the event loop has turned. */
+  private sliceDone(done: boolean): void {
     this.flush();
+    if (!done) {
+      // The turn lets the answers of asynchronous handlers (a put's group commit) leave too.
+      if (!this.sliceScheduled) {
+        this.sliceScheduled = true;
+        setImmediate(this.nextSlice);
+      }
+    } else if (this.holdingInput) {
+      this.holdingInput = false;
+      if (this.stallTimer === undefined && this.isOpen) this.stream.resume();
+    }
+  }
+
+  /** Only the scanner throws while reading: the stream is not MessagePack and cannot be resynchronised. */
+  private unreadable(error: unknown): void {
+    // The msgid is read from the start of the message that failed, not of the read: earlier
+    // messages in it were already handled.
+    const start = this.reader.failedStart();
+    this.refuse(asProtocolError(error), start && peekRequestId(start), true);
   }
 
   private queueFlush(): void {
@@ -390,7 +441,7 @@ export class Endpoint implements FrameSink {
     if (this.stallTimer !== undefined) {
       clearTimeout(this.stallTimer);
       this.stallTimer = undefined;
-      if (this.isOpen) this.stream.resume();
+      if (this.isOpen && !this.holdingInput) this.stream.resume();
     }
     for (const listener of [...this.drainListeners]) listener();
   }

@@ -21,7 +21,8 @@ const KEEP_PARTIAL_BYTES = 1 << 20;
  * that holds whole messages is handed on without a copy; a message spanning reads
  * is gathered in one growing buffer. A message over `maxMessageBytes` is not kept:
  * its start is reported and the rest is skipped as it arrives, so the stream
- * stays in sync without buffering it.
+ * stays in sync without buffering it. A read may be handed on a few messages at
+ * a time (`limit`); reads that arrive meanwhile wait behind it.
  */
 export class FrameReader {
   private readonly scanner: FrameScanner;
@@ -30,7 +31,13 @@ export class FrameReader {
   private partialLength = 0;
   /** Skipping the rest of an oversized message. */
   private discarding = false;
-  /** Where the message being scanned starts in the current chunk (when no partial holds its start). */
+  /** The read being cut, and where its next message starts; undefined when every read was handed on. */
+  private current: Buffer | undefined;
+  private offset = 0;
+  /** Reads that arrived while `current` was still being handed on, oldest first. */
+  private queued: Buffer[] = [];
+  private queuedBytes = 0;
+  /** Where the message being scanned starts in `current` (when no partial holds its start). */
   private messageStart = 0;
 
   constructor(
@@ -41,43 +48,93 @@ export class FrameReader {
     this.scanner = new FrameScanner(maxDepth);
   }
 
+  /** Bytes received and not handed on yet, a partly received message aside. */
+  get heldBytes(): number {
+    return this.current === undefined ? 0 : this.current.length - this.offset + this.queuedBytes;
+  }
+
   /**
-   * Hands on every message that completes in `chunk`. Throws the scanner's EPROTO
-   * on bytes that are not MessagePack: the stream cannot be resynchronised after
-   * that, and `failedStart(chunk)` gives the start of the message that failed.
+   * Takes a read and hands on up to `limit` messages (see handOn). A read that arrives while an
+   * earlier one is still being handed on waits behind it, and nothing is handed on now.
    */
-  push(chunk: Buffer): void {
-    let offset = 0;
-    while (offset < chunk.length && this.sink.reading) {
-      this.messageStart = offset;
-      const end = this.scanner.scan(chunk, offset);
-      if (end === -1) {
-        this.keepPartial(chunk, offset);
-        return;
-      }
-      if (this.discarding) {
-        this.discarding = false;
-      } else if (this.partialLength > 0) {
-        this.completePartial(chunk, offset, end);
-      } else if (end - offset > this.maxMessageBytes) {
-        this.sink.oversized(chunk.subarray(offset, end));
-      } else {
-        this.sink.frame(chunk, offset, end);
-      }
-      offset = end;
+  push(chunk: Buffer, limit = Infinity): boolean {
+    if (this.current !== undefined) {
+      this.queued.push(chunk);
+      this.queuedBytes += chunk.length;
+      return false;
     }
+    this.current = chunk;
+    this.offset = 0;
+    return this.handOn(limit);
+  }
+
+  /**
+   * Hands on up to `limit` more messages from the reads taken, in order. Returns true once no
+   * whole message is left (a partial one is kept for the next read), false if `limit` stopped it.
+   * Throws the scanner's EPROTO on bytes that are not MessagePack: the stream cannot be
+   * resynchronised after that, and `failedStart()` gives the start of the message that failed.
+   */
+  handOn(limit = Infinity): boolean {
+    let count = 0;
+    while (this.current !== undefined) {
+      const chunk = this.current;
+      while (this.offset < chunk.length) {
+        if (!this.sink.reading) {
+          this.dropHeld();
+          return true;
+        }
+        if (count === limit) return false;
+        count++;
+        this.messageStart = this.offset;
+        const end = this.scanner.scan(chunk, this.offset);
+        if (end === -1) {
+          this.keepPartial(chunk, this.offset);
+          break;
+        }
+        if (this.discarding) {
+          this.discarding = false;
+        } else if (this.partialLength > 0) {
+          this.completePartial(chunk, this.offset, end);
+        } else if (end - this.offset > this.maxMessageBytes) {
+          this.sink.oversized(chunk.subarray(this.offset, end));
+        } else {
+          this.sink.frame(chunk, this.offset, end);
+        }
+        this.offset = end;
+      }
+      this.nextRead();
+    }
+    return true;
   }
 
   /** The first bytes of the message the scanner failed in, unless it was being skipped (it was reported then). */
-  failedStart(chunk: Buffer): Buffer | undefined {
+  failedStart(): Buffer | undefined {
     if (this.discarding) return undefined;
-    return this.partialLength > 0 ? this.partial.subarray(0, this.partialLength) : chunk.subarray(this.messageStart);
+    if (this.partialLength > 0) return this.partial.subarray(0, this.partialLength);
+    return this.current?.subarray(this.messageStart);
   }
 
-  /** Forgets any partly received message (the stream is closed). */
+  /** Forgets any partly received message and every read not handed on (the stream is closed). */
   clear(): void {
+    this.forgetPartial();
+    this.dropHeld();
+  }
+
+  private forgetPartial(): void {
     this.partial = Buffer.alloc(0);
     this.partialLength = 0;
+  }
+
+  private nextRead(): void {
+    this.current = this.queued.shift();
+    this.offset = 0;
+    if (this.current !== undefined) this.queuedBytes -= this.current.length;
+  }
+
+  private dropHeld(): void {
+    this.current = undefined;
+    this.queued = [];
+    this.queuedBytes = 0;
   }
 
   private completePartial(chunk: Buffer, offset: number, end: number): void {
@@ -99,7 +156,7 @@ export class FrameReader {
     if (this.partialLength > this.maxMessageBytes) {
       this.sink.oversized(this.partial.subarray(0, this.partialLength));
       this.discarding = true;
-      this.clear();
+      this.forgetPartial();
     }
   }
 

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CortexError } from '../../src/protocol/errors.js';
 import { encodedNotification } from '../../src/protocol/messages.js';
+import { decode } from '../../src/protocol/msgpack-decode.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
+import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import { Endpoint, type EndpointOptions } from '../../src/rpc/endpoint.js';
 import { FrameReader } from '../../src/rpc/frame-reader.js';
 import { tempDir } from '../helpers/daemon.js';
@@ -20,6 +22,23 @@ function countWrites(socket: Socket): { count: number } {
     return original(...args);
   }) as Socket['write'];
   return counter;
+}
+
+/** Every message the raw socket receives, decoded, in order of arrival. */
+function received(socket: Socket): MsgValue[] {
+  const messages: MsgValue[] = [];
+  const reader = new FrameReader(64, Infinity, {
+    frame: (buf, start, end) => messages.push(decode(buf.subarray(start, end))),
+    oversized: () => assert.fail('nothing is oversized'),
+    reading: true,
+  });
+  socket.on('data', (chunk: Buffer) => reader.push(chunk));
+  return messages;
+}
+
+/** Requests 1..count, back to back in one buffer (one write, so one read at the other end). */
+function requests(count: number): Buffer {
+  return Buffer.concat(Array.from({ length: count }, (_, i) => encode([0, i + 1, 'echo', { n: i + 1 }])));
 }
 
 async function rejectsWith(call: Promise<unknown>, code: string, message: RegExp): Promise<void> {
@@ -160,6 +179,108 @@ describe('Endpoint', () => {
     endpoint.close();
   });
 
+  it('hands a large read on in slices: the first answers leave before the last request is handled, in order', async () => {
+    let answersAtLast = -1;
+    let answered!: () => void;
+    const allAnswered = new Promise<void>((resolve) => (answered = resolve));
+    const { endpoint, peer } = await pair({
+      sliceMessages: 8,
+      makesCalls: false,
+      handler: {
+        request: (id) => {
+          if (id === 64) answersAtLast = answers.length;
+          endpoint.respond(id, null, id);
+        },
+      },
+    });
+    const answers = received(peer);
+    peer.on('data', () => answers.length === 64 && answered());
+    peer.write(requests(64));
+    await bounded(allAnswered, 'the 64 answers');
+    assert.ok(answersAtLast > 0, 'no answer had reached the other side when the last request was handled');
+    assert.deepEqual(
+      answers,
+      Array.from({ length: 64 }, (_, i) => [1, i + 1, null, i + 1]),
+    );
+    endpoint.close();
+  });
+
+  it("lets a slice's asynchronous answers leave before the next slice is handled", async () => {
+    const writtenAtSliceStart: number[] = [];
+    const batch: number[] = [];
+    let answered!: () => void;
+    const allAnswered = new Promise<void>((resolve) => (answered = resolve));
+    const { endpoint, socket, peer } = await pair({
+      sliceMessages: 8,
+      makesCalls: false,
+      handler: {
+        // Answered a turn later, all together, as puts are once their group commit ran.
+        request: (id) => {
+          if (id % 8 === 1) writtenAtSliceStart.push(socket.bytesWritten);
+          if (batch.push(id) === 1) setImmediate(() => batch.splice(0).forEach((n) => endpoint.respond(n, null, n)));
+        },
+      },
+    });
+    const answers = received(peer);
+    peer.on('data', () => answers.length === 32 && answered());
+    peer.write(requests(32));
+    await bounded(allAnswered, 'the 32 answers');
+    // An answer [1, n, nil, n] is 5 bytes: each slice of 8 starts once every earlier slice's answers were written.
+    assert.deepEqual(writtenAtSliceStart, [0, 40, 80, 120]);
+    assert.deepEqual(
+      answers.map((answer) => (answer as number[])[1]),
+      Array.from({ length: 32 }, (_, i) => i + 1),
+    );
+    endpoint.close();
+  });
+
+  it('refuses garbage met in a later slice by the msgid it started with, after answering every request before it', async () => {
+    const events: string[] = [];
+    let refused!: () => void;
+    const refusal = new Promise<void>((resolve) => (refused = resolve));
+    const { endpoint, peer } = await pair({
+      sliceMessages: 4,
+      makesCalls: false,
+      handler: {
+        request: (id) => events.push(`request ${id}`),
+        invalid: (error, id, fatal) => {
+          events.push(`${error.code} ${id} ${fatal}`);
+          refused();
+        },
+      },
+    });
+    // Request 11 is cut short by a byte that is no MessagePack type: the stream cannot be resynchronised.
+    peer.write(Buffer.concat([requests(10), Buffer.from([0x94, 0x00, 0x0b, 0xc1])]));
+    await bounded(refusal, 'the refusal');
+    assert.deepEqual(events, [...Array.from({ length: 10 }, (_, i) => `request ${i + 1}`), 'EPROTO 11 true']);
+    assert.equal(endpoint.state, 'closed');
+  });
+
+  it('stops reading while more than its high water mark of what it read waits for a slice, then reads on', async () => {
+    let pausedWhileHandling = false;
+    let handled = 0;
+    let done!: () => void;
+    const allHandled = new Promise<void>((resolve) => (done = resolve));
+    const { endpoint, socket, peer } = await pair({
+      sliceMessages: 1,
+      highWaterBytes: 1024,
+      makesCalls: false,
+      handler: {
+        request: (id) => {
+          pausedWhileHandling ||= socket.isPaused();
+          endpoint.respond(id, null, id);
+          if (++handled === 400) done();
+        },
+      },
+    });
+    peer.write(requests(200));
+    peer.write(requests(200));
+    await bounded(allHandled, 'the 400 requests');
+    assert.ok(pausedWhileHandling, 'the endpoint kept reading with more than its high water mark waiting');
+    assert.equal(socket.isPaused(), false);
+    endpoint.close();
+  });
+
   it('writes a notification encoded once to every endpoint as the bytes notify would have sent, in the same write', async () => {
     const params = { session: 's1', seq: 7, payload: { text: 'hi' } };
     const shared = encodedNotification('event', params);
@@ -202,6 +323,29 @@ describe('FrameReader', () => {
       else for (let at = 0; at < all.length; at++) reader.push(all.subarray(at, at + 1));
       assert.deepEqual(got, messages, chunking);
     }
+  });
+
+  it('hands on at most `limit` messages a call, and a read taken meanwhile waits behind the rest, in order', () => {
+    const got: number[] = [];
+    const reader = new FrameReader(64, Infinity, {
+      frame: (buf, start, end) => got.push(decode(buf.subarray(start, end)) as number),
+      oversized: () => assert.fail('nothing is oversized'),
+      reading: true,
+    });
+    const messages = (from: number, to: number) =>
+      Buffer.concat(Array.from({ length: to - from }, (_, i) => encode(from + i)));
+    const first = Buffer.concat([messages(0, 5), encode('split me').subarray(0, 3)]);
+    assert.equal(reader.push(first, 2), false);
+    assert.deepEqual(got, [0, 1]);
+    assert.equal(reader.heldBytes, first.length - 2);
+    const second = Buffer.concat([encode('split me').subarray(3), messages(5, 7)]);
+    assert.equal(reader.push(second, 2), false, 'a read taken while another is held hands nothing on');
+    assert.deepEqual(got, [0, 1]);
+    assert.equal(reader.handOn(2), false);
+    assert.deepEqual(got, [0, 1, 2, 3]);
+    assert.equal(reader.handOn(10), true);
+    assert.deepEqual(got, [0, 1, 2, 3, 4, 'split me', 5, 6] as unknown[]);
+    assert.equal(reader.heldBytes, 0);
   });
 
   it('reports an oversized message once, with its first bytes, and hands on the next', () => {
