@@ -45,7 +45,9 @@ export async function runTui(options: TuiOptions, cacheDir: string): Promise<voi
  */
 async function loadRenderer(cacheDir: string): Promise<(options: TuiOptions) => Promise<void>> {
   if (process.env['NODE_ENV'] === 'development') return (await import('./run.js')).renderTui;
-  const bundle = loadBundle<Bundle>(fileURLToPath(new URL('./run.bundle.cjs', import.meta.url)), cacheDir);
+  // `../tui/`, not `./`: this module also runs from inside the CLI's bundle, dist/bin/cortex.cjs
+  // (scripts/bundle-cli.mjs), and from there as from dist/tui/ the path leads to dist/tui/.
+  const bundle = loadBundle<Bundle>(fileURLToPath(new URL('../tui/run.bundle.cjs', import.meta.url)), cacheDir);
   await withoutFetch(() => bundle.exports.initYoga());
   return (options) =>
     bundle.exports.renderTui({ ...options, onFirstFrame: () => void bundle.saveCache(withFlagsOfLoading) });
