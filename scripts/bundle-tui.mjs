@@ -49,38 +49,43 @@ const yogaInitialisedLater = rewriteSource('yoga-initialised-later', 'yoga-layou
 ]);
 
 /**
- * Ink's string-width (the copy at the top of node_modules) behind the TUI's fast path for text one
- * column per character (dist/tui/frames/one-column-width.js says why). The copy wrap-ansi keeps for
- * itself counts some symbols differently (▶ as two columns) and is left as it is.
+ * Ink's string-width and slice-ansi (the copies at the top of node_modules) behind the TUI's fast paths
+ * for text one column per character (dist/tui/frames/one-column-width.js says why). The string-width
+ * wrap-ansi keeps for itself counts some symbols differently (▶ as two columns) and is left as it is.
  */
-const stringWidth = resolve('node_modules/string-width/index.js');
 const fastPath = resolve('dist/tui/frames/one-column-width.js');
+const oneColumnFastPaths = [
+  { name: 'string-width', path: resolve('node_modules/string-width/index.js'), wrapper: 'withOneColumnFastPath' },
+  { name: 'slice-ansi', path: resolve('node_modules/slice-ansi/index.js'), wrapper: 'withOneColumnSlice' },
+];
 const oneColumnFastPath = {
-  name: 'string-width-one-column-fast-path',
+  name: 'one-column-fast-paths',
   setup(esbuild) {
-    let wrapped = 0;
-    esbuild.onResolve({ filter: /^string-width$/ }, async (args) => {
+    const wrapped = new Set();
+    esbuild.onResolve({ filter: /^(string-width|slice-ansi)$/ }, async (args) => {
       if (args.pluginData === 'real') return undefined;
       const real = await esbuild.resolve(args.path, {
         resolveDir: args.resolveDir,
         kind: args.kind,
         pluginData: 'real',
       });
-      if (real.path !== stringWidth) return real;
-      wrapped++;
-      return { path: real.path, namespace: 'one-column' };
+      const fast = oneColumnFastPaths.find(({ path }) => path === real.path);
+      if (fast === undefined) return real;
+      wrapped.add(fast.name);
+      return { path: real.path, namespace: 'one-column', pluginData: fast.wrapper };
     });
     esbuild.onLoad({ filter: /.*/, namespace: 'one-column' }, (args) => ({
       contents: [
-        `import stringWidth from ${JSON.stringify(args.path)};`,
-        `import { withOneColumnFastPath } from ${JSON.stringify(fastPath)};`,
-        'export default withOneColumnFastPath(stringWidth);',
+        `import real from ${JSON.stringify(args.path)};`,
+        `import { ${args.pluginData} } from ${JSON.stringify(fastPath)};`,
+        `export default ${args.pluginData}(real);`,
       ].join('\n'),
       resolveDir: dirname(args.path),
     }));
     esbuild.onEnd((result) => {
-      if (result.errors.length === 0 && wrapped === 0) {
-        throw new Error('bundle-tui: nothing imports string-width any more; drop the one-column fast path.');
+      const unused = oneColumnFastPaths.filter(({ name }) => !wrapped.has(name)).map(({ name }) => name);
+      if (result.errors.length === 0 && unused.length > 0) {
+        throw new Error(`bundle-tui: nothing imports ${unused.join(' or ')} any more; drop its one-column fast path.`);
       }
     });
   },
