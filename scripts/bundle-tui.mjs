@@ -49,6 +49,44 @@ const yogaInitialisedLater = rewriteSource('yoga-initialised-later', 'yoga-layou
 ]);
 
 /**
+ * Ink's Output keeps what it made for one frame for the next (dist/tui/frames/carried-over.js says
+ * why): its caches of widths and styled characters, one for the process instead of one per frame; one
+ * blank cell for every empty place; the text of a row whose cells are those of the last frame's.
+ */
+const carriedOver = resolve('dist/tui/frames/carried-over.js');
+const inkCarriesFramesOver = rewriteSource('ink-carries-frames-over', 'ink/build/output.js', [
+  [
+    'class OutputCaches {',
+    `import { BLANK_CELL, CARRIED_ENTRIES, CarriedMap, RowTexts } from ${JSON.stringify(carriedOver)};\nclass OutputCaches {`,
+  ],
+  ['    widths = new Map();', '    widths = new CarriedMap(CARRIED_ENTRIES);'],
+  ['    blockWidths = new Map();', '    blockWidths = new CarriedMap(CARRIED_ENTRIES);'],
+  ['    styledChars = new Map();', '    styledChars = new CarriedMap(CARRIED_ENTRIES);'],
+  [
+    'export default class Output {',
+    'const carriedCaches = new OutputCaches();\nconst rowTexts = new RowTexts((cells) => styledCharsToString(cells).trimEnd());\nexport default class Output {',
+  ],
+  ['    caches = new OutputCaches();', '    caches = carriedCaches;'],
+  [
+    `                row.push({
+                    type: 'char',
+                    value: ' ',
+                    fullWidth: false,
+                    styles: [],
+                });`,
+    '                row.push(BLANK_CELL);',
+  ],
+  [
+    `            .map(line => {
+            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
+            const lineWithoutEmptyItems = line.filter(item => item !== undefined);
+            return styledCharsToString(lineWithoutEmptyItems).trimEnd();
+        })`,
+    '            .map((line, y) => rowTexts.text(y, line))',
+  ],
+]);
+
+/**
  * Ink's string-width and slice-ansi (the copies at the top of node_modules) behind the TUI's fast paths
  * for text one column per character (dist/tui/frames/one-column-width.js says why). The string-width
  * wrap-ansi keeps for itself counts some symbols differently (▶ as two columns) and is left as it is.
@@ -106,7 +144,7 @@ await build({
   // React picks its build from NODE_ENV at run time; the bundle carries only the production one.
   define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': 'cortexBundleUrl' },
   banner: { js: "var cortexBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [inkWithoutDevtools, yogaInitialisedLater, oneColumnFastPath],
+  plugins: [inkWithoutDevtools, yogaInitialisedLater, inkCarriesFramesOver, oneColumnFastPath],
   logLevel: 'warning',
 });
 

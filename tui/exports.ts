@@ -18,6 +18,7 @@ export { HelpScreen, helpLines, helpMaxOffset } from './components/HelpScreen.js
 export { StatusBar } from './components/StatusBar.js';
 export { rowText, SELECTED_MARK, TreePane } from './components/TreePane.js';
 export { draw } from './draw.js';
+export { BLANK_CELL, CarriedMap, RowTexts } from './frames/carried-over.js';
 export { readCells } from './frames/cells.js';
 export { withOneColumnFastPath, withOneColumnSlice } from './frames/one-column-width.js';
 export { ScreenWriter } from './frames/screen-writer.js';
