@@ -87,6 +87,21 @@ const inkCarriesFramesOver = rewriteSource('ink-carries-frames-over', 'ink/build
 ]);
 
 /**
+ * The characters of a run of text in one style share one list of styles (the list reduceAnsiCodes
+ * made, which it never changes afterwards), and turning characters back into a string compares two
+ * neighbours' styles only when the lists differ: it built three Sets and three arrays per character
+ * to find that two equal lists differ in nothing, 3,000 times for a whole 100x30 frame.
+ */
+const sharedStyles = rewriteSource('ansi-tokenize-shared-styles', '@alcalzone/ansi-tokenize/build/styledChars.js', [
+  ['                styles: [...codes],', '                styles: codes,'],
+  [
+    '            ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));',
+    '            const before = chars[i - 1].styles;\n            if (before !== char.styles && (before.length > 0 || char.styles.length > 0))\n                ret += ansiCodesToString(diffAnsiCodes(before, char.styles));',
+  ],
+  ['        if (i === chars.length - 1) {', '        if (i === chars.length - 1 && char.styles.length > 0) {'],
+]);
+
+/**
  * Ink's string-width and slice-ansi (the copies at the top of node_modules) behind the TUI's fast paths
  * for text one column per character (dist/tui/frames/one-column-width.js says why). The string-width
  * wrap-ansi keeps for itself counts some symbols differently (▶ as two columns) and is left as it is.
@@ -144,7 +159,7 @@ await build({
   // React picks its build from NODE_ENV at run time; the bundle carries only the production one.
   define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': 'cortexBundleUrl' },
   banner: { js: "var cortexBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [inkWithoutDevtools, yogaInitialisedLater, inkCarriesFramesOver, oneColumnFastPath],
+  plugins: [inkWithoutDevtools, yogaInitialisedLater, inkCarriesFramesOver, sharedStyles, oneColumnFastPath],
   logLevel: 'warning',
 });
 

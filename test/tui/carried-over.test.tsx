@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+// Ink's own tokenizer, as it is installed with Ink: the bundle's rewritten copy must write what it writes.
+import { styledCharsFromTokens, styledCharsToString, tokenize } from '@alcalzone/ansi-tokenize';
 import { tui } from './helpers/shipped.js';
 
 const { BLANK_CELL, CarriedMap, RowTexts, Text, render } = tui;
@@ -43,6 +45,45 @@ describe("Ink's Output, carried over from frame to frame", () => {
       Object.isFrozen(BLANK_CELL) && Object.isFrozen(BLANK_CELL.styles),
       'the one blank cell cannot be changed',
     );
+  });
+
+  it('writes every line as Ink’s own tokenizer does, styles shared between characters or not', async () => {
+    const sgr = (...codes: number[]) => codes.map((code) => `\u001B[${code}m`).join('');
+    const lines = [
+      'plain text',
+      `${sgr(32)}● connected${sgr(39)} vm · root`,
+      `${sgr(1)}bold ${sgr(2)}and dim${sgr(22)} none ${sgr(31, 44)}red on blue${sgr(0)} after`,
+      `${sgr(7)} inverse ${sgr(27)}${sgr(4)}under${sgr(24)}${sgr(38, 5, 208)}orange${sgr(39)}`,
+      `${sgr(38, 2, 10, 20, 30)}true colour${sgr(31)} red over it${sgr(39)}x`,
+      `${sgr(33)}open to the end`,
+      `a${sgr(0)}b${sgr(0)}c${sgr(35)}${sgr(36)}d`,
+      `${sgr(1)}${sgr(1)}twice${sgr(22)}│ box ─`,
+    ];
+    const frames: string[] = [];
+    const stdout = Object.assign(new (await import('node:events')).EventEmitter(), {
+      columns: 120,
+      rows: 20,
+      write: (frame: string) => void frames.push(frame),
+    });
+    const screen = (shown: string[]) => (
+      <>
+        {shown.map((line, index) => (
+          <Text key={index}>{line}</Text>
+        ))}
+      </>
+    );
+    const instance = render(screen(lines), { stdout: stdout as never, debug: true, patchConsole: false });
+    try {
+      // Again, the lines in other rows: rows made of characters the frame before made.
+      instance.rerender(screen([...lines].reverse()));
+      const expected = (shown: string[]) =>
+        shown.map((line) => styledCharsToString(styledCharsFromTokens(tokenize(line)))).join('\n');
+      const drawn = frames.filter((frame) => frame.includes('plain text'));
+      assert.equal(drawn.at(-2), expected(lines));
+      assert.equal(drawn.at(-1), expected([...lines].reverse()));
+    } finally {
+      instance.unmount();
+    }
   });
 
   it('draws each frame as it is, whatever the frame before drew in the same places', async () => {
