@@ -15,7 +15,7 @@ function rewriteSource(name, file, rewrites) {
     name,
     setup(esbuild) {
       const filter = new RegExp(`${file.replaceAll('/', '[\\\\/]').replaceAll('.', '\\.')}$`);
-      esbuild.onLoad({ filter }, async (args) => {
+      esbuild.onLoad({ filter, namespace: 'file' }, async (args) => {
         let contents = await readFile(args.path, 'utf8');
         for (const [from, to] of rewrites) {
           if (!contents.includes(from)) throw new Error(`bundle-tui: ${args.path} no longer contains ${from}`);
@@ -101,12 +101,44 @@ const sharedStyles = rewriteSource('ansi-tokenize-shared-styles', '@alcalzone/an
   ['        if (i === chars.length - 1) {', '        if (i === chars.length - 1 && char.styles.length > 0) {'],
 ]);
 
+const fastPath = resolve('dist/tui/frames/one-column-width.js');
+
+/**
+ * Every Intl.Segmenter in the bundle made when it first segments, not as its module loads (the first
+ * one in a process costs ~15 ms of CPU), and Ink's tokenizer segmenting text of one-column characters
+ * without one (dist/tui/frames/one-column-width.js): a first frame of such text then makes none.
+ */
+const lazy = (file, declaration) =>
+  rewriteSource(`lazy-segmenter:${file}`, file, [
+    [
+      declaration,
+      `import { lazySegmenter } from ${JSON.stringify(fastPath)};\n${declaration.replace('new Intl.Segmenter(', 'lazySegmenter(')}`,
+    ],
+  ]);
+const lazySegmenters = [
+  lazy('string-width/index.js', 'const segmenter = new Intl.Segmenter();'),
+  lazy(
+    'slice-ansi/tokenize-ansi.js',
+    "const GRAPHEME_SEGMENTER = new Intl.Segmenter(undefined, {granularity: 'grapheme'});",
+  ),
+];
+const tokenizerWithoutSegmenter = rewriteSource(
+  'ansi-tokenize-one-column',
+  '@alcalzone/ansi-tokenize/build/tokenize.js',
+  [
+    [
+      'const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });',
+      `import { lazySegmenter, oneColumnGraphemes } from ${JSON.stringify(fastPath)};\nconst segmenter = lazySegmenter(undefined, { granularity: "grapheme" });`,
+    ],
+    ['segmenter.segment(str)', '(oneColumnGraphemes(str) ?? segmenter.segment(str))'],
+  ],
+);
+
 /**
  * Ink's string-width and slice-ansi (the copies at the top of node_modules) behind the TUI's fast paths
  * for text one column per character (dist/tui/frames/one-column-width.js says why). The string-width
  * wrap-ansi keeps for itself counts some symbols differently (▶ as two columns) and is left as it is.
  */
-const fastPath = resolve('dist/tui/frames/one-column-width.js');
 const oneColumnFastPaths = [
   { name: 'string-width', path: resolve('node_modules/string-width/index.js'), wrapper: 'withOneColumnFastPath' },
   { name: 'slice-ansi', path: resolve('node_modules/slice-ansi/index.js'), wrapper: 'withOneColumnSlice' },
@@ -159,7 +191,15 @@ await build({
   // React picks its build from NODE_ENV at run time; the bundle carries only the production one.
   define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': 'cortexBundleUrl' },
   banner: { js: "var cortexBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [inkWithoutDevtools, yogaInitialisedLater, inkCarriesFramesOver, sharedStyles, oneColumnFastPath],
+  plugins: [
+    inkWithoutDevtools,
+    yogaInitialisedLater,
+    inkCarriesFramesOver,
+    sharedStyles,
+    ...lazySegmenters,
+    tokenizerWithoutSegmenter,
+    oneColumnFastPath,
+  ],
   logLevel: 'warning',
 });
 

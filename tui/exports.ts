@@ -20,7 +20,7 @@ export { rowText, SELECTED_MARK, TreePane } from './components/TreePane.js';
 export { draw } from './draw.js';
 export { BLANK_CELL, CarriedMap, RowTexts } from './frames/carried-over.js';
 export { readCells } from './frames/cells.js';
-export { withOneColumnFastPath, withOneColumnSlice } from './frames/one-column-width.js';
+export { oneColumnGraphemes, withOneColumnFastPath, withOneColumnSlice } from './frames/one-column-width.js';
 export { ScreenWriter } from './frames/screen-writer.js';
 export { cycled, erased, moved, typed, valueOf } from './forms/form-state.js';
 export { addWorkspaceForm, newSessionForm } from './forms/forms.js';

@@ -118,3 +118,29 @@ describe('the bundle’s one-column fast path in front of slice-ansi', () => {
     }
   });
 });
+
+describe('the graphemes of one-column text without Intl.Segmenter, for Ink’s tokenizer', () => {
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  const real = (text: string) => Array.from(segmenter.segment(text), ({ segment, index }) => ({ segment, index }));
+
+  it('finds what Intl.Segmenter finds, around every character it answers for, coloured or not', () => {
+    let answered = 0;
+    for (let code = 0; code <= 0xffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const character = String.fromCharCode(code);
+      for (const text of [`a${character}b`, `${SGR(32, character)}${character}─`, `${character}${character}`]) {
+        const fast = tui.oneColumnGraphemes(text);
+        if (fast === undefined) continue;
+        answered++;
+        assert.deepEqual(fast, real(text), `${hex(code)} in ${JSON.stringify(text)}`);
+      }
+    }
+    assert.ok(answered > 3 * 1400, `answered for ${answered} texts`);
+  });
+
+  it('leaves joined, wide and zero-width text, and escapes other than colours, to Intl.Segmenter', () => {
+    for (const text of ['e\u0301', '👍🏽', 'a\u200Db', '日本', '\r\n', '\u001B]8;;x\u0007link\u001B]8;;\u0007']) {
+      assert.equal(tui.oneColumnGraphemes(text), undefined, JSON.stringify(text));
+    }
+  });
+});

@@ -55,3 +55,37 @@ export function withOneColumnSlice(sliceAnsi: SliceAnsi): SliceAnsi {
       ? text.slice(begin, end)
       : sliceAnsi(text, begin, end);
 }
+
+/** A grapheme as Intl.Segmenter gives it: its text and where it starts. */
+export interface Grapheme {
+  segment: string;
+  index: number;
+}
+
+/**
+ * The graphemes of text made of ONE_COLUMN characters and colour escapes, as
+ * Intl.Segmenter would find them (each of its characters is a grapheme of its
+ * own, and so is each character of an escape, which is ASCII after a
+ * control); undefined for any other text. Ink's tokenizer segments every line
+ * it draws; with this, and the fast paths above, a frame of such text needs
+ * no Intl.Segmenter, whose first creation in a process costs ~15 ms of CPU
+ * (lazySegmenter below puts it off until some text needs it).
+ */
+export function oneColumnGraphemes(text: string): Grapheme[] | undefined {
+  const visible = text.includes('\u001B') ? text.replace(CONTROL_SEQUENCE, '') : text;
+  if (!ONE_COLUMN.test(visible)) return undefined;
+  const graphemes: Grapheme[] = [];
+  for (let index = 0; index < text.length; index++) graphemes.push({ segment: text[index]!, index });
+  return graphemes;
+}
+
+/** What the bundle's modules use of an Intl.Segmenter. */
+export interface Segmenting {
+  segment: (text: string) => Intl.Segments;
+}
+
+/** An Intl.Segmenter made the first time it segments: the bundle's modules each make one as they load. */
+export function lazySegmenter(locales?: string, options?: Intl.SegmenterOptions): Segmenting {
+  let segmenter: Intl.Segmenter | undefined;
+  return { segment: (text) => (segmenter ??= new Intl.Segmenter(locales, options)).segment(text) };
+}
