@@ -113,6 +113,11 @@ export class RawClient {
     return this.until(() => this.notifications.shift(), 'a notification');
   }
 
+  /** The next notification already received, if there is one. */
+  takeNotification(): RpcNotification | undefined {
+    return this.notifications.shift();
+  }
+
   /** Waits until `count` responses (taken or not) have arrived in total. */
   responseCount(count: number): Promise<void> {
     return this.until(
