@@ -97,9 +97,13 @@ async function clientSubscriber(
   const done = new Promise<void>((resolve) => {
     client.onNotification('event', (event) => {
       if (event.type !== 'agent_message') return;
+      received++;
+      // The clock is read only where a time is used (latency, the burst's first and last event), so that
+      // the subscribers' CPU is the client's, not the bench's.
+      if (!timed && received !== 1 && received < count) return;
       const at = now();
       if (timed) arrivals.latenciesMs.push(at - Number(event.payload.text));
-      if (arrivals.arrived(at, ++received, count)) resolve();
+      if (arrivals.arrived(at, received, count)) resolve();
     });
   });
   await client.call('subscribe', { topic: `session:${session}` });
@@ -256,7 +260,22 @@ export function formatRuntimeEvents(result: RuntimeEventsResult): string {
   ].join('\n');
 }
 
+/** The burst alone, to the ten Clients and to ten raw readers: one line, for before-and-after rounds. */
+async function burstLine(burstEvents = 50_000): Promise<string> {
+  const burst = await runTurn('burst', burstEvents);
+  const raw = await runTurn('burst', burstEvents, 'raw');
+  const perEvent = (ms: number) => ((ms * 1000) / burstEvents).toFixed(1);
+  return [
+    `clients ${Math.round(burstEvents / burst.seconds).toLocaleString('en')} events/s`,
+    `daemon ${perEvent(burst.daemonCpuMs)} µs/event`,
+    `subscribers ${perEvent(burst.clientCpuMs)} µs/event`,
+    `raw ${Math.round(burstEvents / raw.seconds).toLocaleString('en')} events/s`,
+    `daemon ${perEvent(raw.daemonCpuMs)} µs/event`,
+  ].join(', ');
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const result = await runRuntimeEventsBench();
-  process.stdout.write(`${formatRuntimeEvents(result)}\n`);
+  // `node dist/bench/runtime-events.js burst`: only the burst (no paced run, no deltas).
+  if (process.argv[2] === 'burst') process.stdout.write(`${await burstLine()}\n`);
+  else process.stdout.write(`${formatRuntimeEvents(await runRuntimeEventsBench())}\n`);
 }

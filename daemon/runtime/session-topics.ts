@@ -23,7 +23,7 @@ function encodedEvents(group: readonly CommittedEvent[]): EncodedBatch<'event'> 
     // The payload as stored: encoded once, when it was appended.
     writeNotification(out, 'event', { session, seq, time, turn, type, payload: new RawMsgpack(payload) });
   }
-  return { params: group.map(({ event }) => event), bytes: out.take(), offsets, cursors };
+  return { params: group.map(({ event }) => event), bytes: out.detach(), offsets, cursors };
 }
 
 /** A commit's events grouped by session, each group in seq order. */

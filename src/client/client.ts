@@ -6,6 +6,7 @@ import type { MethodName, Methods, ParamsOf, ResultOf } from '../protocol/method
 import type { MsgValue } from '../protocol/msgpack-types.js';
 import type { Lagged, NotificationName, Notifications } from '../protocol/notifications.js';
 import { Endpoint, type EndpointState } from '../rpc/endpoint.js';
+import { ListenerList } from './listener-list.js';
 
 export type ConnectionState = EndpointState;
 /** Every notification as it came off the wire, for generic tools and tests. */
@@ -49,8 +50,8 @@ export interface ClientOptions {
  */
 export class Client {
   private readonly endpoint: Endpoint;
-  private readonly rawListeners = new Set<RawNotificationListener>();
-  private readonly listeners = new Map<string, Set<(params: never) => void>>();
+  private readonly rawListeners = new ListenerList<RawNotificationListener>();
+  private readonly listeners = new Map<string, ListenerList<(params: never) => void>>();
   private readonly closeListeners = new Set<() => void>();
   private readonly resubscribeListeners = new Set<(event: Resubscribed) => void>();
   private readonly stream: Duplex;
@@ -117,15 +118,10 @@ export class Client {
     nameOrListener: N | RawNotificationListener,
     listener?: (params: Notifications[N]) => void,
   ): () => void {
-    if (typeof nameOrListener === 'function') {
-      this.rawListeners.add(nameOrListener);
-      return () => this.rawListeners.delete(nameOrListener);
-    }
+    if (typeof nameOrListener === 'function') return this.rawListeners.add(nameOrListener);
     let named = this.listeners.get(nameOrListener);
-    if (named === undefined) this.listeners.set(nameOrListener, (named = new Set()));
-    const set = named;
-    set.add(listener!);
-    return () => set.delete(listener!);
+    if (named === undefined) this.listeners.set(nameOrListener, (named = new ListenerList()));
+    return named.add(listener!);
   }
 
   /** Told each time a lagged subscription was taken up again (or could not be). */
@@ -182,9 +178,9 @@ export class Client {
   }
 
   private notified(method: string, params: MsgValue): void {
-    for (const listener of [...this.rawListeners]) listener(method, params);
+    for (const listener of this.rawListeners.all) listener(method, params);
     const named = this.listeners.get(method);
-    if (named !== undefined) for (const listener of [...named]) (listener as (params: MsgValue) => void)(params);
+    if (named !== undefined) for (const listener of named.all) (listener as (params: MsgValue) => void)(params);
     if (method === 'lagged') this.resubscribe(params);
     // The daemon says why it is about to close the connection: pending calls fail with that, not ECLOSED.
     if (method === 'error') this.endpoint.failPendingOnCloseWith(errorFromWire(params));

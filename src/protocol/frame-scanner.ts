@@ -54,7 +54,19 @@ export class FrameScanner {
         if (done && this.itemDone()) return i;
         continue;
       }
-      const size = headerSize(chunk[i]!);
+      const type = chunk[i]!;
+      // Most items of a message are small integers and short strings: passed whole when they fit.
+      if (type < 0x80 || type >= 0xe0) {
+        i++;
+        if (this.itemDone()) return i;
+        continue;
+      }
+      if (type >= 0xa0 && type < 0xc0 && i + 1 + (type & 0x1f) <= length) {
+        i += 1 + (type & 0x1f);
+        if (this.itemDone()) return i;
+        continue;
+      }
+      const size = headerSize(type);
       if (i + size <= length) {
         const done = this.parseHeader(chunk, i);
         i += size;

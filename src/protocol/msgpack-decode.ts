@@ -15,6 +15,9 @@ function invalid(message: string): CortexError {
  */
 export class Decoder {
   private buf: Buffer = Buffer.alloc(0);
+  private data = new DataView(this.buf.buffer, this.buf.byteOffset, 0);
+  /** What decode() was last given, whose views buf and data are. */
+  private bytes: Uint8Array | undefined;
   private pos = 0;
   /** The maps of the last message whose bytes are kept, and where each starts and ends in `buf`. */
   private readonly kept: object[] = [];
@@ -22,22 +25,63 @@ export class Decoder {
   /** Where the last lookup in `kept` succeeded: records are looked up in the order they were decoded. */
   private found = 0;
   private end = 0;
+  /** Whether any depth keeps its maps' bytes: most decoders (every client's) keep none. */
+  private readonly keeping: boolean;
+  /** The params of the notification decodeNotification last read, until taken. */
+  private params: MsgValue = null;
 
   /** `maxDepth`: how deep values may nest (the daemon passes MAX_REQUEST_DEPTH). */
   constructor(
     private readonly maxDepth = MAX_DEPTH,
     /** Depths at which decoded maps remember their bytes (see rawBytesOf). */
     private readonly keepRawAt: ReadonlySet<number> = new Set(),
-  ) {}
+  ) {
+    this.keeping = keepRawAt.size > 0;
+  }
 
   decode(bytes: Uint8Array, start = 0, end = bytes.length): MsgValue {
-    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // A read is decoded message by message: its views are made once.
+    if (bytes !== this.bytes) this.view(bytes);
     this.pos = start;
     this.end = end;
-    if (this.keepRawAt.size > 0) this.startKeeping();
+    if (this.keeping) this.startKeeping();
     const value = this.read(0);
     if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
     return value;
+  }
+
+  /**
+   * Decodes a msgpack-rpc notification `[2, method, params]` whose method is a fixstr without
+   * making its array (subscribers receive tens of thousands a second): returns the method, and
+   * takeNotificationParams() the params. Anything else returns undefined having read nothing,
+   * for decode() to take. The same limits and errors as decode().
+   */
+  decodeNotification(bytes: Uint8Array, start: number, end: number): string | undefined {
+    if (end - start < 4 || bytes[start] !== 0x93 || bytes[start + 1] !== 0x02) return undefined;
+    const head = bytes[start + 2]!;
+    if (head < 0xa0 || head >= 0xc0) return undefined;
+    if (bytes !== this.bytes) this.view(bytes);
+    this.pos = start + 3;
+    this.end = end;
+    if (this.keeping) this.startKeeping();
+    const method = this.readString(head & 0x1f);
+    const params = this.read(1);
+    if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
+    this.params = params;
+    return method;
+  }
+
+  /** The params of the notification just decoded; the decoder keeps no reference to them. */
+  takeNotificationParams(): MsgValue {
+    const params = this.params;
+    this.params = null;
+    return params;
+  }
+
+  private view(bytes: Uint8Array): void {
+    this.bytes = bytes;
+    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   private need(count: number): void {
@@ -74,13 +118,13 @@ export class Decoder {
         return this.readExt(this.readUint(4));
       case 0xca: {
         this.need(4);
-        const value = buf.readFloatBE(this.pos);
+        const value = this.data.getFloat32(this.pos);
         this.pos += 4;
         return value;
       }
       case 0xcb: {
         this.need(8);
-        const value = buf.readDoubleBE(this.pos);
+        const value = this.data.getFloat64(this.pos);
         this.pos += 8;
         return value;
       }
@@ -94,17 +138,17 @@ export class Decoder {
         return this.readUint64();
       case 0xd0: {
         this.need(1);
-        return buf.readInt8(this.pos++);
+        return this.data.getInt8(this.pos++);
       }
       case 0xd1: {
         this.need(2);
-        const value = buf.readInt16BE(this.pos);
+        const value = this.data.getInt16(this.pos);
         this.pos += 2;
         return value;
       }
       case 0xd2: {
         this.need(4);
-        const value = buf.readInt32BE(this.pos);
+        const value = this.data.getInt32(this.pos);
         this.pos += 4;
         return value;
       }
@@ -141,19 +185,18 @@ export class Decoder {
 
   private readUint(size: 1 | 2 | 4): number {
     this.need(size);
-    const buf = this.buf;
     let value: number;
-    if (size === 1) value = buf[this.pos]!;
-    else if (size === 2) value = buf.readUInt16BE(this.pos);
-    else value = buf.readUInt32BE(this.pos);
+    if (size === 1) value = this.buf[this.pos]!;
+    else if (size === 2) value = this.data.getUint16(this.pos);
+    else value = this.data.getUint32(this.pos);
     this.pos += size;
     return value;
   }
 
   private readUint64(): number | bigint {
     this.need(8);
-    const high = this.buf.readUInt32BE(this.pos);
-    const low = this.buf.readUInt32BE(this.pos + 4);
+    const high = this.data.getUint32(this.pos);
+    const low = this.data.getUint32(this.pos + 4);
     this.pos += 8;
     if (high < 0x200000) return high * TWO_32 + low;
     return (BigInt(high) << 32n) | BigInt(low);
@@ -161,7 +204,7 @@ export class Decoder {
 
   private readInt64(): number | bigint {
     this.need(8);
-    const value = this.buf.readBigInt64BE(this.pos);
+    const value = this.data.getBigInt64(this.pos);
     this.pos += 8;
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   }
@@ -171,7 +214,9 @@ export class Decoder {
     const buf = this.buf;
     const start = this.pos;
     this.pos += size;
-    if (size <= SHORT_STRING_BYTES) return shortAscii(buf, start, size) ?? buf.toString('utf8', start, start + size);
+    if (size <= SHORT_STRING_BYTES) {
+      return shortAscii(this.data, buf, start, size) ?? buf.toString('utf8', start, start + size);
+    }
     return buf.toString('utf8', start, start + size);
   }
 
@@ -198,14 +243,21 @@ export class Decoder {
     const out: MsgMap = {};
     let stringKeys = true;
     for (let i = 0; i < size; i++) {
-      const key = this.read(depth + 1);
-      const value = this.read(depth + 1);
       let name: string;
-      if (typeof key === 'string') name = key;
-      else if (typeof key === 'number' || typeof key === 'bigint') {
-        name = String(key);
-        stringKeys = false;
-      } else throw invalid('Map keys must be strings or numbers.');
+      const type = this.pos < this.end ? this.buf[this.pos]! : 0;
+      // Keys are nearly always short strings: read them without going through read()'s dispatch.
+      if (type >= 0xa0 && type < 0xc0) {
+        this.pos++;
+        name = this.readString(type & 0x1f);
+      } else {
+        const key = this.read(depth + 1);
+        if (typeof key === 'string') name = key;
+        else if (typeof key === 'number' || typeof key === 'bigint') {
+          name = String(key);
+          stringKeys = false;
+        } else throw invalid('Map keys must be strings or numbers.');
+      }
+      const value = this.read(depth + 1);
       if (name === '__proto__') {
         Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
       } else {
@@ -213,7 +265,7 @@ export class Decoder {
       }
     }
     // Only maps whose bytes say exactly what the decoded object says (string keys) are kept.
-    if (stringKeys && this.keepRawAt.has(depth)) {
+    if (stringKeys && this.keeping && this.keepRawAt.has(depth)) {
       this.kept.push(out);
       this.keptAt.push(start, this.pos);
     }

@@ -29,6 +29,17 @@ export class Encoder {
     return out;
   }
 
+  /**
+   * Hands over the bytes written so far as they are, without the copy take() makes, and starts
+   * again on a new buffer: for an encoder that made one message for many readers.
+   */
+  detach(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(64);
+    this.pos = 0;
+    return out;
+  }
+
   /** Encodes one value; if it cannot be encoded, nothing of it stays written. */
   encode(value: unknown): void {
     const start = this.pos;

@@ -255,17 +255,35 @@ export class Endpoint implements FrameSink {
 
   /** FrameSink: one whole message. */
   frame(buf: Buffer, start: number, end: number): void {
-    let message: MsgValue;
-    try {
-      message = this.decoder.decode(buf, start, end);
-    } catch (error) {
-      this.refuse(asProtocolError(error), peekRequestId(buf.subarray(start, end)), false);
-      return;
+    if (!this.notified(buf, start, end)) {
+      let message: MsgValue;
+      try {
+        message = this.decoder.decode(buf, start, end);
+      } catch (error) {
+        this.refuse(asProtocolError(error), peekRequestId(buf.subarray(start, end)), false);
+        return;
+      }
+      this.route(message, buf, start, end);
     }
-    this.route(message, buf, start, end);
     // One read can hold thousands of small requests whose answers are large: hand them to the
     // stream as they pile up, so the output limits apply within the read, not after it.
     if (this.out.length > this.highWaterBytes) this.flush();
+  }
+
+  /** A notification handed on without its array being made (Decoder.decodeNotification); false for other messages. */
+  private notified(buf: Buffer, start: number, end: number): boolean {
+    if (this.handler.notification === undefined) return false;
+    let method: string | undefined;
+    try {
+      method = this.decoder.decodeNotification(buf, start, end);
+    } catch (error) {
+      // As for any message that fails to decode; a notification has no msgid to answer.
+      this.refuse(asProtocolError(error), undefined, false);
+      return true;
+    }
+    if (method === undefined) return false;
+    this.handler.notification(method, this.decoder.takeNotificationParams());
+    return true;
   }
 
   /** FrameSink: a message over the size limit, being skipped. */

@@ -216,6 +216,47 @@ describe('msgpack codec', () => {
       assertSame(decode(encode(texts)), texts);
       assertSame(decode(encode(texts.slice(0, 100))), texts.slice(0, 100));
     });
+
+    it('tells apart short strings whose bytes differ only in trailing NULs or in one high bit', () => {
+      // The cache compares four bytes at a time, padded with zeros: "ab", "ab\0" and "ab\0\0" pad alike.
+      const texts = ['ab', 'ab\u0000', 'ab\u0000\u0000', 'abcd', 'abcd\u0000', '', '\u0000'];
+      for (let round = 0; round < 3; round++) assertSame(decode(encode(texts)), texts);
+      for (let length = 1; length <= 15; length++) {
+        const ascii = 'q'.repeat(length);
+        for (let at = 0; at < length; at++) {
+          // A byte with its high bit set at every position, in every word: never the ASCII string's twin.
+          const bytes = Buffer.concat([Buffer.from([0xa0 | length]), Buffer.from(ascii)]);
+          bytes[1 + at] = 0xf1;
+          assert.equal(decode(encode(ascii)), ascii);
+          assert.equal(decode(bytes), bytes.subarray(1).toString('utf8'));
+        }
+      }
+    });
+
+    it('decodes short strings that end the buffer, at any offset into any ArrayBuffer', () => {
+      const backing = new ArrayBuffer(64);
+      for (let length = 0; length <= 15; length++) {
+        const text = 'abcdefghijklmnopqrstuvwxyz'.slice(0, length);
+        const message = encode(['x', text]);
+        for (let offset = 0; offset < 5; offset++) {
+          // A plain Uint8Array ending exactly where the string does, starting at an odd place.
+          const view = new Uint8Array(backing, 64 - message.length - offset, message.length);
+          view.set(message);
+          assert.deepEqual(new Decoder().decode(view), ['x', text], `length ${length}, offset ${offset}`);
+        }
+      }
+    });
+
+    it('decodes a reused buffer again after its bytes changed', () => {
+      // The frame reader gathers messages that span reads in one buffer that it reuses.
+      const decoder = new Decoder();
+      const bytes = Buffer.from(encode({ key: 'first' }));
+      assert.deepEqual(decoder.decode(bytes), { key: 'first' });
+      bytes.set(encode({ key: 'other' }));
+      assert.deepEqual(decoder.decode(bytes), { key: 'other' });
+      bytes.set(encode({ yek: 1.5 }).subarray(0, bytes.length));
+      assertCortexError(() => decoder.decode(bytes), 'EPROTO');
+    });
   });
 
   describe('binary', () => {
@@ -547,6 +588,93 @@ describe('msgpack codec', () => {
     });
   });
 
+  describe('a notification decoded without its array (decodeNotification)', () => {
+    /** What decodeNotification gives for `bytes`: [method, params], or undefined. */
+    function asNotification(decoder: Decoder, bytes: Uint8Array): [string, MsgValue] | undefined {
+      const method = decoder.decodeNotification(bytes, 0, bytes.length);
+      return method === undefined ? undefined : [method, decoder.takeNotificationParams()];
+    }
+
+    it('gives the method and params decode() gives, for random params (seeded)', () => {
+      const rng = new Rng(17);
+      const decoder = new Decoder();
+      for (let i = 0; i < 300; i++) {
+        const params = randomValue(rng);
+        const method = ['event', 'table_change', 'métho', 'm'.repeat(31)][i % 4]!;
+        const bytes = encode([2, method, params]);
+        assertSame(asNotification(decoder, bytes), [method, (decode(bytes) as MsgValue[])[2]]);
+      }
+    });
+
+    it('keeps __proto__ as data, a repeated key as its last value, and non-ASCII keys', () => {
+      const str = (text: string) => Buffer.concat([Buffer.from([0xa0 | Buffer.byteLength(text)]), Buffer.from(text)]);
+      const twice = Buffer.concat([
+        Buffer.from([0x82]),
+        str('__proto__'),
+        Buffer.from([0x01]),
+        str('__proto__'),
+        Buffer.from([0x02]),
+      ]);
+      const params = [Buffer.from([0x84]), str('k1'), twice, str('kéy'), str('ü'), str('k2'), Buffer.from([0x01])];
+      const bytes = Buffer.concat([Buffer.from([0x93, 0x02]), str('n'), ...params, str('k2'), Buffer.from([0x02])]);
+      const [method, decoded] = asNotification(new Decoder(), bytes)!;
+      assert.equal(method, 'n');
+      const map = decoded as Record<string, MsgValue>;
+      assert.deepEqual(Object.keys(map), ['k1', 'kéy', 'k2']);
+      assert.equal(map['kéy'], 'ü');
+      assert.equal(map['k2'], 2);
+      const inner = map['k1'] as Record<string, MsgValue>;
+      assert.equal(Object.getPrototypeOf(inner), Object.prototype);
+      assert.deepEqual(Object.keys(inner), ['__proto__']);
+      assert.equal(inner['__proto__'], 2);
+      assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+      assertSame(decoded, (decode(bytes) as MsgValue[])[2]);
+    });
+
+    it('refuses params nested past the limit as decode() does', () => {
+      const limit = 16;
+      const decoder = new Decoder(limit);
+      // The notification's array is the first level, so its params may nest limit - 1 levels.
+      assertSame(asNotification(decoder, encode([2, 'deep', nestedArrays(limit - 1)])), [
+        'deep',
+        nestedArrays(limit - 1),
+      ]);
+      const tooDeep = encode([2, 'deep', nestedArrays(limit)]);
+      assertCortexError(() => asNotification(decoder, tooDeep), 'EPROTO', /nests deeper/);
+      assertCortexError(() => decoder.decode(tooDeep), 'EPROTO', /nests deeper/);
+    });
+
+    it('refuses every truncation, trailing bytes and a bad type byte, and decodes the next message after', () => {
+      const decoder = new Decoder();
+      const bytes = encode([2, 'event', { session: 's', seq: 1, payload: { text: 'hello' } }]);
+      for (let cut = 4; cut < bytes.length; cut++) {
+        assertCortexError(() => asNotification(decoder, bytes.subarray(0, cut)), 'EPROTO');
+      }
+      assertCortexError(() => asNotification(decoder, Buffer.concat([bytes, Buffer.from([0x01])])), 'EPROTO');
+      // 0xc1 where the value of the params' one key should start.
+      const bad = Buffer.from([0x93, 0x02, 0xa1, 0x6e, 0x81, 0xa1, 0x6b, 0xc1]);
+      assertCortexError(() => asNotification(decoder, bad), 'EPROTO', /0xc1/);
+      assertSame(asNotification(decoder, bytes), ['event', { session: 's', seq: 1, payload: { text: 'hello' } }]);
+    });
+
+    it('reads nothing of other messages, which decode() then takes', () => {
+      const decoder = new Decoder();
+      for (const other of [
+        [0, 1, 'get', {}],
+        [1, 1, null, 'ok'],
+        [2, 'one', {}, 'extra'],
+        [2, 'x'.repeat(32), {}],
+        [2, 7, {}],
+        [3, 'n', {}],
+        'not an array',
+      ]) {
+        const bytes = encode(other);
+        assert.equal(decoder.decodeNotification(bytes, 0, bytes.length), undefined, JSON.stringify(other));
+        assertSame(decoder.decode(bytes), other);
+      }
+    });
+  });
+
   describe('the encoder', () => {
     it('refuses functions and symbols with EINVAL and leaves nothing half-written', () => {
       const encoder = new Encoder(16);
@@ -562,6 +690,19 @@ describe('msgpack codec', () => {
       const values: MsgValue[] = ['x'.repeat(70_000), [1, 2, 3], { a: Uint8Array.of(9) }];
       for (const value of values) encoder.encode(value);
       assert.equal(hex(encoder.take()), hex(Buffer.concat(values.map((value) => encode(value)))));
+    });
+
+    it('detach() hands over the bytes themselves, which later writes never touch', () => {
+      const encoder = new Encoder(16);
+      encoder.encode({ batch: 'first', n: [1, 2, 3] });
+      const first = encoder.detach();
+      assert.equal(hex(first), hex(encode({ batch: 'first', n: [1, 2, 3] })));
+      const copy = Buffer.from(first);
+      encoder.encode('x'.repeat(300));
+      encoder.encode(7);
+      assert.equal(hex(encoder.detach()), hex(Buffer.concat([encode('x'.repeat(300)), encode(7)])));
+      assert.equal(hex(first), hex(copy));
+      assert.equal(encoder.detach().length, 0);
     });
   });
 

@@ -87,6 +87,31 @@ describe("the project's client on the shared endpoint", () => {
     assert.deepEqual(raw, ['table_change', 'table_change']);
   });
 
+  it('applies listeners added or removed during a notification from the next one, and adds one listener once', async () => {
+    const calls: string[] = [];
+    const stops: (() => void)[] = [];
+    const late = (): void => void calls.push('late');
+    const once = (): void => {
+      calls.push('once');
+      stopOnce();
+      // Added while the first notification is handed out: called from the second on.
+      stops.push(client.onNotification('table_change', late));
+    };
+    const twice = (): void => void calls.push('twice');
+    const stopOnce = client.onNotification('table_change', once);
+    stops.push(client.onNotification('table_change', twice), client.onNotification('table_change', twice));
+    // Removed by the listener before it, in the first dispatch: that dispatch still calls it, as a copy would.
+    let stopRemoved = (): void => undefined;
+    const stopFromFirst = client.onNotification('table_change', () => stopRemoved());
+    stopRemoved = client.onNotification('table_change', () => void calls.push('removed'));
+    await client.call('subscribe', { topic: 'table:notes' });
+    await client.call('put', { table: 'notes', record: { id: 'l1' } });
+    await client.call('put', { table: 'notes', record: { id: 'l2' } });
+    await client.call('unsubscribe', { topic: 'table:notes' });
+    for (const stop of [...stops, stopFromFirst]) stop();
+    assert.deepEqual(calls, ['once', 'twice', 'removed', 'twice', 'late']);
+  });
+
   it('fails a call past its deadline with ETIMEDOUT, and every pending call with ECLOSED when the connection ends', async () => {
     const other = await daemon.connect();
     daemon.process.kill('SIGSTOP');
