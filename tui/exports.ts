@@ -11,13 +11,16 @@ export { Box, render, Text, useInput } from 'ink';
 export { useCallback, useRef, useState } from 'react';
 // Ink's string-width, which the bundle puts behind the one-column fast path (scripts/bundle-tui.mjs).
 export { default as stringWidth } from 'string-width';
+// Ink's slice-ansi (it cuts lines with it), behind the one-column fast path too.
+export { default as sliceAnsi } from 'slice-ansi';
 export { App } from './app.js';
 export { HelpScreen, helpLines, helpMaxOffset } from './components/HelpScreen.js';
 export { StatusBar } from './components/StatusBar.js';
 export { rowText, SELECTED_MARK, TreePane } from './components/TreePane.js';
 export { draw } from './draw.js';
+export { BLANK_CELL, CarriedMap, RowTexts } from './frames/carried-over.js';
 export { readCells } from './frames/cells.js';
-export { withOneColumnFastPath } from './frames/one-column-width.js';
+export { oneColumnGraphemes, withOneColumnFastPath, withOneColumnSlice } from './frames/one-column-width.js';
 export { ScreenWriter } from './frames/screen-writer.js';
 export { cycled, erased, moved, typed, valueOf } from './forms/form-state.js';
 export { addWorkspaceForm, newSessionForm } from './forms/forms.js';

@@ -7,6 +7,9 @@ import { growYoungGenerationToLimit, holdYoungGeneration, withFlagsOfLoading } f
 
 export { tuiCacheDir } from './bundle-loader.js';
 
+/** How long the first frame waits for the tree's lists when they are not in by the time the bundle has loaded. */
+const LISTS_WAIT_MS = 150;
+
 /** What the bundle exports: the TUI's run module, and Yoga's start, which Ink needs before it lays anything out. */
 type Bundle = typeof RunModule & { initYoga: () => Promise<void> };
 
@@ -36,6 +39,9 @@ export async function runTui(options: TuiOptions, cacheDir: string): Promise<voi
   const renderTui = await loadRenderer(cacheDir);
   traceStep('bundle');
   growYoungGenerationToLimit();
+  // A first frame without the tree costs a whole frame more before the tree (60-90 ms of CPU, the
+  // code still cold) than waiting a little for its lists, asked for while the bundle loaded.
+  await options.opened?.()?.tree.settled(LISTS_WAIT_MS);
   await renderTui(options);
 }
 
@@ -45,7 +51,9 @@ export async function runTui(options: TuiOptions, cacheDir: string): Promise<voi
  */
 async function loadRenderer(cacheDir: string): Promise<(options: TuiOptions) => Promise<void>> {
   if (process.env['NODE_ENV'] === 'development') return (await import('./run.js')).renderTui;
-  const bundle = loadBundle<Bundle>(fileURLToPath(new URL('./run.bundle.cjs', import.meta.url)), cacheDir);
+  // `../tui/`, not `./`: this module also runs from inside the CLI's bundle, dist/bin/cortex.cjs
+  // (scripts/bundle-cli.mjs), and from there as from dist/tui/ the path leads to dist/tui/.
+  const bundle = loadBundle<Bundle>(fileURLToPath(new URL('../tui/run.bundle.cjs', import.meta.url)), cacheDir);
   await withoutFetch(() => bundle.exports.initYoga());
   return (options) =>
     bundle.exports.renderTui({ ...options, onFirstFrame: () => void bundle.saveCache(withFlagsOfLoading) });

@@ -90,6 +90,17 @@ describe("the TUI bundle's code cache", () => {
     assert.equal(load(ours, cacheDir).cache, 'taken');
   });
 
+  it('does not run the cache of a bundle since rewritten in place with as many bytes', () => {
+    // V8 checks only the source's length: run from this cache, the new script would answer "first".
+    const cacheDir = join(work.path, 'rewritten');
+    const script = writeScript(join(work.path, 'rewritten.cjs'), 'first');
+    load(script, cacheDir);
+    assert.equal(load(script, cacheDir).cache, 'taken');
+    writeScript(script, 'again');
+    assert.deepEqual(load(script, cacheDir), { cache: 'absent', greeting: 'again, you' });
+    assert.equal(load(script, cacheDir).cache, 'taken');
+  });
+
   it('loads and runs the script when the cache directory cannot be made', () => {
     const notADirectory = join(work.path, 'a-file');
     writeFileSync(notADirectory, '');

@@ -203,6 +203,13 @@ describe('StatusBar', () => {
     );
   });
 
+  it('cuts the hints at the edge as Ink cut the whole line, and leaves them whole when they fit', async () => {
+    const hints = 'j/k move · Enter open · n session · ? help · q quit';
+    assert.equal(await bar({ hints, width: 60 }), '● connected laptop · root · j/k move · Enter open · n sessi…');
+    assert.equal(await bar({ hints, width: 100 }), `● connected laptop · root · ${hints}`);
+    assert.equal(await bar({ hints, width: 29 }), '● connected laptop · root · …');
+  });
+
   it('stays on one line as wide as the terminal', async () => {
     const frame = await frameOf(
       <StatusBar

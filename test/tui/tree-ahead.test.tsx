@@ -10,13 +10,10 @@ import { tui } from './helpers/shipped.js';
 
 const { App, ConnectionProvider, TreeAhead } = tui;
 
-/** Until the lists are in: the peek has no event of its own, so a bounded poll. */
+/** Until the lists are in (settled() gives up after its time, so the peek says whether they came). */
 async function listed(ahead: InstanceType<typeof TreeAhead>, client: Client): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (ahead.peek(client) === undefined) {
-    if (Date.now() > deadline) throw new Error('the lists never came');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await ahead.settled(10_000);
+  if (ahead.peek(client) === undefined) throw new Error('the lists never came');
 }
 
 const paths = (tree: TreeSource | undefined) => (tree?.workspaces ?? []).map((workspace) => workspace.path).sort();
@@ -126,6 +123,22 @@ describe('TreeAhead: the tree asked for ahead, handed over once', () => {
       assert.equal(ahead.take(client), undefined, 'the tree took the lists');
     } finally {
       app.unmount();
+    }
+  });
+
+  it('settles without the lists when the daemon does not answer in time, and they come later', async () => {
+    const client = await daemon.connect();
+    daemon.process.kill('SIGSTOP');
+    try {
+      const ahead = new TreeAhead(client);
+      await ahead.settled(50);
+      assert.equal(ahead.peek(client), undefined, 'settled with no lists: the daemon is stopped');
+      daemon.process.kill('SIGCONT');
+      await listed(ahead, client);
+      assert.ok(paths(ahead.peek(client)).includes(join(work.path, 'first')));
+    } finally {
+      daemon.process.kill('SIGCONT');
+      client.close();
     }
   });
 

@@ -38,3 +38,54 @@ export function withOneColumnFastPath(stringWidth: StringWidth): StringWidth {
     return ONE_COLUMN.test(visible) ? visible.length : stringWidth(text, options);
   };
 }
+
+/** What slice-ansi takes: the text, and the columns from `begin` to before `end`. */
+export type SliceAnsi = (text: string, begin: number, end?: number) => string;
+
+/**
+ * slice-ansi with an answer at once for text without escapes made only of
+ * ONE_COLUMN characters: the characters themselves, one per column. Ink cuts
+ * every line wider than its box through slice-ansi (cli-truncate), which
+ * finds each character's grapheme with Intl.Segmenter: cutting the status
+ * bar and a pane's title cost 15-20 ms of CPU of the TUI's first frame.
+ */
+export function withOneColumnSlice(sliceAnsi: SliceAnsi): SliceAnsi {
+  return (text, begin, end) =>
+    typeof text === 'string' && !text.includes('\u001B') && ONE_COLUMN.test(text)
+      ? text.slice(begin, end)
+      : sliceAnsi(text, begin, end);
+}
+
+/** A grapheme as Intl.Segmenter gives it: its text and where it starts. */
+export interface Grapheme {
+  segment: string;
+  index: number;
+}
+
+/**
+ * The graphemes of text made of ONE_COLUMN characters and colour escapes, as
+ * Intl.Segmenter would find them (each of its characters is a grapheme of its
+ * own, and so is each character of an escape, which is ASCII after a
+ * control); undefined for any other text. Ink's tokenizer segments every line
+ * it draws; with this, and the fast paths above, a frame of such text needs
+ * no Intl.Segmenter, whose first creation in a process costs ~15 ms of CPU
+ * (lazySegmenter below puts it off until some text needs it).
+ */
+export function oneColumnGraphemes(text: string): Grapheme[] | undefined {
+  const visible = text.includes('\u001B') ? text.replace(CONTROL_SEQUENCE, '') : text;
+  if (!ONE_COLUMN.test(visible)) return undefined;
+  const graphemes: Grapheme[] = [];
+  for (let index = 0; index < text.length; index++) graphemes.push({ segment: text[index]!, index });
+  return graphemes;
+}
+
+/** What the bundle's modules use of an Intl.Segmenter. */
+export interface Segmenting {
+  segment: (text: string) => Intl.Segments;
+}
+
+/** An Intl.Segmenter made the first time it segments: the bundle's modules each make one as they load. */
+export function lazySegmenter(locales?: string, options?: Intl.SegmenterOptions): Segmenting {
+  let segmenter: Intl.Segmenter | undefined;
+  return { segment: (text) => (segmenter ??= new Intl.Segmenter(locales, options)).segment(text) };
+}

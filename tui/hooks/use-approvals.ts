@@ -14,11 +14,19 @@ export interface Approvals {
   answer: (how: Answer) => void;
 }
 
+/** A hidden tab's requests: it shows none and answers none. */
+const NONE_PENDING: string[] = [];
+
 /** The open session's approval requests, for the tabs that answer them (Events and Chat). */
 export function useApprovals(context: TabContext): Approvals {
   const { client, notify } = context;
   const { session, node, events } = context.open;
-  const pending = useMemo(() => pendingRequests(session, events.events), [session, events.events]);
+  // Only for the tab shown (its hints and keys are the ones in use): two tabs read the whole event
+  // window again for every batch streamed in.
+  const pending = useMemo(
+    () => (context.active ? pendingRequests(session, events.events) : NONE_PENDING),
+    [context.active, session, events.events],
+  );
   const answer = (how: Answer) => {
     const request = pending[0];
     if (!client || !session) return notify('Select a session first.');

@@ -31,6 +31,21 @@ export class TreeAhead {
   }
 
   /**
+   * Resolves once the lists are in (or could not be had), or after
+   * `withinMs`, whichever is first: what the first frame waits for, so that
+   * it is the tree rather than a frame without it, then another with it.
+   */
+  async settled(withinMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)));
+    try {
+      await Promise.race([this.loading, waited]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * The lists with every change told until now, once, for the connection
    * they were asked on (undefined for any other, or a second time): whoever
    * takes it follows the topics from here.

@@ -1,6 +1,7 @@
 import type { Key } from 'ink';
 import { type Dispatch, type SetStateAction, useEffect, useMemo, useRef, useState } from 'react';
 import { errorMessage } from '../../../src/protocol/errors.js';
+import type { SessionEvent } from '../../../src/protocol/session-events.js';
 import { answerActions, type Approvals, useApprovals, withPending } from '../../hooks/use-approvals.js';
 import { onNode } from '../../state/on-node.js';
 import type { ComposedPrompt, TabContext, TabController } from '../tab.js';
@@ -8,6 +9,9 @@ import { ChatPane } from './ChatPane.js';
 import { conversation, type Streams } from './conversation.js';
 import type { ChatAction } from './keys.js';
 import { type ChatScroll, useChatScroll } from './use-chat-scroll.js';
+
+/** The conversation of a hidden tab: nothing is drawn. */
+const NOTHING_SHOWN: SessionEvent[] = [];
 
 /** What the Chat tab needs of the others: the review comments waiting in Diff, and the Events tail. */
 export interface ChatLinks {
@@ -35,7 +39,11 @@ export function useChatTab(context: TabContext, links: ChatLinks): TabController
   useEffect(() => setReading((now) => now && context.focused), [context.focused]);
   const streams = useRef<Streams>(new Map());
   const events = context.open.events;
-  const talk = useMemo(() => conversation(events.events, streams.current), [events.events]);
+  // Only while shown: a hidden tab walked the whole event window again for every batch streamed in.
+  const talk = useMemo(
+    () => (context.active ? conversation(events.events, streams.current) : NOTHING_SHOWN),
+    [context.active, events.events],
+  );
   const approvals = useApprovals(context);
   const scroll = useChatScroll(session?.id, events);
   const messages = useMessages(context, links, { draft, setDraft, setSent, follow: scroll.follow });

@@ -20,8 +20,9 @@ const NO_RESULTS: readonly CheckResult[] = [];
 export function useChecksTab(context: TabContext): TabController<ChecksAction> {
   const { client, selection, notify } = context;
   const configured = selection.project?.checks ?? NO_CHECKS;
-  // The open session's loaded events, when it is the selected one: checks run after its turns are among them.
-  const events = selection.session ? context.open.events.events : NO_EVENTS;
+  // The open session's loaded events, when it is the selected one: checks run after its turns are among
+  // them. Only while shown: hidden, the tab read the whole event window for every batch streamed in.
+  const events = context.active && selection.session ? context.open.events.events : NO_EVENTS;
   const workspace = selection.workspace?.id;
   const [running, setRunning] = useState(false);
   const [cursor, setCursor] = useState(0);

@@ -1,6 +1,16 @@
+import { createRequire } from 'node:module';
+import type * as Xterm from '@xterm/headless';
 import type { Terminal } from '@xterm/headless';
-// @xterm/headless is CommonJS without named exports Node can detect: its class comes from the default export.
-import xterm from '@xterm/headless';
+
+/**
+ * @xterm/headless, loaded when the first terminal is shown rather than with
+ * the TUI: a CommonJS module, required from where this file is (the bundle
+ * leaves a require made this way to node), so it is not part of the bundle.
+ * Evaluating its 180 KB in the bundle cost every start ~6 ms of CPU, and
+ * reading and deserialising it with the bundle's code cache more.
+ */
+let xterm: typeof Xterm | undefined;
+const loadXterm = (): typeof Xterm => (xterm ??= createRequire(import.meta.url)('@xterm/headless') as typeof Xterm);
 
 /** Lines kept above the screen, so that a pane made taller shows what had scrolled off. */
 const SCROLLBACK_LINES = 500;
@@ -22,7 +32,7 @@ export interface Emulator {
  * as it goes by, and xterm still handles it as usual.
  */
 export function createEmulator(cols: number, rows: number): Emulator {
-  const terminal = new xterm.Terminal({ cols, rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
+  const terminal = new (loadXterm().Terminal)({ cols, rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
   let hidden = false;
   const watch = (final: 'h' | 'l') =>
     terminal.parser.registerCsiHandler({ prefix: '?', final }, (params) => {
