@@ -13,6 +13,12 @@ const HIGH_BITS = 0x80808080 | 0;
  */
 type LatinSlicing = Buffer & { latin1Slice(start: number, end: number): string };
 
+/** The same through `toString` should a Node version not have it. */
+const latin1: (buf: Buffer, start: number, end: number) => string =
+  typeof (Buffer.prototype as Partial<LatinSlicing>).latin1Slice === 'function'
+    ? (buf, start, end) => (buf as LatinSlicing).latin1Slice(start, end)
+    : (buf, start, end) => buf.toString('latin1', start, end);
+
 /** Each slot's string, its bytes as WORDS big-endian words padded with zeros, and its length plus one (0: empty). */
 const strings: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
 const words = new Int32Array(SLOTS * WORDS);
@@ -49,7 +55,7 @@ export function shortAscii(view: DataView, buf: Buffer, start: number, size: num
   // Only ASCII strings are kept, so the bytes of a string found above are ASCII.
   if (((w0 | w1 | w2 | w3) & HIGH_BITS) !== 0) return undefined;
   // One native call makes a flat string; joining characters one by one made a string per character.
-  const made = (buf as LatinSlicing).latin1Slice(start, end);
+  const made = latin1(buf, start, end);
   strings[slot] = made;
   lengths[slot] = size + 1;
   words[at] = w0;
