@@ -85,3 +85,11 @@ export async function finishedFakeSession(client: Client, path: string, prompt: 
   if (end.type !== 'turn_completed') throw new Error(`the set-up turn ended ${end.type}: ${watch.summary()}`);
   return session.id;
 }
+
+/**
+ * The `stalled` notice's message for a silence of `silentMs`: the silence measured, to a
+ * tenth of a second, so a timer that fired late under load says 3.1 s, not the 3 s set.
+ */
+export function stalledMessage(provider: string, silentMs: number): string {
+  return `No word from ${provider} for ${Math.round(silentMs / 100) / 10} s; the turn is still running (session interrupt stops it).`;
+}
