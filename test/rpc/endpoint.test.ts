@@ -36,6 +36,14 @@ function received(socket: Socket): MsgValue[] {
   return messages;
 }
 
+/** Resolves once `messages` (filled by received(socket)) holds `count`. */
+function untilReceived(socket: Socket, messages: MsgValue[], count: number): Promise<void> {
+  return bounded(
+    new Promise<void>((resolve) => socket.on('data', () => messages.length >= count && resolve())),
+    `the ${count} answers`,
+  );
+}
+
 /** Requests 1..count, back to back in one buffer (one write, so one read at the other end). */
 function requests(count: number): Buffer {
   return Buffer.concat(Array.from({ length: count }, (_, i) => encode([0, i + 1, 'echo', { n: i + 1 }])));
@@ -181,8 +189,6 @@ describe('Endpoint', () => {
 
   it('hands a large read on in slices: the first answers leave before the last request is handled, in order', async () => {
     let answersAtLast = -1;
-    let answered!: () => void;
-    const allAnswered = new Promise<void>((resolve) => (answered = resolve));
     const { endpoint, peer } = await pair({
       sliceMessages: 8,
       makesCalls: false,
@@ -194,9 +200,9 @@ describe('Endpoint', () => {
       },
     });
     const answers = received(peer);
-    peer.on('data', () => answers.length === 64 && answered());
+    const all = untilReceived(peer, answers, 64);
     peer.write(requests(64));
-    await bounded(allAnswered, 'the 64 answers');
+    await all;
     assert.ok(answersAtLast > 0, 'no answer had reached the other side when the last request was handled');
     assert.deepEqual(
       answers,
@@ -208,8 +214,6 @@ describe('Endpoint', () => {
   it("lets a slice's asynchronous answers leave before the next slice is handled", async () => {
     const writtenAtSliceStart: number[] = [];
     const batch: number[] = [];
-    let answered!: () => void;
-    const allAnswered = new Promise<void>((resolve) => (answered = resolve));
     const { endpoint, socket, peer } = await pair({
       sliceMessages: 8,
       makesCalls: false,
@@ -222,9 +226,9 @@ describe('Endpoint', () => {
       },
     });
     const answers = received(peer);
-    peer.on('data', () => answers.length === 32 && answered());
+    const all = untilReceived(peer, answers, 32);
     peer.write(requests(32));
-    await bounded(allAnswered, 'the 32 answers');
+    await all;
     // An answer [1, n, nil, n] is 5 bytes: each slice of 8 starts once every earlier slice's answers were written.
     assert.deepEqual(writtenAtSliceStart, [0, 40, 80, 120]);
     assert.deepEqual(
