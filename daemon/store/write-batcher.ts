@@ -1,6 +1,14 @@
 import type { Database } from 'better-sqlite3';
 import { translateSqliteError } from './sqlite-errors.js';
 
+/** What the batcher tells its owner about each batch. */
+export interface BatchHooks {
+  /** After a batch committed, before its writers hear of it: work due once per commit rather than once per write. */
+  committed?: () => void;
+  /** After a batch was rolled back, so whatever it counted on can start again from the database. */
+  rolledBack?: () => void;
+}
+
 interface Pending {
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -21,8 +29,7 @@ export class WriteBatcher {
 
   constructor(
     private readonly db: Database,
-    /** Called after a batch was rolled back, so whatever it counted on can start again from the database. */
-    private readonly onRollback: () => void = () => {},
+    private readonly hooks: BatchHooks = {},
     private readonly maxBatch = 1024,
     private readonly schedule: (callback: () => void) => void = setImmediate,
   ) {}
@@ -83,6 +90,7 @@ export class WriteBatcher {
       for (const writer of batch) writer.reject(translated);
       return;
     }
+    this.hooks.committed?.();
     for (const writer of batch) writer.resolve();
   }
 
@@ -97,6 +105,6 @@ export class WriteBatcher {
 
   private rollback(): void {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
-    this.onRollback();
+    this.hooks.rolledBack?.();
   }
 }
