@@ -193,8 +193,9 @@ export class Store {
 
   put(table: string, record: StoredRecord): Promise<void> {
     const handle = this.catalog.handle(table);
-    const row = this.rowFor(handle, record);
-    const done = this.batcher.write(() => this.writeRow(handle, row));
+    // The first write of a batch may be held until the commit (WriteBatcher.writeStatement): its bytes must outlive this call.
+    const row = this.rowFor(handle, record, 'record', this.batcher.idle);
+    const done = this.batcher.writeStatement(() => this.writeRow(handle, row));
     return this.changeListeners.size > 0 ? done.then(() => this.announcePuts(table, [row])) : done;
   }
 
@@ -400,7 +401,7 @@ export class Store {
     this.batcher.read();
   }
 
-  private rowFor(handle: TableHandle, record: StoredRecord, where = 'record'): Row {
+  private rowFor(handle: TableHandle, record: StoredRecord, where = 'record', heldBack = false): Row {
     const keyName = handle.info.attributes[0]!;
     const key = Object.hasOwn(record, keyName) ? record[keyName] : undefined;
     if (!isRecordKey(key)) {
@@ -410,9 +411,10 @@ export class Store {
       );
     }
     // The bytes the record arrived as are written as they are; they live only until this call returns,
-    // so a copy is kept when a subscriber will be told about the record after the commit.
+    // so a copy is kept when the write is held back or a subscriber will be told about the record after the commit.
     const raw = rawBytesOf(record);
-    const bytes = raw === undefined ? encode(record) : this.changeListeners.size > 0 ? Buffer.from(raw) : raw;
+    const bytes =
+      raw === undefined ? encode(record) : heldBack || this.changeListeners.size > 0 ? Buffer.from(raw) : raw;
     // The clock and seq are set when the row is written (writeRow); src is null: the change is made here.
     const values: unknown[] = [key, bytes, 0, this.node, 0, null];
     for (const attribute of handle.info.indexes) {

@@ -15,10 +15,11 @@ interface Pending {
 }
 
 /**
- * Group commit. Writes run at once inside one open transaction; the transaction
- * commits when the event loop has taken in everything that arrived together
- * (setImmediate), when the batch is full, or before a read (reads share a read
- * transaction of their own, see read()). Each writer's promise
+ * Group commit. Writes run inside one open transaction (the first held back
+ * until a second comes, see `held`); the transaction commits when the event loop
+ * has taken in everything that arrived together (setImmediate), when the batch
+ * is full, or before a read (reads share a read transaction of their own, see
+ * read()). Each writer's promise
  * settles only after the commit, so an acknowledged write is in the database
  * file. If any statement fails, the whole batch is rolled back and every writer
  * in it gets the error: nothing half-written is ever acknowledged.
@@ -26,6 +27,12 @@ interface Pending {
 export class WriteBatcher {
   private pending: Pending[] = [];
   private scheduled = false;
+  /**
+   * A batch's first write, when it is one statement, is held back: if nothing
+   * joins it before the commit it runs alone in autocommit, its own commit, with
+   * no BEGIN or COMMIT to pay (a sequential put). A second write runs it first.
+   */
+  private held: (() => void) | undefined;
 
   constructor(
     private readonly db: Database,
@@ -34,8 +41,27 @@ export class WriteBatcher {
     private readonly schedule: (callback: () => void) => void = setImmediate,
   ) {}
 
+  /** True when no batch is open: a write now would be the first of one (and one statement would be held). */
+  get idle(): boolean {
+    return this.pending.length === 0 && !this.db.inTransaction;
+  }
+
+  /**
+   * Like write, for work that is exactly one statement: when it starts a batch it
+   * is held until the commit or the next write (see `held`), so whatever it uses
+   * must outlive this call.
+   */
+  writeStatement(work: () => void): Promise<void> {
+    if (!this.idle) return this.write(work);
+    this.held = work;
+    const done = new Promise<void>((resolve, reject) => this.pending.push({ resolve, reject }));
+    this.commitLater();
+    return done;
+  }
+
   /** Runs `work` in the current batch; resolves with its result once committed. */
   write<T>(work: () => T): Promise<T> {
+    if (this.held !== undefined) this.runHeld();
     if (!this.db.inTransaction) this.db.exec('BEGIN');
     let value: T;
     try {
@@ -74,6 +100,18 @@ export class WriteBatcher {
     });
   }
 
+  /** Another write joins the held one: the batch becomes a transaction, the held write its first statement. */
+  private runHeld(): void {
+    const held = this.held!;
+    this.held = undefined;
+    if (!this.db.inTransaction) this.db.exec('BEGIN');
+    try {
+      held();
+    } catch (error) {
+      this.abort(error);
+    }
+  }
+
   /** Commits whatever is pending, so that a read sees only committed data. */
   commit(): void {
     if (this.pending.length === 0) {
@@ -82,8 +120,12 @@ export class WriteBatcher {
     }
     const batch = this.pending;
     this.pending = [];
+    const held = this.held;
+    this.held = undefined;
     try {
-      this.db.exec('COMMIT');
+      // A held write is alone in its batch: outside a transaction it commits itself.
+      held?.();
+      if (this.db.inTransaction) this.db.exec('COMMIT');
     } catch (error) {
       this.rollback();
       const translated = translateSqliteError(error);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { type CortexError } from '../../src/protocol/errors.js';
-import { decode } from '../../src/protocol/msgpack-decode.js';
+import { decode, Decoder } from '../../src/protocol/msgpack-decode.js';
+import { encode } from '../../src/protocol/msgpack-encode.js';
 import type { MsgValue, RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { StoredRecord } from '../../src/protocol/store-types.js';
 import { buildMatchQuery, parsePattern } from '../../daemon/store/match-query.js';
@@ -244,6 +245,17 @@ describe('the table store on a real SQLite file', () => {
       store.replica.changesAfter(head, 10).map(({ seq, k }) => [seq, k]),
       [[head + 1, 'r2']],
     );
+  });
+
+  it("keeps a lone put's bytes until its commit, though the message they arrived in is reused", async () => {
+    store.flush();
+    const message = encode({ id: 'held', name: 'kept', age: 7 });
+    const arrived = new Decoder(undefined, new Set([0])).decode(message) as StoredRecord;
+    // Alone in its batch, the put is held back until the commit (a turn later): it must not read the message then.
+    const put = store.put('users', arrived);
+    message.fill(0xc1);
+    await put;
+    assert.deepEqual(decode(store.get('users', 'held')!.bytes), { id: 'held', name: 'kept', age: 7 });
   });
 
   it('commits writes that arrive together as one group, acknowledging them only after the commit', async () => {
