@@ -33,6 +33,8 @@ export class WriteBatcher {
    * no BEGIN or COMMIT to pay (a sequential put). A second write runs it first.
    */
   private held: (() => void) | undefined;
+  /** A read ran in this turn of the event loop (in autocommit); the next one opens a read transaction. */
+  private readThisTurn = false;
 
   constructor(
     private readonly db: Database,
@@ -79,15 +81,21 @@ export class WriteBatcher {
   }
 
   /**
-   * Before a read: commit pending writes, so the read sees only committed data,
-   * then keep one read transaction open until this turn of the event loop ends.
-   * A burst of pipelined reads then shares one snapshot and one lock instead of
-   * taking both for every statement (about half the cost of a point read).
+   * Before a read: commit pending writes, so the read sees only committed data.
+   * The first read of a turn of the event loop runs in autocommit: a lone get
+   * (a sequential client) pays no BEGIN or COMMIT. A second read in the same turn
+   * opens a read transaction that lasts until the turn ends, so a burst of
+   * pipelined reads, or one read from each of many clients, shares one snapshot
+   * and one lock instead of taking both for every statement.
    */
   read(): void {
     if (this.pending.length > 0) this.commit();
     if (this.db.inTransaction) return;
-    this.db.exec('BEGIN');
+    if (this.readThisTurn) {
+      this.db.exec('BEGIN');
+      return;
+    }
+    this.readThisTurn = true;
     this.commitLater();
   }
 
@@ -96,6 +104,7 @@ export class WriteBatcher {
     this.scheduled = true;
     this.schedule(() => {
       this.scheduled = false;
+      this.readThisTurn = false;
       this.commit();
     });
   }

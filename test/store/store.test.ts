@@ -258,6 +258,19 @@ describe('the table store on a real SQLite file', () => {
     assert.deepEqual(decode(store.get('users', 'held')!.bytes), { id: 'held', name: 'kept', age: 7 });
   });
 
+  it('reads alone in autocommit, and from the second read of a turn in one read transaction until the turn ends', async () => {
+    await store.putMany('users', [{ id: 'turn1' }, { id: 'turn2' }, { id: 'turn3' }]);
+    await new Promise(setImmediate);
+    assert.ok(store.get('users', 'turn1'));
+    // A lone get (a sequential client) holds nothing open and pays no BEGIN or COMMIT.
+    assert.equal(db.inTransaction, false);
+    assert.ok(store.get('users', 'turn2'));
+    assert.equal(db.inTransaction, true);
+    assert.ok(store.get('users', 'turn3'));
+    await new Promise(setImmediate);
+    assert.equal(db.inTransaction, false);
+  });
+
   it('commits writes that arrive together as one group, acknowledging them only after the commit', async () => {
     const reader = new BetterSqlite3(join(dir.path, 'cortex.db'), { readonly: true });
     try {
