@@ -258,6 +258,26 @@ describe('the table store on a real SQLite file', () => {
     assert.deepEqual(decode(store.get('users', 'held')!.bytes), { id: 'held', name: 'kept', age: 7 });
   });
 
+  it('rejects a lone put that fails at its commit and hands its seq out again', async () => {
+    store.flush();
+    const head = store.replica.headSeq();
+    const other = new BetterSqlite3(join(dir.path, 'cortex.db'));
+    try {
+      other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON "t_users" BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      // Alone in its batch, the put runs at the commit, in autocommit: its failure must still reach the writer.
+      await assert.rejects(store.put('users', { id: 'refused' }), /refused/);
+      other.exec('DROP TRIGGER refuse');
+    } finally {
+      other.close();
+    }
+    assert.equal(store.replica.headSeq(), head);
+    await store.put('users', { id: 'accepted' });
+    assert.deepEqual(
+      store.replica.changesAfter(head, 10).map(({ seq, k }) => [seq, k]),
+      [[head + 1, 'accepted']],
+    );
+  });
+
   it('reads alone in autocommit, and from the second read of a turn in one read transaction until the turn ends', async () => {
     await store.putMany('users', [{ id: 'turn1' }, { id: 'turn2' }, { id: 'turn3' }]);
     await new Promise(setImmediate);
