@@ -71,6 +71,8 @@ export interface EndpointOptions {
   reads?: ReadBuffer;
 }
 
+const SETTLED = Promise.resolve();
+
 /** After close() has flushed and ended the stream, how long the other side has to read it before it is destroyed. */
 const END_GRACE_MS = 2000;
 
@@ -110,6 +112,8 @@ export class Endpoint implements FrameSink {
   private readonly log: ((line: string) => void) | undefined;
   private currentState: EndpointState;
   private flushQueued = false;
+  /** A read is being handed on: whatever it answers is written as its slice ends (sliceDone), not in a microtask. */
+  private handingOn = false;
   private readonly sliceMessages: number;
   private sliceScheduled = false;
   /** Reading is paused because more was read than handled (see receive). */
@@ -364,12 +368,15 @@ export class Endpoint implements FrameSink {
   private receive(chunk: Buffer): void {
     this.readsTaken++;
     let done: boolean;
+    this.handingOn = true;
     try {
       done = this.reader.push(chunk, this.sliceMessages);
     } catch (error) {
+      this.handingOn = false;
       this.unreadable(error);
       return;
     }
+    this.handingOn = false;
     this.sliceDone(done);
     if (this.reader.heldBytes > this.highWaterBytes && !this.holdingInput) {
       // The other side sends faster than its messages are handled: stop reading until they are.
@@ -383,12 +390,15 @@ export class Endpoint implements FrameSink {
     this.sliceScheduled = false;
     if (!this.isOpen) return;
     let done: boolean;
+    this.handingOn = true;
     try {
       done = this.reader.handOn(this.sliceMessages);
     } catch (error) {
+      this.handingOn = false;
       this.unreadable(error);
       return;
     }
+    this.handingOn = false;
     this.sliceDone(done);
   };
 
@@ -416,10 +426,13 @@ export class Endpoint implements FrameSink {
   }
 
   private queueFlush(): void {
-    if (this.flushQueued) return;
+    if (this.flushQueued || this.handingOn) return;
     this.flushQueued = true;
-    queueMicrotask(() => this.flush());
+    // A reaction on a settled promise: Node's queueMicrotask makes an AsyncResource and a bound function per call.
+    void SETTLED.then(this.flushLater);
   }
+
+  private readonly flushLater = (): void => this.flush();
 
   private flush(): void {
     this.flushQueued = false;
