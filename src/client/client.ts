@@ -6,6 +6,7 @@ import type { MethodName, Methods, ParamsOf, ResultOf } from '../protocol/method
 import type { MsgValue } from '../protocol/msgpack-types.js';
 import type { Lagged, NotificationName, Notifications } from '../protocol/notifications.js';
 import { Endpoint, type EndpointState } from '../rpc/endpoint.js';
+import { ReadBuffer } from '../rpc/read-buffer.js';
 import { ListenerList } from './listener-list.js';
 
 export type ConnectionState = EndpointState;
@@ -38,6 +39,8 @@ export interface ClientOptions {
    * silence the connection is given up as dead. 0 (the default) sends none.
    */
   silenceMs?: number;
+  /** The buffer the stream (a socket created with `onread: reads.onread`) reads into. */
+  reads?: ReadBuffer;
 }
 
 /**
@@ -68,6 +71,7 @@ export class Client {
       remote: this.remote,
       callTimeoutMs: options.callTimeoutMs ?? 0,
       ...(options.openOn === undefined ? {} : { openOn: options.openOn }),
+      ...(options.reads === undefined ? {} : { reads: options.reads }),
       handler: {
         notification: (method, params) => this.notified(method, params),
         closed: (reason) => this.closed(reason),
@@ -154,9 +158,14 @@ export class Client {
    * to tell is to ask. Any bytes from it count as a sign of life.
    */
   private startHeartbeat(silenceMs: number): void {
-    this.stream.on('data', () => (this.heardAt = Date.now()));
     const period = Math.max(10, Math.floor(silenceMs / 3));
+    // Reads are counted, not timed: a read is heard at the first tick after it, so silence is never overstated.
+    let reads = this.endpoint.readCount;
     this.heartbeat = setInterval(() => {
+      if (this.endpoint.readCount !== reads) {
+        reads = this.endpoint.readCount;
+        this.heardAt = Date.now();
+      }
       const silent = Date.now() - this.heardAt;
       if (silent >= silenceMs) {
         this.lost = new CortexError(
@@ -258,8 +267,9 @@ export function connectUnix(
   options: { connectTimeoutMs?: number } & ClientOptions = {},
 ): Promise<Client> {
   const { connectTimeoutMs = 5000, ...clientOptions } = options;
-  const socket = connect(path);
-  const client = new Client(socket, { remote: `the daemon on ${path}`, ...clientOptions, openOn: 'connect' });
+  const reads = new ReadBuffer();
+  const socket = connect({ path, onread: reads.onread });
+  const client = new Client(socket, { remote: `the daemon on ${path}`, ...clientOptions, openOn: 'connect', reads });
   return openWithin(
     client,
     connectTimeoutMs,
