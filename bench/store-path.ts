@@ -1,12 +1,15 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../daemon/store/open-database.js';
 import { Store } from '../daemon/store/store.js';
 import { Decoder } from '../src/protocol/msgpack-decode.js';
 import { encode } from '../src/protocol/msgpack-encode.js';
 import type { StoredRecord } from '../src/protocol/store-types.js';
+import { InstructionCounter, callgrindLauncher } from './callgrind.js';
 import { selfCpuMicros } from './cpu.js';
 import { ATTRIBUTES, TABLE, key, readOrder, record } from './workload.js';
 
@@ -14,24 +17,35 @@ import { ATTRIBUTES, TABLE, key, readOrder, record } from './workload.js';
  * The store's share of the hot path, in process: the daemon's `Store` on a real
  * database file, called as the record handlers call it, with no socket, codec or
  * client. CPU per operation is this process's own, so it holds on a loaded
- * machine; under `valgrind --tool=callgrind` two sizes (STORE_PATH_OPS) give
- * instructions per operation by difference, which no other load moves at all.
+ * machine. With STORE_PATH_CALLGRIND=1 it runs itself again under callgrind and
+ * prints the main thread's instructions per operation instead, which no other
+ * load moves: each workload runs once on other keys to warm the JIT, then once
+ * counted.
  *
  *   node dist/bench/store-path.js                                   # every workload
+ *   STORE_PATH_CALLGRIND=1 STORE_PATH_ONLY=seq-put STORE_PATH_OPS=4000 node dist/bench/store-path.js
  *   STORE_PATH_ONLY=pipe-put STORE_PATH_OPS=20000 node dist/bench/store-path.js
  *   STORE_PATH_ONLY=pipe-put STORE_PATH_DEPTH=16 node dist/bench/store-path.js    # smaller group commits
+ *
+ * `clients-get` and `clients-put` play the daemon's 16 connections: in each turn
+ * of the event loop every caller makes one call from a callback of its own (as
+ * each connection's read is one callback, with microtasks run after it).
  *
  * `log-read` reads the change log from its start in pages, as a peer's catch-up
  * does, going round again at its end; an operation is one entry read.
  */
-const WORKLOADS = ['seq-get', 'pipe-get', 'seq-put', 'pipe-put', 'log-read'] as const;
+const WORKLOADS = ['seq-get', 'pipe-get', 'clients-get', 'seq-put', 'pipe-put', 'clients-put', 'log-read'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 /** Operations per burst (per turn of the event loop, and so per group commit) in the pipelined workloads. */
 const DEPTH = positive('STORE_PATH_DEPTH', 64);
+/** Callers in the `clients-` workloads, each with one call a turn in a callback of its own. */
+const CLIENTS = positive('STORE_PATH_CLIENTS', 16);
 const PREFILL = 10_000;
 /** Entries per read of the change log, as the mesh's outbound batches read it (daemon/mesh/outbound.ts). */
 const LOG_PAGE = 1024;
+/** Set in the copy that runs under valgrind: where callgrind writes its dumps. */
+const CHILD_DIR = 'STORE_PATH_COUNT_DIR';
 
 function positive(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -51,9 +65,32 @@ function arrivingRecords(prefix: string, count: number): StoredRecord[] {
   );
 }
 
+/** Runs `call(i)` for i in [first, end), each from a callback of its own in one turn; resolves with their results. */
+function eachInItsOwnCallback<T>(first: number, end: number, call: (i: number) => T): Promise<T[]> {
+  return new Promise((resolve) => {
+    const results: T[] = [];
+    for (let i = first; i < end; i++) {
+      setImmediate(() => {
+        results.push(call(i));
+        if (results.length === end - first) resolve(results);
+      });
+    }
+  });
+}
+
 /** Builds the workload's inputs up front, so the timed part is the store's work alone. */
-function prepare(store: Store, workload: Workload, ops: number): () => Promise<void> {
+function prepare(store: Store, workload: Workload, ops: number, warmUp = false): () => Promise<void> {
   const burst = workload.startsWith('pipe') ? DEPTH : 1;
+  if (workload === 'clients-get') {
+    const keys = Array.from(readOrder(ops, PREFILL), (position) => key('pf', position));
+    return async () => {
+      for (let first = 0; first < ops; first += CLIENTS) {
+        await eachInItsOwnCallback(first, Math.min(ops, first + CLIENTS), (i) => {
+          if (store.get(TABLE, keys[i]!) === null) throw new Error(`${keys[i]} was prefilled but get found nothing`);
+        });
+      }
+    };
+  }
   if (workload.endsWith('get')) {
     const keys = Array.from(readOrder(ops, PREFILL), (position) => key('pf', position));
     return async () => {
@@ -67,7 +104,18 @@ function prepare(store: Store, workload: Workload, ops: number): () => Promise<v
     };
   }
   if (workload === 'log-read') return () => readLog(store, ops);
-  const records = arrivingRecords(workload === 'pipe-put' ? 'pp' : 'sp', ops);
+  // Each run writes keys of its own, so the timed puts are inserts of new keys like the warm-up's.
+  const prefix = (warmUp ? 'w' : '') + (workload === 'seq-put' ? 's' : workload === 'pipe-put' ? 'p' : 'c');
+  const records = arrivingRecords(prefix.padEnd(2, 'p'), ops);
+  if (workload === 'clients-put') {
+    return async () => {
+      for (let first = 0; first < ops; first += CLIENTS) {
+        await Promise.all(
+          await eachInItsOwnCallback(first, Math.min(ops, first + CLIENTS), (i) => store.put(TABLE, records[i]!)),
+        );
+      }
+    };
+  }
   return async () => {
     for (let first = 0; first < ops; first += burst) {
       const writes: Promise<void>[] = [];
@@ -93,13 +141,16 @@ async function readLog(store: Store, entries: number): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
+/** Runs the workloads; under callgrind (`countIn`, its dump directory) prints instructions instead of CPU. */
+async function main(countIn: string | undefined): Promise<void> {
   const ops = positive('STORE_PATH_OPS', 64_000);
   const only = process.env['STORE_PATH_ONLY'];
   const home = mkdtempSync(join(tmpdir(), 'cortex-store-path-'));
   const db = openDatabase(home, 'normal', { node: 'bench-node' });
   try {
     const store = new Store(db, 'bench-node');
+    // The daemon's mesh always listens to the log, links or none: so does this bench.
+    store.onLog(() => {});
     store.createTable({ name: TABLE, attributes: ATTRIBUTES, owner: 'bench' });
     for (let first = 0; first < PREFILL; first += 1000) {
       const records = Array.from({ length: 1000 }, (_, i) => record(key('pf', first + i), first + i));
@@ -107,6 +158,18 @@ async function main(): Promise<void> {
     }
     for (const workload of WORKLOADS) {
       if (only !== undefined && only !== workload) continue;
+      if (countIn !== undefined) {
+        await prepare(store, workload, ops, true)();
+        const counter = new InstructionCounter(process.pid, countIn, true);
+        const timed = prepare(store, workload, ops);
+        await counter.start();
+        await timed();
+        const instructions = (await counter.stop()) / ops;
+        console.log(
+          `${workload.padEnd(8)} ${Math.round(instructions).toLocaleString('en-US').padStart(8)} instructions/op`,
+        );
+        continue;
+      }
       const timed = prepare(store, workload, ops);
       const start = selfCpuMicros();
       const began = performance.now();
@@ -123,4 +186,26 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+/** Runs this program again under callgrind, with counting off until each workload's counted run. */
+function underCallgrind(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'cortex-store-path-count-'));
+  const [command, ...args] = [
+    ...callgrindLauncher(dir, { mainThreadOnly: true }),
+    process.execPath,
+    fileURLToPath(import.meta.url),
+  ];
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, [CHILD_DIR]: dir },
+  });
+  return new Promise((resolve) => {
+    child.on('exit', (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      resolve(code ?? 1);
+    });
+  });
+}
+
+const countIn = process.env[CHILD_DIR];
+if (process.env['STORE_PATH_CALLGRIND'] === '1' && countIn === undefined) process.exitCode = await underCallgrind();
+else await main(countIn);

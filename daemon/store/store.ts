@@ -71,6 +71,8 @@ export class Store {
   private readonly matchStatements = new Map<string, Statement>();
   private readonly logListeners = new Set<() => void>();
   private readonly saveClock: Statement<[number]>;
+  /** The log's head when its listeners were last told it grew. */
+  private announcedHead: number;
 
   constructor(
     private readonly db: Database,
@@ -82,12 +84,16 @@ export class Store {
   ) {
     this.catalog = new TableCatalog(db);
     this.changeLog = new ChangeLog(db, this.catalog);
+    this.announcedHead = this.changeLog.headSeq();
     const last = this.changeLog.recentHlc();
     // Remote versions may be newer than the recent log entries: the highest one observed is saved too.
     const observed = db.prepare("SELECT value FROM _meta WHERE name = 'hlc_high'").pluck().get() as number | undefined;
     this.clock = new HybridClock(now, Math.max(last ?? 0, observed ?? 0), maxDriftMs);
     this.merger = new Merger(db, this.catalog, this.changeLog, this.clock, node);
-    this.batcher = new WriteBatcher(db, () => this.changeLog.reload());
+    this.batcher = new WriteBatcher(db, {
+      committed: () => this.announceLogIfGrown(),
+      rolledBack: () => this.changeLog.reload(),
+    });
     this.incarnations = new Incarnations(db);
     this.saveClock = db.prepare("INSERT OR REPLACE INTO _meta (name, value) VALUES ('hlc_high', ?)");
     this.replica = new Replica({
@@ -187,9 +193,10 @@ export class Store {
 
   put(table: string, record: StoredRecord): Promise<void> {
     const handle = this.catalog.handle(table);
-    const row = this.rowFor(handle, record);
-    const done = this.batcher.write(() => this.writeRow(handle, row));
-    return this.hasListeners ? done.then(() => this.announcePuts(table, [row])) : done;
+    // The first write of a batch may be held until the commit (WriteBatcher.writeStatement): its bytes must outlive this call.
+    const row = this.rowFor(handle, record, 'record', this.batcher.idle);
+    const done = this.batcher.writeStatement(() => this.writeRow(handle, row));
+    return this.changeListeners.size > 0 ? done.then(() => this.announcePuts(table, [row])) : done;
   }
 
   putMany(table: string, records: StoredRecord[]): Promise<void> {
@@ -198,7 +205,7 @@ export class Store {
     const done = this.batcher.write(() => {
       for (const row of rows) this.writeRow(handle, row);
     });
-    return this.hasListeners ? done.then(() => this.announcePuts(table, rows)) : done;
+    return this.changeListeners.size > 0 ? done.then(() => this.announcePuts(table, rows)) : done;
   }
 
   /**
@@ -237,10 +244,7 @@ export class Store {
       seq = next;
       return true;
     });
-    if (deleted) {
-      this.announce({ table, key, op: 'delete', record: null, hlc, node: this.node, seq });
-      this.announceLog();
-    }
+    if (deleted) this.announce({ table, key, op: 'delete', record: null, hlc, node: this.node, seq });
     return deleted;
   }
 
@@ -261,25 +265,19 @@ export class Store {
     return this.batcher.write(work);
   }
 
-  private get hasListeners(): boolean {
-    return this.changeListeners.size > 0 || this.logListeners.size > 0;
-  }
-
+  /** Puts are announced to change listeners only: the log's listeners heard of their commit (announceLogIfGrown). */
   private announcePuts(table: string, rows: Row[]): void {
-    if (this.changeListeners.size > 0) {
-      for (const row of rows) {
-        this.announce({
-          table,
-          key: row.key,
-          op: 'put',
-          record: new RawMsgpack(row.values[1] as Buffer),
-          hlc: row.values[2] as number,
-          node: this.node,
-          seq: row.seq,
-        });
-      }
+    for (const row of rows) {
+      this.announce({
+        table,
+        key: row.key,
+        op: 'put',
+        record: new RawMsgpack(row.values[1] as Buffer),
+        hlc: row.values[2] as number,
+        node: this.node,
+        seq: row.seq,
+      });
     }
-    this.announceLog();
   }
 
   private announceWrites(writes: AppliedWrite[]): void {
@@ -301,7 +299,17 @@ export class Store {
   }
 
   private announceLog(): void {
+    this.announcedHead = this.changeLog.headSeq();
     for (const listener of this.logListeners) listener();
+  }
+
+  /**
+   * After each group commit: the log's listeners (the mesh, always there) hear once
+   * per commit that the log grew, not once per write, so a put with nobody
+   * subscribed pays no promise or call of its own for them.
+   */
+  private announceLogIfGrown(): void {
+    if (this.changeLog.headSeq() !== this.announcedHead) this.announceLog();
   }
 
   private announce(change: CommittedChange): void {
@@ -393,7 +401,7 @@ export class Store {
     this.batcher.read();
   }
 
-  private rowFor(handle: TableHandle, record: StoredRecord, where = 'record'): Row {
+  private rowFor(handle: TableHandle, record: StoredRecord, where = 'record', heldBack = false): Row {
     const keyName = handle.info.attributes[0]!;
     const key = Object.hasOwn(record, keyName) ? record[keyName] : undefined;
     if (!isRecordKey(key)) {
@@ -403,9 +411,10 @@ export class Store {
       );
     }
     // The bytes the record arrived as are written as they are; they live only until this call returns,
-    // so a copy is kept when a subscriber will be told about the record after the commit.
+    // so a copy is kept when the write is held back or a subscriber will be told about the record after the commit.
     const raw = rawBytesOf(record);
-    const bytes = raw === undefined ? encode(record) : this.changeListeners.size > 0 ? Buffer.from(raw) : raw;
+    const bytes =
+      raw === undefined ? encode(record) : heldBack || this.changeListeners.size > 0 ? Buffer.from(raw) : raw;
     // The clock and seq are set when the row is written (writeRow); src is null: the change is made here.
     const values: unknown[] = [key, bytes, 0, this.node, 0, null];
     for (const attribute of handle.info.indexes) {

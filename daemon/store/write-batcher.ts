@@ -1,16 +1,25 @@
 import type { Database } from 'better-sqlite3';
 import { translateSqliteError } from './sqlite-errors.js';
 
+/** What the batcher tells its owner about each batch. */
+export interface BatchHooks {
+  /** After a batch committed, before its writers hear of it: work due once per commit rather than once per write. */
+  committed?: () => void;
+  /** After a batch was rolled back, so whatever it counted on can start again from the database. */
+  rolledBack?: () => void;
+}
+
 interface Pending {
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Group commit. Writes run at once inside one open transaction; the transaction
- * commits when the event loop has taken in everything that arrived together
- * (setImmediate), when the batch is full, or before a read (reads share a read
- * transaction of their own, see read()). Each writer's promise
+ * Group commit. Writes run inside one open transaction (the first held back
+ * until a second comes, see `held`); the transaction commits when the event loop
+ * has taken in everything that arrived together (setImmediate), when the batch
+ * is full, or before a read (reads share a read transaction of their own, see
+ * read()). Each writer's promise
  * settles only after the commit, so an acknowledged write is in the database
  * file. If any statement fails, the whole batch is rolled back and every writer
  * in it gets the error: nothing half-written is ever acknowledged.
@@ -18,17 +27,43 @@ interface Pending {
 export class WriteBatcher {
   private pending: Pending[] = [];
   private scheduled = false;
+  /**
+   * A batch's first write, when it is one statement, is held back: if nothing
+   * joins it before the commit it runs alone in autocommit, its own commit, with
+   * no BEGIN or COMMIT to pay (a sequential put). A second write runs it first.
+   */
+  private held: (() => void) | undefined;
+  /** A read ran in this turn of the event loop (in autocommit); the next one opens a read transaction. */
+  private readThisTurn = false;
 
   constructor(
     private readonly db: Database,
-    /** Called after a batch was rolled back, so whatever it counted on can start again from the database. */
-    private readonly onRollback: () => void = () => {},
+    private readonly hooks: BatchHooks = {},
     private readonly maxBatch = 1024,
     private readonly schedule: (callback: () => void) => void = setImmediate,
   ) {}
 
+  /** True when no batch is open: a write now would be the first of one (and one statement would be held). */
+  get idle(): boolean {
+    return this.pending.length === 0 && !this.db.inTransaction;
+  }
+
+  /**
+   * Like write, for work that is exactly one statement: when it starts a batch it
+   * is held until the commit or the next write (see `held`), so whatever it uses
+   * must outlive this call.
+   */
+  writeStatement(work: () => void): Promise<void> {
+    if (!this.idle) return this.write(work);
+    this.held = work;
+    const done = new Promise<void>((resolve, reject) => this.pending.push({ resolve, reject }));
+    this.commitLater();
+    return done;
+  }
+
   /** Runs `work` in the current batch; resolves with its result once committed. */
   write<T>(work: () => T): Promise<T> {
+    if (this.held !== undefined) this.runHeld();
     if (!this.db.inTransaction) this.db.exec('BEGIN');
     let value: T;
     try {
@@ -46,15 +81,21 @@ export class WriteBatcher {
   }
 
   /**
-   * Before a read: commit pending writes, so the read sees only committed data,
-   * then keep one read transaction open until this turn of the event loop ends.
-   * A burst of pipelined reads then shares one snapshot and one lock instead of
-   * taking both for every statement (about half the cost of a point read).
+   * Before a read: commit pending writes, so the read sees only committed data.
+   * The first read of a turn of the event loop runs in autocommit: a lone get
+   * (a sequential client) pays no BEGIN or COMMIT. A second read in the same turn
+   * opens a read transaction that lasts until the turn ends, so a burst of
+   * pipelined reads, or one read from each of many clients, shares one snapshot
+   * and one lock instead of taking both for every statement.
    */
   read(): void {
     if (this.pending.length > 0) this.commit();
     if (this.db.inTransaction) return;
-    this.db.exec('BEGIN');
+    if (this.readThisTurn) {
+      this.db.exec('BEGIN');
+      return;
+    }
+    this.readThisTurn = true;
     this.commitLater();
   }
 
@@ -63,8 +104,21 @@ export class WriteBatcher {
     this.scheduled = true;
     this.schedule(() => {
       this.scheduled = false;
+      this.readThisTurn = false;
       this.commit();
     });
+  }
+
+  /** Another write joins the held one: the batch becomes a transaction, the held write its first statement. */
+  private runHeld(): void {
+    const held = this.held!;
+    this.held = undefined;
+    if (!this.db.inTransaction) this.db.exec('BEGIN');
+    try {
+      held();
+    } catch (error) {
+      this.abort(error);
+    }
   }
 
   /** Commits whatever is pending, so that a read sees only committed data. */
@@ -75,14 +129,19 @@ export class WriteBatcher {
     }
     const batch = this.pending;
     this.pending = [];
+    const held = this.held;
+    this.held = undefined;
     try {
-      this.db.exec('COMMIT');
+      // A held write is alone in its batch: outside a transaction it commits itself.
+      held?.();
+      if (this.db.inTransaction) this.db.exec('COMMIT');
     } catch (error) {
       this.rollback();
       const translated = translateSqliteError(error);
       for (const writer of batch) writer.reject(translated);
       return;
     }
+    this.hooks.committed?.();
     for (const writer of batch) writer.resolve();
   }
 
@@ -97,6 +156,6 @@ export class WriteBatcher {
 
   private rollback(): void {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
-    this.onRollback();
+    this.hooks.rolledBack?.();
   }
 }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { type CortexError } from '../../src/protocol/errors.js';
-import { decode } from '../../src/protocol/msgpack-decode.js';
+import { decode, Decoder } from '../../src/protocol/msgpack-decode.js';
+import { encode } from '../../src/protocol/msgpack-encode.js';
 import type { MsgValue, RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { StoredRecord } from '../../src/protocol/store-types.js';
 import { buildMatchQuery, parsePattern } from '../../daemon/store/match-query.js';
@@ -244,6 +245,50 @@ describe('the table store on a real SQLite file', () => {
       store.replica.changesAfter(head, 10).map(({ seq, k }) => [seq, k]),
       [[head + 1, 'r2']],
     );
+  });
+
+  it("keeps a lone put's bytes until its commit, though the message they arrived in is reused", async () => {
+    store.flush();
+    const message = encode({ id: 'held', name: 'kept', age: 7 });
+    const arrived = new Decoder(undefined, new Set([0])).decode(message) as StoredRecord;
+    // Alone in its batch, the put is held back until the commit (a turn later): it must not read the message then.
+    const put = store.put('users', arrived);
+    message.fill(0xc1);
+    await put;
+    assert.deepEqual(decode(store.get('users', 'held')!.bytes), { id: 'held', name: 'kept', age: 7 });
+  });
+
+  it('rejects a lone put that fails at its commit and hands its seq out again', async () => {
+    store.flush();
+    const head = store.replica.headSeq();
+    const other = new BetterSqlite3(join(dir.path, 'cortex.db'));
+    try {
+      other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON "t_users" BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      // Alone in its batch, the put runs at the commit, in autocommit: its failure must still reach the writer.
+      await assert.rejects(store.put('users', { id: 'refused' }), /refused/);
+      other.exec('DROP TRIGGER refuse');
+    } finally {
+      other.close();
+    }
+    assert.equal(store.replica.headSeq(), head);
+    await store.put('users', { id: 'accepted' });
+    assert.deepEqual(
+      store.replica.changesAfter(head, 10).map(({ seq, k }) => [seq, k]),
+      [[head + 1, 'accepted']],
+    );
+  });
+
+  it('reads alone in autocommit, and from the second read of a turn in one read transaction until the turn ends', async () => {
+    await store.putMany('users', [{ id: 'turn1' }, { id: 'turn2' }, { id: 'turn3' }]);
+    await new Promise(setImmediate);
+    assert.ok(store.get('users', 'turn1'));
+    // A lone get (a sequential client) holds nothing open and pays no BEGIN or COMMIT.
+    assert.equal(db.inTransaction, false);
+    assert.ok(store.get('users', 'turn2'));
+    assert.equal(db.inTransaction, true);
+    assert.ok(store.get('users', 'turn3'));
+    await new Promise(setImmediate);
+    assert.equal(db.inTransaction, false);
   });
 
   it('commits writes that arrive together as one group, acknowledging them only after the commit', async () => {
