@@ -39,24 +39,34 @@ export class Decoder {
     this.keeping = keepRawAt.size > 0;
   }
 
-  decode(bytes: Uint8Array, start = 0, end = bytes.length): MsgValue {
+  /**
+   * Decodes the value from `start` to `end`. With `whole` false, `end` is only a limit: the value
+   * may end before it, and `valueEnd` says where it did (a stream's reader decodes a message
+   * before knowing where it ends, see FrameSink.frameAt).
+   */
+  decode(bytes: Uint8Array, start = 0, end = bytes.length, whole = true): MsgValue {
     // A read is decoded message by message: its views are made once.
     if (bytes !== this.bytes) this.view(bytes);
     this.pos = start;
     this.end = end;
     if (this.keeping) this.startKeeping();
     const value = this.read(0);
-    if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
+    if (whole) this.endsAt(end);
     return value;
+  }
+
+  /** Where the value last decoded ended. */
+  get valueEnd(): number {
+    return this.pos;
   }
 
   /**
    * Decodes a msgpack-rpc notification `[2, method, params]` whose method is a fixstr without
    * making its array (subscribers receive tens of thousands a second): returns the method, and
    * takeNotificationParams() the params. Anything else returns undefined having read nothing,
-   * for decode() to take. The same limits and errors as decode().
+   * for decode() to take. The same limits, errors and `whole` as decode().
    */
-  decodeNotification(bytes: Uint8Array, start: number, end: number): string | undefined {
+  decodeNotification(bytes: Uint8Array, start: number, end: number, whole = true): string | undefined {
     if (end - start < 4 || bytes[start] !== 0x93 || bytes[start + 1] !== 0x02) return undefined;
     const head = bytes[start + 2]!;
     if (head < 0xa0 || head >= 0xc0) return undefined;
@@ -66,7 +76,7 @@ export class Decoder {
     if (this.keeping) this.startKeeping();
     const method = this.readString(head & 0x1f);
     const params = this.read(1);
-    if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
+    if (whole) this.endsAt(end);
     this.params = params;
     return method;
   }
@@ -76,6 +86,10 @@ export class Decoder {
     const params = this.params;
     this.params = null;
     return params;
+  }
+
+  private endsAt(end: number): void {
+    if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
   }
 
   private view(bytes: Uint8Array): void {
