@@ -9,6 +9,12 @@ function invalid(message: string): CortexError {
 }
 
 /**
+ * What a decode not given its value's end (`whole` false) throws when the value runs past the limit:
+ * made once, since a stream's reader meets it at the end of nearly every read and only looks for it.
+ */
+const RUNS_PAST = invalid('The MessagePack value runs past the end of the bytes given.');
+
+/**
  * A MessagePack decoder for one complete value. Maps become plain objects whose
  * keys are own data properties, so a key such as `__proto__` is kept as data and
  * never reaches an object's prototype (msgpackr, by contrast, renames it).
@@ -27,6 +33,8 @@ export class Decoder {
   private end = 0;
   /** Whether any depth keeps its maps' bytes: most decoders (every client's) keep none. */
   private readonly keeping: boolean;
+  /** Whether the last decode was given its value's end (see decode). */
+  private whole = true;
   /** The params of the notification decodeNotification last read, until taken. */
   private params: MsgValue = null;
 
@@ -49,6 +57,7 @@ export class Decoder {
     if (bytes !== this.bytes) this.view(bytes);
     this.pos = start;
     this.end = end;
+    this.whole = whole;
     if (this.keeping) this.startKeeping();
     const value = this.read(0);
     if (whole) this.endsAt(end);
@@ -73,6 +82,7 @@ export class Decoder {
     if (bytes !== this.bytes) this.view(bytes);
     this.pos = start + 3;
     this.end = end;
+    this.whole = whole;
     if (this.keeping) this.startKeeping();
     const method = this.readString(head & 0x1f);
     const params = this.read(1);
@@ -88,6 +98,11 @@ export class Decoder {
     return params;
   }
 
+  /** The error for a value that does not fit in the bytes: RUNS_PAST when they may be only its start. */
+  private cutShort(message: string): CortexError {
+    return this.whole ? invalid(message) : RUNS_PAST;
+  }
+
   private endsAt(end: number): void {
     if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
   }
@@ -99,7 +114,7 @@ export class Decoder {
   }
 
   private need(count: number): void {
-    if (this.pos + count > this.end) throw invalid('The MessagePack data ends in the middle of a value.');
+    if (this.pos + count > this.end) throw this.cutShort('The MessagePack data ends in the middle of a value.');
   }
 
   private read(depth: number): MsgValue {
@@ -244,7 +259,7 @@ export class Decoder {
 
   private readArray(size: number, depth: number): MsgValue[] {
     if (depth >= this.maxDepth) throw invalid(`A value nests deeper than ${this.maxDepth} levels.`);
-    if (size > this.end - this.pos) throw invalid('An array claims more items than the message holds.');
+    if (size > this.end - this.pos) throw this.cutShort('An array claims more items than the message holds.');
     const out = new Array<MsgValue>(size);
     for (let i = 0; i < size; i++) out[i] = this.read(depth + 1);
     return out;
@@ -252,7 +267,7 @@ export class Decoder {
 
   private readMap(size: number, depth: number, headerSize: number): MsgMap {
     if (depth >= this.maxDepth) throw invalid(`A value nests deeper than ${this.maxDepth} levels.`);
-    if (size * 2 > this.end - this.pos) throw invalid('A map claims more entries than the message holds.');
+    if (size * 2 > this.end - this.pos) throw this.cutShort('A map claims more entries than the message holds.');
     const start = this.pos - headerSize;
     const out: MsgMap = {};
     let stringKeys = true;

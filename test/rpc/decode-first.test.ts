@@ -65,6 +65,27 @@ function throwsProtocolError(run: () => unknown, message: RegExp): void {
   });
 }
 
+describe('Decoder not given the end of the value', () => {
+  it('decodes a value followed by more bytes and says where it ended', () => {
+    const decoder = new Decoder();
+    const bytes = Buffer.concat([event(1), event(2)]);
+    assert.equal(seqOf(decoder.decode(bytes, 0, bytes.length, false)), 1);
+    assert.equal(decoder.valueEnd, event(1).length);
+    throwsProtocolError(() => decoder.decode(bytes, 0, bytes.length), /unexpected bytes follow/);
+  });
+
+  it('fails with EPROTO on a value cut short, whether given its end or not', () => {
+    const decoder = new Decoder();
+    const cut = event(1).subarray(0, 20);
+    throwsProtocolError(() => decoder.decode(cut, 0, cut.length, false), /runs past the end/);
+    throwsProtocolError(() => decoder.decode(cut), /ends in the middle of a value/);
+    throwsProtocolError(() => decoder.decodeNotification(cut, 0, cut.length, false), /runs past the end/);
+    const claims = Buffer.from([0x93, 0x02, 0xa1, 0x78, 0xdc, 0xff, 0xff]);
+    throwsProtocolError(() => decoder.decode(claims, 0, claims.length, false), /runs past the end/);
+    throwsProtocolError(() => decoder.decode(claims), /claims more items than the message holds/);
+  });
+});
+
 describe('FrameReader with a sink that decodes first', () => {
   it('decodes each whole message of a read once, unscanned, and scans only the one cut by the end of a read', () => {
     const stream = Buffer.concat([1, 2, 3, 4].map(event));
