@@ -30,7 +30,8 @@ const CHILD_DIR = 'BENCH_NOTIFICATION_COUNT_DIR';
 /** The notifications of a burst of agent messages, back to back, as one subscriber receives them. */
 function burstBytes(): Buffer {
   const out = new Encoder();
-  const session = 'b3c1f7de-4a9e-4c55-9f1e-0f2d7c1e9a11';
+  // A session id as the daemon makes them (`s_` and eleven characters).
+  const session = 's_k3v9x0q2m7a';
   for (let i = 0; i < EVENTS; i++) {
     const payload = new RawMsgpack(encode({ item_id: `i${i}`, text: `message ${i}` }));
     writeNotification(out, 'event', {
