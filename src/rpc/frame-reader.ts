@@ -38,6 +38,11 @@ const KEEP_PARTIAL_BYTES = 1 << 20;
  * and one that fails to decode, are scanned, so every error the scanner finds is
  * as fatal as before; and only where the rest of the read cannot hold an
  * oversized message, which is still skipped unread.
+ *
+ * Without a `limit`, every read is handed on whole before push returns and a
+ * message cut by its end is copied, so the caller may read into the same buffer
+ * again (the client's socket does). With a limit, the rest of a read is kept as
+ * it is for the next handOn: such a caller must hand over a fresh buffer each time.
  */
 export class FrameReader {
   private readonly scanner: FrameScanner;

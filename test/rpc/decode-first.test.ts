@@ -7,6 +7,7 @@ import { CortexError } from '../../src/protocol/errors.js';
 import { Decoder } from '../../src/protocol/msgpack-decode.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
+import { connectUnix } from '../../src/client/client.js';
 import { Endpoint } from '../../src/rpc/endpoint.js';
 import { FrameReader } from '../../src/rpc/frame-reader.js';
 import { tempDir } from '../helpers/daemon.js';
@@ -205,5 +206,31 @@ describe('Endpoint reading notifications decoded first', () => {
     assert.match(await bounded(closed, 'the close'), /protocol error/);
     assert.deepEqual(seqs, [1, 2]);
     assert.deepEqual(invalid, [['EPROTO', true]]);
+  });
+
+  it('gives a client on a Unix socket, which reads into one buffer it reuses, every notification intact', async () => {
+    const peer = new Promise<Socket>((resolve) => waiting.push(resolve));
+    const client = await connectUnix(path);
+    const socket = await peer;
+    // Texts from a few bytes to 200 KiB: many fit in one read, some span several, and each read reuses the buffer.
+    const texts = Array.from({ length: 300 }, (_, i) =>
+      String.fromCharCode(97 + (i % 26)).repeat((i * 7919) % 200_000),
+    );
+    const got: string[] = [];
+    const all = new Promise<void>((resolve) =>
+      client.onNotification((_method, params) => {
+        got.push((params as { text: string }).text);
+        if (got.length === texts.length) resolve();
+      }),
+    );
+    const bytes = Buffer.concat(texts.map((text, seq) => encode([2, 'event', { seq, text }])));
+    // Written in pieces of odd sizes, so that messages are cut at many places.
+    for (let at = 0, step = 1; at < bytes.length; at += step, step = 1 + ((step * 31 + 7) % 100_000)) {
+      socket.write(bytes.subarray(at, at + step));
+    }
+    await bounded(all, 'every notification');
+    assert.equal(got.length, texts.length);
+    for (const [i, text] of texts.entries()) assert.ok(got[i] === text, `notification ${i} intact`);
+    client.close();
   });
 });
