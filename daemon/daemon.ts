@@ -8,6 +8,7 @@ import { type CortexPaths, stoppedMarker } from '../src/paths.js';
 import { CortexError } from '../src/protocol/errors.js';
 import type { PeerResources } from '../src/protocol/mesh-types.js';
 import type { StatusResult } from '../src/protocol/methods.js';
+import type { ReadBuffer } from '../src/rpc/read-buffer.js';
 import { VERSION } from '../src/version.js';
 import { type DaemonConfig, loadConfig } from './config.js';
 import { createHandlers } from './handlers/index.js';
@@ -378,14 +379,14 @@ export class Daemon {
     const gid = this.config.socketGroup === undefined ? undefined : groupIdOf(addon, this.config.socketGroup);
     this.server = await listenUnix(
       this.paths.socket,
-      (socket: Socket, credentials: LocalCredentials) => {
+      (socket: Socket, credentials: LocalCredentials, reads?: ReadBuffer) => {
         if (this.stopping) {
           socket.destroy();
           return;
         }
         const identity = identities.identify(credentials);
         const peer = identity.pid === undefined ? 'local' : `pid ${identity.pid}`;
-        this.connections.add(new Connection(socket, identity, dispatcher, this.config, this.log, 'unix', peer));
+        this.connections.add(new Connection(socket, identity, dispatcher, this.config, this.log, 'unix', peer, reads));
       },
       {
         gid,

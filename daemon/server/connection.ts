@@ -4,6 +4,7 @@ import { Decoder } from '../../src/protocol/msgpack-decode.js';
 import { MAX_REQUEST_DEPTH, type MsgValue, type RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { NotificationName, Outgoing } from '../../src/protocol/notifications.js';
 import { Endpoint } from '../../src/rpc/endpoint.js';
+import type { ReadBuffer } from '../../src/rpc/read-buffer.js';
 import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { Caller } from './caller.js';
@@ -56,6 +57,8 @@ export class Connection implements Caller {
     private readonly log: Logger,
     readonly transport: 'unix' | 'tls' = 'unix',
     readonly peer: string = 'local',
+    /** The buffer the socket reads into, when it was made with one. */
+    reads?: ReadBuffer,
   ) {
     socket.setNoDelay?.(true);
     socket.on('error', (error) => this.log.debug(`connection ${this.id}: ${error.message}`));
@@ -72,6 +75,7 @@ export class Connection implements Caller {
       maxOutputBytes: limits.maxOutputBytes,
       makesCalls: false,
       sliceMessages: SLICE_MESSAGES,
+      ...(reads === undefined ? {} : { reads }),
       log: (line) => this.log.info(`connection ${this.id}: ${line}`),
       handler: {
         request: (id, method, params) => sink.request(this, id, method, params),

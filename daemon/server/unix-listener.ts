@@ -1,7 +1,8 @@
 import { chmodSync, chownSync, closeSync, unlinkSync } from 'node:fs';
-import { connect, createServer, type Server, Socket } from 'node:net';
+import { connect, createServer, type OnReadOpts, type Server, Socket, type SocketConstructorOpts } from 'node:net';
 import { dirname } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
+import { ReadBuffer } from '../../src/rpc/read-buffer.js';
 import type { NativeAddon, PeerCredentials } from '../identity/native.js';
 import { makeDirectory } from '../make-directory.js';
 
@@ -10,6 +11,9 @@ import { makeDirectory } from '../make-directory.js';
  * read, or undefined when the addon is missing and Node accepted the caller.
  */
 export type LocalCredentials = PeerCredentials | { error: string } | undefined;
+
+/** A caller's socket; `reads` is the buffer it reads into when it was made with one (see ReadBuffer). */
+export type OnUnixSocket = (socket: Socket, credentials: LocalCredentials, reads?: ReadBuffer) => void;
 
 export interface UnixListener {
   close(): Promise<void>;
@@ -33,7 +37,7 @@ export interface UnixListenOptions {
  */
 export async function listenUnix(
   path: string,
-  onSocket: (socket: Socket, credentials: LocalCredentials) => void,
+  onSocket: OnUnixSocket,
   options: UnixListenOptions,
 ): Promise<UnixListener> {
   const { gid, addon } = options;
@@ -70,7 +74,7 @@ export async function listenUnix(
 function acceptNatively(
   addon: NativeAddon,
   path: string,
-  onSocket: (socket: Socket, credentials: LocalCredentials) => void,
+  onSocket: OnUnixSocket,
   onAcceptError: (reason: string) => void,
 ): UnixListener {
   const handle = addon.listen(path, (fd, credentials, error) => {
@@ -81,8 +85,16 @@ function acceptNatively(
     // An exception here would reach the addon, which reports it as fatal: one caller must never stop the daemon.
     let socket: Socket | undefined;
     try {
-      socket = new Socket({ fd, readable: true, writable: true });
-      onSocket(socket, credentials ?? { error: error ?? 'no credentials came with the connection' });
+      const reads = new ReadBuffer();
+      // Node has taken `onread` here since v12; @types/node lists it for connect() only.
+      const options: SocketConstructorOpts & { onread: OnReadOpts } = {
+        fd,
+        readable: true,
+        writable: true,
+        onread: reads.onread,
+      };
+      socket = new Socket(options);
+      onSocket(socket, credentials ?? { error: error ?? 'no credentials came with the connection' }, reads);
     } catch (failure) {
       onAcceptError(`a connection could not be set up: ${(failure as Error).message}`);
       if (socket === undefined) closeSync(fd);
@@ -99,10 +111,7 @@ function acceptNatively(
   };
 }
 
-async function acceptInNode(
-  path: string,
-  onSocket: (socket: Socket, credentials: LocalCredentials) => void,
-): Promise<UnixListener> {
+async function acceptInNode(path: string, onSocket: OnUnixSocket): Promise<UnixListener> {
   const server: Server = createServer({ pauseOnConnect: false }, (socket) => onSocket(socket, undefined));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

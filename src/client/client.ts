@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { formatMs } from '../format-ms.js';
 import { CortexError, errorFromWire, errorMessage } from '../protocol/errors.js';
@@ -6,6 +6,7 @@ import type { MethodName, Methods, ParamsOf, ResultOf } from '../protocol/method
 import type { MsgValue } from '../protocol/msgpack-types.js';
 import type { Lagged, NotificationName, Notifications } from '../protocol/notifications.js';
 import { Endpoint, type EndpointState } from '../rpc/endpoint.js';
+import { ReadBuffer } from '../rpc/read-buffer.js';
 import { ListenerList } from './listener-list.js';
 
 export type ConnectionState = EndpointState;
@@ -38,6 +39,8 @@ export interface ClientOptions {
    * silence the connection is given up as dead. 0 (the default) sends none.
    */
   silenceMs?: number;
+  /** The buffer the stream (a socket created with `onread: reads.onread`) reads into. */
+  reads?: ReadBuffer;
 }
 
 /**
@@ -68,6 +71,7 @@ export class Client {
       remote: this.remote,
       callTimeoutMs: options.callTimeoutMs ?? 0,
       ...(options.openOn === undefined ? {} : { openOn: options.openOn }),
+      ...(options.reads === undefined ? {} : { reads: options.reads }),
       handler: {
         notification: (method, params) => this.notified(method, params),
         closed: (reason) => this.closed(reason),
@@ -154,9 +158,14 @@ export class Client {
    * to tell is to ask. Any bytes from it count as a sign of life.
    */
   private startHeartbeat(silenceMs: number): void {
-    this.stream.on('data', () => (this.heardAt = Date.now()));
     const period = Math.max(10, Math.floor(silenceMs / 3));
+    // Reads are counted, not timed: a read is heard at the first tick after it, so silence is never overstated.
+    let reads = this.endpoint.readCount;
     this.heartbeat = setInterval(() => {
+      if (this.endpoint.readCount !== reads) {
+        reads = this.endpoint.readCount;
+        this.heardAt = Date.now();
+      }
       const silent = Date.now() - this.heardAt;
       if (silent >= silenceMs) {
         this.lost = new CortexError(
@@ -252,31 +261,15 @@ export async function openWithin(
   }
 }
 
-/** What one read of the daemon's socket may bring (Node reads 64 KiB at a time into its own buffers). */
-const READ_BUFFER_BYTES = 64 * 1024;
-
 /** Connects to a daemon's Unix socket; ECONNREFUSED with the path when nothing answers. */
 export function connectUnix(
   path: string,
   options: { connectTimeoutMs?: number } & ClientOptions = {},
 ): Promise<Client> {
   const { connectTimeoutMs = 5000, ...clientOptions } = options;
-  // Reads land in one buffer of the client's own, not in a new Buffer each behind a stream's machinery (a
-  // subscriber taking a burst spent a fifth of its CPU there). The endpoint hands on each read whole before
-  // the next one (a client sets no slice limit: see FrameReader) and copies a message cut by the end of a
-  // read, so none of its bytes are needed once it returns. Socket's `onread` emits no 'data' of its own.
-  const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  const socket: Socket = connect({
-    path,
-    onread: {
-      buffer,
-      callback: (length, bytes) => {
-        socket.emit('data', bytes.subarray(0, length));
-        return true;
-      },
-    },
-  });
-  const client = new Client(socket, { remote: `the daemon on ${path}`, ...clientOptions, openOn: 'connect' });
+  const reads = new ReadBuffer();
+  const socket = connect({ path, onread: reads.onread });
+  const client = new Client(socket, { remote: `the daemon on ${path}`, ...clientOptions, openOn: 'connect', reads });
   return openWithin(
     client,
     connectTimeoutMs,

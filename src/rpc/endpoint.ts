@@ -17,6 +17,7 @@ import { Encoder } from '../protocol/msgpack-encode.js';
 import { MAX_DEPTH, type MsgValue, type RawMsgpack } from '../protocol/msgpack-types.js';
 import { FrameReader, type FrameSink } from './frame-reader.js';
 import { PendingCalls } from './pending-calls.js';
+import type { ReadBuffer } from './read-buffer.js';
 
 export type EndpointState = 'connecting' | 'open' | 'closed';
 
@@ -66,7 +67,11 @@ export interface EndpointOptions {
   openOn?: 'connect' | 'secureConnect';
   /** Where the endpoint reports dropping the other side. */
   log?: (line: string) => void;
+  /** The buffer the stream (a socket created with `onread: reads.onread`) reads into; without it, 'data' events. */
+  reads?: ReadBuffer;
 }
+
+const SETTLED = Promise.resolve();
 
 /** After close() has flushed and ended the stream, how long the other side has to read it before it is destroyed. */
 const END_GRACE_MS = 2000;
@@ -107,6 +112,8 @@ export class Endpoint implements FrameSink {
   private readonly log: ((line: string) => void) | undefined;
   private currentState: EndpointState;
   private flushQueued = false;
+  /** A read is being handed on: whatever it answers is written as its slice ends (sliceDone), not in a microtask. */
+  private handingOn = false;
   private readonly sliceMessages: number;
   private sliceScheduled = false;
   /** Reading is paused because more was read than handled (see receive). */
@@ -115,6 +122,7 @@ export class Endpoint implements FrameSink {
   private failure: Error | undefined;
   private closingError: CortexError | undefined;
   private lastDrained = 0;
+  private readsTaken = 0;
   /** Resolves once the stream is open; rejects with the stream's error if it closes first. */
   readonly opened: Promise<void>;
   private settleOpened!: (error?: Error) => void;
@@ -141,7 +149,8 @@ export class Endpoint implements FrameSink {
     this.opened.catch(() => undefined);
     if (options.openOn === undefined) this.settleOpened();
     else stream.once(options.openOn, () => this.open());
-    stream.on('data', (chunk: Buffer) => this.receive(chunk));
+    if (options.reads === undefined) stream.on('data', (chunk: Buffer) => this.receive(chunk));
+    else options.reads.attach({ receive: (chunk) => this.receive(chunk), holdsInput: () => this.reader.heldBytes > 0 });
     stream.on('drain', () => this.drained());
     stream.on('error', (error: Error) => {
       this.failure = error;
@@ -166,6 +175,11 @@ export class Endpoint implements FrameSink {
   /** When the stream last sent everything it held (Date.now()); 0 if it never had to wait. */
   get drainedAt(): number {
     return this.lastDrained;
+  }
+
+  /** Reads taken from the stream so far: a sign of life that costs no clock reading per read. */
+  get readCount(): number {
+    return this.readsTaken;
   }
 
   /** More unsent output than `highWaterBytes`: a sender that can wait should wait for drain. */
@@ -370,13 +384,17 @@ export class Endpoint implements FrameSink {
   }
 
   private receive(chunk: Buffer): void {
+    this.readsTaken++;
     let done: boolean;
+    this.handingOn = true;
     try {
       done = this.reader.push(chunk, this.sliceMessages);
     } catch (error) {
+      this.handingOn = false;
       this.unreadable(error);
       return;
     }
+    this.handingOn = false;
     this.sliceDone(done);
     if (this.reader.heldBytes > this.highWaterBytes && !this.holdingInput) {
       // The other side sends faster than its messages are handled: stop reading until they are.
@@ -390,12 +408,15 @@ export class Endpoint implements FrameSink {
     this.sliceScheduled = false;
     if (!this.isOpen) return;
     let done: boolean;
+    this.handingOn = true;
     try {
       done = this.reader.handOn(this.sliceMessages);
     } catch (error) {
+      this.handingOn = false;
       this.unreadable(error);
       return;
     }
+    this.handingOn = false;
     this.sliceDone(done);
   };
 
@@ -423,10 +444,13 @@ export class Endpoint implements FrameSink {
   }
 
   private queueFlush(): void {
-    if (this.flushQueued) return;
+    if (this.flushQueued || this.handingOn) return;
     this.flushQueued = true;
-    queueMicrotask(() => this.flush());
+    // A reaction on a settled promise: Node's queueMicrotask makes an AsyncResource and a bound function per call.
+    void SETTLED.then(this.flushLater);
   }
+
+  private readonly flushLater = (): void => this.flush();
 
   private flush(): void {
     this.flushQueued = false;

@@ -41,8 +41,9 @@ const KEEP_PARTIAL_BYTES = 1 << 20;
  *
  * Without a `limit`, every read is handed on whole before push returns and a
  * message cut by its end is copied, so the caller may read into the same buffer
- * again (the client's socket does). With a limit, the rest of a read is kept as
- * it is for the next handOn: such a caller must hand over a fresh buffer each time.
+ * again. With a limit, the rest of a read is kept as it is for the next handOn
+ * (`heldBytes` says so): the next read must go into another buffer, as
+ * ReadBuffer does.
  */
 export class FrameReader {
   private readonly scanner: FrameScanner;

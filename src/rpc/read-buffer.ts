@@ -1,0 +1,48 @@
+import type { OnReadOpts } from 'node:net';
+
+/** As large as the buffer Node reads into by default, so that no read takes more system calls than before. */
+const READ_BYTES = 64 * 1024;
+
+/** What a socket's reads are handed to, each while it is still in the buffer. */
+export interface ReadReceiver {
+  receive(chunk: Buffer): void;
+  /** Whether the receiver still holds bytes of the last read (it hands a long read on in slices). */
+  holdsInput(): boolean;
+}
+
+/**
+ * One buffer that a socket reads into again and again (net.Socket's `onread`),
+ * in place of what Node makes for every read otherwise: a 64 KiB allocation, an
+ * ArrayBuffer and a Buffer over it, and the stream's push and 'data' event. That
+ * is about 7,000 instructions per read, a third of a bare echo's side of a round
+ * trip (bench/README.md, "The sequential round trip"). A read is handed on while
+ * it is in the buffer and valid only during that call, as FrameSink already
+ * promises; when the receiver keeps part of it (a long read handed on in
+ * slices), the next read goes into a new buffer instead of over it.
+ *
+ * Only for sockets created with `onread: reads.onread`: their 'data' events never fire.
+ */
+export class ReadBuffer {
+  private buffer = Buffer.allocUnsafeSlow(READ_BYTES);
+  private receiver: ReadReceiver | undefined;
+  /** The socket's `onread` option. */
+  readonly onread: OnReadOpts = {
+    buffer: () => this.next(),
+    callback: (bytes, buffer) => {
+      this.receiver?.receive((buffer as Buffer).subarray(0, bytes));
+      // Pausing goes through socket.pause(), which stops reads of an `onread` socket too.
+      return true;
+    },
+  };
+
+  /** Hands every later read to `receiver`. */
+  attach(receiver: ReadReceiver): void {
+    this.receiver = receiver;
+  }
+
+  /** The buffer for the next read: the same one, unless the receiver still holds part of the last. */
+  private next(): Buffer {
+    if (this.receiver?.holdsInput() === true) this.buffer = Buffer.allocUnsafeSlow(READ_BYTES);
+    return this.buffer;
+  }
+}
