@@ -9,6 +9,12 @@ function invalid(message: string): CortexError {
 }
 
 /**
+ * What a decode not given its value's end (`whole` false) throws when the value runs past the limit:
+ * made once, since a stream's reader meets it at the end of nearly every read and only looks for it.
+ */
+const RUNS_PAST = invalid('The MessagePack value runs past the end of the bytes given.');
+
+/**
  * A MessagePack decoder for one complete value. Maps become plain objects whose
  * keys are own data properties, so a key such as `__proto__` is kept as data and
  * never reaches an object's prototype (msgpackr, by contrast, renames it).
@@ -27,6 +33,8 @@ export class Decoder {
   private end = 0;
   /** Whether any depth keeps its maps' bytes: most decoders (every client's) keep none. */
   private readonly keeping: boolean;
+  /** Whether the last decode was given its value's end (see decode). */
+  private whole = true;
   /** The params of the notification decodeNotification last read, until taken. */
   private params: MsgValue = null;
 
@@ -39,34 +47,46 @@ export class Decoder {
     this.keeping = keepRawAt.size > 0;
   }
 
-  decode(bytes: Uint8Array, start = 0, end = bytes.length): MsgValue {
+  /**
+   * Decodes the value from `start` to `end`. With `whole` false, `end` is only a limit: the value
+   * may end before it, and `valueEnd` says where it did (a stream's reader decodes a message
+   * before knowing where it ends, see FrameSink.frameAt).
+   */
+  decode(bytes: Uint8Array, start = 0, end = bytes.length, whole = true): MsgValue {
     // A read is decoded message by message: its views are made once.
     if (bytes !== this.bytes) this.view(bytes);
     this.pos = start;
     this.end = end;
+    this.whole = whole;
     if (this.keeping) this.startKeeping();
     const value = this.read(0);
-    if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
+    if (whole) this.endsAt(end);
     return value;
+  }
+
+  /** Where the value last decoded ended. */
+  get valueEnd(): number {
+    return this.pos;
   }
 
   /**
    * Decodes a msgpack-rpc notification `[2, method, params]` whose method is a fixstr without
    * making its array (subscribers receive tens of thousands a second): returns the method, and
    * takeNotificationParams() the params. Anything else returns undefined having read nothing,
-   * for decode() to take. The same limits and errors as decode().
+   * for decode() to take. The same limits, errors and `whole` as decode().
    */
-  decodeNotification(bytes: Uint8Array, start: number, end: number): string | undefined {
+  decodeNotification(bytes: Uint8Array, start: number, end: number, whole = true): string | undefined {
     if (end - start < 4 || bytes[start] !== 0x93 || bytes[start + 1] !== 0x02) return undefined;
     const head = bytes[start + 2]!;
     if (head < 0xa0 || head >= 0xc0) return undefined;
     if (bytes !== this.bytes) this.view(bytes);
     this.pos = start + 3;
     this.end = end;
+    this.whole = whole;
     if (this.keeping) this.startKeeping();
     const method = this.readString(head & 0x1f);
     const params = this.read(1);
-    if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
+    if (whole) this.endsAt(end);
     this.params = params;
     return method;
   }
@@ -78,6 +98,15 @@ export class Decoder {
     return params;
   }
 
+  /** The error for a value that does not fit in the bytes: RUNS_PAST when they may be only its start. */
+  private cutShort(message: string): CortexError {
+    return this.whole ? invalid(message) : RUNS_PAST;
+  }
+
+  private endsAt(end: number): void {
+    if (this.pos !== end) throw invalid(`${end - this.pos} unexpected bytes follow a MessagePack value.`);
+  }
+
   private view(bytes: Uint8Array): void {
     this.bytes = bytes;
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -85,7 +114,7 @@ export class Decoder {
   }
 
   private need(count: number): void {
-    if (this.pos + count > this.end) throw invalid('The MessagePack data ends in the middle of a value.');
+    if (this.pos + count > this.end) throw this.cutShort('The MessagePack data ends in the middle of a value.');
   }
 
   private read(depth: number): MsgValue {
@@ -230,7 +259,7 @@ export class Decoder {
 
   private readArray(size: number, depth: number): MsgValue[] {
     if (depth >= this.maxDepth) throw invalid(`A value nests deeper than ${this.maxDepth} levels.`);
-    if (size > this.end - this.pos) throw invalid('An array claims more items than the message holds.');
+    if (size > this.end - this.pos) throw this.cutShort('An array claims more items than the message holds.');
     const out = new Array<MsgValue>(size);
     for (let i = 0; i < size; i++) out[i] = this.read(depth + 1);
     return out;
@@ -238,7 +267,7 @@ export class Decoder {
 
   private readMap(size: number, depth: number, headerSize: number): MsgMap {
     if (depth >= this.maxDepth) throw invalid(`A value nests deeper than ${this.maxDepth} levels.`);
-    if (size * 2 > this.end - this.pos) throw invalid('A map claims more entries than the message holds.');
+    if (size * 2 > this.end - this.pos) throw this.cutShort('A map claims more entries than the message holds.');
     const start = this.pos - headerSize;
     const out: MsgMap = {};
     let stringKeys = true;

@@ -296,6 +296,24 @@ export class Endpoint implements FrameSink {
     if (this.out.length > this.highWaterBytes) this.flush();
   }
 
+  /** FrameSink: one message decoded before its end is known; -1, with nothing handed on, if it cannot be. */
+  frameAt(buf: Buffer, start: number, limit: number): number {
+    let method: string | undefined;
+    let message: MsgValue = null;
+    try {
+      if (this.handler.notification !== undefined) method = this.decoder.decodeNotification(buf, start, limit, false);
+      if (method === undefined) message = this.decoder.decode(buf, start, limit, false);
+    } catch {
+      // It runs past the read, or frame() will say what is wrong with it once it is scanned.
+      return -1;
+    }
+    const end = this.decoder.valueEnd;
+    if (method === undefined) this.route(message, buf, start, end);
+    else this.handler.notification!(method, this.decoder.takeNotificationParams());
+    if (this.out.length > this.highWaterBytes) this.flush();
+    return end;
+  }
+
   /** A notification handed on without its array being made (Decoder.decodeNotification); false for other messages. */
   private notified(buf: Buffer, start: number, end: number): boolean {
     if (this.handler.notification === undefined) return false;

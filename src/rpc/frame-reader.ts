@@ -7,6 +7,14 @@ export interface FrameSink {
    * for each message. `buf` may be a reused buffer: the bytes are valid only during the call.
    */
   frame(buf: Buffer, start: number, end: number): void;
+  /**
+   * The message that starts at `start`, decoded before its end is known, with `limit` (the end of the
+   * read) as the bound: hands it on and returns where it ends, or returns -1 having handed on nothing
+   * when it cannot be decoded within the read (it runs past the read, or it is not valid). The reader
+   * then scans that message for its end and hands it to `frame`, which reports what is wrong with it.
+   * Without this method every message is scanned before it is handed on.
+   */
+  frameAt?(buf: Buffer, start: number, limit: number): number;
   /** A message over the size limit: `start` is its first bytes (enough to read a msgid); the rest is skipped. */
   oversized(start: Buffer): void;
   /** False once the reader should stop handing on messages (the endpoint closed). */
@@ -23,6 +31,19 @@ const KEEP_PARTIAL_BYTES = 1 << 20;
  * its start is reported and the rest is skipped as it arrives, so the stream
  * stays in sync without buffering it. A read may be handed on a few messages at
  * a time (`limit`); reads that arrive meanwhile wait behind it.
+ *
+ * A sink that decodes first (`frameAt`) is handed each message before its end is
+ * known, and the decode finds the end: a whole message is then read once, not
+ * scanned and then decoded. Only the message that runs past the end of a read,
+ * and one that fails to decode, are scanned, so every error the scanner finds is
+ * as fatal as before; and only where the rest of the read cannot hold an
+ * oversized message, which is still skipped unread.
+ *
+ * Without a `limit`, every read is handed on whole before push returns and a
+ * message cut by its end is copied, so the caller may read into the same buffer
+ * again. With a limit, the rest of a read is kept as it is for the next handOn
+ * (`heldBytes` says so): the next read must go into another buffer, as
+ * ReadBuffer does.
  */
 export class FrameReader {
   private readonly scanner: FrameScanner;
@@ -39,6 +60,8 @@ export class FrameReader {
   private queuedBytes = 0;
   /** Where the message being scanned starts in `current` (when no partial holds its start). */
   private messageStart = 0;
+  /** The sink decodes each message before its end is known (FrameSink.frameAt). */
+  private readonly decodesFirst: boolean;
 
   constructor(
     maxDepth: number,
@@ -46,6 +69,7 @@ export class FrameReader {
     private readonly sink: FrameSink,
   ) {
     this.scanner = new FrameScanner(maxDepth);
+    this.decodesFirst = sink.frameAt !== undefined;
   }
 
   /** Bytes received and not handed on yet, a partly received message aside. */
@@ -86,6 +110,18 @@ export class FrameReader {
         if (count === limit) return false;
         count++;
         this.messageStart = this.offset;
+        if (
+          this.decodesFirst &&
+          this.partialLength === 0 &&
+          !this.discarding &&
+          chunk.length - this.offset <= this.maxMessageBytes
+        ) {
+          const decodedEnd = this.sink.frameAt!(chunk, this.offset, chunk.length);
+          if (decodedEnd !== -1) {
+            this.offset = decodedEnd;
+            continue;
+          }
+        }
         const end = this.scanner.scan(chunk, this.offset);
         if (end === -1) {
           this.keepPartial(chunk, this.offset);
