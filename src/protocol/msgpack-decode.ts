@@ -56,7 +56,7 @@ export class Decoder {
     // A read is decoded message by message: its views are made once.
     if (bytes !== this.bytes) this.view(bytes);
     this.pos = start;
-    this.end = end;
+    this.end = Math.min(end, bytes.length);
     this.whole = whole;
     if (this.keeping) this.startKeeping();
     const value = this.read(0);
@@ -81,7 +81,7 @@ export class Decoder {
     if (head < 0xa0 || head >= 0xc0) return undefined;
     if (bytes !== this.bytes) this.view(bytes);
     this.pos = start + 3;
-    this.end = end;
+    this.end = Math.min(end, bytes.length);
     this.whole = whole;
     if (this.keeping) this.startKeeping();
     const method = this.readString(head & 0x1f);
@@ -109,8 +109,12 @@ export class Decoder {
 
   private view(bytes: Uint8Array): void {
     this.bytes = bytes;
-    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // A socket that reads into one buffer (ReadBuffer) hands on a new view of the same memory per read:
+    // the views reach to the end of that memory, so they serve every read; `end` bounds each decode.
+    if (bytes.buffer === this.buf.buffer && bytes.byteOffset === this.buf.byteOffset) return;
+    const length = bytes.buffer.byteLength - bytes.byteOffset;
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, length);
+    this.data = new DataView(bytes.buffer, bytes.byteOffset, length);
   }
 
   private need(count: number): void {

@@ -730,6 +730,23 @@ describe('msgpack codec', () => {
       }
     });
   });
+
+  it('decodes each read of one reused buffer by its own bytes, a longer read after a shorter one included', () => {
+    // A socket with a ReadBuffer hands on a new view of the same memory per read; the decoder keeps its
+    // views of that memory, so a value must never be read from a read before or past the current one.
+    const memory = Buffer.alloc(256, 0xc1);
+    const decoder = new Decoder();
+    const values: MsgValue[] = ['short', { key: 'a longer value', n: 70000, f: 1.5, list: [1, -2, 'x'] }, 7, 'end'];
+    for (const value of values) {
+      const bytes = encode(value);
+      memory.fill(0xc1);
+      bytes.copy(memory);
+      assert.deepEqual(decoder.decode(memory.subarray(0, bytes.length)), value);
+    }
+    const cut = encode({ key: 'cut off' });
+    cut.copy(memory);
+    assertCortexError(() => decoder.decode(memory.subarray(0, cut.length - 2)), 'EPROTO', /ends in the middle/);
+  });
 });
 
 /** @msgpack/msgpack writes -0 as the integer 0; compare with that in mind. */
