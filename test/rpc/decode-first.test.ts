@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { connect, type Socket } from 'node:net';
+import { describe, it } from 'node:test';
 import { CortexError } from '../../src/protocol/errors.js';
 import { Decoder } from '../../src/protocol/msgpack-decode.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
@@ -10,8 +8,8 @@ import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import { connectUnix } from '../../src/client/client.js';
 import { Endpoint } from '../../src/rpc/endpoint.js';
 import { FrameReader } from '../../src/rpc/frame-reader.js';
-import { tempDir } from '../helpers/daemon.js';
 import { bounded } from '../protocol/raw-client.js';
+import { rawPeers } from '../helpers/raw-peers.js';
 
 /** What a decoding sink was handed: all in order, those decoded before their end was known, after a scan, ... */
 interface Handed {
@@ -144,26 +142,7 @@ describe('FrameReader with a sink that decodes first', () => {
 });
 
 describe('Endpoint reading notifications decoded first', () => {
-  const dir = tempDir('cortex-decode-first-');
-  const path = join(dir.path, 'e.sock');
-  let server: Server;
-  const accepted: Socket[] = [];
-  const waiting: ((socket: Socket) => void)[] = [];
-
-  before(async () => {
-    server = createServer((socket) => {
-      accepted.push(socket);
-      waiting.shift()?.(socket);
-    });
-    server.listen(path);
-    await once(server, 'listening');
-  });
-
-  after(async () => {
-    for (const socket of accepted) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-    dir.remove();
-  });
+  const { path, nextPeer } = rawPeers('cortex-decode-first-');
 
   /** An endpoint that only takes notifications, on a fresh connection, and the raw socket at the other end. */
   async function listener(): Promise<{
@@ -172,7 +151,7 @@ describe('Endpoint reading notifications decoded first', () => {
     closed: Promise<string>;
     peer: Socket;
   }> {
-    const peer = new Promise<Socket>((resolve) => waiting.push(resolve));
+    const peer = nextPeer();
     const seqs: number[] = [];
     const invalid: [string, boolean][] = [];
     let close!: (reason: string) => void;
@@ -209,7 +188,7 @@ describe('Endpoint reading notifications decoded first', () => {
   });
 
   it('gives a client on a Unix socket, which reads into one buffer it reuses, every notification intact', async () => {
-    const peer = new Promise<Socket>((resolve) => waiting.push(resolve));
+    const peer = nextPeer();
     const client = await connectUnix(path);
     const socket = await peer;
     // Texts from a few bytes to 200 KiB: many fit in one read, some span several, and each read reuses the buffer.

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CortexError } from '../../src/protocol/errors.js';
 import { encodedNotification } from '../../src/protocol/messages.js';
 import { decode } from '../../src/protocol/msgpack-decode.js';
@@ -10,8 +10,8 @@ import { encode } from '../../src/protocol/msgpack-encode.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import { Endpoint, type EndpointOptions } from '../../src/rpc/endpoint.js';
 import { FrameReader } from '../../src/rpc/frame-reader.js';
-import { tempDir } from '../helpers/daemon.js';
 import { bounded } from '../protocol/raw-client.js';
+import { rawPeers } from '../helpers/raw-peers.js';
 
 /** Counts the writes made on a socket (the endpoint's output batching is what is measured). */
 function countWrites(socket: Socket): { count: number } {
@@ -63,32 +63,13 @@ async function rejectsWith(call: Promise<unknown>, code: string, message: RegExp
  * the client, the daemon's connections and the mesh's links all rely on.
  */
 describe('Endpoint', () => {
-  const dir = tempDir('cortex-endpoint-');
-  const path = join(dir.path, 'e.sock');
-  let server: Server;
-  const accepted: Socket[] = [];
-  const waiting: ((socket: Socket) => void)[] = [];
-
-  before(async () => {
-    server = createServer((socket) => {
-      accepted.push(socket);
-      waiting.shift()?.(socket);
-    });
-    server.listen(path);
-    await once(server, 'listening');
-  });
-
-  after(async () => {
-    for (const socket of accepted) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-    dir.remove();
-  });
+  const { path, dir, nextPeer } = rawPeers('cortex-endpoint-');
 
   /** An endpoint on a fresh connection (connecting, then open), and the raw socket at the other end. */
   async function pair(
     options: Partial<EndpointOptions> = {},
   ): Promise<{ endpoint: Endpoint; socket: Socket; peer: Socket }> {
-    const peer = new Promise<Socket>((resolve) => waiting.push(resolve));
+    const peer = nextPeer();
     const socket = connect(path);
     const endpoint = new Endpoint(socket, { remote: 'the test peer', openOn: 'connect', ...options });
     assert.equal(endpoint.state, 'connecting');
@@ -306,7 +287,7 @@ describe('Endpoint', () => {
   });
 
   it('rejects `opened` with the stream error when nothing listens', async () => {
-    const endpoint = new Endpoint(connect(join(dir.path, 'none.sock')), { remote: 'nobody', openOn: 'connect' });
+    const endpoint = new Endpoint(connect(join(dir, 'none.sock')), { remote: 'nobody', openOn: 'connect' });
     await assert.rejects(endpoint.opened, (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
     assert.equal(endpoint.state, 'closed');
   });

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { connect, type Socket } from 'node:net';
+import { describe, it } from 'node:test';
 import { CortexError } from '../../src/protocol/errors.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import { Endpoint, type EndpointOptions } from '../../src/rpc/endpoint.js';
 import { ReadBuffer } from '../../src/rpc/read-buffer.js';
-import { tempDir } from '../helpers/daemon.js';
 import { bounded, eventually } from '../protocol/raw-client.js';
+import { rawPeers } from '../helpers/raw-peers.js';
 
 /** Requests from..to, each carrying its own number and a string made from it, back to back in one buffer. */
 function requests(from: number, to: number): Buffer {
@@ -29,31 +27,12 @@ function intact(id: number, params: MsgValue): boolean {
  * connections and connectUnix use), over a real Unix socket, against a raw peer.
  */
 describe('Endpoint reading into a ReadBuffer', () => {
-  const dir = tempDir('cortex-read-buffer-');
-  const path = join(dir.path, 'r.sock');
-  let server: Server;
-  const accepted: Socket[] = [];
-  const waiting: ((socket: Socket) => void)[] = [];
-
-  before(async () => {
-    server = createServer((socket) => {
-      accepted.push(socket);
-      waiting.shift()?.(socket);
-    });
-    server.listen(path);
-    await once(server, 'listening');
-  });
-
-  after(async () => {
-    for (const socket of accepted) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-    dir.remove();
-  });
+  const { path, nextPeer } = rawPeers('cortex-read-buffer-');
 
   async function pair(
     options: Partial<EndpointOptions>,
   ): Promise<{ endpoint: Endpoint; socket: Socket; peer: Socket }> {
-    const peer = new Promise<Socket>((resolve) => waiting.push(resolve));
+    const peer = nextPeer();
     const reads = new ReadBuffer();
     const socket = connect({ path, onread: reads.onread });
     const endpoint = new Endpoint(socket, { remote: 'the test peer', openOn: 'connect', reads, ...options });
