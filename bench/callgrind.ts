@@ -1,6 +1,8 @@
-import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -20,6 +22,31 @@ export function callgrindLauncher(dir: string, { mainThreadOnly = false } = {}):
     ...(mainThreadOnly ? ['--separate-threads=yes'] : []),
     `--callgrind-out-file=${join(dir, OUT)}`,
   ];
+}
+
+/**
+ * Runs `script` (a module URL, the caller's own) again under callgrindLauncher, with
+ * `childDirEnv` naming a temporary directory for its output in the child's
+ * environment (the child knows by it that it is the counted run); resolves with
+ * the child's exit code once the directory is removed.
+ */
+export function rerunUnderCallgrind(
+  script: string,
+  childDirEnv: string,
+  { prefix = 'cortex-callgrind-', mainThreadOnly = false } = {},
+): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const [command, ...args] = [...callgrindLauncher(dir, { mainThreadOnly }), process.execPath, fileURLToPath(script)];
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, [childDirEnv]: dir },
+  });
+  return new Promise((resolve) => {
+    child.on('exit', (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      resolve(code ?? 1);
+    });
+  });
 }
 
 /**

@@ -1,9 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { InstructionCounter, callgrindLauncher } from './callgrind.js';
+import { pathToFileURL } from 'node:url';
+import { InstructionCounter, rerunUnderCallgrind } from './callgrind.js';
 import { cases, codecWork, countFor } from './codec.js';
 import { renderTable } from './table.js';
 
@@ -54,24 +50,9 @@ function round(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
-/** Runs this program again under callgrind, with counting off until each message's turn. */
-function underCallgrind(): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'cortex-codec-count-'));
-  const [command, ...args] = [...callgrindLauncher(dir), process.execPath, fileURLToPath(import.meta.url)];
-  const child = spawn(command, args, {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, [CHILD_DIR]: dir },
-  });
-  return new Promise((resolve) => {
-    child.on('exit', (code) => {
-      rmSync(dir, { recursive: true, force: true });
-      resolve(code ?? 1);
-    });
-  });
-}
-
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const dir = process.env[CHILD_DIR];
-  if (dir === undefined) process.exitCode = await underCallgrind();
+  if (dir === undefined)
+    process.exitCode = await rerunUnderCallgrind(import.meta.url, CHILD_DIR, { prefix: 'cortex-codec-count-' });
   else console.log(await countAll(dir));
 }

@@ -1,14 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Client } from '../src/client/client.js';
 import { writeNotification } from '../src/protocol/messages.js';
 import { Encoder, encode } from '../src/protocol/msgpack-encode.js';
 import { RawMsgpack } from '../src/protocol/msgpack-types.js';
-import { InstructionCounter, callgrindLauncher } from './callgrind.js';
+import { InstructionCounter, rerunUnderCallgrind } from './callgrind.js';
 import { renderTable } from './table.js';
 
 /**
@@ -94,24 +90,9 @@ async function countAll(dir: string): Promise<string> {
   return [`A Client taking ${EVENTS} event notifications (${size} bytes each), callgrind`, '', table].join('\n');
 }
 
-/** Runs this program again under callgrind, with counting off until each window. */
-function underCallgrind(): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'cortex-notification-count-'));
-  const [command, ...args] = [...callgrindLauncher(dir), process.execPath, fileURLToPath(import.meta.url)];
-  const child = spawn(command, args, {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, [CHILD_DIR]: dir },
-  });
-  return new Promise((resolve) => {
-    child.on('exit', (code) => {
-      rmSync(dir, { recursive: true, force: true });
-      resolve(code ?? 1);
-    });
-  });
-}
-
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const dir = process.env[CHILD_DIR];
-  if (dir === undefined) process.exitCode = await underCallgrind();
+  if (dir === undefined)
+    process.exitCode = await rerunUnderCallgrind(import.meta.url, CHILD_DIR, { prefix: 'cortex-notification-count-' });
   else console.log(await countAll(dir));
 }

@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../daemon/store/open-database.js';
 import { Store } from '../daemon/store/store.js';
 import { Decoder } from '../src/protocol/msgpack-decode.js';
 import { encode } from '../src/protocol/msgpack-encode.js';
 import type { StoredRecord } from '../src/protocol/store-types.js';
-import { InstructionCounter, callgrindLauncher } from './callgrind.js';
+import { InstructionCounter, rerunUnderCallgrind } from './callgrind.js';
 import { selfCpuMicros } from './cpu.js';
 import { ATTRIBUTES, TABLE, key, readOrder, record } from './workload.js';
 
@@ -186,26 +184,10 @@ async function main(countIn: string | undefined): Promise<void> {
   }
 }
 
-/** Runs this program again under callgrind, with counting off until each workload's counted run. */
-function underCallgrind(): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'cortex-store-path-count-'));
-  const [command, ...args] = [
-    ...callgrindLauncher(dir, { mainThreadOnly: true }),
-    process.execPath,
-    fileURLToPath(import.meta.url),
-  ];
-  const child = spawn(command, args, {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, [CHILD_DIR]: dir },
-  });
-  return new Promise((resolve) => {
-    child.on('exit', (code) => {
-      rmSync(dir, { recursive: true, force: true });
-      resolve(code ?? 1);
-    });
-  });
-}
-
 const countIn = process.env[CHILD_DIR];
-if (process.env['STORE_PATH_CALLGRIND'] === '1' && countIn === undefined) process.exitCode = await underCallgrind();
+if (process.env['STORE_PATH_CALLGRIND'] === '1' && countIn === undefined)
+  process.exitCode = await rerunUnderCallgrind(import.meta.url, CHILD_DIR, {
+    prefix: 'cortex-store-path-count-',
+    mainThreadOnly: true,
+  });
 else await main(countIn);
