@@ -385,17 +385,7 @@ export class Endpoint implements FrameSink {
 
   private receive(chunk: Buffer): void {
     this.readsTaken++;
-    let done: boolean;
-    this.handingOn = true;
-    try {
-      done = this.reader.push(chunk, this.sliceMessages);
-    } catch (error) {
-      this.handingOn = false;
-      this.unreadable(error);
-      return;
-    }
-    this.handingOn = false;
-    this.sliceDone(done);
+    if (!this.handOnSlice(chunk)) return;
     if (this.reader.heldBytes > this.highWaterBytes && !this.holdingInput) {
       // The other side sends faster than its messages are handled: stop reading until they are.
       this.holdingInput = true;
@@ -406,19 +396,24 @@ export class Endpoint implements FrameSink {
   /** Hands on the next slice of what was read. */
   private readonly nextSlice = (): void => {
     this.sliceScheduled = false;
-    if (!this.isOpen) return;
+    if (this.isOpen) this.handOnSlice(undefined);
+  };
+
+  /** Hands on one slice: of a new read (`chunk`), or of what is held from the last one. False if it was unreadable. */
+  private handOnSlice(chunk: Buffer | undefined): boolean {
     let done: boolean;
     this.handingOn = true;
     try {
-      done = this.reader.handOn(this.sliceMessages);
+      done = chunk === undefined ? this.reader.handOn(this.sliceMessages) : this.reader.push(chunk, this.sliceMessages);
     } catch (error) {
       this.handingOn = false;
       this.unreadable(error);
-      return;
+      return false;
     }
     this.handingOn = false;
     this.sliceDone(done);
-  };
+    return true;
+  }
 
   /** Sends this slice's answers; the rest of the read, if any, follows once the event loop has turned. */
   private sliceDone(done: boolean): void {
