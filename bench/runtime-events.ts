@@ -46,8 +46,12 @@ export interface DeltaResult {
 const SUBSCRIBERS = 10;
 
 function providerScript(mode: 'burst' | 'paced', count: number): string {
+  // One blocking write(2) per line, as the Rust codex's line-buffered stdout does: when the daemon falls behind,
+  // the provider waits. (process.stdout would queue the lines in the provider's memory once the socket is full and
+  // send them only after the loop ends, so the provider and the daemon would take turns instead of overlapping.)
   return `#!/usr/bin/env node
-const out = (event) => process.stdout.write(JSON.stringify(event) + '\\n');
+const { writeSync } = require('node:fs');
+const out = (event) => writeSync(1, JSON.stringify(event) + '\\n');
 const now = () => performance.timeOrigin + performance.now();
 out({ type: 'thread.started', thread_id: 'bench-thread' });
 out({ type: 'turn.started' });
