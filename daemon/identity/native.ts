@@ -28,6 +28,8 @@ export interface NativeAddon {
   close(listener: NativeListener): void;
   userName(uid: number): string | null;
   groupId(name: string): number | null;
+  /** One element, one more at the end of every turn of this thread's event loop (wrapping at 2^32). */
+  turnCounter(): Uint32Array;
 }
 
 /** The addon, or why there is none. */
