@@ -256,6 +256,35 @@ static napi_value close_listener(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * writeSome(fd, bytes) -> how many bytes the socket took at once (0 when it takes
+ * none now), or -errno. One send(2), for a connection whose stream has nothing
+ * queued: the caller hands the rest, or all on an error, to the stream, which
+ * then waits or reports as it always does. MSG_NOSIGNAL: a closed peer is an
+ * error, never SIGPIPE.
+ */
+static napi_value write_some(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], result;
+  int32_t fd;
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      napi_get_typedarray_info(env, argv[1], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "writeSome expects a descriptor and a Uint8Array");
+    return NULL;
+  }
+  ssize_t written;
+  do {
+    written = send(fd, data, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (written < 0 && errno == EINTR);
+  if (written < 0) written = errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+  CHECK(napi_create_int64(env, written, &result));
+  return result;
+}
+
 /* The event loop's turn counter: a check handle (run once a turn, after the poll for I/O) adds one. */
 typedef struct {
   uv_check_t check;
@@ -322,6 +351,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"userName", NULL, user_name, NULL, NULL, NULL, napi_default, NULL},
       {"groupId", NULL, group_id, NULL, NULL, NULL, napi_default, NULL},
       {"turnCounter", NULL, turn_counter, NULL, NULL, NULL, napi_default, NULL},
+      {"writeSome", NULL, write_some, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) {
     return NULL;
