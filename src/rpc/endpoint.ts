@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { formatMs } from '../format-ms.js';
 import { CortexError, type WireError } from '../protocol/errors.js';
@@ -116,6 +117,11 @@ export class Endpoint implements FrameSink {
   private readonly callTimeoutMs: number;
   private readonly log: ((line: string) => void) | undefined;
   private readonly writeSome: ((bytes: Uint8Array) => number) | undefined;
+  /**
+   * The stream is a socket: a write it does not queue has been copied to the kernel (or TLS) by the time it
+   * returns, so answers can be sent from the encoder's own buffer. Other streams (a pipe of objects) may keep it.
+   */
+  private readonly sendsCopies: boolean;
   private currentState: EndpointState;
   private flushQueued = false;
   /** A read is being handed on: whatever it answers is written as its slice ends (sliceDone), not in a microtask. */
@@ -148,6 +154,7 @@ export class Endpoint implements FrameSink {
     this.callTimeoutMs = options.callTimeoutMs ?? 0;
     this.log = options.log;
     this.writeSome = options.writeSome;
+    this.sendsCopies = stream instanceof Socket;
     this.currentState = options.openOn === undefined ? 'open' : 'connecting';
     this.opened = new Promise<void>((resolve, reject) => {
       this.settleOpened = (error) => (error === undefined ? resolve() : reject(error));
@@ -457,7 +464,13 @@ export class Endpoint implements FrameSink {
   private flush(): void {
     this.flushQueued = false;
     if (this.out.length === 0 || !this.isOpen) return;
-    this.write(this.out.take());
+    if (!this.sendsCopies) {
+      this.write(this.out.take());
+      return;
+    }
+    // A socket copies what it sends at once; only a write it queues keeps the encoder's bytes.
+    this.write(this.out.written());
+    this.out.restart(this.stream.writableLength > 0 || !this.isOpen);
   }
 
   /** Writes to the stream, then holds back or drops the other side if it leaves too much unread. */
