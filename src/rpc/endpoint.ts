@@ -464,11 +464,12 @@ export class Endpoint implements FrameSink {
   private flush(): void {
     this.flushQueued = false;
     if (this.out.length === 0 || !this.isOpen) return;
-    if (!this.sendsCopies) {
+    // Behind queued output this write is queued too: a copy of its own, so the queue holds no more memory than bytes.
+    if (!this.sendsCopies || this.stream.writableLength > 0) {
       this.write(this.out.take());
       return;
     }
-    // A socket copies what it sends at once; only a write it queues keeps the encoder's bytes.
+    // A socket copies what it sends at once; only a write it queues (in part) keeps the encoder's bytes.
     this.write(this.out.written());
     this.out.restart(this.stream.writableLength > 0 || !this.isOpen);
   }
