@@ -8,7 +8,6 @@ import { type CortexPaths, stoppedMarker } from '../src/paths.js';
 import { CortexError } from '../src/protocol/errors.js';
 import type { PeerResources } from '../src/protocol/mesh-types.js';
 import type { StatusResult } from '../src/protocol/methods.js';
-import type { ReadBuffer } from '../src/rpc/read-buffer.js';
 import { VERSION } from '../src/version.js';
 import { type DaemonConfig, loadConfig } from './config.js';
 import { createHandlers } from './handlers/index.js';
@@ -34,7 +33,7 @@ import { Connection } from './server/connection.js';
 import { Dispatcher } from './server/dispatcher.js';
 import { NotifyErrors } from './server/notify-errors.js';
 import { listenTls } from './server/tls-listener.js';
-import { type LocalCredentials, listenUnix, type UnixListener } from './server/unix-listener.js';
+import { type LocalCredentials, listenUnix, type SocketIo, type UnixListener } from './server/unix-listener.js';
 import { tlsPaths } from './tls/certificate-authority.js';
 import { normalizeSerial } from './tls/issued-ledger.js';
 import { nodeTlsFiles } from './tls/node-tls-files.js';
@@ -379,14 +378,14 @@ export class Daemon {
     const gid = this.config.socketGroup === undefined ? undefined : groupIdOf(addon, this.config.socketGroup);
     this.server = await listenUnix(
       this.paths.socket,
-      (socket: Socket, credentials: LocalCredentials, reads?: ReadBuffer) => {
+      (socket: Socket, credentials: LocalCredentials, io?: SocketIo) => {
         if (this.stopping) {
           socket.destroy();
           return;
         }
         const identity = identities.identify(credentials);
         const peer = identity.pid === undefined ? 'local' : `pid ${identity.pid}`;
-        this.connections.add(new Connection(socket, identity, dispatcher, this.config, this.log, 'unix', peer, reads));
+        this.connections.add(new Connection(socket, identity, dispatcher, this.config, this.log, 'unix', peer, io));
       },
       {
         gid,

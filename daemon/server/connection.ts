@@ -4,10 +4,10 @@ import { Decoder } from '../../src/protocol/msgpack-decode.js';
 import { MAX_REQUEST_DEPTH, type MsgValue, type RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { NotificationName, Outgoing } from '../../src/protocol/notifications.js';
 import { Endpoint } from '../../src/rpc/endpoint.js';
-import type { ReadBuffer } from '../../src/rpc/read-buffer.js';
 import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { Caller } from './caller.js';
+import type { SocketIo } from './unix-listener.js';
 
 export interface ConnectionLimits {
   /** A message larger than this is refused (ETOOBIG) and skipped. */
@@ -57,8 +57,8 @@ export class Connection implements Caller {
     private readonly log: Logger,
     readonly transport: 'unix' | 'tls' = 'unix',
     readonly peer: string = 'local',
-    /** The buffer the socket reads into, when it was made with one. */
-    reads?: ReadBuffer,
+    /** How the socket is read and written beneath its stream, when the addon accepted it. */
+    io?: SocketIo,
   ) {
     socket.setNoDelay?.(true);
     socket.on('error', (error) => this.log.debug(`connection ${this.id}: ${error.message}`));
@@ -75,7 +75,7 @@ export class Connection implements Caller {
       maxOutputBytes: limits.maxOutputBytes,
       makesCalls: false,
       sliceMessages: SLICE_MESSAGES,
-      ...(reads === undefined ? {} : { reads }),
+      ...(io === undefined ? {} : { reads: io.reads, writeSome: io.writeSome }),
       log: (line) => this.log.info(`connection ${this.id}: ${line}`),
       handler: {
         request: (id, method, params) => sink.request(this, id, method, params),

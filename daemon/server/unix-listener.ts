@@ -12,8 +12,17 @@ import { makeDirectory } from '../make-directory.js';
  */
 export type LocalCredentials = PeerCredentials | { error: string } | undefined;
 
-/** A caller's socket; `reads` is the buffer it reads into when it was made with one (see ReadBuffer). */
-export type OnUnixSocket = (socket: Socket, credentials: LocalCredentials, reads?: ReadBuffer) => void;
+/**
+ * How a socket the addon accepted is read and written beneath its stream: `reads` is the buffer it
+ * reads into (see ReadBuffer), `writeSome` sends to its descriptor directly (see Endpoint's writeThrough).
+ */
+export interface SocketIo {
+  reads: ReadBuffer;
+  writeSome: (bytes: Uint8Array) => number;
+}
+
+/** A caller's socket, with `io` when the addon accepted it. */
+export type OnUnixSocket = (socket: Socket, credentials: LocalCredentials, io?: SocketIo) => void;
 
 export interface UnixListener {
   close(): Promise<void>;
@@ -94,7 +103,9 @@ function acceptNatively(
         onread: reads.onread,
       };
       socket = new Socket(options);
-      onSocket(socket, credentials ?? { error: error ?? 'no credentials came with the connection' }, reads);
+      // The descriptor is the socket's until it is destroyed, and the endpoint writes to it only while it is writable.
+      const io: SocketIo = { reads, writeSome: (bytes) => addon.writeSome(fd, bytes) };
+      onSocket(socket, credentials ?? { error: error ?? 'no credentials came with the connection' }, io);
     } catch (failure) {
       onAcceptError(`a connection could not be set up: ${(failure as Error).message}`);
       if (socket === undefined) closeSync(fd);

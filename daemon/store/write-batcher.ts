@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { loadTurnCounter } from '../native/turns.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
 /** What the batcher tells its owner about each batch. */
@@ -35,12 +36,16 @@ export class WriteBatcher {
   private held: (() => void) | undefined;
   /** A read ran in this turn of the event loop (in autocommit); the next one opens a read transaction. */
   private readThisTurn = false;
+  /** The turn (`turns[0]`) of the last read that ran in autocommit; -1 is no turn. */
+  private readTurn = -1;
 
   constructor(
     private readonly db: Database,
     private readonly hooks: BatchHooks = {},
     private readonly maxBatch = 1024,
     private readonly schedule: (callback: () => void) => void = setImmediate,
+    /** The event loop's turn counter (loadTurnCounter); without it a read marks its turn's end with `schedule`. */
+    private readonly turns: Uint32Array | null = loadTurnCounter(),
   ) {}
 
   /** True when no batch is open: a write now would be the first of one (and one statement would be held). */
@@ -91,12 +96,29 @@ export class WriteBatcher {
   read(): void {
     if (this.pending.length > 0) this.commit();
     if (this.db.inTransaction) return;
-    if (this.readThisTurn) {
+    if (this.readBeforeInThisTurn()) {
       this.db.exec('BEGIN');
-      return;
+      this.commitLater();
     }
+  }
+
+  /**
+   * Whether a read already ran in this turn, noting that one does now. The turn
+   * counter makes that one comparison; without it a lone read schedules a callback
+   * only to learn where its turn ends (many connections' reads in one turn are
+   * separate callbacks, each followed by its microtasks: a microtask cannot mark it).
+   */
+  private readBeforeInThisTurn(): boolean {
+    if (this.turns !== null) {
+      const turn = this.turns[0]!;
+      if (turn === this.readTurn) return true;
+      this.readTurn = turn;
+      return false;
+    }
+    if (this.readThisTurn) return true;
     this.readThisTurn = true;
     this.commitLater();
+    return false;
   }
 
   private commitLater(): void {

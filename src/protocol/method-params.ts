@@ -6,6 +6,9 @@ import { NODE_NAME } from './store-types.js';
 import { isListingMethod, isNodeMethod } from './tree-types.js';
 import { describe } from './validate.js';
 
+/** Asked for every request: known once. */
+const NODE_METHODS: ReadonlySet<string> = new Set(Object.keys(methods).filter(isNodeMethod));
+
 /**
  * A request's params, checked by its method's parser, the way the daemon takes
  * them at its edge (from a client, or forwarded by a peer). The methods of a
@@ -16,7 +19,7 @@ import { describe } from './validate.js';
 export function parseParams<M extends MethodName>(method: M, raw: MsgValue | undefined): ParamsOf<M> {
   const { params: parse } = methods[method];
   const named = namedParams(method, parse.fields, raw);
-  if (!isNodeMethod(method)) return parse(named, 'params') as ParamsOf<M>;
+  if (!NODE_METHODS.has(method)) return parse(named, 'params') as ParamsOf<M>;
   const { node, nodes, ...rest } = named;
   const parsed = parse(rest, 'params') as Record<string, unknown>;
   if (node !== undefined && node !== null) parsed['node'] = nodeOf(node);

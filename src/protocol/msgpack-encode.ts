@@ -30,6 +30,20 @@ export class Encoder {
   }
 
   /**
+   * The bytes written so far, as a view of the encoder's own buffer, for a reader that copies them
+   * at once (a socket's send); then restart() says whether it kept them.
+   */
+  written(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Starts again empty after written(): in the same buffer, unless `kept` (the view is still read from). */
+  restart(kept: boolean): void {
+    this.pos = 0;
+    if (kept || this.buf.length > 1 << 20) this.buf = Buffer.allocUnsafe(8192);
+  }
+
+  /**
    * Hands over the bytes written so far as they are, without the copy take() makes, and starts
    * again on a new buffer: for an encoder that made one message for many readers.
    */

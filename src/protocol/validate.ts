@@ -124,19 +124,31 @@ export function object<S extends Shape>(shape: S): FieldsCheck<ObjectOf<S>> {
   const keys = Object.keys(shape);
   const indexKey = keys.find((key) => INDEX_KEY.test(key));
   if (indexKey !== undefined) throw new Error(`The field name ${indexKey} would not keep its declared order.`);
+  const known: ReadonlySet<string> = new Set(keys);
+  const checks = keys.map((key) => shape[key]!);
+  // Every request's params are checked at `params`: their fields' paths are made once, not per request.
+  const paramsPaths = keys.map((key) => `params.${key}`);
   const check: Check<ObjectOf<S>> = (value, path) => {
     if (!isPlainMap(value)) return fail(path, 'a map', value);
-    for (const key of Object.keys(value)) {
-      if (!Object.hasOwn(shape, key)) {
+    let fields = 0;
+    for (const key in value) {
+      if (!known.has(key)) {
         throw new CortexError('EINVAL', `${path} has an unknown field ${JSON.stringify(key)}.`);
       }
+      fields++;
     }
+    const paths = path === 'params' ? paramsPaths : undefined;
     const out: Record<string, unknown> = {};
-    for (const key of keys) {
-      const parsed = shape[key]!(value[key], `${path}.${key}`);
+    // The map itself is the answer when every field is there and came through unchanged (the usual request).
+    let same = fields === keys.length;
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index]!;
+      const given = value[key];
+      const parsed = checks[index]!(given, paths === undefined ? `${path}.${key}` : paths[index]!);
       if (parsed !== undefined) out[key] = parsed;
+      if (parsed !== given) same = false;
     }
-    return out as ObjectOf<S>;
+    return (same ? value : out) as ObjectOf<S>;
   };
   return Object.assign(check, { fields: keys });
 }

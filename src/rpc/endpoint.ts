@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { formatMs } from '../format-ms.js';
 import { CortexError, type WireError } from '../protocol/errors.js';
@@ -69,6 +70,11 @@ export interface EndpointOptions {
   log?: (line: string) => void;
   /** The buffer the stream (a socket created with `onread: reads.onread`) reads into; without it, 'data' events. */
   reads?: ReadBuffer;
+  /**
+   * Writes to the stream's socket beneath it (one send(2)): the bytes taken at once, 0 for none now, or a
+   * negative errno. Used only while the stream has nothing queued; whatever it does not take goes through the stream.
+   */
+  writeSome?: (bytes: Uint8Array) => number;
 }
 
 const SETTLED = Promise.resolve();
@@ -110,6 +116,12 @@ export class Endpoint implements FrameSink {
   private readonly makesCalls: boolean;
   private readonly callTimeoutMs: number;
   private readonly log: ((line: string) => void) | undefined;
+  private readonly writeSome: ((bytes: Uint8Array) => number) | undefined;
+  /**
+   * The stream is a socket: a write it does not queue has been copied to the kernel (or TLS) by the time it
+   * returns, so answers can be sent from the encoder's own buffer. Other streams (a pipe of objects) may keep it.
+   */
+  private readonly sendsCopies: boolean;
   private currentState: EndpointState;
   private flushQueued = false;
   /** A read is being handed on: whatever it answers is written as its slice ends (sliceDone), not in a microtask. */
@@ -141,6 +153,8 @@ export class Endpoint implements FrameSink {
     this.sliceMessages = options.sliceMessages ?? Infinity;
     this.callTimeoutMs = options.callTimeoutMs ?? 0;
     this.log = options.log;
+    this.writeSome = options.writeSome;
+    this.sendsCopies = stream instanceof Socket;
     this.currentState = options.openOn === undefined ? 'open' : 'connecting';
     this.opened = new Promise<void>((resolve, reject) => {
       this.settleOpened = (error) => (error === undefined ? resolve() : reject(error));
@@ -450,12 +464,19 @@ export class Endpoint implements FrameSink {
   private flush(): void {
     this.flushQueued = false;
     if (this.out.length === 0 || !this.isOpen) return;
-    this.write(this.out.take());
+    // Behind queued output this write is queued too: a copy of its own, so the queue holds no more memory than bytes.
+    if (!this.sendsCopies || this.stream.writableLength > 0) {
+      this.write(this.out.take());
+      return;
+    }
+    // A socket copies what it sends at once; only a write it queues (in part) keeps the encoder's bytes.
+    this.write(this.out.written());
+    this.out.restart(this.stream.writableLength > 0 || !this.isOpen);
   }
 
   /** Writes to the stream, then holds back or drops the other side if it leaves too much unread. */
   private write(bytes: Uint8Array): void {
-    this.stream.write(bytes);
+    this.writeThrough(bytes);
     const waiting = this.stream.writableLength;
     if (waiting > this.maxOutputBytes) {
       this.drop(`dropped, ${waiting} bytes of answers unread`);
@@ -466,6 +487,20 @@ export class Endpoint implements FrameSink {
         this.stallTimeoutMs,
       );
     }
+  }
+
+  /**
+   * Straight to the socket when nothing is queued before the bytes: the stream's write request, state and
+   * callback cost more than the send itself (bench/README.md, "A cheaper round trip"). What the socket does
+   * not take, or all of it after an error, goes through the stream, which waits for room or reports the error.
+   */
+  private writeThrough(bytes: Uint8Array): void {
+    if (this.writeSome !== undefined && this.stream.writable && this.stream.writableLength === 0) {
+      const taken = this.writeSome(bytes);
+      if (taken === bytes.length) return;
+      if (taken > 0) bytes = bytes.subarray(taken);
+    }
+    this.stream.write(bytes);
   }
 
   private drop(reason: string): void {
