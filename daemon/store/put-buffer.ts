@@ -1,0 +1,132 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { TableHandle } from './table-catalog.js';
+import { indexColumn, sqlString, tableSqlName } from './table-sql.js';
+
+/**
+ * Rows per statement, largest first: a table's rows of a batch go in as few
+ * multi-row INSERTs of these sizes as add up to them (at most one of each size
+ * below 64), and each table prepares only the sizes it uses.
+ */
+const ROWS_PER_STATEMENT = [64, 32, 16, 8, 4, 2, 1] as const;
+
+/**
+ * At most this many values are bound by one statement. Far below SQLite's limit
+ * (32,766), because they are passed as the arguments of one call, which is cheaper
+ * for better-sqlite3 than an array and must fit on the stack: only a table with
+ * over 60 indexed attributes has fewer than 64 rows a statement.
+ */
+const MAX_VALUES = 4096;
+
+/** Values a row binds besides one per indexed attribute: key, bytes, hlc, seq (node and src are written into the SQL). */
+const VALUES_PER_ROW = 4;
+
+/** One table's waiting rows, their values laid end to end. */
+interface TableRows {
+  handle: TableHandle;
+  values: unknown[];
+  rows: number;
+}
+
+/**
+ * This node's puts of a group commit, kept back until the batch is written, then
+ * written per table as multi-row `INSERT OR REPLACE` statements: each statement
+ * call (binding, stepping, resetting, and the result object better-sqlite3 makes
+ * for it) is paid once for many rows instead of once per put. Rows of a table go in
+ * the order they were put, so a key put twice keeps its later row; every row
+ * carries the clock and seq it was given when put, so the log's order is the puts'
+ * order whatever order the tables are written in. A local put's node is this node's
+ * and its src is null, so both are part of the statement rather than bound.
+ */
+export class PutBuffer {
+  private waiting: TableRows[] = [];
+  /** The table of the last put, found without a search when puts come to one table. */
+  private last: TableRows | undefined;
+  /** Statements by table and then by size, made when first needed (tables are few, sizes four). */
+  private readonly statements = new WeakMap<TableHandle, Map<number, Statement<unknown[]>>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly node: string,
+  ) {}
+
+  /** Keeps a row back: its key, bytes, clock and seq, then one value per indexed attribute. */
+  add(handle: TableHandle, key: unknown, bytes: Uint8Array, hlc: number, seq: number, indexValues: unknown[]): void {
+    let table = this.last;
+    if (table?.handle !== handle) {
+      table = this.waiting.find((waiting) => waiting.handle === handle);
+      if (table === undefined) {
+        table = { handle, values: [], rows: 0 };
+        this.waiting.push(table);
+      }
+      this.last = table;
+    }
+    table.values.push(key, bytes, hlc, seq);
+    for (const value of indexValues) table.values.push(value);
+    table.rows++;
+  }
+
+  /** How many statements writing the waiting rows takes: one may run alone, in autocommit. */
+  get statementCount(): number {
+    let count = 0;
+    for (const table of this.waiting) {
+      let left = table.rows;
+      for (const size of this.sizesFor(table.handle)) {
+        count += Math.floor(left / size);
+        left %= size;
+      }
+    }
+    return count;
+  }
+
+  /** Writes the waiting rows and forgets them (whether or not a statement fails: the caller rolls back then). */
+  flush(): void {
+    const waiting = this.waiting;
+    this.discard();
+    for (const table of waiting) this.write(table);
+  }
+
+  /** Forgets the waiting rows: their batch was rolled back, or they were written. */
+  discard(): void {
+    if (this.waiting.length > 0) this.waiting = [];
+    this.last = undefined;
+  }
+
+  private write({ handle, values, rows }: TableRows): void {
+    const perRow = VALUES_PER_ROW + handle.info.indexes.length;
+    let written = 0;
+    for (const size of this.sizesFor(handle)) {
+      for (; rows - written >= size; written += size) {
+        const from = written * perRow;
+        const to = from + size * perRow;
+        this.statementFor(handle, size).run(...(to - from === values.length ? values : values.slice(from, to)));
+      }
+    }
+  }
+
+  private sizesFor(handle: TableHandle): readonly number[] {
+    const maxRows = Math.floor(MAX_VALUES / (VALUES_PER_ROW + handle.info.indexes.length));
+    return maxRows >= ROWS_PER_STATEMENT[0] ? ROWS_PER_STATEMENT : ROWS_PER_STATEMENT.filter((size) => size <= maxRows);
+  }
+
+  private statementFor(handle: TableHandle, rows: number): Statement<unknown[]> {
+    let bySize = this.statements.get(handle);
+    if (bySize === undefined) {
+      bySize = new Map();
+      this.statements.set(handle, bySize);
+    }
+    let statement = bySize.get(rows);
+    if (statement === undefined) {
+      statement = this.db.prepare(insertSql(handle, this.node, rows));
+      bySize.set(rows, statement);
+    }
+    return statement;
+  }
+}
+
+/** `INSERT OR REPLACE` of `rows` local rows: key, bytes, hlc and seq bound, this node and no src written in. */
+function insertSql(handle: TableHandle, node: string, rows: number): string {
+  const { name, indexes } = handle.info;
+  const columns = ['k', 'v', 'hlc', 'node', 'del', 'seq', 'src', ...indexes.map(indexColumn)];
+  const row = `(?, ?, ?, ${sqlString(node)}, 0, ?, NULL${', ?'.repeat(indexes.length)})`;
+  return `INSERT OR REPLACE INTO ${tableSqlName(name)} (${columns.join(', ')}) VALUES ${Array(rows).fill(row).join(', ')}`;
+}
