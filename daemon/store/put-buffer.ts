@@ -25,9 +25,18 @@ const MAX_VALUES = 4096;
 /** Values a row binds besides one per indexed attribute: key, bytes, hlc, seq (node and src are written into the SQL). */
 const VALUES_PER_ROW = 4;
 
+/** A table's insert statements, by how many rows each takes (prepared when first needed). */
+interface TableStatements {
+  /** The sizes this table uses, largest first (fewer when its rows bind many values). */
+  sizes: readonly number[];
+  valuesPerRow: number;
+  bySize: (Statement<unknown[]> | undefined)[];
+}
+
 /** One table's waiting rows, their values laid end to end. */
 interface TableRows {
   handle: TableHandle;
+  statements: TableStatements;
   values: unknown[];
   rows: number;
 }
@@ -46,8 +55,8 @@ export class PutBuffer {
   private waiting: TableRows[] = [];
   /** The table of the last put, found without a search when puts come to one table. */
   private last: TableRows | undefined;
-  /** Statements by table and then by size, made when first needed (tables are few, sizes four). */
-  private readonly statements = new WeakMap<TableHandle, Map<number, Statement<unknown[]>>>();
+  /** A dropped or reloaded table's handle is a new object: its statements go with the old one. */
+  private readonly statements = new WeakMap<TableHandle, TableStatements>();
 
   constructor(
     private readonly db: Database,
@@ -60,7 +69,7 @@ export class PutBuffer {
     if (table?.handle !== handle) {
       table = this.waiting.find((waiting) => waiting.handle === handle);
       if (table === undefined) {
-        table = { handle, values: [], rows: 0 };
+        table = { handle, statements: this.statementsOf(handle), values: [], rows: 0 };
         this.waiting.push(table);
       }
       this.last = table;
@@ -75,7 +84,8 @@ export class PutBuffer {
     let count = 0;
     for (const table of this.waiting) {
       let left = table.rows;
-      for (const size of this.sizesFor(table.handle)) {
+      for (const size of table.statements.sizes) {
+        if (left === 0) break;
         count += Math.floor(left / size);
         left %= size;
       }
@@ -96,35 +106,29 @@ export class PutBuffer {
     this.last = undefined;
   }
 
-  private write({ handle, values, rows }: TableRows): void {
-    const perRow = VALUES_PER_ROW + handle.info.indexes.length;
+  private write({ handle, statements, values, rows }: TableRows): void {
+    const { sizes, valuesPerRow, bySize } = statements;
     let written = 0;
-    for (const size of this.sizesFor(handle)) {
+    for (const size of sizes) {
       for (; rows - written >= size; written += size) {
-        const from = written * perRow;
-        const to = from + size * perRow;
-        this.statementFor(handle, size).run(...(to - from === values.length ? values : values.slice(from, to)));
+        const from = written * valuesPerRow;
+        const to = from + size * valuesPerRow;
+        const statement = (bySize[size] ??= this.db.prepare(insertSql(handle, this.node, size)));
+        statement.run(...(to - from === values.length ? values : values.slice(from, to)));
       }
     }
   }
 
-  private sizesFor(handle: TableHandle): readonly number[] {
-    const maxRows = Math.floor(MAX_VALUES / (VALUES_PER_ROW + handle.info.indexes.length));
-    return maxRows >= MOST_ROWS ? ROWS_PER_STATEMENT : ROWS_PER_STATEMENT.filter((size) => size <= maxRows);
-  }
-
-  private statementFor(handle: TableHandle, rows: number): Statement<unknown[]> {
-    let bySize = this.statements.get(handle);
-    if (bySize === undefined) {
-      bySize = new Map();
-      this.statements.set(handle, bySize);
+  private statementsOf(handle: TableHandle): TableStatements {
+    let statements = this.statements.get(handle);
+    if (statements === undefined) {
+      const valuesPerRow = VALUES_PER_ROW + handle.info.indexes.length;
+      const maxRows = Math.floor(MAX_VALUES / valuesPerRow);
+      const sizes = maxRows >= MOST_ROWS ? ROWS_PER_STATEMENT : ROWS_PER_STATEMENT.filter((size) => size <= maxRows);
+      statements = { sizes, valuesPerRow, bySize: [] };
+      this.statements.set(handle, statements);
     }
-    let statement = bySize.get(rows);
-    if (statement === undefined) {
-      statement = this.db.prepare(insertSql(handle, this.node, rows));
-      bySize.set(rows, statement);
-    }
-    return statement;
+    return statements;
   }
 }
 
