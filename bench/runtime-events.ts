@@ -1,10 +1,12 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '../src/client/client.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../test/helpers/daemon.js';
 import { request } from '../test/protocol/raw-client.js';
+import { callgrindLauncher, InstructionCounter } from './callgrind.js';
 import { processCpuMicros, selfCpuMicros } from './cpu.js';
 
 /**
@@ -46,8 +48,12 @@ export interface DeltaResult {
 const SUBSCRIBERS = 10;
 
 function providerScript(mode: 'burst' | 'paced', count: number): string {
+  // One blocking write(2) per line, as the Rust codex's line-buffered stdout does: when the daemon falls behind,
+  // the provider waits. (process.stdout would queue the lines in the provider's memory once the socket is full and
+  // send them only after the loop ends, so the provider and the daemon would take turns instead of overlapping.)
   return `#!/usr/bin/env node
-const out = (event) => process.stdout.write(JSON.stringify(event) + '\\n');
+const { writeSync } = require('node:fs');
+const out = (event) => writeSync(1, JSON.stringify(event) + '\\n');
 const now = () => performance.timeOrigin + performance.now();
 out({ type: 'thread.started', thread_id: 'bench-thread' });
 out({ type: 'turn.started' });
@@ -274,8 +280,83 @@ async function burstLine(burstEvents = 50_000): Promise<string> {
   ].join(', ');
 }
 
+/** The daemon's main-thread instructions per session event to ten raw readers, under callgrind. */
+export interface DaemonCount {
+  /** A turn of N events divided by N: the turn's own start (its process, the workspace snapshot) included. */
+  perEvent: number;
+  /** (a turn of 2N − a turn of N) / N: the cost of one event more, the turn's own work cancelled out. */
+  marginal: number;
+}
+
+/**
+ * Counts the daemon's main thread under callgrind (unmoved by the load of a shared machine) for bursts to ten raw
+ * readers, each from the send to the last reader having every event, after a warm-up turn: a turn of N events,
+ * then one of 2N. The daemon runs ~50× slower meanwhile, so the provider is always ahead of it.
+ */
+async function countDaemon(events = 10_000): Promise<DaemonCount> {
+  const dir = tempDir('cortex-bench-events-count-');
+  const binary = join(dir.path, 'codex');
+  // The daemon runs the file anew for every turn, so each turn prints as many lines as it is given here.
+  const provide = (count: number) => {
+    writeFileSync(binary, providerScript('burst', count));
+    chmodSync(binary, 0o755);
+  };
+  provide(events);
+  const dumps = mkdtempSync(join(tmpdir(), 'cortex-bench-events-callgrind-'));
+  const daemon = await startDaemon({
+    env: { CORTEX_CODEX_BIN: binary },
+    launcher: callgrindLauncher(dumps, { mainThreadOnly: true }),
+  });
+  const counter = new InstructionCounter(daemon.process.pid!, dumps, true);
+  const control = await daemon.connect();
+  try {
+    const { workspace } = await control.call('workspace_add', { path: dir.path });
+    const { session } = await control.call('session_start', { workspace: workspace.id, provider: 'codex-exec' });
+    const turn = async (count: number, counted: boolean): Promise<number> => {
+      provide(count);
+      const arrivals = new Arrivals();
+      const readers: Awaited<ReturnType<typeof rawSubscriber>>[] = [];
+      try {
+        for (let s = 0; s < SUBSCRIBERS; s++) readers.push(await rawSubscriber(daemon, session.id, count, arrivals));
+        if (counted) await counter.start();
+        await control.call('session_send', { session: session.id, prompt: 'go' });
+        await Promise.all(readers.map((reader) => reader.done));
+        const instructions = counted ? await counter.stop() : 0;
+        await turnEnded(control, session.id);
+        return instructions;
+      } finally {
+        for (const reader of readers) reader.close();
+      }
+    };
+    await turn(events, false);
+    const one = await turn(events, true);
+    const two = await turn(2 * events, true);
+    return { perEvent: one / events, marginal: (two - one) / events };
+  } finally {
+    control.close();
+    await cleanup(daemon);
+    dir.remove();
+    rmSync(dumps, { recursive: true, force: true });
+  }
+}
+
+/** A bounded poll of the session's status (the readers see the events, not the turn's end, which comes after them). */
+async function turnEnded(control: Client, session: string): Promise<void> {
+  for (let tries = 0; tries < 1200; tries++) {
+    const { session: state } = await control.call('session_get', { session });
+    if (state.status !== 'running') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`session ${session}'s turn did not end within two minutes`);
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  // `node dist/bench/runtime-events.js burst`: only the burst (no paced run, no deltas).
+  // `burst`: only the burst (no paced run, no deltas); `count`: the daemon's instructions per event.
   if (process.argv[2] === 'burst') process.stdout.write(`${await burstLine()}\n`);
-  else process.stdout.write(`${formatRuntimeEvents(await runRuntimeEventsBench())}\n`);
+  else if (process.argv[2] === 'count') {
+    const { perEvent, marginal } = await countDaemon();
+    process.stdout.write(
+      `daemon, main thread, to ${SUBSCRIBERS} raw readers: ${Math.round(perEvent)} instructions per event in a turn of 10,000, ${Math.round(marginal)} per event more\n`,
+    );
+  } else process.stdout.write(`${formatRuntimeEvents(await runRuntimeEventsBench())}\n`);
 }

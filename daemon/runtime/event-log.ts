@@ -4,6 +4,7 @@ import { encode } from '../../src/protocol/msgpack-encode.js';
 import type { EventPayloads, EventType, SessionEvent } from '../../src/protocol/session-events.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
+import { EventInserts } from './event-inserts.js';
 
 /** An event and its payload as the MessagePack bytes it was stored as. */
 export interface CommittedEvent {
@@ -35,7 +36,7 @@ export class EventLog {
   private readonly listeners = new Set<CommittedListener>();
   /** Appended in this turn and not yet inserted. */
   private unsaved: CommittedEvent[] = [];
-  private readonly insert: Statement<[string, number, number, number, string, Buffer]>;
+  private readonly inserts: EventInserts;
   private readonly page: Statement<[string, number, number], EventRow>;
   private readonly maxSeq: Statement<[string], number | null>;
   private readonly ofType: Statement<[string, number, string], EventRow>;
@@ -47,7 +48,7 @@ export class EventLog {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.insert = db.prepare('INSERT INTO _events (session, seq, time, turn, type, payload) VALUES (?, ?, ?, ?, ?, ?)');
+    this.inserts = new EventInserts(db);
     this.page = db.prepare(
       'SELECT seq, time, turn, type, payload FROM _events WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
@@ -110,11 +111,7 @@ export class EventLog {
     const failed = (error: unknown) => this.log.error(`${describe(batch)} not saved: ${String(error)}`);
     let saved: Promise<void>;
     try {
-      saved = this.store.transact(() => {
-        for (const { event, payload } of batch) {
-          this.insert.run(event.session, event.seq, event.time, event.turn, event.type, payload);
-        }
-      });
+      saved = this.store.transact(() => this.inserts.insert(batch));
     } catch (error) {
       // The database is closed (an event after shutdown): this runs on its own, with no caller to tell.
       failed(error);

@@ -226,6 +226,43 @@ describe('codex-exec failures become failed turns, never a crashed daemon', () =
     assert.match(failure(events), /not JSON: this is not json/);
   });
 
+  // Each printf is one write, so the lines arrive in one read and are parsed together first.
+  const line = (event: object) => `${JSON.stringify(event).replaceAll('"', '\\"')}\\n`;
+  const message = (text: string) => line({ type: 'item.completed', item: { id: text, type: 'agent_message', text } });
+  const texts = (events: SessionEvent[]) =>
+    events.flatMap((event) => (event.type === 'agent_message' ? [event.payload.text] : []));
+
+  it('a line that is JSON but not an object among good ones in one read: the lines before it count, none after', async () => {
+    const start = line({ type: 'thread.started', thread_id: 't-1' }) + line({ type: 'turn.started' });
+    const events = await runWith(
+      join(dir.path, 'array-line'),
+      `printf "${start}${message('one')}${message('two')}[1]\\n${message('three')}"; sleep 30`,
+    );
+    assert.match(failure(events), /not JSON: \[1\]$/);
+    assert.deepEqual(texts(events), ['one', 'two']);
+  });
+
+  it('blank lines, CRLF endings and a line cut across writes in the middle of a character are read as one line each', async () => {
+    const start = line({ type: 'thread.started', thread_id: 't-2' }) + line({ type: 'turn.started' });
+    const end = line({ type: 'turn.completed', usage: { input_tokens: 1, output_tokens: 2 } });
+    const euro = '\\342\\202\\254';
+    const events = await runWith(
+      join(dir.path, 'odd-lines'),
+      [
+        `printf "${start}\\n   \\n${message('one').replace('\\n', '\\r\\n')}"`,
+        `printf '{"type":"item.completed","item":{"id":"two","type":"agent_message","text":"two ${euro.slice(0, 8)}'`,
+        'sleep 0.2',
+        `printf '${euro.slice(8)}"}}\\n'`,
+        `printf "${end}"`,
+      ].join('; '),
+    );
+    assert.ok(
+      events.some((event) => event.type === 'turn_completed'),
+      events.map((event) => event.type).join(' '),
+    );
+    assert.deepEqual(texts(events), ['one', 'two \u20ac']);
+  });
+
   it('another client holding the thread: a clear notice, and the session stays usable', async () => {
     const events = await runWith(
       join(dir.path, 'busy'),

@@ -4,6 +4,7 @@ import type { ApprovalPolicy } from '../../../src/protocol/runtime-types.js';
 import { CODEX_MISSING, type CodexSettings, codexEnv, THREAD_BUSY, THREAD_BUSY_NOTICE } from './codex-binary.js';
 import { CodexEventMapper } from './codex-events.js';
 import { crashReason, oneSentence } from './error-sentence.js';
+import { onLinesOfEachRead, parseObjectLine, parseObjectLines } from './json-lines.js';
 import type { Provider, RunningTurn, TurnOutcome, TurnRequest, TurnSink } from './provider.js';
 
 const STDERR_KEPT = 50;
@@ -47,20 +48,21 @@ export class CodexExecProvider implements Provider {
     let malformed: string | null = null;
     const stderr: string[] = [];
 
-    createInterface({ input: group.child.stdout! }).on('line', (line) => {
+    const handleLine = (line: string): void => {
       if (line.trim() === '' || malformed !== null) return;
-      let event: unknown;
-      try {
-        event = JSON.parse(line);
-      } catch {
-        event = undefined;
-      }
-      if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-        malformed = line.slice(0, 200);
+      const event = parseObjectLine(line);
+      if (event === undefined) {
+        malformed = line.replace(/\r$/, '').slice(0, 200);
         void this.settings.groups.stop(group, this.settings.stop);
         return;
       }
-      mapper.handle(event as Record<string, unknown>);
+      mapper.handle(event);
+    };
+    onLinesOfEachRead(group.child.stdout!, (lines) => {
+      if (malformed !== null) return;
+      const events = parseObjectLines(lines);
+      if (events === undefined) for (const line of lines) handleLine(line);
+      else for (const event of events) mapper.handle(event);
     });
     createInterface({ input: group.child.stderr! }).on('line', (line) => {
       if (line.trim() === '') return;
