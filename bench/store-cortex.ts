@@ -99,7 +99,7 @@ export async function runCortex(
     // Only now, with start-up and prefill behind it, does the daemon's profiler start (profile-hook.ts).
     if (config.profile) daemon.handle.process.kill('SIGUSR2');
     const counter = config.callgrind
-      ? new InstructionCounter(daemon.handle.process.pid!, daemon.callgrindDir)
+      ? new InstructionCounter(daemon.handle.process.pid!, daemon.callgrindDir, true)
       : undefined;
     const measurements: CortexResults['measurements'] = {};
     for (const id of CORTEX_WORKLOADS) {
@@ -182,8 +182,16 @@ async function startBenchDaemon(config: BenchConfig, resources: Resources): Prom
   }
   const callgrindDir = join(home, 'callgrind');
   if (config.callgrind) mkdirSync(callgrindDir);
-  const launcher = config.callgrind ? callgrindLauncher(callgrindDir) : undefined;
-  const started = await startDaemon({ home, env, ...(launcher && { launcher }) });
+  // The main thread only: V8's helper threads and the checkpoint thread (whose timers run on wall time,
+  // which valgrind stretches ~50×) moved the counts of one build by up to 3× between runs.
+  const launcher = config.callgrind ? callgrindLauncher(callgrindDir, { mainThreadOnly: true }) : undefined;
+  // Under valgrind the counted window lasts minutes of wall time, and the mesh's sweep of the whole log
+  // for tombstones (every minute, ~0.2 s of CPU per 100,000 rows) fell into it: up to 3x a put's count.
+  const started = await startDaemon({
+    home,
+    env,
+    ...(launcher && { launcher, config: { mesh_gc_interval_ms: 24 * 3600 * 1000 } }),
+  });
   state.handle = started;
   return {
     handle: started,

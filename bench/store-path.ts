@@ -52,15 +52,16 @@ function positive(name: string, fallback: number): number {
 }
 
 /**
- * Records as the connection hands them to the store: decoded, remembering the bytes they came in.
+ * Records as the connection hands them to the store: each decoded just before its put, so the
+ * decoder remembers the bytes it came in (it knows only its last message's, see rawBytesOf), and
+ * the store writes those bytes as they are. The decode is counted with the put.
  * STORE_PATH_REENCODE=1 forgets the bytes, so the store encodes each record again (the remedy undone).
  */
-function arrivingRecords(prefix: string, count: number): StoredRecord[] {
+function arrivingRecords(prefix: string, count: number): () => StoredRecord {
   const decoder = new Decoder(undefined, process.env['STORE_PATH_REENCODE'] === '1' ? new Set() : new Set([0]));
-  return Array.from(
-    { length: count },
-    (_, index) => decoder.decode(encode(record(key(prefix, index), index))) as StoredRecord,
-  );
+  const messages = Array.from({ length: count }, (_, index) => encode(record(key(prefix, index), index)));
+  let next = 0;
+  return () => decoder.decode(messages[next++]!) as StoredRecord;
 }
 
 /** Runs `call(i)` for i in [first, end), each from a callback of its own in one turn; resolves with their results. */
@@ -104,12 +105,12 @@ function prepare(store: Store, workload: Workload, ops: number, warmUp = false):
   if (workload === 'log-read') return () => readLog(store, ops);
   // Each run writes keys of its own, so the timed puts are inserts of new keys like the warm-up's.
   const prefix = (warmUp ? 'w' : '') + (workload === 'seq-put' ? 's' : workload === 'pipe-put' ? 'p' : 'c');
-  const records = arrivingRecords(prefix.padEnd(2, 'p'), ops);
+  const arriving = arrivingRecords(prefix.padEnd(2, 'p'), ops);
   if (workload === 'clients-put') {
     return async () => {
       for (let first = 0; first < ops; first += CLIENTS) {
         await Promise.all(
-          await eachInItsOwnCallback(first, Math.min(ops, first + CLIENTS), (i) => store.put(TABLE, records[i]!)),
+          await eachInItsOwnCallback(first, Math.min(ops, first + CLIENTS), () => store.put(TABLE, arriving())),
         );
       }
     };
@@ -117,7 +118,7 @@ function prepare(store: Store, workload: Workload, ops: number, warmUp = false):
   return async () => {
     for (let first = 0; first < ops; first += burst) {
       const writes: Promise<void>[] = [];
-      for (let i = first; i < Math.min(ops, first + burst); i++) writes.push(store.put(TABLE, records[i]!));
+      for (let i = first; i < Math.min(ops, first + burst); i++) writes.push(store.put(TABLE, arriving()));
       await Promise.all(writes);
     }
   };

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { RecordKey } from '../../src/protocol/store-types.js';
 import type { TableCatalog } from './table-catalog.js';
-import { tableSqlName } from './table-sql.js';
+import { sqlString, tableSqlName } from './table-sql.js';
 
 /** What each log entry records (a row's entry is a put or, for a tombstone, a delete). */
 export const OP_PUT = 0;
@@ -143,9 +143,4 @@ export class ChangeLog {
     this.readersFor = key;
     return this.readers;
   }
-}
-
-/** A table name as an SQL string literal (names were checked against TABLE_NAME; quoting keeps it safe anyway). */
-function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
 }

@@ -309,7 +309,10 @@ export class Replica {
       let collected = 0;
       let compacted = 0;
       for (const entry of entries) {
-        if (entry.op === OP_PUT || entry.op === OP_DELETE) {
+        // A live row is never collected, and a row is its own log entry, so it has no superseded one
+        // to drop: most of a sweep is these, and each would cost a lookup of its row.
+        if (entry.op === OP_PUT) continue;
+        if (entry.op === OP_DELETE) {
           const handle = catalog.find(entry.tbl);
           const row = handle?.version.get(entry.k);
           // Written again since the entries were read: the row's new seq comes up in a later pass.

@@ -17,6 +17,7 @@ import { incarnationOf, Incarnations, type Rewind } from './incarnations.js';
 import { buildMatchQuery, parsePattern, recordMatches } from './match-query.js';
 import { type AppliedWrite, Merger, type RemoteWrite } from './merge.js';
 import { Replica } from './replica.js';
+import { PutBuffer } from './put-buffer.js';
 import { policyNodes } from './replication-policy.js';
 import { TableCatalog, type TableHandle } from './table-catalog.js';
 import { indexValue } from './table-sql.js';
@@ -29,11 +30,14 @@ const MAX_RESULT_BYTES = 8 * 1024 * 1024;
 /** A change as subscribers see it; the record is sent as the stored bytes. */
 export type CommittedChange = TableChange<RawMsgpack>;
 
-/** A record ready to write: its key and the statement's values (key, bytes, hlc, node, index values...). */
+/** A record ready to write. */
 interface Row {
   key: RecordKey;
-  values: unknown[];
-  /** Its change-log seq, once written. */
+  bytes: Uint8Array;
+  /** One per indexed attribute, in the table's order. */
+  indexValues: unknown[];
+  /** Its clock and change-log seq, given when it is written (stamp). */
+  hlc: number;
   seq: number;
 }
 
@@ -66,6 +70,8 @@ export class Store {
   private readonly changeLog: ChangeLog;
   private readonly merger: Merger;
   private readonly batcher: WriteBatcher;
+  /** This node's puts of the current group commit, written together at its end. */
+  private readonly puts: PutBuffer;
   private readonly incarnations: Incarnations;
   private readonly changeListeners = new Set<(change: CommittedChange) => void>();
   private readonly matchStatements = new Map<string, Statement>();
@@ -90,10 +96,15 @@ export class Store {
     const observed = db.prepare("SELECT value FROM _meta WHERE name = 'hlc_high'").pluck().get() as number | undefined;
     this.clock = new HybridClock(now, Math.max(last ?? 0, observed ?? 0), maxDriftMs);
     this.merger = new Merger(db, this.catalog, this.changeLog, this.clock, node);
-    this.batcher = new WriteBatcher(db, {
-      committed: () => this.announceLogIfGrown(),
-      rolledBack: () => this.changeLog.reload(),
-    });
+    this.puts = new PutBuffer(db, node);
+    this.batcher = new WriteBatcher(
+      db,
+      {
+        committed: () => this.announceLogIfGrown(),
+        rolledBack: () => this.changeLog.reload(),
+      },
+      this.puts,
+    );
     this.incarnations = new Incarnations(db);
     this.saveClock = db.prepare("INSERT OR REPLACE INTO _meta (name, value) VALUES ('hlc_high', ?)");
     this.replica = new Replica({
@@ -143,10 +154,10 @@ export class Store {
         createTable: (request) => void this.insertTable(checkDefinition(request, this.node, this.now())),
         put: (table, record) => {
           const handle = this.catalog.handle(table);
-          const row = this.rowFor(handle, record);
-          this.writeRow(handle, row);
-          const [key, value, hlc] = row.values as [RecordKey, Buffer, number];
-          applied?.push({ write: { seq: 0, table, key, hlc, node: this.node, op: 'put', value }, seq: row.seq });
+          const row = this.stamp(this.rowFor(handle, record));
+          handle.put.run(row.key, row.bytes, row.hlc, this.node, row.seq, null, ...row.indexValues);
+          const { key, bytes, hlc } = row;
+          applied?.push({ write: { seq: 0, table, key, hlc, node: this.node, op: 'put', value: bytes }, seq: row.seq });
         },
         merge: (table, key, bytes, version) => {
           const write: RemoteWrite = { seq: 0, table, key, ...version, op: 'put', value: bytes };
@@ -191,20 +202,20 @@ export class Store {
     return info;
   }
 
+  /** Writes at the end of the group commit, with the batch's other puts (see PutBuffer). */
   put(table: string, record: StoredRecord): Promise<void> {
     const handle = this.catalog.handle(table);
-    // The first write of a batch may be held until the commit (WriteBatcher.writeStatement): its bytes must outlive this call.
-    const row = this.rowFor(handle, record, 'record', this.batcher.idle);
-    const done = this.batcher.writeStatement(() => this.writeRow(handle, row));
+    const row = this.keepBack(handle, this.rowFor(handle, record));
+    const done = this.batcher.writeDeferred();
     return this.changeListeners.size > 0 ? done.then(() => this.announcePuts(table, [row])) : done;
   }
 
+  /** One writer for all the records: every one of them is checked before any is kept. */
   putMany(table: string, records: StoredRecord[]): Promise<void> {
     const handle = this.catalog.handle(table);
     const rows = records.map((record, index) => this.rowFor(handle, record, `records[${index}]`));
-    const done = this.batcher.write(() => {
-      for (const row of rows) this.writeRow(handle, row);
-    });
+    for (const row of rows) this.keepBack(handle, row);
+    const done = this.batcher.writeDeferred();
     return this.changeListeners.size > 0 ? done.then(() => this.announcePuts(table, rows)) : done;
   }
 
@@ -272,8 +283,8 @@ export class Store {
         table,
         key: row.key,
         op: 'put',
-        record: new RawMsgpack(row.values[1] as Buffer),
-        hlc: row.values[2] as number,
+        record: new RawMsgpack(row.bytes),
+        hlc: row.hlc,
         node: this.node,
         seq: row.seq,
       });
@@ -401,7 +412,7 @@ export class Store {
     this.batcher.read();
   }
 
-  private rowFor(handle: TableHandle, record: StoredRecord, where = 'record', heldBack = false): Row {
+  private rowFor(handle: TableHandle, record: StoredRecord, where = 'record'): Row {
     const keyName = handle.info.attributes[0]!;
     const key = Object.hasOwn(record, keyName) ? record[keyName] : undefined;
     if (!isRecordKey(key)) {
@@ -410,25 +421,29 @@ export class Store {
         `${where}.${keyName}, the key of ${handle.info.name}, must be a string or an integer.`,
       );
     }
-    // The bytes the record arrived as are written as they are; they live only until this call returns,
-    // so a copy is kept when the write is held back or a subscriber will be told about the record after the commit.
+    // The bytes the record arrived as are written as they are. They live only until this call returns
+    // (the connection reads into them again), and the row is written at the commit: so a copy.
     const raw = rawBytesOf(record);
-    const bytes =
-      raw === undefined ? encode(record) : heldBack || this.changeListeners.size > 0 ? Buffer.from(raw) : raw;
-    // The clock and seq are set when the row is written (writeRow); src is null: the change is made here.
-    const values: unknown[] = [key, bytes, 0, this.node, 0, null];
+    const bytes = raw === undefined ? encode(record) : Buffer.from(raw);
+    const indexValues: unknown[] = [];
     for (const attribute of handle.info.indexes) {
-      values.push(indexValue(Object.hasOwn(record, attribute) ? record[attribute] : undefined));
+      indexValues.push(indexValue(Object.hasOwn(record, attribute) ? record[attribute] : undefined));
     }
-    return { key, values, seq: 0 };
+    return { key, bytes, indexValues, hlc: 0, seq: 0 };
   }
 
-  private writeRow(handle: TableHandle, row: Row): void {
-    const hlc = this.clock.tick();
-    row.values[2] = hlc;
+  /** Gives a row the clock and change-log seq of its write, in the order of writes. */
+  private stamp(row: Row): Row {
+    row.hlc = this.clock.tick();
     row.seq = this.changeLog.next();
-    row.values[4] = row.seq;
-    handle.put.run(...row.values);
+    return row;
+  }
+
+  /** Stamps a row and keeps it for the end of the group commit. */
+  private keepBack(handle: TableHandle, row: Row): Row {
+    this.stamp(row);
+    this.puts.add(handle, row.key, row.bytes, row.hlc, row.seq, row.indexValues);
+    return row;
   }
 
   /** Runs a catalog change in a transaction of its own, after committing pending writes. */

@@ -19,6 +19,11 @@ export function tableSqlName(table: string): string {
   return `"t_${table}"`;
 }
 
+/** A name as an SQL string literal (names were checked against their patterns; quoting keeps it safe anyway). */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
 export function indexColumn(attribute: string): string {
   return `"i_${attribute}"`;
 }

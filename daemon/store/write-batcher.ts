@@ -10,30 +10,35 @@ export interface BatchHooks {
   rolledBack?: () => void;
 }
 
+/** Writes the owner keeps back to run together at the commit (the store's puts, see PutBuffer). */
+export interface DeferredWrites {
+  /** How many statements running them takes; 0 when none wait. */
+  readonly statementCount: number;
+  /** Runs them in the current transaction, or alone in autocommit when they are one statement, and forgets them. */
+  flush(): void;
+  /** Forgets them without running them: their batch failed. */
+  discard(): void;
+}
+
 interface Pending {
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Group commit. Writes run inside one open transaction (the first held back
- * until a second comes, see `held`); the transaction commits when the event loop
- * has taken in everything that arrived together (setImmediate), when the batch
- * is full, or before a read (reads share a read transaction of their own, see
- * read()). Each writer's promise
- * settles only after the commit, so an acknowledged write is in the database
- * file. If any statement fails, the whole batch is rolled back and every writer
- * in it gets the error: nothing half-written is ever acknowledged.
+ * Group commit. Writes run inside one open transaction; the transaction commits
+ * when the event loop has taken in everything that arrived together
+ * (setImmediate), when the batch is full, or before a read (reads share a read
+ * transaction of their own, see read()). Deferred writes (see `deferred`) wait
+ * until one of those, or until another write, and then run first, so the batch
+ * keeps the order its writes came in. Each writer's promise settles only after
+ * the commit, so an acknowledged write is in the database file. If any
+ * statement fails, the whole batch is rolled back and every writer in it gets
+ * the error: nothing half-written is ever acknowledged.
  */
 export class WriteBatcher {
   private pending: Pending[] = [];
   private scheduled = false;
-  /**
-   * A batch's first write, when it is one statement, is held back: if nothing
-   * joins it before the commit it runs alone in autocommit, its own commit, with
-   * no BEGIN or COMMIT to pay (a sequential put). A second write runs it first.
-   */
-  private held: (() => void) | undefined;
   /** A read ran in this turn of the event loop (in autocommit); the next one opens a read transaction. */
   private readThisTurn = false;
   /** The turn (`turns[0]`) of the last read that ran in autocommit; -1 is no turn. */
@@ -42,36 +47,32 @@ export class WriteBatcher {
   constructor(
     private readonly db: Database,
     private readonly hooks: BatchHooks = {},
+    /**
+     * Writes kept back to the commit. When they are the whole batch and one
+     * statement, that statement runs alone in autocommit, its own commit, with no
+     * BEGIN or COMMIT to pay (a sequential put).
+     */
+    private readonly deferred: DeferredWrites = NO_DEFERRED_WRITES,
     private readonly maxBatch = 1024,
     private readonly schedule: (callback: () => void) => void = setImmediate,
     /** The event loop's turn counter (loadTurnCounter); without it a read marks its turn's end with `schedule`. */
     private readonly turns: Uint32Array | null = loadTurnCounter(),
   ) {}
 
-  /** True when no batch is open: a write now would be the first of one (and one statement would be held). */
-  get idle(): boolean {
-    return this.pending.length === 0 && !this.db.inTransaction;
-  }
-
-  /**
-   * Like write, for work that is exactly one statement: when it starts a batch it
-   * is held until the commit or the next write (see `held`), so whatever it uses
-   * must outlive this call.
-   */
-  writeStatement(work: () => void): Promise<void> {
-    if (!this.idle) return this.write(work);
-    this.held = work;
+  /** A writer whose statements wait in `deferred`; resolves once they are committed. */
+  writeDeferred(): Promise<void> {
     const done = new Promise<void>((resolve, reject) => this.pending.push({ resolve, reject }));
-    this.commitLater();
+    if (this.pending.length >= this.maxBatch) this.commit();
+    else this.commitLater();
     return done;
   }
 
-  /** Runs `work` in the current batch; resolves with its result once committed. */
+  /** Runs `work` in the current batch, after the deferred writes; resolves with its result once committed. */
   write<T>(work: () => T): Promise<T> {
-    if (this.held !== undefined) this.runHeld();
     if (!this.db.inTransaction) this.db.exec('BEGIN');
     let value: T;
     try {
+      if (this.deferred.statementCount > 0) this.deferred.flush();
       value = work();
     } catch (error) {
       this.abort(error);
@@ -131,18 +132,6 @@ export class WriteBatcher {
     });
   }
 
-  /** Another write joins the held one: the batch becomes a transaction, the held write its first statement. */
-  private runHeld(): void {
-    const held = this.held!;
-    this.held = undefined;
-    if (!this.db.inTransaction) this.db.exec('BEGIN');
-    try {
-      held();
-    } catch (error) {
-      this.abort(error);
-    }
-  }
-
   /** Commits whatever is pending, so that a read sees only committed data. */
   commit(): void {
     if (this.pending.length === 0) {
@@ -151,11 +140,11 @@ export class WriteBatcher {
     }
     const batch = this.pending;
     this.pending = [];
-    const held = this.held;
-    this.held = undefined;
     try {
-      // A held write is alone in its batch: outside a transaction it commits itself.
-      held?.();
+      const statements = this.deferred.statementCount;
+      // One statement outside a transaction commits itself.
+      if (statements > 1 && !this.db.inTransaction) this.db.exec('BEGIN');
+      if (statements > 0) this.deferred.flush();
       if (this.db.inTransaction) this.db.exec('COMMIT');
     } catch (error) {
       this.rollback();
@@ -177,7 +166,10 @@ export class WriteBatcher {
   }
 
   private rollback(): void {
+    this.deferred.discard();
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
     this.hooks.rolledBack?.();
   }
 }
+
+const NO_DEFERRED_WRITES: DeferredWrites = { statementCount: 0, flush: () => {}, discard: () => {} };

@@ -251,7 +251,7 @@ describe('the table store on a real SQLite file', () => {
     store.flush();
     const message = encode({ id: 'held', name: 'kept', age: 7 });
     const arrived = new Decoder(undefined, new Set([0])).decode(message) as StoredRecord;
-    // Alone in its batch, the put is held back until the commit (a turn later): it must not read the message then.
+    // The put is kept back until the commit (a turn later): it must not read the message then.
     const put = store.put('users', arrived);
     message.fill(0xc1);
     await put;
