@@ -63,7 +63,7 @@ describe('reads by event loop turn (WriteBatcher.read)', () => {
     setImmediate(callback);
   };
   const readingWith = (turns: Uint32Array | null) => {
-    const batcher = new WriteBatcher(db, {}, 1024, schedule, turns);
+    const batcher = new WriteBatcher(db, {}, undefined, 1024, schedule, turns);
     return () => {
       batcher.read();
       db.prepare('SELECT 1').get();
