@@ -41,16 +41,29 @@ export function choosePlacement(): Placement {
 }
 
 /**
- * Pins every thread of a running process (-a: V8's and libuv's threads too).
+ * Pins every thread of a running process (-a: V8's and libuv's threads too) to
+ * one CPU, or to a taskset list such as `0-1`.
  * False when taskset refused (a CPU that is offline, a restricted container):
  * the bench still runs, and the report says so.
  */
-export function pin(pid: number, cpu: number | undefined): boolean {
-  if (cpu === undefined) return true;
+export function pin(pid: number, cpus: number | string | undefined): boolean {
+  if (cpus === undefined) return true;
   try {
-    execFileSync(findProgram('taskset')!, ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    execFileSync(findProgram('taskset')!, ['-a', '-p', '-c', String(cpus), String(pid)], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The CPUs a process may run on now, as a taskset list (`0-1`); undefined without taskset. */
+export function cpuList(pid: number): string | undefined {
+  const taskset = findProgram('taskset');
+  if (taskset === undefined) return undefined;
+  try {
+    const out = execFileSync(taskset, ['-c', '-p', String(pid)], { encoding: 'utf8' });
+    return /list:\s*(\S+)/.exec(out)?.[1];
+  } catch {
+    return undefined;
   }
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { choosePlacement, pin } from './affinity.js';
+import { choosePlacement, cpuList, pin } from './affinity.js';
 import { Resources, wasInterrupted } from './cleanup.js';
 import { loadConfig } from './config.js';
 import { InterferenceMeter, waitForQuiet } from './cpu.js';
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   // Read before pinning: afterwards this process sees one CPU.
   const cores = availableParallelism();
   const placement = choosePlacement();
+  const allCpus = cpuList(process.pid);
   // Children inherit this affinity; the servers are then moved to their own CPU.
   if (!pin(process.pid, placement.clientCpu)) placement.description += ' (FAILED to pin this process)';
   progress(`placement: ${placement.description}`);
@@ -85,6 +86,11 @@ async function main(): Promise<void> {
   } finally {
     await resources.releaseAll();
     resources.dispose();
+  }
+  // The extras are whole systems of processes (a daemon, its provider, ten subscribers) measured as a
+  // user's machine runs them: on every CPU, not squeezed onto the clients' one.
+  if (placement.mode !== 'off' && allCpus !== undefined && !pin(process.pid, allCpus)) {
+    progress(`the extras could not be unpinned (taskset refused ${allCpus}): they run on CPU ${placement.clientCpu}`);
   }
   const extras: string[] = [];
   for (const extra of selectedExtras()) {
