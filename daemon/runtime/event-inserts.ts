@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { SessionEvent } from '../../src/protocol/session-events.js';
+import { eachStatement, valuesList } from '../store/multi-row.js';
 
 /** Rows per statement, largest first. 64 rows bind 384 parameters, far below SQLite's limit of 32,766. */
 const ROWS_PER_STATEMENT = [64, 16, 4, 1] as const;
@@ -20,22 +21,21 @@ export interface EventRow {
  * the rows and their order are the same as one insert per event.
  */
 export class EventInserts {
-  private readonly statements: Statement<[Params]>[];
+  /** By rows per statement. */
+  private readonly bySize: Statement<[Params]>[] = [];
 
   constructor(db: Database) {
-    this.statements = ROWS_PER_STATEMENT.map((rows) =>
-      db.prepare<[Params]>(
-        `INSERT INTO _events (session, seq, time, turn, type, payload) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`,
-      ),
-    );
+    for (const rows of ROWS_PER_STATEMENT) {
+      this.bySize[rows] = db.prepare<[Params]>(
+        `INSERT INTO _events (session, seq, time, turn, type, payload) VALUES ${valuesList('(?, ?, ?, ?, ?, ?)', rows)}`,
+      );
+    }
   }
 
   insert(batch: readonly EventRow[]): void {
-    let at = 0;
-    for (let size = 0; size < ROWS_PER_STATEMENT.length; size++) {
-      const rows = ROWS_PER_STATEMENT[size]!;
-      for (; batch.length - at >= rows; at += rows) this.statements[size]!.run(paramsOf(batch, at, rows));
-    }
+    eachStatement(batch.length, ROWS_PER_STATEMENT, (from, rows) =>
+      this.bySize[rows]!.run(paramsOf(batch, from, rows)),
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { TableHandle } from './table-catalog.js';
+import { eachStatement, statementsFor, valuesList } from './multi-row.js';
 import { indexColumn, sqlString, tableSqlName } from './table-sql.js';
 
 /**
@@ -82,14 +83,7 @@ export class PutBuffer {
   /** How many statements writing the waiting rows takes: one may run alone, in autocommit. */
   get statementCount(): number {
     let count = 0;
-    for (const table of this.waiting) {
-      let left = table.rows;
-      for (const size of table.statements.sizes) {
-        if (left === 0) break;
-        count += Math.floor(left / size);
-        left %= size;
-      }
-    }
+    for (const table of this.waiting) count += statementsFor(table.rows, table.statements.sizes);
     return count;
   }
 
@@ -108,15 +102,12 @@ export class PutBuffer {
 
   private write({ handle, statements, values, rows }: TableRows): void {
     const { sizes, valuesPerRow, bySize } = statements;
-    let written = 0;
-    for (const size of sizes) {
-      for (; rows - written >= size; written += size) {
-        const from = written * valuesPerRow;
-        const to = from + size * valuesPerRow;
-        const statement = (bySize[size] ??= this.db.prepare(insertSql(handle, this.node, size)));
-        statement.run(...(to - from === values.length ? values : values.slice(from, to)));
-      }
-    }
+    eachStatement(rows, sizes, (row, size) => {
+      const from = row * valuesPerRow;
+      const to = from + size * valuesPerRow;
+      const statement = (bySize[size] ??= this.db.prepare(insertSql(handle, this.node, size)));
+      statement.run(...(to - from === values.length ? values : values.slice(from, to)));
+    });
   }
 
   private statementsOf(handle: TableHandle): TableStatements {
@@ -137,5 +128,5 @@ function insertSql(handle: TableHandle, node: string, rows: number): string {
   const { name, indexes } = handle.info;
   const columns = ['k', 'v', 'hlc', 'node', 'del', 'seq', 'src', ...indexes.map(indexColumn)];
   const row = `(?, ?, ?, ${sqlString(node)}, 0, ?, NULL${', ?'.repeat(indexes.length)})`;
-  return `INSERT OR REPLACE INTO ${tableSqlName(name)} (${columns.join(', ')}) VALUES ${Array(rows).fill(row).join(', ')}`;
+  return `INSERT OR REPLACE INTO ${tableSqlName(name)} (${columns.join(', ')}) VALUES ${valuesList(row, rows)}`;
 }
