@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { DiffHunk } from '../../src/protocol/workspace-types.js';
 import { parsePatch, parseRawNumstat, type RawChange } from './diff-parse.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { git, gitDirs } from './git.js';
+import { git } from './git.js';
+import { RepositoryCache } from './repository-cache.js';
 
 /** Patch text beyond this is not sent: later files come without hunks. */
 export const MAX_PATCH_BYTES = 8 * 1024 * 1024;
@@ -30,6 +31,7 @@ export interface TreeDiff {
  */
 export class SnapshotStore {
   private readonly queue = new KeyedQueue();
+  private readonly repositories = new RepositoryCache();
 
   constructor(private readonly directory: string) {}
 
@@ -68,7 +70,7 @@ export class SnapshotStore {
       await git(['init', '--quiet', '--bare', shadow]);
       await git(['config', 'core.bare', 'false'], { env: { GIT_DIR: shadow } });
     }
-    const repository = await gitDirs(path);
+    const repository = await this.repositories.find(path);
     const alternates = repository ? `${join(repository.commonDir, 'objects')}\n` : '';
     const exclude = repository ? readOrEmpty(join(repository.commonDir, 'info', 'exclude')) : 'node_modules/\n';
     writeIfChanged(join(shadow, 'objects', 'info', 'alternates'), alternates);
