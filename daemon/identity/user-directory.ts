@@ -43,7 +43,7 @@ export class UserDirectory {
     return this.answer(name, name, name);
   }
 
-  /** Resolves once no refresh is running (for tests and an orderly stop). */
+  /** Resolves once no refresh is running: what a test waits on instead of sleeping. */
   async settled(): Promise<void> {
     while (this.refreshes.size > 0) await Promise.all(this.refreshes.values());
   }
