@@ -13,7 +13,7 @@ export const MAX_PATCH_BYTES = 8 * 1024 * 1024;
  * `git add` (exit 1: a file could not be read and is left out) then `git write-tree`. The add runs as a job
  * the shell waits for, so that a TERM (the timeout) reaches it: it would go on holding the shadow's index.
  */
-const ADD_AND_WRITE_TREE = {
+export const ADD_AND_WRITE_TREE = {
   name: 'add and write-tree',
   text: [
     `trap 'kill "$add" 2>/dev/null; exit 143' TERM`,
