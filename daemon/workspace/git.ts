@@ -22,6 +22,18 @@ export interface GitResult {
   truncated: boolean;
 }
 
+/** Options every git command gets (see `git`). */
+const ISOLATION = [
+  '-c',
+  'safe.directory=*',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.quotePath=false',
+];
+
 /**
  * Git runs with no system or global configuration, never prompts, never takes
  * optional locks (so `status` does not rewrite anybody's index), and in the C
@@ -31,6 +43,27 @@ export interface GitResult {
  * never run what a repository configures (hooks, filters, external diffs).
  */
 export function git(args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
+  return run('git', [...ISOLATION, ...args], args[0] ?? 'git', options);
+}
+
+/** Git commands in one `sh -c`, which runs each as `git "$@" COMMAND`: `$@` holds the isolation's options. */
+export interface GitScript {
+  /** What errors call it (`git NAME failed`). */
+  name: string;
+  text: string;
+}
+
+/**
+ * Several git commands for the price of one process started by the daemon:
+ * each start costs the daemon a fork of itself, about 2 ms of its CPU, while
+ * the shell's own forks are cheap. Isolated as `git` is; the output is the
+ * script's.
+ */
+export function gitScript(script: GitScript, options: GitOptions = {}): Promise<GitResult> {
+  return run('sh', ['-c', script.text, 'sh', ...ISOLATION], script.name, options);
+}
+
+function run(program: string, args: string[], name: string, options: GitOptions): Promise<GitResult> {
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: options.runAs?.home ?? process.env['HOME'] ?? '/',
@@ -41,19 +74,8 @@ export function git(args: readonly string[], options: GitOptions = {}): Promise<
     GIT_OPTIONAL_LOCKS: '0',
     ...options.env,
   };
-  const fullArgs = [
-    '-c',
-    'safe.directory=*',
-    '-c',
-    'core.hooksPath=/dev/null',
-    '-c',
-    'core.fsmonitor=false',
-    '-c',
-    'core.quotePath=false',
-    ...args,
-  ];
   return new Promise((resolve, reject) => {
-    const launch = launchAs(options.runAs, 'git', fullArgs, env);
+    const launch = launchAs(options.runAs, program, args, env);
     const child = spawn(launch.command, launch.args, {
       cwd: options.cwd,
       env: launch.env,
@@ -89,7 +111,7 @@ export function git(args: readonly string[], options: GitOptions = {}): Promise<
         return resolve({ stdout, code, truncated: false });
       }
       const reason = stderr.trim().split('\n').pop() ?? '';
-      reject(new GitError(args[0] ?? 'git', code, reason));
+      reject(new GitError(name, code, reason));
     });
     child.stdin.end(options.input ?? '');
   });

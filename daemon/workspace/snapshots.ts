@@ -3,10 +3,26 @@ import { join } from 'node:path';
 import type { DiffHunk } from '../../src/protocol/workspace-types.js';
 import { parsePatch, parseRawNumstat, type RawChange } from './diff-parse.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { git, gitDirs } from './git.js';
+import { git, gitScript } from './git.js';
+import { RepositoryCache } from './repository-cache.js';
 
 /** Patch text beyond this is not sent: later files come without hunks. */
 export const MAX_PATCH_BYTES = 8 * 1024 * 1024;
+
+/**
+ * `git add` (exit 1: a file could not be read and is left out) then `git write-tree`. The add runs as a job
+ * the shell waits for, so that a TERM (the timeout) reaches it: it would go on holding the shadow's index.
+ */
+export const ADD_AND_WRITE_TREE = {
+  name: 'add and write-tree',
+  text: [
+    `trap 'kill "$add" 2>/dev/null; exit 143' TERM`,
+    'git "$@" add --all --ignore-errors . & add=$!',
+    'wait "$add"; code=$?',
+    '[ "$code" -le 1 ] || exit "$code"',
+    'exec git "$@" write-tree',
+  ].join('\n'),
+};
 
 export interface TreeDiff {
   changes: RawChange[];
@@ -30,6 +46,7 @@ export interface TreeDiff {
  */
 export class SnapshotStore {
   private readonly queue = new KeyedQueue();
+  private readonly repositories = new RepositoryCache();
 
   constructor(private readonly directory: string) {}
 
@@ -37,8 +54,7 @@ export class SnapshotStore {
   snapshot(workspace: string, path: string): Promise<string> {
     return this.queue.run(workspace, async () => {
       const env = await this.prepare(workspace, path);
-      await git(['add', '--all', '--ignore-errors', '.'], { cwd: path, env, okCodes: [1] });
-      const { stdout } = await git(['write-tree'], { cwd: path, env });
+      const { stdout } = await gitScript(ADD_AND_WRITE_TREE, { cwd: path, env });
       return stdout.toString('utf8').trim();
     });
   }
@@ -68,7 +84,7 @@ export class SnapshotStore {
       await git(['init', '--quiet', '--bare', shadow]);
       await git(['config', 'core.bare', 'false'], { env: { GIT_DIR: shadow } });
     }
-    const repository = await gitDirs(path);
+    const repository = await this.repositories.find(path);
     const alternates = repository ? `${join(repository.commonDir, 'objects')}\n` : '';
     const exclude = repository ? readOrEmpty(join(repository.commonDir, 'info', 'exclude')) : 'node_modules/\n';
     writeIfChanged(join(shadow, 'objects', 'info', 'alternates'), alternates);

@@ -68,7 +68,9 @@ export class TurnDiffs implements TurnHooks {
     if (before !== undefined) {
       try {
         const after = await this.snapshots.snapshot(turn.workspace, turn.cwd);
-        const { changes } = await this.snapshots.diff(turn.workspace, turn.cwd, before, after, false);
+        // Equal trees are equal content: most turns change nothing, and the diff is two more git processes.
+        const changes =
+          after === before ? [] : (await this.snapshots.diff(turn.workspace, turn.cwd, before, after, false)).changes;
         const files: TurnDiffFile[] = changes.map(({ path, old_path, status, added, removed, binary }) => ({
           path,
           old_path,

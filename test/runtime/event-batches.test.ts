@@ -9,9 +9,15 @@ import { bounded } from '../protocol/raw-client.js';
 
 const COUNT = 20_000;
 
-/** A stand-in for `codex exec --json` printing Codex's JSONL as fast as it can: the real CLI cannot be made to print 20,000 items. */
+/**
+ * A stand-in for `codex exec --json` printing Codex's JSONL as fast as it can: the real CLI cannot be made to print
+ * 20,000 items. Each line is one blocking write(2), as the Rust codex's line-buffered stdout does, so the stand-in
+ * waits whenever the daemon falls behind and the two overlap; `process.stdout` would queue the lines in the
+ * stand-in's memory once the socket is full and send them only after its loop ended.
+ */
 const BURST = `#!/usr/bin/env node
-const out = (event) => process.stdout.write(JSON.stringify(event) + '\\n');
+const { writeSync } = require('node:fs');
+const out = (event) => writeSync(1, JSON.stringify(event) + '\\n');
 out({ type: 'thread.started', thread_id: 'burst-thread' });
 out({ type: 'turn.started' });
 for (let i = 1; i <= ${COUNT}; i++) out({ type: 'item.completed', item: { id: 'i' + i, type: 'agent_message', text: 'message ' + i } });
