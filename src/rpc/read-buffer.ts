@@ -41,7 +41,7 @@ export class ReadBuffer {
     this.receiver = receiver;
   }
 
-  /** The buffer the last read went into, and the next goes into unless `next()` says otherwise. */
+  /** The buffer the last read went into, and the next goes into unless renewIfHeld() takes another. */
   get current(): Buffer {
     return this.buffer;
   }
