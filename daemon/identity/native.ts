@@ -13,6 +13,16 @@ export interface NativeListener {
   readonly __nativeListener: unique symbol;
 }
 
+/** An opaque reader made by the addon: the reads of many sockets, handed to JavaScript together. */
+export interface NativeReader {
+  readonly __nativeReader: unique symbol;
+}
+
+/** An opaque handle on one socket's reads. */
+export interface NativeRead {
+  readonly __nativeRead: unique symbol;
+}
+
 /** What the N-API addon in daemon/native offers. */
 export interface NativeAddon {
   /**
@@ -32,6 +42,17 @@ export interface NativeAddon {
   turnCounter(): Uint32Array;
   /** One send(2) of `bytes` to socket `fd`: the bytes it took at once (0 when none now), or -errno. */
   writeSome(fd: number, bytes: Uint8Array): number;
+  /**
+   * Reads of sockets, one call a turn for all that were read: `onReads(count)` finds `count` pairs of
+   * (slot, bytes read | 0 at the end | -errno) at the start of `events` (see daemon/server/native-reads.ts).
+   */
+  reader(events: Int32Array, onReads: (count: number) => void): NativeReader;
+  /** Starts reading socket `fd` (a duplicate of it) into `buffer`, reported as `slot`. */
+  readStart(reader: NativeReader, fd: number, slot: number, buffer: Uint8Array): NativeRead;
+  readInto(read: NativeRead, buffer: Uint8Array): void;
+  readPause(read: NativeRead, paused: boolean): void;
+  /** No more reads; the duplicate descriptor is closed. */
+  readStop(read: NativeRead): void;
 }
 
 /** The addon, or why there is none. */

@@ -12,12 +12,13 @@
  * a net.Socket. No caller reaches the daemon without its credentials read, or
  * the reason they could not be.
  *
- * It also counts the event loop's turns, for the store: two reads in one turn
+ * It also reads those connections (see "Reads" below), and counts the event loop's turns, for the store: two reads in one turn
  * share a read transaction, and knowing the turn by a number costs a read of
  * memory where marking its end with setImmediate cost a callback per read.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <node_api.h>
 #include <pwd.h>
@@ -344,6 +345,340 @@ static napi_value turn_counter(napi_env env, napi_callback_info info) {
   return array;
 }
 
+/*
+ * Reads. Node enters JavaScript once per read of every socket (a MakeCallback,
+ * with its async hooks and microtask checkpoint, then the stream's onread): a
+ * fixed cost that a small request pays whole. Here each connection the addon
+ * accepted is polled on a duplicate of its descriptor (libuv keeps one watcher
+ * per descriptor, and Node's stream keeps the original for writing), read once
+ * a turn into a buffer JavaScript owns, and every connection read in the poll
+ * phase is handed to JavaScript by one call from a check handle: pairs of
+ * (slot, bytes read | 0 at end of stream | -errno) in a shared Int32Array.
+ */
+typedef struct connection_s connection_t;
+
+typedef struct {
+  uv_check_t check;
+  napi_env env;
+  napi_ref callback;
+  napi_ref events_buffer;
+  napi_async_context context;
+  int32_t *events;
+  size_t capacity;
+  connection_t *ready_head;
+  connection_t *ready_tail;
+} reader_t;
+
+struct connection_s {
+  uv_poll_t poll;
+  reader_t *reader;
+  int fd;
+  int32_t slot;
+  napi_ref buffer;
+  uint8_t *data;
+  size_t size;
+  int32_t result;
+  int ready;
+  int polling;
+  int paused;
+  int stopped;
+  /* Freed when both the poll handle has closed and JavaScript's handle is collected. */
+  int owners;
+  connection_t *next;
+};
+
+static void release_connection(connection_t *connection) {
+  if (--connection->owners == 0) free(connection);
+}
+
+static void on_connection_closed(uv_handle_t *handle) { release_connection(handle->data); }
+
+static void finalize_connection(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  release_connection(data);
+}
+
+static void unlink_ready(connection_t *connection) {
+  reader_t *reader = connection->reader;
+  connection_t **link = &reader->ready_head, *previous = NULL;
+  while (*link != NULL && *link != connection) {
+    previous = *link;
+    link = &(*link)->next;
+  }
+  if (*link == NULL) return;
+  *link = connection->next;
+  if (reader->ready_tail == connection) reader->ready_tail = previous;
+  connection->next = NULL;
+  connection->ready = 0;
+}
+
+static void stop_polling(connection_t *connection) {
+  if (connection->polling) uv_poll_stop(&connection->poll);
+  connection->polling = 0;
+}
+
+static void on_connection_readable(uv_poll_t *poll, int status, int events);
+
+static void start_polling(connection_t *connection) {
+  if (connection->polling || connection->paused || connection->stopped || connection->result <= 0) return;
+  connection->polling = uv_poll_start(&connection->poll, UV_READABLE, on_connection_readable) == 0;
+}
+
+/* One read a turn: what is left stays in the socket, and the level-triggered poll comes back for it next turn. */
+static void on_connection_readable(uv_poll_t *poll, int status, int events) {
+  connection_t *connection = poll->data;
+  reader_t *reader = connection->reader;
+  (void)events;
+  /* libuv stops the handle itself after an error (POLLERR); read anyway, for the socket's own errno. */
+  if (status < 0) connection->polling = 0;
+  if (connection->ready) return;
+  ssize_t got;
+  do {
+    got = read(connection->fd, connection->data, connection->size);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) got = -errno;
+    else if (status < 0) got = status;
+    else return;
+  }
+  connection->result = (int32_t)got;
+  /* Nothing more comes after the end or an error. */
+  if (got <= 0) stop_polling(connection);
+  connection->ready = 1;
+  connection->next = NULL;
+  if (reader->ready_tail == NULL) reader->ready_head = connection;
+  else reader->ready_tail->next = connection;
+  reader->ready_tail = connection;
+}
+
+static void call_reader(reader_t *reader, size_t count) {
+  napi_env env = reader->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value callback, receiver, argv[1], result;
+  int ok = napi_get_reference_value(env, reader->callback, &callback) == napi_ok &&
+           napi_get_global(env, &receiver) == napi_ok && napi_create_uint32(env, (uint32_t)count, &argv[0]) == napi_ok;
+  napi_status status =
+      ok ? napi_make_callback(env, reader->context, receiver, callback, 1, argv, &result) : napi_generic_failure;
+  if (status == napi_pending_exception) {
+    napi_value exception;
+    if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* After the poll phase: everything read this turn, to JavaScript at once (in pieces of `capacity` pairs). */
+static void on_reader_check(uv_check_t *check) {
+  reader_t *reader = check->data;
+  while (reader->ready_head != NULL) {
+    size_t count = 0;
+    while (reader->ready_head != NULL && count < reader->capacity) {
+      connection_t *connection = reader->ready_head;
+      reader->ready_head = connection->next;
+      connection->next = NULL;
+      connection->ready = 0;
+      reader->events[2 * count] = connection->slot;
+      reader->events[2 * count + 1] = connection->result;
+      count++;
+      /* libuv stopped it after an error that turned out to leave data to read. */
+      start_polling(connection);
+    }
+    if (reader->ready_head == NULL) reader->ready_tail = NULL;
+    /* JavaScript may stop connections still in the list: readStop unlinks them. */
+    call_reader(reader, count);
+  }
+}
+
+static void free_reader(uv_handle_t *handle) { free(handle->data); }
+
+static void stop_reader(void *data) {
+  reader_t *reader = data;
+  uv_check_stop(&reader->check);
+  napi_delete_reference(reader->env, reader->callback);
+  napi_delete_reference(reader->env, reader->events_buffer);
+  napi_async_destroy(reader->env, reader->context);
+  uv_close((uv_handle_t *)&reader->check, free_reader);
+}
+
+/*
+ * reader(events, callback) -> a reader for readStart. callback(count) gets the
+ * first `count` pairs of `events` (an Int32Array of an even length). Lives as
+ * long as the environment; its check handle is unref'd, and keeps nothing alive.
+ */
+static napi_value create_reader(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], buffer, resource, name, handle;
+  napi_typedarray_type type;
+  napi_valuetype callback_type;
+  size_t length;
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, NULL) != napi_ok ||
+      type != napi_int32_array || length < 2 || napi_typeof(env, argv[1], &callback_type) != napi_ok ||
+      callback_type != napi_function) {
+    napi_throw_type_error(env, NULL, "reader expects an Int32Array of pairs and a callback");
+    return NULL;
+  }
+  uv_loop_t *loop;
+  reader_t *reader = calloc(1, sizeof *reader);
+  if (reader == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok ||
+      napi_create_reference(env, argv[1], 1, &reader->callback) != napi_ok ||
+      napi_create_reference(env, buffer, 1, &reader->events_buffer) != napi_ok ||
+      napi_create_object(env, &resource) != napi_ok ||
+      napi_create_string_utf8(env, "cortex:reads", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, resource, name, &reader->context) != napi_ok) {
+    free(reader);
+    napi_throw_error(env, NULL, "cortex_native: could not set the reader up");
+    return NULL;
+  }
+  reader->env = env;
+  reader->events = data;
+  reader->capacity = length / 2;
+  uv_check_init(loop, &reader->check);
+  reader->check.data = reader;
+  uv_check_start(&reader->check, on_reader_check);
+  uv_unref((uv_handle_t *)&reader->check);
+  if (napi_add_env_cleanup_hook(env, stop_reader, reader) != napi_ok) {
+    stop_reader(reader);
+    napi_throw_error(env, NULL, "cortex_native: could not set the reader up");
+    return NULL;
+  }
+  CHECK(napi_create_external(env, reader, NULL, NULL, &handle));
+  return handle;
+}
+
+/* Points the connection's next reads at `value`, a Uint8Array (held until the next call or readStop). */
+static int read_into(napi_env env, connection_t *connection, napi_value value) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value buffer;
+  napi_ref reference;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, NULL) != napi_ok ||
+      type != napi_uint8_array || length == 0 || napi_create_reference(env, value, 1, &reference) != napi_ok) {
+    return 0;
+  }
+  if (connection->buffer != NULL) napi_delete_reference(env, connection->buffer);
+  connection->buffer = reference;
+  connection->data = data;
+  connection->size = length > INT32_MAX ? INT32_MAX : length;
+  return 1;
+}
+
+static connection_t *connection_arg(napi_env env, napi_callback_info info, size_t wanted, napi_value *argv) {
+  size_t argc = wanted;
+  connection_t *connection;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < wanted ||
+      napi_get_value_external(env, argv[0], (void **)&connection) != napi_ok || connection == NULL) {
+    return NULL;
+  }
+  return connection;
+}
+
+/* readStart(reader, fd, slot, buffer) -> a handle: reads of socket `fd` reach the reader's callback as `slot`. */
+static napi_value read_start(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4], handle;
+  reader_t *reader;
+  int32_t fd, slot;
+  uv_loop_t *loop;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 ||
+      napi_get_value_external(env, argv[0], (void **)&reader) != napi_ok || reader == NULL ||
+      napi_get_value_int32(env, argv[1], &fd) != napi_ok || napi_get_value_int32(env, argv[2], &slot) != napi_ok ||
+      napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    napi_throw_type_error(env, NULL, "readStart expects a reader, a descriptor, a slot and a Uint8Array");
+    return NULL;
+  }
+  connection_t *connection = calloc(1, sizeof *connection);
+  if (connection == NULL) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  if (!read_into(env, connection, argv[3])) {
+    free(connection);
+    napi_throw_type_error(env, NULL, "readStart expects a non-empty Uint8Array");
+    return NULL;
+  }
+  connection->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (connection->fd < 0 || uv_poll_init(loop, &connection->poll, connection->fd) != 0) {
+    int error = errno;
+    if (connection->fd >= 0) close(connection->fd);
+    napi_delete_reference(env, connection->buffer);
+    free(connection);
+    napi_throw_error(env, "EREAD", strerror(error));
+    return NULL;
+  }
+  connection->reader = reader;
+  connection->slot = slot;
+  connection->result = 1;
+  connection->owners = 2;
+  connection->poll.data = connection;
+  if (napi_create_external(env, connection, finalize_connection, NULL, &handle) != napi_ok) {
+    connection->owners = 1;
+    uv_close((uv_handle_t *)&connection->poll, on_connection_closed);
+    close(connection->fd);
+    napi_delete_reference(env, connection->buffer);
+    napi_throw_error(env, NULL, "cortex_native: could not set the reads up");
+    return NULL;
+  }
+  start_polling(connection);
+  return handle;
+}
+
+static napi_value undefined_value(napi_env env) {
+  napi_value result;
+  CHECK(napi_get_undefined(env, &result));
+  return result;
+}
+
+/* readInto(handle, buffer): the next reads go into `buffer` (the receiver kept part of the last one). */
+static napi_value read_into_call(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  connection_t *connection = connection_arg(env, info, 2, argv);
+  if (connection == NULL || (!connection->stopped && !read_into(env, connection, argv[1]))) {
+    napi_throw_type_error(env, NULL, "readInto expects a reads handle and a non-empty Uint8Array");
+    return NULL;
+  }
+  return undefined_value(env);
+}
+
+/* readPause(handle, paused): while paused the socket is not read (what it sends waits in the kernel). */
+static napi_value read_pause(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  bool paused;
+  connection_t *connection = connection_arg(env, info, 2, argv);
+  if (connection == NULL || napi_get_value_bool(env, argv[1], &paused) != napi_ok) {
+    napi_throw_type_error(env, NULL, "readPause expects a reads handle and a boolean");
+    return NULL;
+  }
+  connection->paused = paused;
+  if (paused) stop_polling(connection);
+  else start_polling(connection);
+  return undefined_value(env);
+}
+
+/* readStop(handle): no more reads; the duplicate descriptor is closed (the socket itself is its stream's). */
+static napi_value read_stop(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  connection_t *connection = connection_arg(env, info, 1, argv);
+  if (connection == NULL) {
+    napi_throw_type_error(env, NULL, "readStop expects a reads handle");
+    return NULL;
+  }
+  if (!connection->stopped) {
+    connection->stopped = 1;
+    if (connection->ready) unlink_ready(connection);
+    stop_polling(connection);
+    /* uv_close leaves the descriptor alone, and forgets it before close(2) lets the number be reused. */
+    uv_close((uv_handle_t *)&connection->poll, on_connection_closed);
+    close(connection->fd);
+    napi_delete_reference(env, connection->buffer);
+    connection->buffer = NULL;
+  }
+  return undefined_value(env);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"listen", NULL, listen_unix, NULL, NULL, NULL, napi_default, NULL},
@@ -352,6 +687,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"groupId", NULL, group_id, NULL, NULL, NULL, napi_default, NULL},
       {"turnCounter", NULL, turn_counter, NULL, NULL, NULL, napi_default, NULL},
       {"writeSome", NULL, write_some, NULL, NULL, NULL, napi_default, NULL},
+      {"reader", NULL, create_reader, NULL, NULL, NULL, napi_default, NULL},
+      {"readStart", NULL, read_start, NULL, NULL, NULL, napi_default, NULL},
+      {"readInto", NULL, read_into_call, NULL, NULL, NULL, napi_default, NULL},
+      {"readPause", NULL, read_pause, NULL, NULL, NULL, napi_default, NULL},
+      {"readStop", NULL, read_stop, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) {
     return NULL;

@@ -1,10 +1,11 @@
 import { chmodSync, chownSync, closeSync, unlinkSync } from 'node:fs';
-import { connect, createServer, type OnReadOpts, type Server, Socket, type SocketConstructorOpts } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
-import { ReadBuffer } from '../../src/rpc/read-buffer.js';
+import type { ReadBuffer } from '../../src/rpc/read-buffer.js';
 import type { NativeAddon, PeerCredentials } from '../identity/native.js';
 import { makeDirectory } from '../make-directory.js';
+import { NativeReads, type NativeReadSocket } from './native-reads.js';
 
 /**
  * What the kernel said about a caller: its credentials, why they could not be
@@ -86,26 +87,21 @@ function acceptNatively(
   onSocket: OnUnixSocket,
   onAcceptError: (reason: string) => void,
 ): UnixListener {
+  const reads = nativeReads(addon);
   const handle = addon.listen(path, (fd, credentials, error) => {
     if (fd < 0) {
       onAcceptError(error ?? 'accept failed');
       return;
     }
     // An exception here would reach the addon, which reports it as fatal: one caller must never stop the daemon.
-    let socket: Socket | undefined;
+    let socket: NativeReadSocket | undefined;
     try {
-      const reads = new ReadBuffer();
-      // Node has taken `onread` here since v12; @types/node lists it for connect() only.
-      const options: SocketConstructorOpts & { onread: OnReadOpts } = {
-        fd,
-        readable: true,
-        writable: true,
-        onread: reads.onread,
-      };
-      socket = new Socket(options);
+      socket = reads.socket(fd);
       // The descriptor is the socket's until it is destroyed, and the endpoint writes to it only while it is writable.
-      const io: SocketIo = { reads, writeSome: (bytes) => addon.writeSome(fd, bytes) };
+      const io: SocketIo = { reads: socket.reads, writeSome: (bytes) => addon.writeSome(fd, bytes) };
       onSocket(socket, credentials ?? { error: error ?? 'no credentials came with the connection' }, io);
+      // After onSocket: a read may reach the endpoint as soon as the turn's poll phase ends.
+      socket.startReading();
     } catch (failure) {
       onAcceptError(`a connection could not be set up: ${(failure as Error).message}`);
       if (socket === undefined) closeSync(fd);
@@ -120,6 +116,18 @@ function acceptNatively(
       return Promise.resolve();
     },
   };
+}
+
+/** One reader per addon, that is per thread: the sockets of every listener on it are read in one call a turn. */
+const readers = new WeakMap<NativeAddon, NativeReads>();
+
+function nativeReads(addon: NativeAddon): NativeReads {
+  let reads = readers.get(addon);
+  if (reads === undefined) {
+    reads = new NativeReads(addon);
+    readers.set(addon, reads);
+  }
+  return reads;
 }
 
 async function acceptInNode(path: string, onSocket: OnUnixSocket): Promise<UnixListener> {

@@ -20,7 +20,8 @@ export interface ReadReceiver {
  * promises; when the receiver keeps part of it (a long read handed on in
  * slices), the next read goes into a new buffer instead of over it.
  *
- * Only for sockets created with `onread: reads.onread`: their 'data' events never fire.
+ * For sockets created with `onread: reads.onread` (their 'data' events never fire), and for those the
+ * addon reads (daemon/server/native-reads.ts), which read into `current` and call `received`.
  */
 export class ReadBuffer {
   private buffer = Buffer.allocUnsafeSlow(READ_BYTES);
@@ -28,8 +29,8 @@ export class ReadBuffer {
   /** The socket's `onread` option. */
   readonly onread: OnReadOpts = {
     buffer: () => this.next(),
-    callback: (bytes, buffer) => {
-      this.receiver?.receive((buffer as Buffer).subarray(0, bytes));
+    callback: (bytes) => {
+      this.received(bytes);
       // Pausing goes through socket.pause(), which stops reads of an `onread` socket too.
       return true;
     },
@@ -40,9 +41,31 @@ export class ReadBuffer {
     this.receiver = receiver;
   }
 
+  /** The buffer the last read went into, and the next goes into unless renewIfHeld() takes another. */
+  get current(): Buffer {
+    return this.buffer;
+  }
+
+  /** Hands on the first `bytes` of the buffer, just read into. */
+  received(bytes: number): void {
+    this.receiver?.receive(this.buffer.subarray(0, bytes));
+  }
+
+  /** Whether the receiver still holds part of the last read. */
+  get held(): boolean {
+    return this.receiver?.holdsInput() === true;
+  }
+
+  /** Takes a new buffer for the next read if the receiver still holds part of the last; true if it did. */
+  renewIfHeld(): boolean {
+    if (this.receiver?.holdsInput() !== true) return false;
+    this.buffer = Buffer.allocUnsafeSlow(READ_BYTES);
+    return true;
+  }
+
   /** The buffer for the next read: the same one, unless the receiver still holds part of the last. */
   private next(): Buffer {
-    if (this.receiver?.holdsInput() === true) this.buffer = Buffer.allocUnsafeSlow(READ_BYTES);
+    this.renewIfHeld();
     return this.buffer;
   }
 }
