@@ -50,9 +50,9 @@ function inProcess(): string[] {
     db = openDatabase(dir, 'normal', { node: 'a' });
     const store = new Store(db, 'a');
     const uid = process.getuid?.() ?? 0;
-    const map = new IdentityMap(db, 'a');
+    const map = new IdentityMap(db, 'a', store.writeApart);
     const authority = new Authority('a', uid, map);
-    const access = new AccessControl(db, store.catalog, authority);
+    const access = new AccessControl(db, store.catalog, authority, store.writeApart);
     store.createTable({ name: 'shared', attributes: ['k'], owner: 'user:alice@a' });
     const root = localUser('a', { name: 'root', uid, gid: 0 });
     access.grant(root, 'token:ci', 'shared', ['read']);

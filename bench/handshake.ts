@@ -130,7 +130,8 @@ async function node(root: string, caDir: string, name: string, list: Uint8Array)
   const authority = new Authority(
     name,
     process.getuid?.() ?? 0,
-    new IdentityMap(openDatabase(dataDir, 'normal', { node: name }), name),
+    // No group commit runs on this database: its writes need nothing committed before them.
+    new IdentityMap(openDatabase(dataDir, 'normal', { node: name }), name, (work) => work()),
   );
   const gate = new PeerGate(name, pins, revocations, log, new MeshEvents(subscriptions, Date.now, authority));
   return { files: { cert: paths.nodeCert, key: paths.nodeKey, ca: paths.caCert }, gate };

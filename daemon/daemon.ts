@@ -226,7 +226,11 @@ export class Daemon {
 
   private async listen(): Promise<void> {
     const node = this.config.nodeName;
-    const authority = new Authority(node, process.getuid?.() ?? 0, new IdentityMap(this.db, node));
+    const authority = new Authority(
+      node,
+      process.getuid?.() ?? 0,
+      new IdentityMap(this.db, node, this.store.writeApart),
+    );
     const tls = tlsPaths(this.paths.configDir);
     const revocations = new Revocations(
       { caCert: tls.caCert, caCrl: tls.caCrl, saved: savedListPath(this.paths.dataDir) },
@@ -234,8 +238,8 @@ export class Daemon {
     );
     revocations.load();
     revocations.onChange((list) => this.closeRevokedClients(list));
-    const access = new AccessControl(this.db, this.store.catalog, authority);
-    const tokens = new TokenStore(this.db);
+    const access = new AccessControl(this.db, this.store.catalog, authority, this.store.writeApart);
+    const tokens = new TokenStore(this.db, this.store.writeApart);
     tokens.onRevoked((name) => this.closeConnectionsOf(name));
     const subscriptions = new Subscriptions(this.config.subscriptionLimits, (line) => this.log.info(line));
     const notifyErrors = new NotifyErrors(subscriptions);

@@ -3,6 +3,7 @@ import { CortexError } from '../../src/protocol/errors.js';
 import type { Grant, Permission } from '../../src/protocol/access-types.js';
 import type { Identity } from '../identity/identity.js';
 import type { TableCatalog } from '../store/table-catalog.js';
+import type { WriteApart } from '../store/write-batcher.js';
 import type { Authority } from './authority.js';
 
 const BITS: Record<Permission, number> = { read: 1, write: 2 };
@@ -44,6 +45,8 @@ export class AccessControl {
     db: Database,
     private readonly catalog: TableCatalog,
     readonly authority: Authority,
+    /** Grants are written apart from the group commit, durable before their answer leaves. */
+    private readonly apart: WriteApart,
   ) {
     for (const row of db.prepare('SELECT identity, tbl, perms, granted_by, granted FROM _acl').all() as GrantRow[]) {
       this.remember(row);
@@ -102,7 +105,7 @@ export class AccessControl {
     const who = this.authority.qualify(typed);
     const mask = (this.grants.get(who)?.get(table)?.perms ?? 0) | toMask(permissions);
     const row = { identity: who, tbl: table, perms: mask, granted_by: by.name, granted: Date.now() };
-    this.upsert.run(row.identity, row.tbl, row.perms, row.granted_by, row.granted);
+    this.save(row);
     this.remember(row);
     return toGrant(row);
   }
@@ -114,12 +117,10 @@ export class AccessControl {
     const current = this.grants.get(who)?.get(table);
     const mask = current ? current.perms & ~toMask(permissions ?? ['read', 'write']) : 0;
     if (current && mask === 0) {
-      this.remove.run(who, table);
+      this.apart(() => this.remove.run(who, table));
       this.grants.get(who)?.delete(table);
     } else if (current) {
-      const row = { ...current, perms: mask };
-      this.upsert.run(row.identity, row.tbl, row.perms, row.granted_by, row.granted);
-      this.remember(row);
+      this.save({ ...current, perms: mask });
     }
     return { identity: who, table, permissions: toPermissions(mask), granted_by: by.name, granted: Date.now() };
   }
@@ -143,8 +144,14 @@ export class AccessControl {
 
   /** Drops every grant on a table that no longer exists. */
   forgetTable(table: string): void {
-    this.removeTable.run(table);
+    this.apart(() => this.removeTable.run(table));
     for (const tables of this.grants.values()) tables.delete(table);
+  }
+
+  /** Writes a grant and remembers it. */
+  private save(row: GrantRow): void {
+    this.apart(() => this.upsert.run(row.identity, row.tbl, row.perms, row.granted_by, row.granted));
+    this.remember(row);
   }
 
   private remember(row: GrantRow): void {

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { IdentityMapping } from '../../src/protocol/access-types.js';
 import { formatIdentity } from '../../src/protocol/identity-names.js';
 import { systemUserByName } from '../identity/system-user.js';
+import type { WriteApart } from '../store/write-batcher.js';
 
 /** A mapping as checks use it: resolved once, when made or loaded, so no check looks anything up. */
 export interface ResolvedMapping {
@@ -25,6 +26,8 @@ export class IdentityMap {
   constructor(
     db: Database,
     private readonly node: string,
+    /** Mappings are written apart from the group commit, durable before their answer leaves. */
+    private readonly apart: WriteApart,
   ) {
     const rows = db
       .prepare('SELECT identity, local_user AS user, mapped_by, mapped FROM _identity_map')
@@ -42,7 +45,7 @@ export class IdentityMap {
   }
 
   set(mapping: IdentityMapping): void {
-    this.upsert.run(mapping.identity, mapping.user, mapping.mapped_by, mapping.mapped);
+    this.apart(() => this.upsert.run(mapping.identity, mapping.user, mapping.mapped_by, mapping.mapped));
     this.mappings.set(mapping.identity, this.resolve(mapping));
   }
 
@@ -50,7 +53,7 @@ export class IdentityMap {
   delete(identity: string): IdentityMapping | undefined {
     const resolved = this.mappings.get(identity);
     if (resolved === undefined) return undefined;
-    this.remove.run(identity);
+    this.apart(() => this.remove.run(identity));
     this.mappings.delete(identity);
     return resolved.mapping;
   }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { TokenInfo } from '../../src/protocol/methods.js';
+import type { WriteApart } from '../store/write-batcher.js';
 
 const PREFIX = 'ctk_';
 
@@ -23,7 +24,11 @@ export class TokenStore {
   private readonly listAll: Statement<[], TokenInfo>;
   private readonly revokedListeners = new Set<(name: string) => void>();
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    /** Tokens are written apart from the group commit, durable before their answer leaves. */
+    private readonly apart: WriteApart,
+  ) {
     this.insert = db.prepare('INSERT INTO _tokens (name, hash, creator, created) VALUES (?, ?, ?, ?)');
     this.byHash = db.prepare('SELECT name, hash FROM _tokens WHERE hash = ?');
     this.touch = db.prepare('UPDATE _tokens SET last_used = ? WHERE name = ?');
@@ -35,7 +40,7 @@ export class TokenStore {
   create(name: string, creator: string): string {
     const token = PREFIX + randomBytes(32).toString('base64url');
     try {
-      this.insert.run(name, digest(token), creator, Date.now());
+      this.apart(() => this.insert.run(name, digest(token), creator, Date.now()));
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         throw new CortexError('EEXIST', `A token named ${name} already exists; revoke it first to replace it.`);
@@ -50,7 +55,7 @@ export class TokenStore {
     const hash = digest(token);
     const row = this.byHash.get(hash);
     if (row === undefined || !timingSafeEqual(row.hash, hash)) return undefined;
-    this.touch.run(Date.now(), row.name);
+    this.apart(() => this.touch.run(Date.now(), row.name));
     return row.name;
   }
 
@@ -59,7 +64,8 @@ export class TokenStore {
   }
 
   revoke(name: string): void {
-    if (this.remove.run(name).changes === 0) throw new CortexError('ENOTFOUND', `There is no token named ${name}.`);
+    if (this.apart(() => this.remove.run(name)).changes === 0)
+      throw new CortexError('ENOTFOUND', `There is no token named ${name}.`);
     for (const listener of this.revokedListeners) listener(name);
   }
 

@@ -22,7 +22,7 @@ import { policyNodes } from './replication-policy.js';
 import { TableCatalog, type TableHandle } from './table-catalog.js';
 import { indexValue } from './table-sql.js';
 import type { Version } from './version.js';
-import { WriteBatcher } from './write-batcher.js';
+import { type WriteApart, WriteBatcher } from './write-batcher.js';
 
 /** A page of records stops growing past this many bytes (at least one record is always sent). */
 const MAX_RESULT_BYTES = 8 * 1024 * 1024;
@@ -401,6 +401,12 @@ export class Store {
     }
     return statement;
   }
+
+  /** For the modules that write the database themselves (tokens, grants, identity mappings): see WriteApart. */
+  readonly writeApart: WriteApart = (work) => {
+    this.batcher.settle();
+    return work();
+  };
 
   /** Commits pending writes (before shutting down, and before reads that must see them). */
   flush(): void {

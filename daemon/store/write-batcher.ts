@@ -20,6 +20,13 @@ export interface DeferredWrites {
   discard(): void;
 }
 
+/**
+ * Runs a write outside the group commit (a module's own statements on the database, not the
+ * store's): whatever transaction the batcher holds open is committed first, so `work`'s statements
+ * commit on their own and are durable when it returns, before any answer about them leaves.
+ */
+export type WriteApart = <T>(work: () => T) => T;
+
 interface Pending {
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -43,6 +50,8 @@ export class WriteBatcher {
   private readThisTurn = false;
   /** The turn (`turns[0]`) of the last read that ran in autocommit; -1 is no turn. */
   private readTurn = -1;
+  /** This batcher opened the current transaction (a batch, or a turn's shared read) and has not ended it. */
+  private holding = false;
 
   constructor(
     private readonly db: Database,
@@ -69,7 +78,7 @@ export class WriteBatcher {
 
   /** Runs `work` in the current batch, after the deferred writes; resolves with its result once committed. */
   write<T>(work: () => T): Promise<T> {
-    if (!this.db.inTransaction) this.db.exec('BEGIN');
+    if (!this.db.inTransaction) this.begin();
     let value: T;
     try {
       if (this.deferred.statementCount > 0) this.deferred.flush();
@@ -98,7 +107,7 @@ export class WriteBatcher {
     if (this.pending.length > 0) this.commit();
     if (this.db.inTransaction) return;
     if (this.readBeforeInThisTurn()) {
-      this.db.exec('BEGIN');
+      this.begin();
       this.commitLater();
     }
   }
@@ -132,10 +141,19 @@ export class WriteBatcher {
     });
   }
 
+  /**
+   * Ends the transaction this batcher holds open, if any, committing its batch: a write that runs
+   * next outside the batcher then commits on its own (see WriteApart). A transaction opened by
+   * someone else (`db.transaction`) is theirs to end and is left alone.
+   */
+  settle(): void {
+    if (this.holding) this.commit();
+  }
+
   /** Commits whatever is pending, so that a read sees only committed data. */
   commit(): void {
     if (this.pending.length === 0) {
-      if (this.db.inTransaction) this.db.exec('COMMIT');
+      if (this.db.inTransaction) this.end('COMMIT');
       return;
     }
     const batch = this.pending;
@@ -143,9 +161,9 @@ export class WriteBatcher {
     try {
       const statements = this.deferred.statementCount;
       // One statement outside a transaction commits itself.
-      if (statements > 1 && !this.db.inTransaction) this.db.exec('BEGIN');
+      if (statements > 1 && !this.db.inTransaction) this.begin();
       if (statements > 0) this.deferred.flush();
-      if (this.db.inTransaction) this.db.exec('COMMIT');
+      if (this.db.inTransaction) this.end('COMMIT');
     } catch (error) {
       this.rollback();
       const translated = translateSqliteError(error);
@@ -154,6 +172,16 @@ export class WriteBatcher {
     }
     this.hooks.committed?.();
     for (const writer of batch) writer.resolve();
+  }
+
+  private begin(): void {
+    this.db.exec('BEGIN');
+    this.holding = true;
+  }
+
+  private end(statement: 'COMMIT' | 'ROLLBACK'): void {
+    this.holding = false;
+    this.db.exec(statement);
   }
 
   /** A statement failed: drop the batch so no half-applied write survives. */
@@ -167,7 +195,7 @@ export class WriteBatcher {
 
   private rollback(): void {
     this.deferred.discard();
-    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    if (this.db.inTransaction) this.end('ROLLBACK');
     this.hooks.rolledBack?.();
   }
 }
