@@ -83,7 +83,9 @@ describe('a save conflict in cortex tui', () => {
       'their version, the edits dropped',
     );
     assert.equal(readFileSync(file, 'utf8'), 'theirs again\n');
+    // Each key waits for the last one's frame: Esc and q in one read are Alt-q, as in any terminal.
     await tmux.press('Escape');
+    await tmux.waitForScreen((text) => text.includes('notes.txt') && !text.includes('· editing'), 'the viewer');
     await tmux.press('q');
     assert.equal(await tmux.waitForExit(), 0);
   });

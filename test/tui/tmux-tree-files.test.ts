@@ -65,8 +65,11 @@ describe('cortex tui on a: the files and diffs of a workspace on c', () => {
     assert.equal(readFileSync(file, 'utf8'), 'changed on c\n', "nothing written over c's change");
     await tmux.press('r');
     await tmux.waitForScreen((text) => /│ *1 changed on c/.test(text) && !text.includes('modified'), "c's version");
+    // Each key waits for the last one's frame: two Escs, or Esc and 4, in one read are Alt-keys, as in any terminal.
     await tmux.press('Escape');
+    await tmux.waitForScreen((text) => text.includes('notes.txt') && !text.includes('· editing'), 'the viewer');
     await tmux.press('Escape');
+    await tmux.waitForScreen((text) => text.includes('.git/') && !/│ *1 changed on c/.test(text), 'the file list');
 
     // The workspace's diff against HEAD, from c.
     await tmux.press('4');
