@@ -62,6 +62,11 @@ describe('listings across nodes', () => {
   });
 
   it('shows each node with its figures in cortex nodes, c two hops away through b', async () => {
+    // A node's figures travel in its heartbeats, two hops from c to a: wait for the news of c's session.
+    await eventually('a to hear of the session on c', async () => {
+      const { nodes } = await a.client.call('node_list', {});
+      return nodes.find((info) => info.node === 'c')?.summary?.objects.sessions === 1 ? true : undefined;
+    });
     const json = await cli(a, 'nodes', '--json');
     assert.equal(json.code, 0, json.stderr);
     const nodes = json.stdout
