@@ -1,4 +1,4 @@
-import { loadNativeAddon } from '../identity/native.js';
+import { loadNativeAddon } from '../../src/native/addon.js';
 
 /** This thread's counter, made at the first call (a module is loaded once per thread). */
 let counter: Uint32Array | null | undefined;
