@@ -163,6 +163,22 @@ describe('Diff tab against a real daemon', () => {
     await view.waitFor((text) => title(text).startsWith('Turn 2/2 (latest) · 1 file'), 'back to the latest turn');
   });
 
+  it('says a diff is still loading when n is pressed before it comes, not that there is no hunk', async () => {
+    // A stopped daemon holds the answer back for as long as the test needs.
+    daemon.process.kill('SIGSTOP');
+    try {
+      await view.press('<');
+      await view.waitFor((text) => text.includes('Loading the diff…'), 'turn 1 loading');
+      await view.press('n');
+      await noticeSaying('The diff is still loading.');
+    } finally {
+      daemon.process.kill('SIGCONT');
+    }
+    await view.waitFor((text) => title(text).startsWith('Turn 1/2 · 4 files'), 'turn 1');
+    await view.press('>');
+    await view.waitFor((text) => title(text).startsWith('Turn 2/2 (latest) · 1 file'), 'back to the latest turn');
+  });
+
   it('draws the file list and the hunks: @@ cyan, + green, - red, context plain, with line numbers', async () => {
     await view.press('<');
     const frame = await view.waitFor((text) => title(text).startsWith('Turn 1/2 · 4 files'), 'turn 1');

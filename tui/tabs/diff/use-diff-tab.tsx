@@ -38,6 +38,8 @@ interface View {
   request: DiffRequest | undefined;
   source: DiffSource | undefined;
   diff: WorkspaceDiff | undefined;
+  /** The diff asked for is not in yet (an earlier one of the same request may still be shown). */
+  loading: boolean;
   layout: DiffLayout | undefined;
   top: number;
   bodyRows: number;
@@ -60,6 +62,7 @@ interface Deps {
 
 /** Moves the window to the next or previous file or hunk start, or says there is none. */
 function jump(deps: Deps, starts: readonly number[], direction: 1 | -1, what: string): void {
+  if (deps.view.loading && !deps.view.diff) return deps.notify('The diff is still loading.');
   if (nextStart(starts, deps.view.top, direction) === undefined) {
     return deps.notify(direction === 1 ? `No ${what} below.` : `No ${what} above.`);
   }
@@ -343,7 +346,15 @@ export function useDiffTab(context: TabContext): DiffTab {
     height,
   });
   const { layout, position } = screen;
-  const view: View = { request, source, diff: data.diff, ...screen, file: position.file, hunk: position.hunk };
+  const view: View = {
+    request,
+    source,
+    diff: data.diff,
+    loading: data.loading,
+    ...screen,
+    file: position.file,
+    hunk: position.hunk,
+  };
   useSeek(state.seek, data.diff, layout, notify, dispatch);
 
   const composePrompt = useComposePrompt(state.comments, dispatch);
