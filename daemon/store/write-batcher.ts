@@ -27,8 +27,10 @@ export interface DeferredWrites {
  */
 export type WriteApart = <T>(work: () => T) => T;
 
+/** A writer waiting for the commit, and what its promise resolves with then. */
 interface Pending {
-  resolve: () => void;
+  resolve: (value: unknown) => void;
+  value: unknown;
   reject: (error: unknown) => void;
 }
 
@@ -68,9 +70,14 @@ export class WriteBatcher {
     private readonly turns: Uint32Array | null = loadTurnCounter(),
   ) {}
 
-  /** A writer whose statements wait in `deferred`; resolves once they are committed. */
-  writeDeferred(): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => this.pending.push({ resolve, reject }));
+  /**
+   * A writer whose statements wait in `deferred`; resolves with `value` once they are committed.
+   * The value is the caller's answer (a put's), so that no reaction of the caller's own is needed to make it.
+   */
+  writeDeferred<T>(value: T): Promise<T> {
+    const done = new Promise<T>((resolve, reject) =>
+      this.pending.push({ resolve: resolve as (value: unknown) => void, value, reject }),
+    );
     if (this.pending.length >= this.maxBatch) this.commit();
     else this.commitLater();
     return done;
@@ -87,9 +94,9 @@ export class WriteBatcher {
       this.abort(error);
       return Promise.reject(translateSqliteError(error));
     }
-    const done = new Promise<T>((resolve, reject) => {
-      this.pending.push({ resolve: () => resolve(value), reject });
-    });
+    const done = new Promise<T>((resolve, reject) =>
+      this.pending.push({ resolve: resolve as (value: unknown) => void, value, reject }),
+    );
     if (this.pending.length >= this.maxBatch) this.commit();
     else this.commitLater();
     return done;
@@ -171,7 +178,7 @@ export class WriteBatcher {
       return;
     }
     this.hooks.committed?.();
-    for (const writer of batch) writer.resolve();
+    for (const writer of batch) writer.resolve(writer.value);
   }
 
   private begin(): void {
