@@ -22,7 +22,7 @@ import { credentialIdentity } from './identity/identity.js';
 import { LocalIdentities } from './identity/local-identity.js';
 import { makeDirectory } from './make-directory.js';
 import { saveNodeName, settleNodeName } from './node-name.js';
-import { type AddonOrReason, loadNativeAddon } from './identity/native.js';
+import { type AddonOrReason, loadNativeAddon } from '../src/native/addon.js';
 import { PidLock } from './pid-lock.js';
 import { createRuntime, type Runtime } from './runtime/index.js';
 import { Mesh } from './mesh/mesh.js';

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import type { Logger } from '../logger.js';
 import type { LocalCredentials } from '../server/unix-listener.js';
 import { type Identity, localUser, unidentified } from './identity.js';
-import type { AddonOrReason } from './native.js';
+import type { AddonOrReason } from '../../src/native/addon.js';
 
 /** The testing aid CORTEX_TEST_FAIL_PEERCRED: every caller's credentials count as unreadable. */
 const INDUCED = 'SO_PEERCRED failed: CORTEX_TEST_FAIL_PEERCRED is set (a testing aid)';

@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { ReadBuffer } from '../../src/rpc/read-buffer.js';
-import type { NativeAddon, NativeRead, NativeReader } from '../identity/native.js';
+import type { NativeAddon, NativeRead, NativeReader } from '../../src/native/addon.js';
 
 /** Connections reported per call into JavaScript; more read in one turn take another call. */
 const EVENT_PAIRS = 256;

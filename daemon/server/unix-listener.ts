@@ -3,7 +3,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { ReadBuffer } from '../../src/rpc/read-buffer.js';
-import type { NativeAddon, PeerCredentials } from '../identity/native.js';
+import type { NativeAddon, PeerCredentials } from '../../src/native/addon.js';
 import { makeDirectory } from '../make-directory.js';
 import { NativeReads, type NativeReadSocket } from './native-reads.js';
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadNativeAddon } from '../../daemon/identity/native.js';
+import { loadNativeAddon } from '../../src/native/addon.js';
 import { listenUnix, type SocketIo } from '../../daemon/server/unix-listener.js';
 import type { Client } from '../../src/client/client.js';
 import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
