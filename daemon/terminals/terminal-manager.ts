@@ -350,17 +350,20 @@ export class TerminalManager {
   }
 
   private environment(meta: TerminalMeta, user: SystemUser): Record<string, string> {
-    const inherited: Record<string, string | undefined> =
-      user.uid === process.getuid?.()
-        ? { ...process.env }
-        : { PATH: process.env['PATH'], LANG: process.env['LANG'] ?? 'C.UTF-8' };
+    const daemonsOwn = user.uid === process.getuid?.();
+    const inherited: Record<string, string | undefined> = daemonsOwn
+      ? { ...process.env }
+      : { PATH: process.env['PATH'], LANG: process.env['LANG'] ?? 'C.UTF-8' };
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(inherited)) if (value !== undefined) env[name] = value;
     return {
       ...env,
       TERM: 'xterm-256color',
       COLORTERM: 'truecolor',
-      HOME: user.home,
+      // The daemon's own user keeps the daemon's HOME with the rest of its environment, as a tmux
+      // pane does: a daemon started on a temporary home (the tests') starts shells that read no rc
+      // file of the machine's user. Another user gets the home of its account.
+      HOME: daemonsOwn ? (process.env['HOME'] ?? user.home) : user.home,
       USER: user.name,
       LOGNAME: user.name,
       SHELL: user.shell,

@@ -56,6 +56,10 @@ describe('a node whose clock is far ahead', () => {
       return true;
     });
     assert.equal(events.find((event) => event.type === 'clock_skew')?.peer, 'b');
+    // cluster_status (the Data tab's administrators' view) keeps it as b's last trouble.
+    const peer = (await a.client.call('cluster_status', {})).peers.find((status) => status.node === 'b');
+    assert.equal(peer?.last_trouble?.type, 'clock_skew', JSON.stringify(peer));
+    assert.match(peer.last_trouble.message, /the clock of b is \d+\.\d s ahead/);
     assert.equal((await a.client.call('get', { table: 'kv', key: 'key' })).record!['v'], 'from-a');
   });
 
@@ -74,10 +78,16 @@ describe('a node whose clock is far ahead', () => {
     // Accepted only once it was no more than the bound ahead of a's clock.
     assert.ok(at >= stamped / 1000 - DRIFT_MS - 50, `accepted ${stamped / 1000 - at} ms before it was due`);
     assert.ok(events.some((event) => event.type === 'clock_skew' && /stamped \d+\.\d s ahead/.test(event.message)));
-    // cluster_status (the Data tab's administrators' view) keeps it as b's last trouble.
+    // cluster_status keeps the wait as b's last trouble, unless the key written on both sides was
+    // reported after it: the catch-up reports it when the write came in before the catch-up ended,
+    // which at load it may (a run at load 13 looked after such a report). Either is right here.
     const peer = (await a.client.call('cluster_status', {})).peers.find((status) => status.node === 'b');
-    assert.equal(peer?.last_trouble?.type, 'clock_skew', JSON.stringify(peer));
-    assert.match(peer.last_trouble.message, /stamped \d+\.\d s ahead/);
+    const trouble = peer?.last_trouble;
+    assert.ok(
+      trouble?.type === 'conflict' ||
+        (trouble?.type === 'clock_skew' && /stamped \d+\.\d s ahead/.test(trouble.message)),
+      JSON.stringify(peer),
+    );
     assert.ok(
       a.rows('kv').every((row) => row.hlc <= (Date.now() + DRIFT_MS) * 1000),
       'a never stamps the future',

@@ -42,7 +42,9 @@ describe('redialling', () => {
   });
 
   it('backs off its redials of a peer that refuses after the handshake: the log stays quiet', async () => {
-    // a keeps b saved and redials it; b keeps refusing. Over 3 s, a handful of tries, not ~27.
+    // a keeps b saved and redials it; b keeps refusing. Over 3 s, a handful of tries, not ~27. A
+    // count at most is all a fixed window can show on a loaded machine: by now a's wait may be 6 s,
+    // so that it keeps trying is shown by b's next refusal, however late it comes.
     const refusals = /mesh: link with a refused: b was disconnected/;
     const tries = /mesh: (no link with b|linked with b|link with b down)/;
     const [refusedBefore, triedBefore] = [count(b, refusals), count(a, tries)];
@@ -50,7 +52,8 @@ describe('redialling', () => {
     const refused = count(b, refusals) - refusedBefore;
     const tried = count(a, tries) - triedBefore;
     assert.ok(tried <= 6, `a logged ${tried} lines about b in 3 s`);
-    assert.ok(refused >= 1 && refused <= 6, `b refused ${refused} links in 3 s`);
+    assert.ok(refused <= 6, `b refused ${refused} links in 3 s`);
+    await eventually('a to try b again', () => (count(b, refusals) > refusedBefore ? true : undefined), 60_000);
 
     // Connected again from b's side, the two link.
     const reconnect = await runCortex(['--home', b.daemon.home, 'cluster', 'connect', a.address]);

@@ -137,6 +137,22 @@ describe('terminals', () => {
     await a.call('term_close', { id });
   });
 
+  // A shell in a terminal reads the rc files of its HOME. The daemon's own user used to get its
+  // account's home (root's), whatever HOME the daemon had: the test daemons' shells ran the machine's
+  // .bashrc, whose `pyenv rehash` hung every new shell for 60 s on a lock a killed shell had left.
+  it("gives a terminal of the daemon's own user the daemon's HOME", async () => {
+    const { id } = await a.call('term_open', {
+      workspace: ws,
+      command: ['sh', '-c', 'echo "home=$HOME."; exec sleep 600'],
+    });
+    const output = new TermOutput(a, id);
+    const { scrollback } = await a.call('term_attach', { id });
+    const expected = `home=${daemon.home}.`;
+    // The line may have come before the attach (then it is in the scrollback) or after it.
+    if (!Buffer.from(scrollback).toString('utf8').includes(expected)) await output.waitFor(expected);
+    await a.call('term_close', { id });
+  });
+
   it("runs a terminal as the caller's uid where the daemon is root, and keeps it the caller's", async () => {
     const home = join(root.path, 'nobody');
     mkdirSync(home);

@@ -114,7 +114,9 @@ describe('cortex tui: the Chat tab', () => {
 
   it('x asks before stopping: n keeps the session, y stops it; a refused message stays, its review comment too, and Ctrl-R resumes with it', async () => {
     // A review comment in Diff (the work tree against HEAD), to go first in the next message.
+    // The next key waits for Esc's frame: Esc and 4 in one read are Alt-4, as in any terminal.
     await screen.press('Escape');
+    await screen.waitForScreen((text) => text.includes('j/k move · Enter open'), 'the tree focused');
     await screen.press('4');
     await screen.press('w');
     await screen.waitForScreen((text) => text.includes('M notes.txt'), "the workspace's diff");

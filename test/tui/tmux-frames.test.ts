@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CORTEX_BIN } from '../helpers/daemon.js';
@@ -8,6 +8,8 @@ import { tuiSuite } from './helpers/tui-suite.js';
 
 /** Synchronized output: each frame the TUI writes starts with it (Ink's own frames did too). */
 const BEGIN_FRAME = '\x1b[?2026h';
+/** And ends with this. */
+const END_FRAME = '\x1b[?2026l';
 const CLEAR_SCREEN = '\x1b[2J';
 const CLEAR_SCROLLBACK = '\x1b[3J';
 /** The idle time the budget is for: two of the status refreshes (every 5 s) fall in it. */
@@ -23,8 +25,8 @@ describe('what cortex tui writes to a terminal', () => {
   const suite = tuiSuite('cortex-tui-frames-', 'app', 'hello frames');
   const output = join(suite.work.path, 'pane.bytes');
 
-  /** Everything recorded so far, as text. */
-  const recorded = () => readFileSync(output, 'latin1');
+  /** Everything recorded so far, as text (none before the shell tmux starts for the recording made the file). */
+  const recorded = () => (existsSync(output) ? readFileSync(output, 'latin1') : '');
   /** The frames written after `offset` (each from one start of synchronized output to the next). */
   const framesAfter = (offset: number) =>
     recorded()
@@ -32,17 +34,29 @@ describe('what cortex tui writes to a terminal', () => {
       .split(BEGIN_FRAME)
       .slice(1)
       .map((frame) => BEGIN_FRAME + frame);
-  /** Polls the recording until a frame after `offset` passes `test`: the bytes have no event of their own. */
-  const frameAfter = async (offset: number, test: (frame: string) => boolean, what: string) => {
+  /** The recording up to the end of its last whole frame. */
+  const wholeFrames = () => {
+    const text = recorded();
+    const end = text.lastIndexOf(END_FRAME);
+    return end < 0 ? '' : text.slice(0, end + END_FRAME.length);
+  };
+  /** Polls the recording until `find` finds what it looks for there: the bytes have no event of their own. */
+  const inRecording = async (find: () => string | undefined, what: string, offset = 0) => {
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const found = framesAfter(offset).find(test);
+      const found = find();
       if (found !== undefined) return found;
-      if (Date.now() > deadline)
-        throw new Error(`no frame with ${what}; recorded: ${JSON.stringify(recorded().slice(offset))}`);
+      if (Date.now() > deadline) throw new Error(`no ${what} recorded: ${JSON.stringify(recorded().slice(offset))}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
+  /** The first frame after `offset` that passes `test`, once the recording holds it to its end. */
+  const frameAfter = (offset: number, test: (frame: string) => boolean, what: string) =>
+    inRecording(
+      () => framesAfter(offset).find((frame) => frame.includes(END_FRAME) && test(frame)),
+      `frame with ${what}`,
+      offset,
+    );
 
   it('sends only what changed: a j under 1 KB, 10 s idle under 200 bytes, never a cleared screen; quitting gives the screen back', async () => {
     suite.screen = await TmuxScreen.start(
@@ -69,8 +83,13 @@ describe('what cortex tui writes to a terminal', () => {
       (text) => text.includes('● connected') && /│ +•?○ fake /.test(text),
       'the first full frame: connected, the tree down to the session',
     );
+    // The screen shows a frame before the recording holds it all (cat writes it to the file after
+    // tmux has read it; at load, long after): wait for the recording to hold that frame to its end.
+    await inRecording(() => {
+      const whole = wholeFrames();
+      return whole.includes(' connected') && / fake /.test(whole) ? whole : undefined;
+    }, 'whole frame that shows it');
     const firstFrame = recorded().length;
-    assert.ok(firstFrame > 0, 'the first frame was recorded');
 
     // node → project: two rows of the tree change, and nothing else.
     const beforeKey = recorded().length;

@@ -181,7 +181,9 @@ describe('cortex tui in tmux', () => {
       'saved again',
     );
     assert.equal(readFileSync(join(workspacePath, 'notes.txt'), 'utf8'), 'edited !first line\n');
+    // The next key waits for Esc's frame: Esc and 4 in one read are Alt-4, as in any terminal.
     await screen.press('Escape');
+    await screen.waitForScreen((text) => text.includes('notes.txt') && !text.includes('· editing'), 'the viewer');
   });
 
   it("shows the edit in the Diff tab's workspace diff", async () => {

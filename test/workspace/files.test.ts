@@ -5,6 +5,7 @@ import {
   chmodSync,
   chownSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -25,17 +26,38 @@ import { NotificationLog } from '../helpers/notifications.js';
 const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** inotify watches the daemon holds: the lines of its inotify descriptors' fdinfo (Linux). */
-function inotifyWatches(pid: number): number {
+/**
+ * inotify watches the process holds on files and directories under `dir`. Only those: the
+ * daemon watches files of its own too (its WAL), from a moment no test controls.
+ */
+function inotifyWatches(pid: number, dir: string): number {
+  const inodes = inodesUnder(dir);
   let count = 0;
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
       if (!readlinkSync(`/proc/${pid}/fd/${fd}`).includes('inotify')) continue;
-      count += (readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm) ?? []).length;
+      const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+      for (const [, ino] of info.matchAll(/^inotify wd:\S+ ino:([0-9a-f]+)/gm)) {
+        if (inodes.has(parseInt(ino!, 16))) count++;
+      }
     } catch {
       // Closed while we looked.
     }
   }
   return count;
+}
+
+/** The inode numbers of `dir` and of everything under it. */
+function inodesUnder(dir: string): Set<number> {
+  const inodes = new Set([lstatSync(dir).ino]);
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    try {
+      inodes.add(lstatSync(join(dir, entry)).ino);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return inodes;
 }
 
 describe('workspace files: list, read, write, stat, confinement, watching, access', () => {
@@ -214,7 +236,7 @@ describe('workspace files: list, read, write, stat, confinement, watching, acces
   it('watches what a subscriber looks at and reports files another process creates', async () => {
     const watcher = await daemon.connect();
     const log = new NotificationLog(watcher);
-    const baseline = inotifyWatches(daemon.process.pid!);
+    const baseline = inotifyWatches(daemon.process.pid!, root.path);
     try {
       await watcher.call('subscribe', { topic: `fs:${ws}` });
       await watcher.call('fs_list', { workspace: ws, path: '.' });
@@ -244,11 +266,15 @@ describe('workspace files: list, read, write, stat, confinement, watching, acces
       for (const unseen of ['node_modules', 'node_modules/pkg/index.js', '.git/cortex-test', 'src/unlisted.ts']) {
         assert.ok(!paths.includes(unseen), `${unseen} should not be reported: ${paths.join(' ')}`);
       }
-      assert.ok(inotifyWatches(daemon.process.pid!) > baseline, 'watching while subscribed');
+      assert.ok(inotifyWatches(daemon.process.pid!, root.path) > baseline, 'watching while subscribed');
     } finally {
       await watcher.call('unsubscribe', { topic: `fs:${ws}` });
       await watcher.call('ping', {});
-      assert.equal(inotifyWatches(daemon.process.pid!), baseline, 'the last subscriber left: no watches remain');
+      assert.equal(
+        inotifyWatches(daemon.process.pid!, root.path),
+        baseline,
+        'the last subscriber left: no watches remain',
+      );
       watcher.close();
     }
   });
