@@ -7,6 +7,7 @@ import type { MsgValue } from '../protocol/msgpack-types.js';
 import type { Lagged, NotificationName, Notifications } from '../protocol/notifications.js';
 import { Endpoint, type EndpointState } from '../rpc/endpoint.js';
 import { ReadBuffer } from '../rpc/read-buffer.js';
+import { directWrites } from './direct-writes.js';
 import { ListenerList } from './listener-list.js';
 
 export type ConnectionState = EndpointState;
@@ -41,6 +42,8 @@ export interface ClientOptions {
   silenceMs?: number;
   /** The buffer the stream (a socket created with `onread: reads.onread`) reads into. */
   reads?: ReadBuffer;
+  /** Writes to the socket beneath the stream while it has nothing queued (EndpointOptions.writeSome). */
+  writeSome?: (bytes: Uint8Array) => number;
 }
 
 /**
@@ -72,6 +75,7 @@ export class Client {
       callTimeoutMs: options.callTimeoutMs ?? 0,
       ...(options.openOn === undefined ? {} : { openOn: options.openOn }),
       ...(options.reads === undefined ? {} : { reads: options.reads }),
+      ...(options.writeSome === undefined ? {} : { writeSome: options.writeSome }),
       handler: {
         notification: (method, params) => this.notified(method, params),
         closed: (reason) => this.closed(reason),
@@ -269,7 +273,13 @@ export function connectUnix(
   const { connectTimeoutMs = 5000, ...clientOptions } = options;
   const reads = new ReadBuffer();
   const socket = connect({ path, onread: reads.onread });
-  const client = new Client(socket, { remote: `the daemon on ${path}`, ...clientOptions, openOn: 'connect', reads });
+  const client = new Client(socket, {
+    remote: `the daemon on ${path}`,
+    writeSome: directWrites(socket),
+    ...clientOptions,
+    openOn: 'connect',
+    reads,
+  });
   return openWithin(
     client,
     connectTimeoutMs,

@@ -37,6 +37,8 @@ export class Decoder {
   private whole = true;
   /** The params of the notification decodeNotification last read, until taken. */
   private params: MsgValue = null;
+  /** The error of the response decodeResponse last read, until taken. */
+  private responseError: MsgValue = null;
 
   /** `maxDepth`: how deep values may nest (the daemon passes MAX_REQUEST_DEPTH). */
   constructor(
@@ -89,6 +91,35 @@ export class Decoder {
     if (whole) this.endsAt(end);
     this.params = params;
     return method;
+  }
+
+  /**
+   * Decodes a msgpack-rpc response `[1, msgid, error, result]` whose msgid is an unsigned integer without
+   * making its array (a client takes one per call): returns the msgid, and takeResponseError() and
+   * takeNotificationParams() the error and the result. Anything else returns -1 having read nothing, for
+   * decode() to take. The same limits, errors and `whole` as decode().
+   */
+  decodeResponse(bytes: Uint8Array, start: number, end: number, whole = true): number {
+    if (end - start < 5 || bytes[start] !== 0x94 || bytes[start + 1] !== 0x01) return -1;
+    const head = bytes[start + 2]!;
+    if (head >= 0x80 && head !== 0xcc && head !== 0xcd && head !== 0xce) return -1;
+    if (bytes !== this.bytes) this.view(bytes);
+    this.pos = start + 2;
+    this.end = Math.min(end, bytes.length);
+    this.whole = whole;
+    if (this.keeping) this.startKeeping();
+    const id = this.read(1) as number;
+    this.responseError = this.read(1);
+    this.params = this.read(1);
+    if (whole) this.endsAt(end);
+    return id;
+  }
+
+  /** The error of the response just decoded (null for none); the decoder keeps no reference to it. */
+  takeResponseError(): MsgValue {
+    const error = this.responseError;
+    this.responseError = null;
+    return error;
   }
 
   /** The params of the notification just decoded; the decoder keeps no reference to them. */

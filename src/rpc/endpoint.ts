@@ -314,17 +314,29 @@ export class Endpoint implements FrameSink {
   frameAt(buf: Buffer, start: number, limit: number): number {
     let method: string | undefined;
     let message: MsgValue = null;
+    let answered = -1;
     try {
-      if (this.handler.notification !== undefined) method = this.decoder.decodeNotification(buf, start, limit, false);
-      if (method === undefined) message = this.decoder.decode(buf, start, limit, false);
+      if (this.makesCalls) answered = this.decoder.decodeResponse(buf, start, limit, false);
+      if (answered < 0) {
+        if (this.handler.notification !== undefined) method = this.decoder.decodeNotification(buf, start, limit, false);
+        if (method === undefined) message = this.decoder.decode(buf, start, limit, false);
+      }
     } catch {
       // It runs past the read, or frame() will say what is wrong with it once it is scanned.
       return -1;
     }
+    if (answered >= 0) return this.answered(answered);
     const end = this.decoder.valueEnd;
     if (method === undefined) this.route(message, buf, start, end);
     else this.handler.notification!(method, this.decoder.takeNotificationParams());
     if (this.out.length > this.highWaterBytes) this.flush();
+    return end;
+  }
+
+  /** Settles the call a response decoded without its array (Decoder.decodeResponse) answers; returns its end. */
+  private answered(id: number): number {
+    const end = this.decoder.valueEnd;
+    this.pending.settle(id, this.decoder.takeResponseError(), this.decoder.takeNotificationParams());
     return end;
   }
 

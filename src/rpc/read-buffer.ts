@@ -26,6 +26,9 @@ export interface ReadReceiver {
 export class ReadBuffer {
   private buffer = Buffer.allocUnsafeSlow(READ_BYTES);
   private receiver: ReadReceiver | undefined;
+  /** The last read handed on, and the buffer it is a view of (see readOf). */
+  private last: Buffer = this.buffer.subarray(0, 0);
+  private lastIn: Buffer = this.buffer;
   /** The socket's `onread` option. */
   readonly onread: OnReadOpts = {
     buffer: () => this.next(),
@@ -48,7 +51,7 @@ export class ReadBuffer {
 
   /** Hands on the first `bytes` of the buffer, just read into. */
   received(bytes: number): void {
-    this.receiver?.receive(this.buffer.subarray(0, bytes));
+    this.receiver?.receive(this.readOf(this.buffer, bytes));
   }
 
   /** Whether the receiver still holds part of the last read. */
@@ -61,6 +64,21 @@ export class ReadBuffer {
     if (this.receiver?.holdsInput() !== true) return false;
     this.buffer = Buffer.allocUnsafeSlow(READ_BYTES);
     return true;
+  }
+
+  /**
+   * The `bytes` just read into `buffer`, as a view. Answers of one kind are all the same size, so a
+   * sequential caller's reads usually are too: the view of the last read then serves again, which saves
+   * making a typed array, and the decoder's check of its memory (it keeps its views while given the same
+   * bytes object). Safe because a read is valid only during its call, and a receiver still holding part
+   * of one gets its next read in a new buffer.
+   */
+  private readOf(buffer: Buffer, bytes: number): Buffer {
+    if (this.last.length !== bytes || this.lastIn !== buffer) {
+      this.last = buffer.subarray(0, bytes);
+      this.lastIn = buffer;
+    }
+    return this.last;
   }
 
   /** The buffer for the next read: the same one, unless the receiver still holds part of the last. */

@@ -675,6 +675,54 @@ describe('msgpack codec', () => {
     });
   });
 
+  describe('a response decoded without its array (decodeResponse)', () => {
+    /** What decodeResponse gives for `bytes`: [msgid, error, result], or undefined. */
+    function asResponse(decoder: Decoder, bytes: Uint8Array): [number, MsgValue, MsgValue] | undefined {
+      const id = decoder.decodeResponse(bytes, 0, bytes.length);
+      return id < 0 ? undefined : [id, decoder.takeResponseError(), decoder.takeNotificationParams()];
+    }
+
+    it('gives the msgid, error and result decode() gives, for random results and msgids of every width (seeded)', () => {
+      const rng = new Rng(23);
+      const decoder = new Decoder();
+      for (let i = 0; i < 300; i++) {
+        const result = randomValue(rng);
+        const id = [0, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1][i % 8]!;
+        const error = i % 5 === 0 ? { code: 'ENOTFOUND', message: 'No such key.' } : null;
+        const bytes = encode([1, id, error, result]);
+        assertSame(asResponse(decoder, bytes), (decode(bytes) as MsgValue[]).slice(1));
+      }
+    });
+
+    it('refuses every truncation and trailing bytes, and decodes the next message after', () => {
+      const decoder = new Decoder();
+      const bytes = encode([1, 300, null, { record: { id: 'k', n: 1 } }]);
+      for (let cut = 5; cut < bytes.length; cut++) {
+        assertCortexError(() => asResponse(decoder, bytes.subarray(0, cut)), 'EPROTO');
+      }
+      assertCortexError(() => asResponse(decoder, Buffer.concat([bytes, Buffer.from([0x01])])), 'EPROTO');
+      assertSame(asResponse(decoder, bytes), [300, null, { record: { id: 'k', n: 1 } }]);
+    });
+
+    it('reads nothing of other messages, which decode() then takes', () => {
+      const decoder = new Decoder();
+      for (const other of [
+        [0, 1, 'get', {}],
+        [2, 'event', {}],
+        [1, -1, null, 'ok'],
+        [1, 'one', null, 'ok'],
+        [1, 1.5, null, 'ok'],
+        [1, 1, null],
+        [1, 1, null, 'ok', 'extra'],
+        'not an array',
+      ]) {
+        const bytes = encode(other);
+        assert.equal(decoder.decodeResponse(bytes, 0, bytes.length), -1, JSON.stringify(other));
+        assertSame(decoder.decode(bytes), other);
+      }
+    });
+  });
+
   describe('the encoder', () => {
     it('refuses functions and symbols with EINVAL and leaves nothing half-written', () => {
       const encoder = new Encoder(16);

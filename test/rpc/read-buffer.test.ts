@@ -134,4 +134,45 @@ describe('Endpoint reading into a ReadBuffer', () => {
     await assert.rejects(second, (error: unknown) => error instanceof CortexError && error.code === 'ECLOSED');
     assert.equal(endpoint.state, 'closed');
   });
+
+  /**
+   * Answers of one kind are the same size, so a sequential caller's reads usually are too: the view of
+   * the last read is handed on again instead of a new one per read (a typed array made, and the
+   * decoder's check of its memory). A read that a receiver still holds part of must never be read over.
+   */
+  it('hands on the same view for reads of the same length, and a new buffer while the last read is held', async () => {
+    const peer = nextPeer();
+    const reads = new ReadBuffer();
+    const seen: { chunk: Buffer; text: string }[] = [];
+    let held = false;
+    let arrived: (() => void) | undefined;
+    reads.attach({
+      receive: (chunk) => {
+        seen.push({ chunk, text: chunk.toString() });
+        arrived?.();
+      },
+      holdsInput: () => held,
+    });
+    const socket = connect({ path, onread: reads.onread });
+    const other = await peer;
+    const readOf = async (text: string): Promise<Buffer> => {
+      const next = new Promise<void>((resolve) => (arrived = resolve));
+      other.write(text);
+      await bounded(next, `the read of ${text}`);
+      assert.equal(seen.at(-1)!.text, text);
+      return seen.at(-1)!.chunk;
+    };
+    const first = await readOf('aaaa');
+    assert.ok((await readOf('bbbb')) === first, 'a read of the same length got a new view');
+    const longer = await readOf('cccccc');
+    assert.ok(longer !== first, 'a read of another length got the view of the last one');
+    // The receiver keeps part of this read: the next read must go elsewhere.
+    held = true;
+    assert.ok((await readOf('dddddd')) === longer, 'a read of the same length got a new view');
+    const afterHeld = await readOf('eeeeee');
+    assert.ok(afterHeld.buffer !== longer.buffer, 'a read went into the buffer of a read still held');
+    assert.equal(longer.toString(), 'dddddd');
+    socket.destroy();
+    other.destroy();
+  });
 });

@@ -99,6 +99,14 @@ describe('Diff tab against a real daemon', () => {
   let workspace: Workspace;
   let view: Rendered;
   const probe: Probe = { tab: undefined, notices: [] };
+  /**
+   * The pane's title. It names a turn as soon as the turn is asked for ("Turn 1/2 …") and adds the
+   * diff's summary ("· 4 files +4 −3") only once the daemon's answer is in: a wait for a turn's diff
+   * waits for its summary. A wait for the name alone also took the frame drawn while the answer was on
+   * its way (at load that frame lasts ~100 ms): the assertions then read "Loading the diff…", and `n`
+   * pressed next found no hunk. That was issue 17's "lost answer": every answer came (a trace of both
+   * sides settled every call), later than the test looked.
+   */
   const title = (frame: string) => rows(frame)[1] ?? '';
   /** The first line of the diff body: below the title and a file list of `files` rows. */
   const bodyTop = (frame: string, files: number) => (rows(frame)[2 + files] ?? '').trimEnd();
@@ -152,12 +160,12 @@ describe('Diff tab against a real daemon', () => {
     await view.press('<');
     frame = await view.waitFor((text) => title(text).startsWith('Turn 1/2 · 4 files +4 −3'), 'turn 1');
     await view.press('>');
-    await view.waitFor((text) => title(text).startsWith('Turn 2/2 (latest)'), 'back to the latest turn');
+    await view.waitFor((text) => title(text).startsWith('Turn 2/2 (latest) · 1 file'), 'back to the latest turn');
   });
 
   it('draws the file list and the hunks: @@ cyan, + green, - red, context plain, with line numbers', async () => {
     await view.press('<');
-    const frame = await view.waitFor((text) => title(text).startsWith('Turn 1/2'), 'turn 1');
+    const frame = await view.waitFor((text) => title(text).startsWith('Turn 1/2 · 4 files'), 'turn 1');
     const shown = rows(frame);
     assert.deepEqual(
       shown.slice(2, 6).map((row) => row.trimEnd()),
@@ -223,7 +231,7 @@ describe('Diff tab against a real daemon', () => {
     await view.press('X');
     await noticeSaying('Revert undoes a turn');
     await view.press('w');
-    await view.waitFor((text) => title(text).startsWith('Turn 2/2 (latest)'), 'the latest turn again');
+    await view.waitFor((text) => title(text).startsWith('Turn 2/2 (latest) · 1 file'), 'the latest turn again');
   });
 
   it('x asks before reverting the current file (any other key keeps it, y restores it on disk); X reverts the turn', async () => {
