@@ -117,7 +117,7 @@ function prepare(store: Store, workload: Workload, ops: number, warmUp = false):
   }
   return async () => {
     for (let first = 0; first < ops; first += burst) {
-      const writes: Promise<void>[] = [];
+      const writes: Promise<unknown>[] = [];
       for (let i = first; i < Math.min(ops, first + burst); i++) writes.push(store.put(TABLE, arriving()));
       await Promise.all(writes);
     }

@@ -12,9 +12,7 @@
  * a net.Socket. No caller reaches the daemon without its credentials read, or
  * the reason they could not be.
  *
- * It also reads those connections (see "Reads" below), and counts the event loop's turns, for the store: two reads in one turn
- * share a read transaction, and knowing the turn by a number costs a read of
- * memory where marking its end with setImmediate cost a callback per read.
+ * It also reads those connections (see "Reads" below).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -284,65 +282,6 @@ static napi_value write_some(napi_env env, napi_callback_info info) {
   if (written < 0) written = errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
   CHECK(napi_create_int64(env, written, &result));
   return result;
-}
-
-/* The event loop's turn counter: a check handle (run once a turn, after the poll for I/O) adds one. */
-typedef struct {
-  uv_check_t check;
-  uint32_t *count;
-  napi_env env;
-  /* Holds the ArrayBuffer that `count` points into while the handle writes to it. */
-  napi_ref buffer;
-} turns_t;
-
-static void on_turn(uv_check_t *check) {
-  turns_t *turns = check->data;
-  (*turns->count)++;
-}
-
-static void free_turns(uv_handle_t *handle) { free(handle->data); }
-
-/* When the environment (the process, or a worker thread) ends: no more turns to count. */
-static void stop_turns(void *data) {
-  turns_t *turns = data;
-  uv_check_stop(&turns->check);
-  napi_delete_reference(turns->env, turns->buffer);
-  uv_close((uv_handle_t *)&turns->check, free_turns);
-}
-
-/*
- * turnCounter() -> a Uint32Array of one element, one more at the end of every
- * turn of this thread's event loop (wrapping at 2^32). The handle is unref'd: it
- * keeps nothing alive, and a check handle never makes the loop poll without
- * waiting, so an idle daemon stays idle.
- */
-static napi_value turn_counter(napi_env env, napi_callback_info info) {
-  (void)info;
-  uv_loop_t *loop;
-  void *data;
-  napi_value buffer, array;
-  turns_t *turns = calloc(1, sizeof *turns);
-  if (turns == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok ||
-      napi_create_arraybuffer(env, sizeof(uint32_t), &data, &buffer) != napi_ok ||
-      napi_create_typedarray(env, napi_uint32_array, 1, buffer, 0, &array) != napi_ok ||
-      napi_create_reference(env, buffer, 1, &turns->buffer) != napi_ok) {
-    free(turns);
-    napi_throw_error(env, NULL, "cortex_native: could not set the turn counter up");
-    return NULL;
-  }
-  turns->count = data;
-  *turns->count = 0;
-  turns->env = env;
-  uv_check_init(loop, &turns->check);
-  turns->check.data = turns;
-  uv_check_start(&turns->check, on_turn);
-  uv_unref((uv_handle_t *)&turns->check);
-  if (napi_add_env_cleanup_hook(env, stop_turns, turns) != napi_ok) {
-    stop_turns(turns);
-    napi_throw_error(env, NULL, "cortex_native: could not set the turn counter up");
-    return NULL;
-  }
-  return array;
 }
 
 /*
@@ -685,7 +624,6 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, close_listener, NULL, NULL, NULL, napi_default, NULL},
       {"userName", NULL, user_name, NULL, NULL, NULL, napi_default, NULL},
       {"groupId", NULL, group_id, NULL, NULL, NULL, napi_default, NULL},
-      {"turnCounter", NULL, turn_counter, NULL, NULL, NULL, napi_default, NULL},
       {"writeSome", NULL, write_some, NULL, NULL, NULL, napi_default, NULL},
       {"reader", NULL, create_reader, NULL, NULL, NULL, napi_default, NULL},
       {"readStart", NULL, read_start, NULL, NULL, NULL, napi_default, NULL},

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { CortexError } from '../../src/protocol/errors.js';
+import type { ResultOf } from '../../src/protocol/methods.js';
 import { decode, rawBytesOf } from '../../src/protocol/msgpack-decode.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
 import { RawMsgpack } from '../../src/protocol/msgpack-types.js';
@@ -26,6 +27,15 @@ import { type WriteApart, WriteBatcher } from './write-batcher.js';
 
 /** A page of records stops growing past this many bytes (at least one record is always sent). */
 const MAX_RESULT_BYTES = 8 * 1024 * 1024;
+
+/** What a put resolves with once committed. */
+export type PutDone = ResultOf<'put'>;
+
+/**
+ * One answer for every put, frozen since it is shared: a put's promise resolves with it, so the
+ * handler answers with the store's promise as it is, without a reaction of its own to make one.
+ */
+export const PUT_DONE: PutDone = Object.freeze({ ok: true });
 
 /** A change as subscribers see it; the record is sent as the stored bytes. */
 export type CommittedChange = TableChange<RawMsgpack>;
@@ -202,12 +212,19 @@ export class Store {
     return info;
   }
 
-  /** Writes at the end of the group commit, with the batch's other puts (see PutBuffer). */
-  put(table: string, record: StoredRecord): Promise<void> {
+  /**
+   * Writes at the end of the group commit, with the batch's other puts (see PutBuffer);
+   * resolves with PUT_DONE, the put's answer, once committed.
+   */
+  put(table: string, record: StoredRecord): Promise<PutDone> {
     const handle = this.catalog.handle(table);
     const row = this.keepBack(handle, this.rowFor(handle, record));
-    const done = this.batcher.writeDeferred();
-    return this.changeListeners.size > 0 ? done.then(() => this.announcePuts(table, [row])) : done;
+    const done = this.batcher.writeDeferred(PUT_DONE);
+    if (this.changeListeners.size === 0) return done;
+    return done.then(() => {
+      this.announcePuts(table, [row]);
+      return PUT_DONE;
+    });
   }
 
   /** One writer for all the records: every one of them is checked before any is kept. */
@@ -215,7 +232,7 @@ export class Store {
     const handle = this.catalog.handle(table);
     const rows = records.map((record, index) => this.rowFor(handle, record, `records[${index}]`));
     for (const row of rows) this.keepBack(handle, row);
-    const done = this.batcher.writeDeferred();
+    const done = this.batcher.writeDeferred(undefined);
     return this.changeListeners.size > 0 ? done.then(() => this.announcePuts(table, rows)) : done;
   }
 

@@ -1,5 +1,4 @@
 import type { Database } from 'better-sqlite3';
-import { loadTurnCounter } from '../native/turns.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
 /** What the batcher tells its owner about each batch. */
@@ -27,8 +26,10 @@ export interface DeferredWrites {
  */
 export type WriteApart = <T>(work: () => T) => T;
 
+/** A writer waiting for the commit, and what its promise resolves with then. */
 interface Pending {
-  resolve: () => void;
+  resolve: (value: unknown) => void;
+  value: unknown;
   reject: (error: unknown) => void;
 }
 
@@ -36,22 +37,20 @@ interface Pending {
  * Group commit. Writes run inside one open transaction; the transaction commits
  * when the event loop has taken in everything that arrived together
  * (setImmediate), when the batch is full, or before a read (reads share a read
- * transaction of their own, see read()). Deferred writes (see `deferred`) wait
- * until one of those, or until another write, and then run first, so the batch
- * keeps the order its writes came in. Each writer's promise settles only after
- * the commit, so an acknowledged write is in the database file. If any
- * statement fails, the whole batch is rolled back and every writer in it gets
- * the error: nothing half-written is ever acknowledged.
+ * transaction of their own, held until the next write: see read()). Deferred
+ * writes (see `deferred`) wait until one of those, or until another write, and
+ * then run first, so the batch keeps the order its writes came in. Each writer's
+ * promise settles only after the commit, so an acknowledged write is in the
+ * database file. If any statement fails, the whole batch is rolled back and every
+ * writer in it gets the error: nothing half-written is ever acknowledged.
  */
 export class WriteBatcher {
   private pending: Pending[] = [];
   private scheduled = false;
-  /** A read ran in this turn of the event loop (in autocommit); the next one opens a read transaction. */
-  private readThisTurn = false;
-  /** The turn (`turns[0]`) of the last read that ran in autocommit; -1 is no turn. */
-  private readTurn = -1;
-  /** This batcher opened the current transaction (a batch, or a turn's shared read) and has not ended it. */
+  /** This batcher opened the current transaction (a batch, or the reads' held transaction) and has not ended it. */
   private holding = false;
+  /** The current transaction is the reads' (see read()): a write ends it before it runs. */
+  private readHeld = false;
 
   constructor(
     private readonly db: Database,
@@ -64,13 +63,16 @@ export class WriteBatcher {
     private readonly deferred: DeferredWrites = NO_DEFERRED_WRITES,
     private readonly maxBatch = 1024,
     private readonly schedule: (callback: () => void) => void = setImmediate,
-    /** The event loop's turn counter (loadTurnCounter); without it a read marks its turn's end with `schedule`. */
-    private readonly turns: Uint32Array | null = loadTurnCounter(),
   ) {}
 
-  /** A writer whose statements wait in `deferred`; resolves once they are committed. */
-  writeDeferred(): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => this.pending.push({ resolve, reject }));
+  /**
+   * A writer whose statements wait in `deferred`; resolves with `value` once they are committed.
+   * The value is the caller's answer (a put's), so that no reaction of the caller's own is needed to make it.
+   */
+  writeDeferred<T>(value: T): Promise<T> {
+    const done = new Promise<T>((resolve, reject) =>
+      this.pending.push({ resolve: resolve as (value: unknown) => void, value, reject }),
+    );
     if (this.pending.length >= this.maxBatch) this.commit();
     else this.commitLater();
     return done;
@@ -78,6 +80,7 @@ export class WriteBatcher {
 
   /** Runs `work` in the current batch, after the deferred writes; resolves with its result once committed. */
   write<T>(work: () => T): Promise<T> {
+    this.endHeldRead();
     if (!this.db.inTransaction) this.begin();
     let value: T;
     try {
@@ -87,48 +90,37 @@ export class WriteBatcher {
       this.abort(error);
       return Promise.reject(translateSqliteError(error));
     }
-    const done = new Promise<T>((resolve, reject) => {
-      this.pending.push({ resolve: () => resolve(value), reject });
-    });
+    const done = new Promise<T>((resolve, reject) =>
+      this.pending.push({ resolve: resolve as (value: unknown) => void, value, reject }),
+    );
     if (this.pending.length >= this.maxBatch) this.commit();
     else this.commitLater();
     return done;
   }
 
   /**
-   * Before a read: commit pending writes, so the read sees only committed data.
-   * The first read of a turn of the event loop runs in autocommit: a lone get
-   * (a sequential client) pays no BEGIN or COMMIT. A second read in the same turn
-   * opens a read transaction that lasts until the turn ends, so a burst of
-   * pipelined reads, or one read from each of many clients, shares one snapshot
-   * and one lock instead of taking both for every statement.
+   * Before a read: commit pending writes, so the read sees only committed data,
+   * then read in the reads' transaction, opened by the first read and held across
+   * turns of the event loop until a write (or settle, or a commit) ends it. A
+   * sequential get then takes no WAL read lock of its own (two `fcntl`) and checks
+   * no WAL header. Its snapshot is still the newest: every write to the database
+   * while the daemon runs goes through this batcher, Store.exclusive or WriteApart,
+   * and each ends it first.
    */
   read(): void {
     if (this.pending.length > 0) this.commit();
     if (this.db.inTransaction) return;
-    if (this.readBeforeInThisTurn()) {
-      this.begin();
-      this.commitLater();
-    }
+    this.begin();
+    this.readHeld = true;
   }
 
   /**
-   * Whether a read already ran in this turn, noting that one does now. The turn
-   * counter makes that one comparison; without it a lone read schedules a callback
-   * only to learn where its turn ends (many connections' reads in one turn are
-   * separate callbacks, each followed by its microtasks: a microtask cannot mark it).
+   * Before a write: ends the reads' transaction, so that the write takes a snapshot
+   * of its own. A write inside a snapshot taken before the checkpointer copied the
+   * WAL cannot start the WAL over, so writes in a held read would grow it without end.
    */
-  private readBeforeInThisTurn(): boolean {
-    if (this.turns !== null) {
-      const turn = this.turns[0]!;
-      if (turn === this.readTurn) return true;
-      this.readTurn = turn;
-      return false;
-    }
-    if (this.readThisTurn) return true;
-    this.readThisTurn = true;
-    this.commitLater();
-    return false;
+  private endHeldRead(): void {
+    if (this.readHeld) this.end('COMMIT');
   }
 
   private commitLater(): void {
@@ -136,7 +128,6 @@ export class WriteBatcher {
     this.scheduled = true;
     this.schedule(() => {
       this.scheduled = false;
-      this.readThisTurn = false;
       this.commit();
     });
   }
@@ -159,6 +150,7 @@ export class WriteBatcher {
     const batch = this.pending;
     this.pending = [];
     try {
+      this.endHeldRead();
       const statements = this.deferred.statementCount;
       // One statement outside a transaction commits itself.
       if (statements > 1 && !this.db.inTransaction) this.begin();
@@ -171,7 +163,7 @@ export class WriteBatcher {
       return;
     }
     this.hooks.committed?.();
-    for (const writer of batch) writer.resolve();
+    for (const writer of batch) writer.resolve(writer.value);
   }
 
   private begin(): void {
@@ -181,6 +173,7 @@ export class WriteBatcher {
 
   private end(statement: 'COMMIT' | 'ROLLBACK'): void {
     this.holding = false;
+    this.readHeld = false;
     this.db.exec(statement);
   }
 

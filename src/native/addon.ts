@@ -39,8 +39,6 @@ export interface NativeAddon {
   close(listener: NativeListener): void;
   userName(uid: number): string | null;
   groupId(name: string): number | null;
-  /** One element, one more at the end of every turn of this thread's event loop (wrapping at 2^32). */
-  turnCounter(): Uint32Array;
   /** One send(2) of `bytes` to socket `fd`: the bytes it took at once (0 when none now), or -errno. */
   writeSome(fd: number, bytes: Uint8Array): number;
   /**

@@ -11,11 +11,12 @@ import { tempDir } from '../helpers/daemon.js';
 /**
  * Tokens and identity mappings are written by their own modules, not through the
  * store's group commit, and answered as soon as the statement returns. The group
- * commit holds a transaction open until the end of the turn (a turn's shared read,
- * or a batch): a direct write run inside it was acknowledged before it was
- * committed, lost to a kill -9 in that window, and rolled back with a batch that
- * failed later in the same turn. Each test looks from a second connection, as
- * another process (or the daemon after a restart) would.
+ * commit holds a transaction open (the reads' transaction, held until the next
+ * write, or a batch until the end of its turn): a direct write run inside it was
+ * acknowledged before it was committed, lost to a kill -9 in that window, and
+ * rolled back with a batch that failed later in the same turn. Each test looks
+ * from a second connection, as another process (or the daemon after a restart)
+ * would.
  */
 describe('writes made apart from the group commit', () => {
   const dir = tempDir();
@@ -44,7 +45,7 @@ describe('writes made apart from the group commit', () => {
   });
 
   it('a token made in a turn whose reads share a transaction is committed when create returns', () => {
-    // Two reads in one turn: the second opens the turn's shared read transaction.
+    // The first read opens the reads' transaction, which later reads share.
     assert.ok(store.get('users', 'u1'));
     assert.ok(store.get('users', 'u2'));
     assert.ok(db.inTransaction, 'the reads share a transaction, as they do for a burst of gets');

@@ -5,7 +5,9 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { decode, Decoder } from '../../src/protocol/msgpack-decode.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
 import type { StoredRecord } from '../../src/protocol/store-types.js';
+import { eachStatement } from '../../daemon/store/multi-row.js';
 import { openDatabase } from '../../daemon/store/open-database.js';
+import { PutBuffer } from '../../daemon/store/put-buffer.js';
 import { Store } from '../../daemon/store/store.js';
 import { tempDir } from '../helpers/daemon.js';
 
@@ -148,6 +150,32 @@ describe("a group commit's puts, written together at its end", () => {
     assert.equal(store.count('wide'), 100);
     assert.deepEqual(decode(store.get('wide', 99)!.bytes), wide(99));
     assert.equal(store.match('wide', { f79: 5079 }, 10).records.length, 1);
+  });
+
+  it('counts the statements of every batch size as writing it makes them, so one statement alone runs in autocommit', () => {
+    // The batcher runs a batch without BEGIN when this count is 1: counting one statement too few would
+    // commit the statements of a batch apart. The count comes from a table of remainders; this checks it
+    // against the statements writing makes, for a table of full statements (64 rows) and one whose rows
+    // bind too many values for them (61 indexed attributes: 32 rows at most).
+    const attributes = Array.from({ length: 61 }, (_, i) => `g${i}`);
+    store.createTable({ name: 'counted', attributes: ['id', ...attributes], indexes: attributes, owner: 'alice' });
+    const upTo16 = Array.from({ length: 16 }, (_, index) => 16 - index);
+    const buffer = new PutBuffer(db, 'node');
+    for (const [table, sizes] of [
+      ['a', [64, 32, ...upTo16]],
+      ['counted', [32, ...upTo16]],
+    ] as const) {
+      const handle = store.catalog.handle(table);
+      const indexValues = handle.info.indexes.map(() => null);
+      for (let rows = 0; rows <= 300; rows++) {
+        let made = 0;
+        eachStatement(rows, sizes, () => made++);
+        buffer.discard();
+        for (let row = 0; row < rows; row++) buffer.add(handle, `c${row}`, Buffer.alloc(1), 0, 0, indexValues);
+        assert.equal(buffer.statementCount, made, `${rows} rows of ${table}`);
+      }
+    }
+    buffer.discard();
   });
 
   it("keeps each put's bytes until the commit, though the messages they arrived in are reused", async () => {
