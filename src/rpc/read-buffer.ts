@@ -26,9 +26,8 @@ export interface ReadReceiver {
 export class ReadBuffer {
   private buffer = Buffer.allocUnsafeSlow(READ_BYTES);
   private receiver: ReadReceiver | undefined;
-  /** The last read handed on, and the buffer it is a view of (see readOf). */
+  /** The last read handed on, a view of `buffer` (see readOf); a new buffer starts it over. */
   private last: Buffer = this.buffer.subarray(0, 0);
-  private lastIn: Buffer = this.buffer;
   /** The socket's `onread` option. */
   readonly onread: OnReadOpts = {
     buffer: () => this.next(),
@@ -51,7 +50,7 @@ export class ReadBuffer {
 
   /** Hands on the first `bytes` of the buffer, just read into. */
   received(bytes: number): void {
-    this.receiver?.receive(this.readOf(this.buffer, bytes));
+    this.receiver?.receive(this.readOf(bytes));
   }
 
   /** Whether the receiver still holds part of the last read. */
@@ -61,23 +60,21 @@ export class ReadBuffer {
 
   /** Takes a new buffer for the next read if the receiver still holds part of the last; true if it did. */
   renewIfHeld(): boolean {
-    if (this.receiver?.holdsInput() !== true) return false;
+    if (!this.held) return false;
     this.buffer = Buffer.allocUnsafeSlow(READ_BYTES);
+    this.last = this.buffer.subarray(0, 0);
     return true;
   }
 
   /**
-   * The `bytes` just read into `buffer`, as a view. Answers of one kind are all the same size, so a
+   * The `bytes` just read into the buffer, as a view. Answers of one kind are all the same size, so a
    * sequential caller's reads usually are too: the view of the last read then serves again, which saves
    * making a typed array, and the decoder's check of its memory (it keeps its views while given the same
    * bytes object). Safe because a read is valid only during its call, and a receiver still holding part
    * of one gets its next read in a new buffer.
    */
-  private readOf(buffer: Buffer, bytes: number): Buffer {
-    if (this.last.length !== bytes || this.lastIn !== buffer) {
-      this.last = buffer.subarray(0, bytes);
-      this.lastIn = buffer;
-    }
+  private readOf(bytes: number): Buffer {
+    if (this.last.length !== bytes) this.last = this.buffer.subarray(0, bytes);
     return this.last;
   }
 
