@@ -466,7 +466,9 @@ export class Daemon {
 /** What the start wrote again from the put journal goes to the log: a crash came before those puts' commit. */
 function reportReplay(replayed: Store['replayed'], log: Logger): void {
   if (replayed.puts > 0) {
-    log.warn(`wrote ${replayed.puts} acknowledged puts again from the put journal: the last run ended before their commit`);
+    log.warn(
+      `wrote ${replayed.puts} acknowledged puts again from the put journal: the last run ended before their commit`,
+    );
   }
   if (replayed.ignoredBytes > 0) {
     log.warn(

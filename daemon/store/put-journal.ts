@@ -1,12 +1,16 @@
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { CortexError } from '../../src/protocol/errors.js';
 import { decode } from '../../src/protocol/msgpack-decode.js';
-import { encode } from '../../src/protocol/msgpack-encode.js';
+import { Encoder } from '../../src/protocol/msgpack-encode.js';
 
 /** A frame's head: its payload's length and the payload's CRC-32, both little-endian. */
 const HEAD_BYTES = 8;
+const INITIAL_FRAME = 8192;
+/** A frame buffer grown past this by a large turn is let go after it, rather than kept for good. */
+const MAX_KEPT_FRAME = 1024 * 1024;
+const FULL = 'The disk is full: the write was not saved and nothing was changed.';
 
 /** The file's name beside `cortex.db` (never `cortex.db-journal`: SQLite would take that for its own). */
 export const JOURNAL_FILE = 'cortex.puts';
@@ -56,7 +60,9 @@ export interface JournalContents {
 export class PutJournal {
   /** This turn's groups, written as one frame by write(): table, values a row, values, table, ... */
   private turn: unknown[] = [];
-  private readonly head = Buffer.alloc(HEAD_BYTES);
+  /** Reused turn after turn: a new encoder's and frame's buffers cost a sequential put more than its encoding. */
+  private readonly encoder = new Encoder();
+  private frame = Buffer.allocUnsafe(INITIAL_FRAME);
 
   private constructor(
     readonly path: string,
@@ -93,19 +99,30 @@ export class PutJournal {
    * a full disk): none of the turn's puts may be acknowledged.
    */
   write(): void {
-    const payload = encode(this.turn);
+    const encoder = this.encoder;
+    encoder.encode(this.turn);
     this.turn = [];
-    this.head.writeUInt32LE(payload.length, 0);
-    this.head.writeUInt32LE(crc32(payload), 4);
+    const payload = encoder.written();
     const total = HEAD_BYTES + payload.length;
+    if (this.frame.length < total) this.frame = Buffer.allocUnsafe(Math.max(total, 2 * this.frame.length));
+    const frame = this.frame;
+    frame.writeUInt32LE(payload.length, 0);
+    frame.writeUInt32LE(crc32(payload), 4);
+    frame.set(payload, HEAD_BYTES);
+    encoder.restart(false);
     try {
-      const written = writevSync(this.fd, [this.head, payload]);
-      if (written < total) writeRest(this.fd, this.head, payload, written);
+      let written = 0;
+      while (written < total) {
+        const more = writeSync(this.fd, frame, written, total - written);
+        if (more === 0) throw new CortexError('ENOSPC', FULL);
+        written += more;
+      }
     } catch (error) {
       this.cutBack();
       throw translateWriteError(error);
     }
     this.size += total;
+    if (frame.length > MAX_KEPT_FRAME) this.frame = Buffer.allocUnsafe(INITIAL_FRAME);
   }
 
   /** Forgets this turn's groups without writing them (their statements failed). */
@@ -138,21 +155,10 @@ export class PutJournal {
   }
 }
 
-/** A short write (a disk filling up mid-write) is finished or fails with the reason. */
-function writeRest(fd: number, head: Buffer, payload: Buffer, written: number): void {
-  const frame = Buffer.concat([head, payload]);
-  let at = written;
-  while (at < frame.length) {
-    const more = writeSync(fd, frame, at, frame.length - at);
-    if (more === 0) throw new CortexError('ENOSPC', 'The disk is full: the write was not saved and nothing was changed.');
-    at += more;
-  }
-}
-
 function translateWriteError(error: unknown): Error {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') {
-    return new CortexError('ENOSPC', 'The disk is full: the write was not saved and nothing was changed.');
+    return new CortexError('ENOSPC', FULL);
   }
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -183,9 +189,10 @@ function groupsOf(payload: Buffer): JournalGroup[] | undefined {
     return undefined;
   }
   if (!Array.isArray(parts) || parts.length % 3 !== 0) return undefined;
+  const items: unknown[] = parts;
   const groups: JournalGroup[] = [];
-  for (let i = 0; i < parts.length; i += 3) {
-    const [table, valuesPerRow, values] = [parts[i], parts[i + 1], parts[i + 2]];
+  for (let i = 0; i < items.length; i += 3) {
+    const [table, valuesPerRow, values] = [items[i], items[i + 1], items[i + 2]];
     if (typeof table !== 'string' || typeof valuesPerRow !== 'number' || !Array.isArray(values)) return undefined;
     if (!Number.isInteger(valuesPerRow) || valuesPerRow < 4 || values.length % valuesPerRow !== 0) return undefined;
     groups.push({ table, valuesPerRow, values });

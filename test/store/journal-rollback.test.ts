@@ -34,7 +34,9 @@ describe('a failed turn after journaled puts', () => {
     store = new Store(db, 'a', Date.now, 60_000, journalIn(dir.path, 60_000));
     store.createTable({ name: 'kv', attributes: ['id', 'v'], owner: 'alice' });
     // SQLite refuses this one key: a statement failing in the middle of a journaled transaction.
-    db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON "t_kv" WHEN NEW.k = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    db.exec(
+      `CREATE TRIGGER refuse BEFORE INSERT ON "t_kv" WHEN NEW.k = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+    );
   });
 
   after(() => {
