@@ -1,4 +1,5 @@
-import type { JournalGroup, PutJournal } from './put-journal.js';
+import type { JournalGroup } from './journal-frames.js';
+import type { PutJournal } from './put-journal.js';
 import type { BatchJournal } from './write-batcher.js';
 
 /** Past this many bytes of journal, a turn is committed instead of journaled: replay after a crash stays short. */

@@ -25,7 +25,7 @@ const MOST_ROWS = 64;
 const MAX_VALUES = 4096;
 
 /** Values a row binds besides one per indexed attribute: key, bytes, hlc, seq (node and src are written into the SQL). */
-export const VALUES_PER_ROW = 4;
+const VALUES_PER_ROW = 4;
 
 /** A table's insert statements, by how many rows each takes (prepared when first needed). */
 interface TableStatements {

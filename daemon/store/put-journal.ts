@@ -1,12 +1,15 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { CortexError } from '../../src/protocol/errors.js';
-import { decode } from '../../src/protocol/msgpack-decode.js';
-import { Encoder } from '../../src/protocol/msgpack-encode.js';
+import {
+  frameSize,
+  type JournalContents,
+  type JournalGroup,
+  parseFrames,
+  type TurnRows,
+  writeFrame,
+} from './journal-frames.js';
 
-/** A frame's head: its payload's length and the payload's CRC-32, both little-endian. */
-const HEAD_BYTES = 8;
 const INITIAL_FRAME = 8192;
 /** A frame buffer grown past this by a large turn is let go after it, rather than kept for good. */
 const MAX_KEPT_FRAME = 1024 * 1024;
@@ -34,34 +37,19 @@ export function journalIn(dataDir: string, intervalMs: number): StoreJournal | u
   return { file: journal, contents, intervalMs };
 }
 
-/** One table's rows of a journaled turn, as PutBuffer binds them: `valuesPerRow` values a row, laid end to end. */
-export interface JournalGroup {
-  table: string;
-  valuesPerRow: number;
-  values: unknown[];
-}
-
-/** What the file held when it was read. */
-export interface JournalContents {
-  groups: JournalGroup[];
-  /** Bytes after the last whole frame: a write the daemon died in, or damage. They were never acknowledged. */
-  ignoredBytes: number;
-}
-
 /**
  * The put journal: this node's acknowledged puts that SQLite has not committed yet.
  * A turn of puts is acknowledged once its one frame is written here (to the operating
  * system, as a WAL commit with `synchronous=normal` is), and the store commits to
  * SQLite at most a commit interval later; after each commit the file is emptied.
  * After kill -9 the store writes again every journaled put newer than what SQLite
- * holds (see Store). Each frame carries its length and CRC-32, so a frame cut short
- * by a crash is told from a whole one.
+ * holds (see Store). Each frame carries its length and CRC-32 (journal-frames.ts), so
+ * a frame cut short by a crash is told from a whole one.
  */
 export class PutJournal {
-  /** This turn's groups, written as one frame by write(): table, values a row, values, table, ... */
-  private turn: unknown[] = [];
-  /** Reused turn after turn: a new encoder's and frame's buffers cost a sequential put more than its encoding. */
-  private readonly encoder = new Encoder();
+  /** This turn's rows, written as one frame by write(). */
+  private turn: TurnRows[] = [];
+  /** Reused turn after turn: a new buffer a turn cost a sequential put more than writing its frame. */
   private frame = Buffer.allocUnsafe(INITIAL_FRAME);
 
   private constructor(
@@ -76,7 +64,7 @@ export class PutJournal {
     const fd = openSync(path, 'a+', 0o600);
     try {
       const bytes = readFileSync(path);
-      return { journal: new PutJournal(path, fd, bytes.length), contents: parseJournal(bytes) };
+      return { journal: new PutJournal(path, fd, bytes.length), contents: parseFrames(bytes) };
     } catch (error) {
       closeSync(fd);
       throw error;
@@ -88,9 +76,9 @@ export class PutJournal {
     return this.size;
   }
 
-  /** Adds a table's rows to this turn's frame. */
-  add(table: string, valuesPerRow: number, values: unknown[]): void {
-    this.turn.push(table, valuesPerRow, values);
+  /** Adds a table's rows to this turn's frame: their values as PutBuffer binds them. */
+  add(table: string, valuesPerRow: number, values: readonly unknown[]): void {
+    this.turn.push({ table, valuesPerRow, values });
   }
 
   /**
@@ -99,21 +87,16 @@ export class PutJournal {
    * a full disk): none of the turn's puts may be acknowledged.
    */
   write(): void {
-    const encoder = this.encoder;
-    encoder.encode(this.turn);
+    const turn = this.turn;
     this.turn = [];
-    const payload = encoder.written();
-    const total = HEAD_BYTES + payload.length;
-    if (this.frame.length < total) this.frame = Buffer.allocUnsafe(Math.max(total, 2 * this.frame.length));
+    const size = frameSize(turn);
+    if (this.frame.length < size) this.frame = Buffer.allocUnsafe(Math.max(size, 2 * this.frame.length));
     const frame = this.frame;
-    frame.writeUInt32LE(payload.length, 0);
-    frame.writeUInt32LE(crc32(payload), 4);
-    frame.set(payload, HEAD_BYTES);
-    encoder.restart(false);
+    writeFrame(frame, turn);
     try {
       let written = 0;
-      while (written < total) {
-        const more = writeSync(this.fd, frame, written, total - written);
+      while (written < size) {
+        const more = writeSync(this.fd, frame, written, size - written);
         if (more === 0) throw new CortexError('ENOSPC', FULL);
         written += more;
       }
@@ -121,7 +104,7 @@ export class PutJournal {
       this.cutBack();
       throw translateWriteError(error);
     }
-    this.size += total;
+    this.size += size;
     if (frame.length > MAX_KEPT_FRAME) this.frame = Buffer.allocUnsafe(INITIAL_FRAME);
   }
 
@@ -139,7 +122,7 @@ export class PutJournal {
 
   /** Every group the file holds now (after a rollback, to write its puts again). */
   read(): JournalGroup[] {
-    return parseJournal(readFileSync(this.path)).groups;
+    return parseFrames(readFileSync(this.path)).groups;
   }
 
   close(): void {
@@ -161,41 +144,4 @@ function translateWriteError(error: unknown): Error {
     return new CortexError('ENOSPC', FULL);
   }
   return error instanceof Error ? error : new Error(String(error));
-}
-
-/** The whole frames of `bytes`, in order, up to the first one that is cut short, fails its checksum or is malformed. */
-export function parseJournal(bytes: Buffer): JournalContents {
-  const groups: JournalGroup[] = [];
-  let at = 0;
-  while (bytes.length - at >= HEAD_BYTES) {
-    const length = bytes.readUInt32LE(at);
-    const start = at + HEAD_BYTES;
-    if (length > bytes.length - start) break;
-    const payload = bytes.subarray(start, start + length);
-    if (crc32(payload) !== bytes.readUInt32LE(at + 4)) break;
-    const frame = groupsOf(payload);
-    if (frame === undefined) break;
-    groups.push(...frame);
-    at = start + length;
-  }
-  return { groups, ignoredBytes: bytes.length - at };
-}
-
-function groupsOf(payload: Buffer): JournalGroup[] | undefined {
-  let parts: unknown;
-  try {
-    parts = decode(payload);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parts) || parts.length % 3 !== 0) return undefined;
-  const items: unknown[] = parts;
-  const groups: JournalGroup[] = [];
-  for (let i = 0; i < items.length; i += 3) {
-    const [table, valuesPerRow, values] = [items[i], items[i + 1], items[i + 2]];
-    if (typeof table !== 'string' || typeof valuesPerRow !== 'number' || !Array.isArray(values)) return undefined;
-    if (!Number.isInteger(valuesPerRow) || valuesPerRow < 4 || values.length % valuesPerRow !== 0) return undefined;
-    groups.push({ table, valuesPerRow, values });
-  }
-  return groups;
 }

@@ -18,8 +18,10 @@ import { incarnationOf, Incarnations, type Rewind } from './incarnations.js';
 import { buildMatchQuery, parsePattern, recordMatches } from './match-query.js';
 import { type AppliedWrite, Merger, type RemoteWrite } from './merge.js';
 import { Replica } from './replica.js';
-import { PutBuffer, VALUES_PER_ROW } from './put-buffer.js';
-import type { JournalGroup, PutJournal, StoreJournal } from './put-journal.js';
+import { PutBuffer } from './put-buffer.js';
+import { isPlainMap } from '../../src/protocol/validate.js';
+import type { JournalGroup } from './journal-frames.js';
+import type { PutJournal, StoreJournal } from './put-journal.js';
 import { JournaledPuts } from './journaled-puts.js';
 import { policyNodes } from './replication-policy.js';
 import { TableCatalog, type TableHandle } from './table-catalog.js';
@@ -180,18 +182,20 @@ export class Store {
   private rewriteJournaled(groups: JournalGroup[]): number {
     const head = this.changeLog.headSeq();
     let rewritten = 0;
-    for (const { table, valuesPerRow, values } of groups) {
+    for (const { table, puts } of groups) {
+      // Puts the database has (or replaced since) are passed over before their table is looked up.
+      const newer = puts.filter(({ seq }) => seq > head);
+      if (newer.length === 0) continue;
       const handle = this.catalog.handle(table);
-      if (valuesPerRow !== VALUES_PER_ROW + handle.info.indexes.length) {
-        throw new CortexError('EINVAL', `its rows of ${table} do not have the table's indexed attributes`);
-      }
-      for (let at = 0; at < values.length; at += valuesPerRow) {
-        const [key, bytes, hlc, seq] = values.slice(at, at + VALUES_PER_ROW);
-        if (typeof seq !== 'number' || seq <= head) continue;
-        if (!isRecordKey(key) || !(bytes instanceof Uint8Array) || typeof hlc !== 'number') {
-          throw new CortexError('EINVAL', `a row of ${table} is malformed`);
+      for (const { bytes, hlc, seq } of newer) {
+        let record: unknown;
+        try {
+          record = decode(bytes);
+        } catch {
+          record = undefined;
         }
-        this.puts.add(handle, key, bytes, hlc, seq, values.slice(at + VALUES_PER_ROW, at + valuesPerRow));
+        if (!isPlainMap(record)) throw new CortexError('EINVAL', `a journaled record of ${table} is not a map`);
+        this.puts.add(handle, this.keyOf(handle, record), bytes, hlc, seq, this.indexValuesOf(handle, record));
         rewritten++;
       }
     }
@@ -511,6 +515,15 @@ export class Store {
   }
 
   private rowFor(handle: TableHandle, record: StoredRecord, where = 'record'): Row {
+    const key = this.keyOf(handle, record, where);
+    // The bytes the record arrived as are written as they are. They live only until this call returns
+    // (the connection reads into them again), and the row is written at the commit: so a copy.
+    const raw = rawBytesOf(record);
+    const bytes = raw === undefined ? encode(record) : Buffer.from(raw);
+    return { key, bytes, indexValues: this.indexValuesOf(handle, record), hlc: 0, seq: 0 };
+  }
+
+  private keyOf(handle: TableHandle, record: StoredRecord, where = 'record'): RecordKey {
     const keyName = handle.info.attributes[0]!;
     const key = Object.hasOwn(record, keyName) ? record[keyName] : undefined;
     if (!isRecordKey(key)) {
@@ -519,15 +532,15 @@ export class Store {
         `${where}.${keyName}, the key of ${handle.info.name}, must be a string or an integer.`,
       );
     }
-    // The bytes the record arrived as are written as they are. They live only until this call returns
-    // (the connection reads into them again), and the row is written at the commit: so a copy.
-    const raw = rawBytesOf(record);
-    const bytes = raw === undefined ? encode(record) : Buffer.from(raw);
+    return key;
+  }
+
+  private indexValuesOf(handle: TableHandle, record: StoredRecord): unknown[] {
     const indexValues: unknown[] = [];
     for (const attribute of handle.info.indexes) {
       indexValues.push(indexValue(Object.hasOwn(record, attribute) ? record[attribute] : undefined));
     }
-    return { key, bytes, indexValues, hlc: 0, seq: 0 };
+    return indexValues;
   }
 
   /** Gives a row the clock and change-log seq of its write, in the order of writes. */

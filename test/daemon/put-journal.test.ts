@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { crc32 } from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Client } from '../../src/client/client.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
+import { frameSize, writeFrame } from '../../daemon/store/journal-frames.js';
 import { cleanup, type DaemonHandle, startDaemon } from '../helpers/daemon.js';
 import { eventually } from '../mesh/mesh-helpers.js';
 
@@ -133,16 +133,15 @@ describe('the put journal', () => {
     const home = daemon.home;
     try {
       await daemon.stop();
-      // A well-formed frame (length, checksum) whose rows name a table that was never created.
-      const payload = encode(['ghost', 4, ['k', Buffer.from([0x80]), 1, 10_000]]);
-      const head = Buffer.alloc(8);
-      head.writeUInt32LE(payload.length, 0);
-      head.writeUInt32LE(crc32(payload), 4);
+      // A well-formed frame (length, checksum) whose row names a table that was never created.
+      const turn = [{ table: 'ghost', valuesPerRow: 4, values: ['k', encode({ k: 'k' }), 1, 10_000] }];
+      const frame = Buffer.alloc(frameSize(turn));
+      writeFrame(frame, turn);
       const journal = journalOf(daemon);
-      writeFileSync(journal, Buffer.concat([head, payload]));
+      writeFileSync(journal, frame);
 
       await assert.rejects(startDaemon({ home }), /put journal .*cortex\.puts holds puts this database cannot take/);
-      assert.equal(statSync(journal).size, 8 + payload.length, 'nothing was thrown away');
+      assert.deepEqual(readFileSync(journal), frame, 'nothing was thrown away');
     } finally {
       await cleanup(daemon);
     }

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { decode } from '../../src/protocol/msgpack-decode.js';
 import { openDatabase } from '../../daemon/store/open-database.js';
-import { journalIn, parseJournal } from '../../daemon/store/put-journal.js';
+import { parseFrames } from '../../daemon/store/journal-frames.js';
+import { journalIn } from '../../daemon/store/put-journal.js';
 import { Store } from '../../daemon/store/store.js';
 import { tempDir } from '../helpers/daemon.js';
 import { readFileSync } from 'node:fs';
@@ -49,7 +50,7 @@ describe('a failed turn after journaled puts', () => {
     await store.put('kv', { id: 'one', v: 1 });
     await store.put('kv', { id: 'two', v: 2 });
     assert.deepEqual(committed(), [], 'journaled, not committed');
-    const journaled = parseJournal(readFileSync(join(dir.path, 'cortex.puts'))).groups;
+    const journaled = parseFrames(readFileSync(join(dir.path, 'cortex.puts'))).groups;
     assert.equal(journaled.length, 2);
 
     await assert.rejects(store.put('kv', { id: 'bad', v: 3 }), /refused/);
