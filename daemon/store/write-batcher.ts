@@ -176,11 +176,17 @@ export class WriteBatcher {
   private commitLater(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.schedule(() => {
-      this.scheduled = false;
-      this.endTurn();
-    });
+    // A turn that may be journaled ends as soon as the reads that brought it are handled: in a microtask,
+    // after the daemon's one call into JavaScript for all its Unix connections' reads of the turn, not in
+    // the check phase (an immediate cost a sequential put ~4,000 instructions). A commit waits for the turn.
+    if (this.journal !== undefined && !this.mustCommit) queueMicrotask(this.endScheduledTurn);
+    else this.schedule(this.endScheduledTurn);
   }
+
+  private readonly endScheduledTurn = (): void => {
+    this.scheduled = false;
+    this.endTurn();
+  };
 
   /** Makes the pending writes durable: journaled when they may be, committed otherwise. */
   private endTurn(): void {
