@@ -148,8 +148,9 @@ export class WriteBatcher {
   }
 
   /**
-   * Before a read: commit pending writes, so the read sees only committed data,
-   * then read in the reads' transaction, opened by the first read and held across
+   * Before a read: make pending writes durable (journaled or committed), so the read
+   * sees nothing that could still be lost, then read in the held transaction: a
+   * journaled one, or the reads' transaction, opened by the first read and held across
    * turns of the event loop until a write (or settle, or a commit) ends it. A
    * sequential get then takes no WAL read lock of its own (two `fcntl`) and checks
    * no WAL header. Its snapshot is still the newest: every write to the database
@@ -230,7 +231,7 @@ export class WriteBatcher {
     if (this.holding) this.commit();
   }
 
-  /** Commits whatever is pending, so that a read sees only committed data. */
+  /** Commits whatever is pending, and whatever the held transaction holds. */
   commit(): void {
     if (this.lost !== undefined) return;
     const batch = this.pending;
