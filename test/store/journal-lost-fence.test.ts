@@ -60,8 +60,8 @@ describe('a catalog change after the journaled puts were lost', () => {
       // refused: right, the store stopped
     }
 
-    // The daemon ends; the next start has the trigger gone.
-    store.close();
+    // The daemon ends (its final commit refused: the store stopped); the next start has the trigger gone.
+    assert.throws(() => store.close(), /The store stopped/);
     db.close();
     open = undefined;
     const fix = new BetterSqlite3(join(dir.path, 'cortex.db'));
