@@ -27,8 +27,13 @@ export interface JournalGroup {
 /** What a journal held when it was read. */
 export interface JournalContents {
   groups: JournalGroup[];
-  /** Bytes after the last whole frame: a write the daemon died in, or damage. They were never acknowledged. */
+  /** Bytes of a last frame cut short: a write the daemon died in, never acknowledged. */
   ignoredBytes: number;
+  /**
+   * Where a whole frame fails its checksum or does not parse, if one does: damage no crash of the
+   * daemon leaves (its writes are cut short, never changed), so the frames from there on are not read.
+   */
+  damagedAt?: number;
 }
 
 /**
@@ -79,7 +84,7 @@ export function writeFrame(into: Buffer, turn: readonly TurnRows[]): number {
   return at;
 }
 
-/** The whole frames of `bytes`, in order, up to the first one that is cut short, fails its checksum or is malformed. */
+/** The whole frames of `bytes`, in order, up to a last frame cut short or a damaged one (see JournalContents). */
 export function parseFrames(bytes: Buffer): JournalContents {
   const groups: JournalGroup[] = [];
   let at = 0;
@@ -88,9 +93,8 @@ export function parseFrames(bytes: Buffer): JournalContents {
     const start = at + HEAD_BYTES;
     if (length > bytes.length - start) break;
     const payload = bytes.subarray(start, start + length);
-    if (crc32(payload) !== bytes.readUInt32LE(at + 4)) break;
-    const frame = groupsOf(payload);
-    if (frame === undefined) break;
+    const frame = crc32(payload) === bytes.readUInt32LE(at + 4) ? groupsOf(payload) : undefined;
+    if (frame === undefined) return { groups, ignoredBytes: 0, damagedAt: at };
     groups.push(...frame);
     at = start + length;
   }

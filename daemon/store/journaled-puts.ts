@@ -17,7 +17,7 @@ export class JournaledPuts implements BatchJournal {
   ) {}
 
   get hasRoom(): boolean {
-    return this.file.bytes < MAX_JOURNAL_BYTES;
+    return this.file.canTake(MAX_JOURNAL_BYTES);
   }
 
   write(): void {

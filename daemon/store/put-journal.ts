@@ -47,6 +47,9 @@ export function journalIn(dataDir: string, intervalMs: number): StoreJournal | u
  * a frame cut short by a crash is told from a whole one.
  */
 export class PutJournal {
+  private closed = false;
+  /** A failed write's part-frame could not be cut off the end (see cutBack). */
+  private cutFrameLeft = false;
   /** This turn's rows, written as one frame by write(). */
   private turn: TurnRows[] = [];
   /** Reused turn after turn: a new buffer a turn cost a sequential put more than writing its frame. */
@@ -69,11 +72,6 @@ export class PutJournal {
       closeSync(fd);
       throw error;
     }
-  }
-
-  /** Bytes the journal holds: past a limit, the store commits rather than journal more. */
-  get bytes(): number {
-    return this.size;
   }
 
   /** Adds a table's rows to this turn's frame: their values as PutBuffer binds them. */
@@ -115,17 +113,27 @@ export class PutJournal {
 
   /** Empties the file: SQLite has committed everything in it. */
   empty(): void {
-    if (this.size === 0) return;
+    if (this.size === 0 && !this.cutFrameLeft) return;
     ftruncateSync(this.fd, 0);
     this.size = 0;
+    this.cutFrameLeft = false;
   }
 
-  /** Every group the file holds now (after a rollback, to write its puts again). */
+  /** Whether another turn may be appended: under `maxBytes`, and not after a failed write left a cut frame. */
+  canTake(maxBytes: number): boolean {
+    return !this.cutFrameLeft && this.size < maxBytes;
+  }
+
+  /** Every group the file holds now (after a rollback, to write its puts again); throws if it is damaged. */
   read(): JournalGroup[] {
-    return parseFrames(readFileSync(this.path)).groups;
+    const { groups, damagedAt } = parseFrames(readFileSync(this.path));
+    if (damagedAt !== undefined) throw new Error(`the put journal ${this.path} is damaged at byte ${damagedAt}`);
+    return groups;
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.fd);
   }
 
@@ -133,7 +141,8 @@ export class PutJournal {
     try {
       ftruncateSync(this.fd, this.size);
     } catch {
-      // The frame's length and checksum still tell a cut frame from a whole one when it is read.
+      // Frames appended after the cut one would never be read: none is, until a commit empties the file.
+      this.cutFrameLeft = true;
     }
   }
 }

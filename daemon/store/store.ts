@@ -160,6 +160,12 @@ export class Store {
    * were committed, and a later write may have replaced them since.
    */
   private replayJournal({ file, contents }: StoreJournal): { puts: number; ignoredBytes: number } {
+    if (contents.damagedAt !== undefined) {
+      throw new CortexError(
+        'EINVAL',
+        `The put journal ${file.path} is damaged at byte ${contents.damagedAt} (a whole frame fails its checksum, which no crash leaves); move the file aside to start without the puts from there on.`,
+      );
+    }
     let puts = 0;
     if (contents.groups.length > 0) {
       try {
@@ -503,8 +509,9 @@ export class Store {
   /** Commits pending writes and closes the put journal, before the database is closed. */
   close(): void {
     try {
-      this.batcher.commit();
+      this.batcher.commitOrThrow();
     } finally {
+      this.batcher.close();
       this.journalFile?.close();
     }
   }
@@ -559,7 +566,7 @@ export class Store {
 
   /** Runs a catalog change in a transaction of its own, after committing pending writes. */
   private exclusive(work: () => void): void {
-    this.batcher.commit();
+    this.batcher.commitOrThrow();
     try {
       this.db.transaction(work)();
     } catch (error) {

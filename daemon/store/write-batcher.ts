@@ -96,6 +96,8 @@ export class WriteBatcher {
   private commitTimer: NodeJS.Timeout | undefined;
   /** Set when journaled writes were lost from the transaction and could not be restored (see journalLost). */
   private lost: CortexError | undefined;
+  /** Why the last batch failed: what commitOrThrow reports when its commit did not happen. */
+  private lastFailure: Error | undefined;
 
   constructor(
     private readonly db: Database,
@@ -228,7 +230,31 @@ export class WriteBatcher {
    * someone else (`db.transaction`) is theirs to end and is left alone.
    */
   settle(): void {
-    if (this.holding) this.commit();
+    if (this.holding) this.commitOrThrow();
+  }
+
+  /**
+   * Commits, or throws why not: after a failed COMMIT the journaled puts are back in a held
+   * transaction, and whatever the caller runs next (a catalog change, a write apart) would join it
+   * and be answered uncommitted. Once the store has stopped (see journalLost), throws that.
+   */
+  commitOrThrow(): void {
+    this.refuseIfLost();
+    this.commit();
+    this.refuseIfLost();
+    if (!this.journaled) return;
+    const failure: Error = this.lastFailure ?? new CortexError('EINTERNAL', 'The commit failed.');
+    throw failure;
+  }
+
+  private refuseIfLost(): void {
+    if (this.lost !== undefined) throw this.lost;
+  }
+
+  /** Stops the timer and refuses all work from now on (the database is about to close). */
+  close(): void {
+    clearTimeout(this.commitTimer);
+    this.lost ??= new CortexError('ECLOSED', 'The store is closed.');
   }
 
   /** Commits whatever is pending, and whatever the held transaction holds. */
@@ -255,9 +281,13 @@ export class WriteBatcher {
 
   /** A statement, the journal or the commit failed: the batch's writers get the error, the journal's writes stay. */
   private fail(batch: Pending[], error: unknown): void {
-    this.rollback();
     const translated = translateSqliteError(error);
-    for (const writer of batch) writer.reject(translated);
+    this.lastFailure = translated;
+    try {
+      this.rollback();
+    } finally {
+      for (const writer of batch) writer.reject(translated);
+    }
   }
 
   private begin(): void {
@@ -292,9 +322,12 @@ export class WriteBatcher {
   private rollback(): void {
     const hadJournaled = this.journaled;
     this.deferred.discard();
-    if (this.db.inTransaction) this.rollBackTransaction();
-    this.hooks.rolledBack?.();
-    if (hadJournaled) this.restoreJournaled(this.journal!);
+    try {
+      if (this.db.inTransaction) this.rollBackTransaction();
+      this.hooks.rolledBack?.();
+    } finally {
+      if (hadJournaled) this.restoreJournaled(this.journal!);
+    }
   }
 
   /** A failed COMMIT may leave the transaction open, or SQLite may have rolled it back already. */
