@@ -39,6 +39,8 @@ export class Decoder {
   private params: MsgValue = null;
   /** The error of the response decodeResponse last read, until taken. */
   private responseError: MsgValue = null;
+  /** The method of the request decodeRequest last read. */
+  private requestMethod = '';
 
   /** `maxDepth`: how deep values may nest (the daemon passes MAX_REQUEST_DEPTH). */
   constructor(
@@ -113,6 +115,38 @@ export class Decoder {
     this.params = this.read(1);
     if (whole) this.endsAt(end);
     return id;
+  }
+
+  /**
+   * Decodes a msgpack-rpc request `[0, msgid, method, params]` whose msgid is an unsigned integer and
+   * whose method is a fixstr without making its array (the daemon takes one per call): returns the
+   * msgid, `method` the method and takeNotificationParams() the params. Anything else returns -1 for
+   * decode() to take. The same limits, errors and `whole` as decode().
+   */
+  decodeRequest(bytes: Uint8Array, start: number, end: number, whole = true): number {
+    if (end - start < 5 || bytes[start] !== 0x94 || bytes[start + 1] !== 0x00) return -1;
+    const head = bytes[start + 2]!;
+    if (head >= 0x80 && head !== 0xcc && head !== 0xcd && head !== 0xce) return -1;
+    if (bytes !== this.bytes) this.view(bytes);
+    this.pos = start + 2;
+    this.end = Math.min(end, bytes.length);
+    this.whole = whole;
+    const id = this.read(1) as number;
+    const methodHead = this.pos < this.end ? this.buf[this.pos]! : 0;
+    if (methodHead < 0xa0 || methodHead >= 0xc0) return -1;
+    this.pos++;
+    if (this.keeping) this.startKeeping();
+    const method = this.readString(methodHead & 0x1f);
+    const params = this.read(1);
+    if (whole) this.endsAt(end);
+    this.requestMethod = method;
+    this.params = params;
+    return id;
+  }
+
+  /** The method of the request decodeRequest last decoded. */
+  get method(): string {
+    return this.requestMethod;
   }
 
   /** The error of the response just decoded (null for none); the decoder keeps no reference to it. */

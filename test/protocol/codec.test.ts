@@ -723,6 +723,70 @@ describe('msgpack codec', () => {
     });
   });
 
+  describe('a request decoded without its array (decodeRequest)', () => {
+    /** What decodeRequest gives for `bytes`: [msgid, method, params], or undefined. */
+    function asRequest(decoder: Decoder, bytes: Uint8Array): [number, string, MsgValue] | undefined {
+      const id = decoder.decodeRequest(bytes, 0, bytes.length);
+      return id < 0 ? undefined : [id, decoder.method, decoder.takeNotificationParams()];
+    }
+
+    it('gives the msgid, method and params decode() gives, for random params and msgids of every width (seeded)', () => {
+      const rng = new Rng(29);
+      const decoder = new Decoder();
+      for (let i = 0; i < 300; i++) {
+        const params = randomValue(rng);
+        const id = [0, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1][i % 8]!;
+        const method = ['put', 'get', 'métho', 'm'.repeat(31)][i % 4]!;
+        const bytes = encode([0, id, method, params]);
+        assertSame(asRequest(decoder, bytes), (decode(bytes) as MsgValue[]).slice(1));
+      }
+    });
+
+    it("keeps a put's record's bytes as decode() does", () => {
+      const decoder = new Decoder(MAX_REQUEST_DEPTH, new Set([2]));
+      const record = { id: 'k1', text: 'é'.repeat(40), n: [1, 2, { deep: true }] };
+      const [, , params] = asRequest(decoder, encode([0, 9, 'put', { table: 't', record }]))!;
+      const decoded = (params as MsgMap)['record'] as MsgMap;
+      assertSame(decoded, record);
+      assert.deepEqual(Buffer.from(rawBytesOf(decoded)!), encode(record));
+    });
+
+    it('refuses every truncation, trailing bytes and params nested past the limit, and decodes the next message after', () => {
+      const decoder = new Decoder(16);
+      const bytes = encode([0, 300, 'put', { table: 't', record: { id: 'k', n: 1 } }]);
+      // A request cut before its method is left to decode(), which refuses it.
+      for (let cut = 1; cut < bytes.length; cut++) {
+        const start = bytes.subarray(0, cut);
+        assertCortexError(() => asRequest(decoder, start) ?? decoder.decode(start), 'EPROTO');
+      }
+      assertCortexError(() => asRequest(decoder, Buffer.concat([bytes, Buffer.from([0x01])])), 'EPROTO');
+      // The request's array is the first level, so its params may nest 15 levels.
+      assertSame(asRequest(decoder, encode([0, 1, 'deep', nestedArrays(15)])), [1, 'deep', nestedArrays(15)]);
+      assertCortexError(() => asRequest(decoder, encode([0, 1, 'deep', nestedArrays(16)])), 'EPROTO', /nests deeper/);
+      assertSame(asRequest(decoder, bytes), [300, 'put', { table: 't', record: { id: 'k', n: 1 } }]);
+    });
+
+    it('reads nothing of other messages, which decode() then takes', () => {
+      const decoder = new Decoder();
+      for (const other of [
+        [1, 1, null, 'ok'],
+        [2, 'event', {}],
+        [0, -1, 'get', {}],
+        [0, 1.5, 'get', {}],
+        [0, 'one', 'get', {}],
+        [0, 1, 7, {}],
+        [0, 1, 'x'.repeat(32), {}],
+        [0, 1, 'get'],
+        [0, 1, 'get', {}, 'extra'],
+        'not an array',
+      ]) {
+        const bytes = encode(other);
+        assert.equal(decoder.decodeRequest(bytes, 0, bytes.length), -1, JSON.stringify(other));
+        assertSame(decoder.decode(bytes), other);
+      }
+    });
+  });
+
   describe('the encoder', () => {
     it('refuses functions and symbols with EINVAL and leaves nothing half-written', () => {
       const encoder = new Encoder(16);
