@@ -174,8 +174,8 @@ export class Decoder {
   }
 
   /**
-   * Decodes only the fields `names` of the map this decoder last left encoded (see holds), skipping the
-   * others: it was checked when it was left encoded.
+   * Decodes only the fields `names` (ASCII, as attribute names are) of the map this decoder last left
+   * encoded (see holds), skipping the others: it was checked when it was left encoded.
    */
   fieldsOf(names: readonly string[]): MsgMap {
     this.pos = this.leftAt;
@@ -186,14 +186,16 @@ export class Decoder {
     const out: MsgMap = {};
     for (let i = 0; i < size; i++) {
       const type = this.buf[this.pos]!;
-      let name: string;
+      let name: string | undefined;
       if (type >= 0xa0 && type < 0xc0) {
-        this.pos++;
-        name = this.readString(type & 0x1f);
+        // Compared as bytes: no string is made for the keys not asked for.
+        name = nameAt(this.buf, this.pos + 1, type & 0x1f, names);
+        this.pos += 1 + (type & 0x1f);
       } else {
-        name = this.read(1) as string;
+        const key = this.read(1) as string;
+        name = names.includes(key) ? key : undefined;
       }
-      if (!isOneOf(name, names)) {
+      if (name === undefined) {
         this.skip(1);
         continue;
       }
@@ -656,10 +658,16 @@ export class Decoder {
   }
 }
 
-/** `names.includes(name)`, for the one or two names a table's records are read for. */
-function isOneOf(name: string, names: readonly string[]): boolean {
-  for (let i = 0; i < names.length; i++) if (names[i] === name) return true;
-  return false;
+/** The one of `names` (ASCII) that the `size` bytes at `at` spell, if any. */
+function nameAt(buf: Buffer, at: number, size: number, names: readonly string[]): string | undefined {
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n]!;
+    if (name.length !== size) continue;
+    let i = 0;
+    while (i < size && buf[at + i] === name.charCodeAt(i)) i++;
+    if (i === size) return name;
+  }
+  return undefined;
 }
 
 /** str8, str16, str32 or a fixstr. */
@@ -709,7 +717,7 @@ export function decode(bytes: Uint8Array): MsgValue {
 }
 
 /**
- * The fields `names` of an EncodedMap as a plain object (the others are skipped), whose bytes rawBytesOf
+ * The fields `names` (ASCII) of an EncodedMap as a plain object (the others are skipped), whose bytes rawBytesOf
  * gives as the whole map's, until the next message is decoded keeping bytes. A map the daemon's decoder
  * left encoded is read where it lies; any other is decoded whole.
  */
