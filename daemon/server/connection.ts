@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { CortexError, WireError } from '../../src/protocol/errors.js';
-import { Decoder } from '../../src/protocol/msgpack-decode.js';
+import { methods } from '../../src/protocol/methods.js';
+import { Decoder, type EncodedField } from '../../src/protocol/msgpack-decode.js';
 import { MAX_REQUEST_DEPTH, type MsgValue, type RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { NotificationName, Outgoing } from '../../src/protocol/notifications.js';
 import { Endpoint } from '../../src/rpc/endpoint.js';
@@ -35,6 +36,14 @@ export interface MessageSink {
  */
 const SLICE_MESSAGES = 32;
 
+/**
+ * A put's record is left as its bytes (an EncodedMap): the put handler decodes only its key and indexed
+ * attributes, and the store writes the bytes (bench/README.md, "A put's record left encoded").
+ */
+const LEAVE_ENCODED: ReadonlyMap<string, EncodedField> = new Map([
+  ['put', { name: 'record', position: methods.put.params.fields.indexOf('record') }],
+]);
+
 let nextConnectionId = 1;
 
 /**
@@ -67,7 +76,7 @@ export class Connection implements Caller {
       // Requests may nest less deeply than answers, so that an answer carrying a stored record stays decodable.
       maxDepth: MAX_REQUEST_DEPTH,
       // Records arrive at depth 2 (`put`'s record, by name or by position) and 3 (`put_many`'s records[i]).
-      decoder: new Decoder(MAX_REQUEST_DEPTH, new Set([2, 3])),
+      decoder: new Decoder(MAX_REQUEST_DEPTH, new Set([2, 3]), LEAVE_ENCODED),
       maxMessageBytes: limits.maxMessageBytes,
       highWaterBytes: limits.highWaterBytes,
       pauseWhenCongested: true,

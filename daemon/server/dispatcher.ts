@@ -1,14 +1,32 @@
 import { CortexError, type WireError } from '../../src/protocol/errors.js';
-import { isMethodName, type MethodName, methods } from '../../src/protocol/methods.js';
+import { type MethodName, methods } from '../../src/protocol/methods.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
-import { parseParams } from '../../src/protocol/method-params.js';
+import { paramsParser } from '../../src/protocol/method-params.js';
 import type { Handler, HandlerTable } from '../handlers/types.js';
+import type { CallContext } from './caller.js';
 import type { Logger } from '../logger.js';
 import type { Connection, MessageSink } from './connection.js';
 import type { NotifyErrors } from './notify-errors.js';
 
 /** What a TCP client may call before it has authenticated. */
 const OPEN_BEFORE_AUTH: ReadonlySet<string> = new Set(['ping', 'auth']);
+
+/** One method's way through: its params parsed by its parser, then its handler. */
+interface Route {
+  method: MethodName;
+  needsAnswer: boolean;
+  call(params: MsgValue, context: CallContext): unknown;
+}
+
+function routeOf<M extends MethodName>(method: M, handlers: HandlerTable): Route {
+  const handler = handlers[method] as Handler<M>;
+  const parse = paramsParser(method);
+  return {
+    method,
+    needsAnswer: methods[method].needsAnswer,
+    call: (params, context) => handler(parse(params), context),
+  };
+}
 
 /**
  * Turns each message into a call: finds the method in the table, validates the
@@ -20,15 +38,21 @@ const OPEN_BEFORE_AUTH: ReadonlySet<string> = new Set(['ping', 'auth']);
  * (a read, `auth`, `subscribe`) is refused with a `protocol_error` notice.
  */
 export class Dispatcher implements MessageSink {
+  /** By method name, found with one look-up per message. */
+  private readonly routes = new Map<string, Route>();
+
   constructor(
-    private readonly handlers: HandlerTable,
+    handlers: HandlerTable,
     private readonly log: Logger,
     private readonly notifyErrors: NotifyErrors,
     private readonly onClose: (connection: Connection) => void,
-  ) {}
+  ) {
+    for (const method of Object.keys(methods) as MethodName[]) this.routes.set(method, routeOf(method, handlers));
+  }
 
   request(connection: Connection, id: number, method: string, params: MsgValue): void {
-    if (!isMethodName(method)) {
+    const route = this.routes.get(method);
+    if (route === undefined) {
       connection.respond(
         id,
         { code: 'ENOTFOUND', message: `There is no method named ${JSON.stringify(method)}.` },
@@ -36,14 +60,14 @@ export class Dispatcher implements MessageSink {
       );
       return;
     }
-    const locked = this.lockedOut(connection, method);
+    const locked = this.lockedOut(connection, route.method);
     if (locked !== undefined) {
       connection.respond(id, locked, null);
       return;
     }
     let result: unknown;
     try {
-      result = this.call(method, params, connection);
+      result = route.call(params, { identity: connection.identity, caller: connection });
     } catch (error) {
       connection.respond(id, this.toWire(error), null);
       return;
@@ -59,34 +83,35 @@ export class Dispatcher implements MessageSink {
   }
 
   notification(connection: Connection, method: string, params: MsgValue): void {
-    if (!isMethodName(method)) {
+    const route = this.routes.get(method);
+    if (route === undefined) {
       connection.refuse(undefined, {
         code: 'EPROTO',
         message: `There is no method named ${JSON.stringify(method)}: the notification did nothing.`,
       });
       return;
     }
-    if (methods[method].needsAnswer) {
+    if (route.needsAnswer) {
       connection.refuse(undefined, {
         code: 'EPROTO',
         message: `${method} only makes sense with its answer: send it as a request [0, msgid, method, params], not as a notification.`,
       });
       return;
     }
-    const locked = this.lockedOut(connection, method);
+    const locked = this.lockedOut(connection, route.method);
     if (locked !== undefined) {
-      this.failed(connection, method, locked);
+      this.failed(connection, route.method, locked);
       return;
     }
     let result: unknown;
     try {
-      result = this.call(method, params, connection);
+      result = route.call(params, { identity: connection.identity, caller: connection });
     } catch (error) {
-      this.failed(connection, method, this.toWire(error));
+      this.failed(connection, route.method, this.toWire(error));
       return;
     }
     if (result instanceof Promise)
-      result.catch((error: unknown) => this.failed(connection, method, this.toWire(error)));
+      result.catch((error: unknown) => this.failed(connection, route.method, this.toWire(error)));
   }
 
   closed(connection: Connection): void {
@@ -99,11 +124,6 @@ export class Dispatcher implements MessageSink {
     if (identity.refusal !== undefined) return { code: 'EACCES', message: identity.refusal };
     if (identity.kind !== 'anonymous' || OPEN_BEFORE_AUTH.has(method)) return undefined;
     return { code: 'EACCES', message: `Authenticate first: call auth {token} before ${method}.` };
-  }
-
-  private call<M extends MethodName>(method: M, rawParams: MsgValue, connection: Connection): unknown {
-    const handler = this.handlers[method] as Handler<M>;
-    return handler(parseParams(method, rawParams), { identity: connection.identity, caller: connection });
   }
 
   /** A notification that failed: nobody waits for an answer, so the log says it, and a subscriber of notify:errors hears it. */

@@ -17,14 +17,23 @@ const NODE_METHODS: ReadonlySet<string> = new Set(Object.keys(methods).filter(is
  * without declaring them.
  */
 export function parseParams<M extends MethodName>(method: M, raw: MsgValue | undefined): ParamsOf<M> {
+  return paramsParser(method)(raw);
+}
+
+/**
+ * parseParams for one method, with what it looks up of the method found once: a server that
+ * takes every request through it looks the method up once per request, not once per table.
+ */
+export function paramsParser<M extends MethodName>(method: M): (raw: MsgValue | undefined) => ParamsOf<M> {
   const { params: parse } = methods[method];
-  const named = namedParams(method, parse.fields, raw);
-  if (!NODE_METHODS.has(method)) return parse(named, 'params') as ParamsOf<M>;
-  const { node, nodes, ...rest } = named;
-  const parsed = parse(rest, 'params') as Record<string, unknown>;
-  if (node !== undefined && node !== null) parsed['node'] = nodeOf(node);
-  if (nodes !== undefined && nodes !== null) parsed['nodes'] = nodesOf(method, nodes);
-  return parsed as ParamsOf<M>;
+  if (!NODE_METHODS.has(method)) return (raw) => parse(namedParams(method, parse.fields, raw), 'params') as ParamsOf<M>;
+  return (raw) => {
+    const { node, nodes, ...rest } = namedParams(method, parse.fields, raw);
+    const parsed = parse(rest, 'params') as Record<string, unknown>;
+    if (node !== undefined && node !== null) parsed['node'] = nodeOf(node);
+    if (nodes !== undefined && nodes !== null) parsed['nodes'] = nodesOf(method, nodes);
+    return parsed as ParamsOf<M>;
+  };
 }
 
 function nodeOf(value: MsgValue): string {

@@ -38,6 +38,7 @@ import type {
   WorktreeInfo,
 } from './workspace-types.js';
 import type { CertificateStatus, ClusterStatus, PeerStatus, QueryMeshResult } from './mesh-types.js';
+import { EncodedMap } from './msgpack-types.js';
 import type { AcrossNodes, ListingParams, NodeInfo, NodeMethodPrefix, NodeParams, Placement } from './tree-types.js';
 import {
   ATTRIBUTE_NAME,
@@ -100,6 +101,13 @@ export const recordKey: Check<RecordKey> = (value, path) => {
 };
 
 const record = map() as Check<StoredRecord>;
+
+/**
+ * A put's record: a map, or, at the daemon, the map its decoder left as bytes (the store needs only the
+ * record's key, indexed attributes and bytes); a client may send an EncodedMap it holds as well.
+ */
+const putRecord: Check<StoredRecord | EncodedMap> = (value, path) =>
+  value instanceof EncodedMap ? value : record(value, path);
 
 /** An opaque cursor from a previous `all`. */
 const cursor = string({ max: 8192, what: 'a cursor returned by an earlier call' });
@@ -225,7 +233,7 @@ export const methods = {
   ),
   drop_table: method<{ ok: true }>()(object({ name: anyTableName })),
   tables: query<{ tables: TableListing[] }>()(object({})),
-  put: method<{ ok: true }>()(object({ table: anyTableName, record })),
+  put: method<{ ok: true }>()(object({ table: anyTableName, record: putRecord })),
   put_many: method<{ ok: true; count: number }>()(
     object({
       table: anyTableName,

@@ -1,5 +1,5 @@
 import { CortexError } from './errors.js';
-import { MAX_DEPTH, type MsgMap, type MsgValue } from './msgpack-types.js';
+import { EncodedMap, MAX_DEPTH, type MsgMap, type MsgValue } from './msgpack-types.js';
 import { SHORT_STRING_BYTES, shortAscii } from './short-strings.js';
 
 const TWO_32 = 2 ** 32;
@@ -7,6 +7,17 @@ const TWO_32 = 2 ** 32;
 function invalid(message: string): CortexError {
   return new CortexError('EPROTO', message);
 }
+
+/**
+ * The field of a method's params whose map a decoder leaves as its bytes (an EncodedMap): the field's
+ * name, for params sent as a map, and its position, for params sent in order.
+ */
+export interface EncodedField {
+  name: string;
+  position: number;
+}
+
+const NO_ENCODED_FIELDS: ReadonlyMap<string, EncodedField> = new Map();
 
 /**
  * What a decode not given its value's end (`whole` false) throws when the value runs past the limit:
@@ -39,12 +50,20 @@ export class Decoder {
   private params: MsgValue = null;
   /** The error of the response decodeResponse last read, until taken. */
   private responseError: MsgValue = null;
+  /** The method of the request decodeRequest last read. */
+  private requestMethod = '';
+  /** The map readLeaving last left encoded, and where it starts and ends in `buf`, until the views change. */
+  private leftMap: EncodedMap | undefined;
+  private leftAt = 0;
+  private leftEnd = 0;
 
   /** `maxDepth`: how deep values may nest (the daemon passes MAX_REQUEST_DEPTH). */
   constructor(
     private readonly maxDepth = MAX_DEPTH,
     /** Depths at which decoded maps remember their bytes (see rawBytesOf). */
     private readonly keepRawAt: ReadonlySet<number> = new Set(),
+    /** By method: the field of a request's params that decodeRequest leaves encoded when it is a map. */
+    private readonly leaveEncoded: ReadonlyMap<string, EncodedField> = NO_ENCODED_FIELDS,
   ) {
     this.keeping = keepRawAt.size > 0;
   }
@@ -115,6 +134,81 @@ export class Decoder {
     return id;
   }
 
+  /**
+   * Decodes a msgpack-rpc request `[0, msgid, method, params]` whose msgid is an unsigned integer and
+   * whose method is a fixstr without making its array (the daemon takes one per call): returns the
+   * msgid, `method` the method and takeNotificationParams() the params, in which the field
+   * `leaveEncoded` names for the method is an EncodedMap when it is a map whose keys are strings.
+   * Anything else returns -1 for decode() to take. The same limits, errors and `whole` as decode().
+   */
+  decodeRequest(bytes: Uint8Array, start: number, end: number, whole = true): number {
+    if (end - start < 5 || bytes[start] !== 0x94 || bytes[start + 1] !== 0x00) return -1;
+    const head = bytes[start + 2]!;
+    if (head >= 0x80 && head !== 0xcc && head !== 0xcd && head !== 0xce) return -1;
+    if (bytes !== this.bytes) this.view(bytes);
+    this.pos = start + 2;
+    this.end = Math.min(end, bytes.length);
+    this.whole = whole;
+    const id = this.read(1) as number;
+    const methodHead = this.pos < this.end ? this.buf[this.pos]! : 0;
+    if (methodHead < 0xa0 || methodHead >= 0xc0) return -1;
+    this.pos++;
+    if (this.keeping) this.startKeeping();
+    const method = this.readString(methodHead & 0x1f);
+    const field = this.leaveEncoded.size === 0 ? undefined : this.leaveEncoded.get(method);
+    const params = field === undefined ? this.read(1) : this.readParamsLeaving(field);
+    if (whole) this.endsAt(end);
+    this.requestMethod = method;
+    this.params = params;
+    return id;
+  }
+
+  /** The method of the request decodeRequest last decoded. */
+  get method(): string {
+    return this.requestMethod;
+  }
+
+  /** Whether `map` is the map this decoder last left encoded, and its views still those of its message. */
+  holds(map: EncodedMap): boolean {
+    return map === this.leftMap;
+  }
+
+  /**
+   * Decodes only the fields `names` (ASCII, as attribute names are) of the map this decoder last left
+   * encoded (see holds), skipping the others: it was checked when it was left encoded.
+   */
+  fieldsOf(names: readonly string[]): MsgMap {
+    this.pos = this.leftAt;
+    this.end = this.leftEnd;
+    this.whole = true;
+    const head = this.buf[this.pos++]!;
+    const size = head < 0x90 ? head & 0x0f : this.readUint(head === 0xde ? 2 : 4);
+    const out: MsgMap = {};
+    for (let i = 0; i < size; i++) {
+      const type = this.buf[this.pos]!;
+      let name: string | undefined;
+      if (type >= 0xa0 && type < 0xc0) {
+        // Compared as bytes: no string is made for the keys not asked for.
+        name = nameAt(this.buf, this.pos + 1, type & 0x1f, names);
+        this.pos += 1 + (type & 0x1f);
+      } else {
+        const key = this.read(1) as string;
+        name = names.includes(key) ? key : undefined;
+      }
+      if (name === undefined) {
+        this.skip(1);
+        continue;
+      }
+      const value = this.read(1);
+      if (name === '__proto__') {
+        Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+      } else {
+        out[name] = value;
+      }
+    }
+    return out;
+  }
+
   /** The error of the response just decoded (null for none); the decoder keeps no reference to it. */
   takeResponseError(): MsgValue {
     const error = this.responseError;
@@ -140,6 +234,7 @@ export class Decoder {
 
   private view(bytes: Uint8Array): void {
     this.bytes = bytes;
+    this.leftMap = undefined;
     // A socket that reads into one buffer (ReadBuffer) hands on a new view of the same memory per read:
     // the views reach to the end of that memory, so they serve every read; `end` bounds each decode.
     if (bytes.buffer === this.buf.buffer && bytes.byteOffset === this.buf.byteOffset) return;
@@ -300,7 +395,8 @@ export class Decoder {
     return out;
   }
 
-  private readMap(size: number, depth: number, headerSize: number): MsgMap {
+  /** `leave`: the key whose map value is left encoded (readLeaving), in a request's params. */
+  private readMap(size: number, depth: number, headerSize: number, leave?: string): MsgMap {
     if (depth >= this.maxDepth) throw invalid(`A value nests deeper than ${this.maxDepth} levels.`);
     if (size * 2 > this.end - this.pos) throw this.cutShort('A map claims more entries than the message holds.');
     const start = this.pos - headerSize;
@@ -321,7 +417,7 @@ export class Decoder {
           stringKeys = false;
         } else throw invalid('Map keys must be strings or numbers.');
       }
-      const value = this.read(depth + 1);
+      const value = leave !== undefined && name === leave ? this.readLeaving(depth + 1) : this.read(depth + 1);
       if (name === '__proto__') {
         Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
       } else {
@@ -364,6 +460,181 @@ export class Decoder {
     return undefined;
   }
 
+  /** A request's params (depth 1) with `field`'s map left encoded: by name, by position, or inside a map wrapped in an array. */
+  private readParamsLeaving(field: EncodedField): MsgValue {
+    const head = this.pos < this.end ? this.buf[this.pos]! : 0;
+    if (head >= 0x80 && head < 0x90) {
+      this.pos++;
+      return this.readMap(head & 0x0f, 1, 1, field.name);
+    }
+    if (head >= 0x90 && head < 0xa0) {
+      this.pos++;
+      return this.readParamsArray(head & 0x0f, field);
+    }
+    return this.read(1);
+  }
+
+  /** Params in order, or one map wrapped in an array (see namedParams), with `field`'s map left encoded. */
+  private readParamsArray(size: number, field: EncodedField): MsgValue[] {
+    if (1 >= this.maxDepth) throw invalid(`A value nests deeper than ${this.maxDepth} levels.`);
+    if (size > this.end - this.pos) throw this.cutShort('An array claims more items than the message holds.');
+    const out = new Array<MsgValue>(size);
+    for (let i = 0; i < size; i++) {
+      const head = this.pos < this.end ? this.buf[this.pos]! : 0;
+      if (i === 0 && size === 1 && head >= 0x80 && head < 0x90) {
+        this.pos++;
+        out[i] = this.readMap(head & 0x0f, 2, 1, field.name);
+      } else {
+        out[i] = i === field.position ? this.readLeaving(2) : this.read(2);
+      }
+    }
+    return out;
+  }
+
+  /** The map that starts here as an EncodedMap, checked as read() would check it; anything else decoded. */
+  private readLeaving(depth: number): MsgValue {
+    const start = this.pos;
+    if (this.skipStringKeyedMap(depth)) {
+      const map = new EncodedMap(new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, this.pos - start));
+      this.leftMap = map;
+      this.leftAt = start;
+      this.leftEnd = this.pos;
+      leaveFrom(this);
+      return map;
+    }
+    this.pos = start;
+    return this.read(depth);
+  }
+
+  /**
+   * Skips a map whose keys are all strings, checking it as read() would; false, with the position anywhere in
+   * it, for anything else (read() then decodes it: a key that is not a string becomes a string in the object,
+   * and the object's bytes are no longer the map's).
+   */
+  private skipStringKeyedMap(depth: number): boolean {
+    const head = this.pos < this.end ? this.buf[this.pos]! : 0;
+    let size: number;
+    if (head >= 0x80 && head < 0x90) {
+      this.pos++;
+      size = head & 0x0f;
+    } else if (head === 0xde || head === 0xdf) {
+      this.pos++;
+      size = this.readUint(head === 0xde ? 2 : 4);
+    } else {
+      return false;
+    }
+    if (depth >= this.maxDepth) throw invalid(`A value nests deeper than ${this.maxDepth} levels.`);
+    if (size * 2 > this.end - this.pos) throw this.cutShort('A map claims more entries than the message holds.');
+    for (let i = 0; i < size; i++) {
+      const type = this.pos < this.end ? this.buf[this.pos]! : 0;
+      if (!isStringHead(type)) return false;
+      this.skip(depth + 1);
+      this.skip(depth + 1);
+    }
+    return true;
+  }
+
+  /** Moves past one value, with read()'s checks and errors, making nothing. */
+  private skip(depth: number): void {
+    this.need(1);
+    const byte = this.buf[this.pos++]!;
+    if (byte < 0x80 || byte >= 0xe0) return;
+    if (byte >= 0xa0 && byte < 0xc0) return this.skipBytes(byte & 0x1f);
+    if (byte >= 0x90 && byte < 0xa0) return this.skipArray(byte & 0x0f, depth);
+    if (byte < 0x90) return this.skipMap(byte & 0x0f, depth);
+    switch (byte) {
+      case 0xc0:
+      case 0xc2:
+      case 0xc3:
+        return;
+      case 0xc4:
+      case 0xd9:
+        return this.skipBytes(this.readUint(1));
+      case 0xc5:
+      case 0xda:
+        return this.skipBytes(this.readUint(2));
+      case 0xc6:
+      case 0xdb:
+        return this.skipBytes(this.readUint(4));
+      case 0xc7:
+        return this.skipExt(this.readUint(1));
+      case 0xc8:
+        return this.skipExt(this.readUint(2));
+      case 0xc9:
+        return this.skipExt(this.readUint(4));
+      case 0xcc:
+      case 0xd0:
+        return this.skipBytes(1);
+      case 0xcd:
+      case 0xd1:
+        return this.skipBytes(2);
+      case 0xca:
+      case 0xce:
+      case 0xd2:
+        return this.skipBytes(4);
+      case 0xcb:
+      case 0xcf:
+      case 0xd3:
+        return this.skipBytes(8);
+      case 0xd4:
+        return this.skipExt(1);
+      case 0xd5:
+        return this.skipExt(2);
+      case 0xd6:
+        return this.skipExt(4);
+      case 0xd7:
+        return this.skipExt(8);
+      case 0xd8:
+        return this.skipExt(16);
+      case 0xdc:
+        return this.skipArray(this.readUint(2), depth);
+      case 0xdd:
+        return this.skipArray(this.readUint(4), depth);
+      case 0xde:
+        return this.skipMap(this.readUint(2), depth);
+      case 0xdf:
+        return this.skipMap(this.readUint(4), depth);
+      default:
+        throw invalid(`0x${byte.toString(16)} is not a MessagePack type byte.`);
+    }
+  }
+
+  private skipBytes(size: number): void {
+    this.need(size);
+    this.pos += size;
+  }
+
+  private skipArray(size: number, depth: number): void {
+    if (depth >= this.maxDepth) throw invalid(`A value nests deeper than ${this.maxDepth} levels.`);
+    if (size > this.end - this.pos) throw this.cutShort('An array claims more items than the message holds.');
+    for (let i = 0; i < size; i++) this.skip(depth + 1);
+  }
+
+  private skipMap(size: number, depth: number): void {
+    if (depth >= this.maxDepth) throw invalid(`A value nests deeper than ${this.maxDepth} levels.`);
+    if (size * 2 > this.end - this.pos) throw this.cutShort('A map claims more entries than the message holds.');
+    for (let i = 0; i < size; i++) {
+      const type = this.pos < this.end ? this.buf[this.pos]! : 0;
+      if (isStringHead(type)) this.skip(depth + 1);
+      else {
+        const key = this.read(depth + 1);
+        if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'bigint') {
+          throw invalid('Map keys must be strings or numbers.');
+        }
+      }
+      this.skip(depth + 1);
+    }
+  }
+
+  /** As readExt: only timestamps (type -1) of 4, 8 or 12 bytes. */
+  private skipExt(size: number): void {
+    this.need(size + 1);
+    const type = this.buf.readInt8(this.pos);
+    this.pos += size + 1;
+    if (type !== -1) throw invalid(`MessagePack extension type ${type} is not supported.`);
+    if (size !== 4 && size !== 8 && size !== 12) throw invalid(`A timestamp extension of ${size} bytes is not valid.`);
+  }
+
   private readExt(size: number): Date {
     this.need(size + 1);
     const type = this.buf.readInt8(this.pos++);
@@ -387,12 +658,42 @@ export class Decoder {
   }
 }
 
+/** The one of `names` (ASCII) that the `size` bytes at `at` spell, if any. */
+function nameAt(buf: Buffer, at: number, size: number, names: readonly string[]): string | undefined {
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n]!;
+    if (name.length !== size) continue;
+    let i = 0;
+    while (i < size && buf[at + i] === name.charCodeAt(i)) i++;
+    if (i === size) return name;
+  }
+  return undefined;
+}
+
+/** str8, str16, str32 or a fixstr. */
+function isStringHead(type: number): boolean {
+  return (type >= 0xa0 && type < 0xc0) || type === 0xd9 || type === 0xda || type === 0xdb;
+}
+
 /** The decoder that last decoded a message keeping maps' bytes: rawBytesOf answers from its message. */
 let keeping: Decoder | undefined;
 
 function keepFrom(decoder: Decoder): void {
   keeping = decoder;
+  fieldsObject = undefined;
+  fieldsBytes = undefined;
 }
+
+/** The decoder that last left a map encoded: decodeFields reads the map through its views. */
+let leaving: Decoder | undefined;
+
+function leaveFrom(decoder: Decoder): void {
+  leaving = decoder;
+}
+
+/** The object decodeFields last made, and the bytes of the map it came from, until the next message kept. */
+let fieldsObject: object | undefined;
+let fieldsBytes: Uint8Array | undefined;
 
 /**
  * The exact bytes a decoded map came from, when its decoder kept them: the
@@ -400,9 +701,11 @@ function keepFrom(decoder: Decoder): void {
  * decoded object again. Only the maps of the last message decoded with kept
  * bytes are known (an older one gets undefined, and is encoded again), and the
  * bytes belong to the read buffer: use them while that message is handled
- * (SQLite copies them when it binds).
+ * (SQLite copies them when it binds). The object decodeFields made is known
+ * too, with its whole map's bytes.
  */
 export function rawBytesOf(value: object): Uint8Array | undefined {
+  if (value === fieldsObject) return fieldsBytes;
   return keeping?.keptBytesOf(value);
 }
 
@@ -411,4 +714,30 @@ const shared = new Decoder();
 /** Decodes one complete value. */
 export function decode(bytes: Uint8Array): MsgValue {
   return shared.decode(bytes);
+}
+
+/**
+ * The fields `names` (ASCII) of an EncodedMap as a plain object (the others are skipped), whose bytes rawBytesOf
+ * gives as the whole map's, until the next message is decoded keeping bytes. A map the daemon's decoder
+ * left encoded is read where it lies; any other is decoded whole.
+ */
+export function decodeFields(map: EncodedMap, names: readonly string[]): MsgMap {
+  if (leaving === undefined || !leaving.holds(map)) return wholeMap(map.bytes);
+  const fields = leaving.fieldsOf(names);
+  fieldsObject = fields;
+  fieldsBytes = map.bytes;
+  return fields;
+}
+
+/** An EncodedMap no decoder here left (made in this process): decoded whole, and encoded again if stored. */
+function wholeMap(bytes: Uint8Array): MsgMap {
+  const value = new Decoder().decode(bytes);
+  const isMap =
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array) &&
+    !(value instanceof Date);
+  if (!isMap) throw invalid('An encoded map holds something other than a map.');
+  return value as MsgMap;
 }

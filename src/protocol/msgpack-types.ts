@@ -13,6 +13,14 @@ export class RawMsgpack {
   constructor(readonly bytes: Uint8Array) {}
 }
 
+/**
+ * A map of a request that the daemon's decoder checked and left as its bytes (a put's record: the
+ * store needs its key, its indexed attributes and its bytes, not the whole object; see
+ * Decoder's `leaveEncoded`). The bytes are a view of the connection's read buffer: valid only
+ * while the request is handled. Encoded as they are, like any RawMsgpack.
+ */
+export class EncodedMap extends RawMsgpack {}
+
 /** How deep values may nest; deeper messages are refused before they are decoded. */
 export const MAX_DEPTH = 512;
 

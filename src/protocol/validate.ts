@@ -115,6 +115,20 @@ export interface FieldsCheck<T> extends Check<T> {
 /** Keys that are array indices: JavaScript orders them first, whatever order they were declared in. */
 const INDEX_KEY = /^(0|[1-9]\d*)$/;
 
+/** A new map of the first `count` fields of `value`, which its checks left as they were. */
+function fieldsBefore(
+  value: Record<string, MsgValue>,
+  keys: readonly string[],
+  count: number,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let index = 0; index < count; index++) {
+    const given = value[keys[index]!];
+    if (given !== undefined) out[keys[index]!] = given;
+  }
+  return out;
+}
+
 /**
  * A map with exactly these fields; unknown fields are refused so typos do not pass silently.
  * `fields` keeps the declaration order (positional params follow it): object keys keep their
@@ -138,17 +152,17 @@ export function object<S extends Shape>(shape: S): FieldsCheck<ObjectOf<S>> {
       fields++;
     }
     const paths = path === 'params' ? paramsPaths : undefined;
-    const out: Record<string, unknown> = {};
-    // The map itself is the answer when every field is there and came through unchanged (the usual request).
-    let same = fields === keys.length;
+    // The map itself is the answer when every field is there and came through unchanged (the usual request):
+    // a new map is made only once a field is missing or its check changed it.
+    let out: Record<string, unknown> | undefined = fields === keys.length ? undefined : {};
     for (let index = 0; index < keys.length; index++) {
       const key = keys[index]!;
       const given = value[key];
       const parsed = checks[index]!(given, paths === undefined ? `${path}.${key}` : paths[index]!);
-      if (parsed !== undefined) out[key] = parsed;
-      if (parsed !== given) same = false;
+      if (out === undefined && parsed !== given) out = fieldsBefore(value, keys, index);
+      if (out !== undefined && parsed !== undefined) out[key] = parsed;
     }
-    return (same ? value : out) as ObjectOf<S>;
+    return (out ?? value) as ObjectOf<S>;
   };
   return Object.assign(check, { fields: keys });
 }

@@ -295,7 +295,7 @@ export class Endpoint implements FrameSink {
 
   /** FrameSink: one whole message. */
   frame(buf: Buffer, start: number, end: number): void {
-    if (!this.notified(buf, start, end)) {
+    if (!this.notified(buf, start, end) && !this.requested(buf, start, end)) {
       let message: MsgValue;
       try {
         message = this.decoder.decode(buf, start, end);
@@ -315,9 +315,11 @@ export class Endpoint implements FrameSink {
     let method: string | undefined;
     let message: MsgValue = null;
     let answered = -1;
+    let requestId = -1;
     try {
       if (this.makesCalls) answered = this.decoder.decodeResponse(buf, start, limit, false);
-      if (answered < 0) {
+      else if (this.handler.request !== undefined) requestId = this.decoder.decodeRequest(buf, start, limit, false);
+      if (answered < 0 && requestId < 0) {
         if (this.handler.notification !== undefined) method = this.decoder.decodeNotification(buf, start, limit, false);
         if (method === undefined) message = this.decoder.decode(buf, start, limit, false);
       }
@@ -327,6 +329,11 @@ export class Endpoint implements FrameSink {
     }
     if (answered >= 0) return this.answered(answered);
     const end = this.decoder.valueEnd;
+    if (requestId >= 0) {
+      this.handler.request!(requestId, this.decoder.method, this.decoder.takeNotificationParams());
+      if (this.out.length > this.highWaterBytes) this.flush();
+      return end;
+    }
     if (method === undefined) this.route(message, buf, start, end);
     else this.handler.notification!(method, this.decoder.takeNotificationParams());
     if (this.out.length > this.highWaterBytes) this.flush();
@@ -353,6 +360,21 @@ export class Endpoint implements FrameSink {
     }
     if (method === undefined) return false;
     this.handler.notification(method, this.decoder.takeNotificationParams());
+    return true;
+  }
+
+  /** A request handed on without its array being made (Decoder.decodeRequest); false for other messages. */
+  private requested(buf: Buffer, start: number, end: number): boolean {
+    if (this.makesCalls || this.handler.request === undefined) return false;
+    let id: number;
+    try {
+      id = this.decoder.decodeRequest(buf, start, end);
+    } catch (error) {
+      this.refuse(asProtocolError(error), peekRequestId(buf.subarray(start, end)), false);
+      return true;
+    }
+    if (id < 0) return false;
+    this.handler.request(id, this.decoder.method, this.decoder.takeNotificationParams());
     return true;
   }
 

@@ -5,6 +5,7 @@ import type { Client } from '../../src/client/client.js';
 import { FrameScanner } from '../../src/protocol/frame-scanner.js';
 import { decode } from '../../src/protocol/msgpack-decode.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
+import type { MsgMap } from '../../src/protocol/msgpack-types.js';
 import { cleanup, type DaemonHandle, startDaemon } from '../helpers/daemon.js';
 
 /** Sends one request as raw bytes and returns the raw bytes of its response. */
@@ -95,5 +96,81 @@ describe('records stored as the bytes they arrived in', () => {
     } finally {
       watcher.close();
     }
+  });
+});
+
+/**
+ * The daemon's decoder leaves a put's record as its bytes and the put handler decodes only the
+ * attributes the store reads (its key and indexed attributes): the record must still be stored
+ * whole, whatever form the params take, indexed by the attributes it was not decoded for, and
+ * refused as before when its key is missing or not a key.
+ */
+describe("a put's record left as its bytes", () => {
+  let daemon: DaemonHandle;
+  let client: Client;
+
+  before(async () => {
+    daemon = await startDaemon();
+    client = await daemon.connect();
+    await client.call('create_table', { name: 'left', attributes: ['k', 'size', 'v'], indexes: ['size'] });
+  });
+  after(async () => {
+    client.close();
+    await cleanup(daemon);
+  });
+
+  it('stores the whole record, by name, in order and wrapped, with the key anywhere in it', async () => {
+    const forms = [
+      (record: MsgMap) => ({ table: 'left', record }),
+      (record: MsgMap) => ['left', record],
+      (record: MsgMap) => [{ table: 'left', record }],
+    ];
+    for (const [index, form] of forms.entries()) {
+      const record = { v: 'é'.repeat(30), size: index, nested: { at: [index] }, k: `form-${index}` };
+      assert.deepEqual(decode(await rawCall(daemon.socket, encode([0, 1, 'put', form(record)]))), [
+        1,
+        1,
+        null,
+        { ok: true },
+      ]);
+      const response = await rawCall(daemon.socket, encode([0, 2, 'get', { table: 'left', key: `form-${index}` }]));
+      assert.ok(response.includes(encode(record)), `form ${index}: the stored bytes are the record's`);
+      const { records } = await client.call('match', { table: 'left', pattern: { size: index } });
+      assert.deepEqual(records, [record], `form ${index}: found by its indexed attribute`);
+    }
+  });
+
+  it('keeps __proto__ as data and refuses a record without its key, or with a key that is not one, as before', async () => {
+    const record = Buffer.from([
+      0x82,
+      0xa1,
+      0x6b,
+      0xa1,
+      0x70,
+      0xa9,
+      ...Buffer.from('__proto__'),
+      0x81,
+      0xa1,
+      0x78,
+      0x01,
+    ]);
+    const put = Buffer.concat([encode([0, 1, 'put', ['left', 'X']]).subarray(0, -2), record]);
+    assert.deepEqual(decode(await rawCall(daemon.socket, put)), [1, 1, null, { ok: true }]);
+    const { record: stored } = await client.call('get', { table: 'left', key: 'p' });
+    assert.deepEqual(Object.keys(stored!), ['k', '__proto__']);
+    assert.equal(Object.getPrototypeOf(stored), Object.prototype);
+    for (const bad of [{ v: 1 }, { k: 1.5 }, { k: { a: 1 } }]) {
+      const [, , error] = decode(
+        await rawCall(daemon.socket, encode([0, 3, 'put', { table: 'left', record: bad }])),
+      ) as [number, number, { code: string; message: string }];
+      assert.equal(error.code, 'EINVAL', JSON.stringify(bad));
+      assert.match(error.message, /record\.k, the key of left, must be a string or an integer/);
+    }
+    const [, , missing] = decode(await rawCall(daemon.socket, encode([0, 4, 'put', ['nowhere', { k: 'a' }]]))) as [
+      number,
+      number,
+      { code: string },
+    ];
+    assert.equal(missing.code, 'ENOTFOUND');
   });
 });

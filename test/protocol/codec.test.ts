@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decode as referenceDecode, encode as referenceEncode } from '@msgpack/msgpack';
 import { CortexError, type ErrorCode } from '../../src/protocol/errors.js';
-import { Decoder, decode, rawBytesOf } from '../../src/protocol/msgpack-decode.js';
+import { Decoder, decode, decodeFields, rawBytesOf } from '../../src/protocol/msgpack-decode.js';
 import { Encoder, encode } from '../../src/protocol/msgpack-encode.js';
 import {
+  EncodedMap,
   MAX_DEPTH,
   MAX_REQUEST_DEPTH,
   RawMsgpack,
   type MsgMap,
   type MsgValue,
 } from '../../src/protocol/msgpack-types.js';
-import { nestedArrays, randomValue, Rng } from './random.js';
+import { nestedArrays, randomMap, randomValue, Rng } from './random.js';
 
 /** Turns every Buffer into a plain Uint8Array (recursively) so deepStrictEqual compares content only. */
 function plain(value: unknown): unknown {
@@ -719,6 +720,175 @@ describe('msgpack codec', () => {
         const bytes = encode(other);
         assert.equal(decoder.decodeResponse(bytes, 0, bytes.length), -1, JSON.stringify(other));
         assertSame(decoder.decode(bytes), other);
+      }
+    });
+  });
+
+  describe('a request decoded without its array (decodeRequest)', () => {
+    /** What decodeRequest gives for `bytes`: [msgid, method, params], or undefined. */
+    function asRequest(decoder: Decoder, bytes: Uint8Array): [number, string, MsgValue] | undefined {
+      const id = decoder.decodeRequest(bytes, 0, bytes.length);
+      return id < 0 ? undefined : [id, decoder.method, decoder.takeNotificationParams()];
+    }
+
+    it('gives the msgid, method and params decode() gives, for random params and msgids of every width (seeded)', () => {
+      const rng = new Rng(29);
+      const decoder = new Decoder();
+      for (let i = 0; i < 300; i++) {
+        const params = randomValue(rng);
+        const id = [0, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1][i % 8]!;
+        const method = ['put', 'get', 'métho', 'm'.repeat(31)][i % 4]!;
+        const bytes = encode([0, id, method, params]);
+        assertSame(asRequest(decoder, bytes), (decode(bytes) as MsgValue[]).slice(1));
+      }
+    });
+
+    it("keeps a put's record's bytes as decode() does", () => {
+      const decoder = new Decoder(MAX_REQUEST_DEPTH, new Set([2]));
+      const record = { id: 'k1', text: 'é'.repeat(40), n: [1, 2, { deep: true }] };
+      const [, , params] = asRequest(decoder, encode([0, 9, 'put', { table: 't', record }]))!;
+      const decoded = (params as MsgMap)['record'] as MsgMap;
+      assertSame(decoded, record);
+      assert.deepEqual(Buffer.from(rawBytesOf(decoded)!), encode(record));
+    });
+
+    it('refuses every truncation, trailing bytes and params nested past the limit, and decodes the next message after', () => {
+      const decoder = new Decoder(16);
+      const bytes = encode([0, 300, 'put', { table: 't', record: { id: 'k', n: 1 } }]);
+      // A request cut before its method is left to decode(), which refuses it.
+      for (let cut = 1; cut < bytes.length; cut++) {
+        const start = bytes.subarray(0, cut);
+        assertCortexError(() => asRequest(decoder, start) ?? decoder.decode(start), 'EPROTO');
+      }
+      assertCortexError(() => asRequest(decoder, Buffer.concat([bytes, Buffer.from([0x01])])), 'EPROTO');
+      // The request's array is the first level, so its params may nest 15 levels.
+      assertSame(asRequest(decoder, encode([0, 1, 'deep', nestedArrays(15)])), [1, 'deep', nestedArrays(15)]);
+      assertCortexError(() => asRequest(decoder, encode([0, 1, 'deep', nestedArrays(16)])), 'EPROTO', /nests deeper/);
+      assertSame(asRequest(decoder, bytes), [300, 'put', { table: 't', record: { id: 'k', n: 1 } }]);
+    });
+
+    it('reads nothing of other messages, which decode() then takes', () => {
+      const decoder = new Decoder();
+      for (const other of [
+        [1, 1, null, 'ok'],
+        [2, 'event', {}],
+        [0, -1, 'get', {}],
+        [0, 1.5, 'get', {}],
+        [0, 'one', 'get', {}],
+        [0, 1, 7, {}],
+        [0, 1, 'x'.repeat(32), {}],
+        [0, 1, 'get'],
+        [0, 1, 'get', {}, 'extra'],
+        'not an array',
+      ]) {
+        const bytes = encode(other);
+        assert.equal(decoder.decodeRequest(bytes, 0, bytes.length), -1, JSON.stringify(other));
+        assertSame(decoder.decode(bytes), other);
+      }
+    });
+  });
+
+  describe("a put's record left as its bytes (decodeRequest's leaveEncoded, decodeFields)", () => {
+    const leavePut = () =>
+      new Decoder(MAX_REQUEST_DEPTH, new Set([2, 3]), new Map([['put', { name: 'record', position: 1 }]]));
+
+    /** The params decodeRequest gives for `request`. */
+    function paramsOf(decoder: Decoder, request: MsgValue): MsgValue {
+      const bytes = encode(request);
+      assert.ok(decoder.decodeRequest(bytes, 0, bytes.length) >= 0);
+      return decoder.takeNotificationParams();
+    }
+
+    it('leaves the record by name, by position and inside a wrapped map, and gives its fields and bytes', () => {
+      const decoder = leavePut();
+      const record = { v: 'é'.repeat(20), k: 'key-1', n: [1, { deep: new Date(1_700_000_000_123) }], i: 7 };
+      const forms: [MsgValue, (params: MsgValue) => MsgValue][] = [
+        [{ table: 't', record }, (params) => (params as MsgMap)['record']!],
+        [['t', record], (params) => (params as MsgValue[])[1]!],
+        [[{ table: 't', record }], (params) => ((params as MsgValue[])[0] as MsgMap)['record']!],
+      ];
+      for (const [params, recordOf] of forms) {
+        const left = recordOf(paramsOf(decoder, [0, 1, 'put', params]));
+        assert.ok(left instanceof EncodedMap, JSON.stringify(params));
+        assert.equal(hex(left.bytes), hex(encode(record)));
+        const fields = decodeFields(left, ['k', 'i']);
+        assert.deepEqual(fields, { k: 'key-1', i: 7 });
+        assert.equal(hex(rawBytesOf(fields)!), hex(encode(record)), 'the whole record is what is stored');
+      }
+    });
+
+    it('decodes what it cannot leave: a record that is not a map, a map with a number key, and other methods', () => {
+      const decoder = leavePut();
+      assert.equal((paramsOf(decoder, [0, 1, 'put', { table: 't', record: 'text' }]) as MsgMap)['record'], 'text');
+      const numberKey = Buffer.from([
+        0x94,
+        0x00,
+        0x01,
+        0xa3,
+        ...Buffer.from('put'),
+        0x92,
+        0xa1,
+        0x74,
+        0x81,
+        0x07,
+        0x01,
+      ]);
+      assert.ok(decoder.decodeRequest(numberKey, 0, numberKey.length) >= 0);
+      assertSame(decoder.takeNotificationParams(), ['t', { '7': 1 }]);
+      const other = paramsOf(decoder, [0, 1, 'match', { table: 't', record: { k: 1 } }]);
+      assertSame(other, { table: 't', record: { k: 1 } });
+    });
+
+    it('decodes a record whole, and keeps none of its bytes, when its decoder has moved on', () => {
+      const decoder = leavePut();
+      const left = (paramsOf(decoder, [0, 1, 'put', ['t', { k: 1, v: 2 }]]) as MsgValue[])[1] as EncodedMap;
+      paramsOf(decoder, [0, 2, 'get', ['t', 1]]);
+      const fields = decodeFields(left, ['k']);
+      assert.deepEqual(fields, { k: 1, v: 2 });
+      assert.equal(rawBytesOf(fields), undefined);
+    });
+
+    it('refuses exactly what decode() refuses, with the same error, for random records cut or corrupted (seeded)', () => {
+      const rng = new Rng(31);
+      const decoder = leavePut();
+      const outcome = (run: () => MsgValue): string => {
+        try {
+          return JSON.stringify(plain(run()), (_key, value: unknown) =>
+            typeof value === 'bigint' ? `${value}n` : value instanceof EncodedMap ? hex(value.bytes) : value,
+          );
+        } catch (error) {
+          assert.ok(error instanceof CortexError, String(error));
+          return `${error.code}: ${error.message}`;
+        }
+      };
+      const left = (bytes: Uint8Array): MsgValue =>
+        decoder.decodeRequest(bytes, 0, bytes.length) < 0 ? decoder.decode(bytes) : decoder.takeNotificationParams();
+      // What decode() gives, with the record as the bytes the store would write of it (rawBytesOf's).
+      const whole = (bytes: Uint8Array): MsgValue => {
+        const params = (new Decoder(MAX_REQUEST_DEPTH, new Set([2])).decode(bytes) as MsgValue[])[3] as MsgMap;
+        const record = params['record'];
+        const raw = typeof record === 'object' && record !== null ? rawBytesOf(record) : undefined;
+        return raw === undefined ? params : { ...params, record: new EncodedMap(raw) };
+      };
+      for (let i = 0; i < 150; i++) {
+        const record = randomMap(rng, { dates: true, bigints: true });
+        const bytes = encode([0, i, 'put', { table: 't', record }]);
+        const start = bytes.length - encode(record).length;
+        for (let at = start; at < bytes.length; at++) {
+          const cut = bytes.subarray(0, at);
+          assert.equal(
+            outcome(() => left(cut)),
+            outcome(() => whole(cut)),
+            `record ${i} cut at ${at}`,
+          );
+          const corrupt = Buffer.from(bytes);
+          corrupt[at] = rng.pick([0xc1, 0xc7, 0xd4, 0xdc, 0xdf, 0x9f, 0x8f, 0xdb]);
+          assert.equal(
+            outcome(() => left(corrupt)),
+            outcome(() => whole(corrupt)),
+            `record ${i} corrupt at ${at}`,
+          );
+        }
       }
     });
   });

@@ -6,7 +6,7 @@ import { CortexError } from '../../src/protocol/errors.js';
 import { type MethodName, methods } from '../../src/protocol/methods.js';
 import { notifications } from '../../src/protocol/notifications.js';
 import { namedParams } from '../../src/protocol/params.js';
-import { object, string } from '../../src/protocol/validate.js';
+import { type Check, object, optional, string } from '../../src/protocol/validate.js';
 
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
@@ -84,6 +84,32 @@ describe('positional params', () => {
       assert.deepEqual(listed, methods[row[1] as MethodName].params.fields, row[1]);
     }
     assert.ok(rows > 10, `only ${rows} method rows found`);
+  });
+});
+
+describe("an object's check", () => {
+  const shout: Check<string> = (value) => `${String(value)}!`;
+  const check = object({ a: string(), b: shout, c: string(), d: optional(string()) });
+
+  it('answers with the map itself when every field is there and no check changed it', () => {
+    const same = object({ a: string(), c: string() });
+    const value = { c: 'z', a: 'x' };
+    assert.equal(same(value, 'params'), value);
+  });
+
+  it('answers with a new map in declared order, fields before a changed one kept, when a check changes a field or one is missing', () => {
+    const changed = check({ d: 'w', c: 'z', b: 'y', a: 'x' }, 'params');
+    assert.deepEqual(Object.entries(changed), [
+      ['a', 'x'],
+      ['b', 'y!'],
+      ['c', 'z'],
+      ['d', 'w'],
+    ]);
+    const missing = object({ a: string(), d: optional(string()) });
+    const value = { a: 'x' };
+    const answer = missing(value, 'params');
+    assert.notEqual(answer, value);
+    assert.deepEqual(Object.entries(answer), [['a', 'x']]);
   });
 });
 
