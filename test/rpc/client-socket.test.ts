@@ -112,8 +112,9 @@ describe("a client's socket read by the addon", () => {
         assert.equal(((await big).record as { body: string }).body, BIG);
         assert.equal((await Promise.all(small)).length, 50);
       }
+      const pausesBefore = counts.pauses;
       socket.pause();
-      assert.equal(counts.pauses, 1);
+      assert.equal(counts.pauses, pausesBefore + 1);
       const answer = client.call('ping', {});
       socket.resume();
       assert.deepEqual(await answer, { pong: true });
