@@ -34,6 +34,8 @@ export interface DaemonConfig {
   /** What a subscriber may leave unread before its subscription ends with `lagged`. */
   subscriptionLimits: SubscriptionLimits;
   synchronous: Synchronous;
+  /** The longest an acknowledged put waits in the put journal for its SQLite commit; 0: no journal. */
+  commitIntervalMs: number;
   logLevel: LogLevel;
   /** Members of this group may use the socket too (system mode: `cortex`). */
   socketGroup: string | undefined;
@@ -100,6 +102,7 @@ const parseFile = object({
   subscription_soft_bytes: optional(integer({ min: 64 * 1024, max: 4096 * MiB })),
   subscription_soft_ms: optional(integer({ min: 0, max: 86_400_000 })),
   synchronous: optional(literal('normal', 'full')),
+  commit_interval_ms: optional(integer({ min: 0, max: 60_000 })),
   log_level: optional(literal('debug', 'info', 'warn', 'error')),
   listen: optional(string({ pattern: /^(\[[^\]]+\]|[^:]+):\d{1,5}$/, what: 'HOST:PORT' })),
   codex_bin: optional(string({ min: 1, max: 4096, what: 'the path of the codex binary' })),
@@ -178,6 +181,7 @@ export function loadConfig(
       softMs: parsed.subscription_soft_ms ?? 60_000,
     },
     synchronous: parsed.synchronous ?? 'normal',
+    commitIntervalMs: parsed.commit_interval_ms ?? 10,
     logLevel: parsed.log_level ?? 'info',
     socketGroup: overrides.socketGroup ?? parsed.socket_group,
     listen: overrides.listen ?? parsed.listen,

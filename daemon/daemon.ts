@@ -40,6 +40,7 @@ import { nodeTlsFiles } from './tls/node-tls-files.js';
 import type { RevocationList } from './tls/revocation-list.js';
 import { Revocations, savedListPath } from './tls/revocations.js';
 import { Checkpointer } from './store/checkpointer.js';
+import { journalIn, type StoreJournal } from './store/put-journal.js';
 import { openDatabase } from './store/open-database.js';
 import { ImportStaging } from './store/import-staging.js';
 import { Store } from './store/store.js';
@@ -126,6 +127,7 @@ export class Daemon {
     const lock = PidLock.acquire(join(paths.dataDir, 'daemon.lock'));
     let db: Database | undefined;
     let checkpoints: Checkpointer | undefined;
+    let journal: StoreJournal | undefined;
     let daemon: Daemon | undefined;
     try {
       const config = { ...loaded, nodeName: settleNodeName(loaded, paths.dataDir) };
@@ -144,11 +146,21 @@ export class Daemon {
       const offset = options.clockOffsetMs ?? 0;
       const now = offset === 0 ? Date.now : () => Date.now() + offset;
       if (offset !== 0) log.warn(`the wall clock is offset by ${offset} ms (CORTEX_CLOCK_OFFSET_MS, a testing aid)`);
-      const store = new Store(db, config.nodeName, now, config.mesh.maxDriftMs);
+      // With `synchronous: full` every commit is fsynced: the journal, which is not, would weaken that.
+      journal = journalIn(paths.dataDir, config.synchronous === 'full' ? 0 : config.commitIntervalMs);
+      const store = new Store(db, config.nodeName, now, config.mesh.maxDriftMs, journal);
+      reportReplay(store.replayed, log);
       const fake = fakeResources(options.testResources);
       if (Object.keys(fake).length > 0)
         log.warn(`machine figures replaced by ${JSON.stringify(fake)} (CORTEX_TEST_RESOURCES, a testing aid)`);
       daemon = new Daemon(paths, config, log, lock, db, checkpoints, store, addon, options.failPeerCred === true, fake);
+      const running = daemon;
+      store.journalLost = (error) => {
+        log.error(
+          `acknowledged puts could not be written again after a failed commit (${(error as Error).message}); the daemon stops, and its next start writes them from the put journal`,
+        );
+        void running.stop();
+      };
       await daemon.listen();
       rmSync(stoppedMarker(paths.dataDir), { force: true });
       log.info(`cortexd ${VERSION} (pid ${process.pid}, node ${config.nodeName}) listening on ${paths.socket}`);
@@ -158,6 +170,7 @@ export class Daemon {
       // keep the process alive after the error.
       await daemon?.closeListeners();
       await checkpoints?.close();
+      journal?.file.close();
       db?.close();
       lock.release();
       throw error;
@@ -204,7 +217,7 @@ export class Daemon {
     await this.terminals?.shutdown();
     await this.inspector?.close();
     try {
-      this.store.flush();
+      this.store.close();
     } catch (error) {
       this.log.error(`final commit failed: ${(error as Error).message}`);
     }
@@ -447,6 +460,20 @@ export class Daemon {
         connection.close();
       }
     }
+  }
+}
+
+/** What the start wrote again from the put journal goes to the log: a crash came before those puts' commit. */
+function reportReplay(replayed: Store['replayed'], log: Logger): void {
+  if (replayed.puts > 0) {
+    log.warn(
+      `wrote ${replayed.puts} acknowledged puts again from the put journal: the last run ended before their commit`,
+    );
+  }
+  if (replayed.ignoredBytes > 0) {
+    log.warn(
+      `ignored the last ${replayed.ignoredBytes} bytes of the put journal: a write the last run ended in, never acknowledged`,
+    );
   }
 }
 

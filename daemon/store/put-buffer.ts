@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { PutJournal } from './put-journal.js';
 import type { TableHandle } from './table-catalog.js';
 import { eachStatement, statementsFor, valuesList } from './multi-row.js';
 import { indexColumn, sqlString, tableSqlName } from './table-sql.js';
@@ -67,6 +68,8 @@ export class PutBuffer {
   constructor(
     private readonly db: Database,
     private readonly node: string,
+    /** Where `flush(true)` adds the rows it writes (see WriteBatcher's journaled turns). */
+    private readonly journal?: PutJournal,
   ) {}
 
   /** Keeps a row back: its key, bytes, clock and seq, then one value per indexed attribute. */
@@ -95,11 +98,17 @@ export class PutBuffer {
     return count;
   }
 
-  /** Writes the waiting rows and forgets them (whether or not a statement fails: the caller rolls back then). */
-  flush(): void {
+  /**
+   * Writes the waiting rows and forgets them (whether or not a statement fails: the caller rolls back then);
+   * `journaled`: adds them to the journal's turn as well.
+   */
+  flush(journaled = false): void {
     const waiting = this.waiting;
     this.discard();
-    for (const table of waiting) this.write(table);
+    for (const table of waiting) {
+      this.write(table);
+      if (journaled) this.journal!.add(table.handle.info.name, table.statements.valuesPerRow, table.values);
+    }
   }
 
   /** Forgets the waiting rows: their batch was rolled back, or they were written. */

@@ -19,6 +19,10 @@ import { buildMatchQuery, parsePattern, recordMatches } from './match-query.js';
 import { type AppliedWrite, Merger, type RemoteWrite } from './merge.js';
 import { Replica } from './replica.js';
 import { PutBuffer } from './put-buffer.js';
+import { isPlainMap } from '../../src/protocol/validate.js';
+import type { JournalGroup } from './journal-frames.js';
+import type { PutJournal, StoreJournal } from './put-journal.js';
+import { JournaledPuts } from './journaled-puts.js';
 import { policyNodes } from './replication-policy.js';
 import { TableCatalog, type TableHandle } from './table-catalog.js';
 import { indexValue } from './table-sql.js';
@@ -89,6 +93,9 @@ export class Store {
   private readonly saveClock: Statement<[number]>;
   /** The log's head when its listeners were last told it grew. */
   private announcedHead: number;
+  private readonly journalFile: PutJournal | undefined;
+  /** What the start wrote again from the put journal: puts newer than the database, and bytes of a cut last frame. */
+  readonly replayed: { puts: number; ignoredBytes: number };
 
   constructor(
     private readonly db: Database,
@@ -97,23 +104,33 @@ export class Store {
     readonly now: () => number = Date.now,
     /** How far ahead of this node's clock a remote timestamp may be (see HybridClock.observe). */
     maxDriftMs = 60_000,
+    journal?: StoreJournal,
   ) {
     this.catalog = new TableCatalog(db);
     this.changeLog = new ChangeLog(db, this.catalog);
+    this.puts = new PutBuffer(db, node, journal?.file);
+    // Before the clock starts from the log: journaled puts carry clocks of their own.
+    this.journalFile = journal?.file;
+    this.replayed = journal === undefined ? { puts: 0, ignoredBytes: 0 } : this.replayJournal(journal);
     this.announcedHead = this.changeLog.headSeq();
     const last = this.changeLog.recentHlc();
     // Remote versions may be newer than the recent log entries: the highest one observed is saved too.
     const observed = db.prepare("SELECT value FROM _meta WHERE name = 'hlc_high'").pluck().get() as number | undefined;
     this.clock = new HybridClock(now, Math.max(last ?? 0, observed ?? 0), maxDriftMs);
     this.merger = new Merger(db, this.catalog, this.changeLog, this.clock, node);
-    this.puts = new PutBuffer(db, node);
     this.batcher = new WriteBatcher(
       db,
       {
         committed: () => this.announceLogIfGrown(),
         rolledBack: () => this.changeLog.reload(),
+        journalLost: (error) => this.journalLost?.(error),
       },
       this.puts,
+      undefined,
+      undefined,
+      journal === undefined || journal.intervalMs === 0
+        ? undefined
+        : new JournaledPuts(journal.file, journal.intervalMs, (groups) => this.rewriteJournaled(groups)),
     );
     this.incarnations = new Incarnations(db);
     this.saveClock = db.prepare("INSERT OR REPLACE INTO _meta (name, value) VALUES ('hlc_high', ?)");
@@ -132,6 +149,59 @@ export class Store {
       announceLog: () => this.announceLog(),
       announceWrites: (writes) => this.announceWrites(writes),
     });
+  }
+
+  /** Told when journaled puts could not be run again after a failed commit: the store refuses all work (see WriteBatcher). */
+  journalLost: ((error: unknown) => void) | undefined;
+
+  /**
+   * At the start: writes again, and commits, every journaled put newer than what the
+   * database holds (a crash came before its commit), then empties the file. Older ones
+   * were committed, and a later write may have replaced them since.
+   */
+  private replayJournal({ file, contents }: StoreJournal): { puts: number; ignoredBytes: number } {
+    let puts = 0;
+    if (contents.groups.length > 0) {
+      try {
+        this.db.transaction(() => (puts = this.rewriteJournaled(contents.groups)))();
+      } catch (error) {
+        this.puts.discard();
+        this.changeLog.reload();
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new CortexError(
+          'EINVAL',
+          `The put journal ${file.path} holds puts this database cannot take (${reason}); move the file aside to start without them.`,
+        );
+      }
+    }
+    file.empty();
+    return { puts, ignoredBytes: contents.ignoredBytes };
+  }
+
+  /** Runs journaled puts newer than the log's head again, in the current transaction; returns how many. */
+  private rewriteJournaled(groups: JournalGroup[]): number {
+    const head = this.changeLog.headSeq();
+    let rewritten = 0;
+    for (const { table, puts } of groups) {
+      // Puts the database has (or replaced since) are passed over before their table is looked up.
+      const newer = puts.filter(({ seq }) => seq > head);
+      if (newer.length === 0) continue;
+      const handle = this.catalog.handle(table);
+      for (const { bytes, hlc, seq } of newer) {
+        let record: unknown;
+        try {
+          record = decode(bytes);
+        } catch {
+          record = undefined;
+        }
+        if (!isPlainMap(record)) throw new CortexError('EINVAL', `a journaled record of ${table} is not a map`);
+        this.puts.add(handle, this.keyOf(handle, record), bytes, hlc, seq, this.indexValuesOf(handle, record));
+        rewritten++;
+      }
+    }
+    this.puts.flush();
+    this.changeLog.reload();
+    return rewritten;
   }
 
   /** Creates a table: a new incarnation, named by this node and the clock of its creation. */
@@ -430,12 +500,30 @@ export class Store {
     this.batcher.commit();
   }
 
+  /** Commits pending writes and closes the put journal, before the database is closed. */
+  close(): void {
+    try {
+      this.batcher.commit();
+    } finally {
+      this.journalFile?.close();
+    }
+  }
+
   /** Call before reading the daemon's own system tables: commits pending writes, then shares a read transaction. */
   beforeRead(): void {
     this.batcher.read();
   }
 
   private rowFor(handle: TableHandle, record: StoredRecord, where = 'record'): Row {
+    const key = this.keyOf(handle, record, where);
+    // The bytes the record arrived as are written as they are. They live only until this call returns
+    // (the connection reads into them again), and the row is written at the commit: so a copy.
+    const raw = rawBytesOf(record);
+    const bytes = raw === undefined ? encode(record) : Buffer.from(raw);
+    return { key, bytes, indexValues: this.indexValuesOf(handle, record), hlc: 0, seq: 0 };
+  }
+
+  private keyOf(handle: TableHandle, record: StoredRecord, where = 'record'): RecordKey {
     const keyName = handle.info.attributes[0]!;
     const key = Object.hasOwn(record, keyName) ? record[keyName] : undefined;
     if (!isRecordKey(key)) {
@@ -444,15 +532,15 @@ export class Store {
         `${where}.${keyName}, the key of ${handle.info.name}, must be a string or an integer.`,
       );
     }
-    // The bytes the record arrived as are written as they are. They live only until this call returns
-    // (the connection reads into them again), and the row is written at the commit: so a copy.
-    const raw = rawBytesOf(record);
-    const bytes = raw === undefined ? encode(record) : Buffer.from(raw);
+    return key;
+  }
+
+  private indexValuesOf(handle: TableHandle, record: StoredRecord): unknown[] {
     const indexValues: unknown[] = [];
     for (const attribute of handle.info.indexes) {
       indexValues.push(indexValue(Object.hasOwn(record, attribute) ? record[attribute] : undefined));
     }
-    return { key, bytes, indexValues, hlc: 0, seq: 0 };
+    return indexValues;
   }
 
   /** Gives a row the clock and change-log seq of its write, in the order of writes. */

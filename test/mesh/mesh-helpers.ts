@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -147,8 +147,14 @@ export class MeshNode {
     await this.daemon.stop();
   }
 
-  /** Every row of a table, tombstones included, with versions, read from the database file. */
+  /**
+   * Every row of a table, tombstones included, with versions, read from the database file once
+   * every acknowledged put is committed to it (see untilJournalEmpty).
+   */
   rows(table: string): { k: unknown; v: MsgValue; hlc: number; node: string; del: number }[] {
+    const { exitCode, signalCode } = this.daemon.process;
+    // A stopped daemon committed on its way out; a killed one's journal waits for its next start.
+    if (exitCode === null && signalCode === null) untilJournalEmpty(this.daemon.dataDir);
     const db = new BetterSqlite3(this.dbFile, { readonly: true, fileMustExist: true });
     try {
       const exists = db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(`t_${table}`);
@@ -176,6 +182,22 @@ export class MeshNode {
       cursor = page.cursor ?? undefined;
     } while (cursor !== undefined);
     return out;
+  }
+}
+
+/**
+ * Waits until the daemon's put journal is empty: acknowledged puts reach the database file
+ * within the commit interval (10 ms), and the journal is emptied by each commit, so once it is
+ * empty every put acknowledged before the wait began is in the file. Synchronous, for the
+ * synchronous `rows`; bounded, so a daemon that never commits fails the test instead of hanging it.
+ */
+export function untilJournalEmpty(dataDir: string, timeoutMs = 10_000): void {
+  const journal = join(dataDir, 'cortex.puts');
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while ((statSync(journal, { throwIfNoEntry: false })?.size ?? 0) > 0) {
+    if (Date.now() > deadline) throw new Error(`the put journal ${journal} was not emptied within ${timeoutMs} ms`);
+    Atomics.wait(pause, 0, 0, 2);
   }
 }
 

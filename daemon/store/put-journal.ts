@@ -1,0 +1,147 @@
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { CortexError } from '../../src/protocol/errors.js';
+import {
+  frameSize,
+  type JournalContents,
+  type JournalGroup,
+  parseFrames,
+  type TurnRows,
+  writeFrame,
+} from './journal-frames.js';
+
+const INITIAL_FRAME = 8192;
+/** A frame buffer grown past this by a large turn is let go after it, rather than kept for good. */
+const MAX_KEPT_FRAME = 1024 * 1024;
+const FULL = 'The disk is full: the write was not saved and nothing was changed.';
+
+/** The file's name beside `cortex.db` (never `cortex.db-journal`: SQLite would take that for its own). */
+export const JOURNAL_FILE = 'cortex.puts';
+
+/** The put journal a daemon's store acknowledges puts through, and what an earlier daemon left in it. */
+export interface StoreJournal {
+  file: PutJournal;
+  contents: JournalContents;
+  /** The longest a journaled put waits for its SQLite commit; 0: every turn commits, and the file is only read. */
+  intervalMs: number;
+}
+
+/**
+ * The data directory's put journal. With no journal wanted (`intervalMs` 0), only one an
+ * earlier daemon left is opened, so that the start writes its puts again.
+ */
+export function journalIn(dataDir: string, intervalMs: number): StoreJournal | undefined {
+  const path = join(dataDir, JOURNAL_FILE);
+  if (intervalMs === 0 && !existsSync(path)) return undefined;
+  const { journal, contents } = PutJournal.open(path);
+  return { file: journal, contents, intervalMs };
+}
+
+/**
+ * The put journal: this node's acknowledged puts that SQLite has not committed yet.
+ * A turn of puts is acknowledged once its one frame is written here (to the operating
+ * system, as a WAL commit with `synchronous=normal` is), and the store commits to
+ * SQLite at most a commit interval later; after each commit the file is emptied.
+ * After kill -9 the store writes again every journaled put newer than what SQLite
+ * holds (see Store). Each frame carries its length and CRC-32 (journal-frames.ts), so
+ * a frame cut short by a crash is told from a whole one.
+ */
+export class PutJournal {
+  /** This turn's rows, written as one frame by write(). */
+  private turn: TurnRows[] = [];
+  /** Reused turn after turn: a new buffer a turn cost a sequential put more than writing its frame. */
+  private frame = Buffer.allocUnsafe(INITIAL_FRAME);
+
+  private constructor(
+    readonly path: string,
+    private readonly fd: number,
+    /** Bytes in the file (after a crash, possibly ending in a cut frame, until the store empties it). */
+    private size: number,
+  ) {}
+
+  /** Opens (creating) the journal, with what an earlier daemon left in it. */
+  static open(path: string): { journal: PutJournal; contents: JournalContents } {
+    const fd = openSync(path, 'a+', 0o600);
+    try {
+      const bytes = readFileSync(path);
+      return { journal: new PutJournal(path, fd, bytes.length), contents: parseFrames(bytes) };
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+
+  /** Bytes the journal holds: past a limit, the store commits rather than journal more. */
+  get bytes(): number {
+    return this.size;
+  }
+
+  /** Adds a table's rows to this turn's frame: their values as PutBuffer binds them. */
+  add(table: string, valuesPerRow: number, values: readonly unknown[]): void {
+    this.turn.push({ table, valuesPerRow, values });
+  }
+
+  /**
+   * Appends this turn's frame in one write. On failure the file is cut back to the
+   * whole frames it held, the turn is forgotten, and the error says why (ENOSPC for
+   * a full disk): none of the turn's puts may be acknowledged.
+   */
+  write(): void {
+    const turn = this.turn;
+    this.turn = [];
+    const size = frameSize(turn);
+    if (this.frame.length < size) this.frame = Buffer.allocUnsafe(Math.max(size, 2 * this.frame.length));
+    const frame = this.frame;
+    writeFrame(frame, turn);
+    try {
+      let written = 0;
+      while (written < size) {
+        const more = writeSync(this.fd, frame, written, size - written);
+        if (more === 0) throw new CortexError('ENOSPC', FULL);
+        written += more;
+      }
+    } catch (error) {
+      this.cutBack();
+      throw translateWriteError(error);
+    }
+    this.size += size;
+    if (frame.length > MAX_KEPT_FRAME) this.frame = Buffer.allocUnsafe(INITIAL_FRAME);
+  }
+
+  /** Forgets this turn's groups without writing them (their statements failed). */
+  discardTurn(): void {
+    this.turn = [];
+  }
+
+  /** Empties the file: SQLite has committed everything in it. */
+  empty(): void {
+    if (this.size === 0) return;
+    ftruncateSync(this.fd, 0);
+    this.size = 0;
+  }
+
+  /** Every group the file holds now (after a rollback, to write its puts again). */
+  read(): JournalGroup[] {
+    return parseFrames(readFileSync(this.path)).groups;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private cutBack(): void {
+    try {
+      ftruncateSync(this.fd, this.size);
+    } catch {
+      // The frame's length and checksum still tell a cut frame from a whole one when it is read.
+    }
+  }
+}
+
+function translateWriteError(error: unknown): Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') {
+    return new CortexError('ENOSPC', FULL);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
