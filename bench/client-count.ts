@@ -36,7 +36,8 @@ interface Workload {
   lanes: number;
   pool: 'main' | 'all';
   ops: number;
-  operation: (prefix: string) => Operation;
+  /** The operations of one window (or warm-up) of `count` calls, built before it is counted. */
+  operation: (prefix: string, count: number) => Operation;
 }
 
 const get =
@@ -46,10 +47,11 @@ const get =
     if (answer.record === null) throw new Error('a prefilled key was not found');
   };
 
-const put =
-  (prefix: string): Operation =>
-  (client, index) =>
-    client.call('put', { table: TABLE, record: record(key(prefix, index), index) });
+/** Records built up front, as the bench builds them (store-cortex.ts): the client's count is the Client's own. */
+const put = (prefix: string, count: number): Operation => {
+  const records = Array.from({ length: count }, (_, index) => record(key(prefix, index), index));
+  return (client, index) => client.call('put', { table: TABLE, record: records[index]! });
+};
 
 function workloads(scale: number, keys: string[]): Workload[] {
   const reads = () => get(keys);
@@ -73,11 +75,11 @@ async function countWorkload(
   const pool = workload.pool === 'main' ? clients.slice(0, 1) : clients;
   const on = (operation: Operation) => (index: number, lane: number) => operation(pool[lane % pool.length]!, index);
   // Two-letter prefixes, as the bench's: records of the same size.
-  await runLanes(workload.lanes, WARM_OPS, on(workload.operation(`w${tag}`)));
+  await runLanes(workload.lanes, WARM_OPS, on(workload.operation(`w${tag}`, WARM_OPS)));
   const counts: number[] = [];
   for (let window = 0; window < WINDOWS; window++) {
     const latencies = new LatencyRecorder(workload.ops);
-    const operation = on(workload.operation(`${window}${tag}`));
+    const operation = on(workload.operation(`${window}${tag}`, workload.ops));
     await counter.start();
     await runLanes(workload.lanes, workload.ops, operation, latencies);
     counts.push((await counter.stop()) / workload.ops);

@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { formatMs } from '../format-ms.js';
 import { CortexError, errorFromWire, errorMessage } from '../protocol/errors.js';
@@ -6,7 +5,8 @@ import type { MethodName, Methods, ParamsOf, ResultOf } from '../protocol/method
 import type { MsgValue } from '../protocol/msgpack-types.js';
 import type { Lagged, NotificationName, Notifications } from '../protocol/notifications.js';
 import { Endpoint, type EndpointState } from '../rpc/endpoint.js';
-import { ReadBuffer } from '../rpc/read-buffer.js';
+import type { ReadBuffer } from '../rpc/read-buffer.js';
+import { ClientSocket } from './client-socket.js';
 import { directWrites } from './direct-writes.js';
 import { ListenerList } from './listener-list.js';
 
@@ -271,14 +271,13 @@ export function connectUnix(
   options: { connectTimeoutMs?: number } & ClientOptions = {},
 ): Promise<Client> {
   const { connectTimeoutMs = 5000, ...clientOptions } = options;
-  const reads = new ReadBuffer();
-  const socket = connect({ path, onread: reads.onread });
+  const socket = ClientSocket.connect(path);
   const client = new Client(socket, {
     remote: `the daemon on ${path}`,
     writeSome: directWrites(socket),
     ...clientOptions,
     openOn: 'connect',
-    reads,
+    reads: socket.reads,
   });
   return openWithin(
     client,
