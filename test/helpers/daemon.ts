@@ -104,6 +104,8 @@ export async function cleanup(daemon: DaemonHandle | undefined): Promise<void> {
   if (!daemon) return;
   await daemon.kill();
   // A git the daemon started (a turn's snapshot) outlives its SIGKILL for a moment and may still be
-  // writing objects under the home: rm then meets a directory that just got a file (ENOTEMPTY).
-  rmSync(daemon.home, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  // writing objects under the home, and so may a terminal's shell, hung up by the kill, writing its
+  // history into the home it shares with the daemon: rm then meets a directory that just got a file
+  // (ENOTEMPTY). Node retries with a growing wait: up to ~10 s in all, for a loaded machine.
+  rmSync(daemon.home, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
 }
