@@ -1,84 +1,21 @@
 import { Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { ReadBuffer } from '../../src/rpc/read-buffer.js';
-import type { NativeAddon, NativeRead, NativeReader } from '../../src/native/addon.js';
-
-/** Connections reported per call into JavaScript; more read in one turn take another call. */
-const EVENT_PAIRS = 256;
+import type { AddonReads, Reading, ReadTarget } from '../../src/native/addon-reads.js';
 
 /**
- * The reads of every socket the addon accepted on this thread, done by the addon: it polls each
- * socket, reads it once a turn into the socket's ReadBuffer, and enters JavaScript once a turn for
- * all the sockets it read, where Node enters once per read of each (a MakeCallback with its
- * microtask checkpoint, then the stream's onread: bench/README.md, "Reads in one call a turn").
- */
-export class NativeReads {
-  private readonly events = new Int32Array(EVENT_PAIRS * 2);
-  private readonly sockets: (NativeReadSocket | undefined)[] = [];
-  private readonly freeSlots: number[] = [];
-  private readonly reader: NativeReader;
-
-  constructor(readonly addon: NativeAddon) {
-    this.reader = addon.reader(this.events, (count) => this.deliver(count));
-  }
-
-  /** A socket over descriptor `fd`, which the addon reads once `startReading` is called. */
-  socket(fd: number): NativeReadSocket {
-    return new NativeReadSocket(fd, this);
-  }
-
-  /** Registers `socket` and starts reading it: its reads are reported under the slot returned. */
-  start(socket: NativeReadSocket, fd: number, buffer: Buffer): { read: NativeRead; slot: number } {
-    const slot = this.freeSlots.pop() ?? this.sockets.length;
-    let read: NativeRead;
-    try {
-      read = this.addon.readStart(this.reader, fd, slot, buffer);
-    } catch (error) {
-      this.freeSlots.push(slot);
-      throw error;
-    }
-    this.sockets[slot] = socket;
-    return { read, slot };
-  }
-
-  stop(read: NativeRead, slot: number): void {
-    this.addon.readStop(read);
-    this.sockets[slot] = undefined;
-    this.freeSlots.push(slot);
-  }
-
-  private deliver(count: number): void {
-    const { events, sockets } = this;
-    let failure: Error | undefined;
-    for (let i = 0; i < count; i++) {
-      // A socket closed by an earlier one's handler (a shutdown, say) is gone: its read is dropped with it.
-      const socket = sockets[events[2 * i]!];
-      if (socket === undefined) continue;
-      try {
-        socket.received(events[2 * i + 1]!);
-      } catch (error) {
-        // One socket's failure must not cost the others their reads; it is thrown once they have them.
-        failure ??= error instanceof Error ? error : new Error(String(error));
-      }
-    }
-    if (failure !== undefined) throw failure;
-  }
-}
-
-/**
- * A socket whose reads the addon does (NativeReads): Node's stream only writes and closes it, so it is
+ * A daemon's connection whose reads the addon does (AddonReads): Node's stream only writes and closes it, so it is
  * made not readable, and its pause, resume and destroy reach the addon. Its reads reach `reads`.
  */
-export class NativeReadSocket extends Socket {
+export class NativeReadSocket extends Socket implements ReadTarget {
   readonly reads = new ReadBuffer();
-  private nativeRead: NativeRead | undefined;
-  private slot = -1;
+  private reading: Reading | undefined;
   private stopped = false;
   private bufferCheckQueued = false;
 
   constructor(
     private readonly fd: number,
-    private readonly owner: NativeReads,
+    private readonly owner: AddonReads,
   ) {
     super({ fd, readable: false, writable: true });
   }
@@ -87,16 +24,16 @@ export class NativeReadSocket extends Socket {
   startReading(): void {
     // Destroyed already: the caller was refused.
     if (this.stopped) return;
-    ({ read: this.nativeRead, slot: this.slot } = this.owner.start(this, this.fd, this.reads.current));
+    this.reading = this.owner.start(this, this.fd, this.reads.current);
   }
 
   override pause(): this {
-    if (!this.stopped && this.nativeRead !== undefined) this.owner.addon.readPause(this.nativeRead, true);
+    if (!this.stopped && this.reading !== undefined) this.owner.addon.readPause(this.reading.read, true);
     return super.pause();
   }
 
   override resume(): this {
-    if (!this.stopped && this.nativeRead !== undefined) this.owner.addon.readPause(this.nativeRead, false);
+    if (!this.stopped && this.reading !== undefined) this.owner.addon.readPause(this.reading.read, false);
     return super.resume();
   }
 
@@ -132,14 +69,14 @@ export class NativeReadSocket extends Socket {
    */
   private readonly renewBuffer = (): void => {
     this.bufferCheckQueued = false;
-    if (this.stopped || this.nativeRead === undefined || !this.reads.renewIfHeld()) return;
-    this.owner.addon.readInto(this.nativeRead, this.reads.current);
+    if (this.stopped || this.reading === undefined || !this.reads.renewIfHeld()) return;
+    this.owner.addon.readInto(this.reading.read, this.reads.current);
   };
 
   private stopReading(): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.nativeRead !== undefined) this.owner.stop(this.nativeRead, this.slot);
+    if (this.reading !== undefined) this.owner.stop(this.reading);
   }
 }
 

@@ -5,7 +5,8 @@ import { CortexError } from '../../src/protocol/errors.js';
 import type { ReadBuffer } from '../../src/rpc/read-buffer.js';
 import type { NativeAddon, PeerCredentials } from '../../src/native/addon.js';
 import { makeDirectory } from '../make-directory.js';
-import { NativeReads, type NativeReadSocket } from './native-reads.js';
+import { AddonReads } from '../../src/native/addon-reads.js';
+import { NativeReadSocket } from './native-reads.js';
 
 /**
  * What the kernel said about a caller: its credentials, why they could not be
@@ -96,7 +97,7 @@ function acceptNatively(
     // An exception here would reach the addon, which reports it as fatal: one caller must never stop the daemon.
     let socket: NativeReadSocket | undefined;
     try {
-      socket = reads.socket(fd);
+      socket = new NativeReadSocket(fd, reads);
       // The descriptor is the socket's until it is destroyed, and the endpoint writes to it only while it is writable.
       const io: SocketIo = { reads: socket.reads, writeSome: (bytes) => addon.writeSome(fd, bytes) };
       onSocket(socket, credentials ?? { error: error ?? 'no credentials came with the connection' }, io);
@@ -119,12 +120,12 @@ function acceptNatively(
 }
 
 /** One reader per addon, that is per thread: the sockets of every listener on it are read in one call a turn. */
-const readers = new WeakMap<NativeAddon, NativeReads>();
+const readers = new WeakMap<NativeAddon, AddonReads>();
 
-function nativeReads(addon: NativeAddon): NativeReads {
+function nativeReads(addon: NativeAddon): AddonReads {
   let reads = readers.get(addon);
   if (reads === undefined) {
-    reads = new NativeReads(addon);
+    reads = new AddonReads(addon);
     readers.set(addon, reads);
   }
   return reads;

@@ -2,7 +2,8 @@ import { type OnReadOpts, Socket, type SocketConstructorOpts } from 'node:net';
 import { Duplex } from 'node:stream';
 import { getSystemErrorName } from 'node:util';
 import { ReadBuffer } from '../rpc/read-buffer.js';
-import { type ClientReads, processClientReads, type Reading, type ReadTarget } from './client-reads.js';
+import { type AddonOrReason, loadNativeAddon } from '../native/addon.js';
+import { AddonReads, type Reading, type ReadTarget } from '../native/addon-reads.js';
 
 /** Reads a connection takes through its stream before the addon reads it: a short-lived CLI call never loads it. */
 const STREAM_READS_FIRST = 16;
@@ -15,7 +16,7 @@ interface WithHandle {
 /**
  * A client's Unix socket, read into its ReadBuffer (`reads`): by Node's stream for
  * the connection's first STREAM_READS_FIRST reads, then by the addon with the
- * process's other client sockets (ClientReads), one call into JavaScript a turn
+ * process's other client sockets (processClientReads), one call into JavaScript a turn
  * for all of them. Without the addon, or its descriptor, Node's stream reads it
  * throughout. Once the addon reads it, pausing, resuming, the end of the stream, a
  * read's error and destroying it reach the addon, and the stream behaves as it did.
@@ -23,13 +24,13 @@ interface WithHandle {
 export class ClientSocket extends Socket implements ReadTarget {
   private streamReads = 0;
   /** The addon's reads of the socket, while they go on. */
-  private addonReads: { readers: ClientReads; handle: Reading } | undefined;
+  private addonReads: { readers: AddonReads; handle: Reading } | undefined;
   /** Once the addon took the reads over, Node's stream never reads the descriptor again, even after they end. */
   private streamStopped = false;
   private bufferCheckQueued = false;
 
   /** Connects to `path`; `readers` gives the reads to join (none: Node's stream reads it throughout). */
-  static connect(path: string, readers: () => ClientReads | null = processClientReads): ClientSocket {
+  static connect(path: string, readers: () => AddonReads | null = processClientReads): ClientSocket {
     const reads = new ReadBuffer();
     // The socket is not made yet when its read options are: its reads find it through this.
     const to: { socket?: ClientSocket } = {};
@@ -44,7 +45,7 @@ export class ClientSocket extends Socket implements ReadTarget {
 
   private constructor(
     readonly reads: ReadBuffer,
-    private readonly readers: () => ClientReads | null,
+    private readonly readers: () => AddonReads | null,
     options: SocketConstructorOpts,
   ) {
     super(options);
@@ -148,3 +149,17 @@ function readError(errno: number): NodeJS.ErrnoException {
   const code = getSystemErrorName(errno);
   return Object.assign(new Error(`read ${code}`), { errno, code, syscall: 'read' });
 }
+
+/**
+ * The process's AddonReads for its client sockets, made on first use (the addon loaded then), or null
+ * without the addon. One per process: the point is that all of its clients' reads share one call a turn.
+ */
+export function processClientReads(load: () => AddonOrReason = loadNativeAddon): AddonReads | null {
+  if (shared === undefined) {
+    const addon = load();
+    shared = 'missing' in addon ? null : new AddonReads(addon);
+  }
+  return shared;
+}
+
+let shared: AddonReads | null | undefined;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '../../src/client/client.js';
-import { ClientReads } from '../../src/client/client-reads.js';
+import { AddonReads } from '../../src/native/addon-reads.js';
 import { ClientSocket } from '../../src/client/client-socket.js';
 import { CortexError } from '../../src/protocol/errors.js';
 import { loadNativeAddon, type NativeAddon } from '../../src/native/addon.js';
@@ -17,7 +17,7 @@ interface Counts {
 }
 
 /** The real addon, its readStart and readPause counted. */
-function countedReads(counts: Counts): ClientReads {
+function countedReads(counts: Counts): AddonReads {
   const addon = loadNativeAddon();
   if ('missing' in addon) throw new Error(`the addon is not built: ${addon.missing}`);
   const readStart: NativeAddon['readStart'] = (reader, fd, slot, buffer) => {
@@ -33,11 +33,11 @@ function countedReads(counts: Counts): ClientReads {
     readStart: { value: readStart },
     readPause: { value: readPause },
   }) as NativeAddon;
-  return new ClientReads(counted);
+  return new AddonReads(counted);
 }
 
 /** A client of `path` as connectUnix makes it, its socket's reads joining `reads` (none: the stream reads). */
-async function clientWith(path: string, reads: ClientReads | null): Promise<{ client: Client; socket: ClientSocket }> {
+async function clientWith(path: string, reads: AddonReads | null): Promise<{ client: Client; socket: ClientSocket }> {
   const socket = ClientSocket.connect(path, () => reads);
   const client = new Client(socket, { openOn: 'connect', reads: socket.reads });
   await client.opened;

@@ -12,7 +12,7 @@ import { bounded, WAIT_MS } from '../protocol/raw-client.js';
 /**
  * A client whose requests reach a real daemon over a real Unix socket, and whose reads are that
  * daemon's bytes handed to the client's ReadBuffer where the test cuts them: as a socket's reads
- * arrive (ReadBuffer's onread) and as the addon's do (NativeReads reads into `current`, then calls
+ * arrive (ReadBuffer's onread) and as the addon's do (AddonReads reads into `current`, then calls
  * `received`). A socket cuts its reads where the kernel happens to; this cuts them at every byte.
  */
 class CutLink {

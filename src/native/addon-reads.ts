@@ -1,10 +1,4 @@
-import {
-  type AddonOrReason,
-  loadNativeAddon,
-  type NativeAddon,
-  type NativeRead,
-  type NativeReader,
-} from '../native/addon.js';
+import type { NativeAddon, NativeRead, NativeReader } from './addon.js';
 
 /** Sockets reported per call into JavaScript; more read in one turn take another call. */
 const EVENT_PAIRS = 256;
@@ -22,15 +16,15 @@ export interface Reading {
 }
 
 /**
- * The reads of a process's Unix client sockets, done by the addon, as the daemon's
- * own connections are (daemon/server/native-reads.ts): each socket is polled on a
- * duplicate of its descriptor and read once a turn, and JavaScript is entered once
- * a turn for every socket read, where Node enters once per read of each (a
- * MakeCallback with its microtask checkpoint, then the stream's onread). A process
- * with many connections (the bench's 16 clients, a TUI with its watchers) reads
- * their answers together.
+ * Unix sockets read by the addon: it polls each socket, reads it once a turn into the
+ * socket's buffer, and enters JavaScript once a turn for every socket it read, where
+ * Node enters once per read of each (a MakeCallback with its microtask checkpoint, then
+ * the stream's onread: bench/README.md, "Reads in one call a turn"). The daemon reads
+ * its connections so (daemon/server/native-reads.ts), and a client process its
+ * connections to the daemon (src/client/client-socket.ts): the bench's 16 clients, a
+ * TUI with its watchers, read their answers together.
  */
-export class ClientReads {
+export class AddonReads {
   private readonly events = new Int32Array(EVENT_PAIRS * 2);
   private readonly targets: (ReadTarget | undefined)[] = [];
   private readonly freeSlots: number[] = [];
@@ -70,24 +64,10 @@ export class ClientReads {
       try {
         target.received(events[2 * i + 1]!);
       } catch (error) {
-        // One client's failure must not cost the others their answers; it is thrown once they have them.
+        // One socket's failure must not cost the others their reads; it is thrown once they have them.
         failure ??= error instanceof Error ? error : new Error(String(error));
       }
     }
     if (failure !== undefined) throw failure;
   }
 }
-
-/**
- * The process's ClientReads, made on first use (the addon loaded then), or null without the addon.
- * One per process: the point is that all of its clients' reads share one call a turn.
- */
-export function processClientReads(load: () => AddonOrReason = loadNativeAddon): ClientReads | null {
-  if (shared === undefined) {
-    const addon = load();
-    shared = 'missing' in addon ? null : new ClientReads(addon);
-  }
-  return shared;
-}
-
-let shared: ClientReads | null | undefined;
