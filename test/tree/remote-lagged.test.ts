@@ -49,7 +49,9 @@ describe('bounded streams from another node', () => {
     opened.push({ close: () => raw.destroy() });
     await raw.ok(1, 'subscribe', { topic: `session:${session.id}`, after: 0 });
     raw.socket.pause();
-    await c.client.call('session_send', { session: session.id, prompt: '/stream 10000' });
+    // Far more than the paused socket's kernel buffers hold, which hold more when a writes in bigger batches
+    // (a loaded machine): with 10,000 events a CI run's queue on a never passed the limit, and no lagged came.
+    await c.client.call('session_send', { session: session.id, prompt: '/stream 30000' });
     const end = await watch.turnEnd(1);
 
     raw.socket.resume();
