@@ -74,15 +74,19 @@ export class Decoder {
    * before knowing where it ends, see FrameSink.frameAt).
    */
   decode(bytes: Uint8Array, start = 0, end = bytes.length, whole = true): MsgValue {
-    // A read is decoded message by message: its views are made once.
-    if (bytes !== this.bytes) this.view(bytes);
-    this.pos = start;
-    this.end = Math.min(end, bytes.length);
-    this.whole = whole;
+    this.startAt(bytes, start, end, whole);
     if (this.keeping) this.startKeeping();
     const value = this.read(0);
     if (whole) this.endsAt(end);
     return value;
+  }
+
+  /** Sets up a decode of `bytes` from `at`; a read is decoded message by message, so its views are made once. */
+  private startAt(bytes: Uint8Array, at: number, end: number, whole: boolean): void {
+    if (bytes !== this.bytes) this.view(bytes);
+    this.pos = at;
+    this.end = Math.min(end, bytes.length);
+    this.whole = whole;
   }
 
   /** Where the value last decoded ended. */
@@ -100,10 +104,7 @@ export class Decoder {
     if (end - start < 4 || bytes[start] !== 0x93 || bytes[start + 1] !== 0x02) return undefined;
     const head = bytes[start + 2]!;
     if (head < 0xa0 || head >= 0xc0) return undefined;
-    if (bytes !== this.bytes) this.view(bytes);
-    this.pos = start + 3;
-    this.end = Math.min(end, bytes.length);
-    this.whole = whole;
+    this.startAt(bytes, start + 3, end, whole);
     if (this.keeping) this.startKeeping();
     const method = this.readString(head & 0x1f);
     const params = this.read(1);
@@ -121,11 +122,8 @@ export class Decoder {
   decodeResponse(bytes: Uint8Array, start: number, end: number, whole = true): number {
     if (end - start < 5 || bytes[start] !== 0x94 || bytes[start + 1] !== 0x01) return -1;
     const head = bytes[start + 2]!;
-    if (head >= 0x80 && head !== 0xcc && head !== 0xcd && head !== 0xce) return -1;
-    if (bytes !== this.bytes) this.view(bytes);
-    this.pos = start + 2;
-    this.end = Math.min(end, bytes.length);
-    this.whole = whole;
+    if (!isUintHead(head)) return -1;
+    this.startAt(bytes, start + 2, end, whole);
     if (this.keeping) this.startKeeping();
     const id = this.read(1) as number;
     this.responseError = this.read(1);
@@ -144,11 +142,8 @@ export class Decoder {
   decodeRequest(bytes: Uint8Array, start: number, end: number, whole = true): number {
     if (end - start < 5 || bytes[start] !== 0x94 || bytes[start + 1] !== 0x00) return -1;
     const head = bytes[start + 2]!;
-    if (head >= 0x80 && head !== 0xcc && head !== 0xcd && head !== 0xce) return -1;
-    if (bytes !== this.bytes) this.view(bytes);
-    this.pos = start + 2;
-    this.end = Math.min(end, bytes.length);
-    this.whole = whole;
+    if (!isUintHead(head)) return -1;
+    this.startAt(bytes, start + 2, end, whole);
     const id = this.read(1) as number;
     const methodHead = this.pos < this.end ? this.buf[this.pos]! : 0;
     if (methodHead < 0xa0 || methodHead >= 0xc0) return -1;
@@ -740,4 +735,9 @@ function wholeMap(bytes: Uint8Array): MsgMap {
     !(value instanceof Date);
   if (!isMap) throw invalid('An encoded map holds something other than a map.');
   return value as MsgMap;
+}
+
+/** A positive fixint or a uint 8/16/32 head: the msgids decodeResponse and decodeRequest take. */
+function isUintHead(head: number): boolean {
+  return head < 0x80 || head === 0xcc || head === 0xcd || head === 0xce;
 }
