@@ -12,6 +12,7 @@ import { ENTRY_OVERHEAD_BYTES } from '../../daemon/store/record-cache.js';
 import type { RemoteBatch } from '../../daemon/store/replica.js';
 import { Store } from '../../daemon/store/store.js';
 import { tempDir } from '../helpers/daemon.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /**
  * The store's record cache answers a get from memory once the record was read. Each
@@ -245,4 +246,78 @@ describe('the record cache', () => {
       assert.deepEqual([store.cache.entries, store.cache.bytes], [0, 0]);
     });
   });
+});
+
+/**
+ * The same random writes and reads on two stores, one with a cache small enough to evict all
+ * the time and one without: every get must answer the same. Keys include 1 and "1" and are few,
+ * so that writes land on cached records; some puts are read before they are acknowledged.
+ */
+describe('the record cache against no cache, on random operations', () => {
+  const KEYS: RecordKey[] = [1, '1', 2, '2', 'a', 'b', 'c', 'd', 'e', 'f'];
+  const stores: { dir: { path: string; remove: () => void }; db: Database; store: Store }[] = [];
+
+  afterEach(() => {
+    for (const { dir, db, store } of stores.splice(0)) {
+      store.close();
+      db.close();
+      dir.remove();
+    }
+  });
+
+  for (const seed of [1, 2, 3]) {
+    it(`answers every get as SQLite does (seed ${seed})`, async () => {
+      for (const cacheBytes of [4 * 1024, 0]) {
+        const dir = tempDir('cortex-record-cache-random-');
+        const db = openDatabase(dir.path, 'normal', { node: 'a' });
+        const store = new Store(db, 'a', Date.now, 60_000, journalIn(dir.path, 60_000), cacheBytes);
+        store.createTable({ name: 'kv', attributes: ['id', 'v'], replicate: 'mesh', owner: 'alice' });
+        stores.push({ dir, db, store });
+      }
+      const random = seededRandom(seed);
+      const pick = (): RecordKey => KEYS[Math.floor(random() * KEYS.length)]!;
+      const answers = (key: RecordKey): (Buffer | null)[] =>
+        stores.map(({ store }) => {
+          const record = store.get('kv', key);
+          return record === null ? null : Buffer.from(record.bytes);
+        });
+      for (let step = 0; step < 400; step++) {
+        const key = pick();
+        const choice = random();
+        const value = { id: key, v: step, pad: 'x'.repeat(Math.floor(random() * 600)) };
+        const other = { id: pick(), v: -step };
+        const deleted = random() < 0.3;
+        const waits: Promise<unknown>[] = [];
+        for (const { store } of stores) {
+          if (choice < 0.3) waits.push(store.put('kv', value));
+          else if (choice < 0.4) waits.push(store.putMany('kv', [value, other]));
+          else if (choice < 0.5) waits.push(store.delete('kv', key));
+          else if (choice < 0.6) {
+            const definition = store.replica.definition('kv')!;
+            const write: RemoteWrite = {
+              seq: step + 1,
+              table: 'kv',
+              key,
+              hlc: store.replica.hlc + HLC_PER_MS,
+              node: 'b',
+              op: deleted ? 'delete' : 'put',
+              value: deleted ? null : encode(value),
+            };
+            const batch = { from: 'b', to: step + 1, changes: [write], defs: new Map([['kv', definition]]) };
+            waits.push(store.replica.apply({ ...batch, checkpoint: () => {} }));
+          }
+        }
+        // Half the time the get comes before the writes are acknowledged.
+        if (random() < 0.5) await Promise.all(waits);
+        const [cachedAnswer, uncachedAnswer] = answers(pick());
+        assert.deepEqual(cachedAnswer, uncachedAnswer, `step ${step}`);
+        await Promise.all(waits);
+        for (const each of KEYS) {
+          const [cachedEach, uncachedEach] = answers(each);
+          assert.deepEqual(cachedEach, uncachedEach, `step ${step}, key ${JSON.stringify(each)}`);
+        }
+      }
+      assert.ok(stores[0]!.store.cache.bytes <= 4 * 1024);
+    });
+  }
 });
