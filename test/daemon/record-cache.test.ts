@@ -41,6 +41,14 @@ describe('the record cache, through the socket', () => {
     await client.call('delete', { table: 'kv', key: 'a' });
     assert.equal(await read('a'), null);
   });
+
+  it('refuses a bound that is not a whole number of MiB at least 0, naming the setting', async () => {
+    // startDaemon removes the home of a daemon that never listened.
+    await assert.rejects(
+      startDaemon({ config: { record_cache_mb: -1 } }),
+      /before listening: .*record_cache_mb must be an integer from 0 to 65536, not number -1/s,
+    );
+  });
 });
 
 /**
