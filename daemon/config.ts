@@ -20,6 +20,7 @@ import type { LogLevel } from './logger.js';
 import type { MeshSettings } from './mesh/mesh-settings.js';
 import type { SubscriptionLimits } from './pubsub/subscriptions.js';
 import type { Synchronous } from './store/open-database.js';
+import { DEFAULT_RECORD_CACHE_MB } from './store/record-cache.js';
 
 /** The daemon's settings, from `config.json` in the config directory; every field is optional. */
 export interface DaemonConfig {
@@ -36,6 +37,8 @@ export interface DaemonConfig {
   synchronous: Synchronous;
   /** The longest an acknowledged put waits in the put journal for its SQLite commit; 0: no journal. */
   commitIntervalMs: number;
+  /** The store's cache of records read, in bytes (see RecordCache); 0: none. */
+  recordCacheBytes: number;
   logLevel: LogLevel;
   /** Members of this group may use the socket too (system mode: `cortex`). */
   socketGroup: string | undefined;
@@ -103,6 +106,7 @@ const parseFile = object({
   subscription_soft_ms: optional(integer({ min: 0, max: 86_400_000 })),
   synchronous: optional(literal('normal', 'full')),
   commit_interval_ms: optional(integer({ min: 0, max: 60_000 })),
+  record_cache_mb: optional(integer({ min: 0, max: 65_536 })),
   log_level: optional(literal('debug', 'info', 'warn', 'error')),
   listen: optional(string({ pattern: /^(\[[^\]]+\]|[^:]+):\d{1,5}$/, what: 'HOST:PORT' })),
   codex_bin: optional(string({ min: 1, max: 4096, what: 'the path of the codex binary' })),
@@ -182,6 +186,7 @@ export function loadConfig(
     },
     synchronous: parsed.synchronous ?? 'normal',
     commitIntervalMs: parsed.commit_interval_ms ?? 10,
+    recordCacheBytes: (parsed.record_cache_mb ?? DEFAULT_RECORD_CACHE_MB) * MiB,
     logLevel: parsed.log_level ?? 'info',
     socketGroup: overrides.socketGroup ?? parsed.socket_group,
     listen: overrides.listen ?? parsed.listen,

@@ -148,7 +148,7 @@ export class Daemon {
       if (offset !== 0) log.warn(`the wall clock is offset by ${offset} ms (CORTEX_CLOCK_OFFSET_MS, a testing aid)`);
       // With `synchronous: full` every commit is fsynced: the journal, which is not, would weaken that.
       journal = journalIn(paths.dataDir, config.synchronous === 'full' ? 0 : config.commitIntervalMs);
-      const store = new Store(db, config.nodeName, now, config.mesh.maxDriftMs, journal);
+      const store = new Store(db, config.nodeName, now, config.mesh.maxDriftMs, journal, config.recordCacheBytes);
       reportReplay(store.replayed, log);
       const fake = fakeResources(options.testResources);
       if (Object.keys(fake).length > 0)

@@ -4,6 +4,7 @@ import { decode } from '../../src/protocol/msgpack-decode.js';
 import type { RecordKey, ReplicationPolicy, StoredRecord } from '../../src/protocol/store-types.js';
 import type { ChangeLog } from './change-log.js';
 import type { HybridClock } from './hlc.js';
+import type { RecordCache } from './record-cache.js';
 import { policyIncludes } from './replication-policy.js';
 import type { RowState, TableCatalog, TableHandle } from './table-catalog.js';
 import { indexValue } from './table-sql.js';
@@ -66,6 +67,8 @@ export class Merger {
     private readonly log: ChangeLog,
     private readonly clock: HybridClock,
     private readonly node: string,
+    /** An applied write forgets its row's cached bytes. */
+    private readonly cache: RecordCache,
   ) {
     for (const row of db.prepare('SELECT tbl, hlc, node FROM _horizons').all() as {
       tbl: string;
@@ -100,6 +103,7 @@ export class Merger {
     observer?.(write, before, outcome);
     if (outcome !== 'applied') return outcome;
     const seq = this.log.next();
+    this.cache.forget(handle.records, write.key);
     if (write.op === 'put') handle.put.run(...this.rowValues(handle, write, seq, src));
     else handle.putTombstone.run(write.key, write.hlc, write.node, seq, src);
     this.lastLogged = seq;

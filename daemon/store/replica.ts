@@ -6,6 +6,7 @@ import { HLC_PER_MS, type HybridClock } from './hlc.js';
 import { incarnationOf, type Incarnations, type Rewind, type TableDrop } from './incarnations.js';
 import { keyId } from './key-id.js';
 import { type AppliedWrite, isEncodedMap, type MergeObserver, type Merger, type RemoteWrite } from './merge.js';
+import type { RecordCache } from './record-cache.js';
 import { policyIncludes } from './replication-policy.js';
 import type { RowState, TableCatalog } from './table-catalog.js';
 import { tableSqlName } from './table-sql.js';
@@ -83,6 +84,8 @@ export interface ReplicaParts {
   node: string;
   now: () => number;
   catalog: TableCatalog;
+  /** Every row changed here forgets its cached bytes. */
+  cache: RecordCache;
   changeLog: ChangeLog;
   clock: HybridClock;
   merger: Merger;
@@ -269,7 +272,7 @@ export class Replica {
     from: string,
     seenByPeer: number,
   ): Promise<number> {
-    const { catalog, changeLog, merger, db } = this.parts;
+    const { catalog, cache, changeLog, merger, db } = this.parts;
     const handle = catalog.find(table);
     if (handle === undefined || handle.info.incarnation !== incarnation) return Promise.resolve(0);
     return this.parts.batcher.write(() => {
@@ -283,6 +286,7 @@ export class Replica {
         if (received.has(keyId(row.k)) || compareVersions(row, horizon) >= 0) continue;
         const peerHadIt = row.seq <= seenByPeer || row.node === from || row.src === from;
         if (!peerHadIt) continue;
+        cache.forget(handle.records, row.k);
         handle.putTombstone.run(row.k, horizon.hlc, horizon.node, changeLog.next(), from);
         purged++;
       }

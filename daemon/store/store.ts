@@ -18,6 +18,7 @@ import { incarnationOf, Incarnations, type Rewind } from './incarnations.js';
 import { buildMatchQuery, parsePattern, recordMatches } from './match-query.js';
 import { type AppliedWrite, Merger, type RemoteWrite } from './merge.js';
 import { Replica } from './replica.js';
+import { DEFAULT_RECORD_CACHE_MB, RecordCache } from './record-cache.js';
 import { PutBuffer } from './put-buffer.js';
 import { isPlainMap } from '../../src/protocol/validate.js';
 import type { JournalGroup } from './journal-frames.js';
@@ -81,6 +82,8 @@ export class Store {
   readonly clock: HybridClock;
   /** What the mesh reads and writes through: the store keeps every row change in the change log. */
   readonly replica: Replica;
+  /** Records read before, answered without SQLite (see RecordCache); every write here forgets its row. */
+  readonly cache: RecordCache;
   private readonly changeLog: ChangeLog;
   private readonly merger: Merger;
   private readonly batcher: WriteBatcher;
@@ -105,8 +108,11 @@ export class Store {
     /** How far ahead of this node's clock a remote timestamp may be (see HybridClock.observe). */
     maxDriftMs = 60_000,
     journal?: StoreJournal,
+    /** The record cache's bound; 0: no cache. */
+    recordCacheBytes = DEFAULT_RECORD_CACHE_MB * 1024 * 1024,
   ) {
-    this.catalog = new TableCatalog(db);
+    this.cache = new RecordCache(recordCacheBytes);
+    this.catalog = new TableCatalog(db, this.cache);
     this.changeLog = new ChangeLog(db, this.catalog);
     this.puts = new PutBuffer(db, node, journal?.file);
     // Before the clock starts from the log: journaled puts carry clocks of their own.
@@ -117,12 +123,15 @@ export class Store {
     // Remote versions may be newer than the recent log entries: the highest one observed is saved too.
     const observed = db.prepare("SELECT value FROM _meta WHERE name = 'hlc_high'").pluck().get() as number | undefined;
     this.clock = new HybridClock(now, Math.max(last ?? 0, observed ?? 0), maxDriftMs);
-    this.merger = new Merger(db, this.catalog, this.changeLog, this.clock, node);
+    this.merger = new Merger(db, this.catalog, this.changeLog, this.clock, node, this.cache);
     this.batcher = new WriteBatcher(
       db,
       {
         committed: () => this.announceLogIfGrown(),
-        rolledBack: () => this.changeLog.reload(),
+        rolledBack: () => {
+          this.cache.clear();
+          this.changeLog.reload();
+        },
         journalLost: (error) => this.journalLost?.(error),
       },
       this.puts,
@@ -139,6 +148,7 @@ export class Store {
       node,
       now,
       catalog: this.catalog,
+      cache: this.cache,
       changeLog: this.changeLog,
       clock: this.clock,
       merger: this.merger,
@@ -241,6 +251,7 @@ export class Store {
         put: (table, record) => {
           const handle = this.catalog.handle(table);
           const row = this.stamp(this.rowFor(handle, record));
+          this.cache.forget(handle.records, row.key);
           handle.put.run(row.key, row.bytes, row.hlc, this.node, row.seq, null, ...row.indexValues);
           const { key, bytes, hlc } = row;
           applied?.push({ write: { seq: 0, table, key, hlc, node: this.node, op: 'put', value: bytes }, seq: row.seq });
@@ -344,6 +355,7 @@ export class Store {
     const deleted = await this.batcher.write(() => {
       hlc = this.clock.tick();
       const next = this.changeLog.next();
+      this.cache.forget(handle.records, key);
       if (handle.tombstone.run(hlc, this.node, next, key).changes === 0) return false;
       seq = next;
       return true;
@@ -420,12 +432,21 @@ export class Store {
     for (const listener of this.changeListeners) listener(change);
   }
 
-  /** The stored record's bytes, sent on without decoding. */
+  /**
+   * The stored record's bytes, sent on without decoding. A cached record needs no read
+   * transaction: it is what SQLite holds, since every write of its row forgot it, and no
+   * write waiting for the commit is of its row for the same reason.
+   */
   get(table: string, key: RecordKey): RawMsgpack | null {
     const handle = this.catalog.handle(table);
+    const cached = this.cache.find(handle.records, key);
+    if (cached !== undefined) return cached;
     this.batcher.read();
     const bytes = handle.get.get(key);
-    return bytes === undefined ? null : new RawMsgpack(bytes);
+    if (bytes === undefined) return null;
+    const record = new RawMsgpack(bytes);
+    this.cache.add(handle.records, key, record);
+    return record;
   }
 
   match(table: string, pattern: Record<string, unknown>, limit: number): { records: RawMsgpack[]; truncated: boolean } {
@@ -508,6 +529,7 @@ export class Store {
 
   /** Commits pending writes and closes the put journal, before the database is closed. */
   close(): void {
+    this.cache.stop();
     try {
       this.batcher.commitOrThrow();
     } finally {
@@ -560,6 +582,7 @@ export class Store {
   /** Stamps a row and keeps it for the end of the group commit. */
   private keepBack(handle: TableHandle, row: Row): Row {
     this.stamp(row);
+    this.cache.forget(handle.records, row.key);
     this.puts.add(handle, row.key, row.bytes, row.hlc, row.seq, row.indexValues);
     return row;
   }

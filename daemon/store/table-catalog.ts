@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { ReplicationPolicy, TableInfo } from '../../src/protocol/store-types.js';
+import type { RecordCache, TableRecords } from './record-cache.js';
 import { createTableStatements, indexColumn, tableSqlName } from './table-sql.js';
 import type { Version } from './version.js';
 
@@ -15,6 +16,8 @@ export interface RowState {
 /** The prepared statements of one table, made once when the table is loaded or created. */
 export interface TableHandle {
   info: TableInfo;
+  /** Its records in the record cache: a new handle (a table created again) starts with none. */
+  records: TableRecords;
   get: Statement<[unknown], Buffer>;
   /** Values: key, bytes, hlc, node, seq, src, then one per indexed attribute. */
   put: Statement<unknown[]>;
@@ -57,7 +60,11 @@ export class TableCatalog {
   /** When and where each table was created: a definition received from a peer is compared by it. */
   private readonly versions = new Map<string, Version>();
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    /** A dropped table's cached records leave it with the table. */
+    private readonly cache: RecordCache,
+  ) {
     const rows = db
       .prepare('SELECT name, attributes, indexes, replicate, owner, created, hlc, node, incarnation FROM _tables')
       .all() as TableRow[];
@@ -123,7 +130,8 @@ export class TableCatalog {
 
   /** Drops the SQLite table and forgets the definition; the caller holds a transaction. */
   drop(name: string): void {
-    this.handle(name);
+    const { records } = this.handle(name);
+    this.cache.forgetTable(records);
     this.db.exec(`DROP TABLE ${tableSqlName(name)}`);
     this.db.prepare('DELETE FROM _tables WHERE name = ?').run(name);
     this.tables.delete(name);
@@ -137,6 +145,7 @@ export class TableCatalog {
     const placeholders = columns.map((column) => (column === 'del' ? '0' : '?'));
     this.tables.set(info.name, {
       info,
+      records: new Map(),
       get: this.db.prepare<[unknown], Buffer>(`SELECT v FROM ${table} WHERE k = ? AND del = 0`).pluck(),
       put: this.db.prepare(
         `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})`,
