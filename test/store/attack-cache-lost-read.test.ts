@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { Database } from 'better-sqlite3';
+import { decode } from '../../src/protocol/msgpack-decode.js';
+import { openDatabase } from '../../daemon/store/open-database.js';
+import { journalIn } from '../../daemon/store/put-journal.js';
+import { Store } from '../../daemon/store/store.js';
+import { tempDir } from '../helpers/daemon.js';
+
+/**
+ * Once the journaled puts are lost (a rollback took them and writing them again failed),
+ * the store must answer no read: SQLite no longer holds acknowledged puts. WriteBatcher.read()
+ * checks that at its start only; when the get's own read() ends the turn and that turn is
+ * what loses the puts, read() goes on, opens a read transaction and the get reads the
+ * record as it was before the lost put. Before the record cache that was one wrong answer
+ * (every later get threw "The store stopped"); with the cache, that answer is kept, and
+ * every later get of the key answers it from memory without reaching read() at all, until
+ * the daemon's stop closes the store (it first stops the mesh, so that can take a while).
+ */
+describe('a get whose own read loses the journaled puts', () => {
+  const dir = tempDir('cortex-attack-cache-');
+  let db: Database | undefined;
+  let store: Store | undefined;
+
+  after(() => {
+    try {
+      store?.close();
+    } catch {
+      // The store stopped on purpose: its close reports that.
+    }
+    db?.close();
+    dir.remove();
+  });
+
+  it('refuses, and so does every later get of that key', async () => {
+    db = openDatabase(dir.path, 'normal', { node: 'a' });
+    store = new Store(db, 'a', Date.now, 60_000, journalIn(dir.path, 60_000));
+    const s = store;
+    s.createTable({ name: 'kv', attributes: ['id', 'v'], owner: 'alice' });
+    let armed = false;
+    db.function('armed', () => (armed ? 1 : 0));
+    // 'bad' fails its turn; once armed, the journal's restore of 'a' fails too: the puts are lost.
+    db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON "t_kv" WHEN NEW.k = 'bad' OR (NEW.k = 'a' AND armed())
+      BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    let lost = false;
+    s.journalLost = () => (lost = true);
+
+    await s.put('kv', { id: 'a', v: 1 });
+    s.flush(); // v: 1 is committed
+    await s.put('kv', { id: 'a', v: 2 }); // v: 2 is acknowledged from the journal, in the held transaction
+    armed = true;
+
+    // A client's put and another's get of 'a' in one turn: the get's read() ends the turn, which fails.
+    const bad = s.put('kv', { id: 'bad', v: 0 });
+    const attempt = (): string => {
+      try {
+        const record = s.get('kv', 'a');
+        return record === null ? 'null' : `v: ${String((decode(record.bytes) as { v: unknown }).v)}`;
+      } catch (error) {
+        return /The store stopped/.test((error as Error).message) ? 'refused' : (error as Error).message;
+      }
+    };
+    const first = attempt();
+    await assert.rejects(bad, /refused/);
+    assert.ok(lost, 'the store lost its journaled puts');
+    const later = [attempt(), attempt()];
+    // On 23f08ca: ['v: 1', 'v: 1', 'v: 1'], the put acknowledged as v: 2 answered as never made, from the cache.
+    assert.deepEqual([first, ...later], ['refused', 'refused', 'refused']);
+  });
+});
