@@ -132,7 +132,10 @@ export class Store {
           this.cache.clear();
           this.changeLog.reload();
         },
-        journalLost: (error) => this.journalLost?.(error),
+        journalLost: (error) => {
+          this.cache.stop();
+          this.journalLost?.(error);
+        },
       },
       this.puts,
       undefined,

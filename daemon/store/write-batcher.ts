@@ -160,8 +160,12 @@ export class WriteBatcher {
    * and each ends it first.
    */
   read(): void {
-    if (this.lost !== undefined) throw this.lost;
-    if (this.pending.length > 0) this.endTurn();
+    this.refuseIfLost();
+    if (this.pending.length > 0) {
+      this.endTurn();
+      // Ending the turn can be what loses the journaled puts: then SQLite no longer holds what was acknowledged.
+      this.refuseIfLost();
+    }
     if (this.db.inTransaction) return;
     this.begin();
     this.readHeld = true;
