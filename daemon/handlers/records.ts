@@ -1,7 +1,5 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import { DEFAULT_PAGE } from '../../src/protocol/methods.js';
-import { EncodedMap } from '../../src/protocol/msgpack-types.js';
-import { storableRecord } from './encoded-record.js';
 import type { DaemonServices, HandlerTable } from './types.js';
 
 export function recordHandlers({
@@ -12,7 +10,7 @@ export function recordHandlers({
     // Not async, and no then: a put is the hot path, and the store's promise resolves with its answer already.
     put: ({ table, record }, call) => {
       access.require(call.identity, table, 'write');
-      return store.put(table, record instanceof EncodedMap ? storableRecord(store, table, record) : record);
+      return store.put(table, record);
     },
     put_many: async ({ table, records, versions }, call) => {
       access.require(call.identity, table, 'write');

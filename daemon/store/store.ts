@@ -1,9 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { CortexError } from '../../src/protocol/errors.js';
 import type { ResultOf } from '../../src/protocol/methods.js';
-import { decode, rawBytesOf } from '../../src/protocol/msgpack-decode.js';
+import { decode, decodeEncodedMap, encodedFieldValues, rawBytesOf } from '../../src/protocol/msgpack-decode.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
-import { RawMsgpack } from '../../src/protocol/msgpack-types.js';
+import { EncodedMap, RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import {
   isRecordKey,
   type RecordKey,
@@ -89,6 +89,8 @@ export class Store {
   private readonly incarnations: Incarnations;
   private readonly changeListeners = new Set<(change: CommittedChange) => void>();
   private readonly matchStatements = new Map<string, Statement>();
+  /** By table: the attributes a put reads of a record left encoded, its key then its indexed attributes. */
+  private readonly storedFields = new WeakMap<TableHandle, readonly string[]>();
   private readonly logListeners = new Set<() => void>();
   private readonly saveClock: Statement<[number]>;
   /** The log's head when its listeners were last told it grew. */
@@ -290,11 +292,16 @@ export class Store {
 
   /**
    * Writes at the end of the group commit, with the batch's other puts (see PutBuffer);
-   * resolves with PUT_DONE, the put's answer, once committed.
+   * resolves with PUT_DONE, the put's answer, once committed. A record left encoded (a
+   * request's, see EncodedMap) is read for its key and indexed attributes only, and its
+   * bytes are what is written.
    */
-  put(table: string, record: StoredRecord): Promise<PutDone> {
+  put(table: string, record: StoredRecord | EncodedMap): Promise<PutDone> {
     const handle = this.catalog.handle(table);
-    const row = this.keepBack(handle, this.rowFor(handle, record));
+    const row = this.keepBack(
+      handle,
+      record instanceof EncodedMap ? this.rowForEncoded(handle, record) : this.rowFor(handle, record),
+    );
     const done = this.batcher.writeDeferred(PUT_DONE);
     if (this.changeListeners.size === 0) return done;
     return done.then(() => {
@@ -530,15 +537,31 @@ export class Store {
     return { key, bytes, indexValues: this.indexValuesOf(handle, record), hlc: 0, seq: 0 };
   }
 
+  /** The row of a record left encoded: its fields read where they lie, no object made of them. */
+  private rowForEncoded(handle: TableHandle, record: EncodedMap): Row {
+    const values = encodedFieldValues(record, this.storedFieldsOf(handle));
+    if (values === undefined) return this.rowFor(handle, decodeEncodedMap(record) as StoredRecord);
+    const key = values[0];
+    if (!isRecordKey(key)) throw badKey(handle, 'record');
+    const indexValues: unknown[] = [];
+    for (let at = 1; at < values.length; at++) indexValues.push(indexValue(values[at]));
+    // The bytes are the connection's read buffer, read into again after this call: so a copy (see rowFor).
+    return { key, bytes: Buffer.from(record.bytes), indexValues, hlc: 0, seq: 0 };
+  }
+
+  private storedFieldsOf(handle: TableHandle): readonly string[] {
+    let fields = this.storedFields.get(handle);
+    if (fields === undefined) {
+      fields = [handle.info.attributes[0]!, ...handle.info.indexes];
+      this.storedFields.set(handle, fields);
+    }
+    return fields;
+  }
+
   private keyOf(handle: TableHandle, record: StoredRecord, where = 'record'): RecordKey {
     const keyName = handle.info.attributes[0]!;
     const key = Object.hasOwn(record, keyName) ? record[keyName] : undefined;
-    if (!isRecordKey(key)) {
-      throw new CortexError(
-        'EINVAL',
-        `${where}.${keyName}, the key of ${handle.info.name}, must be a string or an integer.`,
-      );
-    }
+    if (!isRecordKey(key)) throw badKey(handle, where);
     return key;
   }
 
@@ -574,6 +597,12 @@ export class Store {
       throw error;
     }
   }
+}
+
+/** The error for a record whose key is missing or neither a string nor an integer. */
+function badKey(handle: TableHandle, where: string): CortexError {
+  const keyName = handle.info.attributes[0]!;
+  return new CortexError('EINVAL', `${where}.${keyName}, the key of ${handle.info.name}, must be a string or an integer.`);
 }
 
 /** A new table's definition, checked: policy, attributes, indexes. */

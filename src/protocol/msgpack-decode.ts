@@ -169,39 +169,32 @@ export class Decoder {
   }
 
   /**
-   * Decodes only the fields `names` (ASCII, as attribute names are) of the map this decoder last left
-   * encoded (see holds), skipping the others: it was checked when it was left encoded.
+   * The values of the fields `names` (ASCII, as attribute names are) of the map this decoder last left
+   * encoded (see holds), in the order of `names`, undefined for a field it lacks (a field given twice: its
+   * last value, as in a decoded object); the others are skipped: it was checked when it was left encoded.
    */
-  fieldsOf(names: readonly string[]): MsgMap {
+  fieldValuesOf(names: readonly string[]): (MsgValue | undefined)[] {
     this.pos = this.leftAt;
     this.end = this.leftEnd;
     this.whole = true;
     const head = this.buf[this.pos++]!;
     const size = head < 0x90 ? head & 0x0f : this.readUint(head === 0xde ? 2 : 4);
-    const out: MsgMap = {};
+    const values: (MsgValue | undefined)[] = [];
+    for (let n = 0; n < names.length; n++) values.push(undefined);
     for (let i = 0; i < size; i++) {
       const type = this.buf[this.pos]!;
-      let name: string | undefined;
+      let index: number;
       if (type >= 0xa0 && type < 0xc0) {
         // Compared as bytes: no string is made for the keys not asked for.
-        name = nameAt(this.buf, this.pos + 1, type & 0x1f, names);
+        index = nameAt(this.buf, this.pos + 1, type & 0x1f, names);
         this.pos += 1 + (type & 0x1f);
       } else {
-        const key = this.read(1) as string;
-        name = names.includes(key) ? key : undefined;
+        index = names.indexOf(this.read(1) as string);
       }
-      if (name === undefined) {
-        this.skip(1);
-        continue;
-      }
-      const value = this.read(1);
-      if (name === '__proto__') {
-        Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
-      } else {
-        out[name] = value;
-      }
+      if (index === -1) this.skip(1);
+      else values[index] = this.read(1);
     }
-    return out;
+    return values;
   }
 
   /** The error of the response just decoded (null for none); the decoder keeps no reference to it. */
@@ -653,16 +646,16 @@ export class Decoder {
   }
 }
 
-/** The one of `names` (ASCII) that the `size` bytes at `at` spell, if any. */
-function nameAt(buf: Buffer, at: number, size: number, names: readonly string[]): string | undefined {
+/** Where in `names` (ASCII) is the one that the `size` bytes at `at` spell; -1 if none does. */
+function nameAt(buf: Buffer, at: number, size: number, names: readonly string[]): number {
   for (let n = 0; n < names.length; n++) {
     const name = names[n]!;
     if (name.length !== size) continue;
     let i = 0;
     while (i < size && buf[at + i] === name.charCodeAt(i)) i++;
-    if (i === size) return name;
+    if (i === size) return n;
   }
-  return undefined;
+  return -1;
 }
 
 /** str8, str16, str32 or a fixstr. */
@@ -675,20 +668,14 @@ let keeping: Decoder | undefined;
 
 function keepFrom(decoder: Decoder): void {
   keeping = decoder;
-  fieldsObject = undefined;
-  fieldsBytes = undefined;
 }
 
-/** The decoder that last left a map encoded: decodeFields reads the map through its views. */
+/** The decoder that last left a map encoded: encodedFieldValues reads the map through its views. */
 let leaving: Decoder | undefined;
 
 function leaveFrom(decoder: Decoder): void {
   leaving = decoder;
 }
-
-/** The object decodeFields last made, and the bytes of the map it came from, until the next message kept. */
-let fieldsObject: object | undefined;
-let fieldsBytes: Uint8Array | undefined;
 
 /**
  * The exact bytes a decoded map came from, when its decoder kept them: the
@@ -696,11 +683,9 @@ let fieldsBytes: Uint8Array | undefined;
  * decoded object again. Only the maps of the last message decoded with kept
  * bytes are known (an older one gets undefined, and is encoded again), and the
  * bytes belong to the read buffer: use them while that message is handled
- * (SQLite copies them when it binds). The object decodeFields made is known
- * too, with its whole map's bytes.
+ * (SQLite copies them when it binds).
  */
 export function rawBytesOf(value: object): Uint8Array | undefined {
-  if (value === fieldsObject) return fieldsBytes;
   return keeping?.keptBytesOf(value);
 }
 
@@ -712,21 +697,18 @@ export function decode(bytes: Uint8Array): MsgValue {
 }
 
 /**
- * The fields `names` (ASCII) of an EncodedMap as a plain object (the others are skipped), whose bytes rawBytesOf
- * gives as the whole map's, until the next message is decoded keeping bytes. A map the daemon's decoder
- * left encoded is read where it lies; any other is decoded whole.
+ * The values of the fields `names` (ASCII) of a map the daemon's decoder left encoded, in the order of
+ * `names` (undefined for a field the map lacks), read where the map lies: the store needs a put's key and
+ * indexed attributes, and writes the map's bytes. Undefined for a map its decoder has moved on from, or
+ * that no decoder left (made in this process): decodeEncodedMap decodes such a map whole.
  */
-export function decodeFields(map: EncodedMap, names: readonly string[]): MsgMap {
-  if (leaving === undefined || !leaving.holds(map)) return wholeMap(map.bytes);
-  const fields = leaving.fieldsOf(names);
-  fieldsObject = fields;
-  fieldsBytes = map.bytes;
-  return fields;
+export function encodedFieldValues(map: EncodedMap, names: readonly string[]): (MsgValue | undefined)[] | undefined {
+  return leaving !== undefined && leaving.holds(map) ? leaving.fieldValuesOf(names) : undefined;
 }
 
-/** An EncodedMap no decoder here left (made in this process): decoded whole, and encoded again if stored. */
-function wholeMap(bytes: Uint8Array): MsgMap {
-  const value = new Decoder().decode(bytes);
+/** An EncodedMap decoded whole (see encodedFieldValues); throws if it holds something other than a map. */
+export function decodeEncodedMap(map: EncodedMap): MsgMap {
+  const value = new Decoder().decode(map.bytes);
   const isMap =
     typeof value === 'object' &&
     value !== null &&
