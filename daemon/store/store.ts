@@ -27,7 +27,7 @@ import { policyNodes } from './replication-policy.js';
 import { TableCatalog, type TableHandle } from './table-catalog.js';
 import { indexValue } from './table-sql.js';
 import type { Version } from './version.js';
-import { type WriteApart, WriteBatcher } from './write-batcher.js';
+import { type WriteApart, WriteBatcher, type Writer } from './write-batcher.js';
 
 /** A page of records stops growing past this many bytes (at least one record is always sent). */
 const MAX_RESULT_BYTES = 8 * 1024 * 1024;
@@ -297,17 +297,38 @@ export class Store {
    * bytes are what is written.
    */
   put(table: string, record: StoredRecord | EncodedMap): Promise<PutDone> {
-    const handle = this.catalog.handle(table);
-    const row = this.keepBack(
-      handle,
-      record instanceof EncodedMap ? this.rowForEncoded(handle, record) : this.rowFor(handle, record),
-    );
+    const row = this.keepPut(table, record);
     const done = this.batcher.writeDeferred(PUT_DONE);
     if (this.changeListeners.size === 0) return done;
     return done.then(() => {
       this.announcePuts(table, [row]);
       return PUT_DONE;
     });
+  }
+
+  /**
+   * As put, but answers `writer` with PUT_DONE instead of resolving a promise: a request's answer
+   * (see CallContext.answer) then needs no promise and no reaction of its own.
+   */
+  putTo(writer: Writer, table: string, record: StoredRecord | EncodedMap): void {
+    if (this.changeListeners.size > 0) {
+      this.put(table, record).then(
+        (done) => writer.resolve(done),
+        (error: unknown) => writer.reject(error),
+      );
+      return;
+    }
+    this.keepPut(table, record);
+    this.batcher.writeDeferredTo(writer, PUT_DONE);
+  }
+
+  /** Checks a put's record and keeps its row for the end of the group commit. */
+  private keepPut(table: string, record: StoredRecord | EncodedMap): Row {
+    const handle = this.catalog.handle(table);
+    return this.keepBack(
+      handle,
+      record instanceof EncodedMap ? this.rowForEncoded(handle, record) : this.rowFor(handle, record),
+    );
   }
 
   /** One writer for all the records: every one of them is checked before any is kept. */
