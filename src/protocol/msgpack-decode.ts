@@ -33,6 +33,12 @@ const RUNS_PAST = invalid('The MessagePack value runs past the end of the bytes 
 export class Decoder {
   private buf: Buffer = Buffer.alloc(0);
   private data = new DataView(this.buf.buffer, this.buf.byteOffset, 0);
+  /**
+   * The memory `buf` views, and where in it `buf` starts: kept, because reading a typed array's
+   * `buffer` and `byteOffset` is a call V8 does not inline here, and a left map's view needs both.
+   */
+  private memory: ArrayBufferLike = this.buf.buffer;
+  private memoryOffset = this.buf.byteOffset;
   /** What decode() was last given, whose views buf and data are. */
   private bytes: Uint8Array | undefined;
   private pos = 0;
@@ -225,10 +231,14 @@ export class Decoder {
     this.leftMap = undefined;
     // A socket that reads into one buffer (ReadBuffer) hands on a new view of the same memory per read:
     // the views reach to the end of that memory, so they serve every read; `end` bounds each decode.
-    if (bytes.buffer === this.buf.buffer && bytes.byteOffset === this.buf.byteOffset) return;
-    const length = bytes.buffer.byteLength - bytes.byteOffset;
-    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, length);
-    this.data = new DataView(bytes.buffer, bytes.byteOffset, length);
+    const memory = bytes.buffer;
+    const offset = bytes.byteOffset;
+    if (memory === this.memory && offset === this.memoryOffset) return;
+    const length = memory.byteLength - offset;
+    this.buf = Buffer.from(memory, offset, length);
+    this.data = new DataView(memory, offset, length);
+    this.memory = memory;
+    this.memoryOffset = offset;
   }
 
   private need(count: number): void {
@@ -443,7 +453,7 @@ export class Decoder {
       this.found = i + 1;
       const start = this.keptAt[2 * i]!;
       // A plain view: Buffer#subarray costs several times as much, and SQLite binds either.
-      return new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, this.keptAt[2 * i + 1]! - start);
+      return new Uint8Array(this.memory, this.memoryOffset + start, this.keptAt[2 * i + 1]! - start);
     }
     return undefined;
   }
@@ -483,7 +493,7 @@ export class Decoder {
   private readLeaving(depth: number): MsgValue {
     const start = this.pos;
     if (this.skipStringKeyedMap(depth)) {
-      const map = new EncodedMap(new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, this.pos - start));
+      const map = new EncodedMap(new Uint8Array(this.memory, this.memoryOffset + start, this.pos - start));
       this.leftMap = map;
       this.leftAt = start;
       this.leftEnd = this.pos;
