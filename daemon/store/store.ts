@@ -634,7 +634,10 @@ function copyOf(bytes: Uint8Array): Buffer {
 /** The error for a record whose key is missing or neither a string nor an integer. */
 function badKey(handle: TableHandle, where: string): CortexError {
   const keyName = handle.info.attributes[0]!;
-  return new CortexError('EINVAL', `${where}.${keyName}, the key of ${handle.info.name}, must be a string or an integer.`);
+  return new CortexError(
+    'EINVAL',
+    `${where}.${keyName}, the key of ${handle.info.name}, must be a string or an integer.`,
+  );
 }
 
 /** A new table's definition, checked: policy, attributes, indexes. */

@@ -123,7 +123,7 @@ export class WriteBatcher {
    */
   writeDeferred<T>(value: T): Promise<T> {
     if (this.lost !== undefined) return Promise.reject(this.lost);
-    const done = new Promise<T>((resolve, reject) => this.wait({ resolve: resolve as (value: unknown) => void, reject }, value));
+    const done = new Promise<T>((resolve, reject) => this.wait({ resolve, reject }, value));
     this.deferredAdded();
     return done;
   }
@@ -165,7 +165,7 @@ export class WriteBatcher {
       this.abort(error);
       return Promise.reject(translateSqliteError(error));
     }
-    const done = new Promise<T>((resolve, reject) => this.wait({ resolve: resolve as (value: unknown) => void, reject }, value));
+    const done = new Promise<T>((resolve, reject) => this.wait({ resolve, reject }, value));
     if (this.pending.length >= this.maxBatch) this.commit();
     else this.commitLater();
     return done;

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decode as referenceDecode, encode as referenceEncode } from '@msgpack/msgpack';
 import { CortexError, type ErrorCode } from '../../src/protocol/errors.js';
-import { Decoder, decode, decodeEncodedMap, encodedFieldValues, rawBytesOf } from '../../src/protocol/msgpack-decode.js';
+import {
+  Decoder,
+  decode,
+  decodeEncodedMap,
+  encodedFieldValues,
+  rawBytesOf,
+} from '../../src/protocol/msgpack-decode.js';
 import { Encoder, encode } from '../../src/protocol/msgpack-encode.js';
 import {
   EncodedMap,
@@ -850,7 +856,10 @@ describe('msgpack codec', () => {
       const decoder = leavePut();
       // {k: 1, k: 2, i: 3}: a map may repeat a key; the object decode() makes keeps the last.
       const record = Buffer.from([0x83, 0xa1, 0x6b, 0x01, 0xa1, 0x6b, 0x02, 0xa1, 0x69, 0x03]);
-      const request = Buffer.concat([Buffer.from([0x94, 0x00, 0x01, 0xa3, ...Buffer.from('put'), 0x92, 0xa1, 0x74]), record]);
+      const request = Buffer.concat([
+        Buffer.from([0x94, 0x00, 0x01, 0xa3, ...Buffer.from('put'), 0x92, 0xa1, 0x74]),
+        record,
+      ]);
       assert.ok(decoder.decodeRequest(request, 0, request.length) >= 0);
       const left = (decoder.takeNotificationParams() as MsgValue[])[1] as EncodedMap;
       assert.deepEqual(encodedFieldValues(left, ['k', 'i']), [2, 3]);

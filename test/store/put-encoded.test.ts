@@ -28,8 +28,7 @@ describe('puts of records left encoded, and answered without a promise', () => {
   let reader: Database;
   const committed = (table: string, key: string) =>
     reader.prepare(`SELECT v, "i_n" AS n FROM "t_${table}" WHERE k = ?`).get(key) as
-      | { v: Buffer; n: MsgValue }
-      | undefined;
+      { v: Buffer; n: MsgValue } | undefined;
 
   /** The record of `[0, 1, 'put', {table, record}]` as the daemon's decoder leaves it, in a buffer reused after. */
   function leftEncoded(decoder: Decoder, message: Buffer, record: MsgMap): EncodedMap {
