@@ -1,7 +1,6 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import { DEFAULT_PAGE } from '../../src/protocol/methods.js';
-import { EncodedMap } from '../../src/protocol/msgpack-types.js';
-import { storableRecord } from './encoded-record.js';
+import { ANSWERED } from '../server/caller.js';
 import type { DaemonServices, HandlerTable } from './types.js';
 
 export function recordHandlers({
@@ -9,10 +8,12 @@ export function recordHandlers({
   access,
 }: DaemonServices): Pick<HandlerTable, 'put' | 'put_many' | 'get' | 'delete' | 'match' | 'all' | 'count'> {
   return {
-    // Not async, and no then: a put is the hot path, and the store's promise resolves with its answer already.
+    // A put is the hot path: a request's answer is given by the store once the put is durable, with no promise.
     put: ({ table, record }, call) => {
       access.require(call.identity, table, 'write');
-      return store.put(table, record instanceof EncodedMap ? storableRecord(store, table, record) : record);
+      if (call.answer === undefined) return store.put(table, record);
+      store.putTo(call.answer, table, record);
+      return ANSWERED;
     },
     put_many: async ({ table, records, versions }, call) => {
       access.require(call.identity, table, 'write');

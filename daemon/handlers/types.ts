@@ -13,7 +13,7 @@ import type { WorkspaceRegistry } from '../runtime/workspace-registry.js';
 import type { ImportStaging } from '../store/import-staging.js';
 import type { Store } from '../store/store.js';
 import type { TerminalManager } from '../terminals/terminal-manager.js';
-import type { CallContext } from '../server/caller.js';
+import type { ANSWERED, CallContext } from '../server/caller.js';
 import type { WorkspaceInspector } from '../workspace/inspector.js';
 
 /** What handlers may use of the daemon. */
@@ -56,6 +56,6 @@ export type HandlerResult<M extends MethodName> = M extends keyof RawResults ? R
 export type Handler<M extends MethodName> = (
   params: ParamsOf<M>,
   call: CallContext,
-) => HandlerResult<M> | Promise<HandlerResult<M>>;
+) => HandlerResult<M> | Promise<HandlerResult<M>> | typeof ANSWERED;
 
 export type HandlerTable = { [M in MethodName]: Handler<M> };

@@ -9,8 +9,22 @@ export interface Caller extends Subscriber {
   readonly peer: string;
 }
 
+/** A request's answer, for a handler that gives it without a promise (see ANSWERED). */
+export interface Answer {
+  resolve(result: unknown): void;
+  reject(error: unknown): void;
+}
+
 /** Who is calling, on which connection. */
 export interface CallContext {
   identity: Identity;
   caller: Caller;
+  /**
+   * The request's answer, when a connection's request is answered by the dispatcher (not a notification, not
+   * a call forwarded by another node): a handler may take it in hand, answering it once, and return ANSWERED.
+   */
+  answer?: Answer;
 }
+
+/** What a handler returns once it has taken the request's answer (CallContext.answer) in hand: nothing is sent for it. */
+export const ANSWERED: unique symbol = Symbol('answered');

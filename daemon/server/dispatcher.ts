@@ -3,7 +3,8 @@ import { type MethodName, methods } from '../../src/protocol/methods.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import { paramsParser } from '../../src/protocol/method-params.js';
 import type { Handler, HandlerTable } from '../handlers/types.js';
-import type { CallContext } from './caller.js';
+import { ANSWERED, type Answer, type CallContext } from './caller.js';
+import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { Connection, MessageSink } from './connection.js';
 import type { NotifyErrors } from './notify-errors.js';
@@ -65,20 +66,22 @@ export class Dispatcher implements MessageSink {
       connection.respond(id, locked, null);
       return;
     }
+    const call = new RequestCall(connection, id, this.toWire);
     let result: unknown;
     try {
-      result = route.call(params, { identity: connection.identity, caller: connection });
+      result = route.call(params, call);
     } catch (error) {
-      connection.respond(id, this.toWire(error), null);
+      call.reject(error);
       return;
     }
+    if (result === ANSWERED) return;
     if (result instanceof Promise) {
       result.then(
-        (value: unknown) => connection.respond(id, null, value),
-        (error: unknown) => connection.respond(id, this.toWire(error), null),
+        (value: unknown) => call.resolve(value),
+        (error: unknown) => call.reject(error),
       );
     } else {
-      connection.respond(id, null, result);
+      call.resolve(result);
     }
   }
 
@@ -132,9 +135,37 @@ export class Dispatcher implements MessageSink {
     this.notifyErrors.report(connection, { method, error });
   }
 
-  private toWire(error: unknown): WireError {
+  private readonly toWire = (error: unknown): WireError => {
     if (error instanceof CortexError) return error.toWire();
     this.log.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return { code: 'EINTERNAL', message: 'The daemon hit an internal error; its log has the details.' };
+  };
+}
+
+/**
+ * A request being handled: its context, and its answer, which a handler may give itself (a put's, when
+ * the store has it durable) rather than through a promise the dispatcher reacts to.
+ */
+class RequestCall implements CallContext, Answer {
+  readonly identity: Identity;
+
+  constructor(
+    readonly caller: Connection,
+    private readonly id: number,
+    private readonly toWire: (error: unknown) => WireError,
+  ) {
+    this.identity = caller.identity;
+  }
+
+  get answer(): Answer {
+    return this;
+  }
+
+  resolve(result: unknown): void {
+    this.caller.respond(this.id, null, result);
+  }
+
+  reject(error: unknown): void {
+    this.caller.respond(this.id, this.toWire(error), null);
   }
 }

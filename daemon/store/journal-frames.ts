@@ -60,27 +60,32 @@ export function frameSize(turn: readonly TurnRows[]): number {
   return size;
 }
 
-/** Writes the frame of `turn` at the start of `into`, which holds at least frameSize(turn) bytes; returns its size. */
+/**
+ * Writes the frame of `turn` at the start of `into`, which holds at least frameSize(turn) bytes; returns its size.
+ * Numbers go through a DataView, whose setters the compiler inlines: Buffer's write methods check their
+ * arguments on every call, and cost a 16-client put ~1,000 instructions of its ~1,700 here.
+ */
 export function writeFrame(into: Buffer, turn: readonly TurnRows[]): number {
+  const view = new DataView(into.buffer, into.byteOffset, into.length);
   let at = HEAD_BYTES;
   for (const { table, valuesPerRow, values } of turn) {
     const nameLength = into.write(table, at + 2);
-    into.writeUInt16LE(nameLength, at);
+    view.setUint16(at, nameLength, true);
     at += 2 + nameLength;
-    into.writeUInt32LE(values.length / valuesPerRow, at);
+    view.setUint32(at, values.length / valuesPerRow, true);
     at += 4;
     for (let row = 0; row < values.length; row += valuesPerRow) {
       const bytes = values[row + 1] as Uint8Array;
-      into.writeUInt32LE(bytes.length, at);
+      view.setUint32(at, bytes.length, true);
       into.set(bytes, at + 4);
       at += 4 + bytes.length;
-      into.writeDoubleLE(values[row + 2] as number, at);
-      into.writeDoubleLE(values[row + 3] as number, at + 8);
+      view.setFloat64(at, values[row + 2] as number, true);
+      view.setFloat64(at + 8, values[row + 3] as number, true);
       at += 16;
     }
   }
-  into.writeUInt32LE(at - HEAD_BYTES, 0);
-  into.writeUInt32LE(crc32(into.subarray(HEAD_BYTES, at)), 4);
+  view.setUint32(0, at - HEAD_BYTES, true);
+  view.setUint32(4, crc32(into.subarray(HEAD_BYTES, at)), true);
   return at;
 }
 

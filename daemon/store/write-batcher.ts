@@ -56,11 +56,13 @@ export interface BatchJournal {
  */
 export type WriteApart = <T>(work: () => T) => T;
 
-/** A writer waiting for the commit, and what its promise resolves with then. */
-interface Pending {
-  resolve: (value: unknown) => void;
-  value: unknown;
-  reject: (error: unknown) => void;
+/**
+ * Who waits for a write: given its answer once the write is durable, or the error that failed its batch.
+ * A promise's two functions, or a request's answer itself (see writeDeferredTo).
+ */
+export interface Writer {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
 }
 
 /**
@@ -82,7 +84,9 @@ interface Pending {
  * with it has the journal write them again, so an acknowledged put is never lost.
  */
 export class WriteBatcher {
-  private pending: Pending[] = [];
+  /** The writers waiting for the pending batch, and beside each the value it is answered with. */
+  private pending: Writer[] = [];
+  private values: unknown[] = [];
   private scheduled = false;
   /** This batcher opened the current transaction (a batch, or the reads' held transaction) and has not ended it. */
   private holding = false;
@@ -119,12 +123,32 @@ export class WriteBatcher {
    */
   writeDeferred<T>(value: T): Promise<T> {
     if (this.lost !== undefined) return Promise.reject(this.lost);
-    const done = new Promise<T>((resolve, reject) =>
-      this.pending.push({ resolve: resolve as (value: unknown) => void, value, reject }),
-    );
+    const done = new Promise<T>((resolve, reject) => this.wait({ resolve, reject }, value));
+    this.deferredAdded();
+    return done;
+  }
+
+  /**
+   * As writeDeferred, answering `writer` itself instead of a promise's functions: a request's answer
+   * (a put's) then leaves with no promise, reaction or closure of its own.
+   */
+  writeDeferredTo(writer: Writer, value: unknown): void {
+    if (this.lost !== undefined) {
+      writer.reject(this.lost);
+      return;
+    }
+    this.wait(writer, value);
+    this.deferredAdded();
+  }
+
+  private wait(writer: Writer, value: unknown): void {
+    this.pending.push(writer);
+    this.values.push(value);
+  }
+
+  private deferredAdded(): void {
     if (this.pending.length >= this.maxBatch) this.endTurn();
     else this.commitLater();
-    return done;
   }
 
   /** Runs `work` in the current batch, after the deferred writes; resolves with its result once committed. */
@@ -141,9 +165,7 @@ export class WriteBatcher {
       this.abort(error);
       return Promise.reject(translateSqliteError(error));
     }
-    const done = new Promise<T>((resolve, reject) =>
-      this.pending.push({ resolve: resolve as (value: unknown) => void, value, reject }),
-    );
+    const done = new Promise<T>((resolve, reject) => this.wait({ resolve, reject }, value));
     if (this.pending.length >= this.maxBatch) this.commit();
     else this.commitLater();
     return done;
@@ -207,9 +229,8 @@ export class WriteBatcher {
    * writers settle now, before any commit.
    */
   private journalPending(journal: BatchJournal): void {
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
+    if (this.pending.length === 0) return;
+    const { writers: batch, values } = this.takeBatch();
     try {
       this.endHeldRead();
       if (!this.db.inTransaction) this.begin();
@@ -225,7 +246,7 @@ export class WriteBatcher {
       return;
     }
     this.hooks.committed?.();
-    for (const writer of batch) writer.resolve(writer.value);
+    answer(batch, values);
   }
 
   /**
@@ -264,8 +285,7 @@ export class WriteBatcher {
   /** Commits whatever is pending, and whatever the held transaction holds. */
   commit(): void {
     if (this.lost !== undefined) return;
-    const batch = this.pending;
-    this.pending = [];
+    const { writers: batch, values } = this.takeBatch();
     this.mustCommit = false;
     try {
       this.endHeldRead();
@@ -280,11 +300,19 @@ export class WriteBatcher {
     }
     if (batch.length === 0) return;
     this.hooks.committed?.();
-    for (const writer of batch) writer.resolve(writer.value);
+    answer(batch, values);
+  }
+
+  /** The pending batch's writers and their values, leaving none pending. */
+  private takeBatch(): { writers: Writer[]; values: unknown[] } {
+    const taken = { writers: this.pending, values: this.values };
+    this.pending = [];
+    this.values = [];
+    return taken;
   }
 
   /** A statement, the journal or the commit failed: the batch's writers get the error, the journal's writes stay. */
-  private fail(batch: Pending[], error: unknown): void {
+  private fail(batch: Writer[], error: unknown): void {
     const translated = translateSqliteError(error);
     this.lastFailure = translated;
     try {
@@ -312,8 +340,7 @@ export class WriteBatcher {
 
   /** A statement failed: drop the batch so no half-applied write survives. */
   private abort(error: unknown): void {
-    const batch = this.pending;
-    this.pending = [];
+    const { writers: batch } = this.takeBatch();
     this.mustCommit = false;
     this.fail(batch, error);
   }
@@ -363,6 +390,10 @@ export class WriteBatcher {
     this.commitTimer = setTimeout(() => this.commit(), journal.intervalMs);
     this.hooks.rolledBack?.();
   }
+}
+
+function answer(writers: Writer[], values: unknown[]): void {
+  for (let i = 0; i < writers.length; i++) writers[i]!.resolve(values[i]);
 }
 
 const NO_DEFERRED_WRITES: DeferredWrites = { statementCount: 0, flush: () => {}, discard: () => {} };

@@ -33,6 +33,12 @@ const RUNS_PAST = invalid('The MessagePack value runs past the end of the bytes 
 export class Decoder {
   private buf: Buffer = Buffer.alloc(0);
   private data = new DataView(this.buf.buffer, this.buf.byteOffset, 0);
+  /**
+   * The memory `buf` views, and where in it `buf` starts: kept, because reading a typed array's
+   * `buffer` and `byteOffset` is a call V8 does not inline here, and a left map's view needs both.
+   */
+  private memory: ArrayBufferLike = this.buf.buffer;
+  private memoryOffset = this.buf.byteOffset;
   /** What decode() was last given, whose views buf and data are. */
   private bytes: Uint8Array | undefined;
   private pos = 0;
@@ -169,39 +175,32 @@ export class Decoder {
   }
 
   /**
-   * Decodes only the fields `names` (ASCII, as attribute names are) of the map this decoder last left
-   * encoded (see holds), skipping the others: it was checked when it was left encoded.
+   * The values of the fields `names` (ASCII, as attribute names are) of the map this decoder last left
+   * encoded (see holds), in the order of `names`, undefined for a field it lacks (a field given twice: its
+   * last value, as in a decoded object); the others are skipped: it was checked when it was left encoded.
    */
-  fieldsOf(names: readonly string[]): MsgMap {
+  fieldValuesOf(names: readonly string[]): (MsgValue | undefined)[] {
     this.pos = this.leftAt;
     this.end = this.leftEnd;
     this.whole = true;
     const head = this.buf[this.pos++]!;
     const size = head < 0x90 ? head & 0x0f : this.readUint(head === 0xde ? 2 : 4);
-    const out: MsgMap = {};
+    const values: (MsgValue | undefined)[] = [];
+    for (let n = 0; n < names.length; n++) values.push(undefined);
     for (let i = 0; i < size; i++) {
       const type = this.buf[this.pos]!;
-      let name: string | undefined;
+      let index: number;
       if (type >= 0xa0 && type < 0xc0) {
         // Compared as bytes: no string is made for the keys not asked for.
-        name = nameAt(this.buf, this.pos + 1, type & 0x1f, names);
+        index = nameAt(this.buf, this.pos + 1, type & 0x1f, names);
         this.pos += 1 + (type & 0x1f);
       } else {
-        const key = this.read(1) as string;
-        name = names.includes(key) ? key : undefined;
+        index = names.indexOf(this.read(1) as string);
       }
-      if (name === undefined) {
-        this.skip(1);
-        continue;
-      }
-      const value = this.read(1);
-      if (name === '__proto__') {
-        Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
-      } else {
-        out[name] = value;
-      }
+      if (index === -1) this.skip(1);
+      else values[index] = this.read(1);
     }
-    return out;
+    return values;
   }
 
   /** The error of the response just decoded (null for none); the decoder keeps no reference to it. */
@@ -232,10 +231,14 @@ export class Decoder {
     this.leftMap = undefined;
     // A socket that reads into one buffer (ReadBuffer) hands on a new view of the same memory per read:
     // the views reach to the end of that memory, so they serve every read; `end` bounds each decode.
-    if (bytes.buffer === this.buf.buffer && bytes.byteOffset === this.buf.byteOffset) return;
-    const length = bytes.buffer.byteLength - bytes.byteOffset;
-    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, length);
-    this.data = new DataView(bytes.buffer, bytes.byteOffset, length);
+    const memory = bytes.buffer;
+    const offset = bytes.byteOffset;
+    if (memory === this.memory && offset === this.memoryOffset) return;
+    const length = memory.byteLength - offset;
+    this.buf = Buffer.from(memory, offset, length);
+    this.data = new DataView(memory, offset, length);
+    this.memory = memory;
+    this.memoryOffset = offset;
   }
 
   private need(count: number): void {
@@ -450,7 +453,7 @@ export class Decoder {
       this.found = i + 1;
       const start = this.keptAt[2 * i]!;
       // A plain view: Buffer#subarray costs several times as much, and SQLite binds either.
-      return new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, this.keptAt[2 * i + 1]! - start);
+      return new Uint8Array(this.memory, this.memoryOffset + start, this.keptAt[2 * i + 1]! - start);
     }
     return undefined;
   }
@@ -490,7 +493,7 @@ export class Decoder {
   private readLeaving(depth: number): MsgValue {
     const start = this.pos;
     if (this.skipStringKeyedMap(depth)) {
-      const map = new EncodedMap(new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, this.pos - start));
+      const map = new EncodedMap(new Uint8Array(this.memory, this.memoryOffset + start, this.pos - start));
       this.leftMap = map;
       this.leftAt = start;
       this.leftEnd = this.pos;
@@ -653,16 +656,16 @@ export class Decoder {
   }
 }
 
-/** The one of `names` (ASCII) that the `size` bytes at `at` spell, if any. */
-function nameAt(buf: Buffer, at: number, size: number, names: readonly string[]): string | undefined {
+/** Where in `names` (ASCII) is the one that the `size` bytes at `at` spell; -1 if none does. */
+function nameAt(buf: Buffer, at: number, size: number, names: readonly string[]): number {
   for (let n = 0; n < names.length; n++) {
     const name = names[n]!;
     if (name.length !== size) continue;
     let i = 0;
     while (i < size && buf[at + i] === name.charCodeAt(i)) i++;
-    if (i === size) return name;
+    if (i === size) return n;
   }
-  return undefined;
+  return -1;
 }
 
 /** str8, str16, str32 or a fixstr. */
@@ -675,20 +678,14 @@ let keeping: Decoder | undefined;
 
 function keepFrom(decoder: Decoder): void {
   keeping = decoder;
-  fieldsObject = undefined;
-  fieldsBytes = undefined;
 }
 
-/** The decoder that last left a map encoded: decodeFields reads the map through its views. */
+/** The decoder that last left a map encoded: encodedFieldValues reads the map through its views. */
 let leaving: Decoder | undefined;
 
 function leaveFrom(decoder: Decoder): void {
   leaving = decoder;
 }
-
-/** The object decodeFields last made, and the bytes of the map it came from, until the next message kept. */
-let fieldsObject: object | undefined;
-let fieldsBytes: Uint8Array | undefined;
 
 /**
  * The exact bytes a decoded map came from, when its decoder kept them: the
@@ -696,11 +693,9 @@ let fieldsBytes: Uint8Array | undefined;
  * decoded object again. Only the maps of the last message decoded with kept
  * bytes are known (an older one gets undefined, and is encoded again), and the
  * bytes belong to the read buffer: use them while that message is handled
- * (SQLite copies them when it binds). The object decodeFields made is known
- * too, with its whole map's bytes.
+ * (SQLite copies them when it binds).
  */
 export function rawBytesOf(value: object): Uint8Array | undefined {
-  if (value === fieldsObject) return fieldsBytes;
   return keeping?.keptBytesOf(value);
 }
 
@@ -712,21 +707,18 @@ export function decode(bytes: Uint8Array): MsgValue {
 }
 
 /**
- * The fields `names` (ASCII) of an EncodedMap as a plain object (the others are skipped), whose bytes rawBytesOf
- * gives as the whole map's, until the next message is decoded keeping bytes. A map the daemon's decoder
- * left encoded is read where it lies; any other is decoded whole.
+ * The values of the fields `names` (ASCII) of a map the daemon's decoder left encoded, in the order of
+ * `names` (undefined for a field the map lacks), read where the map lies: the store needs a put's key and
+ * indexed attributes, and writes the map's bytes. Undefined for a map its decoder has moved on from, or
+ * that no decoder left (made in this process): decodeEncodedMap decodes such a map whole.
  */
-export function decodeFields(map: EncodedMap, names: readonly string[]): MsgMap {
-  if (leaving === undefined || !leaving.holds(map)) return wholeMap(map.bytes);
-  const fields = leaving.fieldsOf(names);
-  fieldsObject = fields;
-  fieldsBytes = map.bytes;
-  return fields;
+export function encodedFieldValues(map: EncodedMap, names: readonly string[]): (MsgValue | undefined)[] | undefined {
+  return leaving !== undefined && leaving.holds(map) ? leaving.fieldValuesOf(names) : undefined;
 }
 
-/** An EncodedMap no decoder here left (made in this process): decoded whole, and encoded again if stored. */
-function wholeMap(bytes: Uint8Array): MsgMap {
-  const value = new Decoder().decode(bytes);
+/** An EncodedMap decoded whole (see encodedFieldValues); throws if it holds something other than a map. */
+export function decodeEncodedMap(map: EncodedMap): MsgMap {
+  const value = new Decoder().decode(map.bytes);
   const isMap =
     typeof value === 'object' &&
     value !== null &&
