@@ -17,7 +17,8 @@ import { ATTRIBUTES, TABLE, key, readOrder, record } from './workload.js';
  *   node dist/bench/client-count.js
  *
  * It runs itself again under valgrind. Each workload is warmed up first, so the JIT has settled, then
- * counted in WINDOWS windows; CLIENT_COUNT_OPS scales the operations counted (default 1).
+ * counted in WINDOWS windows; CLIENT_COUNT_OPS scales the operations counted (default 1), and
+ * CLIENT_COUNT_ONLY (workload names, comma-separated: `sequential get,sequential put`) counts only those.
  */
 const PREFILL_KEYS = 2000;
 const WARM_OPS = 8000;
@@ -90,6 +91,7 @@ async function countWorkload(
 /** Under valgrind: starts the daemon, counts every workload and prints the table. */
 async function countAll(dir: string): Promise<string> {
   const scale = Number(process.env['CLIENT_COUNT_OPS'] ?? '1');
+  const only = process.env['CLIENT_COUNT_ONLY']?.split(',').map((name) => name.trim());
   const counter = new InstructionCounter(process.pid, dir, true);
   let daemon: DaemonHandle | undefined;
   const clients: Client[] = [];
@@ -103,6 +105,7 @@ async function countAll(dir: string): Promise<string> {
     const keys = Array.from(readOrder(WARM_OPS, PREFILL_KEYS), (position) => key('pf', position));
     const rows: string[][] = [];
     for (const [index, workload] of workloads(scale, keys).entries()) {
+      if (only !== undefined && !only.includes(workload.name)) continue;
       const counts = await countWorkload(counter, clients, workload, String.fromCharCode(97 + index));
       rows.push([workload.name, String(workload.ops), counts.map(round).join(' / ')]);
     }

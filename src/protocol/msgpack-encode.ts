@@ -2,6 +2,8 @@ import { CortexError } from './errors.js';
 import { MAX_DEPTH, RawMsgpack } from './msgpack-types.js';
 
 const TWO_32 = 2 ** 32;
+/** The UTF-8 of a string this long or shorter fits in 255 bytes (three bytes a UTF-16 unit at most). */
+const STR8_UNITS = 85;
 
 /**
  * A MessagePack encoder writing plain, interoperable MessagePack (no extensions
@@ -11,9 +13,14 @@ const TWO_32 = 2 ** 32;
 export class Encoder {
   private buf: Buffer;
   private pos = 0;
+  /** The last view written() made, and the buffer it is a view of (see written). */
+  private view: Buffer;
+  private viewOf: Buffer;
 
   constructor(initialSize = 8192) {
     this.buf = Buffer.allocUnsafe(initialSize);
+    this.viewOf = this.buf;
+    this.view = this.buf.subarray(0, 0);
   }
 
   get length(): number {
@@ -31,10 +38,15 @@ export class Encoder {
 
   /**
    * The bytes written so far, as a view of the encoder's own buffer, for a reader that copies them
-   * at once (a socket's send); then restart() says whether it kept them.
+   * at once (a socket's send); then restart() says whether it kept them. A sequential caller's
+   * messages are mostly of one length, and the last view then serves again: no typed array made.
    */
   written(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    if (this.view.length !== this.pos || this.viewOf !== this.buf) {
+      this.view = this.buf.subarray(0, this.pos);
+      this.viewOf = this.buf;
+    }
+    return this.view;
   }
 
   /** Starts again empty after written(): in the same buffer, unless `kept` (the view is still read from). */
@@ -95,35 +107,34 @@ export class Encoder {
     this.buf = next;
   }
 
+  // An if chain of typeof tests, not a switch: the optimising compiler turns each test into a check of the
+  // value's map, where a switch asks the Typeof builtin for the type's name and compares strings.
   private write(value: unknown, depth: number): void {
-    switch (typeof value) {
-      case 'string':
-        return this.writeString(value);
-      case 'number':
-        return this.writeNumber(value);
-      case 'boolean':
-        this.ensure(1);
-        this.buf[this.pos++] = value ? 0xc3 : 0xc2;
-        return;
-      case 'bigint':
-        return this.writeBigInt(value);
-      case 'undefined':
+    if (typeof value === 'string') return this.writeString(value);
+    if (typeof value === 'number') return this.writeNumber(value);
+    if (typeof value === 'object') {
+      if (value === null) {
         this.ensure(1);
         this.buf[this.pos++] = 0xc0;
         return;
-      case 'object':
-        if (value === null) {
-          this.ensure(1);
-          this.buf[this.pos++] = 0xc0;
-          return;
-        }
-        if (depth >= MAX_DEPTH) {
-          throw new CortexError('EINVAL', `A value nests deeper than ${MAX_DEPTH} levels.`);
-        }
-        return this.writeObject(value, depth + 1);
-      default:
-        throw new CortexError('EINVAL', `A value of type ${typeof value} cannot be sent as MessagePack.`);
+      }
+      if (depth >= MAX_DEPTH) {
+        throw new CortexError('EINVAL', `A value nests deeper than ${MAX_DEPTH} levels.`);
+      }
+      return this.writeObject(value, depth + 1);
     }
+    if (typeof value === 'boolean') {
+      this.ensure(1);
+      this.buf[this.pos++] = value ? 0xc3 : 0xc2;
+      return;
+    }
+    if (typeof value === 'bigint') return this.writeBigInt(value);
+    if (typeof value === 'undefined') {
+      this.ensure(1);
+      this.buf[this.pos++] = 0xc0;
+      return;
+    }
+    throw new CortexError('EINVAL', `A value of type ${typeof value} cannot be sent as MessagePack.`);
   }
 
   private writeObject(value: object, depth: number): void {
@@ -161,7 +172,8 @@ export class Encoder {
     const start = this.pos++;
     let size = 0;
     for (const key in record) {
-      if (!Object.hasOwn(record, key)) continue;
+      // Not Object.hasOwn, which is a call per key: this form the optimising compiler reduces to a map check.
+      if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
       const item = record[key];
       if (item === undefined) continue;
       this.writeString(key);
@@ -197,12 +209,13 @@ export class Encoder {
   }
 
   private writeString(value: string): void {
-    if (value.length < 32 && this.writeShortAscii(value)) return;
-    const size = value.length < 64 && isAscii(value) ? value.length : Buffer.byteLength(value, 'utf8');
+    const length = value.length;
+    if (length < 32 && this.writeShortAscii(value)) return;
+    if (length <= STR8_UNITS) return this.writeStr8(value);
+    const size = Buffer.byteLength(value, 'utf8');
     this.ensure(size + 5);
     const buf = this.buf;
-    if (size < 32) buf[this.pos++] = 0xa0 | size;
-    else if (size < 0x100) {
+    if (size < 0x100) {
       buf[this.pos++] = 0xd9;
       buf[this.pos++] = size;
     } else if (size < 0x10000) {
@@ -214,12 +227,29 @@ export class Encoder {
       buf.writeUInt32BE(size, this.pos);
       this.pos += 4;
     }
-    if (size === value.length && size < 64) {
-      for (let i = 0; i < size; i++) buf[this.pos + i] = codeAt(value, i);
-    } else {
-      buf.write(value, this.pos, size, 'utf8');
-    }
+    buf.write(value, this.pos, size, 'utf8');
     this.pos += size;
+  }
+
+  /**
+   * A string of at most STR8_UNITS units in one pass: its UTF-8 written after room for a str8 header,
+   * which is then filled in, without asking its length in bytes first (a second pass in C++). Only a
+   * short string of other than ASCII can come out under 32 bytes: it moves back one for a fixstr header.
+   */
+  private writeStr8(value: string): void {
+    const room = value.length * 3;
+    this.ensure(room + 2);
+    const buf = this.buf;
+    const size = buf.write(value, this.pos + 2, room, 'utf8');
+    if (size < 32) {
+      buf.copyWithin(this.pos + 1, this.pos + 2, this.pos + 2 + size);
+      buf[this.pos] = 0xa0 | size;
+      this.pos += 1 + size;
+      return;
+    }
+    buf[this.pos] = 0xd9;
+    buf[this.pos + 1] = size;
+    this.pos += 2 + size;
   }
 
   /** A fixstr in one pass over an ASCII string; false, having written nothing, at its first other character. */
@@ -248,13 +278,18 @@ export class Encoder {
           buf[this.pos++] = 0xcc;
           buf[this.pos++] = value;
         } else if (value < 0x10000) {
-          buf[this.pos++] = 0xcd;
-          buf.writeUInt16BE(value, this.pos);
-          this.pos += 2;
+          // Byte by byte, not writeUInt16BE/32BE: those are calls that check their arguments (a msgid is written per call).
+          buf[this.pos] = 0xcd;
+          buf[this.pos + 1] = value >>> 8;
+          buf[this.pos + 2] = value & 0xff;
+          this.pos += 3;
         } else if (value < TWO_32) {
-          buf[this.pos++] = 0xce;
-          buf.writeUInt32BE(value, this.pos);
-          this.pos += 4;
+          buf[this.pos] = 0xce;
+          buf[this.pos + 1] = value >>> 24;
+          buf[this.pos + 2] = (value >>> 16) & 0xff;
+          buf[this.pos + 3] = (value >>> 8) & 0xff;
+          buf[this.pos + 4] = value & 0xff;
+          this.pos += 5;
         } else {
           buf[this.pos++] = 0xcf;
           buf.writeUInt32BE(Math.floor(value / TWO_32), this.pos);
@@ -341,11 +376,6 @@ export class Encoder {
  */
 function codeAt(value: string, index: number): number {
   return String.prototype.charCodeAt.call(value, index);
-}
-
-function isAscii(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (codeAt(value, i) > 0x7f) return false;
-  return true;
 }
 
 const shared = new Encoder();

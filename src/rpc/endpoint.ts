@@ -504,13 +504,36 @@ export class Endpoint implements FrameSink {
       return;
     }
     // A socket copies what it sends at once; only a write it queues (in part) keeps the encoder's bytes.
-    this.write(this.out.written());
+    const bytes = this.out.written();
+    const taken = this.sendDirect(bytes);
+    if (taken === bytes.length) {
+      // Nothing went through the stream, so nothing is queued there: no limit to check, and the buffer is free.
+      this.out.restart(false);
+      return;
+    }
+    this.writeToStream(taken > 0 ? bytes.subarray(taken) : bytes);
     this.out.restart(this.stream.writableLength > 0 || !this.isOpen);
   }
 
   /** Writes to the stream, then holds back or drops the other side if it leaves too much unread. */
   private write(bytes: Uint8Array): void {
-    this.writeThrough(bytes);
+    const taken = this.stream.writableLength === 0 ? this.sendDirect(bytes) : 0;
+    if (taken === bytes.length) return;
+    this.writeToStream(taken > 0 ? bytes.subarray(taken) : bytes);
+  }
+
+  /**
+   * Straight to the socket, for a caller that knows nothing is queued before the bytes: the stream's write
+   * request, state and callback cost more than the send itself (bench/README.md, "A cheaper round trip").
+   * Returns how many bytes it took: what it did not take, or all of it after an error (negative), goes
+   * through the stream, which waits for room or reports the error.
+   */
+  private sendDirect(bytes: Uint8Array): number {
+    return this.writeSome !== undefined && this.stream.writable ? this.writeSome(bytes) : 0;
+  }
+
+  private writeToStream(bytes: Uint8Array): void {
+    this.stream.write(bytes);
     const waiting = this.stream.writableLength;
     if (waiting > this.maxOutputBytes) {
       this.drop(`dropped, ${waiting} bytes of answers unread`);
@@ -521,20 +544,6 @@ export class Endpoint implements FrameSink {
         this.stallTimeoutMs,
       );
     }
-  }
-
-  /**
-   * Straight to the socket when nothing is queued before the bytes: the stream's write request, state and
-   * callback cost more than the send itself (bench/README.md, "A cheaper round trip"). What the socket does
-   * not take, or all of it after an error, goes through the stream, which waits for room or reports the error.
-   */
-  private writeThrough(bytes: Uint8Array): void {
-    if (this.writeSome !== undefined && this.stream.writable && this.stream.writableLength === 0) {
-      const taken = this.writeSome(bytes);
-      if (taken === bytes.length) return;
-      if (taken > 0) bytes = bytes.subarray(taken);
-    }
-    this.stream.write(bytes);
   }
 
   private drop(reason: string): void {

@@ -940,6 +940,40 @@ describe('msgpack codec', () => {
       assert.equal(hex(first), hex(copy));
       assert.equal(encoder.detach().length, 0);
     });
+
+    it('written() hands out the same view for messages of one length, and a new one once the buffer was kept', () => {
+      const encoder = new Encoder(64);
+      encoder.encode({ key: 'pf:0000000001' });
+      const first = encoder.written();
+      assert.equal(hex(first), hex(encode({ key: 'pf:0000000001' })));
+      encoder.restart(false);
+      encoder.encode({ key: 'pf:0000000002' });
+      // A sequential caller's requests are mostly of one length: no typed array is made for each.
+      assert.equal(encoder.written(), first);
+      assert.equal(hex(first), hex(encode({ key: 'pf:0000000002' })));
+      encoder.restart(false);
+      encoder.encode('a longer one');
+      assert.equal(hex(encoder.written()), hex(encode('a longer one')));
+      // A stream that kept the view still reads it: the encoder starts a new buffer, and a new view with it.
+      const kept = encoder.written();
+      encoder.restart(true);
+      encoder.encode('a longer two');
+      const next = encoder.written();
+      assert.notEqual(next, kept);
+      assert.equal(hex(kept), hex(encode('a longer one')));
+      assert.equal(hex(next), hex(encode('a longer two')));
+    });
+
+    it('writes strings of 32 to 85 units, the longest whose UTF-8 may fit a str8, in their smallest form', () => {
+      checkCanonical('é'.repeat(15) + 'a'.repeat(20), [0xd9, 50]);
+      checkCanonical('x'.repeat(85), [0xd9, 85]);
+      checkCanonical('x'.repeat(86), [0xd9, 86]);
+      checkCanonical('😀'.repeat(42) + 'a', [0xd9, 169]);
+      checkCanonical('é'.repeat(10), [0xb4]); // 10 units, 20 bytes: back to a fixstr
+      const encoder = new Encoder(1);
+      encoder.encode(['ü'.repeat(40), 'ascii '.repeat(10)]);
+      assert.deepEqual(decode(encoder.take()), ['ü'.repeat(40), 'ascii '.repeat(10)]);
+    });
   });
 
   describe('random values against @msgpack/msgpack (seeded)', () => {
