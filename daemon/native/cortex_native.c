@@ -301,6 +301,7 @@ typedef struct {
   napi_env env;
   napi_ref callback;
   napi_ref events_buffer;
+  napi_async_context context;
   int32_t *events;
   size_t capacity;
   connection_t *ready_head;
@@ -390,17 +391,6 @@ static void on_connection_readable(uv_poll_t *poll, int status, int events) {
   reader->ready_tail = connection;
 }
 
-/*
- * A plain call, not a MakeCallback: its callback scope (async context pushed and
- * popped, a microtask checkpoint at its close) cost the client and the daemon
- * 700-900 instructions a turn (bench/README.md, "The client's encode and flush
- * cut down"). The microtasks and ticks this call queues still run in this check
- * phase: Node's own check handle (Environment::CheckImmediate) runs after this
- * one, since libuv runs the check handles started last first and Node starts
- * its own before any JavaScript, and it always closes a callback scope
- * (RunAndClearNativeImmediates), which runs them, before any setImmediate
- * callback.
- */
 static void call_reader(reader_t *reader, size_t count) {
   napi_env env = reader->env;
   napi_handle_scope scope;
@@ -408,7 +398,8 @@ static void call_reader(reader_t *reader, size_t count) {
   napi_value callback, receiver, argv[1], result;
   int ok = napi_get_reference_value(env, reader->callback, &callback) == napi_ok &&
            napi_get_global(env, &receiver) == napi_ok && napi_create_uint32(env, (uint32_t)count, &argv[0]) == napi_ok;
-  napi_status status = ok ? napi_call_function(env, receiver, callback, 1, argv, &result) : napi_generic_failure;
+  napi_status status =
+      ok ? napi_make_callback(env, reader->context, receiver, callback, 1, argv, &result) : napi_generic_failure;
   if (status == napi_pending_exception) {
     napi_value exception;
     if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
@@ -445,6 +436,7 @@ static void stop_reader(void *data) {
   uv_check_stop(&reader->check);
   napi_delete_reference(reader->env, reader->callback);
   napi_delete_reference(reader->env, reader->events_buffer);
+  napi_async_destroy(reader->env, reader->context);
   uv_close((uv_handle_t *)&reader->check, free_reader);
 }
 
@@ -455,7 +447,7 @@ static void stop_reader(void *data) {
  */
 static napi_value create_reader(napi_env env, napi_callback_info info) {
   size_t argc = 2;
-  napi_value argv[2], buffer, handle;
+  napi_value argv[2], buffer, resource, name, handle;
   napi_typedarray_type type;
   napi_valuetype callback_type;
   size_t length;
@@ -471,7 +463,10 @@ static napi_value create_reader(napi_env env, napi_callback_info info) {
   reader_t *reader = calloc(1, sizeof *reader);
   if (reader == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok ||
       napi_create_reference(env, argv[1], 1, &reader->callback) != napi_ok ||
-      napi_create_reference(env, buffer, 1, &reader->events_buffer) != napi_ok) {
+      napi_create_reference(env, buffer, 1, &reader->events_buffer) != napi_ok ||
+      napi_create_object(env, &resource) != napi_ok ||
+      napi_create_string_utf8(env, "cortex:reads", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, resource, name, &reader->context) != napi_ok) {
     free(reader);
     napi_throw_error(env, NULL, "cortex_native: could not set the reader up");
     return NULL;
