@@ -2,11 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { Database } from 'better-sqlite3';
-import { openDatabase } from '../../daemon/store/open-database.js';
-import { journalIn } from '../../daemon/store/put-journal.js';
-import { Store } from '../../daemon/store/store.js';
-import { tempDir } from '../helpers/daemon.js';
+import { StoreDir } from '../helpers/store-dir.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -28,25 +24,13 @@ function used(): number {
  * the cache holds three (6 MiB counted) and 12 MiB in memory.
  */
 describe('records whose key is most of them', () => {
-  const dir = tempDir('cortex-attack-cache-');
-  let db: Database | undefined;
-  let store: Store | undefined;
-
-  after(() => {
-    try {
-      store?.close();
-    } finally {
-      db?.close();
-      dir.remove();
-    }
-  });
+  const dir = new StoreDir('cortex-attack-cache-');
+  after(() => dir.remove());
 
   it('keep the cache within its bound, keys included', async () => {
     const limit = 8 * 1024 * 1024;
     const keyLength = 2 * 1024 * 1024;
-    db = openDatabase(dir.path, 'normal', { node: 'a' });
-    store = new Store(db, 'a', Date.now, 60_000, journalIn(dir.path, 10), limit);
-    const s = store;
+    const s = dir.open({ heldMs: 10, cacheBytes: limit }).store;
     s.createTable({ name: 'kv', attributes: ['id'], owner: 'alice' });
     // Each key made when needed, as a request's decoder makes it: the test keeps none.
     const key = (index: number): string => String.fromCharCode(97 + index).repeat(keyLength);

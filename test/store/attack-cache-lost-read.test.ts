@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Database } from 'better-sqlite3';
 import { decode } from '../../src/protocol/msgpack-decode.js';
-import { openDatabase } from '../../daemon/store/open-database.js';
-import { journalIn } from '../../daemon/store/put-journal.js';
-import { Store } from '../../daemon/store/store.js';
-import { tempDir } from '../helpers/daemon.js';
+import { StoreDir } from '../helpers/store-dir.js';
 
 /**
  * Once the journaled puts are lost (a rollback took them and writing them again failed),
@@ -18,24 +14,11 @@ import { tempDir } from '../helpers/daemon.js';
  * the daemon's stop closes the store (it first stops the mesh, so that can take a while).
  */
 describe('a get whose own read loses the journaled puts', () => {
-  const dir = tempDir('cortex-attack-cache-');
-  let db: Database | undefined;
-  let store: Store | undefined;
-
-  after(() => {
-    try {
-      store?.close();
-    } catch {
-      // The store stopped on purpose: its close reports that.
-    }
-    db?.close();
-    dir.remove();
-  });
+  const dir = new StoreDir('cortex-attack-cache-');
+  after(() => dir.remove());
 
   it('refuses, and so does every later get of that key', async () => {
-    db = openDatabase(dir.path, 'normal', { node: 'a' });
-    store = new Store(db, 'a', Date.now, 60_000, journalIn(dir.path, 60_000));
-    const s = store;
+    const { db, store: s } = dir.open();
     s.createTable({ name: 'kv', attributes: ['id', 'v'], owner: 'alice' });
     let armed = false;
     db.function('armed', () => (armed ? 1 : 0));

@@ -2,14 +2,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Database } from 'better-sqlite3';
 import { encode } from '../../src/protocol/msgpack-encode.js';
 import { HLC_PER_MS } from '../../daemon/store/hlc.js';
 import { frameSize, type TurnRows, writeFrame } from '../../daemon/store/journal-frames.js';
-import { openDatabase } from '../../daemon/store/open-database.js';
-import { journalIn } from '../../daemon/store/put-journal.js';
-import { Store } from '../../daemon/store/store.js';
-import { tempDir } from '../helpers/daemon.js';
+import type { Store } from '../../daemon/store/store.js';
+import { StoreDir } from '../helpers/store-dir.js';
 
 function frameOf(turn: TurnRows[]): Buffer {
   const frame = Buffer.alloc(frameSize(turn));
@@ -27,25 +24,14 @@ function frameOf(turn: TurnRows[]): Buffer {
  * as a journal naming an unknown table does, never be thrown away.
  */
 describe('a damaged frame with whole frames after it', () => {
-  const dir = tempDir();
-  let db: Database | undefined;
-  let store: Store | undefined;
-
-  after(() => {
-    try {
-      store?.close();
-    } finally {
-      db?.close();
-      dir.remove();
-    }
-  });
+  const dir = new StoreDir();
+  after(() => dir.remove());
 
   it('does not empty the journal', () => {
-    db = openDatabase(dir.path, 'normal', { node: 'a' });
-    const first = new Store(db, 'a', Date.now, 60_000, journalIn(dir.path, 60_000));
-    first.createTable({ name: 'kv', attributes: ['id', 'v'], owner: 'alice' });
-    first.close();
-    db.close();
+    const first = dir.open();
+    first.store.createTable({ name: 'kv', attributes: ['id', 'v'], owner: 'alice' });
+    first.store.close();
+    first.db.close();
 
     // Two turns the last run acknowledged, seqs far above the head; one byte of the first is damaged.
     const hlc = Date.now() * HLC_PER_MS;
@@ -60,9 +46,9 @@ describe('a damaged frame with whole frames after it', () => {
     const path = join(dir.path, 'cortex.puts');
     writeFileSync(path, journal);
 
-    db = openDatabase(dir.path, 'normal', { node: 'a' });
+    let store: Store | undefined;
     try {
-      store = new Store(db, 'a', Date.now, 60_000, journalIn(dir.path, 60_000));
+      store = dir.open().store;
     } catch {
       // refusing to start over a damaged journal is a right answer
     }

@@ -2,21 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 import { decode } from '../../src/protocol/msgpack-decode.js';
-import { openDatabase } from '../../daemon/store/open-database.js';
 import { parseFrames } from '../../daemon/store/journal-frames.js';
-import { journalIn } from '../../daemon/store/put-journal.js';
-import { Store } from '../../daemon/store/store.js';
-import { tempDir } from '../helpers/daemon.js';
-
-/** Long enough that no commit comes by the clock while a test runs. */
-const HELD_MS = 60_000;
-
-function openStore(dir: string): { db: Database; store: Store } {
-  const db = openDatabase(dir, 'normal', { node: 'a' });
-  return { db, store: new Store(db, 'a', Date.now, 60_000, journalIn(dir, HELD_MS)) };
-}
+import { StoreDir } from '../helpers/store-dir.js';
 
 /**
  * A COMMIT that fails while puts are journaled (the design's full disk) has the batcher
@@ -32,21 +21,11 @@ function openStore(dir: string): { db: Database; store: Store } {
  * trigger breaks when the key 'full' is put; dropping the trigger gives the room back.
  */
 describe('create_table while the journaled transaction cannot commit', () => {
-  const dir = tempDir();
-  let open: { db: Database; store: Store } | undefined;
-
-  after(() => {
-    try {
-      open?.store.close();
-    } finally {
-      open?.db.close();
-      dir.remove();
-    }
-  });
+  const dir = new StoreDir();
+  after(() => dir.remove());
 
   it('is either refused or durable, and the acknowledged puts into it survive a restart', async () => {
-    open = openStore(dir.path);
-    const { db, store } = open;
+    const { db, store } = dir.open();
     store.createTable({ name: 'kv', attributes: ['id', 'v'], owner: 'alice' });
     db.exec(`CREATE TABLE room (id TEXT PRIMARY KEY);
       CREATE TABLE taken (id TEXT REFERENCES room (id) DEFERRABLE INITIALLY DEFERRED);
@@ -86,13 +65,12 @@ describe('create_table while the journaled transaction cannot commit', () => {
       // the store was already broken: its journal's descriptor is closed all the same
     }
     db.close();
-    open = undefined;
     const room = new BetterSqlite3(join(dir.path, 'cortex.db'));
     room.exec('DROP TRIGGER disk_full; DELETE FROM taken');
     room.close();
-    open = openStore(dir.path); // on the branch: 'holds puts this database cannot take ... move the file aside'
-    assert.deepEqual(decode(open.store.get('kv', 'full')!.bytes), { id: 'full', v: 0 });
-    if (created) assert.deepEqual(decode(open.store.get('later', 'x')!.bytes), { id: 'x', v: 1 });
+    const again = dir.open().store; // on the branch: 'holds puts this database cannot take ... move the file aside'
+    assert.deepEqual(decode(again.get('kv', 'full')!.bytes), { id: 'full', v: 0 });
+    if (created) assert.deepEqual(decode(again.get('later', 'x')!.bytes), { id: 'x', v: 1 });
     assert.equal(lost, undefined, 'the store kept every acknowledged put after the failed commits');
     assert.equal(crashed, undefined, 'a failed commit does not throw out of the commit timer');
     assert.deepEqual(committedTables, ['t_later'], 'the answered create_table was committed before its answer');

@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 import { decode } from '../../src/protocol/msgpack-decode.js';
-import { openDatabase } from '../../daemon/store/open-database.js';
-import { journalIn } from '../../daemon/store/put-journal.js';
-import { Store } from '../../daemon/store/store.js';
-import { tempDir } from '../helpers/daemon.js';
-
-function openStore(dir: string): { db: Database; store: Store } {
-  const db = openDatabase(dir, 'normal', { node: 'a' });
-  return { db, store: new Store(db, 'a', Date.now, 60_000, journalIn(dir, 60_000)) };
-}
+import { StoreDir } from '../helpers/store-dir.js';
 
 /**
  * When journaled puts cannot be written again after a rollback, the batcher refuses
@@ -24,21 +16,11 @@ function openStore(dir: string): { db: Database; store: Store } {
  * next start passes those puts over as already in the database.
  */
 describe('a catalog change after the journaled puts were lost', () => {
-  const dir = tempDir();
-  let open: { db: Database; store: Store } | undefined;
-
-  after(() => {
-    try {
-      open?.store.close();
-    } finally {
-      open?.db.close();
-      dir.remove();
-    }
-  });
+  const dir = new StoreDir();
+  after(() => dir.remove());
 
   it('is refused, or does not hide the lost puts from the next start', async () => {
-    open = openStore(dir.path);
-    const { db, store } = open;
+    const { db, store } = dir.open();
     store.createTable({ name: 'kv', attributes: ['id', 'v'], owner: 'alice' });
     let armed = false;
     db.function('armed', () => (armed ? 1 : 0));
@@ -63,12 +45,10 @@ describe('a catalog change after the journaled puts were lost', () => {
     // The daemon ends (its final commit refused: the store stopped); the next start has the trigger gone.
     assert.throws(() => store.close(), /The store stopped/);
     db.close();
-    open = undefined;
     const fix = new BetterSqlite3(join(dir.path, 'cortex.db'));
     fix.exec('DROP TRIGGER refuse');
     fix.close();
-    open = openStore(dir.path);
-    const a = open.store.get('kv', 'a');
+    const a = dir.open().store.get('kv', 'a');
     assert.ok(a !== null, 'the acknowledged put came back from the journal');
     assert.deepEqual(decode(a.bytes), { id: 'a', v: 1 });
   });

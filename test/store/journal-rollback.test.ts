@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { decode } from '../../src/protocol/msgpack-decode.js';
-import { openDatabase } from '../../daemon/store/open-database.js';
 import { parseFrames } from '../../daemon/store/journal-frames.js';
-import { journalIn } from '../../daemon/store/put-journal.js';
-import { Store } from '../../daemon/store/store.js';
-import { tempDir } from '../helpers/daemon.js';
+import type { Store } from '../../daemon/store/store.js';
+import { StoreDir } from '../helpers/store-dir.js';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -18,7 +16,7 @@ import { readFileSync } from 'node:fs';
  * turn's put is neither kept nor acknowledged.
  */
 describe('a failed turn after journaled puts', () => {
-  const dir = tempDir();
+  const dir = new StoreDir();
   let db: Database;
   let store: Store;
   const committed = (): string[] => {
@@ -31,8 +29,7 @@ describe('a failed turn after journaled puts', () => {
   };
 
   before(() => {
-    db = openDatabase(dir.path, 'normal', { node: 'a' });
-    store = new Store(db, 'a', Date.now, 60_000, journalIn(dir.path, 60_000));
+    ({ db, store } = dir.open());
     store.createTable({ name: 'kv', attributes: ['id', 'v'], owner: 'alice' });
     // SQLite refuses this one key: a statement failing in the middle of a journaled transaction.
     db.exec(
@@ -40,11 +37,7 @@ describe('a failed turn after journaled puts', () => {
     );
   });
 
-  after(() => {
-    store.close();
-    db.close();
-    dir.remove();
-  });
+  after(() => dir.remove());
 
   it('keeps the acknowledged puts, fails only the refused one, and commits the kept ones', async () => {
     await store.put('kv', { id: 'one', v: 1 });

@@ -6,12 +6,10 @@ import { encode } from '../../src/protocol/msgpack-encode.js';
 import type { RecordKey, StoredRecord } from '../../src/protocol/store-types.js';
 import { HLC_PER_MS } from '../../daemon/store/hlc.js';
 import type { RemoteWrite } from '../../daemon/store/merge.js';
-import { openDatabase } from '../../daemon/store/open-database.js';
-import { journalIn } from '../../daemon/store/put-journal.js';
 import { ENTRY_OVERHEAD_BYTES } from '../../daemon/store/record-cache.js';
 import type { RemoteBatch } from '../../daemon/store/replica.js';
-import { Store } from '../../daemon/store/store.js';
-import { tempDir } from '../helpers/daemon.js';
+import type { Store } from '../../daemon/store/store.js';
+import { StoreDir } from '../helpers/store-dir.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 /**
@@ -24,14 +22,13 @@ import { seededRandom } from '../helpers/seeded-random.js';
  * held transaction.
  */
 describe('the record cache', () => {
-  let dir: { path: string; remove: () => void };
+  let dir: StoreDir;
   let db: Database;
   let store: Store;
 
   const open = (cacheBytes?: number): void => {
-    dir = tempDir('cortex-record-cache-');
-    db = openDatabase(dir.path, 'normal', { node: 'a' });
-    store = new Store(db, 'a', Date.now, 60_000, journalIn(dir.path, 60_000), cacheBytes);
+    dir = new StoreDir('cortex-record-cache-');
+    ({ db, store } = dir.open(cacheBytes === undefined ? {} : { cacheBytes }));
     store.createTable({ name: 'kv', attributes: ['id', 'v'], replicate: 'mesh', owner: 'alice' });
   };
   const read = (key: RecordKey, table = 'kv'): StoredRecord | null => {
@@ -57,15 +54,7 @@ describe('the record cache', () => {
     };
   };
 
-  afterEach(() => {
-    try {
-      store.close();
-    } catch {
-      // A case that stopped the store on purpose: its close reports that.
-    }
-    db.close();
-    dir.remove();
-  });
+  afterEach(() => dir.remove());
 
   describe('with the default bound', () => {
     beforeEach(() => open());
@@ -256,24 +245,19 @@ describe('the record cache', () => {
  */
 describe('the record cache against no cache, on random operations', () => {
   const KEYS: RecordKey[] = [1, '1', 2, '2', 'a', 'b', 'c', 'd', 'e', 'f'];
-  const stores: { dir: { path: string; remove: () => void }; db: Database; store: Store }[] = [];
+  const stores: { dir: StoreDir; store: Store }[] = [];
 
   afterEach(() => {
-    for (const { dir, db, store } of stores.splice(0)) {
-      store.close();
-      db.close();
-      dir.remove();
-    }
+    for (const { dir } of stores.splice(0)) dir.remove();
   });
 
   for (const seed of [1, 2, 3]) {
     it(`answers every get as SQLite does (seed ${seed})`, async () => {
       for (const cacheBytes of [4 * 1024, 0]) {
-        const dir = tempDir('cortex-record-cache-random-');
-        const db = openDatabase(dir.path, 'normal', { node: 'a' });
-        const store = new Store(db, 'a', Date.now, 60_000, journalIn(dir.path, 60_000), cacheBytes);
+        const dir = new StoreDir('cortex-record-cache-random-');
+        const { store } = dir.open({ cacheBytes });
         store.createTable({ name: 'kv', attributes: ['id', 'v'], replicate: 'mesh', owner: 'alice' });
-        stores.push({ dir, db, store });
+        stores.push({ dir, store });
       }
       const random = seededRandom(seed);
       const pick = (): RecordKey => KEYS[Math.floor(random() * KEYS.length)]!;
