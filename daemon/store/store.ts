@@ -641,6 +641,8 @@ export class Store {
     try {
       this.db.transaction(work)();
     } catch (error) {
+      // The change log's reload reads every table the catalog names: the catalog follows SQLite first.
+      this.catalog.reload();
       this.changeLog.reload();
       throw error;
     }

@@ -65,7 +65,23 @@ export class TableCatalog {
     /** A dropped table's cached records leave it with the table. */
     private readonly cache: RecordCache,
   ) {
-    const rows = db
+    this.loadAll();
+  }
+
+  /**
+   * Reads every definition again, after a transaction that created or dropped tables was rolled
+   * back: SQLite undid them, and the handles here must follow, or a table the rollback removed
+   * stays listed over a SQLite table that is gone. Their cached records go with the old handles.
+   */
+  reload(): void {
+    this.cache.clear();
+    this.tables.clear();
+    this.versions.clear();
+    this.loadAll();
+  }
+
+  private loadAll(): void {
+    const rows = this.db
       .prepare('SELECT name, attributes, indexes, replicate, owner, created, hlc, node, incarnation FROM _tables')
       .all() as TableRow[];
     for (const row of rows) this.load(infoFromRow(row), { hlc: row.hlc, node: row.node });
