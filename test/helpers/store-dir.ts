@@ -52,3 +52,16 @@ export class StoreDir {
     }
   }
 }
+
+/**
+ * Lets a test make the store lose its journaled puts, as a disk that fills for good would: SQLite refuses
+ * every put of the key 'bad' into table kv, and after `arm()` every put of 'a' too, so the rollback a 'bad'
+ * put causes cannot write the journaled 'a' again.
+ */
+export function refusalOfA(db: Database): { arm(): void } {
+  let armed = false;
+  db.function('armed', () => (armed ? 1 : 0));
+  db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON "t_kv" WHEN NEW.k = 'bad' OR (NEW.k = 'a' AND armed())
+    BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+  return { arm: () => (armed = true) };
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { decode } from '../../src/protocol/msgpack-decode.js';
-import { StoreDir } from '../helpers/store-dir.js';
+import { refusalOfA, StoreDir } from '../helpers/store-dir.js';
 
 /**
  * Once the journaled puts are lost (a rollback took them and writing them again failed),
@@ -20,18 +20,15 @@ describe('a get whose own read loses the journaled puts', () => {
   it('refuses, and so does every later get of that key', async () => {
     const { db, store: s } = dir.open();
     s.createTable({ name: 'kv', attributes: ['id', 'v'], owner: 'alice' });
-    let armed = false;
-    db.function('armed', () => (armed ? 1 : 0));
     // 'bad' fails its turn; once armed, the journal's restore of 'a' fails too: the puts are lost.
-    db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON "t_kv" WHEN NEW.k = 'bad' OR (NEW.k = 'a' AND armed())
-      BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    const refusal = refusalOfA(db);
     let lost = false;
     s.journalLost = () => (lost = true);
 
     await s.put('kv', { id: 'a', v: 1 });
     s.flush(); // v: 1 is committed
     await s.put('kv', { id: 'a', v: 2 }); // v: 2 is acknowledged from the journal, in the held transaction
-    armed = true;
+    refusal.arm();
 
     // A client's put and another's get of 'a' in one turn: the get's read() ends the turn, which fails.
     const bad = s.put('kv', { id: 'bad', v: 0 });

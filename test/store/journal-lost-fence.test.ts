@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { decode } from '../../src/protocol/msgpack-decode.js';
-import { StoreDir } from '../helpers/store-dir.js';
+import { refusalOfA, StoreDir } from '../helpers/store-dir.js';
 
 /**
  * When journaled puts cannot be written again after a rollback, the batcher refuses
@@ -22,16 +22,13 @@ describe('a catalog change after the journaled puts were lost', () => {
   it('is refused, or does not hide the lost puts from the next start', async () => {
     const { db, store } = dir.open();
     store.createTable({ name: 'kv', attributes: ['id', 'v'], owner: 'alice' });
-    let armed = false;
-    db.function('armed', () => (armed ? 1 : 0));
-    // 'bad' fails its turn; once armed, writing 'a' again (the restore) fails too.
-    db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON "t_kv" WHEN NEW.k = 'bad' OR (NEW.k = 'a' AND armed())
-      BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    // 'bad' fails its turn; once armed, the journal's restore of 'a' fails too: the puts are lost.
+    const refusal = refusalOfA(db);
     let lost = false;
     store.journalLost = () => (lost = true);
 
     await store.put('kv', { id: 'a', v: 1 }); // acknowledged from the journal
-    armed = true;
+    refusal.arm();
     await assert.rejects(store.put('kv', { id: 'bad', v: 2 }), /refused/);
     assert.ok(lost, 'the store lost its journaled puts and stopped; the journal keeps them');
 

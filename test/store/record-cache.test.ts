@@ -9,7 +9,7 @@ import type { RemoteWrite } from '../../daemon/store/merge.js';
 import { ENTRY_OVERHEAD_BYTES } from '../../daemon/store/record-cache.js';
 import type { RemoteBatch } from '../../daemon/store/replica.js';
 import type { Store } from '../../daemon/store/store.js';
-import { StoreDir } from '../helpers/store-dir.js';
+import { refusalOfA, StoreDir } from '../helpers/store-dir.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 /**
@@ -170,14 +170,11 @@ describe('the record cache', () => {
     });
 
     it('answers nothing once the store lost its journaled puts', async () => {
-      let armed = false;
-      db.function('armed', () => (armed ? 1 : 0));
       // 'bad' fails its turn; once armed, the journal's restore of 'a' fails too: the puts are lost.
-      db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON "t_kv" WHEN NEW.k = 'bad' OR (NEW.k = 'a' AND armed())
-        BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      const refusal = refusalOfA(db);
       await store.put('kv', { id: 'a', v: 1 });
       cached('a', { id: 'a', v: 1 });
-      armed = true;
+      refusal.arm();
       await assert.rejects(store.put('kv', { id: 'bad', v: 2 }), /refused/);
       // The rolled-back transaction took 'a' with it: no read may answer it, from SQLite or the cache.
       assert.throws(() => store.get('kv', 'a'), /The store stopped/);
