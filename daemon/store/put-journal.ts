@@ -74,9 +74,9 @@ export class PutJournal {
     }
   }
 
-  /** Adds a table's rows to this turn's frame: their values as PutBuffer binds them. */
-  add(table: string, valuesPerRow: number, values: readonly unknown[]): void {
-    this.turn.push({ table, valuesPerRow, values });
+  /** Adds a table's rows from row `from` on to this turn's frame: their values as PutBuffer binds them. */
+  add(table: string, valuesPerRow: number, values: readonly unknown[], from = 0): void {
+    this.turn.push({ table, valuesPerRow, values, from });
   }
 
   /**
