@@ -108,11 +108,12 @@ describe('puts whose statements wait past their acknowledgment', () => {
     store.flush();
     const [older] = store.page('kv', 1, undefined, true).versions!;
     await store.put('kv', { id: 'k', v: 'acknowledged', tag: 'x' });
-    // A version between the committed row's and the waiting put's: newer than the first, older than the second.
+    // A version between the committed row's and the waiting put's: the committed row's clock and a greater
+    // node, so newer than it, and older than the put, whose clock is above the committed row's.
     const written = await store.putVersioned(
       'kv',
       [{ id: 'k', v: 'restored', tag: 'x' }],
-      [{ hlc: older![0] + 1, node: 'z' }],
+      [{ hlc: older![0], node: 'z' }],
     );
     assert.equal(written, 0, 'the acknowledged put is newer');
     assert.deepEqual(decode(store.get('kv', 'k')!.bytes), { id: 'k', v: 'acknowledged', tag: 'x' });
