@@ -122,10 +122,17 @@ function acceptNatively(
 /** One reader per addon, that is per thread: the sockets of every listener on it are read in one call a turn. */
 const readers = new WeakMap<NativeAddon, AddonReads>();
 
+/**
+ * After a turn that answered requests, how long the daemon watches for the next before its loop sleeps: a
+ * client awaiting each answer sends its next request well within it, and finds the daemon awake
+ * (docs/design.md, "The daemon waits a moment before it sleeps").
+ */
+const NEXT_REQUEST_WAIT_MICROS = 100;
+
 function nativeReads(addon: NativeAddon): AddonReads {
   let reads = readers.get(addon);
   if (reads === undefined) {
-    reads = new AddonReads(addon);
+    reads = new AddonReads(addon, NEXT_REQUEST_WAIT_MICROS);
     readers.set(addon, reads);
   }
   return reads;
