@@ -21,6 +21,7 @@ import type { MeshSettings } from './mesh/mesh-settings.js';
 import type { SubscriptionLimits } from './pubsub/subscriptions.js';
 import type { Synchronous } from './store/open-database.js';
 import { DEFAULT_RECORD_CACHE_MB } from './store/record-cache.js';
+import { DEFAULT_NEXT_REQUEST_WAIT_MICROS } from './server/unix-listener.js';
 
 /** The daemon's settings, from `config.json` in the config directory; every field is optional. */
 export interface DaemonConfig {
@@ -39,6 +40,8 @@ export interface DaemonConfig {
   commitIntervalMs: number;
   /** The store's cache of records read, in bytes (see RecordCache); 0: none. */
   recordCacheBytes: number;
+  /** After a turn that read requests, how long the daemon watches for the next before it sleeps (µs); 0: not at all. */
+  nextRequestWaitMicros: number;
   logLevel: LogLevel;
   /** Members of this group may use the socket too (system mode: `cortex`). */
   socketGroup: string | undefined;
@@ -107,6 +110,7 @@ const parseFile = object({
   synchronous: optional(literal('normal', 'full')),
   commit_interval_ms: optional(integer({ min: 0, max: 60_000 })),
   record_cache_mb: optional(integer({ min: 0, max: 65_536 })),
+  next_request_wait_us: optional(integer({ min: 0, max: 10_000 })),
   log_level: optional(literal('debug', 'info', 'warn', 'error')),
   listen: optional(string({ pattern: /^(\[[^\]]+\]|[^:]+):\d{1,5}$/, what: 'HOST:PORT' })),
   codex_bin: optional(string({ min: 1, max: 4096, what: 'the path of the codex binary' })),
@@ -187,6 +191,7 @@ export function loadConfig(
     synchronous: parsed.synchronous ?? 'normal',
     commitIntervalMs: parsed.commit_interval_ms ?? 10,
     recordCacheBytes: (parsed.record_cache_mb ?? DEFAULT_RECORD_CACHE_MB) * MiB,
+    nextRequestWaitMicros: parsed.next_request_wait_us ?? DEFAULT_NEXT_REQUEST_WAIT_MICROS,
     logLevel: parsed.log_level ?? 'info',
     socketGroup: overrides.socketGroup ?? parsed.socket_group,
     listen: overrides.listen ?? parsed.listen,

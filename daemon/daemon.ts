@@ -408,6 +408,7 @@ export class Daemon {
         gid,
         addon: 'missing' in addon ? undefined : addon,
         onAcceptError: (reason) => this.log.error(`the socket could not accept a caller: ${reason}`),
+        nextRequestWaitMicros: this.config.nextRequestWaitMicros,
       },
     );
     if (this.config.listen !== undefined) await this.listenRemote(this.config.listen, dispatcher);

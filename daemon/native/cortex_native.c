@@ -19,7 +19,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <node_api.h>
+#include <poll.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,6 +300,11 @@ typedef struct connection_s connection_t;
 
 typedef struct {
   uv_check_t check;
+  /* Waits a moment for the next request before the loop sleeps (see on_reader_prepare). */
+  uv_prepare_t prepare;
+  uint64_t wait_ns;
+  int delivered;
+  int open_handles;
   napi_env env;
   napi_ref callback;
   napi_ref events_buffer;
@@ -424,39 +431,76 @@ static void on_reader_check(uv_check_t *check) {
       start_polling(connection);
     }
     if (reader->ready_head == NULL) reader->ready_tail = NULL;
+    reader->delivered = 1;
     /* JavaScript may stop connections still in the list: readStop unlinks them. */
     call_reader(reader, count);
   }
 }
 
-static void free_reader(uv_handle_t *handle) { free(handle->data); }
+/*
+ * Just before the loop would sleep in epoll_wait, after a turn that handed reads on: watch the loop's
+ * epoll descriptor for up to `wait_ns` (less if a timer is due sooner), yielding the CPU between looks,
+ * and return as soon as anything is ready. A caller that awaits each answer sends its next request a
+ * few tens of microseconds after the answer left; caught here, neither side pays the wake-up of a
+ * sleeping CPU, which on a virtual machine costs more than the request itself (bench/README.md,
+ * "The sequential round trip, seen from the wake-ups"). A turn that read nothing waits for nothing, so
+ * an idle daemon sleeps as before, and sched_yield lets anything else that is runnable on this CPU go
+ * first.
+ */
+static void on_reader_prepare(uv_prepare_t *prepare) {
+  reader_t *reader = prepare->data;
+  if (!reader->delivered) return;
+  reader->delivered = 0;
+  int timeout = uv_backend_timeout(prepare->loop);
+  if (timeout == 0) return;
+  uint64_t limit = reader->wait_ns;
+  if (timeout > 0 && (uint64_t)timeout * 1000000 < limit) limit = (uint64_t)timeout * 1000000;
+  struct pollfd backend = {.fd = uv_backend_fd(prepare->loop), .events = POLLIN, .revents = 0};
+  uint64_t start = uv_hrtime();
+  do {
+    if (poll(&backend, 1, 0) != 0) return;
+    sched_yield();
+  } while (uv_hrtime() - start < limit);
+}
+
+static void free_reader(uv_handle_t *handle) {
+  reader_t *reader = handle->data;
+  if (--reader->open_handles == 0) free(reader);
+}
 
 static void stop_reader(void *data) {
   reader_t *reader = data;
   uv_check_stop(&reader->check);
+  uv_prepare_stop(&reader->prepare);
   napi_delete_reference(reader->env, reader->callback);
   napi_delete_reference(reader->env, reader->events_buffer);
   napi_async_destroy(reader->env, reader->context);
   uv_close((uv_handle_t *)&reader->check, free_reader);
+  uv_close((uv_handle_t *)&reader->prepare, free_reader);
 }
 
 /*
- * reader(events, callback) -> a reader for readStart. callback(count) gets the
- * first `count` pairs of `events` (an Int32Array of an even length). Lives as
- * long as the environment; its check handle is unref'd, and keeps nothing alive.
+ * reader(events, callback, waitMicros) -> a reader for readStart. callback(count) gets
+ * the first `count` pairs of `events` (an Int32Array of an even length). After a turn
+ * that handed reads on, the loop waits up to `waitMicros` (0: not at all) for more
+ * before it sleeps (on_reader_prepare). Lives as long as the environment; its check
+ * and prepare handles are unref'd, and keep nothing alive.
  */
 static napi_value create_reader(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], buffer, resource, name, handle;
+  size_t argc = 3;
+  napi_value argv[3], buffer, resource, name, handle;
   napi_typedarray_type type;
   napi_valuetype callback_type;
   size_t length;
   void *data;
+  int64_t wait_micros = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
       napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, NULL) != napi_ok ||
       type != napi_int32_array || length < 2 || napi_typeof(env, argv[1], &callback_type) != napi_ok ||
-      callback_type != napi_function) {
-    napi_throw_type_error(env, NULL, "reader expects an Int32Array of pairs and a callback");
+      callback_type != napi_function ||
+      (argc >= 3 && (napi_get_value_int64(env, argv[2], &wait_micros) != napi_ok || wait_micros < 0 ||
+                     wait_micros > 1000000))) {
+    napi_throw_type_error(env, NULL, "reader expects an Int32Array of pairs, a callback and 0-1000000 microseconds");
     return NULL;
   }
   uv_loop_t *loop;
@@ -474,10 +518,16 @@ static napi_value create_reader(napi_env env, napi_callback_info info) {
   reader->env = env;
   reader->events = data;
   reader->capacity = length / 2;
+  reader->wait_ns = (uint64_t)wait_micros * 1000;
+  reader->open_handles = 2;
   uv_check_init(loop, &reader->check);
   reader->check.data = reader;
   uv_check_start(&reader->check, on_reader_check);
   uv_unref((uv_handle_t *)&reader->check);
+  uv_prepare_init(loop, &reader->prepare);
+  reader->prepare.data = reader;
+  if (reader->wait_ns > 0) uv_prepare_start(&reader->prepare, on_reader_prepare);
+  uv_unref((uv_handle_t *)&reader->prepare);
   if (napi_add_env_cleanup_hook(env, stop_reader, reader) != napi_ok) {
     stop_reader(reader);
     napi_throw_error(env, NULL, "cortex_native: could not set the reader up");

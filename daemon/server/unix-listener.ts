@@ -37,6 +37,8 @@ export interface UnixListenOptions {
   addon?: NativeAddon | undefined;
   /** Accepting failed (out of descriptors, say): for the log. */
   onAcceptError: (reason: string) => void;
+  /** With the addon: after a turn that read requests, how long to watch for the next before sleeping (µs). */
+  nextRequestWaitMicros?: number | undefined;
 }
 
 /**
@@ -69,9 +71,7 @@ export async function listenUnix(
   const previous = process.umask(0o177);
   let listener: UnixListener;
   try {
-    listener = addon
-      ? acceptNatively(addon, path, onSocket, options.onAcceptError)
-      : await acceptInNode(path, onSocket);
+    listener = addon ? acceptNatively(addon, path, onSocket, options) : await acceptInNode(path, onSocket);
   } finally {
     process.umask(previous);
   }
@@ -86,9 +86,9 @@ function acceptNatively(
   addon: NativeAddon,
   path: string,
   onSocket: OnUnixSocket,
-  onAcceptError: (reason: string) => void,
+  { onAcceptError, nextRequestWaitMicros = DEFAULT_NEXT_REQUEST_WAIT_MICROS }: UnixListenOptions,
 ): UnixListener {
-  const reads = nativeReads(addon);
+  const reads = nativeReads(addon, nextRequestWaitMicros);
   const handle = addon.listen(path, (fd, credentials, error) => {
     if (fd < 0) {
       onAcceptError(error ?? 'accept failed');
@@ -122,10 +122,18 @@ function acceptNatively(
 /** One reader per addon, that is per thread: the sockets of every listener on it are read in one call a turn. */
 const readers = new WeakMap<NativeAddon, AddonReads>();
 
-function nativeReads(addon: NativeAddon): AddonReads {
+/**
+ * After a turn that read requests, how long the daemon watches for the next before its loop sleeps, unless
+ * its config (`next_request_wait_us`) says otherwise: a client awaiting each answer sends its next request
+ * well within it, and finds the daemon awake (docs/design.md, "The daemon waits a moment before it sleeps").
+ */
+export const DEFAULT_NEXT_REQUEST_WAIT_MICROS = 100;
+
+/** The thread's reader is made by its first listener, whose wait it keeps: a daemon process has one listener. */
+function nativeReads(addon: NativeAddon, waitMicros: number): AddonReads {
   let reads = readers.get(addon);
   if (reads === undefined) {
-    reads = new AddonReads(addon);
+    reads = new AddonReads(addon, waitMicros);
     readers.set(addon, reads);
   }
   return reads;

@@ -30,8 +30,12 @@ export class AddonReads {
   private readonly freeSlots: number[] = [];
   private readonly reader: NativeReader;
 
-  constructor(readonly addon: NativeAddon) {
-    this.reader = addon.reader(this.events, (count) => this.deliver(count));
+  /** `waitMicros`: after a turn that handed reads on, how long the loop watches for more before it sleeps. */
+  constructor(
+    readonly addon: NativeAddon,
+    waitMicros = 0,
+  ) {
+    this.reader = addon.reader(this.events, (count) => this.deliver(count), waitMicros);
   }
 
   /** Starts reading socket `fd` into `buffer` for `target`; throws, having started nothing, if it cannot. */

@@ -44,8 +44,10 @@ export interface NativeAddon {
   /**
    * Reads of sockets, one call a turn for all that were read: `onReads(count)` finds `count` pairs of
    * (slot, bytes read | 0 at the end | -errno) at the start of `events` (see daemon/server/native-reads.ts).
+   * After a turn that handed reads on, the event loop watches for more for up to `waitMicros` (0, the
+   * default: not at all) before it sleeps.
    */
-  reader(events: Int32Array, onReads: (count: number) => void): NativeReader;
+  reader(events: Int32Array, onReads: (count: number) => void, waitMicros?: number): NativeReader;
   /** Starts reading socket `fd` (a duplicate of it) into `buffer`, reported as `slot`. */
   readStart(reader: NativeReader, fd: number, slot: number, buffer: Uint8Array): NativeRead;
   readInto(read: NativeRead, buffer: Uint8Array): void;
