@@ -38,12 +38,17 @@ export interface JournalContents {
 
 /**
  * A turn's rows as PutBuffer keeps them, per table: the table's name, its values per row,
- * and its rows' values end to end (key, bytes, hlc, seq, then the indexed attributes).
+ * and its rows' values end to end (key, bytes, hlc, seq, then the indexed attributes), of
+ * which the turn's are those from row `from` on (the earlier ones are in earlier frames).
  */
 export interface TurnRows {
   table: string;
   valuesPerRow: number;
   values: readonly unknown[];
+  /** 0 when absent. */
+  from?: number;
+  /** The table's name in UTF-8, when the caller keeps it (PutJournal): encoding it every turn cost ~600 instructions. */
+  name?: Buffer;
 }
 
 const ROW_FIXED_BYTES = 4 + 8 + 8;
@@ -51,9 +56,9 @@ const ROW_FIXED_BYTES = 4 + 8 + 8;
 /** How many bytes the frame of `turn` takes. */
 export function frameSize(turn: readonly TurnRows[]): number {
   let size = HEAD_BYTES;
-  for (const { table, valuesPerRow, values } of turn) {
-    size += 2 + Buffer.byteLength(table) + 4;
-    for (let at = 0; at < values.length; at += valuesPerRow) {
+  for (const { table, name, valuesPerRow, values, from = 0 } of turn) {
+    size += 2 + (name?.length ?? Buffer.byteLength(table)) + 4;
+    for (let at = from * valuesPerRow; at < values.length; at += valuesPerRow) {
       size += ROW_FIXED_BYTES + (values[at + 1] as Uint8Array).length;
     }
   }
@@ -63,18 +68,27 @@ export function frameSize(turn: readonly TurnRows[]): number {
 /**
  * Writes the frame of `turn` at the start of `into`, which holds at least frameSize(turn) bytes; returns its size.
  * Numbers go through a DataView, whose setters the compiler inlines: Buffer's write methods check their
- * arguments on every call, and cost a 16-client put ~1,000 instructions of its ~1,700 here.
+ * arguments on every call, and cost a 16-client put ~1,000 instructions of its ~1,700 here. `view` is one over
+ * all of `into`, when the caller keeps one with the buffer.
  */
-export function writeFrame(into: Buffer, turn: readonly TurnRows[]): number {
-  const view = new DataView(into.buffer, into.byteOffset, into.length);
+export function writeFrame(
+  into: Buffer,
+  turn: readonly TurnRows[],
+  view = new DataView(into.buffer, into.byteOffset, into.length),
+): number {
   let at = HEAD_BYTES;
-  for (const { table, valuesPerRow, values } of turn) {
-    const nameLength = into.write(table, at + 2);
+  for (const { table, name, valuesPerRow, values, from = 0 } of turn) {
+    let nameLength: number;
+    if (name === undefined) nameLength = into.write(table, at + 2);
+    else {
+      into.set(name, at + 2);
+      nameLength = name.length;
+    }
     view.setUint16(at, nameLength, true);
     at += 2 + nameLength;
-    view.setUint32(at, values.length / valuesPerRow, true);
+    view.setUint32(at, values.length / valuesPerRow - from, true);
     at += 4;
-    for (let row = 0; row < values.length; row += valuesPerRow) {
+    for (let row = from * valuesPerRow; row < values.length; row += valuesPerRow) {
       const bytes = values[row + 1] as Uint8Array;
       view.setUint32(at, bytes.length, true);
       into.set(bytes, at + 4);

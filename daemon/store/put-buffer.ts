@@ -46,6 +46,8 @@ interface TableRows {
   statements: TableStatements;
   values: unknown[];
   rows: number;
+  /** How many of the first rows are in the journal already (held by hold()): a later turn adds only those after. */
+  journaled: number;
 }
 
 /**
@@ -60,6 +62,8 @@ interface TableRows {
  */
 export class PutBuffer {
   private waiting: TableRows[] = [];
+  /** Rows waiting, in all tables. */
+  private rows = 0;
   /** The table of the last put, found without a search when puts come to one table. */
   private last: TableRows | undefined;
   /** A dropped or reloaded table's handle is a new object: its statements go with the old one. */
@@ -78,7 +82,7 @@ export class PutBuffer {
     if (table?.handle !== handle) {
       table = this.waiting.find((waiting) => waiting.handle === handle);
       if (table === undefined) {
-        table = { handle, statements: this.statementsOf(handle), values: [], rows: 0 };
+        table = { handle, statements: this.statementsOf(handle), values: [], rows: 0, journaled: 0 };
         this.waiting.push(table);
       }
       this.last = table;
@@ -86,6 +90,7 @@ export class PutBuffer {
     table.values.push(key, bytes, hlc, seq);
     for (const value of indexValues) table.values.push(value);
     table.rows++;
+    this.rows++;
   }
 
   /** How many statements writing the waiting rows takes: one may run alone, in autocommit. */
@@ -107,14 +112,36 @@ export class PutBuffer {
     this.discard();
     for (const table of waiting) {
       this.write(table);
-      if (journaled) this.journal!.add(table.handle.info.name, table.statements.valuesPerRow, table.values);
+      if (journaled) this.addToJournal(table);
     }
+  }
+
+  /**
+   * Adds the rows not journaled yet to the journal's turn, and keeps every row waiting:
+   * a put is durable once its turn's frame is written, so its statement can wait for a
+   * read, another write or the commit, and a sequential put pays its statement call once
+   * per many puts (see WriteBatcher's journaled turns). From MOST_ROWS rows on, they are
+   * written now, as flush(true) does: one largest statement, and no more kept in memory.
+   */
+  hold(): void {
+    if (this.rows >= MOST_ROWS) {
+      this.flush(true);
+      return;
+    }
+    for (const table of this.waiting) this.addToJournal(table);
   }
 
   /** Forgets the waiting rows: their batch was rolled back, or they were written. */
   discard(): void {
     if (this.waiting.length > 0) this.waiting = [];
+    this.rows = 0;
     this.last = undefined;
+  }
+
+  private addToJournal(table: TableRows): void {
+    if (table.journaled === table.rows) return;
+    this.journal!.add(table.handle.info.name, table.statements.valuesPerRow, table.values, table.journaled);
+    table.journaled = table.rows;
   }
 
   private write({ handle, statements, values, rows }: TableRows): void {

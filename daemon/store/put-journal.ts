@@ -53,7 +53,11 @@ export class PutJournal {
   /** This turn's rows, written as one frame by write(). */
   private turn: TurnRows[] = [];
   /** Reused turn after turn: a new buffer a turn cost a sequential put more than writing its frame. */
-  private frame = Buffer.allocUnsafe(INITIAL_FRAME);
+  private frame: Buffer = Buffer.allocUnsafe(INITIAL_FRAME);
+  /** A view over `frame`, made again with it. */
+  private frameView = viewOf(this.frame);
+  /** Tables' names in UTF-8, as frames write them. */
+  private readonly names = new Map<string, Buffer>();
 
   private constructor(
     readonly path: string,
@@ -74,9 +78,14 @@ export class PutJournal {
     }
   }
 
-  /** Adds a table's rows to this turn's frame: their values as PutBuffer binds them. */
-  add(table: string, valuesPerRow: number, values: readonly unknown[]): void {
-    this.turn.push({ table, valuesPerRow, values });
+  /** Adds a table's rows from row `from` on to this turn's frame: their values as PutBuffer binds them. */
+  add(table: string, valuesPerRow: number, values: readonly unknown[], from = 0): void {
+    let name = this.names.get(table);
+    if (name === undefined) {
+      name = Buffer.from(table);
+      this.names.set(table, name);
+    }
+    this.turn.push({ table, name, valuesPerRow, values, from });
   }
 
   /**
@@ -88,9 +97,9 @@ export class PutJournal {
     const turn = this.turn;
     this.turn = [];
     const size = frameSize(turn);
-    if (this.frame.length < size) this.frame = Buffer.allocUnsafe(Math.max(size, 2 * this.frame.length));
+    if (this.frame.length < size) this.keepFrame(Buffer.allocUnsafe(Math.max(size, 2 * this.frame.length)));
     const frame = this.frame;
-    writeFrame(frame, turn);
+    writeFrame(frame, turn, this.frameView);
     try {
       let written = 0;
       while (written < size) {
@@ -103,7 +112,12 @@ export class PutJournal {
       throw translateWriteError(error);
     }
     this.size += size;
-    if (frame.length > MAX_KEPT_FRAME) this.frame = Buffer.allocUnsafe(INITIAL_FRAME);
+    if (frame.length > MAX_KEPT_FRAME) this.keepFrame(Buffer.allocUnsafe(INITIAL_FRAME));
+  }
+
+  private keepFrame(frame: Buffer): void {
+    this.frame = frame;
+    this.frameView = viewOf(frame);
   }
 
   /** Forgets this turn's groups without writing them (their statements failed). */
@@ -145,6 +159,10 @@ export class PutJournal {
       this.cutFrameLeft = true;
     }
   }
+}
+
+function viewOf(buffer: Buffer): DataView {
+  return new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
 }
 
 function translateWriteError(error: unknown): Error {

@@ -139,6 +139,8 @@ export class Replica {
 
   /** A row's bytes and version, tombstones included; undefined when the table or row is absent. */
   rowState(table: string, key: RecordKey): RowState | undefined {
+    // Acknowledged puts whose statements wait (see WriteBatcher.read) are written first.
+    this.parts.batcher.read();
     return this.parts.catalog.find(table)?.row.get(key);
   }
 

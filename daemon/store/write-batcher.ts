@@ -24,6 +24,11 @@ export interface DeferredWrites {
    * `journaled`: they are also added to the journal's turn (see BatchJournal).
    */
   flush(journaled?: boolean): void;
+  /**
+   * Adds them to the journal's turn, and may keep them waiting: journaled, they are durable
+   * once the turn is written, and run at the next read, write or commit (see read()).
+   */
+  hold(): void;
   /** Forgets them without running them: their batch failed. */
   discard(): void;
 }
@@ -39,9 +44,9 @@ export interface BatchJournal {
   readonly intervalMs: number;
   /** Whether another turn may be journaled rather than committed (the file is under its limit). */
   readonly hasRoom: boolean;
-  /** Appends the turn that `flush(true)` added, in one write; throws (having kept nothing of it) if that failed. */
+  /** Appends the turn that `hold()` added, in one write; throws (having kept nothing of it) if that failed. */
   write(): void;
-  /** Forgets the turn that `flush(true)` added: its statements failed. */
+  /** Forgets the turn that `hold()` added: its statements failed. */
   discardTurn(): void;
   /** After a commit: everything journaled is in the database now. */
   empty(): void;
@@ -78,8 +83,9 @@ export interface Writer {
  *
  * With a journal, a turn whose writes are all deferred (puts) is journaled instead
  * of committed: its statements run in a transaction held open for up to the
- * journal's interval, their writers settle once the journal has them, and reads
- * read inside that transaction. Any other write, a full journal, the interval's
+ * journal's interval (not in the turn itself, but at the next read, write or commit,
+ * or once 64 rows wait), their writers settle once the journal has them, and reads
+ * read inside that transaction, after those statements. Any other write, a full journal, the interval's
  * end, settle() and commit() commit it. A rollback that takes journaled writes
  * with it has the journal write them again, so an acknowledged put is never lost.
  */
@@ -188,9 +194,25 @@ export class WriteBatcher {
       // Ending the turn can be what loses the journaled puts: then SQLite no longer holds what was acknowledged.
       this.refuseIfLost();
     }
+    if (this.deferred.statementCount > 0) this.runHeld();
     if (this.db.inTransaction) return;
     this.begin();
     this.readHeld = true;
+  }
+
+  /**
+   * Runs the journaled writes that wait in `deferred` (see DeferredWrites.hold) in the journaled
+   * transaction, so that a read sees every acknowledged put. They were acknowledged: if their
+   * statements fail, the rollback has the journal write them again, and if that fails too the
+   * store stops (journalLost) and this throws why, as after a failed commit.
+   */
+  private runHeld(): void {
+    try {
+      this.deferred.flush();
+    } catch (error) {
+      this.fail([], error);
+    }
+    this.refuseIfLost();
   }
 
   /**
@@ -224,8 +246,9 @@ export class WriteBatcher {
   }
 
   /**
-   * Runs the pending deferred writes in the held transaction (opening it, and the
-   * timer that commits it, if needed) and appends them to the journal; their
+   * Appends the pending deferred writes to the journal, in the held transaction (opening
+   * it, and the timer that commits it, if needed), which runs their statements at the
+   * next read, write or commit, or now when many wait (see DeferredWrites.hold); their
    * writers settle now, before any commit.
    */
   private journalPending(journal: BatchJournal): void {
@@ -238,7 +261,7 @@ export class WriteBatcher {
         this.journaled = true;
         this.commitTimer = setTimeout(() => this.commit(), journal.intervalMs);
       }
-      this.deferred.flush(true);
+      this.deferred.hold();
       journal.write();
     } catch (error) {
       journal.discardTurn();
@@ -396,4 +419,4 @@ function answer(writers: Writer[], values: unknown[]): void {
   for (let i = 0; i < writers.length; i++) writers[i]!.resolve(values[i]);
 }
 
-const NO_DEFERRED_WRITES: DeferredWrites = { statementCount: 0, flush: () => {}, discard: () => {} };
+const NO_DEFERRED_WRITES: DeferredWrites = { statementCount: 0, flush: () => {}, hold: () => {}, discard: () => {} };

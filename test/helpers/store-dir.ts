@@ -54,9 +54,20 @@ export class StoreDir {
 }
 
 /**
+ * A turn of puts into `table` that SQLite refuses in the turn itself, before its journal write, so its
+ * puts are not acknowledged: with a trigger refusing the key 'bad' (as refusalOfA's), 64 rows ending in
+ * 'bad'. A lone put's statement waits past its acknowledgment (PutBuffer.hold), but a turn that brings
+ * the waiting rows to 64 writes them at once. Resolves with the turn's rejection.
+ */
+export function putRefusedTurn(store: Store, table: string): Promise<void> {
+  const fillers = Array.from({ length: 63 }, (_, index) => ({ id: `filler${index}`, v: index }));
+  return store.putMany(table, [...fillers, { id: 'bad', v: 0 }]);
+}
+
+/**
  * Lets a test make the store lose its journaled puts, as a disk that fills for good would: SQLite refuses
  * every put of the key 'bad' into table kv, and after `arm()` every put of 'a' too, so the rollback a 'bad'
- * put causes cannot write the journaled 'a' again.
+ * put causes (see putRefusedTurn) cannot write the journaled 'a' again.
  */
 export function refusalOfA(db: Database): { arm(): void } {
   let armed = false;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { decode } from '../../src/protocol/msgpack-decode.js';
-import { refusalOfA, StoreDir } from '../helpers/store-dir.js';
+import { putRefusedTurn, refusalOfA, StoreDir } from '../helpers/store-dir.js';
 
 /**
  * Once the journaled puts are lost (a rollback took them and writing them again failed),
@@ -30,8 +30,8 @@ describe('a get whose own read loses the journaled puts', () => {
     await s.put('kv', { id: 'a', v: 2 }); // v: 2 is acknowledged from the journal, in the held transaction
     refusal.arm();
 
-    // A client's put and another's get of 'a' in one turn: the get's read() ends the turn, which fails.
-    const bad = s.put('kv', { id: 'bad', v: 0 });
+    // A client's puts and another's get of 'a' in one turn: the get's read() ends the turn, which fails.
+    const bad = putRefusedTurn(s, 'kv');
     const attempt = (): string => {
       try {
         const record = s.get('kv', 'a');

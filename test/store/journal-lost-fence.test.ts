@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { decode } from '../../src/protocol/msgpack-decode.js';
-import { refusalOfA, StoreDir } from '../helpers/store-dir.js';
+import { putRefusedTurn, refusalOfA, StoreDir } from '../helpers/store-dir.js';
 
 /**
  * When journaled puts cannot be written again after a rollback, the batcher refuses
@@ -29,7 +29,7 @@ describe('a catalog change after the journaled puts were lost', () => {
 
     await store.put('kv', { id: 'a', v: 1 }); // acknowledged from the journal
     refusal.arm();
-    await assert.rejects(store.put('kv', { id: 'bad', v: 2 }), /refused/);
+    await assert.rejects(putRefusedTurn(store, 'kv'), /refused/);
     assert.ok(lost, 'the store lost its journaled puts and stopped; the journal keeps them');
 
     // A create_table served before the daemon's stop closes the connections.

@@ -6,7 +6,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { decode } from '../../src/protocol/msgpack-decode.js';
 import { parseFrames } from '../../daemon/store/journal-frames.js';
 import type { Store } from '../../daemon/store/store.js';
-import { StoreDir } from '../helpers/store-dir.js';
+import { putRefusedTurn, StoreDir } from '../helpers/store-dir.js';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -46,10 +46,11 @@ describe('a failed turn after journaled puts', () => {
     const journaled = parseFrames(readFileSync(join(dir.path, 'cortex.puts'))).groups;
     assert.equal(journaled.length, 2);
 
-    await assert.rejects(store.put('kv', { id: 'bad', v: 3 }), /refused/);
+    await assert.rejects(putRefusedTurn(store, 'kv'), /refused/);
     assert.deepEqual(decode(store.get('kv', 'one')!.bytes), { id: 'one', v: 1 });
     assert.deepEqual(decode(store.get('kv', 'two')!.bytes), { id: 'two', v: 2 });
     assert.equal(store.get('kv', 'bad'), null);
+    assert.equal(store.get('kv', 'filler0'), null);
 
     await store.put('kv', { id: 'three', v: 3 });
     store.flush();

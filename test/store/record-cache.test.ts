@@ -9,7 +9,7 @@ import type { RemoteWrite } from '../../daemon/store/merge.js';
 import { ENTRY_OVERHEAD_BYTES } from '../../daemon/store/record-cache.js';
 import type { RemoteBatch } from '../../daemon/store/replica.js';
 import type { Store } from '../../daemon/store/store.js';
-import { refusalOfA, StoreDir } from '../helpers/store-dir.js';
+import { putRefusedTurn, refusalOfA, StoreDir } from '../helpers/store-dir.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 /**
@@ -175,7 +175,7 @@ describe('the record cache', () => {
       await store.put('kv', { id: 'a', v: 1 });
       cached('a', { id: 'a', v: 1 });
       refusal.arm();
-      await assert.rejects(store.put('kv', { id: 'bad', v: 2 }), /refused/);
+      await assert.rejects(putRefusedTurn(store, 'kv'), /refused/);
       // The rolled-back transaction took 'a' with it: no read may answer it, from SQLite or the cache.
       assert.throws(() => store.get('kv', 'a'), /The store stopped/);
     });
