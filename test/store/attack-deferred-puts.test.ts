@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { JOURNAL_FILE } from '../../daemon/store/put-journal.js';
+import type { Store } from '../../daemon/store/store.js';
+import { decode } from '../../src/protocol/msgpack-decode.js';
+import { putRefusedTurn, StoreDir } from '../helpers/store-dir.js';
+
+/**
+ * Attacks on the put's deferred INSERT (PutBuffer.hold): an acknowledged put whose row
+ * still waits must be seen by every reader, must survive a crash, and must not be written
+ * twice, out of order, or into a table that took its table's name since.
+ *
+ * A crash is played in process: the database is closed under the store, which rolls the
+ * held transaction back as a kill -9 does (the WAL keeps only commits), and the put
+ * journal keeps what was appended; the store, closed after, only refuses.
+ */
+describe('attacks on a put whose INSERT waits', () => {
+  let dir: StoreDir;
+  let db: Database;
+  let store: Store;
+
+  beforeEach(() => {
+    dir = new StoreDir();
+    ({ db, store } = dir.open());
+    store.createTable({ name: 'kv', attributes: ['id', 'v'], owner: 'alice' });
+  });
+  afterEach(() => dir.remove());
+
+  const value = (table: string, key: string): unknown => {
+    const found = store.get(table, key);
+    return found === null ? null : decode(found.bytes);
+  };
+
+  /** Ends the store as kill -9 would, then starts it again on the same files. */
+  const crashAndRestart = (): void => {
+    db.close();
+    assert.throws(() => store.close());
+    ({ db, store } = dir.open());
+  };
+
+  it('a put, then drop_table and create_table of its name in the same turn, leaves the new table empty', async () => {
+    const put = store.put('kv', { id: 'old', v: 1 });
+    store.dropTable('kv', 'alice');
+    store.createTable({ name: 'kv', attributes: ['id', 'v'], owner: 'alice' });
+    await put;
+    assert.equal(value('kv', 'old'), null);
+    assert.equal(store.count('kv'), 0);
+    crashAndRestart();
+    assert.equal(store.replayed.puts, 0);
+    assert.equal(value('kv', 'old'), null);
+  });
+
+  it('a waiting put, then drop_table and create_table in the next turn, is not replayed into the new table', async () => {
+    await store.put('kv', { id: 'old', v: 1 });
+    store.dropTable('kv', 'alice');
+    store.createTable({ name: 'kv', attributes: ['id', 'v', 'w'], indexes: ['w'], owner: 'alice' });
+    await store.put('kv', { id: 'new', v: 2, w: 'x' });
+    crashAndRestart();
+    assert.equal(store.replayed.puts, 1);
+    assert.equal(value('kv', 'old'), null);
+    assert.deepEqual(value('kv', 'new'), { id: 'new', v: 2, w: 'x' });
+    assert.deepEqual(
+      store.match('kv', { w: 'x' }, 10).records.map((r) => decode(r.bytes)),
+      [{ id: 'new', v: 2, w: 'x' }],
+    );
+  });
+
+  it('a cached record is never answered while a newer put of its key waits', async () => {
+    await store.put('kv', { id: 'k', v: 1 });
+    assert.deepEqual(value('kv', 'k'), { id: 'k', v: 1 });
+    const second = store.put('kv', { id: 'k', v: 2 });
+    assert.deepEqual(value('kv', 'k'), { id: 'k', v: 2 }, 'in the turn of the put');
+    await second;
+    await store.put('kv', { id: 'k', v: 3 });
+    await store.putMany('kv', [
+      { id: 'k', v: 4 },
+      { id: 'k', v: 5 },
+    ]);
+    assert.deepEqual(value('kv', 'k'), { id: 'k', v: 5 }, 'the later of two rows of one key in one statement');
+    crashAndRestart();
+    assert.deepEqual(value('kv', 'k'), { id: 'k', v: 5 });
+  });
+
+  it('a delete of a key whose put waits wins, in the same turn and in the next, after a crash too', async () => {
+    const put = store.put('kv', { id: 'same', v: 1 });
+    const deleted = store.delete('kv', 'same');
+    await put;
+    assert.equal(await deleted, true);
+    await store.put('kv', { id: 'next', v: 1 });
+    assert.equal(await store.delete('kv', 'next'), true);
+    await store.put('kv', { id: 'kept', v: 1 });
+    assert.equal(value('kv', 'same'), null);
+    assert.equal(value('kv', 'next'), null);
+    crashAndRestart();
+    assert.equal(store.replayed.puts, 1, 'only the put after the last commit');
+    assert.equal(value('kv', 'same'), null);
+    assert.equal(value('kv', 'next'), null);
+    assert.deepEqual(value('kv', 'kept'), { id: 'kept', v: 1 });
+  });
+
+  it('a refused 64-row statement fails its own turn only: waiting puts before it and puts after it survive', async () => {
+    // A temporary trigger: the connection's own, so the start after the crash has none.
+    db.exec(
+      `CREATE TEMP TRIGGER refuse BEFORE INSERT ON main."t_kv" WHEN NEW.k = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+    );
+    await store.put('kv', { id: 'a', v: 1 });
+    await assert.rejects(putRefusedTurn(store, 'kv'), /refused/);
+    await store.put('kv', { id: 'c', v: 3 });
+    assert.deepEqual(value('kv', 'a'), { id: 'a', v: 1 });
+    assert.deepEqual(value('kv', 'c'), { id: 'c', v: 3 });
+    assert.equal(value('kv', 'filler0'), null);
+    assert.equal(store.count('kv'), 2);
+    await store.put('kv', { id: 'd', v: 4 });
+    crashAndRestart();
+    assert.deepEqual(value('kv', 'a'), { id: 'a', v: 1 });
+    assert.deepEqual(value('kv', 'c'), { id: 'c', v: 3 });
+    assert.deepEqual(value('kv', 'd'), { id: 'd', v: 4 });
+    assert.equal(store.count('kv'), 3);
+  });
+
+  it('puts to several tables in one turn keep their order in the log, across a crash', async () => {
+    store.createTable({ name: 'other', attributes: ['id', 'n'], indexes: ['n'], owner: 'alice' });
+    const head = store.replica.headSeq();
+    await Promise.all([
+      store.put('kv', { id: 'k1', v: 1 }),
+      store.put('other', { id: 'o1', n: 1 }),
+      store.putMany('kv', [
+        { id: 'k2', v: 2 },
+        { id: 'k1', v: 3 },
+      ]),
+      store.put('other', { id: 'o2', n: 2 }),
+    ]);
+    await store.put('other', { id: 'o1', n: 4 });
+    crashAndRestart();
+    assert.equal(store.replayed.puts, 6);
+    const log = store.replica.changesAfter(head, 100).map((entry) => `${entry.tbl}/${String(entry.k)}`);
+    // A key written again keeps only its newest seq: k1 moved after k2, o1 to the end.
+    assert.deepEqual(log, ['kv/k2', 'kv/k1', 'other/o2', 'other/o1']);
+    assert.deepEqual(value('kv', 'k1'), { id: 'k1', v: 3 });
+    assert.deepEqual(value('other', 'o1'), { id: 'o1', n: 4 });
+  });
+
+  it('close writes the waiting rows to the database and empties the journal', async () => {
+    for (let i = 0; i < 10; i++) await store.put('kv', { id: `k${i}`, v: i });
+    assert.ok(statSync(join(dir.path, JOURNAL_FILE)).size > 0);
+    store.close();
+    assert.equal(statSync(join(dir.path, JOURNAL_FILE)).size, 0);
+    db.close();
+    const reader = new BetterSqlite3(join(dir.path, 'cortex.db'), { readonly: true });
+    try {
+      assert.equal(reader.prepare('SELECT count(*) FROM "t_kv" WHERE del = 0').pluck().get(), 10);
+    } finally {
+      reader.close();
+    }
+    ({ db, store } = dir.open());
+    assert.equal(store.replayed.puts, 0);
+  });
+
+  it('tombstone collection does not take the row of a key put again while that put waits', async () => {
+    await store.put('kv', { id: 'k', v: 1 });
+    const head = store.replica.headSeq();
+    assert.equal(await store.delete('kv', 'k'), true);
+    const entries = store.replica.changesAfter(head, 10);
+    assert.deepEqual(
+      entries.map((entry) => entry.k),
+      ['k'],
+    );
+    await store.put('kv', { id: 'k', v: 2 });
+    const swept = await store.replica.collect(entries, Number.MAX_SAFE_INTEGER, () => false);
+    assert.equal(swept.collected, 0);
+    assert.deepEqual(value('kv', 'k'), { id: 'k', v: 2 });
+    crashAndRestart();
+    assert.deepEqual(value('kv', 'k'), { id: 'k', v: 2 });
+  });
+});
