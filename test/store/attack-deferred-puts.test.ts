@@ -41,6 +41,18 @@ describe('attacks on a put whose INSERT waits', () => {
     ({ db, store } = dir.open());
   };
 
+  it('the age of the oldest unsent change counts a waiting put', async () => {
+    const head = store.replica.headSeq();
+    await store.put('kv', { id: 'a', v: 1 });
+    // On the code before the fix: undefined, the log was read before the waiting INSERT ran.
+    const oldest = store.replica.firstHlcAfter(head);
+    assert.equal(typeof oldest, 'number');
+    assert.deepEqual(
+      store.replica.changesAfter(head, 10).map((entry) => entry.hlc),
+      [oldest],
+    );
+  });
+
   it('a put, then drop_table and create_table of its name in the same turn, leaves the new table empty', async () => {
     const put = store.put('kv', { id: 'old', v: 1 });
     store.dropTable('kv', 'alice');
