@@ -3,9 +3,13 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { HLC_PER_MS } from '../../daemon/store/hlc.js';
+import type { RemoteWrite } from '../../daemon/store/merge.js';
 import { JOURNAL_FILE } from '../../daemon/store/put-journal.js';
+import type { RemoteBatch } from '../../daemon/store/replica.js';
 import type { Store } from '../../daemon/store/store.js';
 import { decode } from '../../src/protocol/msgpack-decode.js';
+import { encode } from '../../src/protocol/msgpack-encode.js';
 import { putRefusedTurn, StoreDir } from '../helpers/store-dir.js';
 
 /**
@@ -186,5 +190,99 @@ describe('attacks on a put whose INSERT waits', () => {
     assert.deepEqual(value('kv', 'k'), { id: 'k', v: 2 });
     crashAndRestart();
     assert.deepEqual(value('kv', 'k'), { id: 'k', v: 2 });
+  });
+
+  it("an import that writes a waiting put's key wins, and the replay does not bring the put back", async () => {
+    await store.put('kv', { id: 'k', v: 'put' });
+    store.restore((writer) => writer.put('kv', { id: 'k', v: 'imported' }));
+    assert.deepEqual(value('kv', 'k'), { id: 'k', v: 'imported' });
+    await store.put('kv', { id: 'after', v: 1 });
+    crashAndRestart();
+    assert.equal(store.replayed.puts, 1, 'only the put after the import');
+    assert.deepEqual(value('kv', 'k'), { id: 'k', v: 'imported' });
+    assert.deepEqual(value('kv', 'after'), { id: 'after', v: 1 });
+  });
+
+  it('a write whose waiting rows fail once is refused alone: the acknowledged put is written again', async () => {
+    await store.put('kv', { id: 'a', v: 1 });
+    let calls = 0;
+    db.function('refuse_once', () => (++calls === 1 ? 1 : 0));
+    db.exec(
+      `CREATE TEMP TRIGGER refuse BEFORE INSERT ON main."t_kv" WHEN refuse_once() BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+    );
+    await assert.rejects(store.delete('kv', 'a'), /refused/);
+    assert.deepEqual(value('kv', 'a'), { id: 'a', v: 1 });
+    assert.equal(await store.delete('kv', 'a'), true);
+    await store.put('kv', { id: 'b', v: 2 });
+    crashAndRestart();
+    assert.equal(value('kv', 'a'), null);
+    assert.deepEqual(value('kv', 'b'), { id: 'b', v: 2 });
+  });
+});
+
+/** The mesh's writes against a local put whose row waits: last-writer-wins compares with the put, not the row under it. */
+describe('attacks on a waiting put from the mesh', () => {
+  let dir: StoreDir;
+  let db: Database;
+  let store: Store;
+
+  beforeEach(() => {
+    dir = new StoreDir();
+    ({ db, store } = dir.open());
+    store.createTable({ name: 'kv', attributes: ['id', 'v'], replicate: 'mesh', owner: 'alice' });
+  });
+  afterEach(() => dir.remove());
+
+  const value = (key: string): unknown => {
+    const found = store.get('kv', key);
+    return found === null ? null : decode(found.bytes);
+  };
+  const crashAndRestart = (): void => {
+    db.close();
+    assert.throws(() => store.close());
+    ({ db, store } = dir.open());
+  };
+  /** A batch from peer b writing `key` at `hlc`. */
+  const fromPeer = (key: string, hlc: number, record: unknown): RemoteBatch => {
+    const write: RemoteWrite = { seq: 1, table: 'kv', key, hlc, node: 'b', op: 'put', value: encode(record) };
+    return {
+      from: 'b',
+      to: 1,
+      changes: [write],
+      defs: new Map([['kv', store.replica.definition('kv')!]]),
+      checkpoint: () => {},
+    };
+  };
+
+  it('an older replicated write loses to the waiting put, in its turn and the next', async () => {
+    const put = store.put('kv', { id: 'same', v: 'local' });
+    const early = await store.replica.apply(fromPeer('same', 1, { id: 'same', v: 'old' }));
+    await put;
+    assert.equal(early.applied, 0);
+    await store.put('kv', { id: 'next', v: 'local' });
+    const late = await store.replica.apply(fromPeer('next', 1, { id: 'next', v: 'old' }));
+    assert.equal(late.applied, 0);
+    await store.put('kv', { id: 'waiting', v: 'local' });
+    crashAndRestart();
+    assert.deepEqual(value('same'), { id: 'same', v: 'local' });
+    assert.deepEqual(value('next'), { id: 'next', v: 'local' });
+    assert.deepEqual(value('waiting'), { id: 'waiting', v: 'local' });
+  });
+
+  it('a newer replicated write wins over the waiting put, and the replay does not undo it', async () => {
+    await store.put('kv', { id: 'k', v: 'local' });
+    const ahead = store.replica.hlc + HLC_PER_MS;
+    const result = await store.replica.apply(fromPeer('k', ahead, { id: 'k', v: 'remote' }));
+    assert.equal(result.applied, 1);
+    assert.deepEqual(value('k'), { id: 'k', v: 'remote' });
+    await store.put('kv', { id: 'other', v: 1 });
+    crashAndRestart();
+    assert.equal(store.replayed.puts, 1);
+    assert.deepEqual(value('k'), { id: 'k', v: 'remote' });
+    const rows = store.replica.changesAfter(0, 100).filter((entry) => entry.k === 'k');
+    assert.deepEqual(
+      rows.map((entry) => entry.node),
+      ['b'],
+    );
   });
 });
