@@ -218,6 +218,33 @@ describe('attacks on a put whose INSERT waits', () => {
     assert.equal(value('kv', 'a'), null);
     assert.deepEqual(value('kv', 'b'), { id: 'b', v: 2 });
   });
+
+  it('a turn refused at its 64-row statement is written nowhere, in none of its tables, after a crash too', async () => {
+    store.createTable({ name: 'other', attributes: ['id', 'n'], owner: 'alice' });
+    await store.put('kv', { id: 'a', v: 1 });
+    db.exec(
+      `CREATE TEMP TRIGGER refuse BEFORE INSERT ON main."t_other" WHEN NEW.k = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+    );
+    const rows = (prefix: string, count: number) =>
+      Array.from({ length: count }, (_, index) => ({ id: `${prefix}${index}`, v: index, n: index }));
+    // One turn of 71 waiting rows: kv's are written and added to the turn's frame before other's statement fails.
+    const results = await Promise.allSettled([
+      store.putMany('kv', rows('kv', 40)),
+      store.putMany('other', [...rows('other', 29), { id: 'bad', n: 0 }]),
+    ]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['rejected', 'rejected'],
+    );
+    await store.put('kv', { id: 'z', v: 26 });
+    assert.equal(store.count('kv'), 2);
+    assert.equal(store.count('other'), 0);
+    crashAndRestart();
+    assert.equal(store.replayed.puts, 2, 'a and z, none of the refused turn');
+    assert.equal(value('kv', 'kv0'), null);
+    assert.equal(store.count('kv'), 2);
+    assert.equal(store.count('other'), 0);
+  });
 });
 
 /** The mesh's writes against a local put whose row waits: last-writer-wins compares with the put, not the row under it. */
