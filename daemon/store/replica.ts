@@ -132,8 +132,12 @@ export class Replica {
     return this.parts.changeLog.headSeq();
   }
 
-  /** The clock of the first entry after `seq`, if any: how old the oldest unsent change is. */
+  /**
+   * The clock of the first committed entry after `seq`, if any: how old the oldest unsent change is.
+   * Committed first, as changesAfter: a put's row may still wait for its INSERT (see WriteBatcher.read).
+   */
   firstHlcAfter(seq: number): number | undefined {
+    this.parts.batcher.commit();
     return this.parts.changeLog.firstHlcAfter(seq);
   }
 
