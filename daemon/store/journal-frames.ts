@@ -42,13 +42,12 @@ export interface JournalContents {
  * which the turn's are those from row `from` on (the earlier ones are in earlier frames).
  */
 export interface TurnRows {
-  table: string;
+  /** The table's name in UTF-8, kept by the caller (PutJournal): encoding it every turn cost ~600 instructions. */
+  name: Buffer;
   valuesPerRow: number;
   values: readonly unknown[];
   /** 0 when absent. */
   from?: number;
-  /** The table's name in UTF-8, when the caller keeps it (PutJournal): encoding it every turn cost ~600 instructions. */
-  name?: Buffer;
 }
 
 const ROW_FIXED_BYTES = 4 + 8 + 8;
@@ -56,8 +55,8 @@ const ROW_FIXED_BYTES = 4 + 8 + 8;
 /** How many bytes the frame of `turn` takes. */
 export function frameSize(turn: readonly TurnRows[]): number {
   let size = HEAD_BYTES;
-  for (const { table, name, valuesPerRow, values, from = 0 } of turn) {
-    size += 2 + (name?.length ?? Buffer.byteLength(table)) + 4;
+  for (const { name, valuesPerRow, values, from = 0 } of turn) {
+    size += 2 + name.length + 4;
     for (let at = from * valuesPerRow; at < values.length; at += valuesPerRow) {
       size += ROW_FIXED_BYTES + (values[at + 1] as Uint8Array).length;
     }
@@ -77,15 +76,10 @@ export function writeFrame(
   view = new DataView(into.buffer, into.byteOffset, into.length),
 ): number {
   let at = HEAD_BYTES;
-  for (const { table, name, valuesPerRow, values, from = 0 } of turn) {
-    let nameLength: number;
-    if (name === undefined) nameLength = into.write(table, at + 2);
-    else {
-      into.set(name, at + 2);
-      nameLength = name.length;
-    }
-    view.setUint16(at, nameLength, true);
-    at += 2 + nameLength;
+  for (const { name, valuesPerRow, values, from = 0 } of turn) {
+    into.set(name, at + 2);
+    view.setUint16(at, name.length, true);
+    at += 2 + name.length;
     view.setUint32(at, values.length / valuesPerRow - from, true);
     at += 4;
     for (let row = from * valuesPerRow; row < values.length; row += valuesPerRow) {

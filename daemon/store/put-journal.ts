@@ -85,7 +85,7 @@ export class PutJournal {
       name = Buffer.from(table);
       this.names.set(table, name);
     }
-    this.turn.push({ table, name, valuesPerRow, values, from });
+    this.turn.push({ name, valuesPerRow, values, from });
   }
 
   /**

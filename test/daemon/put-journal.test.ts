@@ -134,7 +134,7 @@ describe('the put journal', () => {
     try {
       await daemon.stop();
       // A well-formed frame (length, checksum) whose row names a table that was never created.
-      const turn = [{ table: 'ghost', valuesPerRow: 4, values: ['k', encode({ k: 'k' }), 1, 10_000] }];
+      const turn = [{ name: Buffer.from('ghost'), valuesPerRow: 4, values: ['k', encode({ k: 'k' }), 1, 10_000] }];
       const frame = Buffer.alloc(frameSize(turn));
       writeFrame(frame, turn);
       const journal = journalOf(daemon);

@@ -36,7 +36,7 @@ describe('a damaged frame with whole frames after it', () => {
     // Two turns the last run acknowledged, seqs far above the head; one byte of the first is damaged.
     const hlc = Date.now() * HLC_PER_MS;
     const row = (id: string, seq: number): TurnRows => ({
-      table: 'kv',
+      name: Buffer.from('kv'),
       valuesPerRow: 4,
       values: [id, encode({ id, v: seq }), hlc + seq, seq],
     });
