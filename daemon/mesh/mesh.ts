@@ -485,17 +485,33 @@ export class Mesh {
       refuseSocket(socket, { code: 'EACCES', message: `${this.options.node} expected ${expected} at ${address}` });
       throw new CortexError('EACCES', `${message}.`);
     }
-    const session = this.open(socket, certificate, 'outbound', address, address, explicit);
-    try {
-      await session.ready;
-    } catch (error) {
-      // Refused because the two are linked already (the other side dialled too): linked is what was asked.
-      if (error instanceof CortexError && error.code === 'EEXIST' && this.links.get(node)?.state === 'open') {
-        return node;
-      }
-      throw error;
-    }
+    await this.untilUp(this.open(socket, certificate, 'outbound', address, address, explicit), node);
     return node;
+  }
+
+  /**
+   * Waits until `session`, or the link that took its place, is up: admitted by
+   * both sides. A link refused or replaced with EEXIST gave way to another link
+   * with the same node (the other side dialled too, or this node's redial of it
+   * was admitted after it), and linked is what was asked; but that link's 'open'
+   * says only that this side admitted it, and the peer may still refuse it, so
+   * its `ready` decides. It may itself give way again: the loop follows. A redial
+   * may replace cluster_connect's link like any newer one: the peer keeps the
+   * newer of its two as well, and refusing it here could leave each side with
+   * a different link, that is, with none.
+   */
+  private async untilUp(session: PeerSession, node: string): Promise<void> {
+    let waited = session;
+    for (;;) {
+      try {
+        await waited.ready;
+        return;
+      } catch (error) {
+        const current = this.links.get(node);
+        if (!(error instanceof CortexError) || error.code !== 'EEXIST' || current === undefined) throw error;
+        waited = current;
+      }
+    }
   }
 
   private open(
