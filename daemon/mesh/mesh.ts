@@ -508,7 +508,9 @@ export class Mesh {
         return;
       } catch (error) {
         const current = this.links.get(node);
-        if (!(error instanceof CortexError) || error.code !== 'EEXIST' || current === undefined) throw error;
+        if (!(error instanceof CortexError) || error.code !== 'EEXIST' || current === undefined || current === waited) {
+          throw error;
+        }
         waited = current;
       }
     }
