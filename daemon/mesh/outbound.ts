@@ -63,7 +63,7 @@ export class Outbound {
     this.pumping = true;
     try {
       while (this.inflight.length < WINDOW && channel.isOpen && !channel.congested) {
-        const entries = replica.changesAfter(this.sent, BATCH_ENTRIES);
+        const entries = replica.committedChangesAfter(this.sent, BATCH_ENTRIES);
         if (entries.length === 0) {
           if (!this.caughtUpSent)
             this.send({ after: this.sent, to: this.sent, caught_up: true, defs: [], changes: [] });

@@ -37,7 +37,7 @@ export class TombstoneCollector {
 
   /** One pass over the next slice of the log; `more` when the sweep has not reached the end of the log yet. */
   async pass(): Promise<{ collected: number; compacted: number; more: boolean }> {
-    const entries = this.replica.changesAfter(this.cursor, PASS_ENTRIES);
+    const entries = this.replica.committedChangesAfter(this.cursor, PASS_ENTRIES);
     const more = entries.length === PASS_ENTRIES;
     this.cursor = more ? entries[entries.length - 1]!.seq : 0;
     if (entries.length === 0) return { collected: 0, compacted: 0, more };

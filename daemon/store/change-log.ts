@@ -51,6 +51,12 @@ export class ChangeLog {
   private readonly savedHead: Statement<[], number | undefined>;
   private readonly entryHead: Statement<[], number | null>;
   private head = 0;
+  /**
+   * The head as of the last commit: every entry up to it is in the database file. Entries past it
+   * are in the open transaction (a journaled put's, kept there for up to commit_interval_ms), which
+   * a rollback can still take back, so they are not yet sent (see committedAfter).
+   */
+  private committed = 0;
   /** The queries that read the log after a seq, made again whenever tables come or go. */
   private readers: Statement<[{ after: number; limit: number }], LogEntry>[] = [];
   private readersFor = '';
@@ -67,6 +73,7 @@ export class ChangeLog {
     this.savedHead = db.prepare<[], number | undefined>("SELECT value FROM _meta WHERE name = 'log_head'").pluck();
     this.entryHead = db.prepare<[], number | null>("SELECT seq FROM sqlite_sequence WHERE name = '_changes'").pluck();
     this.reload();
+    this.committed = this.head;
   }
 
   /** The seq of the next change; the caller writes it in the current transaction. */
@@ -89,6 +96,17 @@ export class ChangeLog {
     let head = Math.max(this.entryHead.get() ?? 0, this.savedHead.get() ?? 0);
     for (const handle of this.catalog.handles()) head = Math.max(head, handle.lastSeq.get() ?? 0);
     this.head = head;
+    this.committed = Math.min(this.committed, head);
+  }
+
+  /** A commit: every entry handed out so far is in the database file. */
+  markCommitted(): void {
+    this.committed = this.head;
+  }
+
+  /** The newest seq in the database file (see `committed`). */
+  committedSeq(): number {
+    return this.committed;
   }
 
   /** The highest clock among the newest changes: where the clock resumes after a restart. */
@@ -111,9 +129,23 @@ export class ChangeLog {
     return merged.slice(0, limit);
   }
 
-  /** The newest committed seq. */
+  /** The newest seq handed out, committed or not. */
   headSeq(): number {
     return this.head;
+  }
+
+  /**
+   * Up to `limit` entries after `seq` and no further than the last commit, read without committing: the
+   * entries of the open transaction wait for its commit (see `committed`).
+   */
+  committedAfter(seq: number, limit: number): LogEntry[] {
+    const last = this.committed;
+    if (seq >= last) return [];
+    const entries = this.entriesAfter(seq, limit);
+    let count = entries.length;
+    while (count > 0 && entries[count - 1]!.seq > last) count--;
+    entries.length = count;
+    return entries;
   }
 
   /** The clock of the first entry after `seq`, if any: how old the oldest unsent change is. */

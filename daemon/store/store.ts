@@ -121,7 +121,8 @@ export class Store {
     // Before the clock starts from the log: journaled puts carry clocks of their own.
     this.journalFile = journal?.file;
     this.replayed = journal === undefined ? { puts: 0, ignoredBytes: 0 } : this.replayJournal(journal);
-    this.announcedHead = this.changeLog.headSeq();
+    this.changeLog.markCommitted();
+    this.announcedHead = this.changeLog.committedSeq();
     const last = this.changeLog.recentHlc();
     // Remote versions may be newer than the recent log entries: the highest one observed is saved too.
     const observed = db.prepare("SELECT value FROM _meta WHERE name = 'hlc_high'").pluck().get() as number | undefined;
@@ -130,7 +131,10 @@ export class Store {
     this.batcher = new WriteBatcher(
       db,
       {
-        committed: () => this.announceLogIfGrown(),
+        committed: () => {
+          this.changeLog.markCommitted();
+          this.announceLogIfGrown();
+        },
         rolledBack: () => {
           this.cache.clear();
           this.changeLog.reload();
@@ -447,7 +451,7 @@ export class Store {
   }
 
   private announceLog(): void {
-    this.announcedHead = this.changeLog.headSeq();
+    this.announcedHead = this.changeLog.committedSeq();
     for (const listener of this.logListeners) listener();
   }
 
@@ -457,7 +461,7 @@ export class Store {
    * subscribed pays no promise or call of its own for them.
    */
   private announceLogIfGrown(): void {
-    if (this.changeLog.headSeq() !== this.announcedHead) this.announceLog();
+    if (this.changeLog.committedSeq() !== this.announcedHead) this.announceLog();
   }
 
   private announce(change: CommittedChange): void {
@@ -640,6 +644,7 @@ export class Store {
     this.batcher.commitOrThrow();
     try {
       this.db.transaction(work)();
+      this.changeLog.markCommitted();
     } catch (error) {
       // The change log's reload reads every table the catalog names: the catalog follows SQLite first.
       this.catalog.reload();

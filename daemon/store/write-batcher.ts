@@ -4,7 +4,11 @@ import { translateSqliteError } from './sqlite-errors.js';
 
 /** What the batcher tells its owner about each batch. */
 export interface BatchHooks {
-  /** After a batch committed, before its writers hear of it: work due once per commit rather than once per write. */
+  /**
+   * After a commit that wrote (a batch, or a journaled transaction at the end of its interval), before
+   * the batch's writers hear of it: work due once per commit rather than once per write. A journaled
+   * turn is no commit: its writes are told of at the commit that takes them into the database.
+   */
   committed?: () => void;
   /** After a batch was rolled back, so whatever it counted on can start again from the database. */
   rolledBack?: () => void;
@@ -268,7 +272,6 @@ export class WriteBatcher {
       this.fail(batch, error);
       return;
     }
-    this.hooks.committed?.();
     answer(batch, values);
   }
 
@@ -310,9 +313,12 @@ export class WriteBatcher {
     if (this.lost !== undefined) return;
     const { writers: batch, values } = this.takeBatch();
     this.mustCommit = false;
+    let wrote: boolean;
     try {
       this.endHeldRead();
       const statements = this.deferred.statementCount;
+      // Past the reads' transaction, an open one holds writes: a batch's, or journaled turns'.
+      wrote = statements > 0 || this.db.inTransaction;
       // One statement outside a transaction commits itself.
       if (statements > 1 && !this.db.inTransaction) this.begin();
       if (statements > 0) this.deferred.flush();
@@ -321,9 +327,8 @@ export class WriteBatcher {
       this.fail(batch, error);
       return;
     }
-    if (batch.length === 0) return;
-    this.hooks.committed?.();
-    answer(batch, values);
+    if (wrote || batch.length > 0) this.hooks.committed?.();
+    if (batch.length > 0) answer(batch, values);
   }
 
   /** The pending batch's writers and their values, leaving none pending. */
