@@ -87,6 +87,14 @@ export class PeerBook {
 
   /** Creates or changes a peer's record; saved in the current group commit. */
   update(node: string, change: Partial<Omit<PeerRecord, 'node' | 'checkpoint' | 'seen'>>): Promise<void> {
+    return this.save(node, change, (work) => this.store.transact(work));
+  }
+
+  private save(
+    node: string,
+    change: Partial<Omit<PeerRecord, 'node' | 'checkpoint' | 'seen'>>,
+    transact: (work: () => void) => Promise<void>,
+  ): Promise<void> {
     const current = this.peers.get(node) ?? {
       node,
       address: null,
@@ -100,7 +108,7 @@ export class PeerBook {
     };
     const next = { ...current, ...change };
     this.peers.set(node, next);
-    return this.store.transact(() => {
+    return transact(() => {
       this.upsert.run(
         next.node,
         next.address,
@@ -122,12 +130,13 @@ export class PeerBook {
   }
 
   /**
-   * Like update, for bookkeeping that may fail without harm (the group commit it
-   * joined was rolled back for another writer's sake): the next heartbeat or ack
-   * writes it again.
+   * Like update, for bookkeeping that may lag or fail without harm (the group commit
+   * it joined was rolled back for another writer's sake): the next heartbeat or ack
+   * writes it again. It waits for the next commit rather than forcing one: an ack
+   * comes with every batch a peer applies.
    */
   note(node: string, change: Partial<Omit<PeerRecord, 'node' | 'checkpoint' | 'seen'>>): void {
-    this.update(node, change).catch(() => undefined);
+    this.save(node, change, (work) => this.store.transactLater(work)).catch(() => undefined);
   }
 
   /**

@@ -244,7 +244,7 @@ export class Replica {
       }
       const applied: AppliedWrite[] = [];
       let checkpoint = -1;
-      await batcher.write(() => {
+      const merge = () => {
         while (index < changes.length) {
           const write = changes[index]!;
           if (write.hlc > limit) {
@@ -260,7 +260,13 @@ export class Replica {
         else if (index > 0) checkpoint = changes[index - 1]!.seq;
         if (checkpoint > result.checkpoint) batch.checkpoint(checkpoint);
         this.parts.saveClock();
-      });
+      };
+      // A batch of no changes only moves the checkpoint past what the peer did not send (this node's
+      // own changes, come back): it is saved with the next commit and answered now, since nothing it
+      // covers can be lost. Lost itself (a rollback, a crash), the peer sends the same again. Waiting
+      // for a commit of its own made every round trip with a busy peer a commit.
+      if (changes.length === 0) batcher.writeLater(merge).catch(() => undefined);
+      else await batcher.write(merge);
       if (checkpoint > result.checkpoint) result.checkpoint = checkpoint;
       this.parts.announceWrites(applied);
       if (index === changes.length || result.deferred !== undefined) return result;

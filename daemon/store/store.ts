@@ -417,6 +417,11 @@ export class Store {
     return this.batcher.write(work);
   }
 
+  /** As transact, for bookkeeping that may wait for the next commit rather than force one (see WriteBatcher.writeLater). */
+  transactLater<T>(work: () => T): Promise<T> {
+    return this.batcher.writeLater(work);
+  }
+
   /** Puts are announced to change listeners only: the log's listeners heard of their commit (announceLogIfGrown). */
   private announcePuts(table: string, rows: Row[]): void {
     for (const row of rows) {

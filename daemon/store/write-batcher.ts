@@ -108,6 +108,9 @@ export class WriteBatcher {
   private mustCommit = false;
   /** Commits a journaled transaction at the end of the journal's interval. */
   private commitTimer: NodeJS.Timeout | undefined;
+  /** Writers of writeLater: answered by the commit that ends the transaction their work is in. */
+  private later: Writer[] = [];
+  private laterValues: unknown[] = [];
   /** Set when journaled writes were lost from the transaction and could not be restored (see journalLost). */
   private lost: CortexError | undefined;
   /** Why the last batch failed: what commitOrThrow reports when its commit did not happen. */
@@ -179,6 +182,35 @@ export class WriteBatcher {
     if (this.pending.length >= this.maxBatch) this.commit();
     else this.commitLater();
     return done;
+  }
+
+  /**
+   * Bookkeeping that may wait for the next commit rather than force one (a peer's acknowledgement,
+   * a checkpoint that moves past changes the peer did not send): `work` runs now, in the held
+   * transaction, which commits within the journal's interval or with the next write that must
+   * commit; resolves then. A rollback takes it and rejects it. Forcing a commit for each of these
+   * made every round trip with a linked peer a commit, and each commit sends the next batch, so
+   * a busy node committed as often as its peer answered. Without a journal, as write().
+   */
+  writeLater<T>(work: () => T): Promise<T> {
+    const journal = this.journal;
+    if (journal === undefined) return this.write(work);
+    if (this.lost !== undefined) return Promise.reject(this.lost);
+    this.endHeldRead();
+    if (!this.db.inTransaction) this.begin();
+    let value: T;
+    try {
+      if (this.deferred.statementCount > 0) this.deferred.flush();
+      value = work();
+    } catch (error) {
+      this.abort(error);
+      return Promise.reject(translateSqliteError(error));
+    }
+    this.commitWithin(journal);
+    return new Promise<T>((resolve, reject) => {
+      this.later.push({ resolve, reject });
+      this.laterValues.push(value);
+    });
   }
 
   /**
@@ -261,10 +293,7 @@ export class WriteBatcher {
     try {
       this.endHeldRead();
       if (!this.db.inTransaction) this.begin();
-      if (!this.journaled) {
-        this.journaled = true;
-        this.commitTimer = setTimeout(() => this.commit(), journal.intervalMs);
-      }
+      this.commitWithin(journal);
       this.deferred.hold();
       journal.write();
     } catch (error) {
@@ -273,6 +302,13 @@ export class WriteBatcher {
       return;
     }
     answer(batch, values);
+  }
+
+  /** Holds the open transaction as a journaled one: committed at the end of the journal's interval at the latest. */
+  private commitWithin(journal: BatchJournal): void {
+    if (this.journaled) return;
+    this.journaled = true;
+    this.commitTimer = setTimeout(() => this.commit(), journal.intervalMs);
   }
 
   /**
@@ -329,6 +365,15 @@ export class WriteBatcher {
     }
     if (wrote || batch.length > 0) this.hooks.committed?.();
     if (batch.length > 0) answer(batch, values);
+    if (this.later.length > 0) answer(...this.takeLater());
+  }
+
+  /** writeLater's writers and their values, leaving none. */
+  private takeLater(): [Writer[], unknown[]] {
+    const taken: [Writer[], unknown[]] = [this.later, this.laterValues];
+    this.later = [];
+    this.laterValues = [];
+    return taken;
   }
 
   /** The pending batch's writers and their values, leaving none pending. */
@@ -343,10 +388,12 @@ export class WriteBatcher {
   private fail(batch: Writer[], error: unknown): void {
     const translated = translateSqliteError(error);
     this.lastFailure = translated;
+    const [later] = this.takeLater();
     try {
       this.rollback();
     } finally {
       for (const writer of batch) writer.reject(translated);
+      for (const writer of later) writer.reject(translated);
     }
   }
 
