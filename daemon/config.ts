@@ -17,7 +17,7 @@ import {
   string,
 } from '../src/protocol/validate.js';
 import type { LogLevel } from './logger.js';
-import type { MeshSettings } from './mesh/mesh-settings.js';
+import { DEFAULT_COMMIT_QUIET_MS, type MeshSettings } from './mesh/mesh-settings.js';
 import type { SubscriptionLimits } from './pubsub/subscriptions.js';
 import type { Synchronous } from './store/open-database.js';
 import { DEFAULT_RECORD_CACHE_MB } from './store/record-cache.js';
@@ -135,6 +135,7 @@ const parseFile = object({
   mesh_query_timeout_ms: optional(integer({ min: 10, max: 60_000 })),
   mesh_redial_max_ms: optional(integer({ min: 100, max: 3_600_000 })),
   mesh_gc_interval_ms: optional(integer({ min: 10, max: 86_400_000 })),
+  mesh_commit_quiet_ms: optional(integer({ min: 0, max: 60_000 })),
   placement_max_load: optional(loadFigure),
   placement_min_disk_bytes: optional(integer({ min: 0 })),
   placement_min_free_memory: optional(integer({ min: 0 })),
@@ -217,6 +218,7 @@ export function loadConfig(
       queryTimeoutMs: parsed.mesh_query_timeout_ms ?? 2000,
       redialMaxMs: parsed.mesh_redial_max_ms ?? 30_000,
       gcIntervalMs: parsed.mesh_gc_interval_ms ?? 60_000,
+      commitQuietMs: parsed.mesh_commit_quiet_ms ?? DEFAULT_COMMIT_QUIET_MS,
       maxMessageBytes: parsed.max_message_bytes ?? 16 * MiB,
     },
     placement: {

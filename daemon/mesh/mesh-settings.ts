@@ -14,4 +14,16 @@ export interface MeshSettings {
   gcIntervalMs: number;
   /** The largest peer message accepted. */
   maxMessageBytes: number;
+  /**
+   * With peers linked, puts held in the put journal are committed once none came for this long (0: only
+   * at the end of commit_interval_ms). Peers get committed changes only: without it a lone put would wait
+   * the whole interval to leave, while a stream of puts still shares one commit.
+   */
+  commitQuietMs: number;
 }
+
+/**
+ * 2, not 1: the timers' clock counts whole milliseconds, so a 1 ms wait ended at the next millisecond's
+ * tick, inside a stream of puts (a sequential put with a peer linked: 11.8k puts/s against 18k at 2).
+ */
+export const DEFAULT_COMMIT_QUIET_MS = 2;

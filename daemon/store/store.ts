@@ -417,6 +417,11 @@ export class Store {
     return this.batcher.write(work);
   }
 
+  /** See WriteBatcher.commitWhenQuiet: the mesh asks for it while peers are linked. */
+  commitWhenQuiet(ms: number | undefined): void {
+    this.batcher.commitWhenQuiet(ms);
+  }
+
   /** As transact, for bookkeeping that may wait for the next commit rather than force one (see WriteBatcher.writeLater). */
   transactLater<T>(work: () => T): Promise<T> {
     return this.batcher.writeLater(work);

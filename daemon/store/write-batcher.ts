@@ -108,6 +108,10 @@ export class WriteBatcher {
   private mustCommit = false;
   /** Commits a journaled transaction at the end of the journal's interval. */
   private commitTimer: NodeJS.Timeout | undefined;
+  /** See commitWhenQuiet: how long a journaled transaction waits with no new turn; undefined: the interval only. */
+  private quietMs: number | undefined;
+  /** Commits a journaled transaction once no turn was journaled for `quietMs`. */
+  private quietTimer: NodeJS.Timeout | undefined;
   /** Writers of writeLater: answered by the commit that ends the transaction their work is in. */
   private later: Writer[] = [];
   private laterValues: unknown[] = [];
@@ -182,6 +186,17 @@ export class WriteBatcher {
     if (this.pending.length >= this.maxBatch) this.commit();
     else this.commitLater();
     return done;
+  }
+
+  /**
+   * Commits a journaled transaction as soon as `ms` pass with no new turn of puts, as well as at the end
+   * of the interval (undefined: at the end only). For a node whose commits are what its peers wait for
+   * (the mesh sends committed changes only): a stream of puts still shares one commit per interval, and
+   * a lone put leaves after `ms` rather than the whole interval.
+   */
+  commitWhenQuiet(ms: number | undefined): void {
+    this.quietMs = ms;
+    if (ms === undefined) this.stopQuietTimer();
   }
 
   /**
@@ -296,12 +311,25 @@ export class WriteBatcher {
       this.commitWithin(journal);
       this.deferred.hold();
       journal.write();
+      this.commitOnceQuiet();
     } catch (error) {
       journal.discardTurn();
       this.fail(batch, error);
       return;
     }
     answer(batch, values);
+  }
+
+  /** Starts, or starts again, the wait of commitWhenQuiet. */
+  private commitOnceQuiet(): void {
+    if (this.quietMs === undefined) return;
+    if (this.quietTimer === undefined) this.quietTimer = setTimeout(() => this.commit(), this.quietMs);
+    else this.quietTimer.refresh();
+  }
+
+  private stopQuietTimer(): void {
+    clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
   }
 
   /** Holds the open transaction as a journaled one: committed at the end of the journal's interval at the latest. */
@@ -341,6 +369,7 @@ export class WriteBatcher {
   /** Stops the timer and refuses all work from now on (the database is about to close). */
   close(): void {
     clearTimeout(this.commitTimer);
+    this.stopQuietTimer();
     this.lost ??= new CortexError('ECLOSED', 'The store is closed.');
   }
 
@@ -410,6 +439,7 @@ export class WriteBatcher {
     if (!this.journaled) return;
     this.journaled = false;
     clearTimeout(this.commitTimer);
+    this.stopQuietTimer();
     if (statement === 'COMMIT') this.journal!.empty();
   }
 
@@ -445,6 +475,7 @@ export class WriteBatcher {
       this.readHeld = false;
       this.journaled = false;
       clearTimeout(this.commitTimer);
+      this.stopQuietTimer();
     }
   }
 

@@ -35,9 +35,14 @@ describe('puts on a node with a linked peer', () => {
 
   before(async () => {
     await mesh.init();
-    // A commit interval long enough to look inside; heartbeats (each reads the log's head, which
-    // commits) and tombstone collection far outside the test.
-    const config = { commit_interval_ms: 3000, mesh_heartbeat_ms: 60_000, mesh_gc_interval_ms: 3_600_000 };
+    // A commit interval long enough to look inside, and no commit when the puts pause (a test's puts
+    // pause); heartbeats (each reads the log's head, which commits) and tombstone collection far outside it.
+    const config = {
+      commit_interval_ms: 3000,
+      mesh_commit_quiet_ms: 0,
+      mesh_heartbeat_ms: 60_000,
+      mesh_gc_interval_ms: 3_600_000,
+    };
     [a, b] = await Promise.all([mesh.start('a', { config }), mesh.start('b', { config })]);
     await a.connect(b);
     await a.client.call('create_table', { name: TABLE, attributes: ['id', 'text'], replicate: 'mesh' });
@@ -79,5 +84,41 @@ describe('puts on a node with a linked peer', () => {
       return count === 2 * PUTS ? true : undefined;
     });
     assert.deepEqual((await b.client.call('get', { table: TABLE, key: 'k19' })).record, { id: 'k19', text: 'kept 19' });
+  });
+});
+
+/**
+ * With peers linked, journaled puts are committed, and so sent, once none came
+ * for mesh_commit_quiet_ms (2 ms), not only at the end of commit_interval_ms: a
+ * lone put does not wait the whole interval to reach the peers.
+ */
+describe('a lone put on a node with a linked peer', () => {
+  const mesh = new TestMesh();
+  let a: MeshNode;
+  let b: MeshNode;
+
+  before(async () => {
+    await mesh.init();
+    // An interval far longer than the test: only the quiet commit can send the put.
+    const config = { commit_interval_ms: 60_000, mesh_heartbeat_ms: 60_000, mesh_gc_interval_ms: 3_600_000 };
+    [a, b] = await Promise.all([mesh.start('a', { config }), mesh.start('b', { config })]);
+    await a.connect(b);
+    await a.client.call('create_table', { name: TABLE, attributes: ['id', 'text'], replicate: 'mesh' });
+    await eventually('b to have the table', async () =>
+      (await b.client.call('tables', {})).tables.some((table) => table.name === TABLE) ? true : undefined,
+    );
+  });
+  after(() => mesh.cleanup());
+
+  it('is committed once the puts pause, and reaches the peer long before the interval ends', async () => {
+    await a.client.call('put', { table: TABLE, record: { id: 'lone', text: 'alone' } });
+    // Within 20 s, against an interval of 60 s.
+    const record = await eventually(
+      'b to have the lone put',
+      async () => (await b.client.call('get', { table: TABLE, key: 'lone' })).record ?? undefined,
+      20_000,
+    );
+    assert.deepEqual(record, { id: 'lone', text: 'alone' });
+    assert.equal(committedRows(a), 1);
   });
 });
