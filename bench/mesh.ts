@@ -10,6 +10,11 @@ export interface MeshBenchResult {
   live: Throughput;
   /** A write on a until it is readable on c, relayed through b (a — b — c), one write at a time. */
   convergence: { samples: number; p50Ms: number; p99Ms: number; maxMs: number };
+  /**
+   * One client's sequential puts (each awaited) on a node with a peer linked (a, to a replicated table),
+   * against the same on a node with no link (c before it is linked, to a local table), in the same run.
+   */
+  sequentialPut: { puts: number; linkedPerSec: number; unlinkedPerSec: number };
 }
 
 export interface Throughput {
@@ -23,6 +28,8 @@ export interface MeshBenchOptions {
   records?: number;
   /** Convergence samples (BENCH_MESH_SAMPLES, default 500). */
   samples?: number;
+  /** Sequential puts per run (BENCH_MESH_SEQ_PUTS, default 10000). */
+  sequentialPuts?: number;
 }
 
 const BATCH = 1000;
@@ -39,12 +46,17 @@ function record(prefix: string, n: number) {
 export async function runMeshBench(options: MeshBenchOptions = {}): Promise<MeshBenchResult> {
   const records = options.records ?? Number(process.env['BENCH_MESH_RECORDS'] ?? 50_000);
   const samples = options.samples ?? Number(process.env['BENCH_MESH_SAMPLES'] ?? 500);
+  const puts = options.sequentialPuts ?? Number(process.env['BENCH_MESH_SEQ_PUTS'] ?? 10_000);
   const mesh = new TestMesh();
   try {
     await mesh.init();
     // Production heartbeats; only redial quickly, so linking is not what is measured.
     const config = { mesh_heartbeat_ms: 2000, mesh_redial_max_ms: 400, mesh_gc_interval_ms: 60_000 };
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((name) => mesh.start(name, { config })));
+    // The anchor of the sequential puts: c has no link yet, and its table never leaves it.
+    await c!.client.call('create_table', { name: 'alone', attributes: ['id', 'name', 'n'] });
+    const unlinkedPerSec = await sequentialPuts(c!.client, 'alone', puts);
+
     // One table, made on a: b receives it with the first batch (tables made apart never merge).
     await a!.client.call('create_table', { name: 'bench', attributes: ['id', 'name', 'n'], replicate: 'mesh' });
 
@@ -77,10 +89,15 @@ export async function runMeshBench(options: MeshBenchOptions = {}): Promise<Mesh
     }
     latencies.sort((x, y) => x - y);
     const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+
+    // Sequential puts on a, linked with b (and through b with c): every one goes to both.
+    await a!.client.call('create_table', { name: 'sequential', attributes: ['id', 'name', 'n'], replicate: 'mesh' });
+    const linkedPerSec = await sequentialPuts(a!.client, 'sequential', puts);
     return {
       catchUp,
       live,
       convergence: { samples, p50Ms: round(at(50)), p99Ms: round(at(99)), maxMs: round(latencies.at(-1)!) },
+      sequentialPut: { puts, linkedPerSec, unlinkedPerSec },
     };
   } finally {
     await mesh.cleanup();
@@ -95,6 +112,13 @@ async function writeAll(client: Client, prefix: string, count: number): Promise<
     if (inFlight.length >= 4) await inFlight.shift();
   }
   await Promise.all(inFlight);
+}
+
+/** `count` puts, each awaited before the next, as a script writing one record at a time does: puts/s. */
+async function sequentialPuts(client: Client, table: string, count: number): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < count; i++) await client.call('put', { table, record: record('q', i) });
+  return Math.round(count / ((performance.now() - started) / 1000));
 }
 
 /** Changes arrive in log order, so the last record being readable means all of them are. */
@@ -128,12 +152,14 @@ function round(value: number): number {
 }
 
 function report(result: MeshBenchResult): string {
-  const { catchUp, live, convergence } = result;
+  const { catchUp, live, convergence, sequentialPut } = result;
+  const ratio = (sequentialPut.linkedPerSec / sequentialPut.unlinkedPerSec).toFixed(2);
   return [
     'mesh on loopback (real daemons, mutual TLS)',
     `  replication a -> b, catch-up from the log: ${catchUp.recordsPerSec} records/s (${catchUp.records} in ${catchUp.seconds} s)`,
     `  replication a -> b, live with the writes:   ${live.recordsPerSec} records/s (${live.records} in ${live.seconds} s)`,
     `  convergence a -> c through b: p50 ${convergence.p50Ms} ms, p99 ${convergence.p99Ms} ms, max ${convergence.maxMs} ms (${convergence.samples} writes)`,
+    `  sequential put on a, peers linked: ${sequentialPut.linkedPerSec} puts/s; on c, no link: ${sequentialPut.unlinkedPerSec} puts/s (${ratio}x, ${sequentialPut.puts} each)`,
   ].join('\n');
 }
 
