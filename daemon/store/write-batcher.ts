@@ -197,6 +197,8 @@ export class WriteBatcher {
   commitWhenQuiet(ms: number | undefined): void {
     this.quietMs = ms;
     if (ms === undefined) this.stopQuietTimer();
+    // Puts held before the first link would otherwise wait for the interval, or for the next turn of puts.
+    else if (this.journaled) this.commitOnceQuiet();
   }
 
   /**
@@ -494,6 +496,8 @@ export class WriteBatcher {
     }
     this.journaled = true;
     this.commitTimer = setTimeout(() => this.commit(), journal.intervalMs);
+    // Written again, they are held as a turn of puts would be: with peers linked, not for the whole interval.
+    this.commitOnceQuiet();
     this.hooks.rolledBack?.();
   }
 }
