@@ -212,6 +212,9 @@ export class WriteBatcher {
   writeLater<T>(work: () => T): Promise<T> {
     const journal = this.journal;
     if (journal === undefined) return this.write(work);
+    // A turn of puts not ended yet is journaled first, as before a read: flushed below unjournaled, its
+    // rows would be answered from the held transaction alone, and lost with it (a crash, a rollback).
+    if (this.pending.length > 0 && this.lost === undefined) this.endTurn();
     if (this.lost !== undefined) return Promise.reject(this.lost);
     this.endHeldRead();
     if (!this.db.inTransaction) this.begin();
