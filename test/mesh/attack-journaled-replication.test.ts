@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
+import { decode } from '../../src/protocol/msgpack-decode.js';
 import type { TableChange } from '../../src/protocol/notifications.js';
 import { converged, eventually, type MeshNode, nextChange, TestMesh } from './mesh-helpers.js';
 
@@ -15,6 +16,17 @@ function committedKeys(node: MeshNode, table = TABLE): unknown[] {
   const db = new BetterSqlite3(node.dbFile, { readonly: true, fileMustExist: true });
   try {
     return db.prepare(`SELECT k FROM "t_${table}" WHERE del = 0 ORDER BY k`).pluck().all();
+  } finally {
+    db.close();
+  }
+}
+
+/** The record `key` of the table as the node's database file holds it. */
+function committedRecord(node: MeshNode, key: string): unknown {
+  const db = new BetterSqlite3(node.dbFile, { readonly: true, fileMustExist: true });
+  try {
+    const bytes = db.prepare(`SELECT v FROM "t_${TABLE}" WHERE k = ?`).pluck().get(key) as Buffer | null | undefined;
+    return bytes === undefined || bytes === null ? null : decode(bytes);
   } finally {
     db.close();
   }
@@ -242,5 +254,73 @@ describe('journaled puts as links come and go', () => {
     await b.client.call('put', { table: TABLE, record: { id: 'relinked', v: 4 } });
     assert.deepEqual(await arrives(a, 'relinked'), { id: 'relinked', v: 4 });
     assert.deepEqual((await keysOf(a)).sort(), ['fromA', 'fromB', 'linked', 'relinked']);
+  });
+});
+
+/**
+ * A full resync must not delete on the peer a record that was never deleted. The
+ * resync ends with a purge there: what this node did not send, and that lies below
+ * its tombstone horizon, is taken as deleted. The sender skips an entry whose row
+ * was written again since (it sends the newer version at its own seq), but the newer
+ * version is only sent once committed: held in the journal, it must not let the
+ * resync end without it.
+ */
+describe('a full resync while a put of an old key is held', () => {
+  const mesh = new TestMesh();
+  const ROWS = 40_000;
+  const GRACE_MS = 1000;
+  // No heartbeat (each commits) within the test: lastSeen is then the time a link opened.
+  const quiet = { tombstone_grace_ms: GRACE_MS, mesh_heartbeat_ms: 60_000 };
+  let a: MeshNode;
+  let b: MeshNode;
+
+  before(async () => {
+    await mesh.init();
+    [a, b] = await Promise.all([
+      mesh.start('a', { config: { ...quiet, mesh_gc_interval_ms: 100 } }),
+      // b keeps its tombstones: with a horizon of its own, its resync to a would send a's rows back, each batch a commit there.
+      mesh.start('b', { config: { ...quiet, mesh_gc_interval_ms: 3_600_000 } }),
+    ]);
+    await b.connect(a);
+    await a.client.call('create_table', { name: TABLE, attributes: ['id', 'v'], replicate: 'mesh' });
+    for (let from = 0; from < ROWS; from += 10_000) {
+      const records = Array.from({ length: 10_000 }, (_, i) => ({ id: `r${from + i}`, v: from + i }));
+      await a.client.call('put_many', { table: TABLE, records });
+    }
+    // The old key is the log's last entry but the tombstone, whose collection puts the horizon past it.
+    await a.client.call('put', { table: TABLE, record: { id: 'old', v: 1 } });
+    await a.client.call('put', { table: TABLE, record: { id: 'gone', v: 1 } });
+    await a.client.call('delete', { table: TABLE, key: 'gone' });
+    await eventually('b to have every row and the tombstone', () =>
+      b.rows(TABLE).find((row) => row.k === 'gone')?.del === 1 && b.rows(TABLE).length === ROWS + 2 ? true : undefined,
+    );
+    await b.client.call('cluster_disconnect', { node: 'a' });
+    await eventually('a to collect the tombstone', () =>
+      a.rows(TABLE).some((row) => row.k === 'gone') ? undefined : true,
+    );
+    // From now on a commits only at the interval, or when something else commits.
+    await a.stop();
+    a = await mesh.start('a', {
+      config: { ...quiet, mesh_gc_interval_ms: 3_600_000, commit_interval_ms: INTERVAL_MS, mesh_commit_quiet_ms: 0 },
+    });
+  });
+  after(async () => {
+    b.daemon.process.kill('SIGCONT');
+    await mesh.cleanup();
+  });
+
+  it('does not purge on the peer a key written again on the sender while the resync runs', async () => {
+    const events: { type: string; data?: unknown }[] = [];
+    await b.client.call('subscribe', { topic: 'mesh:events' });
+    b.client.onNotification('mesh_event', (event) => events.push(event));
+    await b.connect(a);
+    // b frozen: a's resync stops after its window of batches, long before the old key.
+    b.daemon.process.kill('SIGSTOP');
+    await a.client.call('put', { table: TABLE, record: { id: 'old', v: 2 } });
+    assert.deepEqual(committedRecord(a, 'old'), { id: 'old', v: 1 }, 'the new version is held, not committed');
+    b.daemon.process.kill('SIGCONT');
+    const resync = await eventually('b to finish the resync', () => events.find((event) => event.type === 'resync'));
+    assert.deepEqual(resync.data, { purged: 0 }, 'nothing was deleted on a');
+    assert.deepEqual((await b.client.call('get', { table: TABLE, key: 'old' })).record, { id: 'old', v: 2 });
   });
 });
