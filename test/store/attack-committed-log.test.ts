@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { type LogEntry, OP_CREATE, OP_DELETE, OP_DROP, OP_PUT } from '../../daemon/store/change-log.js';
 import type { Store } from '../../daemon/store/store.js';
 import { decode } from '../../src/protocol/msgpack-decode.js';
@@ -205,6 +206,20 @@ describe('attacks on the committed log a meshed node sends from', () => {
       const noted = note(1);
       store.close();
       assert.equal(await noted, 1);
+    });
+
+    it('commits at once, as transact does, with commit_interval_ms 0 (no journal)', async () => {
+      dir.remove();
+      dir = new StoreDir();
+      ({ db, store } = dir.open({ heldMs: 0 }));
+      db.exec('CREATE TABLE book (n INTEGER)');
+      assert.equal(await note(1), 1);
+      const reader = new BetterSqlite3(join(dir.path, 'cortex.db'), { readonly: true });
+      try {
+        assert.equal(reader.prepare('SELECT count(*) FROM book').pluck().get(), 1, 'in the file when answered');
+      } finally {
+        reader.close();
+      }
     });
 
     it('is refused once the store is closed', async () => {
