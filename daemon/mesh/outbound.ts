@@ -59,11 +59,11 @@ export class Outbound {
   /** Sends what it can now; called when the log grows, on acks and when the socket drains. */
   pump(): void {
     if (this.stopped || this.pumping || this.retry !== undefined) return;
-    const { channel, replica } = this.options;
+    const { channel } = this.options;
     this.pumping = true;
     try {
       while (this.inflight.length < WINDOW && channel.isOpen && !channel.congested) {
-        const entries = replica.committedChangesAfter(this.sent, BATCH_ENTRIES);
+        const entries = this.readLog();
         if (entries.length === 0) {
           if (!this.caughtUpSent)
             this.send({ after: this.sent, to: this.sent, caught_up: true, defs: [], changes: [] });
@@ -74,6 +74,20 @@ export class Outbound {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * The next entries to send: the committed ones, except in a full resync until it has caught up. The
+   * peer ends such a resync by purging what it was not sent below this node's horizons, and an entry
+   * whose key was written again is skipped for the newer version's own entry: held in the put journal,
+   * that one is past the last commit, so the resync could end without it and the peer take the key as
+   * deleted. A resync's reads commit first (Replica.changesAfter), as every read of the log once did.
+   */
+  private readLog(): LogEntry[] {
+    const { replica, sendEverything } = this.options;
+    return sendEverything && !this.caughtUpSent
+      ? replica.changesAfter(this.sent, BATCH_ENTRIES)
+      : replica.committedChangesAfter(this.sent, BATCH_ENTRIES);
   }
 
   /** The peer applied and committed up to `seq` (after a rewind, again). */

@@ -197,6 +197,8 @@ export class WriteBatcher {
   commitWhenQuiet(ms: number | undefined): void {
     this.quietMs = ms;
     if (ms === undefined) this.stopQuietTimer();
+    // Puts held before the first link would otherwise wait for the interval, or for the next turn of puts.
+    else if (this.journaled) this.commitOnceQuiet();
   }
 
   /**
@@ -210,6 +212,9 @@ export class WriteBatcher {
   writeLater<T>(work: () => T): Promise<T> {
     const journal = this.journal;
     if (journal === undefined) return this.write(work);
+    // A turn of puts not ended yet is journaled first, as before a read: flushed below unjournaled, its
+    // rows would be answered from the held transaction alone, and lost with it (a crash, a rollback).
+    if (this.pending.length > 0 && this.lost === undefined) this.endTurn();
     if (this.lost !== undefined) return Promise.reject(this.lost);
     this.endHeldRead();
     if (!this.db.inTransaction) this.begin();
@@ -494,6 +499,8 @@ export class WriteBatcher {
     }
     this.journaled = true;
     this.commitTimer = setTimeout(() => this.commit(), journal.intervalMs);
+    // Written again, they are held as a turn of puts would be: with peers linked, not for the whole interval.
+    this.commitOnceQuiet();
     this.hooks.rolledBack?.();
   }
 }
