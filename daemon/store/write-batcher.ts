@@ -171,21 +171,30 @@ export class WriteBatcher {
   /** Runs `work` in the current batch, after the deferred writes; resolves with its result once committed. */
   write<T>(work: () => T): Promise<T> {
     if (this.lost !== undefined) return Promise.reject(this.lost);
-    this.endHeldRead();
-    if (!this.db.inTransaction) this.begin();
     this.mustCommit = true;
-    let value: T;
-    try {
-      if (this.deferred.statementCount > 0) this.deferred.flush();
-      value = work();
-    } catch (error) {
-      this.abort(error);
-      return Promise.reject(translateSqliteError(error));
-    }
+    const ran = this.runInTransaction(work);
+    if ('error' in ran) return Promise.reject(ran.error);
+    const { value } = ran;
     const done = new Promise<T>((resolve, reject) => this.wait({ resolve, reject }, value));
     if (this.pending.length >= this.maxBatch) this.commit();
     else this.commitLater();
     return done;
+  }
+
+  /**
+   * Runs `work` in this batcher's transaction (opening one, after ending the reads'), after the deferred
+   * writes; a failure aborts the pending batch with it and is returned, translated.
+   */
+  private runInTransaction<T>(work: () => T): { value: T } | { error: Error } {
+    this.endHeldRead();
+    if (!this.db.inTransaction) this.begin();
+    try {
+      if (this.deferred.statementCount > 0) this.deferred.flush();
+      return { value: work() };
+    } catch (error) {
+      this.abort(error);
+      return { error: translateSqliteError(error) };
+    }
   }
 
   /**
@@ -216,16 +225,9 @@ export class WriteBatcher {
     // rows would be answered from the held transaction alone, and lost with it (a crash, a rollback).
     if (this.pending.length > 0 && this.lost === undefined) this.endTurn();
     if (this.lost !== undefined) return Promise.reject(this.lost);
-    this.endHeldRead();
-    if (!this.db.inTransaction) this.begin();
-    let value: T;
-    try {
-      if (this.deferred.statementCount > 0) this.deferred.flush();
-      value = work();
-    } catch (error) {
-      this.abort(error);
-      return Promise.reject(translateSqliteError(error));
-    }
+    const ran = this.runInTransaction(work);
+    if ('error' in ran) return Promise.reject(ran.error);
+    const { value } = ran;
     this.commitWithin(journal);
     return new Promise<T>((resolve, reject) => {
       this.later.push({ resolve, reject });
