@@ -339,6 +339,12 @@ export class WriteBatcher {
     this.quietTimer = undefined;
   }
 
+  /** The transaction ends (or the store closes): neither of its commit timers is due any more. */
+  private stopTimers(): void {
+    clearTimeout(this.commitTimer);
+    this.stopQuietTimer();
+  }
+
   /** Holds the open transaction as a journaled one: committed at the end of the journal's interval at the latest. */
   private commitWithin(journal: BatchJournal): void {
     if (this.journaled) return;
@@ -375,8 +381,7 @@ export class WriteBatcher {
 
   /** Stops the timer and refuses all work from now on (the database is about to close). */
   close(): void {
-    clearTimeout(this.commitTimer);
-    this.stopQuietTimer();
+    this.stopTimers();
     this.lost ??= new CortexError('ECLOSED', 'The store is closed.');
   }
 
@@ -445,8 +450,7 @@ export class WriteBatcher {
     this.readHeld = false;
     if (!this.journaled) return;
     this.journaled = false;
-    clearTimeout(this.commitTimer);
-    this.stopQuietTimer();
+    this.stopTimers();
     if (statement === 'COMMIT') this.journal!.empty();
   }
 
@@ -481,8 +485,7 @@ export class WriteBatcher {
       this.holding = false;
       this.readHeld = false;
       this.journaled = false;
-      clearTimeout(this.commitTimer);
-      this.stopQuietTimer();
+      this.stopTimers();
     }
   }
 
@@ -499,8 +502,7 @@ export class WriteBatcher {
       this.hooks.journalLost?.(error);
       return;
     }
-    this.journaled = true;
-    this.commitTimer = setTimeout(() => this.commit(), journal.intervalMs);
+    this.commitWithin(journal);
     // Written again, they are held as a turn of puts would be: with peers linked, not for the whole interval.
     this.commitOnceQuiet();
     this.hooks.rolledBack?.();
