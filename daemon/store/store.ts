@@ -97,7 +97,7 @@ export class Store {
   private readonly storedFields = new WeakMap<TableHandle, readonly string[]>();
   private readonly logListeners = new Set<() => void>();
   private readonly saveClock: Statement<[number]>;
-  /** The log's head when its listeners were last told it grew. */
+  /** The log's committed head when its listeners were last told it grew. */
   private announcedHead: number;
   private readonly journalFile: PutJournal | undefined;
   /** What the start wrote again from the put journal: puts newer than the database, and bytes of a cut last frame. */
