@@ -43,19 +43,17 @@ export class Incarnations {
   private readonly removeClashes: Statement<[string]>;
   private readonly removeClash: Statement<[string, string]>;
 
+  private readonly readDrops: Statement<[], TableDrop>;
+  private readonly readClashes: Statement<[], ClashRow>;
+
   constructor(db: Database) {
-    for (const row of db
-      .prepare('SELECT tbl AS "table", incarnation, hlc, node, replicate, dropped_by AS "by" FROM _dropped')
-      .all() as TableDrop[]) {
-      this.drops.set(dropKey(row.table, row.incarnation), row);
-    }
-    for (const row of db
-      .prepare(
-        'SELECT tbl AS "table", incarnation, node, owner, replicate, peer, seq, since FROM _clashes ORDER BY since',
-      )
-      .all() as ClashRow[]) {
-      this.clashesFor(row.table).push(row);
-    }
+    this.readDrops = db.prepare(
+      'SELECT tbl AS "table", incarnation, hlc, node, replicate, dropped_by AS "by" FROM _dropped',
+    );
+    this.readClashes = db.prepare(
+      'SELECT tbl AS "table", incarnation, node, owner, replicate, peer, seq, since FROM _clashes ORDER BY since',
+    );
+    this.reload();
     this.saveDrop = db.prepare(
       'INSERT OR REPLACE INTO _dropped (tbl, incarnation, hlc, node, replicate, dropped_by) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -64,6 +62,14 @@ export class Incarnations {
     );
     this.removeClashes = db.prepare('DELETE FROM _clashes WHERE tbl = ?');
     this.removeClash = db.prepare('DELETE FROM _clashes WHERE tbl = ? AND incarnation = ?');
+  }
+
+  /** Reads the drops and clashes again from the database: after a rolled-back transaction changed them in memory. */
+  reload(): void {
+    this.drops.clear();
+    this.clashes.clear();
+    for (const row of this.readDrops.all()) this.drops.set(dropKey(row.table, row.incarnation), row);
+    for (const row of this.readClashes.all()) this.clashesFor(row.table).push(row);
   }
 
   /** Whether this incarnation was dropped (or is older than a drop recorded before incarnations). */

@@ -60,6 +60,7 @@ export class Merger {
   lastLogged = 0;
   private readonly setHorizon: Statement<[string, number, string]>;
   private readonly removeHorizon: Statement<[string]>;
+  private readonly readHorizons: Statement<[], { tbl: string; hlc: number; node: string }>;
 
   constructor(
     db: Database,
@@ -70,15 +71,18 @@ export class Merger {
     /** An applied write forgets its row's cached bytes. */
     private readonly cache: RecordCache,
   ) {
-    for (const row of db.prepare('SELECT tbl, hlc, node FROM _horizons').all() as {
-      tbl: string;
-      hlc: number;
-      node: string;
-    }[]) {
-      this.horizons.set(row.tbl, { hlc: row.hlc, node: row.node });
-    }
+    this.readHorizons = db.prepare<[], { tbl: string; hlc: number; node: string }>(
+      'SELECT tbl, hlc, node FROM _horizons',
+    );
     this.setHorizon = db.prepare('INSERT OR REPLACE INTO _horizons (tbl, hlc, node) VALUES (?, ?, ?)');
     this.removeHorizon = db.prepare('DELETE FROM _horizons WHERE tbl = ?');
+    this.reload();
+  }
+
+  /** Reads the horizons again from the database: after a rolled-back transaction changed them in memory. */
+  reload(): void {
+    this.horizons.clear();
+    for (const row of this.readHorizons.all()) this.horizons.set(row.tbl, { hlc: row.hlc, node: row.node });
   }
 
   /** Whether this node takes a table's records at all. */

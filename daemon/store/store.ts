@@ -659,6 +659,9 @@ export class Store {
       // The change log's reload reads every table the catalog names: the catalog follows SQLite first.
       this.catalog.reload();
       this.changeLog.reload();
+      // A drop's work forgets the table's horizon and records its drop in memory as it goes.
+      this.merger.reload();
+      this.incarnations.reload();
       throw error;
     }
   }
