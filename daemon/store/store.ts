@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import type { Database, Statement } from 'better-sqlite3';
 import { CortexError } from '../../src/protocol/errors.js';
+import { OK } from '../../src/protocol/messages.js';
 import type { ResultOf } from '../../src/protocol/methods.js';
 import { decode, decodeEncodedMap, encodedFieldValues, rawBytesOf } from '../../src/protocol/msgpack-decode.js';
 import { encode } from '../../src/protocol/msgpack-encode.js';
@@ -40,8 +41,9 @@ export type PutDone = ResultOf<'put'>;
 /**
  * One answer for every put, frozen since it is shared: a put's promise resolves with it, so the
  * handler answers with the store's promise as it is, without a reaction of its own to make one.
+ * The protocol's OK, which a response writes as bytes made once.
  */
-export const PUT_DONE: PutDone = Object.freeze({ ok: true });
+export const PUT_DONE: PutDone = OK;
 
 /** A change as subscribers see it; the record is sent as the stored bytes. */
 export type CommittedChange = TableChange<RawMsgpack>;

@@ -82,6 +82,13 @@ export class Encoder {
     this.pos = Math.min(position, this.pos);
   }
 
+  /** Writes `bytes` as they are: MessagePack the caller made (see messages.ts's OK). */
+  append(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   /** Writes an array header; the caller then encodes `size` values. */
   arrayHeader(size: number): void {
     this.ensure(5);

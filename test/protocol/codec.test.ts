@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decode as referenceDecode, encode as referenceEncode } from '@msgpack/msgpack';
-import { CortexError, type ErrorCode } from '../../src/protocol/errors.js';
+import { CortexError, type ErrorCode, type WireError } from '../../src/protocol/errors.js';
 import {
   Decoder,
   decode,
@@ -10,6 +10,7 @@ import {
   rawBytesOf,
 } from '../../src/protocol/msgpack-decode.js';
 import { Encoder, encode } from '../../src/protocol/msgpack-encode.js';
+import { OK, writeResponse } from '../../src/protocol/messages.js';
 import {
   EncodedMap,
   MAX_DEPTH,
@@ -973,6 +974,20 @@ describe('msgpack codec', () => {
       const encoder = new Encoder(1);
       encoder.encode(['ü'.repeat(40), 'ascii '.repeat(10)]);
       assert.deepEqual(decode(encoder.take()), ['ü'.repeat(40), 'ascii '.repeat(10)]);
+    });
+  });
+
+  describe("a response of the protocol's OK", () => {
+    it('is written as the bytes of any {ok: true}, and an error beside it is still written', () => {
+      const written = (error: WireError | null, result: unknown): string => {
+        const encoder = new Encoder(1);
+        writeResponse(encoder, 70_000, error, result);
+        return hex(encoder.take());
+      };
+      assert.equal(written(null, OK), hex(encode([1, 70_000, null, { ok: true }])));
+      assert.equal(written(null, OK), written(null, { ok: true }));
+      const error: WireError = { code: 'EINVAL', message: 'no' };
+      assert.equal(written(error, OK), hex(encode([1, 70_000, error, null])));
     });
   });
 
