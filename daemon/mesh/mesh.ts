@@ -571,8 +571,7 @@ export class Mesh {
     }
     existing?.close(`replaced by a newer link with ${peer}`, { code: 'EEXIST', message: 'replaced by a newer link' });
     this.links.set(peer, session);
-    if (this.options.settings.commitQuietMs > 0)
-      this.options.store.commitWhenQuiet(this.options.settings.commitQuietMs);
+    this.options.store.commitWhenQuiet(this.options.settings.commitQuietMs);
     this.lastErrors.delete(peer);
     this.routes.linkUp(peer);
     queueMicrotask(() => this.checkReachability());
@@ -600,7 +599,7 @@ export class Mesh {
     if (session.closeReason !== null) this.lastErrors.set(peer, session.closeReason);
     if (this.links.get(peer) !== session) return;
     this.links.delete(peer);
-    if (this.links.size === 0) this.options.store.commitWhenQuiet(undefined);
+    if (this.links.size === 0) this.options.store.commitWhenQuiet(0);
     this.routes.linkDown(peer);
     this.checkReachability();
     if (!wasUp) return;

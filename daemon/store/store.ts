@@ -420,7 +420,7 @@ export class Store {
   }
 
   /** See WriteBatcher.commitWhenQuiet: the mesh asks for it while peers are linked. */
-  commitWhenQuiet(ms: number | undefined): void {
+  commitWhenQuiet(ms: number): void {
     this.batcher.commitWhenQuiet(ms);
   }
 

@@ -108,8 +108,8 @@ export class WriteBatcher {
   private mustCommit = false;
   /** Commits a journaled transaction at the end of the journal's interval. */
   private commitTimer: NodeJS.Timeout | undefined;
-  /** See commitWhenQuiet: how long a journaled transaction waits with no new turn; undefined: the interval only. */
-  private quietMs: number | undefined;
+  /** See commitWhenQuiet: how long a journaled transaction waits with no new turn; 0: the interval only. */
+  private quietMs = 0;
   /** Commits a journaled transaction once no turn was journaled for `quietMs`. */
   private quietTimer: NodeJS.Timeout | undefined;
   /** Writers of writeLater: answered by the commit that ends the transaction their work is in. */
@@ -199,13 +199,13 @@ export class WriteBatcher {
 
   /**
    * Commits a journaled transaction as soon as `ms` pass with no new turn of puts, as well as at the end
-   * of the interval (undefined: at the end only). For a node whose commits are what its peers wait for
+   * of the interval (0: at the end only, as mesh_commit_quiet_ms 0 asks). For a node whose commits are what its peers wait for
    * (the mesh sends committed changes only): a stream of puts still shares one commit per interval, and
    * a lone put leaves after `ms` rather than the whole interval.
    */
-  commitWhenQuiet(ms: number | undefined): void {
+  commitWhenQuiet(ms: number): void {
     this.quietMs = ms;
-    if (ms === undefined) this.stopQuietTimer();
+    if (ms === 0) this.stopQuietTimer();
     // Puts held before the first link would otherwise wait for the interval, or for the next turn of puts.
     else if (this.journaled) this.commitOnceQuiet();
   }
@@ -329,7 +329,7 @@ export class WriteBatcher {
 
   /** Starts, or starts again, the wait of commitWhenQuiet. */
   private commitOnceQuiet(): void {
-    if (this.quietMs === undefined) return;
+    if (this.quietMs === 0) return;
     if (this.quietTimer === undefined) this.quietTimer = setTimeout(() => this.commit(), this.quietMs);
     else this.quietTimer.refresh();
   }

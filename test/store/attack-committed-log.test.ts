@@ -270,7 +270,7 @@ describe('attacks on the committed log a meshed node sends from', () => {
     });
 
     it('a put held before the peers linked is committed once puts pause', async () => {
-      store.commitWhenQuiet(undefined);
+      store.commitWhenQuiet(0);
       const head = store.replica.headSeq();
       await store.put('kv', { id: 'early', v: 1 });
       store.commitWhenQuiet(2);
