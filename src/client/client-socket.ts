@@ -3,15 +3,11 @@ import { Duplex } from 'node:stream';
 import { getSystemErrorName } from 'node:util';
 import { ReadBuffer } from '../rpc/read-buffer.js';
 import { type AddonOrReason, loadNativeAddon } from '../native/addon.js';
+import { socketDescriptor } from './socket-descriptor.js';
 import { AddonReads, type Reading, type ReadTarget } from '../native/addon-reads.js';
 
 /** Reads a connection takes through its stream before the addon reads it: a short-lived CLI call never loads it. */
 const STREAM_READS_FIRST = 16;
-
-/** What a Unix socket's descriptor is found through: net.Socket keeps its libuv handle here. */
-interface WithHandle {
-  _handle?: { fd?: unknown } | null;
-}
 
 /**
  * A client's Unix socket, read into its ReadBuffer (`reads`): by Node's stream for
@@ -110,8 +106,8 @@ export class ClientSocket extends Socket implements ReadTarget {
 
   /** Hands the socket's reads to the addon; false, having changed nothing, when it cannot. */
   private startReading(): boolean {
-    const fd = (this as unknown as WithHandle)._handle?.fd;
-    if (typeof fd !== 'number' || fd < 0 || this.destroyed) return false;
+    const fd = socketDescriptor(this);
+    if (fd === undefined || this.destroyed) return false;
     try {
       const readers = this.readers();
       if (readers === null) return false;

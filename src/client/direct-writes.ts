@@ -1,13 +1,9 @@
 import type { Socket } from 'node:net';
 import { type AddonOrReason, loadNativeAddon } from '../native/addon.js';
+import { socketDescriptor } from './socket-descriptor.js';
 
 /** Writes a connection makes through its stream before it looks for the addon: a short-lived CLI call never loads it. */
 const STREAM_WRITES_FIRST = 16;
-
-/** What a Unix socket's descriptor is found through: net.Socket keeps its libuv handle here. */
-interface WithHandle {
-  _handle?: { fd?: unknown } | null;
-}
 
 /**
  * The `writeSome` of a client's Unix socket (Endpoint's writeThrough): one send(2)
@@ -37,7 +33,7 @@ export function directWrites(
 
 function directSend(socket: Socket, addon: AddonOrReason): ((bytes: Uint8Array) => number) | null {
   if ('missing' in addon) return null;
-  const fd = (socket as unknown as WithHandle)._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) return null;
+  const fd = socketDescriptor(socket);
+  if (fd === undefined) return null;
   return (bytes) => addon.writeSome(fd, bytes);
 }
