@@ -22,6 +22,7 @@ import { type AppliedWrite, Merger, type RemoteWrite } from './merge.js';
 import { Replica } from './replica.js';
 import { DEFAULT_RECORD_CACHE_MB, RecordCache } from './record-cache.js';
 import { PutBuffer } from './put-buffer.js';
+import { isDiskFull } from './sqlite-errors.js';
 import { isPlainMap } from '../../src/protocol/validate.js';
 import type { JournalGroup } from './journal-frames.js';
 import type { PutJournal, StoreJournal } from './put-journal.js';
@@ -195,6 +196,12 @@ export class Store {
       } catch (error) {
         this.puts.discard();
         this.changeLog.reload();
+        if (isDiskFull(error)) {
+          throw new CortexError(
+            'ENOSPC',
+            `The disk is full: the acknowledged puts in the put journal ${file.path} do not fit in the database; free some space and start again (keep the file: it is their only copy).`,
+          );
+        }
         const reason = error instanceof Error ? error.message : String(error);
         throw new CortexError(
           'EINVAL',
