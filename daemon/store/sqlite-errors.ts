@@ -17,3 +17,9 @@ export function translateSqliteError(error: unknown): Error {
   }
   return error;
 }
+
+/** Whether a write failed for want of room (a full disk, a file size limit, `max_page_count`). */
+export function isDiskFull(error: unknown): boolean {
+  const translated = translateSqliteError(error);
+  return translated instanceof CortexError && translated.code === 'ENOSPC';
+}

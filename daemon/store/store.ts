@@ -22,6 +22,8 @@ import { type AppliedWrite, Merger, type RemoteWrite } from './merge.js';
 import { Replica } from './replica.js';
 import { DEFAULT_RECORD_CACHE_MB, RecordCache } from './record-cache.js';
 import { PutBuffer } from './put-buffer.js';
+import { refuseOversizedRow, ROWS_FIT_BELOW } from './row-size.js';
+import { isDiskFull } from './sqlite-errors.js';
 import { isPlainMap } from '../../src/protocol/validate.js';
 import type { JournalGroup } from './journal-frames.js';
 import type { PutJournal, StoreJournal } from './put-journal.js';
@@ -195,6 +197,12 @@ export class Store {
       } catch (error) {
         this.puts.discard();
         this.changeLog.reload();
+        if (isDiskFull(error)) {
+          throw new CortexError(
+            'ENOSPC',
+            `The disk is full: the acknowledged puts in the put journal ${file.path} do not fit in the database; free some space and start again (keep the file: it is their only copy).`,
+          );
+        }
         const reason = error instanceof Error ? error.message : String(error);
         throw new CortexError(
           'EINVAL',
@@ -597,7 +605,9 @@ export class Store {
     // (the connection reads into them again), and the row is written at the commit: so a copy.
     const raw = rawBytesOf(record);
     const bytes = raw === undefined ? encode(record) : copyOf(raw);
-    return { key, bytes, indexValues: this.indexValuesOf(handle, record), hlc: 0, seq: 0 };
+    const indexValues = this.indexValuesOf(handle, record);
+    if (bytes.length >= ROWS_FIT_BELOW) refuseOversizedRow(handle.info.name, bytes, key, indexValues);
+    return { key, bytes, indexValues, hlc: 0, seq: 0 };
   }
 
   /** The row of a record left encoded: its fields read where they lie, no object made of them. */
@@ -608,6 +618,7 @@ export class Store {
     if (!isRecordKey(key)) throw badKey(handle, 'record');
     const indexValues: unknown[] = [];
     for (let at = 1; at < values.length; at++) indexValues.push(indexValue(values[at]));
+    if (record.bytes.length >= ROWS_FIT_BELOW) refuseOversizedRow(handle.info.name, record.bytes, key, indexValues);
     // The bytes are the connection's read buffer, read into again after this call: so a copy (see rowFor).
     return { key, bytes: copyOf(record.bytes), indexValues, hlc: 0, seq: 0 };
   }

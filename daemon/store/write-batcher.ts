@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { CortexError } from '../../src/protocol/errors.js';
-import { translateSqliteError } from './sqlite-errors.js';
+import { isDiskFull, translateSqliteError } from './sqlite-errors.js';
 
 /** What the batcher tells its owner about each batch. */
 export interface BatchHooks {
@@ -495,10 +495,7 @@ export class WriteBatcher {
       journal.restore();
     } catch (error) {
       this.rollBackTransaction();
-      this.lost = new CortexError(
-        'EINTERNAL',
-        'The store stopped: acknowledged puts could not be written again after a failed commit; they are kept in the journal for the next start.',
-      );
+      this.lost = stoppedBy(error);
       this.hooks.journalLost?.(error);
       return;
     }
@@ -507,6 +504,23 @@ export class WriteBatcher {
     this.commitOnceQuiet();
     this.hooks.rolledBack?.();
   }
+}
+
+/**
+ * Why the store stopped, as every later read and write hears it. A full disk says so (ENOSPC): the client
+ * can do something about it, and the puts come back at the next start once there is room.
+ */
+function stoppedBy(error: unknown): CortexError {
+  if (isDiskFull(error)) {
+    return new CortexError(
+      'ENOSPC',
+      'The disk is full: acknowledged puts could not be written to the database, so the store stopped; the put journal keeps them, and the next start writes them once there is room.',
+    );
+  }
+  return new CortexError(
+    'EINTERNAL',
+    'The store stopped: acknowledged puts could not be written again after a failed commit; they are kept in the journal for the next start.',
+  );
 }
 
 function answer(writers: Writer[], values: unknown[]): void {
