@@ -134,6 +134,9 @@ export class Replica {
    * database (within commit_interval_ms), which tells the log's listeners (Store.onLog).
    */
   committedChangesAfter(seq: number, limit: number): LogEntry[] {
+    // A pending batch's write moves its row to a seq past the commit, out of the range read here; rolled
+    // back, the row is at its old seq again, below the end of what was sent: a peer would never get it.
+    if (this.parts.batcher.holdsUnjournaledWrites) this.parts.batcher.commit();
     return this.parts.changeLog.committedAfter(seq, limit);
   }
 

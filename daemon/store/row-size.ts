@@ -5,12 +5,19 @@ export const MAX_ROW_BYTES = 1_000_000_000;
 
 /**
  * A record under this many bytes always fits in its row: the key and indexed values the row adds are
- * parts of the record, at most 9 bytes each where the record took 1 (numbers), in at most 2,000 columns.
+ * parts of the record, at most 17 bytes each where the record took 1 (a number and its header entry),
+ * in at most 2,000 columns.
  */
 export const ROWS_FIT_BELOW = 400_000_000;
 
-/** The row's columns besides the record, its key and its indexed values (clock, seq, node, src, header), generously. */
+/**
+ * The row's columns besides the record, its key and its indexed values (clock, seq, node, del, src, each
+ * with its header entry, and the header's length), generously.
+ */
 const ROW_OVERHEAD = 1024;
+
+/** A column's serial type in the row's header: a varint, at most 9 bytes. */
+const HEADER_ENTRY_BYTES = 9;
 
 /**
  * Refuses a record whose row SQLite would refuse (SQLITE_TOOBIG). A put is acknowledged once journaled,
@@ -23,7 +30,7 @@ export function refuseOversizedRow(
   key: string | number,
   indexValues: readonly unknown[],
 ): void {
-  let size = bytes.length + ROW_OVERHEAD + columnBytes(key);
+  let size = columnBytes(bytes) + ROW_OVERHEAD + columnBytes(key);
   for (const value of indexValues) size += columnBytes(value);
   if (size <= MAX_ROW_BYTES) return;
   throw new CortexError(
@@ -32,9 +39,12 @@ export function refuseOversizedRow(
   );
 }
 
-/** What a column's value takes in the row, at most. */
+/**
+ * What a column takes in the row, at most: its value, and its entry in the row's header (a varint of its
+ * serial type, up to 9 bytes; SQLite counts the header against the limit too, ~1 KiB for 256 columns).
+ */
 function columnBytes(value: unknown): number {
-  if (typeof value === 'string') return Buffer.byteLength(value);
-  if (value instanceof Uint8Array) return value.length;
-  return 9;
+  if (typeof value === 'string') return Buffer.byteLength(value) + HEADER_ENTRY_BYTES;
+  if (value instanceof Uint8Array) return value.length + HEADER_ENTRY_BYTES;
+  return 8 + HEADER_ENTRY_BYTES;
 }

@@ -142,6 +142,9 @@ export class Store {
         rolledBack: () => {
           this.cache.clear();
           this.changeLog.reload();
+          // A batch's collection raised horizons, a peer's batch noted clashes: in memory as they went.
+          this.merger.reload();
+          this.incarnations.reload();
         },
         journalLost: (error) => {
           this.cache.stop();

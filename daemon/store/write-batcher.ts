@@ -198,6 +198,14 @@ export class WriteBatcher {
   }
 
   /**
+   * The open transaction holds writes a rollback would take for good (a batch's, not journaled puts, which
+   * the journal writes again): a reader of the log from inside it must commit first (see Replica).
+   */
+  get holdsUnjournaledWrites(): boolean {
+    return this.mustCommit;
+  }
+
+  /**
    * Commits a journaled transaction as soon as `ms` pass with no new turn of puts, as well as at the end
    * of the interval (0: at the end only, as mesh_commit_quiet_ms 0 asks). For a node whose commits are what its peers wait for
    * (the mesh sends committed changes only): a stream of puts still shares one commit per interval, and
