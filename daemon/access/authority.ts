@@ -19,6 +19,8 @@ import type { IdentityMap } from './identity-map.js';
  *   caller without one does none.
  */
 export class Authority {
+  private readonly remapped = new Set<(identity: string) => void>();
+
   constructor(
     /** This node's name. */
     readonly node: string,
@@ -140,7 +142,9 @@ export class Authority {
       throw new CortexError('ENOTFOUND', `There is no local user named ${user} on ${this.node}.`);
     }
     const mapping = { identity, user, mapped_by: by.name, mapped: Date.now() };
+    const before = this.mappings.get(identity)?.mapping.user;
     this.mappings.set(mapping);
+    if (before !== undefined && before !== user) this.tellRemapped(identity);
     return mapping;
   }
 
@@ -150,7 +154,17 @@ export class Authority {
     const identity = this.qualify(text);
     const removed = this.mappings.delete(identity);
     if (removed === undefined) throw new CortexError('ENOTFOUND', `${identity} is not mapped onto a local user.`);
+    this.tellRemapped(identity);
     return removed;
+  }
+
+  /**
+   * Called with an identity's full name when it stops acting as the local user it did (unmapped, or
+   * mapped onto another): what it was let do as that user, and still holds open, ends.
+   */
+  onRemapped(listener: (identity: string) => void): () => void {
+    this.remapped.add(listener);
+    return () => this.remapped.delete(listener);
   }
 
   /** The mappings a caller may see: all for administrators, else its own. */
@@ -162,6 +176,10 @@ export class Authority {
   private mappedUser(identity: Identity): SystemUser | undefined {
     const mapped = this.mappings.get(identity.name);
     return mapped === undefined ? undefined : systemUserByName(mapped.mapping.user);
+  }
+
+  private tellRemapped(identity: string): void {
+    for (const listener of this.remapped) listener(identity);
   }
 
   private isAdminUid(uid: number): boolean {

@@ -49,13 +49,26 @@ export class ForwardedIdentities {
 
   accept(claim: ForwardClaim, linkPeer: string): Identity {
     const identity = this.vouched(claim, linkPeer);
-    if (this.authority.localUserOf(identity) === undefined) {
-      throw new CortexError(
-        'EACCES',
-        `${identity.name} has no local user on ${this.me}: an administrator of ${this.me} maps it onto one (cortex acl map ${identity.name} USER) before it may do anything there.`,
-      );
-    }
+    if (this.authority.localUserOf(identity) === undefined)
+      throw new CortexError('EACCES', this.unmapped(identity.name));
     return identity;
+  }
+
+  /**
+   * Called with an identity of another node, and why, when it stops acting as the local user its calls here
+   * were accepted for: the streams it opened as that user end (a stream is read for as long as it lasts,
+   * so it is judged again when the mapping it was accepted by goes).
+   */
+  onWithdrawn(listener: (identity: string, why: string) => void): () => void {
+    return this.authority.onRemapped((name) => {
+      const identity = identityOf(name);
+      if (identity === undefined || identity.node === this.me) return;
+      const why =
+        this.authority.localUserOf(identity) === undefined
+          ? this.unmapped(name)
+          : `${name} acts as another local user on ${this.me} now: what it opened as the one before has ended`;
+      listener(name, why);
+    });
   }
 
   /** The node the caller is on, once the claim is found to come from it (see the trust rule above); else EACCES. */
@@ -86,6 +99,10 @@ export class ForwardedIdentities {
     }
     if (identity.node !== origin) throw refused(claim, `a call from ${origin} may not speak for ${identity.name}`);
     return identity;
+  }
+
+  private unmapped(name: string): string {
+    return `${name} has no local user on ${this.me}: an administrator of ${this.me} maps it onto one (cortex acl map ${name} USER) before it may do anything there.`;
   }
 }
 

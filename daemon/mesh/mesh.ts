@@ -36,6 +36,9 @@ import { type NodeView, Routes } from './routes.js';
 import type { NodeAnswer, QueryRequest } from './wire.js';
 import { TombstoneCollector } from './tombstone-gc.js';
 
+/** Nodes changing reachability at once past which the log says so in one line. */
+const LOGGED_ONE_BY_ONE = 8;
+
 export interface MeshOptions {
   node: string;
   db: Database;
@@ -353,10 +356,14 @@ export class Mesh {
 
   /** The error of a call for a node that cannot be reached: ENOTFOUND for a node never heard of. */
   unreachable(node: string): CortexError {
-    const view = this.nodes().find((known) => known.node === node);
+    // One node's view, not the whole list: a node that loses its routes to thousands of nodes asks for each.
+    const view = this.routes.viewOf(node, () => this.options.summary());
     if (view === undefined) {
-      const known = this.nodes().map((other) => other.node);
-      return new CortexError('ENOTFOUND', `There is no node named ${node} in this mesh (known: ${known.join(', ')}).`);
+      // Asked for each node that went away too (it may be forgotten by then): nothing here walks every node.
+      return new CortexError(
+        'ENOTFOUND',
+        `There is no node named ${node} in this mesh (cortex nodes lists those known).`,
+      );
     }
     const down = view.down ?? { reason: 'link_down' as NodeReason, message: 'the route to it just went down' };
     const heard =
@@ -694,13 +701,28 @@ export class Mesh {
     const now = this.routes.reachable();
     const before = this.online;
     this.online = now;
-    for (const node of now) if (!before.has(node)) this.reachabilityChanged(node, true);
-    for (const node of before) if (!now.has(node)) this.reachabilityChanged(node, false);
+    this.reachabilityChanged(
+      [...now].filter((node) => !before.has(node)),
+      true,
+    );
+    this.reachabilityChanged(
+      [...before].filter((node) => !now.has(node)),
+      false,
+    );
   }
 
-  private reachabilityChanged(node: string, online: boolean): void {
-    this.options.log.info(`mesh: ${node} is ${online ? 'reachable' : 'out of reach'}`);
-    for (const listener of [...this.reachabilityListeners]) listener(node, online);
+  private reachabilityChanged(nodes: string[], online: boolean): void {
+    const state = online ? 'reachable' : 'out of reach';
+    // One line for many: a peer telling of thousands of nodes at once must not write thousands of lines.
+    if (nodes.length > LOGGED_ONE_BY_ONE) {
+      this.options.log.info(
+        `mesh: ${nodes.length} nodes are ${state} (${nodes.slice(0, LOGGED_ONE_BY_ONE).join(', ')}, …)`,
+      );
+    } else {
+      for (const node of nodes) this.options.log.info(`mesh: ${node} is ${state}`);
+    }
+    const listeners = [...this.reachabilityListeners];
+    for (const node of nodes) for (const listener of listeners) listener(node, online);
   }
 
   private fanOutContext() {

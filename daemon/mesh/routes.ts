@@ -1,5 +1,5 @@
 import type { NodeReason, NodeSummary } from '../../src/protocol/tree-types.js';
-import { MAX_ROUTE, type GossipEntry } from './wire.js';
+import { MAX_GOSSIP, MAX_ROUTE, type GossipEntry } from './wire.js';
 
 /** A node as this one knows it: online with a route, or offline since `heardAt`. */
 export interface NodeView {
@@ -27,7 +27,13 @@ interface Report {
   down: GossipEntry['down'];
 }
 
-/** The last news of a node, kept after it goes away so that it is shown offline, never dropped. */
+/**
+ * Nodes whose last news is kept: as many as a heartbeat can tell of. Past it, the node heard of longest ago
+ * is forgotten, so a peer that tells of made-up nodes, new ones each time, costs a bounded memory.
+ */
+const MAX_REMEMBERED = MAX_GOSSIP - 1;
+
+/** The last news of a node, kept after it goes away so that it is shown offline (unless MAX_REMEMBERED pushes it out). */
 interface LastNews {
   heardAt: number;
   summary: NodeSummary | null;
@@ -105,58 +111,84 @@ export class Routes {
   gossipFor(peer: string, own: NodeSummary): GossipEntry[] {
     const now = this.now();
     const entries: GossipEntry[] = [{ node: this.me, hops: 0, age_ms: 0, summary: own, down: null }];
+    const offline: string[] = [];
     for (const node of this.known()) {
       if (node === peer) continue;
       const route = this.best(node);
-      const news = this.last.get(node);
-      if (route !== undefined) {
-        if (route.via === peer) continue;
-        const summary = news?.summary ?? null;
-        // A linked peer is news as fresh as its open link, however late its heartbeats come.
-        const age_ms = route.hops === 1 ? 0 : Math.max(0, now - route.heardAt);
-        entries.push({ node, hops: route.hops, age_ms, summary, down: null });
-      } else if (news !== undefined) {
-        entries.push({
-          node,
-          hops: MAX_ROUTE,
-          age_ms: Math.max(0, now - news.heardAt),
-          summary: news.summary,
-          down: this.downReason(node),
-        });
+      if (route === undefined) {
+        if (this.last.has(node)) offline.push(node);
+        continue;
       }
+      if (route.via === peer) continue;
+      const summary = this.last.get(node)?.summary ?? null;
+      // A linked peer is news as fresh as its open link, however late its heartbeats come.
+      const age_ms = route.hops === 1 ? 0 : Math.max(0, now - route.heardAt);
+      entries.push({ node, hops: route.hops, age_ms, summary, down: null });
     }
-    return entries;
+    return this.withinHeartbeat(entries, offline, now);
+  }
+
+  /**
+   * The entries as many as a heartbeat may carry (a peer refuses more, and cuts the link): the nearest
+   * reachable nodes first, then the offline ones with the latest news (down reasons are looked up for those only).
+   */
+  private withinHeartbeat(reachable: GossipEntry[], offline: string[], now: number): GossipEntry[] {
+    if (reachable.length > MAX_GOSSIP) {
+      reachable.sort((x, y) => x.hops - y.hops || x.age_ms - y.age_ms);
+      reachable.length = MAX_GOSSIP;
+    }
+    const room = MAX_GOSSIP - reachable.length;
+    if (offline.length > room) {
+      offline.sort((x, y) => this.last.get(y)!.heardAt - this.last.get(x)!.heardAt);
+      offline.length = room;
+    }
+    for (const node of offline) {
+      const news = this.last.get(node)!;
+      const age_ms = Math.max(0, now - news.heardAt);
+      reachable.push({ node, hops: MAX_ROUTE, age_ms, summary: news.summary, down: this.downReason(node) });
+    }
+    return reachable;
   }
 
   /** Every node ever heard of, this one first. */
   view(own: NodeSummary): NodeView[] {
-    const views: NodeView[] = [
-      {
-        node: this.me,
-        self: true,
-        online: true,
-        hops: 0,
-        via: null,
-        heardAt: this.now(),
-        summary: own,
-        down: null,
-      },
-    ];
-    for (const node of [...this.known()].sort()) {
-      const route = this.best(node);
-      const news = this.last.get(node);
-      views.push({
-        node,
-        self: false,
-        online: route !== undefined,
-        hops: route?.hops ?? null,
-        via: route?.via ?? null,
-        heardAt: news?.heardAt ?? null,
-        summary: news?.summary ?? null,
-        down: route === undefined ? this.downReason(node) : null,
-      });
-    }
-    return views;
+    return [this.selfView(own), ...[...this.known()].sort().map((node) => this.otherView(node))];
+  }
+
+  /** One node as `view` shows it, found without building the whole view; undefined when never heard of. */
+  viewOf(node: string, own: () => NodeSummary): NodeView | undefined {
+    if (node === this.me) return this.selfView(own());
+    const heard =
+      this.last.has(node) || this.links.has(node) || [...this.links.values()].some((link) => link.reports.has(node));
+    return heard ? this.otherView(node) : undefined;
+  }
+
+  private selfView(own: NodeSummary): NodeView {
+    return {
+      node: this.me,
+      self: true,
+      online: true,
+      hops: 0,
+      via: null,
+      heardAt: this.now(),
+      summary: own,
+      down: null,
+    };
+  }
+
+  private otherView(node: string): NodeView {
+    const route = this.best(node);
+    const news = this.last.get(node);
+    return {
+      node,
+      self: false,
+      online: route !== undefined,
+      hops: route?.hops ?? null,
+      via: route?.via ?? null,
+      heardAt: news?.heardAt ?? null,
+      summary: news?.summary ?? null,
+      down: route === undefined ? this.downReason(node) : null,
+    };
   }
 
   /** Nodes known from links, from peers' news, or from before they went away. */
@@ -202,6 +234,9 @@ export class Routes {
   private noteNews(node: string, heardAt: number, summary: NodeSummary | null): void {
     const known = this.last.get(node);
     if (known !== undefined && known.heardAt > heardAt) return;
+    // Moved to the end: the map is kept in the order of news, the node heard of longest ago first.
+    this.last.delete(node);
     this.last.set(node, { heardAt, summary: summary ?? known?.summary ?? null });
+    if (this.last.size > MAX_REMEMBERED) this.last.delete(this.last.keys().next().value!);
   }
 }

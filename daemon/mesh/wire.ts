@@ -62,6 +62,9 @@ export const PROTOCOL = 2;
 /** A forwarded call or stream goes through at most this many nodes. */
 export const MAX_ROUTE = 16;
 
+/** A heartbeat tells of at most this many nodes (its sender included): a peer refuses one that tells of more. */
+export const MAX_GOSSIP = 4096;
+
 export const OP_WIRE = { put: 0, delete: 1, create: 2, drop: 3 } as const;
 
 const nodeName = string({ pattern: NODE_NAME, what: 'a node name' });
@@ -188,7 +191,7 @@ export const parseHeartbeat: Check<Heartbeat> = object({
     };
   },
   crl: integer({ min: 0 }),
-  nodes: (value, path) => (value === undefined ? [] : arrayOf(gossipEntry, { max: 4096 })(value, path)),
+  nodes: (value, path) => (value === undefined ? [] : arrayOf(gossipEntry, { max: MAX_GOSSIP })(value, path)),
 });
 
 export const parseRevocations: Check<{ crl: Uint8Array }> = object({ crl: crlBytes });

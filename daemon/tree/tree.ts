@@ -74,6 +74,7 @@ export class Tree {
       },
     });
     this.callers = new RemoteCallers(me, mesh.calls, subscriptions);
+    options.identities.onWithdrawn((identity, why) => this.callers.endIdentity(identity, why));
     this.streams = new RemoteStreams({
       me,
       calls: mesh.calls,

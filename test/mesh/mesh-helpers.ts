@@ -8,7 +8,11 @@ import { decode } from '../../src/protocol/msgpack-decode.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import type { TableChange } from '../../src/protocol/notifications.js';
 import { homePaths } from '../../src/paths.js';
-import { initCa, tlsPaths } from '../../daemon/tls/certificate-authority.js';
+import { PeerChannel } from '../../daemon/mesh/peer-channel.js';
+import { dialPeer } from '../../daemon/mesh/peer-tls.js';
+import { PROTOCOL } from '../../daemon/mesh/wire.js';
+import { initCa, issueCertificate, tlsPaths } from '../../daemon/tls/certificate-authority.js';
+import { VERSION } from '../../src/version.js';
 import { writeNodeBundle } from '../../daemon/tls/node-bundle.js';
 import { type DaemonHandle, startDaemon } from '../helpers/daemon.js';
 
@@ -251,4 +255,32 @@ export async function converged(nodes: MeshNode[], table: string, timeoutMs = 30
     },
     timeoutMs,
   );
+}
+
+/**
+ * A compromised node of the mesh: a valid node certificate `name` from the mesh's CA (a machine apart),
+ * linked to `target` over its own mutual-TLS socket and speaking the peer protocol by hand. It says hello
+ * and nothing more: the test sends what it likes (`notify`, `request`). `requests` answers what the target
+ * asks of it (by default: nothing, ever).
+ */
+export async function roguePeer(
+  mesh: TestMesh,
+  name: string,
+  target: MeshNode,
+  requests: (method: string, params: Record<string, MsgValue>) => unknown = () => new Promise(() => undefined),
+): Promise<PeerChannel> {
+  const issued = await issueCertificate(mesh.caDir, { commonName: name, kind: 'node', hosts: ['127.0.0.1'] });
+  const files = {
+    cert: join(mesh.root, `${name}.crt`),
+    key: join(mesh.root, `${name}.key`),
+    ca: tlsPaths(mesh.caDir).caCert,
+  };
+  writeFileSync(files.cert, issued.cert);
+  writeFileSync(files.key, issued.key, { mode: 0o600 });
+  const socket = await dialPeer(target.address, files, { checkHost: false });
+  const rogue = new PeerChannel(socket, 1 << 26, target.name);
+  rogue.start({ notification: () => undefined, request: requests, closed: () => undefined });
+  const hello = { proto: PROTOCOL, node: name, version: VERSION, clock: Date.now(), hlc: 0, checkpoint: 0, seen: 0 };
+  rogue.notify('hello', { ...hello, resync: false, horizons: [] });
+  return rogue;
 }
