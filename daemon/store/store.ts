@@ -139,13 +139,7 @@ export class Store {
           this.changeLog.markCommitted();
           this.announceLogIfGrown();
         },
-        rolledBack: () => {
-          this.cache.clear();
-          this.changeLog.reload();
-          // A batch's collection raised horizons, a peer's batch noted clashes: in memory as they went.
-          this.merger.reload();
-          this.incarnations.reload();
-        },
+        rolledBack: () => this.forgetRolledBack(),
         journalLost: (error) => {
           this.cache.stop();
           this.journalLost?.(error);
@@ -674,12 +668,21 @@ export class Store {
     } catch (error) {
       // The change log's reload reads every table the catalog names: the catalog follows SQLite first.
       this.catalog.reload();
-      this.changeLog.reload();
-      // A drop's work forgets the table's horizon and records its drop in memory as it goes.
-      this.merger.reload();
-      this.incarnations.reload();
+      this.forgetRolledBack();
       throw error;
     }
+  }
+
+  /**
+   * Memory made to agree with SQLite again after a rollback: each of these changed as the work went (a
+   * collection raises horizons and a drop forgets one, a peer's batch notes clashes and a drop records
+   * itself, a write caches its row and takes a seq). A group commit's and a catalog change's alike.
+   */
+  private forgetRolledBack(): void {
+    this.cache.clear();
+    this.changeLog.reload();
+    this.merger.reload();
+    this.incarnations.reload();
   }
 }
 
