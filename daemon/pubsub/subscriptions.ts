@@ -137,6 +137,17 @@ export class Subscriptions implements Publisher {
     this.overSoft.delete(subscriber);
   }
 
+  /**
+   * Ends every stream the subscriber holds, telling it `reason` as a stream that lagged is told (a terminal's
+   * with `term_dropped`, as its viewer's is): it may subscribe again from the cursor, judged again then.
+   */
+  endEvery(subscriber: Subscriber, reason: string): void {
+    for (const topic of [...(this.bySubscriber.get(subscriber) ?? [])]) {
+      if (topic.startsWith('term:')) this.endTerminal(topic, subscriber, reason);
+      else this.endLagged(topic as Topic, subscriber, reason);
+    }
+  }
+
   isSubscribed(topic: string, subscriber: Subscriber): boolean {
     return this.byTopic.get(topic)?.has(subscriber) ?? false;
   }
@@ -235,6 +246,12 @@ export class Subscriptions implements Publisher {
     if (!this.unsubscribe(topic, subscriber)) return;
     subscriber.notify('lagged', { topic, cursor, reason }, topic);
     this.log(`connection ${subscriber.id}: ${topic} ended, ${reason} (lagged, resumes after ${cursor ?? 'nothing'})`);
+  }
+
+  private endTerminal(topic: string, subscriber: Subscriber, reason: string): void {
+    if (!this.unsubscribe(topic, subscriber)) return;
+    subscriber.notify('term_dropped', { id: topic.slice('term:'.length), reason }, topic);
+    this.log(`connection ${subscriber.id}: ${topic} ended, ${reason} (term_dropped)`);
   }
 
   private add(topic: string, subscriber: Subscriber): void {
