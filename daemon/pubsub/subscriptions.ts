@@ -26,6 +26,8 @@ export interface TopicFamily<P extends TopicPrefix = TopicPrefix> {
   unsubscribe?(topic: `${P}${string}`, subscriber: Subscriber): void;
   /** Where a subscriber resumes if it lags now: the cursor of the last notification it was sent (null: none). */
   cursor?(topic: `${P}${string}`, subscriber: Subscriber): number | null;
+  /** Why the subscriber may not read the topic now, if it may not: asked when a right to read it was taken back. */
+  whyNot?(topic: `${P}${string}`, subscriber: Subscriber): string | undefined;
 }
 
 type Topic = `${TopicPrefix}${string}`;
@@ -145,6 +147,15 @@ export class Subscriptions implements Publisher {
     for (const topic of [...(this.bySubscriber.get(subscriber) ?? [])]) {
       if (topic.startsWith('term:')) this.endTerminal(topic, subscriber, reason);
       else this.endLagged(topic as Topic, subscriber, reason);
+    }
+  }
+
+  /** A right to read `topic` was taken back: each subscriber its family finds may not read it now is ended, told why. */
+  rejudge(topic: string): void {
+    const family = this.familyOf(topic);
+    for (const subscriber of [...(this.byTopic.get(topic) ?? [])]) {
+      const reason = family.whyNot?.(topic as Topic, subscriber);
+      if (reason !== undefined) this.endLagged(topic as Topic, subscriber, reason);
     }
   }
 
