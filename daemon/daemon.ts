@@ -18,7 +18,6 @@ import { Authority } from './access/authority.js';
 import { IdentityMap } from './access/identity-map.js';
 import { ForwardedIdentities } from './access/forwarded-identity.js';
 import { TokenStore } from './access/token-store.js';
-import { credentialIdentity } from './identity/identity.js';
 import { LocalIdentities } from './identity/local-identity.js';
 import { makeDirectory } from './make-directory.js';
 import { saveNodeName, settleNodeName } from './node-name.js';
@@ -30,6 +29,7 @@ import { collectResources, fakeResources } from './mesh/resources.js';
 import { Subscriptions } from './pubsub/subscriptions.js';
 import { tableTopics } from './pubsub/table-topics.js';
 import { Connection } from './server/connection.js';
+import { followCredentials } from './server/credential-changes.js';
 import { Dispatcher } from './server/dispatcher.js';
 import { NotifyErrors } from './server/notify-errors.js';
 import { listenTls } from './server/tls-listener.js';
@@ -253,8 +253,8 @@ export class Daemon {
     revocations.onChange((list) => this.closeRevokedClients(list));
     const access = new AccessControl(this.db, this.store.catalog, authority, this.store.writeApart);
     const tokens = new TokenStore(this.db, this.store.writeApart);
-    tokens.onRevoked((name) => this.closeConnectionsOf(name));
     const subscriptions = new Subscriptions(this.config.subscriptionLimits, (line) => this.log.info(line));
+    followCredentials({ authority, tokens, subscriptions, connections: this.connections, log: this.log });
     const notifyErrors = new NotifyErrors(subscriptions);
     subscriptions.register(notifyErrors.family());
     const imports = new ImportStaging(this.db, this.store);
@@ -447,17 +447,6 @@ export class Daemon {
       const serial = this.clientSerials.get(connection);
       if (serial !== undefined && list.serials.has(serial)) {
         this.log.info(`connection ${connection.id}: closed, its client certificate (serial ${serial}) was revoked`);
-        connection.close();
-      }
-    }
-  }
-
-  /** A revoked token takes effect at once: connections authenticated with it are closed. */
-  private closeConnectionsOf(tokenName: string): void {
-    const revoked = credentialIdentity('token', tokenName, this.config.nodeName).name;
-    for (const connection of this.connections) {
-      if (connection.identity.name === revoked) {
-        this.log.info(`connection ${connection.id}: closed, its token ${tokenName} was revoked`);
         connection.close();
       }
     }

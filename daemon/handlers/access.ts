@@ -10,6 +10,7 @@ export function accessHandlers({
   access,
   authority,
   tokens,
+  subscriptions,
   log,
 }: DaemonServices): Pick<
   HandlerTable,
@@ -27,9 +28,11 @@ export function accessHandlers({
     acl_grant: ({ identity, table, permissions }, call) => ({
       grant: access.grant(call.identity, identity, table, permissions),
     }),
-    acl_revoke: ({ identity, table, permissions }, call) => ({
-      grant: access.revoke(call.identity, identity, table, permissions),
-    }),
+    acl_revoke: ({ identity, table, permissions }, call) => {
+      const grant = access.revoke(call.identity, identity, table, permissions);
+      subscriptions.rejudge(`table:${table}`);
+      return { grant };
+    },
     acl_list: ({ identity }, call) => ({
       grants: access.list(call.identity, identity),
       mappings: authority.mappingsFor(call.identity),

@@ -26,6 +26,8 @@ export interface TopicFamily<P extends TopicPrefix = TopicPrefix> {
   unsubscribe?(topic: `${P}${string}`, subscriber: Subscriber): void;
   /** Where a subscriber resumes if it lags now: the cursor of the last notification it was sent (null: none). */
   cursor?(topic: `${P}${string}`, subscriber: Subscriber): number | null;
+  /** Why the subscriber may not read the topic now, if it may not: asked when a right to read it was taken back. */
+  whyNot?(topic: `${P}${string}`, subscriber: Subscriber): string | undefined;
 }
 
 type Topic = `${TopicPrefix}${string}`;
@@ -137,6 +139,26 @@ export class Subscriptions implements Publisher {
     this.overSoft.delete(subscriber);
   }
 
+  /**
+   * Ends every stream the subscriber holds, telling it `reason` as a stream that lagged is told (a terminal's
+   * with `term_dropped`, as its viewer's is): it may subscribe again from the cursor, judged again then.
+   */
+  endEvery(subscriber: Subscriber, reason: string): void {
+    for (const topic of [...(this.bySubscriber.get(subscriber) ?? [])]) {
+      if (topic.startsWith('term:')) this.endTerminal(topic, subscriber, reason);
+      else this.endLagged(topic as Topic, subscriber, reason);
+    }
+  }
+
+  /** A right to read `topic` was taken back: each subscriber its family finds may not read it now is ended, told why. */
+  rejudge(topic: string): void {
+    const family = this.familyOf(topic);
+    for (const subscriber of [...(this.byTopic.get(topic) ?? [])]) {
+      const reason = family.whyNot?.(topic as Topic, subscriber);
+      if (reason !== undefined) this.endLagged(topic as Topic, subscriber, reason);
+    }
+  }
+
   isSubscribed(topic: string, subscriber: Subscriber): boolean {
     return this.byTopic.get(topic)?.has(subscriber) ?? false;
   }
@@ -235,6 +257,12 @@ export class Subscriptions implements Publisher {
     if (!this.unsubscribe(topic, subscriber)) return;
     subscriber.notify('lagged', { topic, cursor, reason }, topic);
     this.log(`connection ${subscriber.id}: ${topic} ended, ${reason} (lagged, resumes after ${cursor ?? 'nothing'})`);
+  }
+
+  private endTerminal(topic: string, subscriber: Subscriber, reason: string): void {
+    if (!this.unsubscribe(topic, subscriber)) return;
+    subscriber.notify('term_dropped', { id: topic.slice('term:'.length), reason }, topic);
+    this.log(`connection ${subscriber.id}: ${topic} ended, ${reason} (term_dropped)`);
   }
 
   private add(topic: string, subscriber: Subscriber): void {

@@ -1,6 +1,7 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import { RawMsgpack } from '../../src/protocol/msgpack-types.js';
 import type { AccessControl } from '../access/access-control.js';
+import type { Identity } from '../identity/identity.js';
 import { type LogEntry, OP_DELETE, OP_PUT } from '../store/change-log.js';
 import type { CommittedChange, Store } from '../store/store.js';
 import type { Subscriber } from './subscriber.js';
@@ -14,6 +15,8 @@ interface Position {
   from: number;
   /** The last change sent: a subscriber that lags resumes after it. */
   last: number;
+  /** Who subscribed, judged again when a grant is revoked. */
+  identity: Identity;
 }
 
 /**
@@ -73,7 +76,7 @@ export function tableTopics(store: Store, access: AccessControl, publisher: Publ
       }
       let subscribers = streams.get(table);
       if (subscribers === undefined) streams.set(table, (subscribers = new Map<Subscriber, Position>()));
-      const position = { from: after ?? head, last: after ?? head };
+      const position = { from: after ?? head, last: after ?? head, identity: call.identity };
       subscribers.set(subscriber, position);
       detach ??= store.onChange(deliver);
       if (after !== undefined) replay(table, subscriber, position);
@@ -91,6 +94,18 @@ export function tableTopics(store: Store, access: AccessControl, publisher: Publ
     },
     cursor(topic, subscriber) {
       return streams.get(topic.slice('table:'.length))?.get(subscriber)?.last ?? null;
+    },
+    whyNot(topic, subscriber) {
+      const table = topic.slice('table:'.length);
+      const identity = streams.get(table)?.get(subscriber)?.identity;
+      if (identity === undefined) return undefined;
+      try {
+        access.require(identity, table, 'read');
+        return undefined;
+      } catch (error) {
+        if (error instanceof CortexError) return error.message;
+        throw error;
+      }
     },
   };
 }

@@ -132,6 +132,12 @@ export class Connection implements Caller {
     else this.notify('protocol_error', error);
   }
 
+  /** Tells the client why it is closed (an `error` notification: its pending calls fail with it), then closes. */
+  closeFor(error: WireError): void {
+    this.notify('error', error);
+    this.endpoint.close(error.message);
+  }
+
   /** Sends what is queued, then closes. */
   close(): void {
     this.endpoint.close(`The daemon closed connection ${this.id}.`);
