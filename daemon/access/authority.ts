@@ -66,6 +66,25 @@ export class Authority {
   }
 
   /**
+   * Throws EACCES unless the identity may use `what`, a program that runs as the local user `uid` for
+   * `owner`: the owner-or-administrator rule, and for an owner that is not an administrator, its local
+   * user must still be that one. Owning a running program is reach into its user's account, which only
+   * the mapping gave: once `acl unmap` takes the user away, or a mapping points elsewhere, the owner may
+   * no longer type into, watch, resize or restart what it started as the user before.
+   */
+  requireUseAs(identity: Identity, owner: string, uid: number, what: string): void {
+    this.requireUse(identity, owner, what);
+    if (this.isAdmin(identity)) return;
+    const user = this.localUserOf(identity);
+    if (user?.uid === uid) return;
+    const now = user === undefined ? `has no local user on ${this.node} now` : `acts as ${user.name} now`;
+    throw new CortexError(
+      'EACCES',
+      `${identity.name} may no longer use ${what}: it runs as uid ${uid}, and ${identity.name} ${now}.`,
+    );
+  }
+
+  /**
    * The local account an identity acts as on this node: a local caller's own
    * (by its kernel uid when known), or the one it is mapped onto; undefined
    * when it has none. A call forwarded from another node resolves here too.

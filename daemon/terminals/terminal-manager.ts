@@ -387,7 +387,7 @@ export class TerminalManager {
   private get(id: string, identity: Identity): LiveTerminal {
     const terminal = this.terminals.get(id);
     if (terminal === undefined) throw new CortexError('ENOTFOUND', `There is no terminal ${id}.`);
-    this.authority.requireUse(identity, terminal.meta.owner, `terminal ${id}`);
+    this.authority.requireUseAs(identity, terminal.meta.owner, terminal.meta.uid, `terminal ${id}`);
     return terminal;
   }
 
