@@ -140,6 +140,7 @@ describe('attack: a peer that never reads', () => {
 
   it('brings a peer that was merely slow up to date after the redial', async (t) => {
     // c stops (SIGSTOP) while b takes 50,000 records: b's output to c waits, c's silence ends the link.
+    // Replication waited for drain before this work too: this holds the bound to not cutting it short.
     c.daemon.process.kill('SIGSTOP');
     const before = memoryOf(b, 'VmRSS');
     try {
