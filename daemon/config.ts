@@ -17,7 +17,7 @@ import {
   string,
 } from '../src/protocol/validate.js';
 import type { LogLevel } from './logger.js';
-import { DEFAULT_COMMIT_QUIET_MS, type MeshSettings } from './mesh/mesh-settings.js';
+import { DEFAULT_COMMIT_QUIET_MS, DEFAULT_PEER_MAX_OUTPUT_BYTES, type MeshSettings } from './mesh/mesh-settings.js';
 import type { SubscriptionLimits } from './pubsub/subscriptions.js';
 import type { Synchronous } from './store/open-database.js';
 import { DEFAULT_RECORD_CACHE_MB } from './store/record-cache.js';
@@ -136,6 +136,8 @@ const parseFile = object({
   mesh_redial_max_ms: optional(integer({ min: 100, max: 3_600_000 })),
   mesh_gc_interval_ms: optional(integer({ min: 10, max: 86_400_000 })),
   mesh_commit_quiet_ms: optional(integer({ min: 0, max: 60_000 })),
+  // Above the 1 MiB past which replication waits for the peer to read: only a peer that does not read reaches it.
+  mesh_max_output_bytes: optional(integer({ min: 2 * MiB, max: 4096 * MiB })),
   placement_max_load: optional(loadFigure),
   placement_min_disk_bytes: optional(integer({ min: 0 })),
   placement_min_free_memory: optional(integer({ min: 0 })),
@@ -220,6 +222,7 @@ export function loadConfig(
       gcIntervalMs: parsed.mesh_gc_interval_ms ?? 60_000,
       commitQuietMs: parsed.mesh_commit_quiet_ms ?? DEFAULT_COMMIT_QUIET_MS,
       maxMessageBytes: parsed.max_message_bytes ?? 16 * MiB,
+      maxOutputBytes: parsed.mesh_max_output_bytes ?? DEFAULT_PEER_MAX_OUTPUT_BYTES,
     },
     placement: {
       maxLoad: parsed.placement_max_load ?? 8,

@@ -15,6 +15,11 @@ export interface MeshSettings {
   /** The largest peer message accepted. */
   maxMessageBytes: number;
   /**
+   * Output a peer may leave unread before its link is closed (the peer catches up from its checkpoint
+   * when it links again): a peer that never reads cannot grow this node, whatever it asks for.
+   */
+  maxOutputBytes: number;
+  /**
    * With peers linked, puts held in the put journal are committed once none came for this long (0: only
    * at the end of commit_interval_ms). Peers get committed changes only: without it a lone put would wait
    * the whole interval to leave, while a stream of puts still shares one commit.
@@ -27,3 +32,6 @@ export interface MeshSettings {
  * tick, inside a stream of puts (a sequential put with a peer linked: 11.8k puts/s against 18k at 2).
  */
 export const DEFAULT_COMMIT_QUIET_MS = 2;
+
+/** As Redis's client-output-buffer-limit for replicas and pubsub: room for a big query answer or two. */
+export const DEFAULT_PEER_MAX_OUTPUT_BYTES = 32 * 1024 * 1024;

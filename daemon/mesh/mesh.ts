@@ -536,6 +536,7 @@ export class Mesh {
       socket,
       Math.max(this.options.settings.maxMessageBytes, 64 << 20),
       certificate.name,
+      this.options.settings.maxOutputBytes,
     );
     const session = new PeerSession(this.context, channel, certificate, direction, address, {
       from,

@@ -6,6 +6,11 @@ import { Endpoint } from '../../src/rpc/endpoint.js';
 
 /** Output queued for the peer beyond which senders should wait for 'drain'. */
 const HIGH_WATER = 1 << 20;
+/**
+ * Messages of one read handled per turn of the event loop: a read full of small `query` requests would
+ * otherwise have every answer built before the first is written and its size checked against the bound.
+ */
+const SLICE_MESSAGES = 4;
 
 export interface ChannelHandlers {
   notification(method: string, params: MsgValue): void;
@@ -20,6 +25,10 @@ export interface ChannelHandlers {
  * the other's requests. Anything that is not msgpack-rpc, or a message over the
  * size limit, ends the link. This is a separate stream from the client
  * protocol: nothing a client can reach dispatches peer messages.
+ *
+ * What it queues for the peer is bounded: a message that would be queued behind more than
+ * `maxOutputBytes` unread closes the link instead (a peer that never reads cannot grow this
+ * node), and replication from the checkpoint brings the peer up to date once it links again.
  */
 export class PeerChannel {
   private readonly endpoint: Endpoint;
@@ -29,7 +38,8 @@ export class PeerChannel {
   constructor(
     readonly socket: TLSSocket,
     maxMessageBytes: number,
-    peer: string,
+    private readonly peer: string,
+    private readonly maxOutputBytes = Infinity,
   ) {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
@@ -37,6 +47,7 @@ export class PeerChannel {
       remote: peer,
       maxMessageBytes,
       highWaterBytes: HIGH_WATER,
+      sliceMessages: SLICE_MESSAGES,
       handler: {
         notification: (method, params) => this.handlers?.notification(method, params),
         request: (id, method, params) => void this.answer(id, method, params),
@@ -84,10 +95,12 @@ export class PeerChannel {
   }
 
   notify(method: string, params: unknown): void {
+    this.closeIfUnread();
     this.endpoint.notify(method, params);
   }
 
   request(method: string, params: unknown, timeoutMs: number): Promise<MsgValue> {
+    this.closeIfUnread();
     return this.endpoint.request(method, params, timeoutMs);
   }
 
@@ -96,7 +109,24 @@ export class PeerChannel {
     this.endpoint.close(reason);
   }
 
+  /**
+   * Closes the link when the peer left more than the bound unread. Checked before each message is
+   * queued, so one message larger than the bound still goes to a peer that reads, and the queue holds
+   * at most the bound and one message. Replication waits for drain past HIGH_WATER, far below it.
+   */
+  private closeIfUnread(): void {
+    const unread = this.endpoint.pendingBytes;
+    if (unread <= this.maxOutputBytes) return;
+    this.endpoint.destroy(
+      `${this.peer} left ${unread} bytes unread, more than mesh_max_output_bytes (${this.maxOutputBytes}): ` +
+        'the link is closed, and the peer catches up from its checkpoint when it links again',
+    );
+  }
+
   private async answer(id: number, method: string, params: MsgValue): Promise<void> {
+    // A peer that does not read its answers gets no more work done for it.
+    this.closeIfUnread();
+    if (!this.endpoint.isOpen) return;
     let error: WireError | null = null;
     let result: unknown = null;
     try {
@@ -108,6 +138,7 @@ export class PeerChannel {
           ? caught.toWire()
           : { code: 'EINTERNAL', message: caught instanceof Error ? caught.message : String(caught) };
     }
+    this.closeIfUnread();
     this.endpoint.respond(id, error, result);
   }
 }
