@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import type { CallProof, CallStatement } from '../../daemon/mesh/call-proof.js';
 import { NodeSigner } from '../../daemon/mesh/node-signer.js';
 import type { PeerChannel } from '../../daemon/mesh/peer-channel.js';
 import { tlsPaths } from '../../daemon/tls/certificate-authority.js';
+import { revokeCertificates } from '../../daemon/tls/revoke.js';
 import { gitRepo, reaches, rejectsWith } from '../tree/tree-helpers.js';
 import { eventually, type MeshNode, roguePeer, TestMesh } from './mesh-helpers.js';
 
@@ -168,6 +172,18 @@ describe('attack: a relay forging calls of another node', () => {
     assert.deepEqual(
       queried.records.map((one) => one.node),
       ['c'],
+    );
+  });
+
+  it('refuses a’s signature, checked before, once a’s certificate is revoked', async () => {
+    const serial = new X509Certificate(readFileSync(tlsPaths(mesh.configDir('a')).nodeCert)).serialNumber;
+    const revoked = await revokeCertificates(mesh.caDir, join(mesh.root, 'ca-data'), { serial });
+    assert.equal((await c.client.call('cluster_revocations', { crl: readFileSync(revoked.file) })).taken, true);
+    const proof = signedByA.prove(statement('workspace_list', {}), Date.now());
+    await rejectsWith(
+      relayed({ method: 'workspace_list', params: {}, proof: onWire(proof) }),
+      'EACCES',
+      /a's certificate \(serial [0-9a-f]+\) is revoked/,
     );
   });
 });
