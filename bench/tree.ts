@@ -14,13 +14,15 @@ import { median, mib } from './bench-daemon.js';
  * One tree across nodes, on loopback with real daemons and mutual TLS in a line
  * a — b — c: everything remote is measured beside the same thing done locally
  * on c, in the same run. Session events (latency from the event's time to its
- * arrival, and throughput), a terminal's `cat` of a file, and a listing of
- * 1,000 sessions across the three nodes.
+ * arrival, and throughput), a terminal's `cat` of a file, a listing of 1,000
+ * sessions across the three nodes, and a small call one at a time.
  */
 export interface TreeBenchResult {
   events: { count: number; local: EventFigures; remote: EventFigures };
   terminal: { bytes: number; local: number; remote: number | string };
   listing: { sessions: number; callMs: number; cliMs: number };
+  /** A small call (workspace_list of c), one at a time: ms each, made on c and from a (through b, signed by a). */
+  calls: { count: number; localMs: number; remoteMs: number };
 }
 
 interface EventFigures {
@@ -68,6 +70,8 @@ export async function runTreeBench(): Promise<TreeBenchResult> {
       }
     }
     const listing = await listingRun([a!, b!, c!], sessions, dir);
+    const count = Number(process.env['BENCH_TREE_CALLS'] ?? 2000);
+    const calls = { count, localMs: await callRun(c!.client, count), remoteMs: await callRun(a!.client, count) };
     const pick = (figures: EventFigures[]): EventFigures => ({
       p50Ms: median(figures.map((figure) => figure.p50Ms)),
       p99Ms: median(figures.map((figure) => figure.p99Ms)),
@@ -81,6 +85,7 @@ export async function runTreeBench(): Promise<TreeBenchResult> {
         remote: termRemote.length > 0 ? median(termRemote) : `dropped: ${dropped}`,
       },
       listing,
+      calls,
     };
   } finally {
     await mesh.cleanup();
@@ -175,8 +180,20 @@ async function listingRun(nodes: MeshNode[], sessions: number, dir: string) {
   return { sessions, callMs: median(calls), cliMs: median(cli) };
 }
 
+/** ms a `workspace_list` of c takes from `client`, one call after another (after 200 to warm up), median of 3 runs. */
+async function callRun(client: Client, count: number): Promise<number> {
+  for (let i = 0; i < 200; i++) await client.call('workspace_list', { node: 'c' });
+  const runs: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const start = performance.now();
+    for (let i = 0; i < count; i++) await client.call('workspace_list', { node: 'c' });
+    runs.push((performance.now() - start) / count);
+  }
+  return median(runs);
+}
+
 export function formatTreeBench(result: TreeBenchResult): string {
-  const { events, terminal, listing } = result;
+  const { events, terminal, listing, calls } = result;
   const rate = (value: number | string) => (typeof value === 'string' ? value : `${mib(value)} MiB/s`);
   const ratio =
     typeof terminal.remote === 'string' ? 'n/a' : `${(terminal.remote / terminal.local).toFixed(2)} (goal ≥ 0.5)`;
@@ -186,6 +203,7 @@ export function formatTreeBench(result: TreeBenchResult): string {
     `                            remote on a: p50 ${events.remote.p50Ms} ms, p99 ${events.remote.p99Ms} ms, ${Math.round(events.remote.perSec)}/s (${(events.remote.perSec / events.local.perSec).toFixed(2)}× local)`,
     `  terminal cat ${mib(terminal.bytes)} MiB    local on c: ${rate(terminal.local)}; remote on a: ${rate(terminal.remote)}; ratio ${ratio}`,
     `  session_list nodes:"all", 3 nodes, ${listing.sessions} sessions: ${listing.callMs.toFixed(1)} ms a call (goal < 100 ms); cortex session ls --all-nodes ${listing.cliMs.toFixed(0)} ms`,
+    `  workspace_list of c, ${calls.count} one at a time: local on c ${calls.localMs.toFixed(3)} ms a call; from a (through b) ${calls.remoteMs.toFixed(3)} ms a call`,
   ].join('\n');
 }
 

@@ -9,12 +9,14 @@ import type { Authority } from './authority.js';
  * there, by its own mappings and ACLs (Authority): this file is the one place
  * on each side where an identity crosses nodes.
  *
- * Trust: a node believes an identity only from the node it names, and only as
- * far as its links vouch for it. A call arriving on the link with b may speak
- * for an identity of b; one that b relays for a (its route says a, then b) may
- * speak for an identity of a, because b is trusted to relay faithfully, as it
- * is for a's writes it replicates. Nobody may speak for this node's own
- * identities, and a route that does not end with the link it came on is refused.
+ * Trust: a node believes an identity only from the node it names. A call
+ * arriving on the link with b may speak for an identity of b: the link's
+ * certificate says it is b. One that came through other nodes (its route says
+ * a, then b) may speak for an identity of a only with a's signature over that
+ * very call (daemon/mesh/call-verifier.ts): the relays are not believed, since
+ * any node of the mesh could be the one relaying. Nobody may speak for this
+ * node's own identities, and a route that does not end with the link it came
+ * on is refused.
  */
 
 /** Origin side: the caller's full identity as a forwarded call carries it. */
@@ -47,8 +49,10 @@ export class ForwardedIdentities {
     private readonly authority: Authority,
   ) {}
 
-  accept(claim: ForwardClaim, linkPeer: string): Identity {
+  /** `proven`: checks the origin's signature of a relayed call, between the claim's own checks and the mapping. */
+  accept(claim: ForwardClaim, linkPeer: string, proven: () => void): Identity {
     const identity = this.vouched(claim, linkPeer);
+    proven();
     if (this.authority.localUserOf(identity) === undefined)
       throw new CortexError('EACCES', this.unmapped(identity.name));
     return identity;
@@ -72,15 +76,15 @@ export class ForwardedIdentities {
   }
 
   /** The node the caller is on, once the claim is found to come from it (see the trust rule above); else EACCES. */
-  vouch(claim: ForwardClaim, linkPeer: string): string {
+  vouch(claim: ForwardClaim, linkPeer: string, proven: () => void): string {
     const { route } = claim;
     const origin = route[0];
     if (origin === undefined || route[route.length - 1] !== linkPeer) {
       throw refused(claim, `it came from ${linkPeer}, which its route does not end with`);
     }
     // A node may speak for itself (to ask where an object is); nothing maps a node onto a user.
-    if (claim.identity === `node:${origin}` && origin !== this.me) return origin;
-    this.vouched(claim, linkPeer);
+    if (claim.identity !== `node:${origin}` || origin === this.me) this.vouched(claim, linkPeer);
+    proven();
     return origin;
   }
 

@@ -31,7 +31,11 @@ import { PeerSession, type SessionContext } from './peer-session.js';
 import { dialPeer, listenPeers, refuseSocket } from './peer-tls.js';
 import { fanOut } from './query-fanout.js';
 import { linkReason } from './link-reason.js';
+import type { CallProof, CallStatement } from './call-proof.js';
+import { CallVerifier } from './call-verifier.js';
 import { NodeCalls } from './node-calls.js';
+import { NodeSigner } from './node-signer.js';
+import { OriginCertificates } from './origin-certificates.js';
 import { type NodeView, Routes } from './routes.js';
 import type { NodeAnswer, QueryRequest } from './wire.js';
 import { TombstoneCollector } from './tombstone-gc.js';
@@ -74,6 +78,8 @@ export class Mesh {
   /** Calls and streams for other nodes, relayed when there is no direct link. */
   readonly calls: NodeCalls;
   private readonly routes: Routes;
+  private readonly signer: NodeSigner;
+  private readonly verifier: CallVerifier;
   /** The nodes reachable at the last check, and who wants to hear when that changes. */
   private online = new Set<string>();
   private readonly reachabilityListeners = new Set<(node: string, online: boolean) => void>();
@@ -112,6 +118,8 @@ export class Mesh {
     // A node is reachable while news of it is as fresh as a link must be to stay open.
     const liveMs = Math.max(4 * settings.heartbeatMs, 2000);
     this.routes = new Routes(options.node, liveMs, store.now, (node) => this.linkError(node));
+    const paths = tlsPaths(options.configDir);
+    this.signer = new NodeSigner({ cert: paths.nodeCert, key: paths.nodeKey });
     this.calls = new NodeCalls({
       me: options.node,
       nextHop: (node) => this.routes.nextHop(node),
@@ -120,9 +128,16 @@ export class Mesh {
         return link?.state === 'open' ? link.channel : undefined;
       },
       unreachable: (node) => this.unreachable(node),
+      prove: (statement) => this.signer.prove(statement, Date.now()),
       log,
     });
     this.gate = new PeerGate(options.node, new PeerPins(options.dataDir, log), revocations, log, this.events);
+    const origins = new OriginCertificates({
+      caCert: paths.caCert,
+      revocations,
+      pinRefusal: (certificate) => this.gate.pinRefusal(certificate),
+    });
+    this.verifier = new CallVerifier(origins, settings.maxDriftMs);
     this.certificate = certificateWatcher(tlsPaths(options.configDir).nodeCert, revocations);
     this.dialers = new Dialers(
       this.book,
@@ -156,7 +171,7 @@ export class Mesh {
       admit: (session) => this.admit(session),
       up: (session) => this.up(session),
       closed: (session, wasUp) => this.closed(session, wasUp),
-      query: (request) => this.answerPeer(request),
+      query: (request, peer) => this.answerPeer(request, peer),
       droppedTable: (table) => options.access.forgetTable(table),
       gossip: (peer, entries) => {
         this.routes.learn(peer, entries);
@@ -310,18 +325,17 @@ export class Mesh {
     timeoutMs: number | undefined,
     identity: Identity,
   ): Promise<MeshQueryAnswer> {
-    const answers = await fanOut(
-      this.fanOutContext(),
-      {
-        table,
-        pattern,
-        limit,
-        identity: identity.name,
-        timeout_ms: timeoutMs ?? this.options.settings.queryTimeoutMs,
-        exclude: [],
-      },
-      identity,
-    );
+    const request: QueryRequest = {
+      table,
+      pattern,
+      limit,
+      identity: identity.name,
+      timeout_ms: timeoutMs ?? this.options.settings.queryTimeoutMs,
+      exclude: [],
+    };
+    // Signed once for every node it reaches: those beyond the links know it by the signature only.
+    if (this.links.size > 0) request.proof = this.signer.prove(queryStatement(request), Date.now());
+    const answers = await fanOut(this.fanOutContext(), request, identity);
     const result: MeshQueryAnswer = { records: [], nodes: { answered: [], failed: [] } };
     for (const answer of answers.sort((a, b) => (a.node < b.node ? -1 : 1))) {
       if (answer.records !== undefined) {
@@ -376,23 +390,46 @@ export class Mesh {
   }
 
   /**
+   * The signature of a call or query that came through other nodes (call-verifier.ts): EACCES unless
+   * its origin signed exactly it, lately, and it was not taken before. The caller logs a refusal.
+   */
+  checkProof(statement: CallStatement, proof: CallProof | undefined): void {
+    this.verifier.check(statement, proof);
+  }
+
+  /**
    * A query relayed by a peer, for a caller of another node. The identity is the
    * asker's, in full, and is checked here against this node's own grants and
    * mappings. One that names this node is forged (a query never comes back to
-   * the node it started on), and refused.
+   * the node it started on), and refused; one of a node beyond the link must
+   * carry that node's signature over the query.
    */
-  private answerPeer(request: QueryRequest): Promise<NodeAnswer[]> {
+  private answerPeer(request: QueryRequest, linkPeer: string): Promise<NodeAnswer[]> {
     const { node } = this.options;
     const identity = identityOf(request.identity);
-    if (identity === undefined || identity.node === node) {
-      const why =
-        identity === undefined
-          ? `${JSON.stringify(request.identity)} is not an identity`
-          : `a peer may not speak for ${identity.name}, an identity of ${node} itself`;
-      this.options.log.warn(`mesh: a query_mesh relayed by a peer was refused: ${why}`);
+    const why =
+      identity === undefined
+        ? `${JSON.stringify(request.identity)} is not an identity`
+        : identity.node === node
+          ? `a peer may not speak for ${identity.name}, an identity of ${node} itself`
+          : identity.node === linkPeer
+            ? undefined
+            : this.unproven(request);
+    if (identity === undefined || why !== undefined) {
+      this.options.log.warn(`mesh: a query_mesh relayed by a peer was refused: ${why} (it came from ${linkPeer})`);
       return Promise.resolve([{ node, code: 'EACCES', message: `${node} refused the query: ${why}.` }]);
     }
     return fanOut(this.fanOutContext(), request, identity);
+  }
+
+  /** Why a query of a node beyond the link is not believed, if it is not: its node's signature. */
+  private unproven(request: QueryRequest): string | undefined {
+    try {
+      this.verifier.check(queryStatement(request), request.proof);
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
   }
 
   async stop(): Promise<void> {
@@ -760,6 +797,13 @@ export class Mesh {
 }
 
 /** 2300 → `2 s ago`. */
+/** What the asker's node signs of a query: what it matches, not how far it has gone. */
+function queryStatement(request: QueryRequest): CallStatement {
+  const { identity, table, pattern, limit } = request;
+  const origin = identityOf(identity)?.node ?? '';
+  return { identity, origin, target: '*', conn: '', method: 'query', params: { table, pattern, limit } };
+}
+
 function ago(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000));
   return seconds < 120 ? `${seconds} s ago` : `${Math.round(seconds / 60)} min ago`;

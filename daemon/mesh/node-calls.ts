@@ -1,6 +1,7 @@
 import { CortexError } from '../../src/protocol/errors.js';
 import type { MsgValue } from '../../src/protocol/msgpack-types.js';
 import type { Logger } from '../logger.js';
+import type { CallProof, CallStatement } from './call-proof.js';
 import type { PeerChannel } from './peer-channel.js';
 import type { ForwardRequest, ReleaseMessage, StreamMessage } from './wire.js';
 
@@ -20,7 +21,20 @@ export interface NodeCallsContext {
   channel(peer: string): PeerChannel | undefined;
   /** The error of a call for a node that cannot be reached: who, and why. */
   unreachable(node: string): CortexError;
+  /** This node's signature over a call it starts (node-signer.ts). */
+  prove(statement: CallStatement): CallProof;
   log: Logger;
+}
+
+/** What the origin of a forwarded call signs of it: everything but the route, which relays add to. */
+export function statementOf(request: ForwardRequest): CallStatement {
+  const { identity, target, conn, method, params } = request;
+  return { identity, origin: request.route[0] ?? '', target, conn, method, params };
+}
+
+/** Whether a call came through nodes other than its origin, so that only its signature says who sent it. */
+export function isRelayed(request: ForwardRequest): boolean {
+  return request.route.length > 1;
 }
 
 /**
@@ -29,6 +43,10 @@ export interface NodeCallsContext {
  * passes it on the same way (so a line a — b — c works). Requests come back as
  * answers along the way they went; errors come back unchanged, codes and all,
  * and a call whose link fails on the way fails with EUNREACHABLE naming the node.
+ * A call this node starts for a node it has no link to is signed here, for the
+ * target to know that the relays did not make it up (call-verifier.ts); a call
+ * on the link to its target needs no signature, the link's certificate says who
+ * sent it.
  */
 export class NodeCalls {
   private server: NodeServer | undefined;
@@ -45,7 +63,7 @@ export class NodeCalls {
     const hop = this.ctx.nextHop(target);
     const channel = hop === undefined ? undefined : this.ctx.channel(hop);
     if (channel === undefined || !channel.isOpen) throw this.ctx.unreachable(target);
-    const answer = channel.request('forward', request, 0);
+    const answer = channel.request('forward', this.signedIfRelayed(request, hop), 0);
     if (timeoutMs <= 0) return answer.catch((error: unknown) => this.failed(target, channel, error));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -60,6 +78,13 @@ export class NodeCalls {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The call as it leaves: with this node's signature when it starts here and its first hop is not its target. */
+  private signedIfRelayed(request: ForwardRequest, hop: string | undefined): ForwardRequest {
+    const starts = request.route.length === 1 && request.route[0] === this.ctx.me;
+    if (!starts || hop === request.target || request.proof !== undefined) return request;
+    return { ...request, proof: this.ctx.prove(statementOf(request)) };
   }
 
   /**

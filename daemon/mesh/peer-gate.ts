@@ -118,6 +118,11 @@ export class PeerGate {
     return [...this.refusals.keys()];
   }
 
+  /** Why a certificate of `certificate.name` is not the one pinned for that name, if it is not. */
+  pinRefusal(certificate: VerifiedCertificate): string | undefined {
+    return this.mismatchOf(certificate)?.message;
+  }
+
   pinOf(node: string): string | null {
     return this.pins.get(node)?.fingerprint ?? null;
   }

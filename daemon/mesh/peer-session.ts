@@ -59,7 +59,8 @@ export interface SessionContext {
   up(session: PeerSession): void;
   /** `wasUp`: the link had been up (both sides admitted it), not refused on the way. */
   closed(session: PeerSession, wasUp: boolean): void;
-  query(request: QueryRequest): Promise<NodeAnswer[]>;
+  /** A query relayed by `peer` (for a caller of its own, or of a node beyond it). */
+  query(request: QueryRequest, peer: string): Promise<NodeAnswer[]>;
   droppedTable(table: string): void;
   /** What the peer's heartbeat says of every node it knows; and what to tell it. */
   gossip(peer: string, entries: GossipEntry[]): void;
@@ -285,7 +286,7 @@ export class PeerSession {
     if (this.state !== 'open') throw new CortexError('EBUSY', 'The link is not open yet.');
     if (method === 'forward') return this.ctx.forward(parseForward(params, 'forward'), this.peer);
     if (method !== 'query') throw new CortexError('ENOTFOUND', `There is no peer method ${JSON.stringify(method)}.`);
-    return { answers: await this.ctx.query(parseQueryRequest(params, 'query')) };
+    return { answers: await this.ctx.query(parseQueryRequest(params, 'query'), this.peer) };
   }
 
   private established(hello: Hello): void {

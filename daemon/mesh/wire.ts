@@ -27,6 +27,7 @@ import {
   string,
 } from '../../src/protocol/validate.js';
 import { incarnationOf } from '../store/incarnations.js';
+import { type CallProof, parseCallProof } from './call-proof.js';
 import type { RemoteWrite } from '../store/merge.js';
 import type { RemoteSchemaChange, ResyncHorizon, TableDefinition } from '../store/replica.js';
 
@@ -48,9 +49,11 @@ import type { RemoteSchemaChange, ResyncHorizon, TableDefinition } from '../stor
  *                badges; absent from a node without it, which is then a peer with no routes beyond it
  *   revocations  {crl}                        a newer revocation list than the peer's (CA-signed DER)
  *   bye          {code, message}              why the link is being closed (or refused)
- *   query        request: a match on behalf of an identity, relayed further
- *   forward      request {target, route, identity, conn, method, params}: a call for the node `target`,
- *                relayed hop by hop (each appends itself to route); answered with the method's result
+ *   query        request: a match on behalf of an identity, relayed further, with its node's proof
+ *   forward      request {target, route, identity, conn, method, params, proof?}: a call for the node
+ *                `target`, relayed hop by hop (each appends itself to route); answered with the method's
+ *                result. proof: {cert, at, nonce, sig}, the origin's signature (call-proof.ts), which a
+ *                call that went through another node must carry
  *   stream       {to, from, conn, topic, name, params}: a notification for a connection of node `to`
  *   release      {to, from, conn, topic}      the connection of node `from` no longer wants `topic` (all: null)
  *
@@ -347,6 +350,8 @@ export interface QueryRequest {
   timeout_ms: number;
   /** Nodes already asked (or being asked): not to be asked again. */
   exclude: string[];
+  /** The signature of the identity's node over the query (call-proof.ts). */
+  proof?: CallProof | undefined;
 }
 
 export const parseQueryRequest: Check<QueryRequest> = object({
@@ -356,6 +361,7 @@ export const parseQueryRequest: Check<QueryRequest> = object({
   identity: string({ min: 1, max: 300 }),
   timeout_ms: integer({ min: 1, max: 60_000 }),
   exclude: arrayOf(nodeName, { max: 10_000 }),
+  proof: optional(parseCallProof),
 });
 
 /** One node's answer to a mesh query: the records as stored bytes, or why it has none. */
@@ -403,6 +409,8 @@ export interface ForwardRequest {
   conn: string;
   method: string;
   params: Record<string, MsgValue>;
+  /** The origin's signature over the call, for the target to check when it came through other nodes. */
+  proof?: CallProof | undefined;
 }
 
 export const parseForward: Check<ForwardRequest> = object({
@@ -412,6 +420,7 @@ export const parseForward: Check<ForwardRequest> = object({
   conn: string({ min: 1, max: 64 }),
   method: string({ min: 1, max: 64 }),
   params: map(),
+  proof: optional(parseCallProof),
 });
 
 /** A notification for a connection of another node (a stream it subscribed to here). */

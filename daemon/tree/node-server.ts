@@ -4,7 +4,6 @@ import { isMethodName, type MethodName } from '../../src/protocol/methods.js';
 import { isNodeMethod } from '../../src/protocol/tree-types.js';
 import type { ForwardedIdentities } from '../access/forwarded-identity.js';
 import type { Handler, HandlerTable } from '../handlers/types.js';
-import type { Identity } from '../identity/identity.js';
 import type { Logger } from '../logger.js';
 import type { NodeServer } from '../mesh/node-calls.js';
 import type { ForwardRequest, ReleaseMessage, StreamMessage } from '../mesh/wire.js';
@@ -21,6 +20,8 @@ const FORWARDED_TOPICS = ['session:', 'sessions:', 'fs:', 'workspace:', 'term:']
 
 export interface ServerContext {
   identities: ForwardedIdentities;
+  /** Checks the origin's signature of a call that came through other nodes (Mesh.checkProof). */
+  proofs(request: ForwardRequest): void;
   callers: RemoteCallers;
   streams: RemoteStreams;
   locator: Locator;
@@ -42,12 +43,14 @@ export class TreeServer implements NodeServer {
     const { ctx } = this;
     if (request.method === LOCATE) {
       // Whether an object is here says little (its id is random): any node the links vouch for may ask.
-      ctx.identities.vouch(request, linkPeer);
+      this.logRefusal(request, () => ctx.identities.vouch(request, linkPeer, () => ctx.proofs(request)));
       const id = request.params['id'];
       return { held: typeof id === 'string' && ctx.locator.holdsLocally(id) };
     }
-    const identity = this.accept(request, linkPeer);
     const method = forwardable(request.method);
+    const identity = this.logRefusal(request, () =>
+      ctx.identities.accept(request, linkPeer, () => ctx.proofs(request)),
+    );
     const params = withoutAddress(parseParams(method, request.params));
     if (method === 'subscribe' || method === 'unsubscribe') {
       topicForwardable(String((params as { topic?: unknown }).topic));
@@ -63,9 +66,10 @@ export class TreeServer implements NodeServer {
     }
   }
 
-  private accept(request: ForwardRequest, linkPeer: string): Identity {
+  /** Who a call is from, found by `accept`; a refusal is logged before it is answered. */
+  private logRefusal<T>(request: ForwardRequest, accept: () => T): T {
     try {
-      return this.ctx.identities.accept(request, linkPeer);
+      return accept();
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       this.ctx.log.warn(`tree: ${request.method} from ${request.route.join(' → ')} refused: ${why}`);

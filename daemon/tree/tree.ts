@@ -8,6 +8,7 @@ import type { PlacementThresholds } from '../config.js';
 import type { HandlerTable } from '../handlers/types.js';
 import type { Logger } from '../logger.js';
 import type { Mesh } from '../mesh/mesh.js';
+import { isRelayed, statementOf } from '../mesh/node-calls.js';
 import type { Subscriber } from '../pubsub/subscriber.js';
 import type { Subscriptions, TopicFamily } from '../pubsub/subscriptions.js';
 import type { Runtime } from '../runtime/index.js';
@@ -88,6 +89,9 @@ export class Tree {
     this.nodesTopic = new NodesTopic(subscriptions);
     this.server = new TreeServer({
       identities: options.identities,
+      proofs: (request) => {
+        if (isRelayed(request)) mesh.checkProof(statementOf(request), request.proof);
+      },
       callers: this.callers,
       streams: this.streams,
       locator,
