@@ -32,7 +32,7 @@ import { dialPeer, listenPeers, refuseSocket } from './peer-tls.js';
 import { fanOut } from './query-fanout.js';
 import { linkReason } from './link-reason.js';
 import type { CallProof, CallStatement } from './call-proof.js';
-import { CallVerifier } from './call-verifier.js';
+import { CallVerifier, isReplayRefusal } from './call-verifier.js';
 import { NodeCalls } from './node-calls.js';
 import { NodeSigner } from './node-signer.js';
 import { OriginCertificates } from './origin-certificates.js';
@@ -407,28 +407,33 @@ export class Mesh {
   private answerPeer(request: QueryRequest, linkPeer: string): Promise<NodeAnswer[]> {
     const { node } = this.options;
     const identity = identityOf(request.identity);
-    const why =
+    const refusal =
       identity === undefined
-        ? `${JSON.stringify(request.identity)} is not an identity`
+        ? { why: `${JSON.stringify(request.identity)} is not an identity`, replay: false }
         : identity.node === node
-          ? `a peer may not speak for ${identity.name}, an identity of ${node} itself`
+          ? { why: `a peer may not speak for ${identity.name}, an identity of ${node} itself`, replay: false }
           : identity.node === linkPeer
             ? undefined
             : this.unproven(request);
-    if (identity === undefined || why !== undefined) {
-      this.options.log.warn(`mesh: a query_mesh relayed by a peer was refused: ${why} (it came from ${linkPeer})`);
+    if (identity === undefined || refusal !== undefined) {
+      const { why, replay } = refusal!;
+      // A query reaches a node by each path to it; the copies after the first are refused as replays, quietly.
+      const line = `mesh: a query_mesh relayed by a peer was refused: ${why} (it came from ${linkPeer})`;
+      if (replay) this.options.log.debug(line);
+      else this.options.log.warn(line);
       return Promise.resolve([{ node, code: 'EACCES', message: `${node} refused the query: ${why}.` }]);
     }
     return fanOut(this.fanOutContext(), request, identity);
   }
 
   /** Why a query of a node beyond the link is not believed, if it is not: its node's signature. */
-  private unproven(request: QueryRequest): string | undefined {
+  private unproven(request: QueryRequest): { why: string; replay: boolean } | undefined {
     try {
       this.verifier.check(queryStatement(request), request.proof);
       return undefined;
     } catch (error) {
-      return error instanceof Error ? error.message : String(error);
+      const why = error instanceof Error ? error.message : String(error);
+      return { why, replay: isReplayRefusal(error) };
     }
   }
 
