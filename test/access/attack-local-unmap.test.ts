@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Resubscribed } from '../../src/client/client.js';
-import { connectTls } from '../../src/client/remote.js';
 import type { WireError } from '../../src/protocol/errors.js';
 import type { Lagged, TableChange } from '../../src/protocol/notifications.js';
-import { homePaths } from '../../src/paths.js';
-import { initCa, tlsPaths } from '../../daemon/tls/certificate-authority.js';
-import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
-import { makeRepo } from '../helpers/git-repo.js';
 import { SessionWatch } from '../helpers/session-watch.js';
 import { TermOutput } from '../helpers/term-output.js';
+import { TokenNode } from '../helpers/token-node.js';
 
 /** Every `lagged` the client gets, by topic (read after a round trip: a missing one fails, never hangs). */
 function laggedOn(client: Client): Map<string, Lagged> {
@@ -39,19 +35,9 @@ function resubscribed(client: Client, topic: string): Promise<Resubscribed> {
  * end at once, told why, each with its cursor; the client's own resubscription is refused.
  */
 describe('attack: streams of a local token connection whose user is taken away', () => {
-  const home = tempDir('cortex-attack-local-unmap-');
-  const repo = tempDir('cortex-attack-local-unmap-repo-');
-  let daemon: DaemonHandle;
+  let node: TokenNode;
   let admin: Client;
-  let address: string;
-  let caFile: string;
   let workspace: string;
-  const clients: Client[] = [];
-  const asToken = async (token: string) => {
-    const client = await connectTls({ address, ca: caFile, token });
-    clients.push(client);
-    return client;
-  };
   const changesOn = (client: Client): string[] => {
     const keys: string[] = [];
     client.onNotification('table_change', (change: TableChange) => keys.push(String(change.key)));
@@ -59,27 +45,14 @@ describe('attack: streams of a local token connection whose user is taken away',
   };
 
   before(async () => {
-    await initCa(homePaths(home.path).configDir);
-    daemon = await startDaemon({ home: home.path, args: ['--listen', '127.0.0.1:0', '--node-name', 'a'] });
-    address = /tls listening on (\S+)/.exec(daemon.stderr())![1]!;
-    caFile = tlsPaths(homePaths(daemon.home).configDir).caCert;
-    admin = await daemon.connect();
+    node = await TokenNode.start('cortex-attack-local-unmap-');
+    ({ admin, workspace } = node);
     await admin.call('create_table', { name: 'secrets', attributes: ['k'] });
-    makeRepo(repo.path, { 'README.md': 'hello\n' });
-    workspace = (await admin.call('workspace_add', { path: repo.path })).workspace.id;
   });
-  after(async () => {
-    for (const client of clients) client.close();
-    for (const { id } of (await admin.call('term_list', {})).terminals) await admin.call('term_close', { id });
-    admin.close();
-    await cleanup(daemon);
-    repo.remove();
-  });
+  after(() => node.stop());
 
   it('acl unmap ends its table, session and terminal streams, told why, and sends it nothing after', async () => {
-    const { token } = await admin.call('token_create', { name: 'ci' });
-    await admin.call('acl_map', { identity: 'token:ci', user: 'root' });
-    const ci = await asToken(token);
+    const ci = await node.mappedToken('ci', 'root');
 
     const seenKeys = changesOn(ci);
     const lagged = laggedOn(ci);
@@ -138,9 +111,7 @@ describe('attack: streams of a local token connection whose user is taken away',
   });
 
   it('a mapping onto another user ends the streams it opened as the one before', async () => {
-    const { token } = await admin.call('token_create', { name: 'ops' });
-    await admin.call('acl_map', { identity: 'token:ops', user: 'root' });
-    const ops = await asToken(token);
+    const ops = await node.mappedToken('ops', 'root');
     const seenKeys = changesOn(ops);
     const lagged = laggedOn(ops);
     await ops.call('subscribe', { topic: 'table:secrets' });
@@ -153,9 +124,7 @@ describe('attack: streams of a local token connection whose user is taken away',
   });
 
   it('a revoked token’s connection is closed at once, and its client told why', async () => {
-    const { token } = await admin.call('token_create', { name: 'temp' });
-    await admin.call('acl_map', { identity: 'token:temp', user: 'root' });
-    const temp = await asToken(token);
+    const temp = await node.mappedToken('temp', 'root');
     const seenKeys = changesOn(temp);
     await temp.call('subscribe', { topic: 'table:secrets' });
     const told: WireError[] = [];

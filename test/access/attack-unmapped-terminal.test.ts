@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '../../src/client/client.js';
-import { connectTls } from '../../src/client/remote.js';
-import { homePaths } from '../../src/paths.js';
-import { initCa, tlsPaths } from '../../daemon/tls/certificate-authority.js';
-import { cleanup, type DaemonHandle, startDaemon, tempDir } from '../helpers/daemon.js';
-import { makeRepo } from '../helpers/git-repo.js';
 import { TermOutput } from '../helpers/term-output.js';
+import { TokenNode } from '../helpers/token-node.js';
 
 /**
  * The attack: a token mapped onto root opens a shell, so the shell runs as root and the token
@@ -17,22 +12,12 @@ import { TermOutput } from '../helpers/term-output.js';
  * runs as (Authority.requireUseAs).
  */
 describe('attack: a terminal started as a user the token no longer has', () => {
-  const home = tempDir('cortex-attack-unmapped-terminal-');
-  const repo = tempDir('cortex-attack-unmapped-terminal-repo-');
-  let daemon: DaemonHandle;
-  let admin: Client;
-  let address: string;
-  let caFile: string;
-  let workspace: string;
-  const clients: Client[] = [];
+  let node: TokenNode;
 
   /** A token mapped onto root, connected over TLS, with a shell it opened (as root). */
   const tokenWithRootShell = async (name: string) => {
-    const { token } = await admin.call('token_create', { name });
-    await admin.call('acl_map', { identity: `token:${name}`, user: 'root' });
-    const client = await connectTls({ address, ca: caFile, token });
-    clients.push(client);
-    const { terminal } = await client.call('term_open', { workspace, command: ['/bin/sh'] });
+    const client = await node.mappedToken(name, 'root');
+    const { terminal } = await client.call('term_open', { workspace: node.workspace, command: ['/bin/sh'] });
     const output = new TermOutput(client, terminal.id);
     await client.call('term_attach', { id: terminal.id });
     await client.call('term_write', { id: terminal.id, data: 'echo "uid=$(id -u)"\n' });
@@ -42,6 +27,7 @@ describe('attack: a terminal started as a user the token no longer has', () => {
 
   /** Whether `MARKER-ran` reached the shell (its echo or its output), as the administrator, who may look, sees it. */
   const ranAsRoot = async (id: string, marker: string) => {
+    const { admin } = node;
     const seen = new TermOutput(admin, id);
     await admin.call('term_attach', { id });
     await admin.call('term_write', { id, data: `echo "${marker}-checked"\n` });
@@ -51,25 +37,13 @@ describe('attack: a terminal started as a user the token no longer has', () => {
   };
 
   before(async () => {
-    await initCa(homePaths(home.path).configDir);
-    daemon = await startDaemon({ home: home.path, args: ['--listen', '127.0.0.1:0', '--node-name', 'a'] });
-    address = /tls listening on (\S+)/.exec(daemon.stderr())![1]!;
-    caFile = tlsPaths(homePaths(daemon.home).configDir).caCert;
-    admin = await daemon.connect();
-    makeRepo(repo.path, { 'README.md': 'hello\n' });
-    workspace = (await admin.call('workspace_add', { path: repo.path })).workspace.id;
+    node = await TokenNode.start('cortex-attack-unmapped-terminal-');
   });
-  after(async () => {
-    for (const client of clients) client.close();
-    for (const { id } of (await admin.call('term_list', {})).terminals) await admin.call('term_close', { id });
-    admin.close();
-    await cleanup(daemon);
-    repo.remove();
-  });
+  after(() => node.stop());
 
-  it('after acl unmap, the token may not type into, attach to, resize or restart its root shell', async () => {
+  it('after acl unmap, the token may not type into, attach to or resize its root shell', async () => {
     const { client, id } = await tokenWithRootShell('ci');
-    await admin.call('acl_unmap', { identity: 'token:ci' });
+    await node.admin.call('acl_unmap', { identity: 'token:ci' });
 
     const refused = { code: 'EACCES', message: /token:ci@a may no longer use terminal .*has no local user on a now/ };
     await assert.rejects(client.call('term_write', { id, data: 'echo "unmapped-ran"\n' }), refused);
@@ -80,7 +54,7 @@ describe('attack: a terminal started as a user the token no longer has', () => {
 
   it('after a mapping onto another user, the root shell is out of the token’s reach', async () => {
     const { client, id } = await tokenWithRootShell('ops');
-    await admin.call('acl_map', { identity: 'token:ops', user: 'nobody' });
+    await node.admin.call('acl_map', { identity: 'token:ops', user: 'nobody' });
 
     await assert.rejects(client.call('term_write', { id, data: 'echo "remapped-ran"\n' }), {
       code: 'EACCES',
