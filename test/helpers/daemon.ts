@@ -61,7 +61,9 @@ export async function startDaemon(options: StartOptions = {}): Promise<DaemonHan
     stdio: ['ignore', 'ignore', 'pipe'],
     // HOME is the temporary home too: shells the daemon starts in terminals read no rc file of the
     // machine's user (a pyenv rehash in root's .bashrc hung every new shell on a lock a killed one left).
-    env: { ...process.env, CORTEX_HOME: '', CORTEX_SOCKET: '', HOME: home, ...options.env },
+    // HISTFILE: such a shell, hung up when the daemon is killed, wrote .bash_history into that home after
+    // cleanup's retries had given up, and its rm failed with ENOTEMPTY (a CI run of tui/tmux).
+    env: { ...process.env, CORTEX_HOME: '', CORTEX_SOCKET: '', HOME: home, HISTFILE: '/dev/null', ...options.env },
   });
   // SIGTERM, not SIGKILL: the daemon then ends its sessions' and terminals' processes too.
   const unguard = endOnExit(() => child.kill('SIGTERM'));
@@ -104,8 +106,8 @@ export async function cleanup(daemon: DaemonHandle | undefined): Promise<void> {
   if (!daemon) return;
   await daemon.kill();
   // A git the daemon started (a turn's snapshot) outlives its SIGKILL for a moment and may still be
-  // writing objects under the home, and so may a terminal's shell, hung up by the kill, writing its
-  // history into the home it shares with the daemon: rm then meets a directory that just got a file
-  // (ENOTEMPTY). Node retries with a growing wait: up to ~10 s in all, for a loaded machine.
+  // writing objects under the home: rm then meets a directory that just got a file (ENOTEMPTY). Node
+  // retries with a growing wait: up to ~10 s in all, for a loaded machine. (A terminal's shell, hung up
+  // by the kill, wrote its history here too, at times later still: startDaemon points HISTFILE away.)
   rmSync(daemon.home, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
 }

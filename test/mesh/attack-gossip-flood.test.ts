@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PeerChannel } from '../../daemon/mesh/peer-channel.js';
-import { eventually, type MeshNode, roguePeer, TestMesh } from './mesh-helpers.js';
+import { eventually, type MeshNode, rogueHeartbeat, roguePeer, TestMesh } from './mesh-helpers.js';
 
 /** As many entries as a heartbeat may carry (wire.ts refuses more). */
 const PER_HEARTBEAT = 4096;
@@ -39,15 +39,11 @@ describe('attack: a peer floods the routes with made-up nodes', () => {
   it('keeps the b–c link and its routes, and remembers a bounded number of nodes', async () => {
     for (let batch = 0; batch < BATCHES; batch++) {
       const names = madeUp(batch);
-      const entry = (node: string, hops: number) => ({ node, hops, age_ms: 0, summary: null, down: null });
-      rogue.notify('heartbeat', {
-        clock: Date.now(),
-        hlc: 0,
-        head: 0,
-        resources: { load: 0, mem_free: 0, mem_total: 0, disk_free: null },
-        crl: 0,
-        nodes: [entry('m', 0), ...names.map((node) => entry(node, 1))],
-      });
+      rogueHeartbeat(
+        rogue,
+        'm',
+        names.map((node) => ({ node, hops: 1 })),
+      );
       await eventually(`c to hear of batch ${batch}`, async () => {
         const { nodes } = await c.client.call('node_list', {});
         return nodes.some((view) => view.node === names.at(-1)) ? true : undefined;

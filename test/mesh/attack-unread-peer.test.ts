@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { PeerChannel } from '../../daemon/mesh/peer-channel.js';
-import { converged, eventually, type MeshNode, roguePeer, TestMesh } from './mesh-helpers.js';
+import { converged, eventually, type MeshNode, rogueHeartbeat, roguePeer, TestMesh } from './mesh-helpers.js';
 
 const MiB = 1024 * 1024;
 /** A query answers at most this many records (wire.ts): one short request, about 5 MiB of answer here. */
@@ -31,15 +31,7 @@ async function putMany(node: MeshNode, table: string, from: number, count: numbe
 
 /** Heartbeats from m every `ms`, as a live peer sends them (a silent one is dropped for its silence). */
 function heartbeats(rogue: PeerChannel, ms: number): NodeJS.Timeout {
-  const beat = () =>
-    rogue.notify('heartbeat', {
-      clock: Date.now(),
-      hlc: 0,
-      head: 0,
-      resources: { load: 0, mem_free: 0, mem_total: 0, disk_free: null },
-      crl: 0,
-      nodes: [{ node: 'm', hops: 0, age_ms: 0, summary: null, down: null }],
-    });
+  const beat = () => rogueHeartbeat(rogue, 'm');
   beat();
   return setInterval(beat, ms);
 }

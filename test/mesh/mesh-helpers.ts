@@ -284,3 +284,25 @@ export async function roguePeer(
   rogue.notify('hello', { ...hello, resync: false, horizons: [] });
   return rogue;
 }
+
+/**
+ * A heartbeat from the rogue peer `from`, telling of itself and of `others` (name and hops), each
+ * fresh and well; the rest of it as a live peer with nothing to say sends it.
+ */
+export function rogueHeartbeat(rogue: PeerChannel, from: string, others: { node: string; hops: number }[] = []): void {
+  const entry = ({ node, hops }: { node: string; hops: number }) => ({
+    node,
+    hops,
+    age_ms: 0,
+    summary: null,
+    down: null,
+  });
+  rogue.notify('heartbeat', {
+    clock: Date.now(),
+    hlc: 0,
+    head: 0,
+    resources: { load: 0, mem_free: 0, mem_total: 0, disk_free: null },
+    crl: 0,
+    nodes: [entry({ node: from, hops: 0 }), ...others.map(entry)],
+  });
+}
