@@ -10,6 +10,7 @@ import { ALGORITHM, privateKeyPem, tlsPaths } from '../tls/certificate-authority
 import { kindOf } from '../tls/certificate-kind.js';
 import { caFingerprintOf, parseJoinToken } from './join-token.js';
 import { JOIN_SERVERNAME } from './peer-tls.js';
+import { subjectField } from '../tls/subject-field.js';
 
 const JOIN_MS = 15_000;
 
@@ -49,8 +50,8 @@ export async function joinMesh(options: JoinOptions): Promise<Uint8Array | null>
   const ca = new X509Certificate(answer.ca);
   if (!caFingerprintOf(ca.raw).equals(caFingerprint)) throw wrongMesh(options.address);
   const cert = new X509Certificate(answer.cert);
-  const issuedTo = /^CN=(.*)$/m.exec(cert.subject)?.[1];
-  const kind = kindOf({ unit: /^OU=(.*)$/m.exec(cert.subject)?.[1], usages: cert.keyUsage });
+  const issuedTo = subjectField(cert.subject, 'CN');
+  const kind = kindOf({ unit: subjectField(cert.subject, 'OU'), usages: cert.keyUsage });
   const forThisKey = cert.publicKey.export({ type: 'spki', format: 'der' }).equals(publicKey);
   if (!cert.verify(ca.publicKey) || issuedTo !== options.node || kind !== 'node' || !forThisKey) {
     throw new CortexError('EPROTO', `${options.address} answered with a certificate that is not this node's.`);

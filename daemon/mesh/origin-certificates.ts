@@ -2,6 +2,7 @@ import { type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { kindOf } from '../tls/certificate-kind.js';
 import { normalizeSerial } from '../tls/issued-ledger.js';
+import { subjectField } from '../tls/subject-field.js';
 import type { RevocationCheck, VerifiedCertificate } from '../tls/peer-certificate.js';
 
 /** A node certificate found good for its node: its key checks the node's signatures. */
@@ -58,11 +59,10 @@ export class OriginCertificates {
     }
     const ca = new X509Certificate(readFileSync(this.ctx.caCert));
     if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return `${node}'s certificate is not from this mesh's CA`;
-    const subject = fieldsOf(cert.subject);
-    if (kindOf({ unit: subject.get('OU'), usages: cert.keyUsage }) !== 'node') {
+    if (kindOf({ unit: subjectField(cert.subject, 'OU'), usages: cert.keyUsage }) !== 'node') {
       return `the certificate it carries for ${node} is not a node certificate`;
     }
-    const name = subject.get('CN');
+    const name = subjectField(cert.subject, 'CN');
     if (name !== node) return `the certificate it carries for ${node} was issued to ${name ?? 'no name'}`;
     const notAfter = Date.parse(cert.validTo);
     const verified: Verified = {
@@ -83,14 +83,4 @@ export class OriginCertificates {
     if (now < verified.notBefore || now > notAfter) return `${node}'s certificate is not valid now`;
     return verified;
   }
-}
-
-/** A certificate's subject as Node prints it, one `KEY=value` a line. */
-function fieldsOf(subject: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const line of subject.split('\n')) {
-    const at = line.indexOf('=');
-    if (at > 0 && !fields.has(line.slice(0, at))) fields.set(line.slice(0, at), line.slice(at + 1));
-  }
-  return fields;
 }

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { CertificateStatus } from '../../src/protocol/mesh-types.js';
 import type { RevocationCheck } from './peer-certificate.js';
+import { subjectField } from './subject-field.js';
 
 /** Within this many days of its end, a node's certificate is warned about. */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -14,7 +15,7 @@ export function certificateStatus(
   now = Date.now(),
 ): CertificateStatus {
   const cert = new X509Certificate(pem);
-  const name = /^CN=(.*)$/m.exec(cert.subject)?.[1] ?? '?';
+  const name = subjectField(cert.subject, 'CN') ?? '?';
   const notAfter = Date.parse(cert.validTo);
   const daysLeft = Math.floor((notAfter - now) / DAY_MS);
   const end = new Date(notAfter).toISOString().slice(0, 10);

@@ -5,6 +5,7 @@ import { CortexError } from '../../src/protocol/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { kindOf } from './certificate-kind.js';
 import { issueCertificate, loadCa, tlsPaths } from './certificate-authority.js';
+import { subjectField } from './subject-field.js';
 
 /** The three files a node needs, and the only ones that leave the CA machine: never ca.key. */
 export const BUNDLE_FILES = ['ca.crt', 'node.crt', 'node.key'] as const;
@@ -79,7 +80,7 @@ export function checkBundle(texts: BundleFiles, where: string): string {
   if (!node.verify(ca.publicKey)) {
     throw new CortexError('EINVAL', `node.crt in ${where} was not signed by the ca.crt beside it.`);
   }
-  const unit = /^OU=(.*)$/m.exec(node.subject)?.[1];
+  const unit = subjectField(node.subject, 'OU');
   if (kindOf({ unit, usages: node.keyUsage }) !== 'node') {
     throw new CortexError(
       'EINVAL',
@@ -93,7 +94,7 @@ export function checkBundle(texts: BundleFiles, where: string): string {
     // An unreadable key matches nothing.
   }
   if (!matches) throw new CortexError('EINVAL', `node.key in ${where} is not the key of node.crt.`);
-  return /^CN=(.*)$/m.exec(node.subject)?.[1] ?? '?';
+  return subjectField(node.subject, 'CN') ?? '?';
 }
 
 function refuseOverwrites(dir: string, files: readonly string[], force: boolean, incoming: Partial<BundleFiles>): void {

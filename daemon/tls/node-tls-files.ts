@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { X509Certificate } from 'node:crypto';
 import { CortexError } from '../../src/protocol/errors.js';
 import { holdsCa, issueToFiles, tlsPaths } from './certificate-authority.js';
+import { subjectField } from './subject-field.js';
 
 export interface TlsFiles {
   cert: string;
@@ -39,5 +40,5 @@ export async function nodeTlsFiles(
 /** The CN a certificate file was issued to. */
 export function certificateName(file: string): string | undefined {
   const subject = new X509Certificate(readFileSync(file)).subject;
-  return /^CN=(.*)$/m.exec(subject)?.[1];
+  return subjectField(subject, 'CN');
 }

@@ -57,10 +57,7 @@ export class TreeServer implements NodeServer {
     }
     const caller = ctx.callers.get(request.route[0]!, request.conn, identity, linkPeer);
     try {
-      const answer = await (ctx.local[method] as Handler<MethodName>)(params, { identity, caller });
-      const topic = streamTopic(method, params);
-      if (topic !== undefined) ctx.callers.watching(caller, topic);
-      return answer;
+      return await (ctx.local[method] as Handler<MethodName>)(params, { identity, caller });
     } finally {
       ctx.callers.settle(caller);
     }
@@ -94,14 +91,6 @@ function forwardable(method: string): MethodName {
     'EACCES',
     `${JSON.stringify(method)} may not be called from another node: only the methods of projects, workspaces, sessions, files and terminals may.`,
   );
-}
-
-/** The topic a call subscribes its caller to, if it does. */
-function streamTopic(method: MethodName, params: object): string | undefined {
-  const { topic, id } = params as { topic?: unknown; id?: unknown };
-  if (method === 'subscribe' && typeof topic === 'string') return topic;
-  if (method === 'term_attach' && typeof id === 'string') return `term:${id}`;
-  return undefined;
 }
 
 function topicForwardable(topic: string): void {

@@ -18,8 +18,6 @@ export class RemoteCaller implements Caller {
   readonly id = nextId++;
   readonly transport = 'mesh' as const;
   readonly peer: string;
-  /** The topics it subscribed to here (some may have ended since: ask the subscriptions). */
-  readonly topics = new Set<string>();
   private released = false;
 
   constructor(
@@ -57,12 +55,6 @@ export class RemoteCaller implements Caller {
     for (const one of params) this.notify(name, one, topic);
   }
 
-  /** Its stream of `topic` ends for `reason`: told the way a local stream's end is, lagged or, for a terminal, dropped. */
-  ended(topic: string, reason: string): void {
-    if (topic.startsWith('term:')) this.notify('term_dropped', { id: topic.slice('term:'.length), reason }, topic);
-    else this.notify('lagged', { topic, cursor: null, reason }, topic);
-  }
-
   release(): void {
     this.released = true;
   }
@@ -94,17 +86,12 @@ export class RemoteCallers {
     return caller;
   }
 
-  /** A call subscribed `caller` to `topic`: it ends with the caller's right to read it (endIdentity). */
-  watching(caller: RemoteCaller, topic: string): void {
-    for (const held of caller.topics) if (!this.subscriptions.isSubscribed(held, caller)) caller.topics.delete(held);
-    caller.topics.add(topic);
-  }
-
   /** `identity` may no longer read what it subscribed to here: each of its streams ends, its node told `why`. */
   endIdentity(identity: string, why: string): void {
     for (const caller of [...this.callers.values()]) {
       if (caller.identity.name !== identity) continue;
-      for (const topic of caller.topics) if (this.subscriptions.isSubscribed(topic, caller)) caller.ended(topic, why);
+      // Ended as a local connection's streams are (each told why, with its cursor), then forgotten.
+      this.subscriptions.endEvery(caller, why);
       this.forget(caller);
     }
   }
